@@ -1,0 +1,210 @@
+/* sr.h - public API of sr: synthetic medical records by masked language modelling.
+ *
+ * sr is one C program (sr.c #includes tokenizer.c, ner.c and mlm.c). This header is
+ * what another C program needs to embed the engine: compile sr.c with -DSR_NO_MAIN
+ * and call the functions below.
+ *
+ * Conventions
+ *   - Functions that can fail return 0 on success and -1 on failure, writing a one-line
+ *     reason into `err` (a caller-provided buffer of SR_ERR_LEN bytes).
+ *   - Text is UTF-8. Every span carries both byte offsets (for C callers) and Unicode
+ *     code-point offsets (what Hugging Face reports). End offsets are exclusive.
+ *   - A model (SrModel) is read-only once loaded and may be shared by threads; all
+ *     scratch memory lives in an SrState, one per thread.
+ *
+ * ---------------------------------------------------------------------------------
+ * MODEL FILE FORMAT (version 1), written by convert_weights.py
+ * ---------------------------------------------------------------------------------
+ * All integers little-endian. Offsets are from the start of the file. The loader
+ * checks every offset and size against the real file length before using it.
+ *
+ * Header, 256 bytes:
+ *     0  char[8]  magic            "SRBERT\0\0"
+ *     8  u32      version          1
+ *    12  u32      header_size      256
+ *    16  u64      file_size        total length of the file in bytes
+ *    24  u32      vocab_size       number of WordPiece tokens
+ *    28  u32      hidden           hidden size H
+ *    32  u32      n_layers
+ *    36  u32      n_heads          H % n_heads == 0
+ *    40  u32      intermediate     FFN size I
+ *    44  u32      max_position     number of position embeddings (512 for BERT)
+ *    48  u32      type_vocab_size  token-type embeddings (2 for BERT)
+ *    52  u32      n_labels         classifier outputs (0 = no classifier head)
+ *    56  f32      layer_norm_eps
+ *    60  u32      flags            SR_FLAG_* below
+ *    64  u32      weight_type      SR_WEIGHTS_F32 or SR_WEIGHTS_Q8 (what the big matrices use)
+ *    68  u32      group_size       q8 quantisation group (64); 0 for f32 files
+ *    72  i32      cls_id, sep_id, pad_id, unk_id, mask_id   (5 x i32; -1 = absent)
+ *    92  u32      n_tensors
+ *    96  u64      vocab_offset     vocab_size tokens, each followed by '\n' (vocab.txt)
+ *   104  u64      vocab_bytes
+ *   112  u64      labels_offset    n_labels label names (id2label order), each + '\n'
+ *   120  u64      labels_bytes
+ *   128  u64      tensors_offset   n_tensors directory entries (below)
+ *   136  u64      meta_offset      UTF-8 JSON text for auditing: source folder,
+ *   144  u64      meta_bytes       converter version, the original config.json, ...
+ *   152  ...      zero up to 256
+ *
+ * Tensor directory entry, 112 bytes:
+ *     0  char[64] name     NUL-padded; Hugging Face names without the "bert." prefix,
+ *                          e.g. "encoder.layer.3.attention.self.query.weight"
+ *    64  u32      type     SR_TENSOR_F32 or SR_TENSOR_Q8
+ *    68  u32      ndim     1 or 2
+ *    72  u32      rows     2-D: shape[0] (outputs of a Linear); 1-D: the length
+ *    76  u32      cols     2-D: shape[1] (inputs of a Linear);  1-D: 1
+ *    80  u64      offset   data, 64-byte aligned
+ *    88  u64      bytes    f32: rows*cols*4; q8: rows*padded_cols (int8)
+ *    96  u64      scale_offset   q8 only: f32 scales, rows * padded_cols/group_size,
+ *   104  u64      scale_bytes    64-byte aligned; 0 and 0 for f32 tensors
+ *
+ * q8 encoding of a [rows][cols] matrix: padded_cols = cols rounded up to group_size;
+ * row r, group g holds int8 q[r][g*G .. g*G+G-1] (zero in the padding) and scale
+ * s[r][g] = max|w| / 127 over the group (0 if the group is all zero); w ~= q * s.
+ * Only 2-D matrices may be q8: word embeddings (also the tied MLM decoder) and every
+ * encoder / MLM-transform Linear weight. Biases, LayerNorm, position and token-type
+ * embeddings and the classifier stay f32.
+ *
+ * Tensors (H = hidden, I = intermediate, V = vocab, P = max_position, T = type vocab,
+ * L = n_labels); {i} = 0 .. n_layers-1:
+ *   embeddings.word_embeddings.weight            [V][H]
+ *   embeddings.position_embeddings.weight        [P][H]
+ *   embeddings.token_type_embeddings.weight      [T][H]
+ *   embeddings.LayerNorm.weight, .bias           [H]
+ *   encoder.layer.{i}.attention.self.query.weight [H][H], .bias [H]  (also key, value)
+ *   encoder.layer.{i}.attention.output.dense.weight [H][H], .bias [H]
+ *   encoder.layer.{i}.attention.output.LayerNorm.weight, .bias [H]
+ *   encoder.layer.{i}.intermediate.dense.weight  [I][H], .bias [I]
+ *   encoder.layer.{i}.output.dense.weight        [H][I], .bias [H]
+ *   encoder.layer.{i}.output.LayerNorm.weight, .bias [H]
+ * MLM head (flag SR_FLAG_MLM_HEAD):
+ *   cls.predictions.transform.dense.weight       [H][H], .bias [H]
+ *   cls.predictions.transform.LayerNorm.weight, .bias [H]
+ *   cls.predictions.bias                         [V]
+ *   cls.predictions.decoder.weight               [V][H]  only when NOT tied to the
+ *                                                        word embeddings
+ * Token classification head (flag SR_FLAG_CLASSIFIER):
+ *   classifier.weight [L][H], classifier.bias [L]
+ */
+#ifndef SR_H
+#define SR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SR_ERR_LEN 256
+
+#define SR_MAGIC "SRBERT\0\0"
+#define SR_FILE_VERSION 1
+#define SR_HEADER_SIZE 256
+#define SR_TENSOR_ENTRY_SIZE 112
+
+/* header flags */
+#define SR_FLAG_LOWERCASE 1u     /* the tokenizer lower-cases (effective HF setting) */
+#define SR_FLAG_STRIP_ACCENTS 2u /* the tokenizer strips accents (NFD, drop Mn) */
+#define SR_FLAG_CHINESE_CHARS 4u /* spaces around CJK ideographs (BERT default: set) */
+#define SR_FLAG_MLM_HEAD 8u      /* the file has the masked-LM head */
+#define SR_FLAG_CLASSIFIER 16u   /* the file has a token-classification head */
+
+#define SR_WEIGHTS_F32 0
+#define SR_WEIGHTS_Q8 1
+#define SR_TENSOR_F32 0
+#define SR_TENSOR_Q8 1
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct {
+    int vocab_size, hidden, n_layers, n_heads, intermediate;
+    int max_position, type_vocab_size, n_labels;
+    float layer_norm_eps;
+    uint32_t flags;
+    int weight_type, group_size;
+    int cls_id, sep_id, pad_id, unk_id, mask_id;
+} SrConfig;
+
+typedef struct SrModel SrModel; /* defined in sr.c */
+typedef struct SrState SrState; /* per-thread activations, defined in sr.c */
+
+/* Map and check a model file. */
+int sr_load(SrModel **out, const char *path, char *err);
+void sr_free(SrModel *m);
+const SrConfig *sr_config(const SrModel *m);
+const char *sr_token_text(const SrModel *m, int id); /* vocab entry, NUL-terminated */
+const char *sr_label_name(const SrModel *m, int label);
+const char *sr_meta_json(const SrModel *m);          /* converter's audit record */
+
+/* Scratch memory for sequences of up to max_tokens (<= max_position). */
+SrState *sr_state_new(const SrModel *m, int max_tokens);
+void sr_state_free(SrState *s);
+
+/* Run the encoder on ids[0..n-1]. types may be NULL (all 0); attn may be NULL (all
+ * attend) or hold 1 for tokens to attend to and 0 for padding. Returns the last
+ * hidden states [n][hidden], owned by the state and valid until the next forward. */
+const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int *types,
+                        const uint8_t *attn, int n);
+
+/* After sr_forward: MLM logits at the npos given token positions into
+ * out[npos][vocab_size]. Returns -1 (with err) when the model has no MLM head. */
+int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out,
+                  char *err);
+
+/* After sr_forward: classifier logits for all n tokens into out[n][n_labels]. */
+int sr_classify_logits(const SrModel *m, SrState *s, float *out, char *err);
+
+/* Threads used by the kernels (OpenMP builds; results do not depend on it). */
+void sr_set_threads(int n);
+
+/* ---------------------------------------------------------------- tokenizer */
+
+typedef struct SrTokenizer SrTokenizer; /* defined in tokenizer.c */
+
+typedef struct {
+    int id;                   /* vocabulary id */
+    int word;                 /* index of the pre-tokenized word it comes from; -1 for
+                                 [CLS]/[SEP] (Hugging Face's word_ids()) */
+    int byte_start, byte_end; /* span in the original UTF-8 input */
+    int cp_start, cp_end;     /* the same span in code points ([CLS]/[SEP]: 0,0) */
+} SrToken;
+
+typedef struct {
+    SrToken *tok;
+    int n, cap; /* reuse one SrTokens across calls: it only grows */
+} SrTokens;
+
+/* From a loaded model (its vocab, casing flags and special ids). */
+SrTokenizer *sr_tokenizer_from_model(const SrModel *m, char *err);
+/* From a vocab.txt; lowercase also strips accents, as Hugging Face's default. */
+SrTokenizer *sr_tokenizer_from_vocab(const char *vocab_path, int lowercase, char *err);
+void sr_tokenizer_free(SrTokenizer *t);
+/* Tokenize text[0..len-1] (need not be NUL-terminated). add_special: wrap in
+ * [CLS] ... [SEP]. Invalid UTF-8 is an error naming the byte offset. */
+int sr_tokenize(const SrTokenizer *t, const char *text, size_t len, int add_special,
+                SrTokens *out, char *err);
+void sr_tokens_free(SrTokens *t);
+int sr_tokenizer_vocab_size(const SrTokenizer *t);
+const char *sr_tokenizer_token(const SrTokenizer *t, int id);
+int sr_tokenizer_lookup(const SrTokenizer *t, const char *piece, size_t len); /* -1: none */
+
+/* ---------------------------------------------------------------- spans (Masker) */
+
+/* What the Masker decided for one stretch of the original text. */
+enum { SR_ACT_PHI = 1, SR_ACT_PROTECT = 2, SR_ACT_ELIGIBLE = 3 };
+
+typedef struct {
+    int byte_start, byte_end, cp_start, cp_end;
+    int action;        /* SR_ACT_* */
+    char category[24]; /* PHI type (NAME, DATE, ...), entity label (PROBLEM, ...) or
+                          part of speech (NOUN, ...) */
+    char source[64];   /* who decided: "rule:title-name", "lexicon:icd10cm",
+                          "model:B-NAME", "closed-class", ... */
+    float score;       /* model probability, or 1 for rules */
+} SrSpan;
+
+typedef struct {
+    SrSpan *span;
+    int n, cap;
+} SrSpans;
+
+void sr_spans_free(SrSpans *s);
+
+#endif
