@@ -207,4 +207,43 @@ typedef struct {
 
 void sr_spans_free(SrSpans *s);
 
+/* ---------------------------------------------------------------- PHI rules (ner.c) */
+
+/* The rule-based PHI detector: context, shape and lexicons. data_dir holds the shipped
+ * lexicons (NULL: the data/ folder beside the binary). */
+typedef struct SrPhiRules SrPhiRules;
+SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err);
+/* A site's own names and places (--lexicon FILE), one entry a line. */
+int sr_phi_add_lexicon(SrPhiRules *r, const char *path, char *err);
+void sr_phi_rules_free(SrPhiRules *r);
+/* Append one SR_ACT_PHI span per identifier found in text[0..len-1]: category is the
+ * PHI type, source the rule that fired. */
+int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out, char *err);
+
+/* ---------------------------------------------------------------- the Masker (ner.c) */
+
+typedef struct {
+    const char *data_dir;     /* lexicons; NULL = the data/ folder beside the binary */
+    const char **lexicons;    /* --lexicon files: a site's names and places */
+    int n_lexicons;
+    const SrModel *phi_model; /* optional de-identification NER model, unioned */
+    const SrModel *med_model; /* optional medical NER model (else the shipped lexicon) */
+    const SrModel *pos_model; /* optional UPOS tagger (else closed-class words) */
+    const char *med_labels;   /* entity types to protect, comma-separated; NULL = default */
+    const char *mask_pos;     /* eligible parts of speech; NULL = "NOUN,VERB,ADJ" */
+    int phi_extras;           /* also hospitals, wards/rooms, professions (default on) */
+} SrMaskerOptions;
+
+typedef struct SrMasker SrMasker;
+SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err);
+void sr_masker_free(SrMasker *mk);
+/* Decide the text: every PHI span (SR_ACT_PHI), protected medical entities
+ * (SR_ACT_PROTECT) and maskable words (SR_ACT_ELIGIBLE), sorted by start and not
+ * overlapping (PHI wins over a protected entity). Words in none are left alone. */
+int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err);
+
+/* ---------------------------------------------------------------- generation (mlm.c) */
+
+/* (declared by mlm.c's author: options, sr_generate) */
+
 #endif
