@@ -212,7 +212,9 @@ static const PhiWordClass phi_builtin[] = {
                    "repair ulcer rhythm block position stockings disorder anomaly "
                    "effect tube drain shunt filter bundle cyst contracture deformity "
                    "aneurysm hernia disease's ring angle line lines formula equation cath "
-                   "solution index respiration"},
+                   "solution index respiration thyroiditis encephalitis encephalopathy dementia "
+                   "anemia anaemia ataxia dystrophy neuralgia neuroma carcinoma reaction stain "
+                   "method protocol criteria maneuvre spots nodules body bodies"},
     {LX_GENERIC, 0, "outside local prior previous recent other another same this that "
                     "their his her our your community county state general regional "
                     "university teaching district private public psychiatric mental "
@@ -494,6 +496,19 @@ static int phi_is_letter_cp(int cp) {
     if (cp >= 0x10000) return 1;
     return 0;
 }
+/* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
+static int phi_upper_cp(int cp) {
+    if (cp < 0x80) return isupper(cp) != 0;
+    if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 0 && cp != 0x138;
+    return 0;
+}
+static int phi_lower_cp(int cp) {
+    if (cp < 0x80) return islower(cp) != 0;
+    if (cp >= 0xDF && cp <= 0xFF) return cp != 0xF7;
+    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 1 || cp == 0x138;
+    return 0;
+}
 static int phi_is_space_cp(int cp) {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
            cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
@@ -543,9 +558,11 @@ static int phi_tokenize(PhiDoc *d, char *err) {
                 if (val < 100000000) val = val * 10 + (c - '0');
                 else val = 999999999;
             } else {
-                if (nalpha == 0 && ndig == 0) first_up = c < 0x80 ? isupper(c) != 0 : 0;
+                int cu = phi_upper_cp(c), cl = phi_lower_cp(c);
+                if (nalpha == 0 && ndig == 0) first_up = cu;
                 nalpha++;
-                if (c < 0x80) { if (isupper(c)) up++; else lo++; }
+                up += cu;
+                lo += cl;
             }
             if (i >= len) break;
             size_t j = i;
@@ -676,8 +693,11 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
             k = next;
             continue;
         }
+        int after = k + 1;
+        while (after < d->n && phi_word(d, after) && (d->t[after].lex & LX_NAMEPART) && after < k + 3) after++;
+        if (phi_punct(d, after, '.')) after++;
         if (phi_word(d, k) && (d->t[k].lex & LX_NAMEPART) && k + 1 < d->n && !d->t[k + 1].nl &&
-            phi_namelike(d, k + 1 + (phi_punct(d, k + 1, '.') ? 1 : 0), 1) && (d->mixed ? phi_cap(&d->t[k + 1]) || phi_cap(&d->t[k]) : 1) &&
+            phi_namelike(d, after, 1) && (d->mixed ? phi_cap(&d->t[after]) : 1) &&
             words + 1 < max) {
             phi_mark(d, k, k, type, src, trig);
             k++;
@@ -825,7 +845,11 @@ static void phi_rule_context_numbers(PhiDoc *d) {
         int type = PT_ID;
         const char *src = "rule:id-context";
         if (lx & LX_PHONECTX) { type = d->t[i].e && (d->t[i].e->aux_weak & 4) ? PT_FAX : PT_PHONE; src = "rule:phone-context"; }
-        else if (lx & LX_IDCTX) { type = d->t[i].e ? d->t[i].e->aux_id : PT_ID; if (!type) type = PT_ID; }
+        else if (lx & LX_IDCTX) {
+            type = d->t[i].e ? d->t[i].e->aux_id : PT_ID;
+            if (!type) type = PT_ID;
+            if (phi_is(d, i, "record") && (phi_is(d, i - 1, "medical") || phi_is(d, i - 1, "hospital") || phi_is(d, i - 1, "health"))) type = PT_MRN;
+        }
         int digits = t->ndig;
         if (t->kind == TK_NUM) {
             if (is_hash && digits < 4) continue;
@@ -893,13 +917,15 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             while (pk >= 0 && (phi_punct(d, pk, ':') || phi_punct(d, pk, '=')) && !d->t[pk + 1].nl) pk--;
             if (pk >= 0 && !d->t[pk + 1].nl && (d->t[pk].lex & (LX_NUMCTX | LX_VENT))) numctx = 1;
             /* ventilator settings (PS 10/5) and pain scores (6/10) nearby */
-            for (int k = i - 1; k >= 0 && k >= i - 5 && !d->t[k + 1].nl; k--) {
-                if ((d->t[k].lex & LX_VENT) && bv <= 10) numctx = 1;
+            int pain = 0;
+            for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
+                if ((d->t[k].lex & LX_VENT) && bv <= 10 && k >= i - 5) numctx = 1;
                 if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
                     phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
                     phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
-                    numctx = 1;
+                    numctx = pain = 1;
             }
+            if (pain) ctx = -1;
             if (bv == 10 && a <= 10 && b + 1 < d->n && !d->t[b + 1].nl && (phi_is(d, b + 1, "pain") || phi_is(d, b + 1, "cp"))) numctx = 1;
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
@@ -937,7 +963,7 @@ static void phi_rule_ages(PhiDoc *d) {
             /* 92yo, 92y/o, 92yoM */
             const char *p = d->text + t->b0;
             int k = 0, v = 0;
-            while (k < t->b1 - t->b0 && isdigit((unsigned char)p[k])) v = v * 10 + (p[k++] - '0');
+            while (k < t->b1 - t->b0 && k < 4 && isdigit((unsigned char)p[k])) v = v * 10 + (p[k++] - '0');
             if (k >= 2 && k <= 3 && v >= 90 && v < 130 && (p[k] == 'y' || p[k] == 'Y')) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
             continue;
         }
@@ -1115,7 +1141,7 @@ static int phi_day_token(const PhiDoc *d, int i) { /* 1..31, or 1st 2nd 3rd 21st
     if (t->kind == TK_NUM) return t->ndig <= 2 && t->val >= 1 && t->val <= 31;
     if (t->kind == TK_ALNUM && t->ndig <= 2 && t->nalpha == 2) {
         const char *p = d->text + t->b0 + t->ndig;
-        int v = atoi(d->text + t->b0);
+        int v = t->ndig == 2 ? (d->text[t->b0] - '0') * 10 + (d->text[t->b0 + 1] - '0') : d->text[t->b0] - '0';
         return v >= 1 && v <= 31 && isdigit((unsigned char)d->text[t->b0]) &&
                (!strncasecmp(p, "st", 2) || !strncasecmp(p, "nd", 2) || !strncasecmp(p, "rd", 2) || !strncasecmp(p, "th", 2));
     }
@@ -1420,7 +1446,7 @@ static void phi_rule_family_name(PhiDoc *d) {
         int k = i - 1;
         if (!phi_word(d, k) || d->t[i].nl || !phi_free(d, k)) continue;
         uint64_t lx = d->t[k].lex;
-        if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP | LX_RELATION)))
+        if (((lx & (LX_FIRST | LX_LAST | LX_SITE)) || (d->mixed && d->t[k].shape == SH_TITLE)) && !(lx & (LX_COMMON | LX_STOP | LX_RELATION)))
             phi_mark_name(d, k, PT_RELATIVE, "rule:family-name", i, 1);
     }
 }
@@ -1551,7 +1577,23 @@ static int phi_city_ok(const PhiDoc *d, int i, int last) {
     }
     if (last > i) return 1;
     uint64_t lx = d->t[i].lex;
-    if (lx & (LX_COMMON | LX_STATE)) return 0;
+    if (lx & LX_STATE) return 0;
+    if (lx & LX_COMMON) {
+        /* the safe list holds big cities too (Boston, Annapolis): take them with a capital
+         * in mixed text, or in ALL CAPS / lower-case text when they end like a town */
+        int nx = last + 1; /* "Nitro gtt", "Aline culture": a word used as a modifier */
+        if (nx < d->n && !d->t[nx].nl && phi_word(d, nx) && (d->t[nx].lex & LX_COMMON) && !(d->t[nx].lex & (LX_STOP | LX_STATE))) return 0;
+        if (i > 0 && !(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "near"))) return 0;
+        if (d->mixed) return d->t[i].shape == SH_TITLE;
+        static const char *suffix[] = {"ville", "town", "burg", "burgh", "boro", "borough", "ford", "field", "port", "polis", "wood", "dale", "mouth", "chester", "ham", "ton", "stead"};
+        int n = d->t[i].b1 - d->t[i].b0;
+        if (n < 6) return 0;
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
+            int m = (int)strlen(suffix[k]);
+            if (n > m + 2 && !strncasecmp(d->text + d->t[i].b1 - m, suffix[k], (size_t)m)) return 1;
+        }
+        return 0;
+    }
     if ((lx & (LX_FIRST | LX_LAST)) && !(d->mixed && phi_cap(&d->t[i]))) return 0;
     return d->t[i].nalpha >= 4;
 }
@@ -1562,8 +1604,7 @@ static void phi_rule_places(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         /* a US city after a preposition, or before ", MD" / "Maryland" */
         int prep = phi_word(d, i) && i > 0 && !d->t[i].nl && (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "of") ||
-                   phi_is(d, i - 1, "near") || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at") || phi_is(d, i - 1, "outside") ||
-                   phi_is(d, i - 1, "around") || phi_is(d, i - 1, "nearby"));
+                   phi_is(d, i - 1, "near") || phi_is(d, i - 1, "outside") || phi_is(d, i - 1, "nearby"));
         if (phi_word(d, i) && (prep || (d->t[i].lex & LX_CITY)) && phi_free(d, i)) {
             int last = phi_city_at(d, i);
             int state = 0;
@@ -1620,7 +1661,8 @@ static void phi_rule_places(PhiDoc *d) {
         }
         if (!words) continue;
         if (k < d->n && (d->t[k].lex & LX_HOSPWORD) && !d->t[k].nl) continue; /* the hospital rule's */
-        phi_mark(d, j, k - 1, live ? PT_CITY : PT_LOCATION, live ? "rule:place-of-residence" : "rule:place-after-movement", i);
+        int city = phi_city_at(d, j) == k - 1 && phi_city_ok(d, j, k - 1);
+        phi_mark(d, j, k - 1, live || city ? PT_CITY : PT_LOCATION, city ? "rule:city-lexicon" : live ? "rule:place-of-residence" : "rule:place-after-movement", i);
         for (int m = j; m < k; m++) d->t[m].ctx_name = 1;
     }
 }
@@ -1949,6 +1991,19 @@ static const char *phi_reason(const char *source) {
     return "";
 }
 
+/* text[a..b) with every code point but whitespace replaced by '*' (length kept in code points) */
+static void phi_put_stars(FILE *f, const char *text, size_t len, size_t a, size_t b, int flat) {
+    size_t i = a;
+    while (i < b) {
+        unsigned char c = (unsigned char)text[i];
+        size_t j = i;
+        if (utf8_decode((const unsigned char *)text, len, &j) < 0 || j == i) j = i + 1;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') fputc(flat ? ' ' : c, f);
+        else fputc('*', f);
+        i = j;
+    }
+}
+
 static void phi_put_masked(FILE *f, const char *text, size_t len, const SrSpans *sp, int keep_length) {
     size_t pos = 0;
     for (int k = 0; k < sp->n; k++) {
@@ -1956,15 +2011,7 @@ static void phi_put_masked(FILE *f, const char *text, size_t len, const SrSpans 
         if ((size_t)s->byte_start < pos) continue;
         fwrite(text + pos, 1, (size_t)s->byte_start - pos, f);
         if (keep_length) {
-            size_t i = (size_t)s->byte_start;
-            while (i < (size_t)s->byte_end) {
-                unsigned char c = (unsigned char)text[i];
-                size_t j = i;
-                utf8_decode((const unsigned char *)text, len, &j);
-                if (j == i) j = i + 1;
-                fputc(c == ' ' || c == '\t' || c == '\n' || c == '\r' ? c : '*', f);
-                i = j;
-            }
+            phi_put_stars(f, text, len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
         } else {
             fprintf(f, "[**%s**]", s->category);
         }
@@ -2156,7 +2203,8 @@ static int cmd_deid(int argc, char **argv) {
                     const char *tag, *type;
                     phi_i2b2_tag(s->category, &tag, &type);
                     fprintf(stdout, "<%s id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", tag, k, s->cp_start, s->cp_end);
-                    xml_put(stdout, body + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
+                    if (show_phi) xml_put(stdout, rec.text + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
                     fprintf(stdout, "\" TYPE=\"%s\" comment=\"%s\" />\n", type, s->source);
                 }
                 fputs("</TAGS>\n</deIdi2b2>\n", stdout);
@@ -2169,7 +2217,8 @@ static int cmd_deid(int argc, char **argv) {
                 for (int k = 0; k < sp.n; k++) {
                     const SrSpan *s = &sp.span[k];
                     fprintf(stdout, "T%d\t%s %d %d\t", k + 1, s->category, s->cp_start, s->cp_end);
-                    for (int b = s->byte_start; b < s->byte_end; b++) fputc(body[b] == '\n' || body[b] == '\t' ? ' ' : body[b], stdout);
+                    if (show_phi) { for (int b = s->byte_start; b < s->byte_end; b++) fputc(rec.text[b] == '\n' || rec.text[b] == '\t' ? ' ' : rec.text[b], stdout); }
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 1);
                     fputc('\n', stdout);
                     fprintf(stdout, "#%d\tAnnotatorNotes T%d\t%s\n", k + 1, k + 1, s->source);
                 }
