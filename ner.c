@@ -238,18 +238,24 @@ static const PhiWordClass phi_builtin[] = {
     {LX_WARDWORD, 0, "room rm bed bay ward pod cubicle suite apt apartment flat"},
 };
 
+/* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
+ * NUL-terminated. The hash table holds only (offset, hash) pairs: 8 bytes a slot keeps
+ * the table small for the ~470k words loaded at every start. */
 typedef struct {
-    uint32_t off;   /* into the arena; 0 = empty slot (arena starts with a NUL) */
     uint64_t flags; /* LX_* */
-    uint32_t hash;
     uint16_t len;
     uint8_t aux_title, aux_month; /* per-class small values (see phi_builtin) */
     uint8_t aux_id, aux_weak;     /* id type; weak weekday / credential / phone=fax */
     uint8_t aux_header, pad;
 } PhiEntry;
 
+typedef struct {
+    uint32_t off;  /* byte offset of the PhiEntry in the arena; 0 = empty slot */
+    uint32_t hash;
+} PhiSlot;
+
 struct SrPhiRules {
-    PhiEntry *tab;
+    PhiSlot *tab;
     uint32_t cap, n; /* cap: power of two */
     char *arena;
     size_t arena_len, arena_cap;
@@ -263,21 +269,27 @@ static uint32_t phi_hash(const char *s, size_t n) {
     return h ? h : 1;
 }
 
-/* Find (or with add, insert) the entry for lower-case s[0..n-1]; NULL when absent. */
+static PhiEntry *phi_entry_at(const SrPhiRules *r, uint32_t off) { return (PhiEntry *)(void *)(r->arena + off); }
+
+/* Find (or with add, insert) the entry for lower-case s[0..n-1]; NULL when absent.
+ * With add, the returned pointer is valid until the next insertion. */
 static PhiEntry *phi_slot(SrPhiRules *r, const char *s, size_t n, uint32_t h, int add) {
     uint32_t mask = r->cap - 1, i = h & mask;
     for (;;) {
-        PhiEntry *e = &r->tab[i];
-        if (!e->off) break;
-        if (e->hash == h && e->len == n && !memcmp(r->arena + e->off, s, n)) return e;
+        const PhiSlot *t = &r->tab[i];
+        if (!t->off) break;
+        if (t->hash == h) {
+            PhiEntry *e = phi_entry_at(r, t->off);
+            if (e->len == n && !memcmp((const char *)(e + 1), s, n)) return e;
+        }
         i = (i + 1) & mask;
     }
     if (!add) return NULL;
     if ((r->n + 1) * 2 > r->cap) { /* keep the load under 1/2: rehash */
         uint32_t oc = r->cap;
-        PhiEntry *old = r->tab;
+        PhiSlot *old = r->tab;
         r->cap = oc * 2;
-        r->tab = xcalloc(r->cap, sizeof(PhiEntry));
+        r->tab = xcalloc(r->cap, sizeof(PhiSlot));
         for (uint32_t k = 0; k < oc; k++) {
             if (!old[k].off) continue;
             uint32_t j = old[k].hash & (r->cap - 1);
@@ -289,18 +301,20 @@ static PhiEntry *phi_slot(SrPhiRules *r, const char *s, size_t n, uint32_t h, in
         i = h & mask;
         while (r->tab[i].off) i = (i + 1) & mask;
     }
-    if (r->arena_len + n + 1 > r->arena_cap) {
-        while (r->arena_len + n + 1 > r->arena_cap) r->arena_cap *= 2;
+    size_t need = (sizeof(PhiEntry) + n + 1 + 7) & ~(size_t)7;
+    if (r->arena_len + need > r->arena_cap) {
+        while (r->arena_len + need > r->arena_cap) r->arena_cap *= 2;
         r->arena = xrealloc(r->arena, r->arena_cap);
     }
-    PhiEntry *e = &r->tab[i];
+    if (r->arena_len + need > 0xFFFFFFF0u) { fprintf(stderr, "sr: PHI lexicons too large\n"); exit(2); }
+    PhiEntry *e = phi_entry_at(r, (uint32_t)r->arena_len);
     memset(e, 0, sizeof *e);
-    e->off = (uint32_t)r->arena_len;
-    memcpy(r->arena + r->arena_len, s, n);
-    r->arena[r->arena_len + n] = 0;
-    r->arena_len += n + 1;
-    e->hash = h;
     e->len = (uint16_t)n;
+    memcpy((char *)(e + 1), s, n);
+    ((char *)(e + 1))[n] = 0;
+    r->tab[i].off = (uint32_t)r->arena_len;
+    r->tab[i].hash = h;
+    r->arena_len += need;
     r->n++;
     return e;
 }
@@ -329,6 +343,9 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
     char e[SR_ERR_LEN];
     char *buf = read_file(path, &len, e);
     if (!buf) return sr_fail(err, "%s", e);
+    enum { PHI_BATCH = 32 };
+    struct { const char *s; size_t n; uint32_t h; } batch[PHI_BATCH];
+    int nb = 0;
     size_t i = 0;
     while (i < len) {
         size_t j = i;
@@ -344,10 +361,29 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
                 a = b;
             }
         } else if (j > i && buf[i] != '#') {
-            phi_add_word(r, buf + i, j - i, flags);
+            /* lower-case in place, hash, and prefetch the slot; insert a batch later so
+             * the table's cache misses overlap */
+            size_t a = i, b = j;
+            while (b > a && (buf[b - 1] == '\r' || buf[b - 1] == ' ' || buf[b - 1] == '\t')) b--;
+            while (a < b && (buf[a] == ' ' || buf[a] == '\t')) a++;
+            if (b > a && b - a <= 60) {
+                for (size_t k = a; k < b; k++) buf[k] = (char)tolower((unsigned char)buf[k]);
+                uint32_t h = phi_hash(buf + a, b - a);
+#if defined(__GNUC__)
+                __builtin_prefetch(&r->tab[h & (r->cap - 1)]);
+#endif
+                batch[nb].s = buf + a;
+                batch[nb].n = b - a;
+                batch[nb].h = h;
+                if (++nb == PHI_BATCH) {
+                    for (int k = 0; k < nb; k++) phi_slot(r, batch[k].s, batch[k].n, batch[k].h, 1)->flags |= flags;
+                    nb = 0;
+                }
+            }
         }
         i = j + 1;
     }
+    for (int k = 0; k < nb; k++) phi_slot(r, batch[k].s, batch[k].n, batch[k].h, 1)->flags |= flags;
     free(buf);
     return 0;
 }
@@ -420,11 +456,11 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     SrPhiRules *r = xcalloc(1, sizeof *r);
     r->extras = 1;
     r->cap = 1u << 20;
-    r->tab = xcalloc(r->cap, sizeof(PhiEntry));
-    r->arena_cap = 1 << 22;
-    r->arena = xmalloc(r->arena_cap);
-    r->arena[0] = 0;
-    r->arena_len = 1;
+    r->tab = xcalloc(r->cap, sizeof(PhiSlot));
+    r->arena_cap = 1 << 24;
+    r->arena = xmalloc(r->arena_cap); /* malloc: 16-byte aligned */
+    memset(r->arena, 0, 8);
+    r->arena_len = 8; /* offset 0 means an empty slot */
     if (phi_find_data_dir(data_dir, r->data_dir, sizeof r->data_dir, err) < 0) { sr_phi_rules_free(r); return NULL; }
     static const struct { const char *file; uint64_t flag; } lists[] = {
         {"phi_firstnames.txt", LX_FIRST},
@@ -488,7 +524,7 @@ typedef struct {
 } PhiDoc;
 
 static int phi_is_letter_cp(int cp) {
-    if (cp < 0x80) return isalpha(cp);
+    if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
     if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return 1;
     if (cp >= 0xC0 && cp <= 0x24F) return cp != 0xD7 && cp != 0xF7;
     if (cp >= 0x370 && cp < 0x2000) return 1;  /* Greek, Cyrillic, ... */
@@ -498,13 +534,13 @@ static int phi_is_letter_cp(int cp) {
 }
 /* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
 static int phi_upper_cp(int cp) {
-    if (cp < 0x80) return isupper(cp) != 0;
+    if (cp < 0x80) return cp >= 'A' && cp <= 'Z';
     if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
     if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 0 && cp != 0x138;
     return 0;
 }
 static int phi_lower_cp(int cp) {
-    if (cp < 0x80) return islower(cp) != 0;
+    if (cp < 0x80) return cp >= 'a' && cp <= 'z';
     if (cp >= 0xDF && cp <= 0xFF) return cp != 0xF7;
     if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 1 || cp == 0x138;
     return 0;
@@ -524,7 +560,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
     long upper = 0, lower = 0;
     while (i < len) {
         size_t at = i;
-        int cp = utf8_decode(s, len, &i);
+        int cp = s[i] < 0x80 ? s[i++] : utf8_decode(s, len, &i);
         if (cp < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", at);
         if (phi_is_space_cp(cp)) {
             sp = 1;
@@ -553,7 +589,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
         long val = 0;
         int c = cp;
         for (;;) {
-            if (c < 0x80 && isdigit(c)) {
+            if (c >= '0' && c <= '9') {
                 ndig++;
                 if (val < 100000000) val = val * 10 + (c - '0');
                 else val = 999999999;
@@ -566,9 +602,15 @@ static int phi_tokenize(PhiDoc *d, char *err) {
             }
             if (i >= len) break;
             size_t j = i;
-            int nc = utf8_decode(s, len, &j);
-            if (nc < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
-            if ((nc < 0x80 && isdigit(nc)) || phi_is_letter_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
+            int nc;
+            if (s[i] < 0x80) {
+                nc = s[j++];
+                if ((nc >= '0' && nc <= '9') || ((nc | 32) >= 'a' && (nc | 32) <= 'z')) { i = j; cp_pos++; c = nc; continue; }
+            } else {
+                nc = utf8_decode(s, len, &j);
+                if (nc < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
+                if (phi_is_letter_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
+            }
             /* apostrophe between letters stays inside the word */
             if ((nc == '\'' || nc == 0x2019) && nalpha > 0 && ndig == 0 && j < len) {
                 size_t k = j;
@@ -623,10 +665,15 @@ static int phi_num(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->t[i
 static int phi_tight(const PhiDoc *d, int i) { return i > 0 && i < d->n && !d->t[i].sp; }
 static int phi_cap(const PhiTok *t) { return t->shape == SH_TITLE || t->shape == SH_MIXED || (t->shape == SH_UPPER && t->nalpha > 1); }
 /* lower-cased word equals w */
-static int phi_is(const PhiDoc *d, int i, const char *w) {
+static inline int phi_is(const PhiDoc *d, int i, const char *w) {
     if (i < 0 || i >= d->n) return 0;
-    size_t n = (size_t)(d->t[i].b1 - d->t[i].b0);
-    return strlen(w) == n && !strncasecmp(d->text + d->t[i].b0, w, n);
+    const char *p = d->text + d->t[i].b0, *end = d->text + d->t[i].b1;
+    for (; p < end; p++, w++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        if (c != (unsigned char)*w) return 0; /* also stops at the end of w */
+    }
+    return *w == 0;
 }
 static uint64_t phi_lex(const PhiDoc *d, int i) { return i >= 0 && i < d->n ? d->t[i].lex : 0; }
 /* a single letter, optionally followed by a tight '.' : an initial */
@@ -1812,7 +1859,7 @@ static void phi_rule_chunks(PhiDoc *d) {
         }
         if (!type && ((b - a > 7 && (!strncasecmp(s + a, "http://", 7) || !strncasecmp(s + a, "https://", 8) || !strncasecmp(s + a, "ftp://", 6))) ||
                       (b - a > 4 && !strncasecmp(s + a, "www.", 4)))) { type = PT_URL; src = "rule:url"; }
-        if (!type) {
+        if (!type && memchr(s + a, '.', b - a)) {
             static const char *tld[] = {".com", ".org", ".net", ".edu", ".gov", ".io", ".co.uk", ".org.uk", ".nhs.uk", ".ac.uk", ".info", ".us"};
             for (size_t k = 0; k < sizeof tld / sizeof tld[0] && !type; k++) {
                 size_t n = strlen(tld[k]);
