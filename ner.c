@@ -170,7 +170,7 @@ static const PhiWordClass phi_builtin[] = {
     {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
                      "ask"},
     {LX_VENT, 0, "peep ps psv cpap ips ipap epap bipap vent settings setting ac simv imv prvc "
-                 "trial mode weaning wean psv/cpap cpap/ps ps/peep"},
+                 "trial mode weaning wean psv/cpap cpap/ps ps/peep flowby flow-by"},
     {LX_MOVE, 0, "transferred transfered transfer transferring admitted admit admission "
                  "sent taken went came arrived arrives transported brought discharged "
                  "returned return moved flown medflighted medflight airlifted referred "
@@ -202,9 +202,9 @@ static const PhiWordClass phi_builtin[] = {
                  "ns mg mcg ml cc l g kg mmol meq units unit iu mm mmhg cm "
                  "breaths beats bpm hg pulses pulse reflexes power grade score"},
     {LX_NUMCTX, 0, "bp nbp abp sbp dbp map cvp pap pa pcwp peep ps psv cpap bipap ipap "
-                   "epap ac simv imv prvc vt fio2 ratio i:e ie grade strength power "
+                   "epap simv imv prvc vt fio2 ratio i:e ie grade strength power "
                    "murmur sem x abg vbg ph gcs apgar score scale rass cam tidal vol vs "
-                   "hr rr sat sats o2 spo2 pco2 po2 vs. p r t"},
+                   "hr rr sat sats o2 spo2 pco2 po2 vs. ci co co/ci"},
     {LX_EPONYM, 0, "disease diseases syndrome syndromes sign signs test tests reflex "
                    "maneuver manoeuvre procedure operation fracture fractures palsy "
                    "phenomenon tumor tumour lymphoma sarcoma criteria score scale "
@@ -752,6 +752,11 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
             continue;
         }
         int ok = phi_namelike(d, k, words == 0 ? lenient_first != 0 : 0);
+        if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
+            uint64_t lk = d->t[k].lex;
+            if (d->mixed && d->t[k].shape == SH_TITLE && (lk & (LX_FIRST | LX_LAST))) ok = 1; /* Dr. Art White */
+            else if (!(lk & LX_COMMON) && d->t[k].nalpha >= 3 && (d->t[k - 1].lex & LX_FIRST)) ok = 1; /* Karen Yanulis */
+        }
         if (!ok) break;
         phi_mark_name(d, k, type, src, trig, 1);
         words++;
@@ -973,7 +978,10 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                     numctx = pain = 1;
             }
             if (pain) ctx = -1;
-            if (bv == 10 && a <= 10 && b + 1 < d->n && !d->t[b + 1].nl && (phi_is(d, b + 1, "pain") || phi_is(d, b + 1, "cp"))) numctx = 1;
+            for (int k = b + 1; k < d->n && k <= b + 2 && !d->t[k].nl; k++)
+                if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "angina") || phi_is(d, k, "headache"))) { numctx = 1; ctx = -1; }
+            if (phi_punct(d, b + 1, '/') && phi_tight(d, b + 1)) numctx = 1, ctx = -1; /* 10/5/.30 */
+            if (phi_punct(d, i - 1, '\'') && phi_tight(d, i)) numctx = 1, ctx = -1;  /* 120-140'2/70's */
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
@@ -984,10 +992,14 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                  * depth or ratio: "ETT at 21/2") */
                 int md = na <= 2 && nb <= 2 && phi_month_day(a, bv);
                 /* PS/PEEP pairs: 5/5, 10/5, 15/5, 20/5 are ventilator settings even after "on" */
-                if (bv == 5 && (a == 5 || a == 8 || a == 10 || a == 12 || a == 15 || a == 20)) { ctx = -1; numctx = 1; }
+                if (bv == 5 && a == 5) { ctx = -1; numctx = 1; } /* strength 5/5, PS 5/PEEP 5 */
+                if (bv == 5 && (a == 8 || a == 10 || a == 12 || a == 15 || a == 20))
+                    for (int k = i - 12; k <= b + 4; k++)
+                        if (k >= 0 && k < d->n && (d->t[k].lex & LX_VENT)) { ctx = -1; numctx = 1; break; }
                 int my = na <= 2 && a >= 1 && a <= 12 && (nb == 2 || (nb == 4 && bv >= 1900 && bv <= 2100));
                 if ((md || my) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
-            } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after) {
+            } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after &&
+                       !(b + 1 < d->n && !d->t[b + 1].nl && phi_word(d, b + 1) && (d->t[b + 1].lex & LX_COMMON) && !(d->t[b + 1].lex & LX_STOP))) {
                 last = b; src = "rule:date-after-context";
             }
         }
@@ -1219,7 +1231,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
             } else if (j < d->n && !d->t[j].nl && phi_year_token(d, j)) {
                 end = j;
             } else if (phi_is(d, j, "of") && phi_year_token(d, j + 1)) {
-                end = j + 1;
+                phi_mark(d, j + 1, j + 1, PT_DATE, "rule:date-written", -1);
+                end = i;
             }
             /* day before: 12 March, 3rd of July, the 1st of May */
             int b = i - 1;
@@ -1254,7 +1267,7 @@ static void phi_rule_written_dates(PhiDoc *d) {
             int abbr = d->t[i].e && (d->t[i].e->aux_weak & 1);
             int j = i + 1;
             if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
-            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && (phi_punct(d, j + 1, '/') || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, '-')) && phi_num(d, j + 2)) ||
+            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && phi_punct(d, j + 1, '/') && phi_num(d, j + 2)) ||
                         (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
             if (!dated) continue;
             if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
@@ -1290,7 +1303,6 @@ static void phi_rule_titles(PhiDoc *d) {
         if (!plural && d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 2] == '\'') continue; /* doctor's */
         int weak = d->t[i].e && d->t[i].e->aux_title == 2;
         int doctor = phi_is(d, i, "dr") || plural || phi_is(d, i, "doctor") || phi_is(d, i, "prof") || phi_is(d, i, "professor");
-        if (d->mixed && d->t[i].shape == SH_LOWER && weak) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
         if (j >= d->n || d->t[j].nl) continue;
