@@ -175,7 +175,7 @@ static const PhiWordClass phi_builtin[] = {
                  "sent taken went came arrived arrives transported brought discharged "
                  "returned return moved flown medflighted medflight airlifted referred "
                  "lives living lived resides residing resident born visiting travelled "
-                 "traveled trip vacation vacationing moving accepted accepting excepted presented "
+                 "traveled trip vacation vacationing moving accepted accepting excepted presented enroute "
                  "presenting presents go going goes went visiting visited trans tx txd tx'd "
                  "adm arrival followed meeting records transfered"},
     {LX_PLACESTOP, 0, "icu micu sicu ccu csru cvicu ctic nicu picu tsicu ticu cticu "
@@ -185,7 +185,7 @@ static const PhiWordClass phi_builtin[] = {
                       "step-down tele telemetry nursing facility snf ltac ltach nh alf "
                       "vicu pt ot the a an his her their this that bedside clinic office "
                       "cmed fmicu f-micu ficu cvru pcu imc imu sdu msicu nsicu bmt ep cathlab "
-                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu "
+                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu bb lab labs "
                       "morgue hospice cmo tx vent ventilator triage"},
     {LX_PROFESSION, 0, "teacher lawyer attorney engineer accountant electrician plumber "
                        "carpenter farmer mechanic firefighter fireman policeman policewoman "
@@ -1593,7 +1593,7 @@ static void phi_rule_hospitals(PhiDoc *d) {
                 if (!(d->mixed && phi_cap(t) && !(t->lex & LX_STOP) && words == 0 && (t->lex & LX_GENERIC) && !(t->lex & LX_PLACESTOP))) break;
             }
             if (d->mixed && !phi_cap(t) && !(t->lex & LX_NAMEPART)) break;
-            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 &&
+            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 && !phi_hosp_nameish(d, k) &&
                 !(k > 0 && phi_word(d, k - 1) && !(d->t[k - 1].lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_MOVE)) && !d->t[k].nl)) break;
             if (((t->lex & (LX_CITY | LX_SITE | LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
             words++;
@@ -1605,6 +1605,8 @@ static void phi_rule_hospitals(PhiDoc *d) {
         int first = k + 1;
         while (first <= last && d->t[first].kind == TK_PUNCT) first++;
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
+        for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
+        /* Memorial, Adventist (and a named Rehab) are part of the name */
         if (phi_hosp_nameish(d, i)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
@@ -1691,14 +1693,17 @@ static void phi_rule_places(PhiDoc *d) {
         int facility = phi_is(d, i, "transferred") || phi_is(d, i, "transfered") || phi_is(d, i, "transfer") || phi_is(d, i, "trans") ||
                        phi_is(d, i, "tx") || phi_is(d, i, "txd") || phi_is(d, i, "tx'd") || phi_is(d, i, "admitted") || phi_is(d, i, "admit") ||
                        phi_is(d, i, "adm") || phi_is(d, i, "arrived") || phi_is(d, i, "arrival") || phi_is(d, i, "referred") ||
-                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring");
+                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring") ||
+                       phi_is(d, i, "sent") || phi_is(d, i, "came") || phi_is(d, i, "brought") || phi_is(d, i, "medflight") ||
+                       phi_is(d, i, "medflighted") || phi_is(d, i, "enroute") || phi_is(d, i, "airlifted") || phi_is(d, i, "flown") ||
+                       phi_is(d, i, "discharged") || phi_is(d, i, "accepted");
         int in_ok = live || phi_is(d, i, "vacationing") || phi_is(d, i, "visiting") || phi_is(d, i, "vacation") || phi_is(d, i, "trip");
         if (phi_punct(d, i + 1, '-') && phi_punct(d, i + 2, '>')) {}
         else if (phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "near") || phi_is(d, j, "of") ||
-                 (in_ok && phi_is(d, j, "in"))) j++;
+                 (in_ok && phi_is(d, j, "in")) || (phi_is(d, i, "came") && phi_is(d, j, "into"))) j++;
         else continue;
         if ((phi_is(d, i, "go") || phi_is(d, i, "going") || phi_is(d, i, "goes") || phi_is(d, i, "went") || phi_is(d, i, "return") ||
-             phi_is(d, i, "returned")) && !phi_is(d, j - 1, "to")) continue;
+             phi_is(d, i, "returned") || phi_is(d, i, "sent")) && !phi_is(d, j - 1, "to")) continue; /* specimens are "sent from" lines */
         if (phi_is(d, j - 1, "of") && !phi_is(d, i, "resident") && !phi_is(d, i, "records")) continue;
         if (phi_is(d, j, "the")) j++;
         int k = j, words = 0;
@@ -1723,6 +1728,38 @@ static void phi_rule_places(PhiDoc *d) {
         int city = phi_city_at(d, j) == k - 1 && phi_city_ok(d, j, k - 1);
         phi_mark(d, j, k - 1, live || city ? PT_CITY : PT_LOCATION, city ? "rule:city-lexicon" : live ? "rule:place-of-residence" : "rule:place-after-movement", i);
         for (int m = j; m < k; m++) d->t[m].ctx_name = 1;
+    }
+}
+
+/* "Quartermain 2": an unknown word before a small number names a unit; "Kernan EW":
+ * a word before ER/EW/ED after to/from/at names a hospital */
+static void phi_rule_unit_names(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_word(d, i) || !phi_free(d, i)) continue;
+        const PhiTok *t = &d->t[i];
+        uint64_t lx = t->lex;
+        int unknown = !(lx & (LX_COMMON | LX_FIRST | LX_LAST | LX_CITY | LX_STOP | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY)) &&
+                      t->nalpha >= 6 && (!d->mixed || phi_cap(t) || (lx & LX_SITE));
+        int nx = i + 1;
+        /* after to/from/on/at/per/transfer or at the start of a line or field */
+        int placed = t->nl || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "on") || phi_is(d, i - 1, "at") ||
+                     phi_is(d, i - 1, "per") || phi_is(d, i - 1, "transfer") || phi_punct(d, i - 1, ':');
+        /* and the number ends the phrase: "Quartermain 2.", "Quartermain 3 RN" */
+        int ends = nx + 1 >= d->n || d->t[nx + 1].nl || phi_punct(d, nx + 1, '.') || phi_punct(d, nx + 1, ',') ||
+                   phi_punct(d, nx + 1, ')') || phi_punct(d, nx + 1, ';') || (d->t[nx + 1].lex & (LX_STOP | LX_CRED));
+        if (unknown && placed && ends && phi_num(d, nx) && d->t[nx].ndig <= 2 && !d->t[nx].nl && d->t[nx].sp &&
+            !(phi_punct(d, nx + 1, '.') && phi_tight(d, nx + 1) && phi_num(d, nx + 2))) {
+            phi_mark(d, i, i, PT_LOCATION, "rule:unit-name", -1);
+            d->t[i].ctx_name = 1;
+            continue;
+        }
+        if ((phi_is(d, nx, "ew") || phi_is(d, nx, "er") || phi_is(d, nx, "ed")) && !d->t[nx].nl &&
+            (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "at")) &&
+            !(lx & (LX_STOP | LX_PLACESTOP | LX_UNIT | LX_GENERIC)) &&
+            (!(lx & LX_COMMON) || (t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha && (!d->mixed || t->shape == SH_UPPER)))) {
+            phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-before-er", nx);
+            d->t[i].ctx_name = 1;
+        }
     }
 }
 
@@ -1977,6 +2014,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_hospitals(&d);
     phi_rule_saints(&d);
     phi_rule_places(&d);
+    phi_rule_unit_names(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
     phi_rule_lexicon_names(&d);
@@ -2040,6 +2078,8 @@ static const char *phi_reason(const char *source) {
         {"rule:place-after-movement", "a place after transferred/admitted/sent to or from"},
         {"rule:place-of-residence", "a place after lives/resides in"},
         {"rule:city-lexicon", "a US city (ZIP database) after in/from/of or before a state"},
+        {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
+        {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:saint-name", "a saint's name (a hospital)"},
         {"rule:ward-room", "a ward, room or bed number (extra)"},
         {"lexicon:professions", "an occupation (extra)"},
