@@ -168,7 +168,7 @@ static const PhiWordClass phi_builtin[] = {
                  "dietician coordinator manager caseworker staff md md's hospitalist "
                  "anesthesia cardiology neurosurgery nephrology"},
     {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
-                     "ask"},
+                     "ask with w/"},
     {LX_VENT, 0, "peep ps psv cpap ips ipap epap bipap vent settings setting ac simv imv prvc "
                  "trial mode weaning wean psv/cpap cpap/ps ps/peep flowby flow-by"},
     {LX_MOVE, 0, "transferred transfered transfer transferring admitted admit admission "
@@ -1308,6 +1308,13 @@ static void phi_rule_titles(PhiDoc *d) {
         if (j >= d->n || d->t[j].nl) continue;
         /* "doctor" and "professor" are also nouns: only a name-like word after them */
         int lenient = weak || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
+        if (lenient == 1 && phi_word(d, j) && !phi_initial(d, j) && !(d->t[j].lex & (LX_STOP | LX_UNIT | LX_PLACESTOP | LX_ROLE | LX_MONTH | LX_WEEKDAY)) &&
+            !phi_is(d, j, "orders") && !phi_is(d, j, "order") && !phi_is(d, j, "note") && !phi_is(d, j, "office") &&
+            !phi_is(d, j, "visit") && !phi_is(d, j, "appointment") && !phi_is(d, j, "consult") && !phi_is(d, j, "notes") &&
+            (d->mixed ? d->t[j].shape == SH_TITLE : 1)) {
+            phi_mark_name(d, j, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0); /* Dr. Art White, dr small */
+            phi_take_name(d, j + 1, 3, 0, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i);
+        }
         if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
         int type = doctor ? PT_DOCTOR : PT_NAME;
         int k = phi_take_name(d, j, 4, lenient, type, "rule:title", i);
@@ -1374,8 +1381,12 @@ static void phi_rule_credentials(PhiDoc *d) {
 static int phi_relative_slot(const PhiDoc *d, int j) {
     if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
     uint64_t lx = d->t[j].lex;
+    if ((lx & LX_PLACESTOP) && (lx & LX_FIRST) && d->mixed && d->t[j].shape == SH_TITLE &&
+        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1; /* "Son, Ed, was" */
     if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
     if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
+    if (!(lx & LX_COMMON) && d->t[j].nalpha >= 3 &&
+        (j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1;
     if (lx & LX_SITE) return 1;
     if ((lx & (LX_FIRST | LX_LAST)) && (!(lx & LX_COMMON) || !d->mixed || phi_cap(&d->t[j]))) return 1;
     return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
@@ -1431,15 +1442,20 @@ static void phi_rule_roles(PhiDoc *d) {
         if (d->t[j].lex & (LX_TITLE | LX_ROLE)) continue; /* "seen by Dr X": the title rule */
         uint64_t lx = d->t[j].lex;
         int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
-        if (!(d->t[i].lex & LX_ROLE) && !listed) continue;
-        phi_take_name(d, j, 3, 0, PT_DOCTOR, "rule:clinician-role", i);
+        /* "with martin carey": a common first name with a surname after it */
+        uint64_t l2 = phi_lex(d, j + 1);
+        int pair = (lx & LX_FIRST) && !(lx & LX_STOP) && phi_word(d, j + 1) && !d->t[j + 1].nl &&
+                   (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
+        if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
+        if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
+        phi_take_name(d, pair && !listed ? j + 1 : j, 3, pair && !listed ? 1 : 0, PT_DOCTOR, "rule:clinician-role", i);
     }
 }
 
 /* "J. Chang", "S. DOMINICO": a capital initial and a listed name */
 static void phi_rule_initial_name(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
-        if (!phi_initial(d, i) || d->t[i].shape != SH_UPPER || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
+        if (!phi_initial(d, i) || (d->t[i].shape != SH_UPPER && d->mixed) || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
         if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
         if (i > 0 && phi_punct(d, i - 1, '.') && phi_tight(d, i)) continue; /* R.N., U.S. */
         int j = i + 2;
@@ -1480,8 +1496,8 @@ static void phi_rule_signature_line(PhiDoc *d) {
     while (last >= 0 && d->t[last].kind == TK_PUNCT) last--;
     if (last < 0) return;
     int first = last;
-    while (first > 0 && !d->t[first].nl) first--;
-    if (!d->t[first].nl && first != 0) return;
+    while (first > 0 && !d->t[first].nl && !(phi_punct(d, first - 1, '.') && !phi_initial(d, first - 2) && first < last + 1 && d->t[first].sp)) first--;
+    if (!d->t[first].nl && first != 0 && !phi_punct(d, first - 1, '.')) return;
     int words = 0, listed = 0;
     for (int k = first; k <= last; k++) {
         if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch == '.' || d->t[k].ch == ',' || d->t[k].ch == '-') continue; return; }
@@ -1489,8 +1505,9 @@ static void phi_rule_signature_line(PhiDoc *d) {
         if (phi_initial(d, k)) { words++; continue; }
         uint64_t lx = d->t[k].lex;
         if (lx & (LX_CRED)) continue;
-        if (!phi_namelike(d, k, 0)) return;
-        if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) listed++;
+        if (!phi_namelike(d, k, 1) || (lx & LX_STOP)) return;
+        if ((lx & LX_COMMON) && !(lx & (LX_FIRST | LX_LAST))) return;
+        if (((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && phi_cap(&d->t[k]) && !(lx & LX_COMMON))) listed++;
         words++;
     }
     if (!listed || words > 3) return;
@@ -1961,6 +1978,14 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
         s->byte_end = d->t[j].b1;
         s->cp_start = d->t[i].c0;
         s->cp_end = d->t[j].c1;
+        /* "Dr White's order": the possessive 's is not part of the name */
+        const char *e = d->text + d->t[j].b1;
+        int ty = d->type[i];
+        if (d->t[j].kind == TK_WORD && (phi_is_name_type(ty) || ty == PT_LOCATION || ty == PT_CITY) &&
+            d->t[j].b1 - d->t[j].b0 > 3 && (e[-1] == 's' || e[-1] == 'S')) {
+            if (e[-2] == '\'') { s->byte_end -= 2; s->cp_end -= 2; }
+            else if ((unsigned char)e[-2] == 0x99 && (unsigned char)e[-3] == 0x80 && (unsigned char)e[-4] == 0xE2) { s->byte_end -= 4; s->cp_end -= 2; }
+        }
         s->action = SR_ACT_PHI;
         snprintf(s->category, sizeof s->category, "%s", phi_type_name[d->type[i]]);
         int tg = d->trig[i];
