@@ -115,7 +115,7 @@ static const PhiWordClass phi_builtin[] = {
                  "cnm cns slp ccc-slp dpt otr mpt rt atc lcpc lmft dds dmd md ms3 ms4"},
     {LX_CRED, 1, "pa pa-c pt ot do sw sn crt"},
     {LX_HOSPWORD, 0, "hospital hosp hospitals clinic infirmary memorial medical medicine "
-                     "healthcare hospice sanatorium adventist presbyterian baptist rehab "
+                     "healthcare hospice sanatorium adventist presbyterian baptist rehab regional med "
                      "methodist nhs mc"},
     {LX_STREET, 0, "street st road rd avenue ave av lane ln drive boulevard blvd way court "
                    "ct place pl terrace terr close crescent cres square sq highway hwy "
@@ -176,7 +176,7 @@ static const PhiWordClass phi_builtin[] = {
                  "returned return moved flown medflighted medflight airlifted referred "
                  "lives living lived resides residing resident born visiting travelled "
                  "traveled trip vacation vacationing moving accepted accepting excepted presented enroute "
-                 "presenting presents go going goes went visiting visited trans tx txd tx'd "
+                 "presenting presents go going goes went visiting visited trans tx txd tx'd come comes coming "
                  "adm arrival followed meeting records transfered"},
     {LX_PLACESTOP, 0, "icu micu sicu ccu csru cvicu ctic nicu picu tsicu ticu cticu "
                       "pacu er ed ew or ir ct mri cath lab floor floors home house unit ward "
@@ -204,7 +204,7 @@ static const PhiWordClass phi_builtin[] = {
     {LX_NUMCTX, 0, "bp nbp abp sbp dbp map cvp pap pa pcwp peep ps psv cpap bipap ipap "
                    "epap simv imv prvc vt fio2 ratio i:e ie grade strength power "
                    "murmur sem x abg vbg ph gcs apgar score scale rass cam tidal vol vs "
-                   "hr rr sat sats o2 spo2 pco2 po2 vs. ci co co/ci"},
+                   "hr rr sat sats o2 spo2 pco2 po2 vs. ci co co/ci ef hob bun cr lvef"},
     {LX_EPONYM, 0, "disease diseases syndrome syndromes sign signs test tests reflex "
                    "maneuver manoeuvre procedure operation fracture fractures palsy "
                    "phenomenon tumor tumour lymphoma sarcoma criteria score scale "
@@ -849,12 +849,17 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 for (int k = 0; k < m; k++) sum += dg[k];
                 if (m == 3 && a == 3 && b == 3 && c == 4 && ((seps & ~8) != 2 || seps == 2)) last = g[2];
                 else if (m == 4 && dg[0] == 1 && b == 3 && c == 3 && e == 4) last = g[3];
-                else if (m == 2 && a == 3 && b == 4 && (seps == 1 || paren)) last = g[1];
+                else if (m == 2 && a == 3 && b == 4 && paren) last = g[1]; /* 900-1300 is a range */
                 else if (m == 2 && paren && a == 3 && b == 7) last = g[1];
                 else if (plus && sum >= 10 && sum <= 13 && !(seps & 2)) last = g[m - 1];
                 else if (lead0 && !(seps & 2) && sum >= 10 && sum <= 11 && m >= 2 && m <= 3) last = g[m - 1];
             }
             if (last < 0 && n == 1 && lead0 && dg[0] == 11 && !phi_punct(d, i + 1, '.')) last = i;
+            if (last < 0 && paren && n >= 2 && !(seps & 2)) {
+                int sum = 0;
+                for (int k = 0; k < n; k++) sum += dg[k];
+                if ((sum == 10 || sum == 11) && phi_punct(d, g[n - 1] + 1, ')')) last = g[n - 1];
+            }
         }
         if (last >= 0) {
             if (plus) first = i - 1;
@@ -967,11 +972,12 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             int ctx = phi_ctx_before(d, i, LX_DATECTX, 2);
             int numctx = 0, pk = i - 1;
             while (pk >= 0 && (phi_punct(d, pk, ':') || phi_punct(d, pk, '=')) && !d->t[pk + 1].nl) pk--;
-            if (pk >= 0 && !d->t[pk + 1].nl && (d->t[pk].lex & (LX_NUMCTX | LX_VENT))) numctx = 1;
+            if (pk >= 0 && !d->t[pk + 1].nl && ((d->t[pk].lex & LX_NUMCTX) || ((d->t[pk].lex & LX_VENT) && bv <= 10))) numctx = 1;
             /* ventilator settings (PS 10/5) and pain scores (6/10) nearby */
-            int pain = 0;
+            int pain = 0, words_back = 0;
             for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
-                if ((d->t[k].lex & LX_VENT) && bv <= 10 && k >= i - 5) numctx = 1;
+                if (d->t[k].kind == TK_WORD) words_back++;
+                if ((d->t[k].lex & LX_VENT) && bv <= 10 && words_back <= 3) numctx = 1;
                 if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
                     phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
                     phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
@@ -1063,6 +1069,15 @@ static void phi_rule_long_numbers(PhiDoc *d) {
     }
 }
 
+/* inside a past-history list: "PMH:", "hx", "history" within the last 40 tokens */
+static int phi_in_history(const PhiDoc *d, int i) {
+    for (int m = i - 1; m >= 0 && m >= i - 40; m--) {
+        if (phi_is(d, m, "pmh") || phi_is(d, m, "pmhx") || phi_is(d, m, "hx") || phi_is(d, m, "psh") || phi_is(d, m, "history")) return 1;
+        if (d->t[m].nl && m < i - 1 && phi_punct(d, m - 1, '.')) return 0;
+    }
+    return 0;
+}
+
 /* years alone (extra): '92, 1980s, and 4-digit years that are not times or amounts */
 static void phi_rule_years(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
@@ -1074,9 +1089,9 @@ static void phi_rule_years(PhiDoc *d) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
-        /* 74' (a year written with a trailing apostrophe) */
+        /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
-            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT)) {
+            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) && phi_in_history(d, i)) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
@@ -1084,6 +1099,19 @@ static void phi_rule_years(PhiDoc *d) {
             int v = atoi(d->text + t->b0);
             if (v >= 1900 && v <= 2099 && v % 10 == 0) phi_mark(d, i, i, PT_YEAR, "rule:year-decade", -1);
             continue;
+        }
+        if (t->kind == TK_NUM && t->ndig == 2 && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT &&
+            !phi_punct(d, i + 1, ',')) && !(phi_punct(d, i + 1, '.') && phi_num(d, i + 2) && phi_tight(d, i + 2))) {
+            /* after a procedure/diagnosis acronym (or "in" after one), in a history list */
+            int k = i - 1;
+            if (phi_is(d, k, "in") || phi_is(d, k, "and")) k--;
+            int acro = k >= 0 && phi_word(d, k) && d->t[k].shape == SH_UPPER && d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 &&
+                       !(d->t[k].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP));
+            if (phi_is(d, i - 1, "and") && k >= 0 && d->type[k] == PT_YEAR) acro = 1; /* in 94 and 00 */
+            int hx = phi_in_history(d, i);
+            int after_ok = !(i + 1 < d->n && phi_tight(d, i + 1) && (phi_punct(d, i + 1, '%') || phi_punct(d, i + 1, '-') ||
+                             phi_punct(d, i + 1, '/') || phi_punct(d, i + 1, '\'')));
+            if (acro && hx && after_ok && (t->val >= 30 || t->val <= 25)) { phi_mark(d, i, i, PT_YEAR, "rule:year-in-history", -1); continue; }
         }
         if (t->kind != TK_NUM || t->ndig != 4 || t->val < 1900 || t->val > 2099) continue;
         if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(' && d->t[i - 1].ch != '\'') continue;
@@ -1100,9 +1128,10 @@ static void phi_rule_years(PhiDoc *d) {
             if (i + 1 < d->n && !d->t[i + 1].nl && (phi_is(d, i + 1, "h") || phi_is(d, i + 1, "hr") || phi_is(d, i + 1, "hrs") ||
                 phi_is(d, i + 1, "hours") || phi_is(d, i + 1, "pm") || phi_is(d, i + 1, "am") || phi_punct(d, i + 1, '-') ||
                 phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
-            int born = phi_ctx_before(d, i, LX_DATECTX, 2);
-            if (born >= 0 && (phi_is(d, born, "on") || phi_is(d, born, "until") || phi_is(d, born, "till") ||
-                              phi_is(d, born, "from") || phi_is(d, born, "through") || phi_is(d, born, "thru"))) continue;
+            if (!(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "year") || phi_is(d, i - 1, "of") ||
+                  phi_is(d, i - 1, "circa") || phi_is(d, i - 1, "dob") || phi_is(d, i - 1, "born") || phi_is(d, i - 1, "birth") ||
+                  phi_punct(d, i - 1, ',') || (phi_punct(d, i - 1, ':') && phi_ctx_before(d, i, LX_DATECTX, 2) >= 0) ||
+                  phi_in_history(d, i))) continue;
         }
         int dob = phi_ctx_before(d, i, LX_DATECTX, 3);
         if (dob >= 0 && (phi_is(d, dob, "dob") || phi_is(d, dob, "birth") || phi_is(d, dob, "born") || phi_is(d, dob, "d.o.b")))
@@ -1185,6 +1214,8 @@ static void phi_rule_streets(PhiDoc *d) {
         }
         if (words == 0 || k >= d->n || d->t[k].nl || !(d->t[k].lex & LX_STREET) || !phi_word(d, k)) continue;
         if (d->mixed && !phi_cap(&d->t[k])) continue;
+        /* "1 ST DEGREE AV BLOCK": short street words need mixed-case text */
+        if (!d->mixed && d->t[k].nalpha <= 3) continue;
         int end = k;
         if (phi_punct(d, end + 1, '.') && phi_tight(d, end + 1)) end++;
         phi_mark(d, i, end, PT_STREET, "rule:street-address", k);
@@ -1252,6 +1283,9 @@ static void phi_rule_written_dates(PhiDoc *d) {
                              !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
                 }
             }
+            if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
+                (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
+                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) end = i;
             if (end < 0) {
                 if (ambiguous) continue;
                 if (d->mixed && !phi_cap(&d->t[i])) continue; /* "august" company */
@@ -1583,16 +1617,16 @@ static void phi_rule_headers(PhiDoc *d) {
 /* hospital words that are part of the name (Memorial, Adventist) rather than its head */
 static int phi_hosp_nameish(const PhiDoc *d, int i) {
     return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
-           phi_is(d, i, "baptist") || phi_is(d, i, "methodist");
+           phi_is(d, i, "baptist") || phi_is(d, i, "methodist") || phi_is(d, i, "regional");
 }
 
 /* hospitals: the words before "Hospital", "Clinic", "Medical Center", "Rehab" */
 static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_HOSPWORD) || !phi_word(d, i)) continue;
-        int rehab = phi_is(d, i, "rehab");
+        int rehab = phi_is(d, i, "rehab") || phi_is(d, i, "regional");
         if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || rehab)) continue;
-        if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
+        if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine") || phi_is(d, i, "med")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
         if (phi_is(d, i, "nhs") && !(phi_is(d, i + 1, "trust") || phi_is(d, i + 1, "foundation"))) continue;
         if (phi_is(d, i, "mc") && d->t[i].shape != SH_UPPER) continue;
         int k = i - 1, words = 0, strong = 0;
@@ -1612,19 +1646,19 @@ static void phi_rule_hospitals(PhiDoc *d) {
             if (d->mixed && !phi_cap(t) && !(t->lex & LX_NAMEPART)) break;
             if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 && !phi_hosp_nameish(d, k) &&
                 !(k > 0 && phi_word(d, k - 1) && !(d->t[k - 1].lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_MOVE)) && !d->t[k].nl)) break;
-            if (((t->lex & (LX_CITY | LX_SITE | LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
+            if ((t->lex & (LX_CITY | LX_SITE)) || ((t->lex & (LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
             words++;
             if (d->t[k].nl) { k--; break; }
             k--;
         }
         if (!words) continue;
-        if (rehab && !strong) continue; /* "begin rehab", "con't rehab" */
+        if (rehab && !strong) continue; /* "begin rehab", "con't rehab", "regional anesthesia" */
         int first = k + 1;
         while (first <= last && d->t[first].kind == TK_PUNCT) first++;
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
         for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
         /* Memorial, Adventist (and a named Rehab) are part of the name */
-        if (phi_hosp_nameish(d, i)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+        if (phi_hosp_nameish(d, i) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
 
@@ -1713,7 +1747,7 @@ static void phi_rule_places(PhiDoc *d) {
                        phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring") ||
                        phi_is(d, i, "sent") || phi_is(d, i, "came") || phi_is(d, i, "brought") || phi_is(d, i, "medflight") ||
                        phi_is(d, i, "medflighted") || phi_is(d, i, "enroute") || phi_is(d, i, "airlifted") || phi_is(d, i, "flown") ||
-                       phi_is(d, i, "discharged") || phi_is(d, i, "accepted");
+                       phi_is(d, i, "discharged") || phi_is(d, i, "accepted") || phi_is(d, i, "come") || phi_is(d, i, "comes");
         int in_ok = live || phi_is(d, i, "vacationing") || phi_is(d, i, "visiting") || phi_is(d, i, "vacation") || phi_is(d, i, "trip");
         if (phi_punct(d, i + 1, '-') && phi_punct(d, i + 2, '>')) {}
         else if (phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "near") || phi_is(d, j, "of") ||
@@ -1731,7 +1765,10 @@ static void phi_rule_places(PhiDoc *d) {
             /* a short acronym right after the preposition (GH, UMMC) names a place even
              * when it is also an ordinary abbreviation */
             int acronym = facility && words == 0 && t->nalpha >= 2 && t->b1 - t->b0 == t->nalpha &&
-                          (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) && (d->mixed ? t->shape == SH_UPPER : 1);
+                          (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) &&
+                          (d->mixed ? t->shape == SH_UPPER || (t->shape == SH_LOWER && t->nalpha <= 3) : 1);
+            if (acronym && k + 1 < d->n && !d->t[k + 1].nl && phi_word(d, k + 1) && (d->t[k + 1].lex & LX_COMMON) &&
+                !(d->t[k + 1].lex & (LX_STOP | LX_PLACESTOP))) acronym = 0; /* "to sc heparin", "to med surg" */
             if (d->mixed) ok = t->shape == SH_TITLE || t->shape == SH_MIXED || acronym || (t->lex & LX_SITE) ||
                                (facility && !(t->lex & (LX_COMMON | LX_FIRST | LX_LAST)) && t->nalpha >= 4);
             else ok = !(t->lex & LX_COMMON) || (t->lex & LX_SITE) || acronym;
@@ -1780,6 +1817,22 @@ static void phi_rule_unit_names(PhiDoc *d) {
     }
 }
 
+/* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
+static void phi_rule_university(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
+        if (phi_is(d, i, "u") && (d->t[i].shape != SH_UPPER || phi_num(d, i - 1))) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (phi_is(d, j, "of")) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_STATE | LX_CITY | LX_SITE)) && !(!phi_is(d, i, "u") && d->mixed && phi_cap(&d->t[j]) && !(lx & LX_STOP))) continue;
+        if (d->mixed && !phi_cap(&d->t[j])) continue;
+        phi_mark(d, i, j, PT_HOSPITAL, "rule:university", -1);
+    }
+}
+
 /* St. Mary's, St Agnes: a saint's name is a hospital's (not "Clover St.", "ST elevation") */
 static void phi_rule_saints(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
@@ -1810,10 +1863,19 @@ static void phi_rule_wards(PhiDoc *d) {
     }
 }
 
+/* occupations, when the text ties them to someone: "retired electrician", "works as a
+ * librarian", "Occupation: teacher", "is a 34 year old teacher" */
 static void phi_rule_professions(PhiDoc *d) {
-    for (int i = 0; i < d->n; i++)
-        if ((d->t[i].lex & LX_PROFESSION) && phi_word(d, i) && phi_free(d, i))
-            phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+    for (int i = 0; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PROFESSION) || !phi_word(d, i) || !phi_free(d, i)) continue;
+        int tied = 0;
+        for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
+            if (phi_is(d, k, "works") || phi_is(d, k, "worked") || phi_is(d, k, "working") || phi_is(d, k, "retired") ||
+                phi_is(d, k, "occupation") || phi_is(d, k, "job") || phi_is(d, k, "employed") || phi_is(d, k, "former") ||
+                phi_is(d, k, "profession") || phi_is(d, k, "career") || phi_is(d, k, "is") || phi_is(d, k, "was") ||
+                phi_is(d, k, "as")) { tied = 1; break; }
+        if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+    }
 }
 
 /* a word in the name lists and not in the safe list, not an eponym */
@@ -2038,6 +2100,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_family_name(&d);
     phi_rule_hospitals(&d);
     phi_rule_saints(&d);
+    phi_rule_university(&d);
     phi_rule_places(&d);
     phi_rule_unit_names(&d);
     phi_rule_wards(&d);
@@ -2083,6 +2146,8 @@ static const char *phi_reason(const char *source) {
         {"rule:year-apostrophe", "an abbreviated year like '92 (masked as an extra)"},
         {"rule:year-decade", "a decade like 1980s (masked as an extra)"},
         {"rule:year-of-birth", "a year tied to birth"},
+        {"rule:year-in-history", "a two-digit year after a procedure in a past-history list (extra)"},
+        {"rule:university", "a university (hospital) name"},
         {"rule:age-over-89", "an age over 89"},
         {"rule:phone-shape", "the shape of a telephone number"},
         {"rule:phone-context", "a number after a telephone/pager word"},
