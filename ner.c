@@ -977,7 +977,7 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             int pain = 0, words_back = 0;
             for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
                 if (d->t[k].kind == TK_WORD) words_back++;
-                if ((d->t[k].lex & LX_VENT) && bv <= 10 && words_back <= 3) numctx = 1;
+                if ((d->t[k].lex & LX_VENT) && bv <= 10 && words_back <= 2) numctx = 1;
                 if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
                     phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
                     phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
@@ -993,7 +993,7 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
                              phi_is(d, b + 1, "x") || phi_is(d, b + 1, "ratio"));
             if (sep == '/') {
-                int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4 || bv == 8);
+                int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4);
                 /* two parts: month/day only (a day/month without a year is too often a
                  * depth or ratio: "ETT at 21/2") */
                 int md = na <= 2 && nb <= 2 && phi_month_day(a, bv);
@@ -1091,7 +1091,9 @@ static void phi_rule_years(PhiDoc *d) {
         }
         /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
-            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) && phi_in_history(d, i)) {
+            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
+            (phi_in_history(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 &&
+                                      !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
@@ -1767,7 +1769,7 @@ static void phi_rule_places(PhiDoc *d) {
             int acronym = facility && words == 0 && t->nalpha >= 2 && t->b1 - t->b0 == t->nalpha &&
                           (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) &&
                           (d->mixed ? t->shape == SH_UPPER || (t->shape == SH_LOWER && t->nalpha <= 3) : 1);
-            if (acronym && k + 1 < d->n && !d->t[k + 1].nl && phi_word(d, k + 1) && (d->t[k + 1].lex & LX_COMMON) &&
+            if (acronym && t->shape == SH_LOWER && k + 1 < d->n && !d->t[k + 1].nl && phi_word(d, k + 1) && (d->t[k + 1].lex & LX_COMMON) &&
                 !(d->t[k + 1].lex & (LX_STOP | LX_PLACESTOP))) acronym = 0; /* "to sc heparin", "to med surg" */
             if (d->mixed) ok = t->shape == SH_TITLE || t->shape == SH_MIXED || acronym || (t->lex & LX_SITE) ||
                                (facility && !(t->lex & (LX_COMMON | LX_FIRST | LX_LAST)) && t->nalpha >= 4);
