@@ -1482,6 +1482,8 @@ static void phi_rule_roles(PhiDoc *d) {
         uint64_t l2 = phi_lex(d, j + 1);
         int pair = (lx & LX_FIRST) && !(lx & LX_STOP) && phi_word(d, j + 1) && !d->t[j + 1].nl &&
                    (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
+        /* "with" is everywhere: a name after it needs a capital in mixed text, or a surname */
+        if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE)) continue;
         if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
         if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
         phi_take_name(d, pair && !listed ? j + 1 : j, 3, pair && !listed ? 1 : 0, PT_DOCTOR, "rule:clinician-role", i);
@@ -1907,7 +1909,8 @@ static void phi_rule_name_neighbours(PhiDoc *d) {
             int nx = i + 1;
             if (phi_punct(d, nx, '.') && phi_initial(d, i)) nx++;
             if (nx < d->n && !d->t[nx].nl && phi_free(d, nx) && (phi_namelike(d, nx, 0) ||
-                (phi_initial(d, nx) && d->t[nx].shape == SH_UPPER && phi_namelike(d, nx + (phi_punct(d, nx + 1, '.') ? 2 : 1), 0)))) {
+                (phi_initial(d, nx) && d->t[nx].shape == SH_UPPER && !phi_is(d, nx, "i") &&
+                 phi_namelike(d, nx + (phi_punct(d, nx + 1, '.') ? 2 : 1), 0)))) {
                 phi_mark_name(d, nx, d->type[i], "rule:name-neighbour", -1, 0);
             }
             int pv = i - 1;
