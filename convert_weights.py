@@ -229,8 +229,15 @@ def read_torch_legacy(path):
     then each storage as an 8-byte little-endian element count and its raw bytes."""
     f = open(path, "rb")
     nothing = lambda pid: (_ for _ in ()).throw(Refuse("unexpected persistent id in header"))
-    if _unpickle(f, nothing) != LEGACY_MAGIC:
-        raise Refuse("%s: not a torch checkpoint (bad magic number)" % os.path.basename(path))
+    if f.read(2) == b"PK":
+        raise Refuse("%s: damaged zip archive" % os.path.basename(path))
+    f.seek(0)
+    try:
+        magic = _unpickle(f, nothing)
+    except Refuse:
+        magic = None
+    if magic != LEGACY_MAGIC:
+        raise Refuse("%s: not a torch checkpoint (no legacy magic number, not a zip)" % os.path.basename(path))
     if _unpickle(f, nothing) != 1001:
         raise Refuse("%s: unsupported legacy protocol version" % os.path.basename(path))
     sys_info = _unpickle(f, nothing)

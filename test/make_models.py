@@ -184,7 +184,7 @@ def write_safetensors(path, tensors):
     """8-byte little-endian header length, JSON header (space-padded to 8), raw bytes."""
     names = sorted(tensors)
     header, blobs, off = {}, [], 0
-    codes = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
+    codes = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
     for n in names:
         t = tensors[n].contiguous()
         raw = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
