@@ -181,7 +181,23 @@ for k, v in h.items():
 tensors["bert.embeddings.LayerNorm.bias"] = tensors["bert.embeddings.LayerNorm.bias"].double()
 write_safetensors(p, tensors)
 run(d, "unsupported dtype f64")
+d = fresh("no_basic_tokenize"); json.dump({"do_basic_tokenize": False}, open(os.path.join(d, "tokenizer_config.json"), "w"))
+run(d, "do_basic_tokenize")
 d = fresh("classifier_labels", "tok_cls3"); edit_json(d, "config.json", id2label={"0": "O", "1": "B"}); run(d, "shape")
+
+# Not a refusal: a config pad_token_id that disagrees with vocab.txt converts, with a
+# warning line on stderr and in the meta JSON.
+d = fresh("pad_mismatch"); edit_json(d, "config.json", pad_token_id=7)
+out = os.path.join(scratch, "pad_mismatch.srm")
+r = subprocess.run([sys.executable, CONVERTER, d, out], capture_output=True, text=True)
+blob = open(out, "rb").read() if os.path.exists(out) else b""
+meta = json.loads(blob[struct.unpack_from("<Q", blob, 136)[0]:][:struct.unpack_from("<Q", blob, 144)[0]]) if blob else {}
+if r.returncode == 0 and "warning: config pad_token_id 7" in r.stderr and \
+        any("pad_token_id 7" in w for w in meta.get("warnings", [])):
+    print("PASS convert warns on pad_token_id mismatch (exit 0, stderr + meta)")
+else:
+    failures += 1
+    print("FAIL convert warns on pad_token_id mismatch: exit %d, stderr %r" % (r.returncode, r.stderr[-200:]))
 
 for fmt, make in (("zip", evil_zip), ("legacy", evil_legacy)):
     for cls in (Evil, EvilEval):
