@@ -110,6 +110,37 @@ if [ "$(flags "$W/tiny_mlm_zip.f32.srm")" = 3 ] && [ "$(flags "$W/tok_cls1.f32.s
     ok "lowercase auto: no tokenizer_config.json -> lower+strip; do_lower_case false -> neither"
 else bad "lowercase auto flags: $(flags "$W/tiny_mlm_zip.f32.srm") $(flags "$W/tok_cls1.f32.srm")"; fi
 
+# tokenizer_config.json settings: strip_accents false with lower-casing, no CJK spacing,
+# special tokens renamed (an AddedToken dict), [UNK] absent -> -1. Expected values are
+# Hugging Face's documented BertTokenizer semantics, written out by hand here.
+"$PY" - "$M" "$W" "$CONV" >"$W/tc.log" 2>&1 <<'EOF2'
+import json, os, shutil, struct, subprocess, sys
+m, w, conv = sys.argv[1:]
+d = os.path.join(w, "tc_variant")
+shutil.copytree(os.path.join(m, "tiny_mlm_zip"), d, ignore=shutil.ignore_patterns("ref"))
+vocab = open(os.path.join(d, "vocab.txt")).read().split("\n")[:-1]
+assert vocab[1] == "[UNK]" and vocab[2] == "[CLS]"
+vocab[1] = "[NOTUNK]"
+vocab[7] = "[CLS]"                     # a duplicate: the later line wins in BertTokenizer's dict
+open(os.path.join(d, "vocab.txt"), "w").write("".join(t + "\n" for t in vocab))
+json.dump({"do_lower_case": True, "strip_accents": False, "tokenize_chinese_chars": False,
+           "tokenizer_class": "BertTokenizer",
+           "mask_token": {"content": vocab[-1], "lstrip": True, "__type": "AddedToken"}},
+          open(os.path.join(d, "tokenizer_config.json"), "w"))
+out = os.path.join(w, "tc_variant.srm")
+subprocess.run([sys.executable, conv, d, out], check=True, stdout=subprocess.DEVNULL)
+b = open(out, "rb").read()
+flags = struct.unpack_from("<I", b, 60)[0]
+ids = list(struct.unpack_from("<5i", b, 72))
+want = [7, 3, 0, -1, len(vocab) - 1]  # cls sep pad unk mask
+assert flags == 1 | 8, "flags %d, expected lowercase+mlm (9)" % flags
+assert ids == want, "special ids %s, expected %s" % (ids, want)
+print("tokenizer_config ok")
+EOF2
+if grep -q "tokenizer_config ok" "$W/tc.log"; then
+    ok "tokenizer_config: strip_accents false, no CJK, renamed [MASK], absent [UNK] -> -1, duplicate -> last line"
+else bad "tokenizer_config variant: $(tail -n 2 "$W/tc.log" | tr '\n' ' ')"; fi
+
 # No absolute path of the source in the file, and the same bytes from another place.
 if grep -q "$OUT" "$W/tiny_mlm_zip.f32.srm"; then bad "meta holds the absolute source path"
 else ok "meta holds no absolute path"; fi
