@@ -27,7 +27,9 @@ is called. torch itself is never imported.
 Key layouts accepted: BertForMaskedLM, BertForPreTraining, BertForTokenClassification
 and a bare BertModel, with or without the "bert." prefix; "LayerNorm.gamma/beta" are
 renamed to ".weight/.bias". Ignored (listed in the meta JSON): embeddings.position_ids
-(a buffer), pooler.* (not used by MLM or token classification),
+(a buffer), pooler.* (not used by MLM or token classification; but a pooler beside a
+classifier is refused unless config architectures names BertForTokenClassification,
+since that is BertForSequenceClassification's shape),
 cls.seq_relationship.* (next-sentence head of BertForPreTraining),
 cls.predictions.decoder.bias when it equals cls.predictions.bias (Hugging Face ties
 them), cls.predictions.decoder.weight when absent or bit-equal to the word embeddings
@@ -685,6 +687,13 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                 plan.append((dec_w, (V, H), True))
     labels = []
     if "classifier.weight" in tensors or "classifier.bias" in tensors:
+        # A pooler beside a classifier is BertForSequenceClassification's shape (one label
+        # per text, not per token) unless config.json says token classification (older
+        # transformers saved a pooler in BertForTokenClassification too).
+        if any(k.startswith("pooler.") for k in map(canonical_name, ignored)) and \
+                "BertForTokenClassification" not in archs:
+            raise Refuse("classifier with a pooler and no architectures "
+                         "[\"BertForTokenClassification\"] in config.json: looks like sequence classification")
         flags |= FLAG_CLASSIFIER
         if "classifier.weight" not in tensors:
             raise Refuse("missing tensor classifier.weight")

@@ -185,6 +185,9 @@ write_safetensors(p, tensors)
 run(d, "unsupported dtype f64", both=True)
 d = fresh("no_basic_tokenize"); json.dump({"do_basic_tokenize": False}, open(os.path.join(d, "tokenizer_config.json"), "w"))
 run(d, "do_basic_tokenize")
+d = fresh("seq_cls_shape", "tok_cls3"); edit_json(d, "config.json", architectures=None)
+edit_state(d, lambda sd: sd.update({"bert.pooler.dense.weight": torch.zeros(40, 40), "bert.pooler.dense.bias": torch.zeros(40)}))
+run(d, "sequence classification")
 d = fresh("classifier_labels", "tok_cls3"); edit_json(d, "config.json", id2label={"0": "O", "1": "B"}); run(d, "shape")
 
 # Not a refusal: a config pad_token_id that disagrees with vocab.txt converts, with a

@@ -52,7 +52,7 @@ MODELS = [
          fmt="safetensors", heads_=("mlm",), storage="f32", eps=1e-5,
          layout=dict(prefix=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls1", seed=4, H=32, layers=2, heads=2, I=48, V=100, P=64, T=2,
-         fmt="zip", heads_=("cls",), storage="f32", eps=1e-12, labels=["SCORE"],
+         fmt="zip", heads_=("cls",), storage="bf16", eps=1e-12, labels=["SCORE"],
          layout=dict(prefix=True, position_ids=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls3", seed=5, H=40, layers=2, heads=5, I=72, V=101, P=48, T=2,
          fmt="legacy", heads_=("cls",), storage="f32", eps=1e-12, labels=["O", "B-NAME", "I-NAME"],
