@@ -1073,12 +1073,12 @@ static void ner_print_entities(FILE *f, const NerEntities *es, int agg) {
 static int cmd_ner(int argc, char **argv) {
     const char *model_path = NULL;
     int agg = NER_AGG_NONE, jsonl = 0, window = 0, overlap = -1, threads = 0;
-    char **files = xmalloc((size_t)argc * sizeof *files), **texts = xmalloc((size_t)argc * sizeof *texts);
-    int n_files = 0, n_texts = 0;
+    char **items = xmalloc((size_t)argc * sizeof *items);
+    int n_items = 0, as_files = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs("usage: sr ner -m MODEL [options] [TEXT...]\n"
+            fputs("usage: sr ner -m MODEL [options] [TEXT... | -f FILE... | --jsonl [FILE...]]\n"
                   "Token classification with Hugging Face's pipeline semantics; prints the entities\n"
                   "of each input as a JSON array (--jsonl: {\"id\":...,\"entities\":[...]} per line).\n"
                   "  -m, --model FILE        converted token classification model (required)\n"
@@ -1086,14 +1086,14 @@ static int cmd_ner(int argc, char **argv) {
                   "  --window N              positions per window, [CLS] and [SEP] included\n"
                   "                          (default and maximum: the model's max_position)\n"
                   "  --stride N              tokens shared by consecutive windows (default window/4)\n"
-                  "  -f, --file FILE         read a text from FILE ('-' = stdin); repeatable\n"
+                  "  -f                      the arguments are files ('-' = stdin), one text each\n"
                   "  --jsonl                 inputs are JSON lines {\"id\":..., \"text\":...} from the\n"
                   "                          FILE arguments or stdin\n"
                   "  --threads N             threads for the encoder\n"
                   "Without TEXT or FILE, the text is read from stdin. Offsets start/end are code\n"
                   "points (as Hugging Face), byte_start/byte_end bytes; ends are exclusive.\n",
                   stdout);
-            free(files); free(texts);
+            free(items);
             return 0;
         }
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
@@ -1101,20 +1101,19 @@ static int cmd_ner(int argc, char **argv) {
             const char *v = opt_value(argc, argv, &i);
             if ((agg = ner_agg_parse(v)) < 0) {
                 fprintf(stderr, "sr ner: unknown --aggregation '%s' (none, simple, first, average, max)\n", v);
-                free(files); free(texts);
+                free(items);
                 return 2;
             }
         } else if (!strcmp(a, "--window")) window = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--stride")) overlap = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "-f") || !strcmp(a, "--file")) files[n_files++] = (char *)opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "sr ner: unknown option %s (see sr ner --help)\n", a);
-            free(files); free(texts);
+            free(items);
             return 2;
-        } else if (jsonl) files[n_files++] = argv[i];
-        else texts[n_texts++] = argv[i];
+        } else items[n_items++] = argv[i];
     }
     int status = 0;
     SrModel *m = NULL;
@@ -1122,7 +1121,6 @@ static int cmd_ner(int argc, char **argv) {
     memset(&r, 0, sizeof r);
     char err[SR_ERR_LEN];
     if (!model_path) { fputs("sr ner: -m MODEL is required\n", stderr); status = 2; goto out; }
-    if (n_files && n_texts) { fputs("sr ner: give texts or --file, not both\n", stderr); status = 2; goto out; }
     if (window < 0 || (window > 0 && window < 3)) { fprintf(stderr, "sr ner: bad --window %d\n", window); status = 2; goto out; }
     if (sr_load(&m, model_path, err) < 0) { fprintf(stderr, "sr ner: %s\n", err); status = 2; goto out; }
     if (threads > 0) sr_set_threads(threads);
@@ -1130,16 +1128,16 @@ static int cmd_ner(int argc, char **argv) {
     SrInput in;
     memset(&in, 0, sizeof in);
     in.jsonl = jsonl;
-    in.texts = n_texts > 0;
-    in.items = n_texts ? texts : files;
-    in.n_items = n_texts ? n_texts : n_files;
+    in.texts = !jsonl && !as_files && n_items > 0;
+    in.items = items;
+    in.n_items = n_items;
     NerEntities es = {0};
     SrRecord rec;
     for (;;) {
         int got = input_next(&in, &rec, err);
         if (got == 0) break;
         if (got < 0) {
-            if (jsonl) print_error_record(stdout, &rec, in.count, err);
+            if (jsonl) print_error_record(stdout, &rec, in.count - 1, err);
             else fprintf(stderr, "sr ner: %s\n", err);
             record_free(&rec);
             status = 1;
@@ -1147,13 +1145,13 @@ static int cmd_ner(int argc, char **argv) {
         }
         ner_entities_clear(&es);
         if (ner_run(&r, rec.text, rec.len, agg, 1, 0, &es, err) < 0) {
-            if (jsonl) print_error_record(stdout, &rec, in.count, err);
+            if (jsonl) print_error_record(stdout, &rec, in.count - 1, err);
             else fprintf(stderr, "sr ner: %s\n", err);
             status = 1;
         } else if (jsonl) {
             fputs("{\"id\":", stdout);
             if (rec.id_json) fputs(rec.id_json, stdout);
-            else printf("%ld", in.count);
+            else printf("%ld", in.count - 1);
             fputs(",\"entities\":", stdout);
             ner_print_entities(stdout, &es, agg);
             fputs("}\n", stdout);
@@ -1168,7 +1166,6 @@ static int cmd_ner(int argc, char **argv) {
 out:
     if (r.m) ner_runner_free(&r);
     sr_free(m);
-    free(files);
-    free(texts);
+    free(items);
     return status;
 }
