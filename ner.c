@@ -2354,22 +2354,27 @@ static int span_cmp(const void *a, const void *b) {
     return x->byte_end > y->byte_end ? -1 : x->byte_end < y->byte_end; /* longer first */
 }
 
-/* A de-identification model's label -> sr's PHI type. */
+/* A de-identification model's label -> sr's PHI type (the rules' types: phi_type_name).
+ * The tag itself when it is one of them (i2b2 2014 labels mostly are), else the first
+ * known word inside it, most specific first; OTHER when nothing fits. */
 static const char *ner_phi_type(const char *label) {
     char up[64];
     size_t n = 0;
     for (; label[n] && n + 1 < sizeof up; n++) up[n] = (char)toupper((unsigned char)label[n]);
     up[n] = 0;
+    for (int t = 1; t < PT_COUNT; t++)
+        if (!strcmp(up, phi_type_name[t])) return phi_type_name[t];
     static const char *const map[][2] = {
-        {"DATE", "DATE"}, {"TIME", "DATE"}, {"YEAR", "DATE"}, {"AGE", "AGE"},
-        {"PHONE", "PHONE"}, {"FAX", "PHONE"}, {"TEL", "PHONE"}, {"EMAIL", "EMAIL"}, {"MAIL", "EMAIL"},
-        {"URL", "URL"}, {"WEB", "URL"}, {"IP", "URL"},
-        {"NAME", "NAME"}, {"PATIENT", "NAME"}, {"DOCTOR", "NAME"}, {"PER", "NAME"}, {"STAFF", "NAME"},
-        {"HCW", "NAME"}, {"RELATIVE", "NAME"}, {"HOSP", "LOCATION"}, {"LOC", "LOCATION"}, {"CITY", "LOCATION"},
-        {"STREET", "LOCATION"}, {"ADDRESS", "LOCATION"}, {"ZIP", "LOCATION"}, {"STATE", "LOCATION"},
-        {"COUNTRY", "LOCATION"}, {"ORG", "LOCATION"}, {"WARD", "LOCATION"}, {"ROOM", "LOCATION"},
-        {"ID", "ID"}, {"MRN", "ID"}, {"SSN", "ID"}, {"RECORD", "ID"}, {"ACCOUNT", "ID"}, {"LICENSE", "ID"},
-        {"DEVICE", "ID"}, {"PLAN", "ID"}, {"VEHICLE", "ID"}, {"PROFESSION", "PROFESSION"},
+        {"PATIENT", "PATIENT"}, {"DOCTOR", "DOCTOR"}, {"STAFF", "DOCTOR"}, {"HCW", "DOCTOR"},
+        {"CLINICIAN", "DOCTOR"}, {"RELATIVE", "RELATIVE"}, {"FAMILY", "RELATIVE"}, {"HOSP", "HOSPITAL"},
+        {"WARD", "WARD"}, {"ROOM", "WARD"}, {"PROFESSION", "PROFESSION"}, {"STREET", "STREET"},
+        {"CITY", "CITY"}, {"COUNTY", "COUNTY"}, {"ZIP", "ZIP"}, {"POSTCODE", "ZIP"}, {"EMAIL", "EMAIL"},
+        {"MAIL", "EMAIL"}, {"FAX", "FAX"}, {"PHONE", "PHONE"}, {"TEL", "PHONE"}, {"URL", "URL"},
+        {"WEB", "URL"}, {"SSN", "SSN"}, {"MEDICALRECORD", "MRN"}, {"MRN", "MRN"}, {"HEALTHPLAN", "HEALTHPLAN"},
+        {"ACCOUNT", "ACCOUNT"}, {"LICEN", "LICENSE"}, {"DEVICE", "DEVICE"}, {"VEHICLE", "VEHICLE"},
+        {"DATE", "DATE"}, {"TIME", "DATE"}, {"YEAR", "YEAR"}, {"AGE", "AGE"}, {"NAME", "NAME"}, {"PER", "NAME"},
+        {"ID", "ID"}, {"LOC", "LOCATION"}, {"ADDRESS", "LOCATION"}, {"STATE", "LOCATION"},
+        {"COUNTRY", "LOCATION"}, {"ORG", "LOCATION"}, {"IP", "IP"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strstr(up, map[i][0])) return map[i][1];
@@ -2723,6 +2728,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (!mk->mask_pos.n) { sr_fail(err, "--mask-pos names no part of speech"); goto fail; }
     mk->phi = sr_phi_rules_new(opt->data_dir, err);
     if (!mk->phi) goto fail;
+    sr_phi_set_extras(mk->phi, opt->phi_extras);
     for (int i = 0; i < opt->n_lexicons; i++)
         if (sr_phi_add_lexicon(mk->phi, opt->lexicons[i], err) < 0) goto fail;
     if (opt->phi_model && ner_runner_init(&mk->phi_ner, opt->phi_model, 0, -1, err) < 0) goto fail;

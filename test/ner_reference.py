@@ -375,6 +375,49 @@ def pipeline_tests(sr, outdir):
             print("PASS ner pipeline %s (%s): sr ner --jsonl = Python pipeline over torch logits, 5 aggregations, "
                   "%d texts incl. a %d-word document in windows" % (m["name"], ",".join(m["labels"]), len(runs),
                                                                    len(long_text.split())))
+    fails += cli_tests(sr, os.path.join(outdir, "ner_bio.sr"), outdir)
+    return fails
+
+
+def cli_tests(sr, model_file, outdir):
+    """sr ner's command line: the JSONL contract and bad input."""
+    fails = 0
+    path = os.path.join(outdir, "cli_in.jsonl")
+    with open(path, "w") as f:
+        f.write('{"id": "a", "text": "Smith was seen"}\n')
+        f.write('{"id": 7, "text": "broken\n')
+        f.write('\n')
+        f.write('{"text": "no id", "id": {"k": [1, 2]}}\n')
+    r = subprocess.run([sr, "ner", "-m", model_file, "--aggregation", "simple", "--jsonl", path],
+                       capture_output=True, text=True)
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    ok = (r.returncode == 1 and len(lines) == 3 and lines[0]["id"] == "a" and "entities" in lines[0]
+          and lines[1].get("id") == 7 and "error" in lines[1] and lines[2]["id"] == {"k": [1, 2]}
+          and "entities" in lines[2])
+    if ok:
+        print("PASS ner cli: JSONL ids echoed verbatim, a broken line gives an error record, the batch goes on, exit 1")
+    else:
+        print("FAIL ner cli: JSONL contract: exit %d, output %r" % (r.returncode, r.stdout[:300]))
+        fails += 1
+    r = subprocess.run([sr, "ner", "-m", model_file, "Smith was seen", "in Boston"], capture_output=True, text=True)
+    outs = [json.loads(l) for l in r.stdout.splitlines()]
+    if r.returncode == 0 and len(outs) == 2 and all(isinstance(o, list) for o in outs):
+        print("PASS ner cli: text arguments give one JSON array each")
+    else:
+        print("FAIL ner cli: text arguments: exit %d, output %r" % (r.returncode, r.stdout[:200]))
+        fails += 1
+    bad = [([sr, "ner", "x"], "no model"), ([sr, "ner", "-m", model_file, "--window", "100000", "x"], "window too big"),
+           ([sr, "ner", "-m", model_file, "--window", "20", "--stride", "18", "x"], "stride >= window"),
+           ([sr, "ner", "-m", model_file, "--aggregation", "mean", "x"], "unknown aggregation"),
+           ([sr, "ner", "-m", os.path.join(outdir, "missing.sr"), "x"], "missing model"),
+           ([sr, "ner", "-m", model_file, "-f", os.path.join(outdir, "missing.txt")], "missing file")]
+    for cmd, what in bad:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode == 0 or not r.stderr.strip() or len(r.stderr.strip().splitlines()) > 2:
+            print("FAIL ner cli: %s: exit %d, stderr %r" % (what, r.returncode, r.stderr[:200]))
+            fails += 1
+    if not fails:
+        print("PASS ner cli: %d kinds of bad input refused with a one-line reason and a non-zero exit" % len(bad))
     return fails
 
 

@@ -62,6 +62,13 @@ static int decode_case(const char *path) {
         printf("}\n");
         ner_entities_free(&es);
     }
+    for (int i = 0; i < L; i++) free(labels[i]);
+    for (int i = 0; i < n; i++) free(piece[i]);
+    free(labels);
+    free(piece);
+    free(tok);
+    free(logits);
+    free(text);
     return 0;
 }
 
@@ -113,7 +120,7 @@ static int show_spans(int argc, char **argv) {
 
 /* test/masker_cases.txt: a "text:" line, then "expect: ACTION|NONE phrase" lines. ACTION
  * is PHI, PROTECT or ELIGIBLE: a span with that action covers exactly the phrase's first
- * occurrence (PHI: covers at least the phrase); NONE: no span touches the phrase. */
+ * whole-word occurrence (PHI: covers at least the phrase); NONE: no span touches it. */
 static int run_cases(const char *path) {
     size_t len;
     char err[SR_ERR_LEN], why[256];
@@ -144,7 +151,11 @@ static int run_cases(const char *path) {
         int off;
         if (sscanf(line + 8, "%15s %n", act, &off) != 1) continue;
         const char *phrase = line + 8 + off;
-        const char *at = strstr(text, phrase);
+        const char *at = text; /* first occurrence as whole words */
+        size_t pl = strlen(phrase);
+        while ((at = strstr(at, phrase)) &&
+               ((at > text && isalnum((unsigned char)at[-1])) || isalnum((unsigned char)at[pl])))
+            at++;
         checks++;
         if (!at) { printf("FAIL masker line %d: phrase '%s' not in the text\n", lineno, phrase); bad++; continue; }
         int b0 = (int)(at - text), b1 = b0 + (int)strlen(phrase), ok = 0;
