@@ -9,6 +9,9 @@ probabilities from torch.softmax over the same float32 logits. Compared with sr'
     ner_reference.py decode-tests NER_TEST_BIN OUTDIR
         random synthetic decoding cases (BIO, BIOES, plain and hyphenated labels, [UNK],
         subwords, a length-changing normalisation) -> the C decoder (test/ner_test) vs here
+    ner_reference.py masker-tests SR NER_TEST_BIN OUTDIR
+        the Masker with tiny PHI, medical and POS models vs the Masker's rules applied to
+        this pipeline's entities
     ner_reference.py pipeline-tests SR OUTDIR
         tiny random token-classification BERTs (test/make_models.py's torch modules),
         converted with convert_weights.py; `sr ner --jsonl` vs this pipeline over torch
@@ -379,6 +382,153 @@ def pipeline_tests(sr, outdir):
     return fails
 
 
+MASKER_MODELS = [
+    dict(name="mk_phi", seed=31, H=32, layers=1, heads=4, I=48, V=100, P=64, T=2, fmt="zip", heads_=("cls",),
+         storage="f32", eps=1e-12, labels=["O", "B-PATIENT", "I-PATIENT", "B-DATE", "I-DATE"],
+         layout=dict(prefix=True), bias_add=[4.0, 0, 0, 0, 0]),
+    dict(name="mk_med", seed=32, H=32, layers=1, heads=4, I=48, V=100, P=64, T=2, fmt="zip", heads_=("cls",),
+         storage="f32", eps=1e-12, labels=["O", "B-PROBLEM", "I-PROBLEM", "B-TEST", "I-TEST", "B-TREATMENT",
+                                           "I-TREATMENT", "B-ANATOMY", "I-ANATOMY"], layout=dict(prefix=True),
+         bias_add=[1.5, 0, 0, 0, 0, 0, 0, 0, 0]),
+    dict(name="mk_pos", seed=33, H=32, layers=1, heads=4, I=48, V=100, P=64, T=2, fmt="zip", heads_=("cls",),
+         storage="f32", eps=1e-12, labels=["NOUN", "VERB", "ADJ", "DET", "ADP", "PROPN", "NUM", "PUNCT"],
+         layout=dict(prefix=True)),
+]
+
+
+def word_level(labels, text, toks, probs, unk_id):
+    """aggregate_words with "first", before grouping, O kept (what a POS tagger gives)."""
+    out = []
+    for i, t in enumerate(toks):
+        if t["special"]:
+            continue
+        ref = text[t["start"]:t["end"]]
+        sub = t["id"] != unk_id and len(t["piece"]) != len(ref)
+        if out and sub:
+            out[-1]["end"] = t["end"]
+        else:
+            k = first_argmax(probs[i])
+            out.append(dict(label=labels[k], start=t["start"], end=t["end"]))
+    return out
+
+
+def masker_words(text):
+    """sr's words for ASCII text: letters/digits, joined by one ' or - between them."""
+    import re
+    return [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*", text)]
+
+
+def masker_tests(sr, ner_test, outdir):
+    """The Masker with a PHI, a medical and a POS model vs the rules of the Masker applied
+    to the Python pipeline's entities over torch logits."""
+    sys.path.insert(0, HERE)
+    import make_models as mm
+
+    os.makedirs(outdir, exist_ok=True)
+    plain_init = mm.init_state
+
+    def init_state(m):  # shift the classifier bias so that O (PHI, medical) is common
+        sd = plain_init(m)
+        if "bias_add" in m:
+            sd["classifier.bias"] = sd["classifier.bias"] + torch.tensor(m["bias_add"])
+        return sd
+
+    mm.init_state = init_state
+    files, nets = [], []
+    for m in MASKER_MODELS:
+        d = mm.build(m, outdir)
+        f = os.path.join(outdir, m["name"] + ".sr")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "convert_weights.py"), d, f], capture_output=True,
+                           text=True)
+        if r.returncode:
+            print("FAIL masker models: convert_weights.py %s: %s" % (m["name"], r.stderr.strip()[:300]))
+            return 1
+        files.append(f)
+        nets.append(mm.TorchBert(m, mm.init_state(m)).eval())
+    rng = random.Random(7)
+    base = ("the patient was seen in clinic today with pain fever cough and no history of diabetes heart lung "
+            "blood pressure chest left right mild severe acute chronic daily dose tablet given noted stable "
+            "improved denies reports mg ml Smith x-ray don't 12 ( ) . ,").split()
+    texts = [" ".join(rng.choice(base) for _ in range(rng.randint(3, 30))) for _ in range(12)]
+    r = subprocess.run([ner_test, "models"] + files + texts, capture_output=True, text=True)
+    if r.returncode:
+        print("FAIL masker models: ner_test exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
+        return 1
+    got_all = [json.loads(l) for l in r.stdout.splitlines()]
+    fails, counts = 0, {}
+    protect_labels = {"PROBLEM", "TEST", "TREATMENT"}
+    for ti, (text, got) in enumerate(zip(texts, got_all)):
+        tok = subprocess.run([sr, "tokenize", "-m", files[0], "--jsonl"], input=json.dumps({"id": 0, "text": text}),
+                             capture_output=True, text=True)
+        tj = json.loads(tok.stdout)
+        toks = [dict(id=i, piece=p, start=o[0], end=o[1], special=w is None)
+                for i, p, o, w in zip(tj["ids"], tj["tokens"], tj["offsets"], tj["words"])]
+        probs = []
+        for m, net in zip(MASKER_MODELS, nets):
+            lg = torch_logits(net, tj["ids"], m["P"], (m["P"] - 2) // 4, len(m["labels"]))
+            probs.append(torch.softmax(torch.from_numpy(lg), dim=-1).numpy())
+        unk = 1
+        phi = pipeline(MASKER_MODELS[0]["labels"], text, toks, probs[0], unk, "first")
+        med = pipeline(MASKER_MODELS[1]["labels"], text, toks, probs[1], unk, "first")
+        pos = word_level(MASKER_MODELS[2]["labels"], text, toks, probs[2], unk)
+        phi_spans = [g for g in got if g["action"] == "PHI"]
+        covered = set()
+        for g in phi_spans:
+            covered.update(range(g["start"], g["end"]))
+        why = None
+        for e in phi:
+            if not set(range(e["start"], e["end"])) <= covered:
+                why = "model PHI %r at %d..%d not masked" % (e["word"], e["start"], e["end"])
+        for g in phi_spans:
+            if g["source"].startswith("model:") and not any(e["start"] < g["end"] and g["start"] < e["end"]
+                                                               for e in phi):
+                why = "PHI span %d..%d (%s) matches no model entity" % (g["start"], g["end"], g["source"])
+        # words: PHI / protected / eligible, as the Masker's rules say
+        exp = []
+        words = masker_words(text)
+        state = ["PHI" if any(c in covered for c in range(a, b)) else None for a, b in words]
+        ent_of = [None] * len(words)
+        for i, (a, b) in enumerate(words):
+            if state[i]:
+                continue
+            for k, e in enumerate(med):
+                if e["start"] < b and a < e["end"] and e["entity_group"] in protect_labels:
+                    state[i], ent_of[i] = "PROTECT", k
+                    break
+        i = 0
+        while i < len(words):
+            if state[i] == "PROTECT":
+                j = i
+                while j + 1 < len(words) and state[j + 1] == "PROTECT" and ent_of[j + 1] == ent_of[i]:
+                    j += 1
+                lab = med[ent_of[i]]["entity_group"]
+                exp.append(dict(action="PROTECT", category=lab, source="model:" + lab, start=words[i][0],
+                                end=words[j][1]))
+                i = j + 1
+                continue
+            if state[i] is None:
+                a, b = words[i]
+                e = next((e for e in pos if e["end"] > a), None)
+                if e and e["start"] < b and e["label"] in ("NOUN", "VERB", "ADJ"):
+                    exp.append(dict(action="ELIGIBLE", category=e["label"], source="model:" + e["label"], start=a,
+                                    end=b))
+            i += 1
+        rest = [dict((k, g[k]) for k in ("action", "category", "source", "start", "end")) for g in got
+                if g["action"] != "PHI"]
+        if rest != exp and not why:
+            why = "protected/eligible spans differ: expected %s, got %s" % (json.dumps(exp)[:400],
+                                                                          json.dumps(rest)[:400])
+        if why:
+            print("FAIL masker models: text %d %r: %s" % (ti, text[:80], why))
+            fails += 1
+        for g in got:
+            counts[g["action"]] = counts.get(g["action"], 0) + 1
+    if not fails:
+        print("PASS masker models: PHI/medical/POS models through sr_masker_run agree with the Python pipeline "
+              "on %d texts (%s)" % (len(texts), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+    return fails
+
+
 def cli_tests(sr, model_file, outdir):
     """sr ner's command line: the JSONL contract and bad input."""
     fails = 0
@@ -424,6 +574,8 @@ def cli_tests(sr, model_file, outdir):
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "decode-tests":
         sys.exit(1 if decode_tests(sys.argv[2], sys.argv[3]) else 0)
+    if len(sys.argv) == 5 and sys.argv[1] == "masker-tests":
+        sys.exit(1 if masker_tests(sys.argv[2], sys.argv[3], sys.argv[4]) else 0)
     if len(sys.argv) == 4 and sys.argv[1] == "pipeline-tests":
         sys.exit(1 if pipeline_tests(sys.argv[2], sys.argv[3]) else 0)
     print(__doc__, file=sys.stderr)

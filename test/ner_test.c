@@ -5,6 +5,8 @@
  *   ner_test spans TEXT... the Masker's spans for each TEXT, one per line:
  *                          ACTION CATEGORY SOURCE byte_start byte_end cp_start cp_end |text|
  *   ner_test cases FILE    the hand-checked cases of test/masker_cases.txt: PASS/FAIL lines
+ *   ner_test models PHI MED POS TEXT...   the Masker with models (a path, or - for none):
+ *                          one JSON line of spans per TEXT
  * Build: cc -O2 -Wall -o test/out/ner_test test/ner_test.c -lm */
 #define SR_NO_MAIN
 #include "../sr.c"
@@ -187,10 +189,46 @@ static int run_cases(const char *path) {
     return bad ? 1 : 0;
 }
 
+static int model_spans(int argc, char **argv) {
+    char err[SR_ERR_LEN], why[256];
+    SrModel *m[3] = {NULL, NULL, NULL};
+    for (int k = 0; k < 3; k++)
+        if (strcmp(argv[k], "-") && sr_load(&m[k], argv[k], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    SrMaskerOptions opt = {0};
+    opt.phi_model = m[0];
+    opt.med_model = m[1];
+    opt.pos_model = m[2];
+    opt.phi_extras = 1;
+    SrMasker *mk = sr_masker_new(&opt, err);
+    if (!mk) { fprintf(stderr, "masker: %s\n", err); return 1; }
+    SrSpans sp = {0};
+    for (int i = 3; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+        if (sr_masker_run(mk, argv[i], len, &sp, err) < 0) { fprintf(stderr, "masker: %s\n", err); return 1; }
+        if (check_spans(argv[i], len, &sp, why) < 0) { fprintf(stderr, "masker: %s\n", why); return 1; }
+        printf("[");
+        for (int k = 0; k < sp.n; k++) {
+            const SrSpan *s = &sp.span[k];
+            printf("%s{\"action\":\"%s\",\"category\":", k ? "," : "", act_name(s->action));
+            json_put_cstr(stdout, s->category);
+            printf(",\"source\":");
+            json_put_cstr(stdout, s->source);
+            printf(",\"score\":%.8g,\"byte_start\":%d,\"byte_end\":%d,\"start\":%d,\"end\":%d}", s->score,
+                   s->byte_start, s->byte_end, s->cp_start, s->cp_end);
+        }
+        printf("]\n");
+    }
+    sr_spans_free(&sp);
+    sr_masker_free(mk);
+    for (int k = 0; k < 3; k++) sr_free(m[k]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "decode")) return decode_case(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "spans")) return show_spans(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "cases")) return run_cases(argv[2]);
-    fprintf(stderr, "usage: ner_test decode CASE | spans TEXT... | cases FILE\n");
+    if (argc >= 5 && !strcmp(argv[1], "models")) return model_spans(argc - 2, argv + 2);
+    fprintf(stderr, "usage: ner_test decode CASE | spans TEXT... | cases FILE | models PHI MED POS TEXT...\n");
     return 2;
 }

@@ -5,13 +5,14 @@
 set -u
 cd "$ROOT"
 mkdir -p "$OUT/ner"
-if ! "$CC" -O2 -Wall -o "$OUT/ner_test" test/ner_test.c -lm 2>"$OUT/ner/build.log"; then
+if ! "$CC" -O2 -Wall -Wno-unused-function -o "$OUT/ner_test" test/ner_test.c -lm 2>"$OUT/ner/build.log"; then
     echo "FAIL ner_test build: $(head -c 1000 "$OUT/ner/build.log")"
     exit 1
 fi
 "$PY" test/ner_reference.py decode-tests "$OUT/ner_test" "$OUT/ner/decode"
 "$PY" test/ner_reference.py pipeline-tests "$SR" "$OUT/ner/pipeline"
 "$OUT/ner_test" cases test/masker_cases.txt
+"$PY" test/ner_reference.py masker-tests "$SR" "$OUT/ner_test" "$OUT/ner/masker"
 
 # The same decoder and Masker under AddressSanitizer + UBSan (leaks included).
 if "$CC" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -o "$OUT/ner_test_asan" test/ner_test.c -lm \
