@@ -18,7 +18,8 @@ How a description becomes phrases (stdlib only, deterministic):
   4. Short and ambiguous entries: a phrase may not begin with a qualifier word
      (left, other, unspecified, ...); a one-word phrase must have >= 4 letters and not
      be a generic English word (GENERIC below, chosen by hand from the most frequent
-     one-word results), so that "care", "use" or "effect" are not protected.
+     one-word results and from the words most often protected in development notes),
+     so that "care", "use", "given" or "effect" are not protected.
   5. Phrases of at most 6 words, letters/digits/hyphens only.
 """
 import re
@@ -67,7 +68,13 @@ origin outcome pattern period point position possible practice purpose quality r
 rate reason relation relationship requiring response rest risk role sample section
 sequence series service services setting share shape source space state states support
 term time times unknown value variant variants version view visit volume weight
-first second third fourth fifth sixth seventh eighth ninth tenth stage grade""".split())
+first second third fourth fifth sixth seventh eighth ninth tenth stage grade
+given noted shift social hour hours transfer attempt floor prior drop lines positive
+replaced found before opening feeling signs balance numbers color study within related
+health hard void size block reading curve therapeutic concern delayed potential length
+window recruitment biting absent sensitivity growth field appearance studies known break
+eggs crying walking tolerance movements functioning pads hygiene pump etiology after
+above below between during without about again against under over through being having""".split())
 
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

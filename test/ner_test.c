@@ -224,11 +224,50 @@ static int model_spans(int argc, char **argv) {
     return 0;
 }
 
+/* The Masker over JSON lines (no models): one JSON array of spans per record; the time
+ * and throughput on stderr. For test/eval_masker.py. */
+static int jsonl_spans(const char *path) {
+    char err[SR_ERR_LEN];
+    SrMaskerOptions opt = {0};
+    opt.phi_extras = 1;
+    double t0 = now_seconds();
+    SrMasker *mk = sr_masker_new(&opt, err);
+    if (!mk) { fprintf(stderr, "masker: %s\n", err); return 1; }
+    double t_load = now_seconds() - t0, t_run = 0;
+    SrInput in = {0};
+    char *items[1] = {(char *)path};
+    in.jsonl = 1;
+    in.items = items;
+    in.n_items = 1;
+    SrRecord rec;
+    SrSpans sp = {0};
+    size_t bytes = 0;
+    int r;
+    while ((r = input_next(&in, &rec, err)) != 0) {
+        if (r < 0) { fprintf(stderr, "%s\n", err); return 1; }
+        double t1 = now_seconds();
+        if (sr_masker_run(mk, rec.text, rec.len, &sp, err) < 0) { fprintf(stderr, "masker: %s\n", err); return 1; }
+        t_run += now_seconds() - t1;
+        bytes += rec.len;
+        printf("[");
+        for (int k = 0; k < sp.n; k++)
+            printf("%s[\"%s\",%d,%d]", k ? "," : "", act_name(sp.span[k].action), sp.span[k].cp_start, sp.span[k].cp_end);
+        printf("]\n");
+        record_free(&rec);
+    }
+    fprintf(stderr, "masker: load %.3f s, %zu bytes in %.3f s = %.2f MB/s\n", t_load, bytes, t_run, bytes / 1e6 / t_run);
+    input_close(&in);
+    sr_spans_free(&sp);
+    sr_masker_free(mk);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "decode")) return decode_case(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "spans")) return show_spans(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "cases")) return run_cases(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "models")) return model_spans(argc - 2, argv + 2);
+    if (argc >= 3 && !strcmp(argv[1], "jsonl")) return jsonl_spans(argv[2]);
     fprintf(stderr, "usage: ner_test decode CASE | spans TEXT... | cases FILE | models PHI MED POS TEXT...\n");
     return 2;
 }
