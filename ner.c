@@ -2659,8 +2659,8 @@ static int ner_data_file(const char *data_dir, const char *name, char *out, size
  * longest run of whole words, case-insensitively, across whitespace only); then the
  * eligible words (POS model with --mask-pos tags, or content words: not in
  * data/closed_class.txt, at least two characters, a letter and no digit).
- * PHI wins: a word touching a PHI span is neither protected nor eligible, and a
- * protected phrase is cut around it. Short and ambiguous lexicon entries are dealt
+ * PHI wins: a PHI span that cuts a word grows to cover the whole word, a word touching
+ * a PHI span is neither protected nor eligible, and a protected phrase is cut around it. Short and ambiguous lexicon entries are dealt
  * with when the lexicon is built (see data/make_med_lexicon.py). */
 
 #define NER_MAX_LABELS 32
@@ -2801,6 +2801,27 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             continue;
         }
         ps->span[np++] = *s;
+    }
+    ps->n = np;
+
+    /* A PHI span that cuts a word grows to the whole word (a name caught as "John" in
+     * "John-Paul" must not leave "-Paul" behind); spans that now touch are merged. */
+    for (int i = 0, p = 0; i < nw && np; i++) {
+        while (p < np && ps->span[p].byte_end <= w[i].b0) p++;
+        for (int q = p; q < np && ps->span[q].byte_start < w[i].b1; q++) {
+            SrSpan *s = &ps->span[q];
+            if (w[i].b0 < s->byte_start) { s->byte_start = w[i].b0; s->cp_start = w[i].c0; }
+            if (w[i].b1 > s->byte_end) { s->byte_end = w[i].b1; s->cp_end = w[i].c1; }
+        }
+    }
+    np = 0;
+    for (int i = 0; i < ps->n; i++) {
+        if (np && ps->span[i].byte_start < ps->span[np - 1].byte_end) {
+            SrSpan *p = &ps->span[np - 1];
+            if (ps->span[i].byte_end > p->byte_end) { p->byte_end = ps->span[i].byte_end; p->cp_end = ps->span[i].cp_end; }
+            continue;
+        }
+        ps->span[np++] = ps->span[i];
     }
     ps->n = np;
 
