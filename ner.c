@@ -32,39 +32,40 @@ void sr_spans_free(SrSpans *s) { free(s->span); memset(s, 0, sizeof *s); }
  * context and lexicons. Lexicons: first names, surnames and a safe list of common and
  * medical words (Philter, BSD-3, data/), plus small built-in word classes below. */
 
-/* ---- lexicon flags: one hash entry per lower-cased word ---- */
-enum {
-    LX_FIRST = 1u << 0,     /* first-name list */
-    LX_LAST = 1u << 1,      /* surname list */
-    LX_COMMON = 1u << 2,    /* safe list: English and medical words, not names */
-    LX_SITE = 1u << 3,      /* --lexicon: a site's own names and places */
-    LX_TITLE = 1u << 4,     /* Dr, Mrs, Prof: a name follows (aux: strength, role) */
-    LX_RELATION = 1u << 5,  /* wife, son, proxy: a relative's name may follow */
-    LX_MONTH = 1u << 6,     /* month name (aux: number; 100+ = needs a number beside it) */
-    LX_WEEKDAY = 1u << 7,   /* weekday (aux 1 = abbreviation: needs a date beside it) */
-    LX_HOLIDAY = 1u << 8,   /* Christmas, Thanksgiving... */
-    LX_CRED = 1u << 9,      /* RN, RRT, MD: a signature's name precedes (aux 1 = weak) */
-    LX_HOSPWORD = 1u << 10, /* hospital, clinic, infirmary: a hospital's name precedes */
-    LX_STREET = 1u << 11,   /* street, road, avenue: an address ends */
-    LX_STATE = 1u << 12,    /* US state name */
-    LX_STOP = 1u << 13,     /* function words and verbs: never a name */
-    LX_PHONECTX = 1u << 14, /* phone, pager, fax: a number follows (aux 1 = fax) */
-    LX_IDCTX = 1u << 15,    /* MRN, account, licence: an identifier follows (aux: type) */
-    LX_ROLE = 1u << 16,     /* attending, resident, NP: a clinician's name may follow */
-    LX_MOVE = 1u << 17,     /* transferred, admitted, lives: a place may follow */
-    LX_PLACESTOP = 1u << 18,/* ICU, floor, home, cath lab: clinical places, not PHI */
-    LX_PROFESSION = 1u << 19,
-    LX_AGEUNIT = 1u << 20,  /* yo, years, yr: an age precedes */
-    LX_UNIT = 1u << 21,     /* tab, mg, murmur, strength: the number before is clinical */
-    LX_NUMCTX = 1u << 22,   /* BP, PEEP, PS, grade: the numbers after are clinical */
-    LX_EPONYM = 1u << 23,   /* disease, syndrome, sign: the name before is an eponym */
-    LX_GENERIC = 1u << 24,  /* outside, local, prior: not part of a hospital's name */
-    LX_NAMEPART = 1u << 25, /* van, de, la, mc, st: inside a name */
-    LX_DATECTX = 1u << 26,  /* on, since, dated, DOB: a short date may follow */
-    LX_HEADER = 1u << 27,   /* Name:, Patient:, Address: field labels (aux: what) */
-    LX_TIMECTX = 1u << 28,  /* at, @, until: the 4-digit number after is a time */
-    LX_WARDWORD = 1u << 29, /* room, bed, ward, bay: a number or name follows */
-};
+/* ---- lexicon flags: one hash entry per lower-cased word (64 bits) ---- */
+#define LX_FIRST       (1ull << 0) /* first-name list */
+#define LX_LAST        (1ull << 1) /* surname list */
+#define LX_COMMON      (1ull << 2) /* safe list: English and medical words, not names */
+#define LX_SITE        (1ull << 3) /* --lexicon: a site's own names and places */
+#define LX_TITLE       (1ull << 4) /* Dr, Mrs, Prof: a name follows (aux: strength, role) */
+#define LX_RELATION    (1ull << 5) /* wife, son, proxy: a relative's name may follow */
+#define LX_MONTH       (1ull << 6) /* month name (aux: number; 100+ = needs a number beside it) */
+#define LX_WEEKDAY     (1ull << 7) /* weekday (aux 1 = abbreviation: needs a date beside it) */
+#define LX_HOLIDAY     (1ull << 8) /* Christmas, Thanksgiving... */
+#define LX_CRED        (1ull << 9) /* RN, RRT, MD: a signature's name precedes (aux 1 = weak) */
+#define LX_HOSPWORD    (1ull << 10) /* hospital, clinic, infirmary: a hospital's name precedes */
+#define LX_STREET      (1ull << 11) /* street, road, avenue: an address ends */
+#define LX_STATE       (1ull << 12) /* US state name */
+#define LX_STOP        (1ull << 13) /* function words and verbs: never a name */
+#define LX_PHONECTX    (1ull << 14) /* phone, pager, fax: a number follows (aux 1 = fax) */
+#define LX_IDCTX       (1ull << 15) /* MRN, account, licence: an identifier follows (aux: type) */
+#define LX_ROLE        (1ull << 16) /* attending, resident, NP: a clinician's name may follow */
+#define LX_MOVE        (1ull << 17) /* transferred, admitted, lives: a place may follow */
+#define LX_PLACESTOP   (1ull << 18) /* ICU, floor, home, cath lab: clinical places, not PHI */
+#define LX_PROFESSION  (1ull << 19) 
+#define LX_AGEUNIT     (1ull << 20) /* yo, years, yr: an age precedes */
+#define LX_UNIT        (1ull << 21) /* tab, mg, murmur, strength: the number before is clinical */
+#define LX_NUMCTX      (1ull << 22) /* BP, PEEP, PS, grade: the numbers after are clinical */
+#define LX_EPONYM      (1ull << 23) /* disease, syndrome, sign: the name before is an eponym */
+#define LX_GENERIC     (1ull << 24) /* outside, local, prior: not part of a hospital's name */
+#define LX_NAMEPART    (1ull << 25) /* van, de, la, mc, st: inside a name */
+#define LX_DATECTX     (1ull << 26) /* on, since, dated, DOB: a short date may follow */
+#define LX_HEADER      (1ull << 27) /* Name:, Patient:, Address: field labels (aux: what) */
+#define LX_TIMECTX     (1ull << 28) /* at, @, until: the 4-digit number after is a time */
+#define LX_WARDWORD    (1ull << 29) /* room, bed, ward, bay: a number or name follows */
+#define LX_ROLEWEAK    (1ull << 30) /* per, by, paged: a name follows only if the lists say so */
+#define LX_VENT        (1ull << 31) /* PEEP, PS, CPAP, settings: the a/b after is a vent setting */
+#define LX_CITY        (1ull << 32) /* a US city (ZIP database) */
 
 /* PHI type ids (index into phi_type_name) */
 enum {
@@ -81,7 +82,7 @@ static const char *const phi_type_name[PT_COUNT] = {
 static int phi_type_is_extra(int t) { return t == PT_HOSPITAL || t == PT_WARD || t == PT_PROFESSION || t == PT_YEAR; }
 
 /* Built-in word classes: "flag aux word word ..." (one class a line). Lower case. */
-typedef struct { uint32_t flag; int aux; const char *words; } PhiWordClass;
+typedef struct { uint64_t flag; int aux; const char *words; } PhiWordClass;
 static const PhiWordClass phi_builtin[] = {
     /* titles: aux 0 strong (dr, prof: a name follows), 1 weak (mr/ms also mean mitral
      * regurgitation, multiple sclerosis: the next word must look like a name) */
@@ -94,7 +95,7 @@ static const PhiWordClass phi_builtin[] = {
                      "boyfriend girlfriend fiance fiancee spouse proxy hcp guardian sibling "
                      "siblings stepdaughter stepson stepmother stepfather in-law inlaw "
                      "neighbor neighbour caregiver carer widow widower relative relatives "
-                     "family visitor visitors contact nok"},
+                     "nok"},
     {LX_MONTH, 1, "january"}, {LX_MONTH, 2, "february"}, {LX_MONTH, 3, "march"},
     {LX_MONTH, 4, "april"}, {LX_MONTH, 5, "may"}, {LX_MONTH, 6, "june"},
     {LX_MONTH, 7, "july"}, {LX_MONTH, 8, "august"}, {LX_MONTH, 9, "september"},
@@ -114,7 +115,7 @@ static const PhiWordClass phi_builtin[] = {
                  "cnm cns slp ccc-slp dpt otr mpt rt atc lcpc lmft dds dmd md ms3 ms4"},
     {LX_CRED, 1, "pa pa-c pt ot do sw sn crt"},
     {LX_HOSPWORD, 0, "hospital hosp hospitals clinic infirmary memorial medical medicine "
-                     "healthcare hospice sanatorium adventist presbyterian baptist "
+                     "healthcare hospice sanatorium adventist presbyterian baptist rehab "
                      "methodist nhs mc"},
     {LX_STREET, 0, "street st road rd avenue ave av lane ln drive boulevard blvd way court "
                    "ct place pl terrace terr close crescent cres square sq highway hwy "
@@ -163,20 +164,28 @@ static const PhiWordClass phi_builtin[] = {
     {LX_ROLE, 0, "attending resident intern fellow registrar consultant surgeon physician "
                  "cardiologist neurologist oncologist nephrologist pulmonologist "
                  "intensivist anesthesiologist anaesthetist radiologist psychiatrist "
-                 "pcp gp np pa nurse rn sw chaplain therapist pharmacist dietitian "
-                 "dietician coordinator manager by per with paged called notified "
-                 "informed seen"},
+                 "pcp gp np nurse rn sw chaplain therapist pharmacist dietitian "
+                 "dietician coordinator manager caseworker staff md md's hospitalist "
+                 "anesthesia cardiology neurosurgery nephrology"},
+    {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
+                     "ask"},
+    {LX_VENT, 0, "peep ps psv cpap ips ipap epap bipap vent settings setting ac simv imv prvc "
+                 "trial mode weaning wean psv/cpap cpap/ps ps/peep"},
     {LX_MOVE, 0, "transferred transfered transfer transferring admitted admit admission "
                  "sent taken went came arrived arrives transported brought discharged "
                  "returned return moved flown medflighted medflight airlifted referred "
                  "lives living lived resides residing resident born visiting travelled "
-                 "traveled trip vacation moving moved"},
+                 "traveled trip vacation vacationing moving accepted accepting excepted presented "
+                 "presenting presents go going goes went visiting visited trans tx txd tx'd "
+                 "adm arrival followed meeting records transfered"},
     {LX_PLACESTOP, 0, "icu micu sicu ccu csru cvicu ctic nicu picu tsicu ticu cticu "
                       "pacu er ed ew or ir ct mri cath lab floor floors home house unit ward "
                       "room rehab hospital hosp osh rm bed chair commode bathroom hd "
                       "dialysis radiology endoscopy echo us gi ep cardiology surgery stepdown "
                       "step-down tele telemetry nursing facility snf ltac ltach nh alf "
                       "vicu pt ot the a an his her their this that bedside clinic office "
+                      "cmed fmicu f-micu ficu cvru pcu imc imu sdu msicu nsicu bmt ep cathlab "
+                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu "
                       "morgue hospice cmo tx vent ventilator triage"},
     {LX_PROFESSION, 0, "teacher lawyer attorney engineer accountant electrician plumber "
                        "carpenter farmer mechanic firefighter fireman policeman policewoman "
@@ -202,14 +211,16 @@ static const PhiWordClass phi_builtin[] = {
                    "classification law triad node nodes cell cells duct catheter valve "
                    "repair ulcer rhythm block position stockings disorder anomaly "
                    "effect tube drain shunt filter bundle cyst contracture deformity "
-                   "aneurysm hernia disease's ring angle line lines formula equation "
-                   "solution index respiration"},
+                   "aneurysm hernia disease's ring angle line lines formula equation cath "
+                   "solution index respiration thyroiditis encephalitis encephalopathy dementia "
+                   "anemia anaemia ataxia dystrophy neuralgia neuroma carcinoma reaction stain "
+                   "method protocol criteria maneuvre spots nodules body bodies"},
     {LX_GENERIC, 0, "outside local prior previous recent other another same this that "
                     "their his her our your community county state general regional "
                     "university teaching district private public psychiatric mental "
                     "childrens children's women's womens veterans va day stay admission "
                     "discharge last first new old nearest nearby referring referral "
-                    "rehabilitation rehab cancer heart eye dental surgical medical "
+                    "rehabilitation rehab surgical medical "
                     "acute chronic major main big small"},
     {LX_NAMEPART, 0, "van von der den de del della la le du da di dos das mc mac st st. "
                      "saint bin ibn al el ben ter ten"},
@@ -229,7 +240,7 @@ static const PhiWordClass phi_builtin[] = {
 
 typedef struct {
     uint32_t off;   /* into the arena; 0 = empty slot (arena starts with a NUL) */
-    uint32_t flags; /* LX_* */
+    uint64_t flags; /* LX_* */
     uint32_t hash;
     uint16_t len;
     uint8_t aux_title, aux_month; /* per-class small values (see phi_builtin) */
@@ -300,7 +311,7 @@ static const PhiEntry *phi_lookup(const SrPhiRules *r, const char *s, size_t n) 
 }
 
 /* Add one lexicon word (any case; ASCII is lower-cased) with flags. */
-static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint32_t flags) {
+static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint64_t flags) {
     char low[64];
     while (n && (w[n - 1] == '\r' || w[n - 1] == ' ' || w[n - 1] == '\t')) n--;
     while (n && (*w == ' ' || *w == '\t')) w++, n--;
@@ -313,7 +324,7 @@ static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint32_t f
 
 /* Load a word list (one entry a line) with the given flags. A line holding several
  * words (a site's "Mary Jane Smith") adds each word. */
-static int phi_load_list(SrPhiRules *r, const char *path, uint32_t flags, char *err) {
+static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *err) {
     size_t len;
     char e[SR_ERR_LEN];
     char *buf = read_file(path, &len, e);
@@ -332,7 +343,7 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint32_t flags, char *
                 else if (b > a) break; /* comment */
                 a = b;
             }
-        } else {
+        } else if (j > i && buf[i] != '#') {
             phi_add_word(r, buf + i, j - i, flags);
         }
         i = j + 1;
@@ -415,10 +426,12 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     r->arena[0] = 0;
     r->arena_len = 1;
     if (phi_find_data_dir(data_dir, r->data_dir, sizeof r->data_dir, err) < 0) { sr_phi_rules_free(r); return NULL; }
-    static const struct { const char *file; uint32_t flag; } lists[] = {
+    static const struct { const char *file; uint64_t flag; } lists[] = {
         {"phi_firstnames.txt", LX_FIRST},
         {"phi_surnames.txt", LX_LAST},
         {"phi_safe_words.txt", LX_COMMON},
+        {"phi_us_cities.txt", LX_CITY},
+        {"phi_clinical_safe.txt", LX_COMMON},
     };
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
         char p[4096 + 64];
@@ -451,7 +464,7 @@ enum { SH_NONE, SH_LOWER, SH_UPPER, SH_TITLE, SH_MIXED };
 
 typedef struct {
     int b0, b1, c0, c1; /* byte and code-point span */
-    uint32_t lex;       /* LX_* flags of the lower-cased word (0: not in any list) */
+    uint64_t lex;       /* LX_* flags of the lower-cased word (0: not in any list) */
     const PhiEntry *e;  /* its lexicon entry, or NULL */
     int val;            /* NUM: value (capped at 999999999) */
     uint8_t kind, shape;
@@ -481,6 +494,19 @@ static int phi_is_letter_cp(int cp) {
     if (cp >= 0x370 && cp < 0x2000) return 1;  /* Greek, Cyrillic, ... */
     if (cp >= 0x2C00 && cp < 0xFE00) return 1; /* other scripts, CJK */
     if (cp >= 0x10000) return 1;
+    return 0;
+}
+/* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
+static int phi_upper_cp(int cp) {
+    if (cp < 0x80) return isupper(cp) != 0;
+    if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 0 && cp != 0x138;
+    return 0;
+}
+static int phi_lower_cp(int cp) {
+    if (cp < 0x80) return islower(cp) != 0;
+    if (cp >= 0xDF && cp <= 0xFF) return cp != 0xF7;
+    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 1 || cp == 0x138;
     return 0;
 }
 static int phi_is_space_cp(int cp) {
@@ -532,9 +558,11 @@ static int phi_tokenize(PhiDoc *d, char *err) {
                 if (val < 100000000) val = val * 10 + (c - '0');
                 else val = 999999999;
             } else {
-                if (nalpha == 0 && ndig == 0) first_up = c < 0x80 ? isupper(c) != 0 : 0;
+                int cu = phi_upper_cp(c), cl = phi_lower_cp(c);
+                if (nalpha == 0 && ndig == 0) first_up = cu;
                 nalpha++;
-                if (c < 0x80) { if (isupper(c)) up++; else lo++; }
+                up += cu;
+                lo += cl;
             }
             if (i >= len) break;
             size_t j = i;
@@ -600,7 +628,7 @@ static int phi_is(const PhiDoc *d, int i, const char *w) {
     size_t n = (size_t)(d->t[i].b1 - d->t[i].b0);
     return strlen(w) == n && !strncasecmp(d->text + d->t[i].b0, w, n);
 }
-static uint32_t phi_lex(const PhiDoc *d, int i) { return i >= 0 && i < d->n ? d->t[i].lex : 0; }
+static uint64_t phi_lex(const PhiDoc *d, int i) { return i >= 0 && i < d->n ? d->t[i].lex : 0; }
 /* a single letter, optionally followed by a tight '.' : an initial */
 static int phi_initial(const PhiDoc *d, int i) {
     return phi_word(d, i) && d->t[i].nalpha == 1 && d->t[i].b1 - d->t[i].b0 == 1;
@@ -613,7 +641,7 @@ static int phi_free(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->ty
 static int phi_namelike(const PhiDoc *d, int i, int lenient) {
     if (!phi_word(d, i)) return 0;
     const PhiTok *t = &d->t[i];
-    uint32_t lx = t->lex;
+    uint64_t lx = t->lex;
     if (lx & LX_SITE) return 1;
     if (lx & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_HOSPWORD)) {
         /* a month/weekday can be a name only with a capital in mixed text (April Jones) */
@@ -665,8 +693,11 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
             k = next;
             continue;
         }
+        int after = k + 1;
+        while (after < d->n && phi_word(d, after) && (d->t[after].lex & LX_NAMEPART) && after < k + 3) after++;
+        if (phi_punct(d, after, '.')) after++;
         if (phi_word(d, k) && (d->t[k].lex & LX_NAMEPART) && k + 1 < d->n && !d->t[k + 1].nl &&
-            phi_namelike(d, k + 1 + (phi_punct(d, k + 1, '.') ? 1 : 0), 1) && (d->mixed ? phi_cap(&d->t[k + 1]) || phi_cap(&d->t[k]) : 1) &&
+            phi_namelike(d, after, 1) && (d->mixed ? phi_cap(&d->t[after]) : 1) &&
             words + 1 < max) {
             phi_mark(d, k, k, type, src, trig);
             k++;
@@ -724,7 +755,7 @@ static int phi_groups(const PhiDoc *d, int i, int *g, int *seps) {
 
 /* Is the token before i (skipping ':' '=' '#') a context word with flag? Returns its
  * index or -1; looks back up to `back` tokens. */
-static int phi_ctx_before(const PhiDoc *d, int i, uint32_t flag, int back) {
+static int phi_ctx_before(const PhiDoc *d, int i, uint64_t flag, int back) {
     for (int k = i - 1; k >= 0 && k >= i - back; k--) {
         const PhiTok *t = &d->t[k];
         if (t->kind == TK_PUNCT && (t->ch == ':' || t->ch == '=' || t->ch == '#' || t->ch == '-' || t->ch == '(' || t->ch == '.')) {
@@ -791,7 +822,7 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
 /* A number after a context word: phone/pager/fax, MRN/account/licence..., '#'. */
 static void phi_rule_context_numbers(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
-        uint32_t lx = d->t[i].lex;
+        uint64_t lx = d->t[i].lex;
         int is_hash = phi_punct(d, i, '#');
         if (!(lx & (LX_PHONECTX | LX_IDCTX)) && !is_hash) continue;
         if (d->t[i].kind == TK_PUNCT && !is_hash) continue;
@@ -814,7 +845,11 @@ static void phi_rule_context_numbers(PhiDoc *d) {
         int type = PT_ID;
         const char *src = "rule:id-context";
         if (lx & LX_PHONECTX) { type = d->t[i].e && (d->t[i].e->aux_weak & 4) ? PT_FAX : PT_PHONE; src = "rule:phone-context"; }
-        else if (lx & LX_IDCTX) { type = d->t[i].e ? d->t[i].e->aux_id : PT_ID; if (!type) type = PT_ID; }
+        else if (lx & LX_IDCTX) {
+            type = d->t[i].e ? d->t[i].e->aux_id : PT_ID;
+            if (!type) type = PT_ID;
+            if (phi_is(d, i, "record") && (phi_is(d, i - 1, "medical") || phi_is(d, i - 1, "hospital") || phi_is(d, i - 1, "health"))) type = PT_MRN;
+        }
         int digits = t->ndig;
         if (t->kind == TK_NUM) {
             if (is_hash && digits < 4) continue;
@@ -858,6 +893,7 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
         /* part of a decimal or a longer chain before: 0.5/1, 120/80/60 */
         if (i >= 2 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && (d->t[i - 1].ch == '.' || d->t[i - 1].ch == '/' || d->t[i - 1].ch == ',') && (phi_num(d, i - 2))) continue;
         if (i >= 1 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
+        if (i >= 1 && phi_tight(d, i) && (d->t[i - 1].ch == '/' || d->t[i - 1].ch == '.')) continue; /* 40%/5/5, 10/.30/5 */
         int a = d->t[i].val, bv = d->t[b].val, na = d->t[i].ndig, nb = d->t[b].ndig;
         int three = b + 2 < d->n && phi_punct(d, b + 1, sep) && phi_tight(d, b + 1) && phi_num(d, b + 2) && phi_tight(d, b + 2);
         int last = -1;
@@ -867,6 +903,7 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             /* no fourth part, no decimal after */
             int more = b + 4 < d->n + 1 && b + 3 < d->n && phi_tight(d, b + 3) && d->t[b + 3].kind == TK_PUNCT &&
                        (d->t[b + 3].ch == sep || d->t[b + 3].ch == '.') && b + 4 < d->n && phi_num(d, b + 4) && phi_tight(d, b + 4);
+            if (phi_punct(d, b + 3, '%') || (b + 3 < d->n && phi_tight(d, b + 3) && d->t[b + 3].kind != TK_PUNCT)) more = 1;
             if (!more) {
                 int year_last = nc == 4 ? (c >= 1800 && c <= 2100) : nc == 2;
                 if (na <= 2 && nb <= 2 && year_last && (phi_month_day(a, bv) || phi_month_day(bv, a)) && (sep != '.' || nc == 4)) last = b + 2;
@@ -876,13 +913,31 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
         } else if (!(b + 2 < d->n && phi_tight(d, b + 1) && d->t[b + 1].kind == TK_PUNCT && (d->t[b + 1].ch == sep || d->t[b + 1].ch == '.' || d->t[b + 1].ch == ',') && phi_num(d, b + 2) && phi_tight(d, b + 2))) {
             if (b + 1 < d->n && phi_tight(d, b + 1) && d->t[b + 1].kind != TK_PUNCT) continue; /* 2/3rds, 1/2tab */
             int ctx = phi_ctx_before(d, i, LX_DATECTX, 2);
-            int numctx = phi_ctx_before(d, i, LX_NUMCTX | LX_UNIT, 2) >= 0;
+            int numctx = 0, pk = i - 1;
+            while (pk >= 0 && (phi_punct(d, pk, ':') || phi_punct(d, pk, '=')) && !d->t[pk + 1].nl) pk--;
+            if (pk >= 0 && !d->t[pk + 1].nl && (d->t[pk].lex & (LX_NUMCTX | LX_VENT))) numctx = 1;
+            /* ventilator settings (PS 10/5) and pain scores (6/10) nearby */
+            int pain = 0;
+            for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
+                if ((d->t[k].lex & LX_VENT) && bv <= 10 && k >= i - 5) numctx = 1;
+                if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
+                    phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
+                    phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
+                    numctx = pain = 1;
+            }
+            if (pain) ctx = -1;
+            if (bv == 10 && a <= 10 && b + 1 < d->n && !d->t[b + 1].nl && (phi_is(d, b + 1, "pain") || phi_is(d, b + 1, "cp"))) numctx = 1;
+            if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
-                             phi_is(d, b + 1, "x") || phi_is(d, b + 1, "of") || phi_is(d, b + 1, "in") || phi_is(d, b + 1, "ratio"));
+                             phi_is(d, b + 1, "x") || phi_is(d, b + 1, "ratio"));
             if (sep == '/') {
                 int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4 || bv == 8);
-                int md = na <= 2 && nb <= 2 && (phi_month_day(a, bv) || phi_month_day(bv, a));
+                /* two parts: month/day only (a day/month without a year is too often a
+                 * depth or ratio: "ETT at 21/2") */
+                int md = na <= 2 && nb <= 2 && phi_month_day(a, bv);
+                /* PS/PEEP pairs: 5/5, 10/5, 15/5, 20/5 are ventilator settings even after "on" */
+                if (bv == 5 && (a == 5 || a == 8 || a == 10 || a == 12 || a == 15 || a == 20)) { ctx = -1; numctx = 1; }
                 int my = na <= 2 && a >= 1 && a <= 12 && (nb == 2 || (nb == 4 && bv >= 1900 && bv <= 2100));
                 if ((md || my) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
             } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after) {
@@ -908,7 +963,7 @@ static void phi_rule_ages(PhiDoc *d) {
             /* 92yo, 92y/o, 92yoM */
             const char *p = d->text + t->b0;
             int k = 0, v = 0;
-            while (k < t->b1 - t->b0 && isdigit((unsigned char)p[k])) v = v * 10 + (p[k++] - '0');
+            while (k < t->b1 - t->b0 && k < 4 && isdigit((unsigned char)p[k])) v = v * 10 + (p[k++] - '0');
             if (k >= 2 && k <= 3 && v >= 90 && v < 130 && (p[k] == 'y' || p[k] == 'Y')) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
             continue;
         }
@@ -940,6 +995,10 @@ static void phi_rule_long_numbers(PhiDoc *d) {
             if ((phi_punct(d, i + 1, '.') || phi_punct(d, i + 1, ',')) && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2)) continue;
             phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
         } else if (t->kind == TK_ALNUM && t->ndig >= 5) {
+            int times = 0; /* 600x12, 8X650X50: ventilator settings */
+            for (int b = t->b0 + 1; b + 1 < t->b1; b++)
+                if ((d->text[b] == 'x' || d->text[b] == 'X') && isdigit((unsigned char)d->text[b - 1])) times = 1;
+            if (times) continue;
             phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
         }
     }
@@ -953,6 +1012,12 @@ static void phi_rule_years(PhiDoc *d) {
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i - 1, '\'') && phi_tight(d, i) &&
             (i < 2 || d->t[i - 1].sp || d->t[i - 1].nl || d->t[i - 2].kind == TK_PUNCT)) {
             if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT && !phi_is(d, i + 1, "s")) continue;
+            phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
+            continue;
+        }
+        /* 74' (a year written with a trailing apostrophe) */
+        if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
+            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT)) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
@@ -1076,7 +1141,7 @@ static int phi_day_token(const PhiDoc *d, int i) { /* 1..31, or 1st 2nd 3rd 21st
     if (t->kind == TK_NUM) return t->ndig <= 2 && t->val >= 1 && t->val <= 31;
     if (t->kind == TK_ALNUM && t->ndig <= 2 && t->nalpha == 2) {
         const char *p = d->text + t->b0 + t->ndig;
-        int v = atoi(d->text + t->b0);
+        int v = t->ndig == 2 ? (d->text[t->b0] - '0') * 10 + (d->text[t->b0 + 1] - '0') : d->text[t->b0] - '0';
         return v >= 1 && v <= 31 && isdigit((unsigned char)d->text[t->b0]) &&
                (!strncasecmp(p, "st", 2) || !strncasecmp(p, "nd", 2) || !strncasecmp(p, "rd", 2) || !strncasecmp(p, "th", 2));
     }
@@ -1088,7 +1153,7 @@ static int phi_year_token(const PhiDoc *d, int i) {
 
 static void phi_rule_written_dates(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
-        uint32_t lx = d->t[i].lex;
+        uint64_t lx = d->t[i].lex;
         if (!phi_word(d, i) || !phi_free(d, i)) continue;
         if (lx & LX_MONTH) {
             int m = d->t[i].e ? d->t[i].e->aux_month : 0;
@@ -1101,6 +1166,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
                 int y = j + 1;
                 if (phi_punct(d, y, ',')) y++;
                 if (phi_year_token(d, y) && !d->t[y].nl) end = y;
+                else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
+                         !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
                 else if (phi_punct(d, y, '\'') && phi_num(d, y + 1) && d->t[y + 1].ndig == 2) end = y + 1;
             } else if (j < d->n && !d->t[j].nl && phi_year_token(d, j)) {
                 end = j;
@@ -1110,9 +1177,20 @@ static void phi_rule_written_dates(PhiDoc *d) {
             /* day before: 12 March, 3rd of July, the 1st of May */
             int b = i - 1;
             if (phi_is(d, b, "of")) b--;
-            if (b >= 0 && !d->t[i].nl && phi_day_token(d, b) && !(b > 0 && phi_tight(d, b) && d->t[b - 1].kind == TK_PUNCT)) {
+            if (b >= 0 && !d->t[i].nl && phi_day_token(d, b) && !(b > 0 && phi_tight(d, b) && (d->t[b - 1].ch == '/' || d->t[b - 1].ch == '.' || d->t[b - 1].kind != TK_PUNCT))) {
                 start = b;
+                /* 1->2 Nov: a range of days */
+                if (b >= 2 && phi_tight(d, b) && d->t[b - 1].kind == TK_PUNCT && phi_day_token(d, b - 2)) start = b - 2;
+                else if (b >= 3 && phi_tight(d, b) && phi_punct(d, b - 1, '>') && phi_punct(d, b - 2, '-') && phi_day_token(d, b - 3)) start = b - 3;
                 if (end < 0) end = i;
+                else if (end == i + 1 || end == i + 2) {}
+                if (end == i) { /* 21 Apr, 21 / 2 nov, 96 */
+                    int y = i + 1;
+                    if (phi_punct(d, y, ',')) y++;
+                    if (phi_year_token(d, y) && !d->t[y].nl) end = y;
+                    else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
+                             !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
+                }
             }
             if (end < 0) {
                 if (ambiguous) continue;
@@ -1124,17 +1202,24 @@ static void phi_rule_written_dates(PhiDoc *d) {
             continue;
         }
         if (lx & LX_WEEKDAY) {
+            /* a weekday is masked as part of a date ("Friday 9/17", "Tue, 3 March"); alone
+             * ("plan trach Monday") it names no date and is left, as the deid gold does */
             int abbr = d->t[i].e && (d->t[i].e->aux_weak & 1);
-            if (abbr) {
-                int j = i + 1;
-                if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
-                if (!(phi_num(d, j) && phi_punct(d, j + 1, '/')) && !(phi_lex(d, j) & LX_MONTH) && !phi_day_token(d, j)) continue;
-                if (d->mixed && !phi_cap(&d->t[i])) continue;
-            } else if (d->mixed && !phi_cap(&d->t[i]) && d->t[i].shape != SH_LOWER) continue;
+            int j = i + 1;
+            if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
+            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && (phi_punct(d, j + 1, '/') || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, '-')) && phi_num(d, j + 2)) ||
+                        (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
+            if (!dated) continue;
+            if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
             phi_mark(d, i, i, PT_DATE, "rule:weekday", -1);
             continue;
         }
         if (lx & LX_HOLIDAY) { phi_mark(d, i, i, PT_DATE, "rule:holiday", -1); continue; }
+        /* "on the 11th", "it's the 3rd." : an ordinal day standing alone */
+        if (phi_is(d, i, "the") && phi_day_token(d, i + 1) && d->t[i + 1].kind == TK_ALNUM && !d->t[i + 1].nl &&
+            (i + 2 >= d->n || d->t[i + 2].nl || d->t[i + 2].kind == TK_PUNCT || phi_is(d, i + 2, "of"))) {
+            if (!phi_is(d, i + 2, "of") || (phi_lex(d, i + 3) & LX_MONTH)) phi_mark(d, i + 1, i + 1, PT_DATE, "rule:date-written", -1);
+        }
         /* Memorial Day, New Year's Eve, Valentine's Day */
         if ((phi_is(d, i + 1, "day") || phi_is(d, i + 1, "eve")) && !d->t[i + 1].nl &&
             (phi_is(d, i, "memorial") || phi_is(d, i, "labor") || phi_is(d, i, "labour") || phi_is(d, i, "independence") ||
@@ -1154,70 +1239,110 @@ static void phi_rule_written_dates(PhiDoc *d) {
 static void phi_rule_titles(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!(d->t[i].lex & LX_TITLE) || !phi_word(d, i)) continue;
-        if (d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 2] == '\'') continue; /* doctor's */
+        int plural = phi_is(d, i, "drs") || phi_is(d, i, "dr's") || phi_is(d, i, "drs'");
+        if (!plural && d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 2] == '\'') continue; /* doctor's */
         int weak = d->t[i].e && d->t[i].e->aux_title == 2;
-        int doctor = phi_is(d, i, "dr") || phi_is(d, i, "drs") || phi_is(d, i, "doctor") || phi_is(d, i, "prof") || phi_is(d, i, "professor");
+        int doctor = phi_is(d, i, "dr") || plural || phi_is(d, i, "doctor") || phi_is(d, i, "prof") || phi_is(d, i, "professor");
         if (d->mixed && d->t[i].shape == SH_LOWER && weak) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
-        if (j >= d->n || (d->t[j].nl && !phi_punct(d, i + 1, '.'))) continue;
-        if (d->t[j].nl) continue;
-        /* "Dr." at the end of a sentence, "doctor" as a noun */
-        int lenient = weak ? 0 : 1;
-        if (phi_is(d, i, "doctor") || phi_is(d, i, "professor")) lenient = d->mixed ? 0 : 0;
-        if (weak && phi_initial(d, j) && !(phi_lex(d, j) & LX_STOP)) lenient = 2;
-        if (!weak && phi_initial(d, j)) lenient = 2;
+        if (j >= d->n || d->t[j].nl) continue;
+        /* "doctor" and "professor" are also nouns: only a name-like word after them */
+        int lenient = weak || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
+        if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
         int type = doctor ? PT_DOCTOR : PT_NAME;
-        phi_take_name(d, j, 4, lenient, type, doctor ? "rule:title" : "rule:title", i);
+        int k = phi_take_name(d, j, 4, lenient, type, "rule:title", i);
+        /* "Drs Ferullo and Saeed", "Dr. A, Dr. B": more names joined by and / & / , */
+        while (k > j && plural && k + 1 < d->n && !d->t[k].nl &&
+               (phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ','))) {
+            int m = phi_take_name(d, k + 1, 3, 1, type, "rule:title", i);
+            if (m == k + 1) break;
+            k = m;
+        }
     }
 }
 
-/* signature: "Jean Hudson, RN", "EDWARD C. JONES, RRT", "q. lander rrt" */
+/* a dotted credential ending at token i: R.N., M.D. -> index of its first letter */
+static int phi_dotted_cred(const PhiDoc *d, int i) {
+    /* i is the last letter (before an optional '.') */
+    if (!phi_initial(d, i) || !phi_punct(d, i - 1, '.') || !phi_initial(d, i - 2) || !phi_tight(d, i) || !phi_tight(d, i - 1)) return -1;
+    char a = (char)tolower((unsigned char)d->text[d->t[i - 2].b0]), b = (char)tolower((unsigned char)d->text[d->t[i].b0]);
+    if ((a == 'r' && b == 'n') || (a == 'm' && b == 'd') || (a == 'n' && b == 'p') || (a == 'p' && b == 'a')) return i - 2;
+    return -1;
+}
+
+/* signature: "Jean Hudson, RN", "EDWARD C. JONES, RRT", "q. lander rrt", "Mary X, R.N." */
 static void phi_rule_credentials(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
-        if (!(d->t[i].lex & LX_CRED) || !phi_word(d, i) || d->t[i].nl) continue;
-        int weak = d->t[i].e && (d->t[i].e->aux_weak & 2);
-        if (d->mixed && d->t[i].shape == SH_LOWER) continue;
+        int start = i, weak = 0;
+        if ((d->t[i].lex & LX_CRED) && phi_word(d, i)) {
+            weak = d->t[i].e && (d->t[i].e->aux_weak & 2);
+            if (d->mixed && d->t[i].shape == SH_LOWER && weak) continue;
+        } else if ((start = phi_dotted_cred(d, i)) < 0) continue;
+        if (d->t[start].nl) continue;
         /* a weak credential (PA, PT, DO) must end the line or be followed by '/' or ',' */
         if (weak) {
             int nx = i + 1;
             if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',') || phi_punct(d, nx, '/'))) continue;
         }
-        int k = i - 1;
+        int k = start - 1;
         if (phi_punct(d, k, ',') || (phi_punct(d, k, '-') && !phi_tight(d, k))) k--;
         if (k < 0 || d->t[k + 1].nl) continue;
-        /* walk back over the name: words and initials on this line */
+        /* walk back over the name: words, initials, hyphenated parts, on this line */
         int first = -1, words = 0, real = 0;
         while (k >= 0 && words < 4) {
             if (phi_punct(d, k, '.') && k > 0 && phi_initial(d, k - 1) && phi_tight(d, k)) { k--; continue; }
+            if (phi_punct(d, k, '-') && phi_tight(d, k) && words && k > 0 && phi_word(d, k - 1) && phi_tight(d, k + 1)) { k--; continue; }
             if (phi_initial(d, k)) { first = k; words++; if (d->t[k].nl) break; k--; continue; }
-            if (!phi_namelike(d, k, weak ? 0 : 1)) break;
-            if (!weak && (d->t[k].lex & LX_COMMON) && !(d->t[k].lex & (LX_FIRST | LX_LAST)) && !(d->mixed && phi_cap(&d->t[k]))) break;
+            if (!phi_namelike(d, k, 1)) break;
+            if ((d->t[k].lex & LX_COMMON) && !(d->t[k].lex & (LX_FIRST | LX_LAST)) && !(d->mixed && phi_cap(&d->t[k]))) break;
+            if (weak && !(d->t[k].lex & (LX_FIRST | LX_LAST | LX_SITE)) && !(d->mixed && phi_cap(&d->t[k]))) break;
             first = k; words++; real++;
             if (d->t[k].nl) break;
             k--;
         }
         if (!real || first < 0) continue;
-        for (int m = first; m < i; m++) {
+        for (int m = first; m < start; m++) {
+            if (phi_punct(d, m, '-') && m > first) { phi_mark(d, m, m, PT_DOCTOR, "rule:credential", i); continue; }
             if (phi_word(d, m) && (phi_initial(d, m) || phi_namelike(d, m, 1) || (d->t[m].lex & (LX_FIRST | LX_LAST))))
                 phi_mark_name(d, m, PT_DOCTOR, "rule:credential", i, !phi_initial(d, m));
         }
     }
 }
 
-/* relatives: "wife Helen", "son, Ed,", "daughter: Lisa Rossetti", "Hank P. (son)" */
+/* the word in a relative's slot ("wife ___") is a name: the name lists say so (even for
+ * a common word: "son Bill", "wife Rose"), or a capital in mixed text, or an initial */
+static int phi_relative_slot(const PhiDoc *d, int j) {
+    if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
+    uint64_t lx = d->t[j].lex;
+    if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
+    if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
+    if (lx & LX_SITE) return 1;
+    if ((lx & (LX_FIRST | LX_LAST)) && (!(lx & LX_COMMON) || !d->mixed || phi_cap(&d->t[j]))) return 1;
+    return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
+}
+
+/* relatives: "wife Helen", "son, Ed,", "daughter: Lisa Rossetti", "Sons Smokey, Morris
+ * and Roger", "dtr-in-law Rita", "Hank P. (son)" */
 static void phi_rule_relatives(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!(d->t[i].lex & LX_RELATION) || !phi_word(d, i)) continue;
+        int possessive = d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 1] == 's' && d->text[d->t[i].b1 - 2] == '\'';
         int j = i + 1;
-        while (j < d->n && !d->t[j].nl && j - i <= 3 &&
+        /* -in-law */
+        if (phi_punct(d, j, '-') && phi_is(d, j + 1, "in") && phi_punct(d, j + 2, '-') && phi_is(d, j + 3, "law")) j += 4;
+        while (j < d->n && !d->t[j].nl && j - i <= 4 &&
                (phi_punct(d, j, ',') || phi_punct(d, j, ':') || phi_punct(d, j, '-') || phi_punct(d, j, '(') ||
-                phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name") || (phi_punct(d, j, '.') && phi_tight(d, j))))
+                phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name")))
             j++;
-        if (j < d->n && !d->t[j].nl && !(d->t[j].lex & LX_RELATION)) {
-            int lenient = 1;
-            if (phi_initial(d, j)) lenient = 2;
-            phi_take_name(d, j, 3, lenient, PT_RELATIVE, "rule:relative", i);
+        if (!possessive && phi_relative_slot(d, j)) {
+            int k = phi_take_name(d, j, 3, 2, PT_RELATIVE, "rule:relative", i);
+            while (k > j && k + 1 < d->n && !d->t[k].nl && (phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ',')) &&
+                   phi_relative_slot(d, k + 1)) {
+                int m = phi_take_name(d, k + 1, 3, 2, PT_RELATIVE, "rule:relative", i);
+                if (m == k + 1) break;
+                k = m;
+            }
         }
         /* name before "(son)" or ", son" */
         int b = i - 1;
@@ -1234,16 +1359,95 @@ static void phi_rule_relatives(PhiDoc *d) {
     }
 }
 
-/* clinicians after a role: "NP Carol", "seen by Smith", "attending: Jones" */
+/* clinicians after a role: "NP Carol", "attending: Jones"; after a weak role word
+ * ("per", "by", "paged") only a word the name lists hold */
 static void phi_rule_roles(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
-        if (!(d->t[i].lex & LX_ROLE) || !phi_word(d, i)) continue;
+        if (!(d->t[i].lex & (LX_ROLE | LX_ROLEWEAK)) || !phi_word(d, i)) continue;
         if (d->t[i].lex & LX_TITLE) continue;
+        if (d->mixed && d->t[i].shape == SH_LOWER && (phi_is(d, i, "pa") || phi_is(d, i, "np") || phi_is(d, i, "rn"))) continue;
         int j = i + 1;
         if (phi_punct(d, j, ':') || phi_punct(d, j, ',') || phi_punct(d, j, '-')) j++;
-        if (j >= d->n || d->t[j].nl) continue;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
         if (d->t[j].lex & (LX_TITLE | LX_ROLE)) continue; /* "seen by Dr X": the title rule */
+        uint64_t lx = d->t[j].lex;
+        int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
+        if (!(d->t[i].lex & LX_ROLE) && !listed) continue;
         phi_take_name(d, j, 3, 0, PT_DOCTOR, "rule:clinician-role", i);
+    }
+}
+
+/* "J. Chang", "S. DOMINICO": a capital initial and a listed name */
+static void phi_rule_initial_name(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_initial(d, i) || d->t[i].shape != SH_UPPER || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
+        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
+        if (i > 0 && phi_punct(d, i - 1, '.') && phi_tight(d, i)) continue; /* R.N., U.S. */
+        int j = i + 2;
+        if (d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
+        if (!listed && !(d->mixed && phi_cap(&d->t[j]) && !(lx & (LX_COMMON | LX_STOP)))) continue;
+        if (!phi_free(d, j)) continue;
+        phi_mark_name(d, i, PT_NAME, "rule:initial-name", -1, 0);
+        phi_take_name(d, j, 2, 0, PT_NAME, "rule:initial-name", -1);
+    }
+}
+
+/* clinicians told about something: "Bea Tura aware", "Camarda and Clifford notified" */
+static void phi_rule_aware(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!(phi_is(d, i, "aware") || phi_is(d, i, "notified") || phi_is(d, i, "paged") || phi_is(d, i, "informed") ||
+              phi_is(d, i, "updated") || phi_is(d, i, "called"))) continue;
+        int k = i - 1, words = 0;
+        if (phi_is(d, k, "made") || phi_is(d, k, "was") || phi_is(d, k, "is") || phi_is(d, k, "were")) k--;
+        while (k >= 0 && words < 4 && !d->t[k + 1].nl) {
+            if ((phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ',')) && words) { k--; continue; }
+            if (!phi_word(d, k)) break;
+            uint64_t lx = d->t[k].lex;
+            int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP | LX_TITLE | LX_ROLE | LX_CRED | LX_RELATION));
+            if (!listed && !(d->mixed && phi_cap(&d->t[k]) && !(lx & (LX_COMMON | LX_STOP)))) break;
+            if (phi_free(d, k)) phi_mark_name(d, k, PT_DOCTOR, "rule:told-name", i, 1);
+            words++;
+            k--;
+        }
+    }
+}
+
+/* the last line of a note, alone: a signature ("Susan", "J. Smith") */
+static void phi_rule_signature_line(PhiDoc *d) {
+    if (d->n == 0) return;
+    int last = d->n - 1;
+    while (last >= 0 && d->t[last].kind == TK_PUNCT) last--;
+    if (last < 0) return;
+    int first = last;
+    while (first > 0 && !d->t[first].nl) first--;
+    if (!d->t[first].nl && first != 0) return;
+    int words = 0, listed = 0;
+    for (int k = first; k <= last; k++) {
+        if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch == '.' || d->t[k].ch == ',' || d->t[k].ch == '-') continue; return; }
+        if (!phi_word(d, k)) return;
+        if (phi_initial(d, k)) { words++; continue; }
+        uint64_t lx = d->t[k].lex;
+        if (lx & (LX_CRED)) continue;
+        if (!phi_namelike(d, k, 0)) return;
+        if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) listed++;
+        words++;
+    }
+    if (!listed || words > 3) return;
+    for (int k = first; k <= last; k++)
+        if (phi_word(d, k) && !(d->t[k].lex & LX_CRED)) phi_mark_name(d, k, PT_DOCTOR, "rule:signature-line", -1, !phi_initial(d, k));
+}
+
+/* "the Romero family": a listed surname before "family" */
+static void phi_rule_family_name(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_is(d, i, "family") && !phi_is(d, i, "families")) continue;
+        int k = i - 1;
+        if (!phi_word(d, k) || d->t[i].nl || !phi_free(d, k)) continue;
+        uint64_t lx = d->t[k].lex;
+        if (((lx & (LX_FIRST | LX_LAST | LX_SITE)) || (d->mixed && d->t[k].shape == SH_TITLE)) && !(lx & (LX_COMMON | LX_STOP | LX_RELATION)))
+            phi_mark_name(d, k, PT_RELATIVE, "rule:family-name", i, 1);
     }
 }
 
@@ -1254,10 +1458,14 @@ static void phi_rule_headers(PhiDoc *d) {
         const PhiTok *lab = &d->t[i - 1];
         int what = (lab->lex & LX_HEADER) && lab->e ? lab->e->aux_header : 0;
         if (phi_is(d, i - 1, "birth")) what = 3;
-        if (phi_is(d, i - 1, "kin")) what = 5;
+        if (phi_is(d, i - 1, "kin") || phi_is(d, i - 1, "social") || phi_is(d, i - 1, "family")) what = 6;
         if (!what) continue;
         int j = i + 1;
         if (j >= d->n) continue;
+        if (what == 6) { /* "Social: Bill called": a relative's slot */
+            if (phi_relative_slot(d, j) && !phi_initial(d, j)) phi_take_name(d, j, 3, 2, PT_RELATIVE, "rule:header-field", i - 1);
+            continue;
+        }
         if (what == 1 || what == 4 || what == 5) {
             if (d->t[j].nl) continue;
             while (j < d->n && !d->t[j].nl && (d->t[j].lex & LX_TITLE)) { j++; if (phi_punct(d, j, '.')) j++; }
@@ -1296,69 +1504,182 @@ static void phi_rule_headers(PhiDoc *d) {
     }
 }
 
-/* hospitals: the words before "Hospital", "Clinic", "Medical Center" */
+/* hospital words that are part of the name (Memorial, Adventist) rather than its head */
+static int phi_hosp_nameish(const PhiDoc *d, int i) {
+    return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
+           phi_is(d, i, "baptist") || phi_is(d, i, "methodist");
+}
+
+/* hospitals: the words before "Hospital", "Clinic", "Medical Center", "Rehab" */
 static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_HOSPWORD) || !phi_word(d, i)) continue;
-        if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || phi_is(d, i, "memorial"))) continue;
+        int rehab = phi_is(d, i, "rehab");
+        if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || rehab)) continue;
         if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
         if (phi_is(d, i, "nhs") && !(phi_is(d, i + 1, "trust") || phi_is(d, i + 1, "foundation"))) continue;
         if (phi_is(d, i, "mc") && d->t[i].shape != SH_UPPER) continue;
-        int k = i - 1, words = 0;
-        if (k >= 0 && (d->t[k].lex & LX_HOSPWORD)) k--; /* Memorial Hospital */
+        int k = i - 1, words = 0, strong = 0;
         int last = k;
+        if (k >= 0 && (d->t[k].lex & LX_HOSPWORD) && !phi_hosp_nameish(d, k)) { k--; last = k; } /* Medical Center */
         while (k >= 0 && words < 4 && !d->t[k + 1].nl) {
             const PhiTok *t = &d->t[k];
             if (phi_punct(d, k, '.') && k > 0 && phi_is(d, k - 1, "st")) { k--; continue; }
-            if (phi_punct(d, k, '\'') || phi_punct(d, k, '-') || phi_punct(d, k, '&')) { if (words) { k--; continue; } break; }
+            if (phi_punct(d, k, '-') && phi_tight(d, k) && phi_tight(d, k + 1) && k > 0 && phi_word(d, k - 1)) { k--; continue; }
+            if (phi_punct(d, k, '\'') || phi_punct(d, k, '&')) { if (words) { k--; continue; } break; }
             if (!phi_word(d, k)) break;
-            if (t->lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_UNIT | LX_MOVE)) {
+            /* an acronym (MD Hospital, VA Hospital) in mixed text */
+            int acronym = d->mixed && t->shape == SH_UPPER && t->nalpha >= 2 && t->nalpha <= 4 && !(t->lex & LX_PLACESTOP);
+            if (!acronym && (t->lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_UNIT | LX_MOVE))) {
                 if (!(d->mixed && phi_cap(t) && !(t->lex & LX_STOP) && words == 0 && (t->lex & LX_GENERIC) && !(t->lex & LX_PLACESTOP))) break;
             }
             if (d->mixed && !phi_cap(t) && !(t->lex & LX_NAMEPART)) break;
-            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE)) && words == 0 &&
+            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 &&
                 !(k > 0 && phi_word(d, k - 1) && !(d->t[k - 1].lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_MOVE)) && !d->t[k].nl)) break;
+            if (((t->lex & (LX_CITY | LX_SITE | LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
             words++;
             if (d->t[k].nl) { k--; break; }
             k--;
         }
         if (!words) continue;
+        if (rehab && !strong) continue; /* "begin rehab", "con't rehab" */
         int first = k + 1;
         while (first <= last && d->t[first].kind == TK_PUNCT) first++;
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
-        /* Memorial in "Sacred Heart Memorial" is part of the name */
-        if (phi_is(d, i, "memorial") && !(phi_lex(d, i + 1) & LX_HOSPWORD)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+        if (phi_hosp_nameish(d, i)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
 
-/* places after movement: "transferred to Quartermain", "lives in Leeds", "from GH" */
+/* the longest US city (1-3 words) starting at token i; returns its last token or -1 */
+static int phi_city_at(const PhiDoc *d, int i) {
+    int best = -1;
+    char buf[64];
+    size_t n = 0;
+    for (int k = i; k < d->n && k < i + 3; k++) {
+        if (!phi_word(d, k) || (k > i && (d->t[k].nl || !d->t[k].sp))) break;
+        size_t w = (size_t)(d->t[k].b1 - d->t[k].b0);
+        if (n + w + 1 >= sizeof buf) break;
+        if (k > i) buf[n++] = ' ';
+        for (size_t c = 0; c < w; c++) buf[n++] = (char)tolower((unsigned char)d->text[d->t[k].b0 + c]);
+        const PhiEntry *e = phi_lookup(d->r, buf, n);
+        if (e && (e->flags & LX_CITY)) best = k;
+    }
+    return best;
+}
+
+/* is the city name i..last trustworthy here: several words, or one word that is not an
+ * ordinary word (or is capitalised in mixed text) */
+static int phi_city_ok(const PhiDoc *d, int i, int last) {
+    if (last < 0) return 0;
+    for (int k = i; k <= last; k++) {
+        if (d->mixed && !phi_cap(&d->t[k])) return 0;
+        if (d->t[k].lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_RELATION | LX_TITLE)) return 0;
+    }
+    if (last > i) return 1;
+    uint64_t lx = d->t[i].lex;
+    if (lx & LX_STATE) return 0;
+    if (lx & LX_COMMON) {
+        /* the safe list holds big cities too (Boston, Annapolis): take them with a capital
+         * in mixed text, or in ALL CAPS / lower-case text when they end like a town */
+        int nx = last + 1; /* "Nitro gtt", "Aline culture": a word used as a modifier */
+        if (nx < d->n && !d->t[nx].nl && phi_word(d, nx) && (d->t[nx].lex & LX_COMMON) && !(d->t[nx].lex & (LX_STOP | LX_STATE))) return 0;
+        if (i > 0 && !(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "near"))) return 0;
+        if (d->mixed) return d->t[i].shape == SH_TITLE;
+        static const char *suffix[] = {"ville", "town", "burg", "burgh", "boro", "borough", "ford", "field", "port", "polis", "wood", "dale", "mouth", "chester", "ham", "ton", "stead"};
+        int n = d->t[i].b1 - d->t[i].b0;
+        if (n < 6) return 0;
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
+            int m = (int)strlen(suffix[k]);
+            if (n > m + 2 && !strncasecmp(d->text + d->t[i].b1 - m, suffix[k], (size_t)m)) return 1;
+        }
+        return 0;
+    }
+    if ((lx & (LX_FIRST | LX_LAST)) && !(d->mixed && phi_cap(&d->t[i]))) return 0;
+    return d->t[i].nalpha >= 4;
+}
+
+/* places after movement: "transferred to Quartermain", "lives in Leeds", "from GH";
+ * cities after in/from/of/near, and before a state */
 static void phi_rule_places(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
+        /* a US city after a preposition, or before ", MD" / "Maryland" */
+        int prep = phi_word(d, i) && i > 0 && !d->t[i].nl && (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "of") ||
+                   phi_is(d, i - 1, "near") || phi_is(d, i - 1, "outside") || phi_is(d, i - 1, "nearby"));
+        if (phi_word(d, i) && (prep || (d->t[i].lex & LX_CITY)) && phi_free(d, i)) {
+            int last = phi_city_at(d, i);
+            int state = 0;
+            if (last >= 0) {
+                int s = last + 1;
+                if (phi_punct(d, s, ',')) s++;
+                state = s < d->n && !d->t[s].nl && ((d->t[s].lex & LX_STATE) ||
+                        (d->t[s].shape == SH_UPPER && phi_us_state_abbr(d->text + d->t[s].b0, d->t[s].b1 - d->t[s].b0) && s == last + 2));
+            }
+            if (last >= 0 && (prep || state) && phi_city_ok(d, i, last)) {
+                phi_mark(d, i, last, PT_CITY, "rule:city-lexicon", prep ? i - 1 : -1);
+                for (int k = i; k <= last; k++) d->t[k].ctx_name = 1;
+                i = last;
+                continue;
+            }
+        }
         if (!(d->t[i].lex & LX_MOVE) || !phi_word(d, i)) continue;
         int j = i + 1;
         if (phi_is(d, j, "in") && (phi_is(d, j + 1, "from") || phi_is(d, j + 1, "to") || phi_is(d, j + 1, "transfer"))) j += 2;
         if (phi_is(d, j, "transfer")) j++;
-        if (!(phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "in") || phi_is(d, j, "into") || phi_is(d, j, "near") || phi_is(d, j, "of"))) continue;
+        if (phi_punct(d, j, '-') && phi_punct(d, j + 1, '>')) j += 2; /* unresponsive-> GH */
         int live = phi_is(d, i, "lives") || phi_is(d, i, "living") || phi_is(d, i, "lived") || phi_is(d, i, "resides") ||
                    phi_is(d, i, "residing") || phi_is(d, i, "resident") || phi_is(d, i, "born");
-        if (phi_is(d, j, "of") && !phi_is(d, i, "resident")) continue;
-        j++;
+        /* facility verbs: a short acronym after them names a place (to GH) */
+        int facility = phi_is(d, i, "transferred") || phi_is(d, i, "transfered") || phi_is(d, i, "transfer") || phi_is(d, i, "trans") ||
+                       phi_is(d, i, "tx") || phi_is(d, i, "txd") || phi_is(d, i, "tx'd") || phi_is(d, i, "admitted") || phi_is(d, i, "admit") ||
+                       phi_is(d, i, "adm") || phi_is(d, i, "arrived") || phi_is(d, i, "arrival") || phi_is(d, i, "referred") ||
+                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring");
+        int in_ok = live || phi_is(d, i, "vacationing") || phi_is(d, i, "visiting") || phi_is(d, i, "vacation") || phi_is(d, i, "trip");
+        if (phi_punct(d, i + 1, '-') && phi_punct(d, i + 2, '>')) {}
+        else if (phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "near") || phi_is(d, j, "of") ||
+                 (in_ok && phi_is(d, j, "in"))) j++;
+        else continue;
+        if ((phi_is(d, i, "go") || phi_is(d, i, "going") || phi_is(d, i, "goes") || phi_is(d, i, "went") || phi_is(d, i, "return") ||
+             phi_is(d, i, "returned")) && !phi_is(d, j - 1, "to")) continue;
+        if (phi_is(d, j - 1, "of") && !phi_is(d, i, "resident") && !phi_is(d, i, "records")) continue;
         if (phi_is(d, j, "the")) j++;
         int k = j, words = 0;
         while (k < d->n && words < 3 && !d->t[k].nl && phi_word(d, k)) {
             const PhiTok *t = &d->t[k];
-            if (t->lex & (LX_STOP | LX_PLACESTOP | LX_UNIT | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_RELATION | LX_TITLE)) break;
+            if (t->lex & (LX_STOP | LX_PLACESTOP | LX_UNIT | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_RELATION | LX_TITLE | LX_ROLE | LX_CRED | LX_STATE)) break;
             int ok;
-            if (d->mixed) ok = phi_cap(t) || (t->lex & LX_SITE) || (!(t->lex & LX_COMMON) && t->nalpha > 2 && words == 0 && 0);
-            else ok = !(t->lex & LX_COMMON) || (t->lex & LX_SITE) || (t->shape == SH_UPPER && t->nalpha <= 3 && t->nalpha >= 2 && words == 0 && 0);
-            if (!d->mixed && (t->lex & LX_COMMON) && (t->lex & (LX_FIRST | LX_LAST)) && words > 0) ok = 1;
+            /* a short acronym right after the preposition (GH, UMMC) names a place even
+             * when it is also an ordinary abbreviation */
+            int acronym = facility && words == 0 && t->nalpha >= 2 && t->b1 - t->b0 == t->nalpha &&
+                          (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) && (d->mixed ? t->shape == SH_UPPER : 1);
+            if (d->mixed) ok = t->shape == SH_TITLE || t->shape == SH_MIXED || acronym || (t->lex & LX_SITE) ||
+                               (facility && !(t->lex & (LX_COMMON | LX_FIRST | LX_LAST)) && t->nalpha >= 4);
+            else ok = !(t->lex & LX_COMMON) || (t->lex & LX_SITE) || acronym;
+            if (!d->mixed && (t->lex & LX_COMMON) && (t->lex & (LX_FIRST | LX_LAST | LX_CITY)) && words > 0) ok = 1;
             if (!ok) break;
             words++;
             k++;
         }
         if (!words) continue;
-        if (k < d->n && (d->t[k].lex & LX_HOSPWORD)) continue; /* the hospital rule's */
-        phi_mark(d, j, k - 1, live ? PT_CITY : PT_LOCATION, live ? "rule:place-of-residence" : "rule:place-after-movement", i);
+        if (k < d->n && (d->t[k].lex & LX_HOSPWORD) && !d->t[k].nl) continue; /* the hospital rule's */
+        int city = phi_city_at(d, j) == k - 1 && phi_city_ok(d, j, k - 1);
+        phi_mark(d, j, k - 1, live || city ? PT_CITY : PT_LOCATION, city ? "rule:city-lexicon" : live ? "rule:place-of-residence" : "rule:place-after-movement", i);
+        for (int m = j; m < k; m++) d->t[m].ctx_name = 1;
+    }
+}
+
+/* St. Mary's, St Agnes: a saint's name is a hospital's (not "Clover St.", "ST elevation") */
+static void phi_rule_saints(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!(phi_is(d, i, "st") || phi_is(d, i, "saint")) || !phi_free(d, i)) continue;
+        if (i > 0 && !d->t[i].nl && (d->t[i - 1].kind == TK_NUM || (phi_word(d, i - 1) && phi_cap(&d->t[i - 1]) && !(d->t[i - 1].lex & (LX_STOP | LX_MOVE))))) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_FIRST | LX_SITE)) || (lx & (LX_STOP | LX_UNIT))) continue;
+        if (d->mixed && !phi_cap(&d->t[j])) continue;
+        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE)) continue;
+        phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
     }
 }
 
@@ -1387,14 +1708,16 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!phi_free(d, i) || !phi_word(d, i)) continue;
         const PhiTok *t = &d->t[i];
-        uint32_t lx = t->lex;
+        uint64_t lx = t->lex;
         if (!(lx & (LX_FIRST | LX_LAST | LX_SITE))) continue;
         if (!(lx & LX_SITE) && ((lx & (LX_COMMON | LX_STOP)) || t->nalpha < 2)) continue;
         if (lx & (LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_HOSPWORD)) continue;
         int nx = i + 1;
         if (phi_punct(d, nx, '\'') && phi_tight(d, nx)) nx += 2; /* Parkinson ' s */
         if (nx < d->n && !d->t[nx].nl && (d->t[nx].lex & LX_EPONYM) && !(lx & LX_SITE)) continue;
-        if (d->mixed && t->shape == SH_LOWER && !(lx & LX_SITE) && t->nalpha <= 3) continue;
+        /* in ALL CAPS / lower-case notes a listed word alone says too little (Hickman,
+         * amber, aline): only context rules name there */
+        if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE)) continue;
         phi_mark(d, i, i, PT_NAME, (lx & LX_SITE) ? "lexicon:site" : (lx & LX_FIRST) ? "lexicon:firstnames" : "lexicon:surnames", -1);
     }
 }
@@ -1428,15 +1751,27 @@ static uint32_t phi_tok_hash_lower(const PhiDoc *d, int i) {
     for (int b = d->t[i].b0; b < d->t[i].b1; b++) h = (h ^ (uint8_t)tolower((unsigned char)d->text[b])) * 16777619u;
     return h;
 }
+/* a seed: a word a context rule called a name or a place, that is not an ordinary word
+ * (or, for a place, a short capital acronym such as GH) */
+static int phi_seed(const PhiDoc *d, int i) {
+    const PhiTok *t = &d->t[i];
+    if (!t->ctx_name || t->nalpha < 2 || t->kind != TK_WORD || (t->lex & LX_STOP)) return 0;
+    int ty = d->type[i];
+    if (phi_is_name_type(ty)) return !(t->lex & LX_COMMON);
+    if (ty == PT_LOCATION || ty == PT_CITY || ty == PT_HOSPITAL)
+        return !(t->lex & (LX_COMMON | LX_PLACESTOP)) || (t->shape == SH_UPPER && t->nalpha <= 4 && !(t->lex & LX_PLACESTOP));
+    return 0;
+}
+
 static void phi_rule_same_name(PhiDoc *d) {
     int n = 0;
     for (int i = 0; i < d->n; i++)
-        if (d->t[i].ctx_name && phi_is_name_type(d->type[i]) && d->t[i].nalpha >= 2 && !(d->t[i].lex & (LX_COMMON | LX_STOP))) n++;
+        if (phi_seed(d, i)) n++;
     if (!n) return;
     PhiSeed *s = xmalloc((size_t)n * sizeof *s);
     n = 0;
     for (int i = 0; i < d->n; i++)
-        if (d->t[i].ctx_name && phi_is_name_type(d->type[i]) && d->t[i].nalpha >= 2 && !(d->t[i].lex & (LX_COMMON | LX_STOP)))
+        if (phi_seed(d, i))
             s[n++] = (PhiSeed){phi_tok_hash_lower(d, i), i};
     qsort(s, (size_t)n, sizeof *s, phi_seed_cmp);
     for (int i = 0; i < d->n; i++) {
@@ -1576,7 +1911,12 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_credentials(&d);
     phi_rule_relatives(&d);
     phi_rule_roles(&d);
+    phi_rule_initial_name(&d);
+    phi_rule_aware(&d);
+    phi_rule_signature_line(&d);
+    phi_rule_family_name(&d);
     phi_rule_hospitals(&d);
+    phi_rule_saints(&d);
     phi_rule_places(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
@@ -1605,6 +1945,10 @@ static const char *phi_reason(const char *source) {
         {"rule:header-field", "the value of a header field"},
         {"rule:same-name", "the same word was called a name elsewhere in the text"},
         {"rule:name-neighbour", "a name-like word next to a name"},
+        {"rule:initial-name", "an initial and a listed name"},
+        {"rule:told-name", "a listed name before aware/notified/paged"},
+        {"rule:signature-line", "a name alone on the last line (a signature)"},
+        {"rule:family-name", "a listed surname before 'family'"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
         {"lexicon:surnames", "in the surname list and not in the safe word list"},
         {"lexicon:site", "in a site lexicon (--lexicon)"},
@@ -1636,6 +1980,8 @@ static const char *phi_reason(const char *source) {
         {"rule:hospital-name", "the name before a hospital word (extra)"},
         {"rule:place-after-movement", "a place after transferred/admitted/sent to or from"},
         {"rule:place-of-residence", "a place after lives/resides in"},
+        {"rule:city-lexicon", "a US city (ZIP database) after in/from/of or before a state"},
+        {"rule:saint-name", "a saint's name (a hospital)"},
         {"rule:ward-room", "a ward, room or bed number (extra)"},
         {"lexicon:professions", "an occupation (extra)"},
     };
@@ -1645,6 +1991,19 @@ static const char *phi_reason(const char *source) {
     return "";
 }
 
+/* text[a..b) with every code point but whitespace replaced by '*' (length kept in code points) */
+static void phi_put_stars(FILE *f, const char *text, size_t len, size_t a, size_t b, int flat) {
+    size_t i = a;
+    while (i < b) {
+        unsigned char c = (unsigned char)text[i];
+        size_t j = i;
+        if (utf8_decode((const unsigned char *)text, len, &j) < 0 || j == i) j = i + 1;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') fputc(flat ? ' ' : c, f);
+        else fputc('*', f);
+        i = j;
+    }
+}
+
 static void phi_put_masked(FILE *f, const char *text, size_t len, const SrSpans *sp, int keep_length) {
     size_t pos = 0;
     for (int k = 0; k < sp->n; k++) {
@@ -1652,15 +2011,7 @@ static void phi_put_masked(FILE *f, const char *text, size_t len, const SrSpans 
         if ((size_t)s->byte_start < pos) continue;
         fwrite(text + pos, 1, (size_t)s->byte_start - pos, f);
         if (keep_length) {
-            size_t i = (size_t)s->byte_start;
-            while (i < (size_t)s->byte_end) {
-                unsigned char c = (unsigned char)text[i];
-                size_t j = i;
-                utf8_decode((const unsigned char *)text, len, &j);
-                if (j == i) j = i + 1;
-                fputc(c == ' ' || c == '\t' || c == '\n' || c == '\r' ? c : '*', f);
-                i = j;
-            }
+            phi_put_stars(f, text, len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
         } else {
             fprintf(f, "[**%s**]", s->category);
         }
@@ -1852,7 +2203,8 @@ static int cmd_deid(int argc, char **argv) {
                     const char *tag, *type;
                     phi_i2b2_tag(s->category, &tag, &type);
                     fprintf(stdout, "<%s id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", tag, k, s->cp_start, s->cp_end);
-                    xml_put(stdout, body + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
+                    if (show_phi) xml_put(stdout, rec.text + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
                     fprintf(stdout, "\" TYPE=\"%s\" comment=\"%s\" />\n", type, s->source);
                 }
                 fputs("</TAGS>\n</deIdi2b2>\n", stdout);
@@ -1865,7 +2217,8 @@ static int cmd_deid(int argc, char **argv) {
                 for (int k = 0; k < sp.n; k++) {
                     const SrSpan *s = &sp.span[k];
                     fprintf(stdout, "T%d\t%s %d %d\t", k + 1, s->category, s->cp_start, s->cp_end);
-                    for (int b = s->byte_start; b < s->byte_end; b++) fputc(body[b] == '\n' || body[b] == '\t' ? ' ' : body[b], stdout);
+                    if (show_phi) { for (int b = s->byte_start; b < s->byte_end; b++) fputc(rec.text[b] == '\n' || rec.text[b] == '\t' ? ' ' : rec.text[b], stdout); }
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 1);
                     fputc('\n', stdout);
                     fprintf(stdout, "#%d\tAnnotatorNotes T%d\t%s\n", k + 1, k + 1, s->source);
                 }
