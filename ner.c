@@ -115,7 +115,7 @@ static const PhiWordClass phi_builtin[] = {
                  "cnm cns slp ccc-slp dpt otr mpt rt atc lcpc lmft dds dmd md ms3 ms4"},
     {LX_CRED, 1, "pa pa-c pt ot do sw sn crt"},
     {LX_HOSPWORD, 0, "hospital hosp hospitals clinic infirmary memorial medical medicine "
-                     "healthcare hospice sanatorium adventist presbyterian baptist rehab regional med "
+                     "healthcare hospice sanatorium adventist presbyterian baptist rehab regional med practice "
                      "methodist nhs mc"},
     {LX_STREET, 0, "street st road rd avenue ave av lane ln drive boulevard blvd way court "
                    "ct place pl terrace terr close crescent cres square sq highway hwy "
@@ -191,7 +191,13 @@ static const PhiWordClass phi_builtin[] = {
                        "carpenter farmer mechanic firefighter fireman policeman policewoman "
                        "police officer soldier sailor pilot chef cook waiter waitress "
                        "cashier banker clerk secretary librarian journalist programmer "
-                       "architect builder painter welder machinist trucker "
+                       "architect builder painter welder machinist trucker postman postwoman "
+                       "postal carpenter bricklayer roofer decorator hairdresser barber "
+                       "butcher baker fisherman shopkeeper salesperson receptionist "
+                       "administrator civil servant surveyor solicitor barrister judge "
+                       "magistrate optician pharmacist-retired lecturer academic scientist "
+                       "chemist physicist economist consultant-engineer technician "
+                       "labourer laborer factory-worker miner steelworker docker "
                        "truck-driver driver janitor salesman saleswoman realtor professor "
                        "miner fisherman musician singer actor actress dentist veterinarian "
                        "pastor priest minister rabbi imam"},
@@ -987,6 +993,10 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             for (int k = b + 1; k < d->n && k <= b + 2 && !d->t[k].nl; k++)
                 if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "angina") || phi_is(d, k, "headache"))) { numctx = 1; ctx = -1; }
             if (phi_punct(d, b + 1, '/') && phi_tight(d, b + 1)) numctx = 1, ctx = -1; /* 10/5/.30 */
+            if (bv == 6 || bv == 4) /* "2/6 ejection systolic murmur", "3/4 holosystolic" */
+                for (int k = b + 1; k < d->n && k <= b + 4 && !d->t[k].nl; k++)
+                    if (phi_is(d, k, "murmur") || phi_is(d, k, "sem") || phi_is(d, k, "systolic") || phi_is(d, k, "diastolic") ||
+                        phi_is(d, k, "holosystolic") || phi_is(d, k, "pansystolic") || phi_is(d, k, "esm") || phi_is(d, k, "psm")) { numctx = 1; ctx = -1; }
             if (phi_punct(d, i - 1, '\'') && phi_tight(d, i)) numctx = 1, ctx = -1;  /* 120-140'2/70's */
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
@@ -1163,6 +1173,21 @@ static int phi_uk_inward(const char *p, int n) { /* 9AA */
     return n == 3 && isdigit((unsigned char)p[0]) && isupper((unsigned char)p[1]) && isupper((unsigned char)p[2]) &&
            !strchr("CIKMOV", p[1]) && !strchr("CIKMOV", p[2]);
 }
+/* an address line ends in a postcode ("West Smithfield, London EC1A 7BE",
+ * "Guildford GU1 4PR"): the words before it on that line are the town and locality */
+static void phi_address_line_before(PhiDoc *d, int z) {
+    int a = z;
+    while (a > 0 && !d->t[a].nl && z - a < 8) a--;
+    if (!d->t[a].nl && a != 0) return; /* the line is long: prose, not an address */
+    for (int k = a; k < z; k++) {
+        if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch != ',' && d->t[k].ch != '.' && d->t[k].ch != '-' && d->t[k].ch != '\'') return; continue; }
+        if (d->t[k].lex & (LX_STOP | LX_TITLE | LX_HEADER)) return;
+        if (d->mixed && phi_word(d, k) && !phi_cap(&d->t[k]) && !(d->t[k].lex & LX_NAMEPART)) return;
+    }
+    for (int k = a; k < z; k++)
+        if (d->t[k].kind != TK_PUNCT) phi_mark(d, k, k, (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
+}
+
 static void phi_rule_zip(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
@@ -1177,6 +1202,7 @@ static void phi_rule_zip(PhiDoc *d) {
                 int end = i;
                 if (phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_num(d, i + 2) && d->t[i + 2].ndig == 4) end = i + 2;
                 phi_mark(d, i, end, PT_ZIP, "rule:zip-after-state", st ? k : -1);
+                phi_address_line_before(d, k >= 0 ? k : i);
                 /* the city before "City, ST" */
                 int c = k - 1;
                 if (phi_punct(d, c, ',')) c--;
@@ -1190,6 +1216,7 @@ static void phi_rule_zip(PhiDoc *d) {
                    i + 1 < d->n && d->t[i + 1].kind == TK_ALNUM && d->t[i + 1].sp && !d->t[i + 1].nl &&
                    phi_uk_inward(d->text + d->t[i + 1].b0, d->t[i + 1].b1 - d->t[i + 1].b0)) {
             phi_mark(d, i, i + 1, PT_ZIP, "rule:uk-postcode", -1);
+            phi_address_line_before(d, i);
         }
     }
 }
@@ -2167,6 +2194,7 @@ static const char *phi_reason(const char *source) {
         {"rule:zip-after-state", "a ZIP code after a state"},
         {"rule:city-before-state", "a city before a state and ZIP"},
         {"rule:uk-postcode", "the shape of a UK postcode"},
+        {"rule:address-line", "the words of an address line that ends in a postcode"},
         {"rule:street-address", "a house number and a street word"},
         {"rule:po-box", "a post-office box"},
         {"rule:hospital-name", "the name before a hospital word (extra)"},
