@@ -1917,7 +1917,7 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
         uint64_t lx = t->lex;
         if (!(lx & (LX_FIRST | LX_LAST | LX_SITE))) continue;
         if (!(lx & LX_SITE) && ((lx & (LX_COMMON | LX_STOP)) || t->nalpha < 2)) continue;
-        if (lx & (LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_HOSPWORD)) continue;
+        if (lx & (LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_HOSPWORD | LX_STATE)) continue;
         int nx = i + 1;
         if (phi_punct(d, nx, '\'') && phi_tight(d, nx)) nx += 2; /* Parkinson ' s */
         if (nx < d->n && !d->t[nx].nl && (d->t[nx].lex & LX_EPONYM) && !(lx & LX_SITE)) continue;
