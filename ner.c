@@ -650,6 +650,15 @@ static int phi_tokenize(PhiDoc *d, char *err) {
                 else if (n > 4 && low[n - 1] == 's' && (unsigned char)low[n - 2] == 0x99 &&
                          (unsigned char)low[n - 3] == 0x80 && (unsigned char)low[n - 4] == 0xE2) n -= 4;
                 t->e = phi_lookup(d->r, low, (size_t)n);
+                /* O'Brien, D'Angelo: the lists spell them obrien or brien */
+                if (!t->e && n > 3 && low[1] == '\'') {
+                    char j2[64];
+                    j2[0] = low[0];
+                    memcpy(j2 + 1, low + 2, (size_t)n - 2);
+                    t->e = phi_lookup(d->r, j2, (size_t)n - 1);
+                    if (!t->e) t->e = phi_lookup(d->r, low + 2, (size_t)n - 2);
+                    if (t->e && !(t->e->flags & (LX_FIRST | LX_LAST))) t->e = NULL;
+                }
                 if (t->e) t->lex = t->e->flags;
             }
         }
@@ -878,6 +887,25 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
             if (paren && phi_punct(d, last + 1, ')')) endk = last; /* keep ')' outside unless inside */
             phi_mark(d, first, endk, type, type == PT_NHS ? "rule:nhs-number" : "rule:phone-shape", ctx);
             i = last;
+        }
+    }
+}
+
+/* a name right before a telephone word: "Lopie Certusi cell# 410-322-1419" */
+static void phi_rule_name_before_phone(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PHONECTX) || !phi_word(d, i) || d->t[i].nl) continue;
+        int k = i - 1, words = 0;
+        if (phi_punct(d, k, ':') || phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
+        while (k >= 0 && words < 3 && phi_word(d, k) && phi_free(d, k) && !d->t[k + 1].nl) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_PHONECTX | LX_PLACESTOP | LX_HEADER)) break;
+            int ok = ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && d->t[k].shape == SH_TITLE && !(lx & LX_COMMON));
+            if (!ok) break;
+            phi_mark_name(d, k, PT_NAME, "rule:name-before-phone", i, 1);
+            words++;
+            if (d->t[k].nl) break;
+            k--;
         }
     }
 }
@@ -1376,7 +1404,10 @@ static void phi_rule_titles(PhiDoc *d) {
             !phi_is(d, j, "visit") && !phi_is(d, j, "appointment") && !phi_is(d, j, "consult") && !phi_is(d, j, "notes") &&
             (d->mixed ? d->t[j].shape == SH_TITLE : 1)) {
             phi_mark_name(d, j, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0); /* Dr. Art White, dr small */
-            phi_take_name(d, j + 1, 3, 0, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i);
+            int k2 = j + 1;
+            if (d->mixed && k2 < d->n && !d->t[k2].nl && phi_word(d, k2) && d->t[k2].shape == SH_TITLE &&
+                (d->t[k2].lex & (LX_FIRST | LX_LAST)) && !(d->t[k2].lex & LX_STOP)) phi_mark_name(d, k2++, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0);
+            phi_take_name(d, k2, 3, 0, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i);
         }
         if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
         int type = doctor ? PT_DOCTOR : PT_NAME;
@@ -2127,6 +2158,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_relatives(&d);
     phi_rule_roles(&d);
     phi_rule_initial_name(&d);
+    phi_rule_name_before_phone(&d);
     phi_rule_aware(&d);
     phi_rule_signature_line(&d);
     phi_rule_family_name(&d);
@@ -2166,6 +2198,7 @@ static const char *phi_reason(const char *source) {
         {"rule:told-name", "a listed name before aware/notified/paged"},
         {"rule:signature-line", "a name alone on the last line (a signature)"},
         {"rule:family-name", "a listed surname before 'family'"},
+        {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
         {"lexicon:surnames", "in the surname list and not in the safe word list"},
         {"lexicon:site", "in a site lexicon (--lexicon)"},
