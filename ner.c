@@ -1686,7 +1686,9 @@ static int phi_hosp_nameish(const PhiDoc *d, int i) {
 static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_HOSPWORD) || !phi_word(d, i)) continue;
-        int rehab = phi_is(d, i, "rehab") || phi_is(d, i, "regional");
+        /* department-like heads (Heart Failure Clinic, Memory Clinic) need a proper name */
+        int rehab = phi_is(d, i, "rehab") || phi_is(d, i, "regional") || phi_is(d, i, "clinic") || phi_is(d, i, "practice") ||
+                    phi_is(d, i, "med") || phi_is(d, i, "medical") || phi_is(d, i, "medicine");
         if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || rehab)) continue;
         if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine") || phi_is(d, i, "med")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
         if (phi_is(d, i, "nhs") && !(phi_is(d, i + 1, "trust") || phi_is(d, i + 1, "foundation"))) continue;
@@ -1708,7 +1710,8 @@ static void phi_rule_hospitals(PhiDoc *d) {
             if (d->mixed && !phi_cap(t) && !(t->lex & LX_NAMEPART)) break;
             if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 && !phi_hosp_nameish(d, k) &&
                 !(k > 0 && phi_word(d, k - 1) && !(d->t[k - 1].lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_MOVE)) && !d->t[k].nl)) break;
-            if ((t->lex & (LX_CITY | LX_SITE)) || ((t->lex & (LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
+            if ((t->lex & (LX_CITY | LX_SITE)) || ((t->lex & (LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) ||
+                (d->mixed && phi_cap(t) && (!rehab || !(t->lex & LX_COMMON)))) strong = 1;
             words++;
             if (d->t[k].nl) { k--; break; }
             k--;
