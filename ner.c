@@ -663,9 +663,32 @@ static int phi_tokenize(PhiDoc *d, char *err) {
             }
         }
     }
-    /* mixed case: capitals are a minority, as in ordinary prose */
+    /* mixed case: capitals are a minority, as in ordinary prose, over the whole text and
+     * on most of its lines (a note with an ALL CAPS header and an all lower-case body
+     * carries no signal in its capitals) */
     long letters = upper + lower;
     d->mixed = letters > 0 && upper * 100 < letters * 45 && upper * 100 > letters * 1;
+    if (d->mixed) {
+        long lines_mixed = 0, lines_flat = 0, lu = 0, ll = 0;
+        for (int k = 0; k <= d->n; k++) {
+            if (k == d->n || d->t[k].nl) {
+                if (lu + ll >= 20) {
+                    if (lu * 100 > (lu + ll) * 1 && lu * 100 < (lu + ll) * 45) lines_mixed += lu + ll;
+                    else lines_flat += lu + ll;
+                }
+                lu = ll = 0;
+                if (k == d->n) break;
+            }
+            const PhiTok *t = &d->t[k];
+            if (t->kind == TK_PUNCT) continue;
+            for (int b = t->b0; b < t->b1; b++) {
+                unsigned char c = s[b];
+                if (c >= 'A' && c <= 'Z') lu++;
+                else if (c >= 'a' && c <= 'z') ll++;
+            }
+        }
+        if (lines_flat > lines_mixed) d->mixed = 0;
+    }
     return 0;
 }
 
