@@ -1107,7 +1107,13 @@ static void phi_rule_ages(PhiDoc *d) {
             if (phi_is(d, k, "age") || phi_is(d, k, "aged") || phi_is(d, k, "ages")) { before = 1; break; }
             if (!(d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '='))) break;
         }
-        if (unit || before) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
+        /* "98 s/p hip fracture", "92 F with sepsis" at the start of a line or sentence */
+        int start = i == 0 || d->t[i].nl || phi_punct(d, i - 1, '.') || phi_punct(d, i - 1, ':');
+        int who = j < d->n && !d->t[j].nl && (phi_is(d, j, "s") || phi_is(d, j, "m") || phi_is(d, j, "f") || phi_is(d, j, "male") ||
+                  phi_is(d, j, "female") || phi_is(d, j, "man") || phi_is(d, j, "woman") || phi_is(d, j, "gentleman") ||
+                  phi_is(d, j, "lady") || phi_is(d, j, "yom") || phi_is(d, j, "yof"));
+        if (who && phi_is(d, j, "s") && !(phi_punct(d, j + 1, '/') && phi_is(d, j + 2, "p"))) who = 0;
+        if (unit || before || (start && who)) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
     }
 }
 
