@@ -160,7 +160,7 @@ static const PhiWordClass phi_builtin[] = {
     {LX_IDCTX, PT_DEVICE, "serial sn# device pacemaker implant model lot"},
     {LX_IDCTX, PT_VEHICLE, "vin plate"},
     {LX_IDCTX, PT_ID, "id ref reference case claim record unit accession specimen passport "
-                      "visit encounter episode no."},
+                      "encounter no."},
     {LX_ROLE, 0, "attending resident intern fellow registrar consultant surgeon physician "
                  "cardiologist neurologist oncologist nephrologist pulmonologist "
                  "intensivist anesthesiologist anaesthetist radiologist psychiatrist "
@@ -241,7 +241,7 @@ static const PhiWordClass phi_builtin[] = {
                    "surgeon provider clinician cc"},
     {LX_TIMECTX, 0, "at @ until till by around approx approximately about ~ between "
                     "from to and before after since starting started hrs hours"},
-    {LX_WARDWORD, 0, "room rm bed bay ward pod cubicle suite apt apartment flat"},
+    {LX_WARDWORD, 0, "room rm bed bay ward cubicle suite apt apartment flat"},
 };
 
 /* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
@@ -949,7 +949,7 @@ static void phi_rule_context_numbers(PhiDoc *d) {
             }
             if (t->kind == TK_PUNCT && (t->ch == ':' || t->ch == '#' || t->ch == '-' || t->ch == '(' || t->ch == '.' || t->ch == '=')) { k++; skipped++; continue; }
             if (t->kind == TK_WORD && (phi_is(d, k, "number") || phi_is(d, k, "no") || phi_is(d, k, "num") || phi_is(d, k, "nr") ||
-                                       phi_is(d, k, "is") || phi_is(d, k, "at") || phi_is(d, k, "id") || phi_is(d, k, "of"))) { k++; skipped++; continue; }
+                                       phi_is(d, k, "is") || ((lx & LX_PHONECTX) && phi_is(d, k, "at")) || phi_is(d, k, "id") || phi_is(d, k, "of"))) { k++; skipped++; continue; }
             break;
         }
         if (k >= d->n || is_hash) k = is_hash ? i + 1 : k;
@@ -970,7 +970,9 @@ static void phi_rule_context_numbers(PhiDoc *d) {
             if (!is_hash && type != PT_PHONE && type != PT_FAX && digits < 3) continue;
             if ((type == PT_PHONE || type == PT_FAX) && digits < 3) continue;
         } else if (t->kind == TK_ALNUM) {
-            if (digits < 2) continue;
+            /* #rg17 is an identifier; #20fr, #20g, #20x2 are catheter sizes */
+            int letter_first = !isdigit((unsigned char)d->text[t->b0]);
+            if (digits < 2 || (!letter_first && digits < 3)) continue;
         } else continue;
         if (!phi_free(d, k)) continue;
         /* the identifier runs over tight '-' '/' '.' joins and, for phones, spaced groups */
@@ -1159,7 +1161,7 @@ static void phi_rule_years(PhiDoc *d) {
         /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
             (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
-            (phi_in_history(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 &&
+            (phi_in_history(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
                                       !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
@@ -1472,7 +1474,7 @@ static void phi_rule_credentials(PhiDoc *d) {
         /* a weak credential (PA, PT, DO) must end the line or be followed by '/' or ',' */
         if (weak) {
             int nx = i + 1;
-            if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',') || phi_punct(d, nx, '/'))) continue;
+            if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ','))) continue;
         }
         int k = start - 1;
         if (phi_punct(d, k, ',') || (phi_punct(d, k, '-') && !phi_tight(d, k))) k--;
