@@ -1,7 +1,8 @@
 # The WordPiece tokenizer (tokenizer.c, `sr tokenize`) against Hugging Face's Rust
 # tokenizer (npm `tokenizers`, installed by `npm ci --prefix test/js`):
 #   1. golden: the reference's committed answers (test/data/tokenizer_golden.jsonl.gz)
-#      in the three settings, for both binaries; works without npm
+#      in the three settings, for both binaries and from model files (-m); works
+#      without npm
 #   2. command line: invalid UTF-8, bad JSONL lines, missing vocabulary
 #   3. live comparison with the reference, three settings (cased vocab lower-cased as
 #      Bio_ClinicalBERT, cased vocab as is, uncased vocab): 50,000 generated lines and
@@ -40,6 +41,23 @@ if "$PY" "$ROOT/test/tokenizer_golden.py" split "$T" >/dev/null; then
     done
 else
     echo "FAIL tokenizer golden: cannot read test/data/tokenizer_golden.jsonl.gz"
+fi
+
+# ---- 1b. the same from a model file (sr_tokenizer_from_model through the engine's
+# loader): tiny random BERTs around the real vocabularies, converted by convert_weights.py
+if "$PY" "$ROOT/test/tokenizer_model.py" "$V/bert-base-cased-vocab.txt" "$T/lower.srm" auto \
+    "$V/bert-base-cased-vocab.txt" "$T/cased.srm" cased "$V/bert-base-uncased-vocab.txt" "$T/uncased.srm" auto \
+    >"$T/model.log" 2>&1; then
+    for s in lower cased uncased; do
+        if "$SR" tokenize -m "$T/$s.srm" --jsonl --bytes "$T/golden_$s.in.jsonl" >"$T/model_$s.jsonl" 2>"$T/err"; then
+            "$PY" "$ROOT/test/tokenizer_compare.py" "$T/golden_$s.in.jsonl" "$T/model_$s.jsonl" \
+                "$T/golden_$s.ref.jsonl" "tokenizer golden $s from a model file (-m)"
+        else
+            echo "FAIL tokenizer golden $s from a model file: sr exited non-zero: $(head -c 300 "$T/err")"
+        fi
+    done
+else
+    echo "FAIL tokenizer model files: $(tail -n 3 "$T/model.log" | tr '\n' ' ')"
 fi
 
 # ---- 2. command line
