@@ -6,7 +6,8 @@
 #   2. command line: invalid UTF-8, bad JSONL lines, missing vocabulary
 #   3. live comparison with the reference, three settings (cased vocab lower-cased as
 #      Bio_ClinicalBERT, cased vocab as is, uncased vocab): 50,000 generated lines and
-#      every Unicode code point; ids, code-point offsets, word ids, byte offsets
+#      every Unicode code point; ids, code-point offsets, word ids, byte offsets; and
+#      three more normalizer settings on 10,000 lines
 #   4. a 20-second libFuzzer + ASan + UBSan smoke run (test/fuzz_tokenizer.c)
 set -u
 T=$OUT/tokenizer
@@ -124,6 +125,21 @@ else
                 "tokenizer vs HF tokenizers, $s, $f${bytes:+ (and byte offsets)}"
             rm -f "$T/ref_${s}_$f.jsonl" "$T/sr_${s}_$f.jsonl"
         done
+    done
+    # the other BertNormalizer settings a tokenizer_config.json can ask for (lower-casing
+    # without accent stripping, stripping without lower-casing, no CJK spacing), on the
+    # first 10,000 lines
+    head -n 10000 "$T/lines.jsonl" >"$T/lines10k.jsonl"
+    for cfg in "lower,nostrip --lowercase --no-strip-accents" "cased,strip --cased --strip-accents" \
+        "lower,nocjk --lowercase --no-chinese-chars"; do
+        set -- $cfg
+        if node "$ROOT/test/tokenizer_ref.js" "$V/bert-base-cased-vocab.txt" "$1" <"$T/lines10k.jsonl" >"$T/ref_x.jsonl" 2>"$T/err" &&
+            "$SR" tokenize --vocab "$V/bert-base-cased-vocab.txt" "$2" "$3" --jsonl "$T/lines10k.jsonl" >"$T/sr_x.jsonl" 2>>"$T/err"; then
+            "$PY" "$ROOT/test/tokenizer_compare.py" "$T/lines10k.jsonl" "$T/sr_x.jsonl" "$T/ref_x.jsonl" \
+                "tokenizer vs HF tokenizers, $1 ($2 $3), 10,000 lines"
+        else
+            echo "FAIL tokenizer vs HF $1: $(head -c 300 "$T/err")"
+        fi
     done
 fi
 

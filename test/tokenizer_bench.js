@@ -12,7 +12,7 @@ const { build } = require('./tokenizer_ref.js');
 
 async function main() {
   const [vocab, mode, file, repsArg] = process.argv.slice(2);
-  const tok = build(vocab, mode === 'lower');
+  const tok = build(vocab, mode);
   const raw = fs.readFileSync(file);
   let text = raw.toString('utf8');
   if (text.endsWith('\n')) text = text.slice(0, -1);
