@@ -244,13 +244,25 @@ SrTokenizer *sr_tokenizer_from_vocab(const char *vocab_path, int lowercase, char
     char e[SR_ERR_LEN];
     char *buf = read_file(vocab_path, &len, e);
     if (!buf) { sr_fail(err, "%s", e); return NULL; }
-    /* one token a line (HF strips only the "\n"); a final newline ends the last one */
+    /* one token a line, read like HF's BertTokenizer (and convert_weights.py): universal
+     * newlines ("\n", "\r\n" or "\r" end a line), nothing else stripped; a final
+     * newline ends the last token. Lines become NUL-terminated strings in place. */
     int n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (buf[i] == 0) { free(buf); sr_fail(err, "%s: NUL byte at offset %zu", vocab_path, i); return NULL; }
-        if (buf[i] == '\n') { buf[i] = 0; n++; }
+    size_t w = 0;
+    for (size_t r = 0; r < len; r++) {
+        char c = buf[r];
+        if (c == 0) { free(buf); sr_fail(err, "%s: NUL byte at offset %zu", vocab_path, r); return NULL; }
+        if (c == '\r' || c == '\n') {
+            if (c == '\r' && r + 1 < len && buf[r + 1] == '\n') r++;
+            buf[w++] = 0;
+            n++;
+        } else {
+            buf[w++] = c;
+        }
     }
-    if (len > 0 && buf[len - 1] != 0) n++; /* last line without newline (buf[len] is 0) */
+    if (w > 0 && buf[w - 1] != 0) n++; /* last line without a newline */
+    buf[w] = 0;
+    len = w;
     if (n == 0) { free(buf); sr_fail(err, "%s: empty vocabulary", vocab_path); return NULL; }
     uint32_t flags = SR_FLAG_CHINESE_CHARS | (lowercase ? SR_FLAG_LOWERCASE | SR_FLAG_STRIP_ACCENTS : 0);
     SrTokenizer *t = tok_build(buf, len + 1, n, flags, NULL, e);

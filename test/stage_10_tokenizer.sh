@@ -126,6 +126,16 @@ else
             rm -f "$T/ref_${s}_$f.jsonl" "$T/sr_${s}_$f.jsonl"
         done
     done
+    # a small vocabulary with Windows and old-Mac line ends and no [PAD]: read with
+    # universal newlines like BertTokenizer; most words are [UNK] or split small
+    printf '[UNK]\r\n[CLS]\r\n[SEP]\r[MASK]\na\r\nb\nc\n##a\n##b\n##c\n##e\npt\n.\n,\n-\n' >"$T/tiny_vocab.txt"
+    if node "$ROOT/test/tokenizer_ref.js" "$T/tiny_vocab.txt" lower <"$T/golden_lower.in.jsonl" >"$T/ref_tiny.jsonl" 2>"$T/err" &&
+        "$SR" tokenize --vocab "$T/tiny_vocab.txt" --jsonl "$T/golden_lower.in.jsonl" >"$T/sr_tiny.jsonl" 2>>"$T/err"; then
+        "$PY" "$ROOT/test/tokenizer_compare.py" "$T/golden_lower.in.jsonl" "$T/sr_tiny.jsonl" "$T/ref_tiny.jsonl" \
+            "tokenizer vs HF tokenizers, tiny CRLF/CR vocabulary without [PAD]"
+    else
+        echo "FAIL tokenizer vs HF tiny vocabulary: $(head -c 300 "$T/err")"
+    fi
     # the other BertNormalizer settings a tokenizer_config.json can ask for (lower-casing
     # without accent stripping, stripping without lower-casing, no CJK spacing), on the
     # first 10,000 lines

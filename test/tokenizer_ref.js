@@ -17,7 +17,7 @@ function tokenizerJson(vocabPath, mode) {
   const lowercase = opts[0] === 'lower';
   const strip = opts.includes('strip') ? true : opts.includes('nostrip') ? false : null;
   const cjk = !opts.includes('nocjk');
-  const lines = fs.readFileSync(vocabPath, 'utf8').split('\n');
+  const lines = fs.readFileSync(vocabPath, 'utf8').split(/\r\n|\r|\n/); // universal newlines
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const vocab = {};
   lines.forEach((tok, i) => { vocab[tok] = i; }); // later duplicates win, as HF load_vocab
