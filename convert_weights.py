@@ -455,7 +455,9 @@ class StdlibMath:
 
     @staticmethod
     def finite(a):
-        return all(math.isfinite(v) for v in a)
+        # sum() runs at C speed and is non-finite when any value is; only then (or on a
+        # finite overflow) look value by value
+        return math.isfinite(sum(a)) or all(math.isfinite(v) for v in a)
 
     @staticmethod
     def q8(a, rows, cols):
@@ -472,11 +474,13 @@ class StdlibMath:
                 if s == 0:
                     continue
                 xs = array("f", [v / s for v in grp])  # float32 division, correctly rounded
+                # halves away from zero: int() truncates, and |x| + 0.5 is exact in double.
+                # |x| <= 127 * (1 + 2^-23) unless the scale underflowed to a subnormal
+                # (a group of subnormal weights): clamp, as the numpy path does.
+                qs = array("b", [min(int(x + 0.5), 127) if x >= 0 else -min(int(0.5 - x), 127)
+                                 for x in xs])
                 base = r * pc + g0
-                for j, x in enumerate(xs):
-                    v = math.floor(abs(x) + 0.5)
-                    v = min(v, 127)
-                    q[base + j] = (-v if x < 0 else v) & 0xFF
+                q[base:base + len(qs)] = qs.tobytes()
         if sys.byteorder != "little":
             scales.byteswap()
         return bytes(q), scales.tobytes()
