@@ -256,6 +256,8 @@ def read_torch_legacy(path):
         view = pid[5] if len(pid) > 5 else None
         if key not in storages:
             def read(k=key):
+                if k not in offsets:
+                    raise Refuse("legacy checkpoint: storage %s is not in its key list" % k)
                 n, off = offsets[k]
                 f.seek(off)
                 return f.read(n * DTYPE_SIZE[storages[k].dtype])
@@ -856,8 +858,9 @@ def main(argv):
     except Refuse as e:
         print("convert_weights.py: %s: %s" % (hf_dir, e), file=sys.stderr)
         return 1
-    except (OSError, zipfile.BadZipFile, MemoryError) as e:
-        print("convert_weights.py: %s: %s" % (hf_dir, str(e).splitlines()[0] if str(e) else type(e).__name__),
+    except Exception as e:  # I/O errors, damaged archives, malformed values: one line, no traceback
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print("convert_weights.py: %s: %s%s" % (hf_dir, type(e).__name__, ": " + msg if msg else ""),
               file=sys.stderr)
         return 1
     for w in meta["warnings"]:
