@@ -9,8 +9,8 @@ byte-identical files, and converting the same folder twice gives the same bytes 
 meta JSON holds no timestamps and no absolute paths).
 
 Inputs (HF_DIR)
-  config.json            required: model_type "bert", hidden_act "gelu",
-                         position_embedding_type "absolute" (or absent)
+  config.json            required: model_type "bert" (or absent, as in 2020 configs),
+                         hidden_act "gelu", position_embedding_type "absolute" (or absent)
   vocab.txt              required: one WordPiece token a line (read like
                          BertTokenizer: universal newlines, only the "\\n" stripped)
   tokenizer_config.json  optional: do_lower_case, strip_accents, tokenize_chinese_chars,
@@ -549,7 +549,10 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     if not os.path.isfile(cfg_path):
         raise Refuse("no config.json")
     cfg = read_json(cfg_path, "config.json")
-    if cfg.get("model_type") != "bert":
+    # Configs from before transformers 2.x (Bio_ClinicalBERT's, 2020) have no model_type:
+    # Hugging Face then guesses from the repository name. We accept its absence; the
+    # tensor names must still be exactly BERT's (checked below).
+    if cfg.get("model_type", "bert") != "bert":
         raise Refuse("model_type is %r, not 'bert'" % cfg.get("model_type"))
     archs = cfg.get("architectures") or []
     bad = [a for a in archs if a not in ACCEPTED_ARCHS]
