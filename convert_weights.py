@@ -347,6 +347,9 @@ def read_weights(hf_dir):
     elif os.path.exists(pt):
         path = pt
         tensors = read_torch_zip(pt) if zipfile.is_zipfile(pt) else read_torch_legacy(pt)
+    elif any(os.path.exists(os.path.join(hf_dir, n)) for n in
+             ("model.safetensors.index.json", "pytorch_model.bin.index.json")):
+        raise Refuse("sharded weights (*.index.json) are not supported; a BERT fits in one file")
     else:
         raise Refuse("no model.safetensors or pytorch_model.bin")
     if isinstance(tensors, dict) and "state_dict" in tensors and isinstance(tensors["state_dict"], dict):
