@@ -473,17 +473,19 @@ class StdlibMath:
             row = a[r * cols:(r + 1) * cols]
             for g0 in range(0, pc, GROUP):
                 grp = row[g0:g0 + GROUP]
-                amax = max((abs(v) for v in grp), default=0.0)
+                amax = max(max(grp), -min(grp)) if grp else 0.0  # max|w|, at C speed
                 s = array("f", [amax / 127.0])[0]  # float32(amax) / 127, rounded to float32
                 scales.append(s)
                 if s == 0:
                     continue
-                xs = array("f", [v / s for v in grp])  # float32 division, correctly rounded
-                # halves away from zero: int() truncates, and |x| + 0.5 is exact in double.
-                # |x| <= 127 * (1 + 2^-23) unless the scale underflowed to a subnormal
-                # (a group of subnormal weights): clamp, as the numpy path does.
-                qs = array("b", [min(int(x + 0.5), 127) if x >= 0 else -min(int(0.5 - x), 127)
-                                 for x in xs])
+                xs = array("f", map(s.__rtruediv__, grp))  # w / s, rounded to float32
+                # halves away from zero: int() truncates toward zero, and x +- 0.5 is exact
+                # in double. |x| <= 127 * (1 + 2^-23) unless the scale underflowed to a
+                # subnormal (a group of subnormal weights): clamp, as the numpy path does.
+                qs = [int(x + 0.5) if x >= 0 else int(x - 0.5) for x in xs]
+                if max(qs) > 127 or min(qs) < -127:
+                    qs = [max(-127, min(127, v)) for v in qs]
+                qs = array("b", qs)
                 base = r * pc + g0
                 q[base:base + len(qs)] = qs.tobytes()
         if sys.byteorder != "little":
