@@ -54,7 +54,20 @@ Decisions recorded in the header and the meta JSON
                  to float32, then to the nearest integer with halves away from zero,
                  clamped to [-127, 127]. Quantised: word embeddings, an untied MLM
                  decoder, every encoder Linear weight and the MLM transform weight.
-Refusals print one line "convert_weights.py: HF_DIR: reason" and exit 1.
+  meta JSON      converter version, the folder's base name (never its absolute path),
+                 weights file name and sha256, storage dtypes, the original config.json
+                 and tokenizer_config.json, the decisions above, ignored and renamed
+                 tensors, warnings. Sorted keys, no timestamps.
+
+Refused, with one line "convert_weights.py: HF_DIR: reason" on stderr and exit 1 (never
+a traceback; no output file is left): a missing config.json / vocab.txt / weights,
+sharded weights, another model_type or architecture (sequence classification, decoder,
+cross-attention), hidden_act other than "gelu", non-absolute position embeddings,
+do_basic_tokenize=false, vocab.txt length != vocab_size, a missing, duplicated,
+unexpected or wrongly shaped tensor, storage other than fp32/fp16/bf16, NaN or infinity,
+a decoder.bias different from cls.predictions.bias, id2label not matching the
+classifier, damaged or truncated archives, and any pickle that names a global outside
+the allow-list above. Usage errors exit 2. On success one summary line goes to stdout.
 """
 import hashlib
 import json
