@@ -358,7 +358,7 @@ def build(m, outdir):
     model32 = TorchBert(m, sd).eval()
     model64 = TorchBert(m, sd).double().eval()
     cases = make_cases(m, vocab)
-    worst = {}
+    worst, mask_effect = {}, {}
     with open(os.path.join(d, "ref", "cases.txt"), "w") as f:
         for ids, types, attn in cases:
             f.write("ids=%s;types=%s;attn=%s\n" % tuple(" ".join(map(str, a)) for a in (ids, types, attn)))
@@ -376,6 +376,17 @@ def build(m, outdir):
             if not math.isfinite(diff) or diff > 1e-3 * max(1.0, scale):
                 raise SystemExit("make_models.py: %s case %d %s: float32 reference is off float64 by %g"
                                  % (m["name"], k, n, diff))
+        # The references must be able to catch mistakes: outputs vary across positions,
+        # and where a case has padding, ignoring the mask would change the kept outputs.
+        h = out32["hidden"][keep]
+        if len(h) > 1 and (h - h[0]).abs().max().item() < 1e-2:
+            raise SystemExit("make_models.py: %s case %d: hidden states collapsed" % (m["name"], k))
+        if not all(attn):
+            unmasked = model32(args[0], args[1], torch.ones_like(args[2]))["hidden"].detach()[0]
+            effect = (unmasked - out32["hidden"])[keep].abs().max().item()
+            mask_effect[k] = effect
+            if effect < 1e-3:
+                raise SystemExit("make_models.py: %s case %d: padding mask has no effect" % (m["name"], k))
     info = {"name": m["name"], "architecture": arch,
             "config": {"vocab_size": m["V"], "hidden": m["H"], "n_layers": m["layers"],
                        "n_heads": m["heads"], "intermediate": m["I"], "max_position": m["P"],
@@ -392,6 +403,7 @@ def build(m, outdir):
                      (["cls"] if "cls" in m["heads_"] else []),
             "compare": "positions with attn=1 only",
             "ref_f32_vs_f64_max_rel_diff": worst,
+            "padding_mask_effect_on_hidden": mask_effect,
             "reference": "torch %s modules in float32 (nn.Embedding, nn.LayerNorm, "
                          "nn.TransformerEncoderLayer, nn.Linear, nn.GELU)" % torch.__version__}
     with open(os.path.join(d, "model.json"), "w") as f:
