@@ -193,6 +193,19 @@ class RestrictedUnpickler(pickle.Unpickler):
         return self._persistent(pid)
 
 
+def _ascii(v):
+    """Python 2 era pickles may carry bytes where torch now writes str."""
+    return v.decode("ascii", "replace") if isinstance(v, bytes) else v
+
+
+def _storage_pid(pid):
+    """A persistent id ("storage", type, key, location, numel[, view]) with str fields."""
+    if not isinstance(pid, tuple) or len(pid) < 5 or _ascii(pid[0]) != "storage":
+        kind = _ascii(pid[0]) if isinstance(pid, tuple) and pid else type(pid).__name__
+        raise Refuse("checkpoint pickle: unsupported persistent id %r (a whole-model save?)" % (kind,))
+    return (pid[1], str(_ascii(pid[2])), int(pid[4])) + tuple(pid[5:6])
+
+
 def _storage_dtype(storage_type):
     if not isinstance(storage_type, StorageType):
         raise Refuse("checkpoint pickle: unknown storage type %r" % (storage_type,))
@@ -221,15 +234,13 @@ def read_torch_zip(path):
     storages = {}
 
     def persistent_load(pid):
-        if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
-            raise Refuse("checkpoint pickle: unexpected persistent id %r" % (pid[:1],))
-        dtype = _storage_dtype(pid[1])
-        key = str(pid[2])
+        storage_type, key, numel = _storage_pid(pid)[:3]
+        dtype = _storage_dtype(storage_type)
         if key not in storages:
             member = prefix + "data/" + key
             if member not in names:
                 raise Refuse("checkpoint zip lacks storage %s" % member)
-            storages[key] = Storage(dtype, key, int(pid[4]), lambda m=member: zf.read(m))
+            storages[key] = Storage(dtype, key, numel, lambda m=member: zf.read(m))
         return storages[key]
 
     with zf.open(pkl[0]) as f:
@@ -262,11 +273,10 @@ def read_torch_legacy(path):
     offsets = {}  # key -> file offset of its raw bytes (known after the data pickle)
 
     def persistent_load(pid):
-        if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
-            raise Refuse("checkpoint pickle: unsupported persistent id %r" % (pid[:1],))
-        dtype = _storage_dtype(pid[1])
-        key, numel = str(pid[2]), int(pid[4])
-        view = pid[5] if len(pid) > 5 else None
+        fields = _storage_pid(pid)
+        storage_type, key, numel = fields[:3]
+        view = fields[3] if len(fields) > 3 else None
+        dtype = _storage_dtype(storage_type)
         if key not in storages:
             def read(k=key):
                 if k not in offsets:
@@ -278,7 +288,7 @@ def read_torch_legacy(path):
         st = storages[key]
         if view is not None:  # (view_key, offset, size): a slice of the root storage
             view_key, view_off, view_size = view
-            vkey = "%s@%s" % (key, view_key)
+            vkey = "%s@%s" % (key, _ascii(view_key))
             if vkey not in storages:
                 storages[vkey] = Storage(dtype, vkey, int(view_size),
                                          lambda s=st, o=int(view_off): s.data()[o * DTYPE_SIZE[s.dtype]:])
@@ -292,7 +302,7 @@ def read_torch_legacy(path):
     pos = f.tell()
     size = os.fstat(f.fileno()).st_size
     for key in keys:
-        key = str(key)
+        key = str(_ascii(key))
         if key not in storages:
             raise Refuse("legacy checkpoint lists an unknown storage %s" % key)
         f.seek(pos)

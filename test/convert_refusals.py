@@ -196,6 +196,9 @@ with zipfile.ZipFile(p, "w") as z:
     z.writestr("archive/data.pkl", buf.getvalue())
     z.writestr("archive/data/0", bytes(64))
 run(d, "unreadable")
+d = fresh("whole_module_save")  # torch.save(model): unpickling would import and build classes
+torch.save(torch.nn.Linear(2, 2), os.path.join(d, "pytorch_model.bin"))
+run(d, "refused")
 d = fresh("safetensors_offsets", "odd_safetensors")
 p = os.path.join(d, "model.safetensors"); b = bytearray(open(p, "rb").read())
 (n,) = struct.unpack("<Q", b[:8]); h = json.loads(b[8:8 + n])
