@@ -494,8 +494,9 @@ typedef struct {
  *   f32: panel p holds W[p*16 + j][k] at f[(p*K + k)*16 + j]
  *   q8:  panel p holds W[p*16 + j][4*t + b] at q[((p*Kp/4 + t)*16 + j)*4 + b]
  *        (the layout of vpdpbusd: 4 consecutive k of 16 outputs per 64 bytes),
- *        with its scale s[(p*ngroups + g)*16 + j] and corr = 128 * sum of the group's
- *        int8 weights (the kernel feeds activations as q + 128, unsigned).
+ *        with its scale s[(p*ngroups + g)*16 + j]. The kernel feeds activations as
+ *        q + 128 (unsigned, for vpdpbusd), which adds 128 * sum_k W[n][k] to every
+ *        output: corr[n] = sum_g s[n][g] * 128 * sum_{k in g} q[n][k] removes it.
  * Rows beyond N are zero. Several files' matrices may be stacked (query, key, value
  * become one N = 3H layer, so the activations are read once). */
 typedef struct {
@@ -507,7 +508,7 @@ typedef struct {
     float *f;      /* f32 panels */
     int8_t *q;     /* q8 panels */
     float *s;      /* q8 scales */
-    int32_t *corr; /* q8 group corrections */
+    float *corr;   /* q8: [npanels * 16] the +128 offset's contribution, per output */
     float *bias;   /* [npanels * 16], zero-padded */
 } SrLinear;
 
@@ -733,7 +734,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
     L->group = G;
     L->q = xalign((size_t)L->npanels * Kp * SR_NR);
     L->s = xalign((size_t)L->npanels * ng * SR_NR * sizeof(float));
-    L->corr = xalign((size_t)L->npanels * ng * SR_NR * sizeof(int32_t));
+    L->corr = xalign((size_t)L->npanels * SR_NR * sizeof(float));
     row = 0;
     for (int i = 0; i < nparts; i++) {
         for (int r = 0; r < parts[i].rows; r++, row++) {
@@ -746,7 +747,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
                 int32_t sum = 0;
                 for (int k = g * G; k < g * G + G; k++) sum += src[k];
                 L->s[(p * ng + g) * SR_NR + j] = parts[i].s[(size_t)r * ng + g];
-                L->corr[(p * ng + g) * SR_NR + j] = 128 * sum;
+                L->corr[row] += parts[i].s[(size_t)r * ng + g] * (float)(128 * sum);
             }
         }
     }
@@ -984,7 +985,7 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #endif
 
 #define SR_MR 6    /* rows of A per f32 tile */
-#define SR_MR_Q8 4 /* rows of A per q8 tile */
+#define SR_MR_Q8 6 /* rows of A per q8 tile */
 
 static int sr_generic_kernels = -1; /* -1: not decided yet */
 static int use_generic(void) {
@@ -1103,7 +1104,7 @@ SR_OMP_FOR
 /* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
 
 static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
-                            const float *S, const int32_t *Corr, size_t pstride_s, int ngroups, int G,
+                            const float *S, const float *corr, size_t pstride_s, int ngroups, int G,
                             const float *ascale, float *C, int ldc, const float *bias, int ncols) {
     float acc[SR_MR_Q8][2 * SR_NR];
     memset(acc, 0, sizeof acc);
@@ -1111,7 +1112,6 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
         for (int p = 0; p < np; p++) {
             const int8_t *w = W + p * pstride_q + (size_t)g * G * SR_NR;
             const float *s = S + p * pstride_s + (size_t)g * SR_NR;
-            const int32_t *corr = Corr + p * pstride_s + (size_t)g * SR_NR;
             for (int r = 0; r < mr; r++) {
                 const uint8_t *a = A + (size_t)r * lda + (size_t)g * G;
                 int32_t isum[SR_NR];
@@ -1119,19 +1119,29 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
                 for (int t = 0; t < G / 4; t++)
                     for (int j = 0; j < SR_NR; j++)
                         for (int u = 0; u < 4; u++) isum[j] += (int32_t)a[4 * t + u] * w[(t * SR_NR + j) * 4 + u];
-                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)(isum[j] - corr[j]) * s[j];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)isum[j] * s[j];
             }
         }
     }
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < ncols && j < np * SR_NR; j++)
-            C[(size_t)r * ldc + j] = acc[r][j] * ascale[r] + bias[j];
+            C[(size_t)r * ldc + j] = (acc[r][j] - corr[j]) * ascale[r] + bias[j];
 }
 
 #if SR_HAVE_AVX512
+/* acc += a (u8) . w (s8) in groups of 4 (vpdpbusd). Inline assembly: gcc 12 surrounds
+ * the intrinsic with register copies that halve the kernel's speed. */
+static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, a, w);
+#endif
+}
 static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
                                                                  const int8_t *W, size_t pstride_q, const float *S,
-                                                                 const int32_t *Corr, size_t pstride_s, int ngroups,
+                                                                 const float *corr, size_t pstride_s, int ngroups,
                                                                  int G, const float *ascale, float *C, int ldc,
                                                                  const float *bias, int ncols) {
     __m512 facc[SR_MR_Q8][2];
@@ -1148,36 +1158,35 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
                 int32_t a4;
                 memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
                 __m512i a = _mm512_set1_epi32(a4);
-                iacc[r][0] = _mm512_dpbusd_epi32(iacc[r][0], a, w0);
-                if (NP > 1) iacc[r][1] = _mm512_dpbusd_epi32(iacc[r][1], a, w1);
+                iacc[r][0] = sr_dpbusd(iacc[r][0], a, w0);
+                if (NP > 1) iacc[r][1] = sr_dpbusd(iacc[r][1], a, w1);
             }
         }
         for (int p = 0; p < NP; p++) {
-            __m512i corr = _mm512_loadu_si512((const void *)(Corr + p * pstride_s + (size_t)g * SR_NR));
             __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
-            for (int r = 0; r < MR; r++)
-                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], corr)), s, facc[r][p]);
+            for (int r = 0; r < MR; r++) facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][p]), s, facc[r][p]);
         }
     }
     for (int p = 0; p < NP; p++) {
         int left = ncols - p * SR_NR;
         if (left <= 0) break;
         __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
+        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR), cc = _mm512_maskz_loadu_ps(mask, corr + p * SR_NR);
         for (int r = 0; r < MR; r++)
-            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_fmadd_ps(facc[r][p], _mm512_set1_ps(ascale[r]), b));
+            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask,
+                                  _mm512_fmadd_ps(_mm512_sub_ps(facc[r][p], cc), _mm512_set1_ps(ascale[r]), b));
     }
 }
 #define SR_Q8_CASE(mr)                                                                                          \
     case mr:                                                                                                    \
-        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);         \
-        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
+        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);         \
+        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
         break;
 static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
-                         const int32_t *Corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
+                         const float *corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
                          const float *bias, int ncols) {
     switch (mr) {
-        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4)
+        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
     }
 }
 #endif
@@ -1190,7 +1199,7 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
     const float *S = L->s + p0 * ps;
-    const int32_t *Corr = L->corr + p0 * ps;
+    const float *corr = L->corr + p0 * SR_NR;
     const float *bias = L->bias + p0 * SR_NR;
     int ncols = L->N - p0 * SR_NR;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
@@ -1198,9 +1207,9 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
         const uint8_t *Am = A + (size_t)m0 * lda;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
 #if SR_HAVE_AVX512
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
 #endif
-        tile_q8_generic(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
+        tile_q8_generic(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
     }
 }
 
