@@ -1078,6 +1078,7 @@ static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int 
     const float *W = Wf + p0 * pstride;
     int ncols = N - p0 * SR_NR;
     const float *bb = bias ? bias + p0 * SR_NR : NULL;
+    (void)generic; /* only the AVX-512 build has a choice */
     for (int m0 = 0; m0 < M; m0 += SR_MR) {
         int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
         const float *Am = A + (size_t)m0 * lda;
@@ -1202,6 +1203,7 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
     const float *corr = L->corr + p0 * SR_NR;
     const float *bias = L->bias + p0 * SR_NR;
     int ncols = L->N - p0 * SR_NR;
+    (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
         const uint8_t *Am = A + (size_t)m0 * lda;
