@@ -969,10 +969,10 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 /* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings). */
 #ifdef _OPENMP
 #define SR_OMP_FOR _Pragma("omp parallel for schedule(static)")
-#define SR_OMP_FOR_THREADS(n) _Pragma("omp parallel for schedule(static) num_threads(n)")
+#define SR_OMP_FOR_NT _Pragma("omp parallel for schedule(static) num_threads(nt)") /* a variable nt in scope */
 #else
 #define SR_OMP_FOR
-#define SR_OMP_FOR_THREADS(n)
+#define SR_OMP_FOR_NT
 #endif
 
 #define SR_MR 6    /* rows of A per f32 tile */
@@ -1410,7 +1410,7 @@ static void attention(const SrModel *m, SrState *s, int n, const uint8_t *attn) 
     float scale = 1.0f / sqrtf((float)dh);
     int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
     (void)nt;
-SR_OMP_FOR_THREADS(nt)
+SR_OMP_FOR_NT
     for (int h = 0; h < nh; h++) {
         int t = 0;
 #ifdef _OPENMP
