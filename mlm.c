@@ -87,6 +87,12 @@ static uint64_t fnv1a(const char *s, size_t n) {
  * ================================================================================ */
 
 enum { VC_BAD = 0, VC_WORD = 1, VC_CONT = 2, VC_OTHER = 3 };
+/* Added to VC_WORD / VC_CONT: the token's letters-and-digits are all digits / all
+ * letters. A word's refill keeps the shape of the original (SHAPE_*). */
+#define VC_DIGITS 16
+#define VC_LETTERS 32
+#define VC_CLASS(v) ((v) & 15)
+enum { SHAPE_ANY = 0, SHAPE_DIGITS = VC_DIGITS, SHAPE_LETTERS = VC_LETTERS };
 
 static int ascii_alnum(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -107,6 +113,16 @@ static unsigned char *vocab_classes(const SrModel *m) {
         else if (n > 2 && s[0] == '#' && s[1] == '#' && ascii_alnum((unsigned char)s[2])) vc[i] = VC_CONT;
         else if (ascii_alnum((unsigned char)s[0])) vc[i] = VC_WORD;
         else vc[i] = VC_OTHER;
+        if (vc[i] == VC_WORD || vc[i] == VC_CONT) {
+            int digits = 0, letters = 0, other = 0;
+            for (const char *p = s + (vc[i] == VC_CONT ? 2 : 0); *p; p++) {
+                if (*p >= '0' && *p <= '9') digits++;
+                else if (isalpha((unsigned char)*p)) letters++;
+                else other++;
+            }
+            if (digits && !letters && !other) vc[i] |= VC_DIGITS;
+            if (letters && !digits && !other) vc[i] |= VC_LETTERS;
+        }
     }
     return vc;
 }
@@ -154,15 +170,17 @@ static int topk_push(SrCand *cand, int n, int k, int id, float p) {
 
 /* The candidates for one piece, best first, at most k (k <= 0: all) into cand (room for
  * max(k, vocab+1)). Piece 0 of a word: VC_WORD tokens; later pieces: VC_CONT tokens and
- * SR_STOP with the mass of all other tokens. excl (-1 = none) is never a candidate. */
+ * SR_STOP with the mass of all other tokens. shape (SHAPE_*) keeps only all-digit or
+ * all-letter tokens. excl (-1 = none) is never a candidate. */
 static int gather_cands(const float *probs, const unsigned char *vc, int V, int continuation,
-                        int excl, int k, SrCand *cand) {
+                        int shape, int excl, int k, SrCand *cand) {
     int want = continuation ? VC_CONT : VC_WORD;
     int n = 0;
     double other = 0;
+#define CAND_OK(i) (VC_CLASS(vc[i]) == want && (vc[i] & shape) == shape)
     if (k > 0) {
         for (int i = 0; i < V; i++) {
-            if (vc[i] != want) { other += probs[i]; continue; }
+            if (!CAND_OK(i)) { other += probs[i]; continue; }
             if (i == excl) continue;
             n = topk_push(cand, n, k, i, probs[i]);
         }
@@ -170,9 +188,10 @@ static int gather_cands(const float *probs, const unsigned char *vc, int V, int 
         return n;
     }
     for (int i = 0; i < V; i++) {
-        if (vc[i] != want) { other += probs[i]; continue; }
+        if (!CAND_OK(i)) { other += probs[i]; continue; }
         if (i != excl && probs[i] > 0) cand[n++] = (SrCand){i, probs[i]};
     }
+#undef CAND_OK
     if (continuation) cand[n++] = (SrCand){SR_STOP, (float)other};
     qsort(cand, (size_t)n, sizeof *cand, cand_cmp);
     return n;
@@ -223,6 +242,7 @@ typedef struct {
     int forward;              /* forward that chose piece 0 */
     int done;                 /* word finished */
     int case_pattern;
+    int shape;                /* SHAPE_*: the original is all digits / all letters */
 } GenUnit;
 
 /* A replacement of original bytes [orig_start, orig_end) by new text (units and
@@ -370,7 +390,7 @@ static int choose_piece(GenCtx *g, int c, const float *logits, int *id, float *p
     if (g->sp.temperature <= 0) k = 1;
     /* --explain shows at least 8 candidates; the draw is from the first k */
     int shown = g->opt->explain && k > 0 && k < 8 ? 8 : k;
-    int n = gather_cands(g->probs, g->vc, g->V, j > 0, excl, shown, g->cand);
+    int n = gather_cands(g->probs, g->vc, g->V, j > 0, un->shape, excl, shown, g->cand);
     int pick = sample_cands(g->cand, k > 0 && n > k ? k : n, &g->sp, &g->rng, g->w);
     if (pick < 0) return sr_fail(err, "the model's vocabulary has no token to fill a word with");
     *id = g->cand[pick].id;
@@ -676,10 +696,20 @@ static int leak_find(const LeakKey *hay, const LeakKey *needle, int *from, int *
     return -1;
 }
 
-/* Count PHI spans whose string appears in the output; with redact, overwrite each
- * occurrence (extended to whole replaced words) with [**TYPE**]. Returns the count. */
+/* Count PHI spans whose string appears in the output; with redact, overwrite each such
+ * occurrence (grown to whole replaced words) with [**TYPE**]. A string of at most 4
+ * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"): copies of
+ * it in text we kept unchanged are allowed as often as it occurs outside the PHI spans
+ * of the original. *touches_fill: some leak overlaps a fill (a resample may cure it). */
 static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_fill) {
-    LeakKey hay;
+    char *blank = xmalloc(g->len + 1); /* the original with its PHI blanked */
+    memcpy(blank, g->text, g->len);
+    for (int k = 0; k < spans->n; k++)
+        if (spans->span[k].action == SR_ACT_PHI)
+            memset(blank + spans->span[k].byte_start, ' ', (size_t)(spans->span[k].byte_end - spans->span[k].byte_start));
+    LeakKey orig, hay;
+    leak_key(blank, (int)g->len, &orig);
+    free(blank);
     leak_key(g->res->text, (int)g->res->len, &hay);
     int leaks = 0;
     *touches_fill = 0;
@@ -688,20 +718,25 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
         if (sp->action != SR_ACT_PHI) continue;
         LeakKey nd;
         leak_key(g->text + sp->byte_start, sp->byte_end - sp->byte_start, &nd);
-        int from = 0, a, b, found = 0;
+        int allowed0 = 0, from = 0, a, b;
+        int short_number = nd.n <= 4 && (int)strspn(nd.key, "0123456789") == nd.n;
+        if (short_number)
+            while (leak_find(&orig, &nd, &from, &a, &b) == 0) allowed0++;
+        int allowed = allowed0, found = 0;
+        from = 0;
         while (leak_find(&hay, &nd, &from, &a, &b) == 0) {
-            /* inside our own [**TYPE**] tags only: not a leak */
-            int own = 1;
+            int own = 1, touches = 0;
             for (int s = 0; s < g->n_segs; s++) {
                 const GenSeg *sg = &g->segs[s];
-                if (sg->out_start < b && sg->out_end > a && !(sg->rep >= 0 && g->reps[sg->rep].unit < 0)) own = 0;
+                if (sg->out_start >= b || sg->out_end <= a) continue;
+                if (!(sg->rep >= 0 && g->reps[sg->rep].unit < 0)) own = 0; /* not our [**TYPE**] */
+                if (sg->rep >= 0 && g->reps[sg->rep].unit >= 0) touches = 1;
             }
             if (own) continue;
+            if (!touches && allowed > 0) { allowed--; continue; }
             found = 1;
-            /* does it touch a fill? then a resample may cure it */
-            for (int s = 0; s < g->n_segs; s++)
-                if (g->segs[s].rep >= 0 && g->segs[s].out_start < b && g->segs[s].out_end > a) *touches_fill = 1;
-            if (!redact) break;
+            if (touches) *touches_fill = 1;
+            if (!redact) continue;
             /* the original stretch under [a, b), grown to whole replacements */
             int oa = -1, ob = -1;
             for (int s = 0; s < g->n_segs; s++) {
@@ -737,11 +772,13 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
             build_output(g);
             leak_key_free(&hay);
             leak_key(g->res->text, (int)g->res->len, &hay);
-            from = 0;
+            from = 0; /* rescan the new text */
+            allowed = allowed0;
         }
         leaks += found;
         leak_key_free(&nd);
     }
+    leak_key_free(&orig);
     leak_key_free(&hay);
     return leaks;
 }
@@ -866,10 +903,22 @@ static void make_units(GenCtx *g, const SrSpans *spans, const unsigned char *cho
             un->n_masks = un->n_orig < mp ? un->n_orig : mp;
             un->prob = 1;
             un->case_pattern = case_of(g->text + ws, we - ws);
+            int digits = 0, letters = 0;
+            for (int x = ws; x < we; x++) {
+                unsigned char c = (unsigned char)g->text[x];
+                digits += c >= '0' && c <= '9';
+                letters += isalpha(c) || c >= 0x80;
+            }
+            un->shape = g->opt->paper ? SHAPE_ANY : !letters ? SHAPE_DIGITS : !digits ? SHAPE_LETTERS : SHAPE_ANY;
             if (!g->uncased && un->case_pattern == CASE_LOWER) un->case_pattern = CASE_NONE;
         }
     }
     free(claimed);
+}
+
+static int span_cmp(const void *a, const void *b) {
+    const SrSpan *x = a, *y = b;
+    return x->byte_start != y->byte_start ? x->byte_start - y->byte_start : x->byte_end - y->byte_end;
 }
 
 /* Units were made in span order; the fills must go in text order. */
@@ -948,9 +997,9 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     free(cp);
 }
 
-int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk,
-                const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
-                char *err) {
+int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const SrSpans *decided,
+                      const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
+                      char *err) {
     double t0 = now_seconds();
     const SrConfig *cfg = sr_config(m);
     if (!(cfg->flags & SR_FLAG_MLM_HEAD)) return sr_fail(err, "the model has no masked-LM head");
@@ -968,8 +1017,27 @@ int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk
     memset(&g, 0, sizeof g);
     memset(out, 0, sizeof *out);
     int rc = -1;
-    if (sr_masker_run(mk, text, len, &spans, err) < 0) goto done;
-    out->mask_seconds = now_seconds() - t0;
+    /* our own copy, sorted by start, spans outside the text or overlapping dropped */
+    for (int k = 0; k < decided->n; k++) {
+        const SrSpan *sp = &decided->span[k];
+        if (sp->byte_start < 0 || sp->byte_end > (int)len || sp->byte_start >= sp->byte_end) continue;
+        spans.span = grow(spans.span, &spans.cap, spans.n + 1, sizeof *spans.span);
+        spans.span[spans.n++] = *sp;
+    }
+    qsort(spans.span, (size_t)spans.n, sizeof *spans.span, span_cmp);
+    {
+        int w = 0;
+        for (int k = 0; k < spans.n; k++) {
+            if (w > 0 && spans.span[k].byte_start < spans.span[w - 1].byte_end) {
+                /* overlap: PHI wins, else the earlier span */
+                if (spans.span[k].action == SR_ACT_PHI && spans.span[w - 1].action != SR_ACT_PHI) spans.span[w - 1] = spans.span[k];
+                else if (spans.span[k].action == SR_ACT_PHI && spans.span[k].byte_end > spans.span[w - 1].byte_end) spans.span[w - 1].byte_end = spans.span[k].byte_end;
+                continue;
+            }
+            spans.span[w++] = spans.span[k];
+        }
+        spans.n = w;
+    }
     if (sr_tokenize(t, text, len, 0, &tk, err) < 0) goto done;
 
     g.m = m; g.st = s; g.cfg = cfg; g.opt = opt; g.text = text; g.len = len; g.res = out;
@@ -1029,6 +1097,22 @@ done:
     return rc;
 }
 
+int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk,
+                const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
+                char *err) {
+    double t0 = now_seconds();
+    SrSpans spans = {0};
+    memset(out, 0, sizeof *out);
+    if (utf8_check(text, len, err) < 0) return -1;
+    if (sr_masker_run(mk, text, len, &spans, err) < 0) { sr_spans_free(&spans); return -1; }
+    double t1 = now_seconds();
+    int rc = sr_generate_spans(m, s, t, &spans, opt, text, len, out, err);
+    out->mask_seconds = t1 - t0;
+    out->seconds = now_seconds() - t0;
+    sr_spans_free(&spans);
+    return rc;
+}
+
 /* ================================================================================
  * Commands: sr fill, sr generate
  * ================================================================================ */
@@ -1051,34 +1135,6 @@ static int load_model_or_demo(const char *cmd, const char *path, SrModel **m, ch
         fprintf(stderr, "sr %s: using the demo model %s\n", cmd, path);
     }
     return sr_load(m, path, err);
-}
-
-/* Split text on literal "[MASK]" and tokenize the pieces: [CLS] ... [SEP] ids. */
-static int fill_tokenize(const SrTokenizer *t, const SrConfig *cfg, const char *text, size_t len,
-                         int **ids, int *n, char *err) {
-    SrTokens tk = {0};
-    int cap = 0;
-    *n = 0;
-    *ids = grow(*ids, &cap, 1, sizeof(int));
-    (*ids)[(*n)++] = cfg->cls_id;
-    size_t at = 0;
-    for (;;) {
-        const char *hit = memmem(text + at, len - at, "[MASK]", 6);
-        size_t stop = hit ? (size_t)(hit - text) : len;
-        if (stop > at) {
-            if (sr_tokenize(t, text + at, stop - at, 0, &tk, err) < 0) { sr_tokens_free(&tk); return -1; }
-            *ids = grow(*ids, &cap, *n + tk.n + 2, sizeof(int));
-            for (int i = 0; i < tk.n; i++) (*ids)[(*n)++] = tk.tok[i].id;
-        }
-        if (!hit) break;
-        *ids = grow(*ids, &cap, *n + 2, sizeof(int));
-        (*ids)[(*n)++] = cfg->mask_id;
-        at = stop + 6;
-    }
-    *ids = grow(*ids, &cap, *n + 1, sizeof(int));
-    (*ids)[(*n)++] = cfg->sep_id;
-    sr_tokens_free(&tk);
-    return 0;
 }
 
 static int cmd_fill(int argc, char **argv) {
@@ -1123,12 +1179,17 @@ static int cmd_fill(int argc, char **argv) {
     float *logits = NULL, *probs = xmalloc((size_t)V * sizeof(float));
     SrCand *cand = xmalloc((size_t)(k + 1) * sizeof(SrCand));
     int *ids = NULL, *rows = NULL, n, failed = 0;
+    SrTokens tk = {0};
     SrInput in = {jsonl, items, n_items, (!jsonl && !files && n_items) ? 1 : 0, 0, NULL, 0, 0, NULL, 0, 0};
     SrRecord rec;
     int got;
     while ((got = input_next(&in, &rec, err)) != 0) {
         if (got < 0) goto bad;
-        if (fill_tokenize(t, cfg, rec.text, rec.len, &ids, &n, err) < 0) goto bad;
+        /* the tokenizer keeps a literal [MASK] whole, as Hugging Face's */
+        if (sr_tokenize(t, rec.text, rec.len, 1, &tk, err) < 0) goto bad;
+        n = tk.n;
+        ids = xrealloc(ids, (size_t)(n ? n : 1) * sizeof(int));
+        for (int i = 0; i < n; i++) ids[i] = tk.tok[i].id;
         if (n > cfg->max_position) { sr_fail(err, "%d tokens, more than the model's %d positions", n, cfg->max_position); goto bad; }
         int nm = 0;
         rows = xrealloc(rows, (size_t)n * sizeof(int));
@@ -1170,6 +1231,7 @@ static int cmd_fill(int argc, char **argv) {
     }
     input_close(&in);
     free(ids); free(rows); free(logits); free(probs); free(cand); free(items);
+    sr_tokens_free(&tk);
     sr_state_free(st);
     sr_tokenizer_free(t);
     sr_free(m);
@@ -1292,7 +1354,8 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     put_spans_json(f, r->text, &r->entities);
     fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", r->n_fills, r->masks, r->forwards, r->leaks, r->n_tokens);
     if (r->resamples || r->redactions) fprintf(f, ",\"resamples\":%d,\"redactions\":%d", r->resamples, r->redactions);
-    fprintf(f, ",\"seconds\":%.4f,\"changes\":[", r->seconds);
+    fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f,\"changes\":[",
+            r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
         fprintf(f, "%s{\"start\":%d,\"end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "", x->cp_start, x->cp_end, x->action == SR_ACT_PHI ? "phi" : "word");

@@ -310,6 +310,11 @@ typedef struct {
 int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk,
                 const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
                 char *err);
+/* The same from spans already decided (e.g. gold PHI annotations): SR_ACT_PHI spans are
+ * masked, SR_ACT_PROTECT kept, a ratio of SR_ACT_ELIGIBLE masked. */
+int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const SrSpans *spans,
+                      const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
+                      char *err);
 void sr_gen_result_free(SrGenResult *r);
 
 #endif
