@@ -218,11 +218,11 @@ static int check_gemm(int M, int N, int K, int G) {
             e_fg = fmax(e_fg, fabs(C2[(size_t)i * N + n] - ref) / mag);
         }
     /* q8: the exact integer result of the quantized operands, scaled */
-    quantize_rows(A, K, M, K, Kp, aq, as);
+    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
     for (int generic = 0; generic < 2; generic++) {
         sr_generic_kernels = generic || !SR_HAVE_AVX512;
         int nb = (N + 31) / 32;
-        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
     }
     double e_q = 0, e_qg = 0, e_qw = 0;
     for (int i = 0; i < M; i++)
@@ -411,7 +411,7 @@ static int cmd_gemmbench(int argc, char **argv) {
     float *C = xmalloc((size_t)M * N * 4);
     uint8_t *aq = xmalloc((size_t)M * Kp);
     float *as = xmalloc((size_t)M * 4);
-    quantize_rows(A, K, M, K, Kp, aq, as);
+    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
     double flop = 2.0 * M * N * K;
     for (int kind = 0; kind < 2; kind++) {
         double best = 1e9;
@@ -419,7 +419,7 @@ static int cmd_gemmbench(int argc, char **argv) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
-            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, as, &Lq, C, N, M, use_generic());
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, &Lq, C, N, M, use_generic());
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             best = dt < best ? dt : best;
