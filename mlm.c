@@ -16,7 +16,10 @@
  *      letter or digit; each later piece from "##" continuations plus one extra choice,
  *      "end of word", whose probability is the mass of every other token. Ending the
  *      word removes its remaining masks. So a fill is never a "##" piece at a word
- *      start, a special token, [UNK], [unusedN] or punctuation.
+ *      start, a special token, [UNK], [unusedN] or punctuation. The refill keeps the
+ *      original's shape: an all-digit word gets digit pieces, an all-letter word letter
+ *      pieces (mixed: any); and an all-letter word that is not itself a function word
+ *      is never refilled with one ("the", "of": function_words below).
  *   4. PHI masks never sample the original token at that piece; after the letter is
  *      built the leak check looks for every original PHI string (case-insensitive,
  *      letters and digits only, at word boundaries, >= 2 characters): `leaks`.
@@ -91,7 +94,22 @@ enum { VC_BAD = 0, VC_WORD = 1, VC_CONT = 2, VC_OTHER = 3 };
  * letters. A word's refill keeps the shape of the original (SHAPE_*). */
 #define VC_DIGITS 16
 #define VC_LETTERS 32
+#define VC_FUNCTION 64 /* a closed-class English word: never the refill of a content word */
 #define VC_CLASS(v) ((v) & 15)
+
+/* Function words (case-insensitive). A weak model fills masked content words with "the"
+ * or "of"; a noun, verb or adjective is not refilled with one of these, nor is a name. */
+static const char *const function_words[] = {
+    "a", "an", "the", "and", "or", "but", "nor", "so", "yet", "if", "then", "than", "as", "of", "in",
+    "on", "at", "by", "to", "for", "from", "with", "without", "into", "onto", "upon", "about", "over",
+    "under", "after", "before", "since", "until", "while", "during", "through", "between", "among",
+    "against", "per", "via", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have",
+    "had", "do", "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might",
+    "must", "he", "she", "it", "they", "we", "you", "i", "me", "him", "her", "us", "them", "his",
+    "hers", "its", "their", "our", "your", "my", "this", "that", "these", "those", "who", "whom",
+    "whose", "which", "what", "there", "here", "not", "no", "all", "any", "some", "each", "every",
+    "both", "either", "neither", "also", "very", "too", "just", "only", "s", "t", "mr", "mrs", "ms",
+    "dr", "st", "de", "la", "le", "von", "van", "du", NULL};
 enum { SHAPE_ANY = 0, SHAPE_DIGITS = VC_DIGITS, SHAPE_LETTERS = VC_LETTERS };
 
 static int ascii_alnum(unsigned char c) {
@@ -122,6 +140,8 @@ static unsigned char *vocab_classes(const SrModel *m) {
             }
             if (digits && !letters && !other) vc[i] |= VC_DIGITS;
             if (letters && !digits && !other) vc[i] |= VC_LETTERS;
+            for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && function_words[f]; f++)
+                if (!strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
         }
     }
     return vc;
@@ -174,10 +194,12 @@ static int topk_push(SrCand *cand, int n, int k, int id, float p) {
  * all-letter tokens. excl (-1 = none) is never a candidate. */
 static int gather_cands(const float *probs, const unsigned char *vc, int V, int continuation,
                         int shape, int excl, int k, SrCand *cand) {
+    int forbid = shape & VC_FUNCTION; /* shape may also ask: no function words */
+    shape &= ~VC_FUNCTION;
     int want = continuation ? VC_CONT : VC_WORD;
     int n = 0;
     double other = 0;
-#define CAND_OK(i) (VC_CLASS(vc[i]) == want && (vc[i] & shape) == shape)
+#define CAND_OK(i) (VC_CLASS(vc[i]) == want && (vc[i] & shape) == shape && !(vc[i] & forbid))
     if (k > 0) {
         for (int i = 0; i < V; i++) {
             if (!CAND_OK(i)) { other += probs[i]; continue; }
@@ -887,6 +909,13 @@ static void make_units(GenCtx *g, const SrSpans *spans, const unsigned char *cho
                 if (ascii_alnum(c) || c >= 0x80) { wordy = 1; break; }
             }
             if (!wordy) continue;
+            /* the "s" of "Aldric's", the "t" of "don't": kept, they identify no one */
+            if (ws > 0 && g->text[ws - 1] == '\'' && we - ws <= 2) {
+                static const char *const clitics[] = {"s", "S", "t", "T", "d", "D", "m", "M", "ll", "LL", "re", "RE", "ve", "VE", NULL};
+                int cl = 0;
+                for (int q = 0; clitics[q] && !cl; q++) cl = (int)strlen(clitics[q]) == we - ws && !strncmp(g->text + ws, clitics[q], (size_t)(we - ws));
+                if (cl) continue;
+            }
             claimed[w] = 1;
             g->units = grow(g->units, &g->cap_units, g->n_units + 1, sizeof *g->units);
             GenUnit *un = &g->units[g->n_units++];
@@ -910,13 +939,19 @@ static void make_units(GenCtx *g, const SrSpans *spans, const unsigned char *cho
                 letters += isalpha(c) || c >= 0x80;
             }
             un->shape = g->opt->paper ? SHAPE_ANY : !letters ? SHAPE_DIGITS : !digits ? SHAPE_LETTERS : SHAPE_ANY;
+            if (!g->opt->paper && un->shape == SHAPE_LETTERS) { /* a content word or a name */
+                int fw = 0;
+                for (int f = 0; function_words[f] && !fw; f++)
+                    fw = (int)strlen(function_words[f]) == we - ws && !strncasecmp(g->text + ws, function_words[f], (size_t)(we - ws));
+                if (!fw) un->shape |= VC_FUNCTION;
+            }
             if (!g->uncased && un->case_pattern == CASE_LOWER) un->case_pattern = CASE_NONE;
         }
     }
     free(claimed);
 }
 
-static int span_cmp(const void *a, const void *b) {
+static int gen_span_cmp(const void *a, const void *b) {
     const SrSpan *x = a, *y = b;
     return x->byte_start != y->byte_start ? x->byte_start - y->byte_start : x->byte_end - y->byte_end;
 }
@@ -1024,7 +1059,7 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
         spans.span = grow(spans.span, &spans.cap, spans.n + 1, sizeof *spans.span);
         spans.span[spans.n++] = *sp;
     }
-    qsort(spans.span, (size_t)spans.n, sizeof *spans.span, span_cmp);
+    qsort(spans.span, (size_t)spans.n, sizeof *spans.span, gen_span_cmp);
     {
         int w = 0;
         for (int k = 0; k < spans.n; k++) {
