@@ -546,6 +546,35 @@ def masker_tests(sr, ner_test, outdir):
             fails += 1
         for g in got:
             counts[g["action"]] = counts.get(g["action"], 0) + 1
+    # ner_phi_spans, the entry point for sr deid --phi-model: the PHI model's grouped
+    # "first" entities with their labels mapped to the rules' types
+    r = subprocess.run([ner_test, "phispans", files[0]] + texts, capture_output=True, text=True)
+    n_phi = 0
+    if r.returncode:
+        print("FAIL masker phi spans: exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
+        fails += 1
+    else:
+        for ti, (text, line) in enumerate(zip(texts, r.stdout.splitlines())):
+            tj = json.loads(subprocess.run([sr, "tokenize", "-m", files[0], "--jsonl"],
+                                           input=json.dumps({"id": 0, "text": text}), capture_output=True,
+                                           text=True).stdout)
+            toks = [dict(id=i, piece=p, start=o[0], end=o[1], special=w is None)
+                    for i, p, o, w in zip(tj["ids"], tj["tokens"], tj["offsets"], tj["words"])]
+            m = MASKER_MODELS[0]
+            lg = torch_logits(nets[0], tj["ids"], m["P"], (m["P"] - 2) // 4, len(m["labels"]))
+            probs = torch.softmax(torch.from_numpy(lg), dim=-1).numpy()
+            exp = [dict(action="PHI", category=e["entity_group"], source="model:" + e["entity_group"],
+                        score=e["score"], start=e["start"], end=e["end"])
+                   for e in pipeline(m["labels"], text, toks, probs, 1, "first")]
+            got = json.loads(line)
+            n_phi += len(got)
+            d = compare(exp, got, text, "phi spans text %d" % ti)
+            if d:
+                print("FAIL masker " + d)
+                fails += 1
+        if not fails:
+            print("PASS masker phi spans: ner_phi_spans = the PHI model's grouped entities (types PATIENT/DATE), "
+                  "%d spans on %d texts" % (n_phi, len(texts)))
     if not fails:
         print("PASS masker models: PHI/medical/POS models through sr_masker_run agree with the Python pipeline "
               "on %d texts (%s)" % (len(texts), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
