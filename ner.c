@@ -2694,14 +2694,14 @@ static void ner_strcpy(char *dst, size_t cap, const char *prefix, const char *s)
 
 /* ---- Spans --------------------------------------------------------------------- */
 
-static SrSpan *span_push(SrSpans *s) {
+static SrSpan *ner_span_push(SrSpans *s) {
     s->span = grow(s->span, &s->cap, s->n + 1, sizeof *s->span);
     SrSpan *p = &s->span[s->n++];
     memset(p, 0, sizeof *p);
     return p;
 }
 
-static int span_cmp(const void *a, const void *b) {
+static int ner_span_cmp(const void *a, const void *b) {
     const SrSpan *x = a, *y = b;
     if (x->byte_start != y->byte_start) return x->byte_start < y->byte_start ? -1 : 1;
     return x->byte_end > y->byte_end ? -1 : x->byte_end < y->byte_end; /* longer first */
@@ -2738,7 +2738,7 @@ static const char *ner_phi_type(const char *label) {
 static void ner_entities_to_phi(const NerEntities *es, SrSpans *out) {
     for (int i = 0; i < es->n; i++) {
         const NerEntity *e = &es->e[i];
-        SrSpan *s = span_push(out);
+        SrSpan *s = ner_span_push(out);
         s->byte_start = e->byte_start; s->byte_end = e->byte_end;
         s->cp_start = e->cp_start; s->cp_end = e->cp_end;
         s->action = SR_ACT_PHI;
@@ -3176,7 +3176,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         ner_entities_to_phi(&mk->ents, ps);
     }
     for (int i = 0; i < ps->n; i++) ps->span[i].action = SR_ACT_PHI;
-    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, span_cmp);
+    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, ner_span_cmp);
     int np = 0;
     for (int i = 0; i < ps->n; i++) {
         SrSpan *s = &ps->span[i];
@@ -3284,12 +3284,12 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     }
 
     /* 4. spans: PHI, protected runs, eligible words; sorted by start */
-    for (int i = 0; i < np; i++) *span_push(out) = ps->span[i];
+    for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
         if (state[i] == W_PROTECT) {
             int j = i;
             while (j + 1 < nw && state[j + 1] == W_PROTECT && group[j + 1] == group[i]) j++;
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
@@ -3305,7 +3305,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
             i = j;
         } else if (state[i] == W_ELIGIBLE) {
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[i].b1; s->cp_end = w[i].c1;
             s->action = SR_ACT_ELIGIBLE;
@@ -3321,7 +3321,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
         }
     }
-    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, span_cmp);
+    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, ner_span_cmp);
 done:
     ner_entities_free(&med);
     free(state);
