@@ -9,8 +9,8 @@ byte-identical files, and converting the same folder twice gives the same bytes 
 meta JSON holds no timestamps and no absolute paths).
 
 Inputs (HF_DIR)
-  config.json            required: model_type "bert", hidden_act "gelu",
-                         position_embedding_type "absolute" (or absent)
+  config.json            required: model_type "bert" (or absent, as in 2020 configs),
+                         hidden_act "gelu", position_embedding_type "absolute" (or absent)
   vocab.txt              required: one WordPiece token a line (read like
                          BertTokenizer: universal newlines, only the "\\n" stripped)
   tokenizer_config.json  optional: do_lower_case, strip_accents, tokenize_chinese_chars,
@@ -27,7 +27,9 @@ is called. torch itself is never imported.
 Key layouts accepted: BertForMaskedLM, BertForPreTraining, BertForTokenClassification
 and a bare BertModel, with or without the "bert." prefix; "LayerNorm.gamma/beta" are
 renamed to ".weight/.bias". Ignored (listed in the meta JSON): embeddings.position_ids
-(a buffer), pooler.* (not used by MLM or token classification),
+(a buffer), pooler.* (not used by MLM or token classification; but a pooler beside a
+classifier is refused unless config architectures names BertForTokenClassification,
+since that is BertForSequenceClassification's shape),
 cls.seq_relationship.* (next-sentence head of BertForPreTraining),
 cls.predictions.decoder.bias when it equals cls.predictions.bias (Hugging Face ties
 them), cls.predictions.decoder.weight when absent or bit-equal to the word embeddings
@@ -254,6 +256,8 @@ def read_torch_legacy(path):
         view = pid[5] if len(pid) > 5 else None
         if key not in storages:
             def read(k=key):
+                if k not in offsets:
+                    raise Refuse("legacy checkpoint: storage %s is not in its key list" % k)
                 n, off = offsets[k]
                 f.seek(off)
                 return f.read(n * DTYPE_SIZE[storages[k].dtype])
@@ -343,6 +347,9 @@ def read_weights(hf_dir):
     elif os.path.exists(pt):
         path = pt
         tensors = read_torch_zip(pt) if zipfile.is_zipfile(pt) else read_torch_legacy(pt)
+    elif any(os.path.exists(os.path.join(hf_dir, n)) for n in
+             ("model.safetensors.index.json", "pytorch_model.bin.index.json")):
+        raise Refuse("sharded weights (*.index.json) are not supported; a BERT fits in one file")
     else:
         raise Refuse("no model.safetensors or pytorch_model.bin")
     if isinstance(tensors, dict) and "state_dict" in tensors and isinstance(tensors["state_dict"], dict):
@@ -453,7 +460,9 @@ class StdlibMath:
 
     @staticmethod
     def finite(a):
-        return all(math.isfinite(v) for v in a)
+        # sum() runs at C speed and is non-finite when any value is; only then (or on a
+        # finite overflow) look value by value
+        return math.isfinite(sum(a)) or all(math.isfinite(v) for v in a)
 
     @staticmethod
     def q8(a, rows, cols):
@@ -470,11 +479,13 @@ class StdlibMath:
                 if s == 0:
                     continue
                 xs = array("f", [v / s for v in grp])  # float32 division, correctly rounded
+                # halves away from zero: int() truncates, and |x| + 0.5 is exact in double.
+                # |x| <= 127 * (1 + 2^-23) unless the scale underflowed to a subnormal
+                # (a group of subnormal weights): clamp, as the numpy path does.
+                qs = array("b", [min(int(x + 0.5), 127) if x >= 0 else -min(int(0.5 - x), 127)
+                                 for x in xs])
                 base = r * pc + g0
-                for j, x in enumerate(xs):
-                    v = math.floor(abs(x) + 0.5)
-                    v = min(v, 127)
-                    q[base + j] = (-v if x < 0 else v) & 0xFF
+                q[base:base + len(qs)] = qs.tobytes()
         if sys.byteorder != "little":
             scales.byteswap()
         return bytes(q), scales.tobytes()
@@ -541,7 +552,10 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     if not os.path.isfile(cfg_path):
         raise Refuse("no config.json")
     cfg = read_json(cfg_path, "config.json")
-    if cfg.get("model_type") != "bert":
+    # Configs from before transformers 2.x (Bio_ClinicalBERT's, 2020) have no model_type:
+    # Hugging Face then guesses from the repository name. We accept its absence; the
+    # tensor names must still be exactly BERT's (checked below).
+    if cfg.get("model_type", "bert") != "bert":
         raise Refuse("model_type is %r, not 'bert'" % cfg.get("model_type"))
     archs = cfg.get("architectures") or []
     bad = [a for a in archs if a not in ACCEPTED_ARCHS]
@@ -685,6 +699,13 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                 plan.append((dec_w, (V, H), True))
     labels = []
     if "classifier.weight" in tensors or "classifier.bias" in tensors:
+        # A pooler beside a classifier is BertForSequenceClassification's shape (one label
+        # per text, not per token) unless config.json says token classification (older
+        # transformers saved a pooler in BertForTokenClassification too).
+        if any(k.startswith("pooler.") for k in map(canonical_name, ignored)) and \
+                "BertForTokenClassification" not in archs:
+            raise Refuse("classifier with a pooler and no architectures "
+                         "[\"BertForTokenClassification\"] in config.json: looks like sequence classification")
         flags |= FLAG_CLASSIFIER
         if "classifier.weight" not in tensors:
             raise Refuse("missing tensor classifier.weight")
@@ -843,8 +864,9 @@ def main(argv):
     except Refuse as e:
         print("convert_weights.py: %s: %s" % (hf_dir, e), file=sys.stderr)
         return 1
-    except (OSError, zipfile.BadZipFile, MemoryError) as e:
-        print("convert_weights.py: %s: %s" % (hf_dir, str(e).splitlines()[0] if str(e) else type(e).__name__),
+    except Exception as e:  # I/O errors, damaged archives, malformed values: one line, no traceback
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print("convert_weights.py: %s: %s%s" % (hf_dir, type(e).__name__, ": " + msg if msg else ""),
               file=sys.stderr)
         return 1
     for w in meta["warnings"]:

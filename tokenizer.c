@@ -110,10 +110,15 @@ static int uc_decompose(uint32_t cp, uint32_t *out) {
 
 /* ---------------------------------------------------------------- vocabulary */
 
+/* FNV-1a over bytes, then a final mix. The running state after each prefix is kept by
+ * WordPiece so that every candidate piece of a word is hashed in one pass. */
+#define TOK_FNV_INIT 2166136261u
+static inline uint32_t tok_fnv_step(uint32_t h, unsigned char c) { return (h ^ c) * 16777619u; }
+static inline uint32_t tok_hash_final(uint32_t h) { return h ^ (h >> 15); }
 static uint32_t tok_hash_bytes(const char *s, size_t n) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h ^ (h >> 15);
+    uint32_t h = TOK_FNV_INIT;
+    for (size_t i = 0; i < n; i++) h = tok_fnv_step(h, (unsigned char)s[i]);
+    return tok_hash_final(h);
 }
 
 static void tok_hash_init(TokHash *h, int n) {
@@ -137,15 +142,19 @@ static void tok_hash_put(const SrTokenizer *t, TokHash *h, const char *key, int 
     if (len > h->max_len) h->max_len = len;
 }
 
-/* skip: bytes of the stored token before the key ("##" for continuations). */
-static inline int tok_hash_get(const SrTokenizer *t, const TokHash *h, const char *key, int len, int skip) {
-    if (len > h->max_len) return -1;
-    uint32_t i = tok_hash_bytes(key, (size_t)len) & h->mask;
+/* skip: bytes of the stored token before the key ("##" for continuations); hash:
+ * tok_hash_bytes(key, len). */
+static inline int tok_hash_find(const SrTokenizer *t, const TokHash *h, const char *key, int len, int skip, uint32_t hash) {
+    uint32_t i = hash & h->mask;
     for (;; i = (i + 1) & h->mask) {
         int32_t s = h->slot[i];
         if (s < 0) return -1;
         if (t->token_len[s] - skip == len && !memcmp(t->token[s] + skip, key, (size_t)len)) return s;
     }
+}
+static inline int tok_hash_get(const SrTokenizer *t, const TokHash *h, const char *key, int len, int skip) {
+    if (len > h->max_len) return -1;
+    return tok_hash_find(t, h, key, len, skip, tok_hash_bytes(key, (size_t)len));
 }
 
 int sr_tokenizer_lookup(const SrTokenizer *t, const char *piece, size_t len) {
@@ -312,15 +321,22 @@ static void tok_word_end(TokState *s) {
     } else {
         int mark = s->out->n;
         int start = 0;
+        uint32_t state[TOK_MAX_WORD_CHARS + 1]; /* FNV state after the piece start..end */
         while (start < n) {
             const TokHash *h = start ? &t->cont : &t->whole;
             int skip = start ? 2 : 0;
-            int end = n, id = -1;
-            int b0 = s->wpos[start];
-            while (end > start) {
-                int len = s->wpos[end] - b0;
-                if (len <= h->max_len && (id = tok_hash_get(t, h, s->wbuf + b0, len, skip)) >= 0) break;
-                end--;
+            int b0 = s->wpos[start], id = -1, end, last = start;
+            /* hash every prefix of the rest of the word once, up to the longest token */
+            uint32_t st = TOK_FNV_INIT;
+            for (int e = start + 1; e <= n && s->wpos[e] - b0 <= h->max_len; e++) {
+                for (int b = s->wpos[e - 1]; b < s->wpos[e]; b++) st = tok_fnv_step(st, (unsigned char)s->wbuf[b]);
+                state[e] = st;
+                last = e;
+            }
+            /* longest match first */
+            for (end = last; end > start; end--) {
+                id = tok_hash_find(t, h, s->wbuf + b0, s->wpos[end] - b0, skip, tok_hash_final(state[end]));
+                if (id >= 0) break;
             }
             if (id < 0) break;
             TokAlign a = {s->walign[start].bs, s->walign[end - 1].be, s->walign[start].cs, s->walign[end - 1].ce};
@@ -425,8 +441,9 @@ static void tok_nfd(TokState *s, uint32_t cp, TokAlign a) {
     }
 }
 
-/* Stages A..D over one segment of the original text (no special tokens inside). */
-static void tok_segment(TokState *s, const unsigned char *p, int len) {
+/* Stages A..D over one segment of the original text (no special tokens inside).
+ * Returns its length in code points. */
+static int tok_segment(TokState *s, const unsigned char *p, int len) {
     const SrTokenizer *t = s->t;
     int i = 0, ci = 0;
     s->qhead = s->qtail = 0;
@@ -437,14 +454,12 @@ static void tok_segment(TokState *s, const unsigned char *p, int len) {
         int b = i;
         if (p[i] < 0x80) {
             cp = p[i++];
-            /* fast path: plain ASCII letters and digits go straight to the word */
+            /* fast path for ASCII, when no combining run is pending (an ASCII character
+             * is a starter, decomposes to itself and has a 1:1 lower case) */
             if (!t->strip_accents || s->nrun == 0) {
-                if ((cp | 32) - 'a' < 26u || cp - '0' < 10u) {
-                    TokAlign a = {b, i, ci, ci + 1};
-                    if (t->strip_accents) { /* keep the NFD queue in step */
-                        s->last_consumed = a;
-                        s->consumed_any = 1;
-                    }
+                TokAlign a = {b, i, ci, ci + 1};
+                ci++;
+                if ((cp | 32) - 'a' < 26u || cp - '0' < 10u) { /* letters, digits: into the word */
                     if (t->lowercase && cp - 'A' < 26u) cp += 32;
                     int k = s->wchars;
                     if (k <= TOK_MAX_WORD_CHARS) {
@@ -456,9 +471,15 @@ static void tok_segment(TokState *s, const unsigned char *p, int len) {
                     if (k == 0) s->wfirst = a;
                     s->wlast = a;
                     s->wchars = k + 1;
-                    ci++;
-                    continue;
+                } else {
+                    unsigned f = uc_flags(cp);
+                    if (f & UC_DROP) continue;
+                    tok_char(s, (f & UC_SPACE) ? ' ' : cp, a);
                 }
+                /* what the NFD transform would have recorded for this character */
+                s->last_consumed = a;
+                s->consumed_any = 1;
+                continue;
             }
         } else {
             size_t bi = (size_t)i;
@@ -483,6 +504,23 @@ static void tok_segment(TokState *s, const unsigned char *p, int len) {
     }
     if (t->strip_accents) tok_nfd_flush(s);
     tok_word_end(s);
+    return ci;
+}
+
+/* utf8_check with a fast path over runs of ASCII. */
+static int tok_utf8_check(const char *text, size_t len, char *err) {
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) { i += 8; continue; }
+        }
+        if (p[i] < 0x80) { i++; continue; }
+        if (utf8_decode(p, len, &i) < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
+    }
+    return 0;
 }
 
 /* Length of the special token starting at text[i], or 0 (leftmost-longest). */
@@ -501,36 +539,34 @@ static int tok_special_at(const SrTokenizer *t, const char *text, size_t len, si
 int sr_tokenize(const SrTokenizer *t, const char *text, size_t len, int add_special, SrTokens *out, char *err) {
     out->n = 0;
     if (len > (size_t)INT32_MAX / 2) return sr_fail(err, "text too long (%zu bytes)", len);
-    if (utf8_check(text, len, err) < 0) return -1;
+    if (tok_utf8_check(text, len, err) < 0) return -1;
     TokState *s = xcalloc(1, sizeof *s);
     s->t = t;
     s->out = out;
     TokAlign zero = {0, 0, 0, 0};
     if (add_special) { s->word_index = -1; tok_emit(s, t->cls_id, zero); s->word_index = 0; }
-    /* split on special tokens typed in the text, then tokenize each segment */
+    /* split on special tokens typed in the text (all start with '['), then tokenize
+     * each segment; tok_segment returns its length in code points */
     size_t seg = 0, i = 0;
-    int cps = 0, seg_cps = 0;
-    while (i < len) {
-        int id = -1, l = 0;
-        if (text[i] == '[' && t->n_special) l = tok_special_at(t, text, len, i, &id);
-        if (l > 0) {
-            if (i > seg) {
-                s->seg_bs = (int)seg;
-                s->seg_cs = seg_cps;
-                tok_segment(s, (const unsigned char *)text + seg, (int)(i - seg));
-            }
-            s->seg_bs = s->seg_cs = 0;
-            TokAlign a = {(int)i, (int)i + l, cps, cps + l}; /* special tokens are ASCII */
-            tok_emit(s, id, a);
-            s->word_index++;
-            i += (size_t)l;
-            cps += l;
-            seg = i;
-            seg_cps = cps;
-            continue;
+    int seg_cps = 0;
+    while (t->n_special && i < len) {
+        const char *br = memchr(text + i, '[', len - i);
+        if (!br) break;
+        i = (size_t)(br - text);
+        int id = -1, l = tok_special_at(t, text, len, i, &id);
+        if (l == 0) { i++; continue; }
+        if (i > seg) {
+            s->seg_bs = (int)seg;
+            s->seg_cs = seg_cps;
+            seg_cps += tok_segment(s, (const unsigned char *)text + seg, (int)(i - seg));
         }
-        cps += ((unsigned char)text[i] & 0xC0) != 0x80;
-        i++;
+        s->seg_bs = s->seg_cs = 0;
+        TokAlign a = {(int)i, (int)i + l, seg_cps, seg_cps + l}; /* special tokens are ASCII */
+        tok_emit(s, id, a);
+        s->word_index++;
+        i += (size_t)l;
+        seg_cps += l;
+        seg = i;
     }
     if (len > seg) {
         s->seg_bs = (int)seg;
@@ -558,17 +594,19 @@ static void tokenize_usage(void) {
           "  --vocab      a vocab.txt; --lowercase (default) lower-cases and strips accents\n"
           "               (Bio_ClinicalBERT's effective setting), --cased keeps the text\n"
           "  --jsonl      input lines {\"id\":..., \"text\":...}; output per line\n"
-          "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...]}\n"
+          "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...],\n"
+          "               \"words\":[...]} (words: HF word_ids(), null for [CLS]/[SEP])\n"
           "               with code-point offsets as HF reports them ([CLS]/[SEP]: [0,0])\n"
           "  -f           the arguments are files (default: texts; no argument: stdin)\n"
           "  --no-special no [CLS]/[SEP]\n"
+          "  --bytes      with --jsonl, also \"byte_offsets\" (UTF-8 byte spans)\n"
           "  without --jsonl: a table of token, id, code-point and byte offsets, word index\n",
           stderr);
 }
 
 static int cmd_tokenize(int argc, char **argv) {
     const char *model_path = NULL, *vocab_path = NULL;
-    int lowercase = 1, jsonl = 0, files = 0, add_special = 1;
+    int lowercase = 1, jsonl = 0, files = 0, add_special = 1, bytes = 0;
     char **items = xmalloc((size_t)argc * sizeof *items);
     int n_items = 0;
     for (int i = 1; i < argc; i++) {
@@ -580,6 +618,7 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "-f")) files = 1;
         else if (!strcmp(a, "--no-special")) add_special = 0;
+        else if (!strcmp(a, "--bytes")) bytes = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(); free(items); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr tokenize: unknown option %s\n", a); tokenize_usage(); free(items); return 2; }
         else items[n_items++] = argv[i];
@@ -630,6 +669,11 @@ static int cmd_tokenize(int argc, char **argv) {
             fputs("],\"offsets\":[", o);
             for (int k = 0; k < toks.n; k++)
                 fprintf(o, k ? ",[%d,%d]" : "[%d,%d]", toks.tok[k].cp_start, toks.tok[k].cp_end);
+            if (bytes) {
+                fputs("],\"byte_offsets\":[", o);
+                for (int k = 0; k < toks.n; k++)
+                    fprintf(o, k ? ",[%d,%d]" : "[%d,%d]", toks.tok[k].byte_start, toks.tok[k].byte_end);
+            }
             fputs("],\"words\":[", o);
             for (int k = 0; k < toks.n; k++) {
                 if (k) fputc(',', o);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """convert_check.py - check an sr model file against the Hugging Face folder it came from.
 
-    /usr/bin/python3 test/convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm [HF_DIR MODEL.srm ...]
+    /usr/bin/python3 test/convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm
+                                           [[--lowercase ...] HF_DIR MODEL.srm ...]
 
 Independent of convert_weights.py (it does not import it): the file is parsed here from
 the layout in sr.h, the expected values come from torch.load of the checkpoint (or a
@@ -195,17 +196,24 @@ def check_file(hf_dir, path, lowercase):
 
 
 def main(argv):
-    args = argv[1:]
-    lowercase = "auto"
-    if args[:1] == ["--lowercase"]:
-        lowercase, args = args[1], args[2:]
-    if not args or len(args) % 2:
+    """Pairs HF_DIR MODEL.srm; "--lowercase X" applies to the pairs after it."""
+    args, lowercase, pairs = argv[1:], "auto", []
+    while args:
+        if args[0] == "--lowercase" and len(args) >= 2:
+            lowercase, args = args[1], args[2:]
+        elif len(args) >= 2:
+            pairs.append((args[0], args[1], lowercase))
+            args = args[2:]
+        else:
+            pairs = []
+            break
+    if not pairs:
         print("usage: convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm ...", file=sys.stderr)
         return 2
     good = True
-    for hf_dir, path in zip(args[0::2], args[1::2]):
+    for hf_dir, path, lc in pairs:
         try:
-            good &= check_file(hf_dir, path, lowercase)
+            good &= check_file(hf_dir, path, lc)
         except Exception as e:  # a file too broken to parse is a failed check, not a crash
             print("error: %s: %s: %s" % (path, type(e).__name__, e))
             good = False

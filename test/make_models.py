@@ -46,13 +46,14 @@ MODELS = [
          fmt="zip", heads_=("mlm",), storage="f32", eps=1e-12,
          layout=dict(prefix=True, position_ids=True, tied_saved=True, decoder_bias=True)),
     dict(name="tiny_mlm_legacy", seed=2, H=32, layers=2, heads=4, I=64, V=100, P=64, T=2,
-         fmt="legacy", heads_=("mlm",), storage="f32", eps=1e-12,
-         layout=dict(prefix=True, gamma_beta=True, strided=True, tied_saved=True, decoder_bias=True)),
+         fmt="legacy", heads_=("mlm",), storage="f32", eps=1e-12, config_2020=True,
+         layout=dict(prefix=True, gamma_beta=True, strided=True, tied_saved=True, decoder_bias=True,
+                     pooler=True, nsp=True)),  # the shape of Bio_ClinicalBERT's 2020 file
     dict(name="odd_safetensors", seed=3, H=48, layers=3, heads=3, I=80, V=103, P=40, T=3,
          fmt="safetensors", heads_=("mlm",), storage="f32", eps=1e-5,
          layout=dict(prefix=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls1", seed=4, H=32, layers=2, heads=2, I=48, V=100, P=64, T=2,
-         fmt="zip", heads_=("cls",), storage="f32", eps=1e-12, labels=["SCORE"],
+         fmt="zip", heads_=("cls",), storage="bf16", eps=1e-12, labels=["SCORE"],
          layout=dict(prefix=True, position_ids=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls3", seed=5, H=40, layers=2, heads=5, I=72, V=101, P=48, T=2,
          fmt="legacy", heads_=("cls",), storage="f32", eps=1e-12, labels=["O", "B-NAME", "I-NAME"],
@@ -332,6 +333,9 @@ def build(m, outdir):
            "attention_probs_dropout_prob": 0.1, "max_position_embeddings": m["P"],
            "type_vocab_size": m["T"], "initializer_range": 0.02, "layer_norm_eps": m["eps"],
            "pad_token_id": 0, "position_embedding_type": "absolute"}
+    if m.get("config_2020"):  # as Bio_ClinicalBERT's: no model_type, architectures, eps, pad id
+        for k in ("architectures", "model_type", "layer_norm_eps", "pad_token_id", "position_embedding_type"):
+            del cfg[k]
     if "cls" in m["heads_"]:
         cfg["id2label"] = {str(i): l for i, l in enumerate(m["labels"])}
         cfg["label2id"] = {l: i for i, l in enumerate(m["labels"])}
