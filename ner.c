@@ -115,7 +115,7 @@ static const PhiWordClass phi_builtin[] = {
                  "cnm cns slp ccc-slp dpt otr mpt rt atc lcpc lmft dds dmd md ms3 ms4"},
     {LX_CRED, 1, "pa pa-c pt ot do sw sn crt"},
     {LX_HOSPWORD, 0, "hospital hosp hospitals clinic infirmary memorial medical medicine "
-                     "healthcare hospice sanatorium adventist presbyterian baptist rehab "
+                     "healthcare hospice sanatorium adventist presbyterian baptist rehab regional med practice "
                      "methodist nhs mc"},
     {LX_STREET, 0, "street st road rd avenue ave av lane ln drive boulevard blvd way court "
                    "ct place pl terrace terr close crescent cres square sq highway hwy "
@@ -160,7 +160,7 @@ static const PhiWordClass phi_builtin[] = {
     {LX_IDCTX, PT_DEVICE, "serial sn# device pacemaker implant model lot"},
     {LX_IDCTX, PT_VEHICLE, "vin plate"},
     {LX_IDCTX, PT_ID, "id ref reference case claim record unit accession specimen passport "
-                      "visit encounter episode no."},
+                      "encounter no."},
     {LX_ROLE, 0, "attending resident intern fellow registrar consultant surgeon physician "
                  "cardiologist neurologist oncologist nephrologist pulmonologist "
                  "intensivist anesthesiologist anaesthetist radiologist psychiatrist "
@@ -168,15 +168,15 @@ static const PhiWordClass phi_builtin[] = {
                  "dietician coordinator manager caseworker staff md md's hospitalist "
                  "anesthesia cardiology neurosurgery nephrology"},
     {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
-                     "ask"},
+                     "ask with w/"},
     {LX_VENT, 0, "peep ps psv cpap ips ipap epap bipap vent settings setting ac simv imv prvc "
-                 "trial mode weaning wean psv/cpap cpap/ps ps/peep"},
+                 "trial mode weaning wean psv/cpap cpap/ps ps/peep flowby flow-by"},
     {LX_MOVE, 0, "transferred transfered transfer transferring admitted admit admission "
                  "sent taken went came arrived arrives transported brought discharged "
                  "returned return moved flown medflighted medflight airlifted referred "
                  "lives living lived resides residing resident born visiting travelled "
-                 "traveled trip vacation vacationing moving accepted accepting excepted presented "
-                 "presenting presents go going goes went visiting visited trans tx txd tx'd "
+                 "traveled trip vacation vacationing moving accepted accepting excepted presented enroute "
+                 "presenting presents go going goes went visiting visited trans tx txd tx'd come comes coming "
                  "adm arrival followed meeting records transfered"},
     {LX_PLACESTOP, 0, "icu micu sicu ccu csru cvicu ctic nicu picu tsicu ticu cticu "
                       "pacu er ed ew or ir ct mri cath lab floor floors home house unit ward "
@@ -185,13 +185,19 @@ static const PhiWordClass phi_builtin[] = {
                       "step-down tele telemetry nursing facility snf ltac ltach nh alf "
                       "vicu pt ot the a an his her their this that bedside clinic office "
                       "cmed fmicu f-micu ficu cvru pcu imc imu sdu msicu nsicu bmt ep cathlab "
-                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu "
+                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu bb lab labs "
                       "morgue hospice cmo tx vent ventilator triage"},
     {LX_PROFESSION, 0, "teacher lawyer attorney engineer accountant electrician plumber "
                        "carpenter farmer mechanic firefighter fireman policeman policewoman "
                        "police officer soldier sailor pilot chef cook waiter waitress "
                        "cashier banker clerk secretary librarian journalist programmer "
-                       "architect builder painter welder machinist trucker "
+                       "architect builder painter welder machinist trucker postman postwoman "
+                       "postal carpenter bricklayer roofer decorator hairdresser barber "
+                       "butcher baker fisherman shopkeeper salesperson receptionist "
+                       "administrator civil servant surveyor solicitor barrister judge "
+                       "magistrate optician pharmacist-retired lecturer academic scientist "
+                       "chemist physicist economist consultant-engineer technician "
+                       "labourer laborer factory-worker miner steelworker docker "
                        "truck-driver driver janitor salesman saleswoman realtor professor "
                        "miner fisherman musician singer actor actress dentist veterinarian "
                        "pastor priest minister rabbi imam"},
@@ -202,9 +208,9 @@ static const PhiWordClass phi_builtin[] = {
                  "ns mg mcg ml cc l g kg mmol meq units unit iu mm mmhg cm "
                  "breaths beats bpm hg pulses pulse reflexes power grade score"},
     {LX_NUMCTX, 0, "bp nbp abp sbp dbp map cvp pap pa pcwp peep ps psv cpap bipap ipap "
-                   "epap ac simv imv prvc vt fio2 ratio i:e ie grade strength power "
+                   "epap simv imv prvc vt fio2 ratio i:e ie grade strength power "
                    "murmur sem x abg vbg ph gcs apgar score scale rass cam tidal vol vs "
-                   "hr rr sat sats o2 spo2 pco2 po2 vs. p r t"},
+                   "hr rr sat sats o2 spo2 pco2 po2 vs. ci co co/ci ef hob bun cr lvef"},
     {LX_EPONYM, 0, "disease diseases syndrome syndromes sign signs test tests reflex "
                    "maneuver manoeuvre procedure operation fracture fractures palsy "
                    "phenomenon tumor tumour lymphoma sarcoma criteria score scale "
@@ -235,21 +241,27 @@ static const PhiWordClass phi_builtin[] = {
                    "surgeon provider clinician cc"},
     {LX_TIMECTX, 0, "at @ until till by around approx approximately about ~ between "
                     "from to and before after since starting started hrs hours"},
-    {LX_WARDWORD, 0, "room rm bed bay ward pod cubicle suite apt apartment flat"},
+    {LX_WARDWORD, 0, "room rm bed bay ward cubicle suite apt apartment flat"},
 };
 
+/* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
+ * NUL-terminated. The hash table holds only (offset, hash) pairs: 8 bytes a slot keeps
+ * the table small for the ~470k words loaded at every start. */
 typedef struct {
-    uint32_t off;   /* into the arena; 0 = empty slot (arena starts with a NUL) */
     uint64_t flags; /* LX_* */
-    uint32_t hash;
     uint16_t len;
     uint8_t aux_title, aux_month; /* per-class small values (see phi_builtin) */
     uint8_t aux_id, aux_weak;     /* id type; weak weekday / credential / phone=fax */
     uint8_t aux_header, pad;
 } PhiEntry;
 
+typedef struct {
+    uint32_t off;  /* byte offset of the PhiEntry in the arena; 0 = empty slot */
+    uint32_t hash;
+} PhiSlot;
+
 struct SrPhiRules {
-    PhiEntry *tab;
+    PhiSlot *tab;
     uint32_t cap, n; /* cap: power of two */
     char *arena;
     size_t arena_len, arena_cap;
@@ -263,21 +275,27 @@ static uint32_t phi_hash(const char *s, size_t n) {
     return h ? h : 1;
 }
 
-/* Find (or with add, insert) the entry for lower-case s[0..n-1]; NULL when absent. */
+static PhiEntry *phi_entry_at(const SrPhiRules *r, uint32_t off) { return (PhiEntry *)(void *)(r->arena + off); }
+
+/* Find (or with add, insert) the entry for lower-case s[0..n-1]; NULL when absent.
+ * With add, the returned pointer is valid until the next insertion. */
 static PhiEntry *phi_slot(SrPhiRules *r, const char *s, size_t n, uint32_t h, int add) {
     uint32_t mask = r->cap - 1, i = h & mask;
     for (;;) {
-        PhiEntry *e = &r->tab[i];
-        if (!e->off) break;
-        if (e->hash == h && e->len == n && !memcmp(r->arena + e->off, s, n)) return e;
+        const PhiSlot *t = &r->tab[i];
+        if (!t->off) break;
+        if (t->hash == h) {
+            PhiEntry *e = phi_entry_at(r, t->off);
+            if (e->len == n && !memcmp((const char *)(e + 1), s, n)) return e;
+        }
         i = (i + 1) & mask;
     }
     if (!add) return NULL;
     if ((r->n + 1) * 2 > r->cap) { /* keep the load under 1/2: rehash */
         uint32_t oc = r->cap;
-        PhiEntry *old = r->tab;
+        PhiSlot *old = r->tab;
         r->cap = oc * 2;
-        r->tab = xcalloc(r->cap, sizeof(PhiEntry));
+        r->tab = xcalloc(r->cap, sizeof(PhiSlot));
         for (uint32_t k = 0; k < oc; k++) {
             if (!old[k].off) continue;
             uint32_t j = old[k].hash & (r->cap - 1);
@@ -289,18 +307,20 @@ static PhiEntry *phi_slot(SrPhiRules *r, const char *s, size_t n, uint32_t h, in
         i = h & mask;
         while (r->tab[i].off) i = (i + 1) & mask;
     }
-    if (r->arena_len + n + 1 > r->arena_cap) {
-        while (r->arena_len + n + 1 > r->arena_cap) r->arena_cap *= 2;
+    size_t need = (sizeof(PhiEntry) + n + 1 + 7) & ~(size_t)7;
+    if (r->arena_len + need > r->arena_cap) {
+        while (r->arena_len + need > r->arena_cap) r->arena_cap *= 2;
         r->arena = xrealloc(r->arena, r->arena_cap);
     }
-    PhiEntry *e = &r->tab[i];
+    if (r->arena_len + need > 0xFFFFFFF0u) { fprintf(stderr, "sr: PHI lexicons too large\n"); exit(2); }
+    PhiEntry *e = phi_entry_at(r, (uint32_t)r->arena_len);
     memset(e, 0, sizeof *e);
-    e->off = (uint32_t)r->arena_len;
-    memcpy(r->arena + r->arena_len, s, n);
-    r->arena[r->arena_len + n] = 0;
-    r->arena_len += n + 1;
-    e->hash = h;
     e->len = (uint16_t)n;
+    memcpy((char *)(e + 1), s, n);
+    ((char *)(e + 1))[n] = 0;
+    r->tab[i].off = (uint32_t)r->arena_len;
+    r->tab[i].hash = h;
+    r->arena_len += need;
     r->n++;
     return e;
 }
@@ -329,6 +349,9 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
     char e[SR_ERR_LEN];
     char *buf = read_file(path, &len, e);
     if (!buf) return sr_fail(err, "%s", e);
+    enum { PHI_BATCH = 32 };
+    struct { const char *s; size_t n; uint32_t h; } batch[PHI_BATCH];
+    int nb = 0;
     size_t i = 0;
     while (i < len) {
         size_t j = i;
@@ -344,10 +367,29 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
                 a = b;
             }
         } else if (j > i && buf[i] != '#') {
-            phi_add_word(r, buf + i, j - i, flags);
+            /* lower-case in place, hash, and prefetch the slot; insert a batch later so
+             * the table's cache misses overlap */
+            size_t a = i, b = j;
+            while (b > a && (buf[b - 1] == '\r' || buf[b - 1] == ' ' || buf[b - 1] == '\t')) b--;
+            while (a < b && (buf[a] == ' ' || buf[a] == '\t')) a++;
+            if (b > a && b - a <= 60) {
+                for (size_t k = a; k < b; k++) buf[k] = (char)tolower((unsigned char)buf[k]);
+                uint32_t h = phi_hash(buf + a, b - a);
+#if defined(__GNUC__)
+                __builtin_prefetch(&r->tab[h & (r->cap - 1)]);
+#endif
+                batch[nb].s = buf + a;
+                batch[nb].n = b - a;
+                batch[nb].h = h;
+                if (++nb == PHI_BATCH) {
+                    for (int k = 0; k < nb; k++) phi_slot(r, batch[k].s, batch[k].n, batch[k].h, 1)->flags |= flags;
+                    nb = 0;
+                }
+            }
         }
         i = j + 1;
     }
+    for (int k = 0; k < nb; k++) phi_slot(r, batch[k].s, batch[k].n, batch[k].h, 1)->flags |= flags;
     free(buf);
     return 0;
 }
@@ -420,11 +462,11 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     SrPhiRules *r = xcalloc(1, sizeof *r);
     r->extras = 1;
     r->cap = 1u << 20;
-    r->tab = xcalloc(r->cap, sizeof(PhiEntry));
-    r->arena_cap = 1 << 22;
-    r->arena = xmalloc(r->arena_cap);
-    r->arena[0] = 0;
-    r->arena_len = 1;
+    r->tab = xcalloc(r->cap, sizeof(PhiSlot));
+    r->arena_cap = 1 << 24;
+    r->arena = xmalloc(r->arena_cap); /* malloc: 16-byte aligned */
+    memset(r->arena, 0, 8);
+    r->arena_len = 8; /* offset 0 means an empty slot */
     if (phi_find_data_dir(data_dir, r->data_dir, sizeof r->data_dir, err) < 0) { sr_phi_rules_free(r); return NULL; }
     static const struct { const char *file; uint64_t flag; } lists[] = {
         {"phi_firstnames.txt", LX_FIRST},
@@ -488,7 +530,7 @@ typedef struct {
 } PhiDoc;
 
 static int phi_is_letter_cp(int cp) {
-    if (cp < 0x80) return isalpha(cp);
+    if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
     if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return 1;
     if (cp >= 0xC0 && cp <= 0x24F) return cp != 0xD7 && cp != 0xF7;
     if (cp >= 0x370 && cp < 0x2000) return 1;  /* Greek, Cyrillic, ... */
@@ -498,13 +540,13 @@ static int phi_is_letter_cp(int cp) {
 }
 /* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
 static int phi_upper_cp(int cp) {
-    if (cp < 0x80) return isupper(cp) != 0;
+    if (cp < 0x80) return cp >= 'A' && cp <= 'Z';
     if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
     if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 0 && cp != 0x138;
     return 0;
 }
 static int phi_lower_cp(int cp) {
-    if (cp < 0x80) return islower(cp) != 0;
+    if (cp < 0x80) return cp >= 'a' && cp <= 'z';
     if (cp >= 0xDF && cp <= 0xFF) return cp != 0xF7;
     if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 1 || cp == 0x138;
     return 0;
@@ -524,7 +566,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
     long upper = 0, lower = 0;
     while (i < len) {
         size_t at = i;
-        int cp = utf8_decode(s, len, &i);
+        int cp = s[i] < 0x80 ? s[i++] : utf8_decode(s, len, &i);
         if (cp < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", at);
         if (phi_is_space_cp(cp)) {
             sp = 1;
@@ -553,7 +595,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
         long val = 0;
         int c = cp;
         for (;;) {
-            if (c < 0x80 && isdigit(c)) {
+            if (c >= '0' && c <= '9') {
                 ndig++;
                 if (val < 100000000) val = val * 10 + (c - '0');
                 else val = 999999999;
@@ -566,9 +608,15 @@ static int phi_tokenize(PhiDoc *d, char *err) {
             }
             if (i >= len) break;
             size_t j = i;
-            int nc = utf8_decode(s, len, &j);
-            if (nc < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
-            if ((nc < 0x80 && isdigit(nc)) || phi_is_letter_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
+            int nc;
+            if (s[i] < 0x80) {
+                nc = s[j++];
+                if ((nc >= '0' && nc <= '9') || ((nc | 32) >= 'a' && (nc | 32) <= 'z')) { i = j; cp_pos++; c = nc; continue; }
+            } else {
+                nc = utf8_decode(s, len, &j);
+                if (nc < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
+                if (phi_is_letter_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
+            }
             /* apostrophe between letters stays inside the word */
             if ((nc == '\'' || nc == 0x2019) && nalpha > 0 && ndig == 0 && j < len) {
                 size_t k = j;
@@ -602,13 +650,45 @@ static int phi_tokenize(PhiDoc *d, char *err) {
                 else if (n > 4 && low[n - 1] == 's' && (unsigned char)low[n - 2] == 0x99 &&
                          (unsigned char)low[n - 3] == 0x80 && (unsigned char)low[n - 4] == 0xE2) n -= 4;
                 t->e = phi_lookup(d->r, low, (size_t)n);
+                /* O'Brien, D'Angelo: the lists spell them obrien or brien */
+                if (!t->e && n > 3 && low[1] == '\'') {
+                    char j2[64];
+                    j2[0] = low[0];
+                    memcpy(j2 + 1, low + 2, (size_t)n - 2);
+                    t->e = phi_lookup(d->r, j2, (size_t)n - 1);
+                    if (!t->e) t->e = phi_lookup(d->r, low + 2, (size_t)n - 2);
+                    if (t->e && !(t->e->flags & (LX_FIRST | LX_LAST))) t->e = NULL;
+                }
                 if (t->e) t->lex = t->e->flags;
             }
         }
     }
-    /* mixed case: capitals are a minority, as in ordinary prose */
+    /* mixed case: capitals are a minority, as in ordinary prose, over the whole text and
+     * on most of its lines (a note with an ALL CAPS header and an all lower-case body
+     * carries no signal in its capitals) */
     long letters = upper + lower;
     d->mixed = letters > 0 && upper * 100 < letters * 45 && upper * 100 > letters * 1;
+    if (d->mixed) {
+        long lines_mixed = 0, lines_flat = 0, lu = 0, ll = 0;
+        for (int k = 0; k <= d->n; k++) {
+            if (k == d->n || d->t[k].nl) {
+                if (lu + ll >= 20) {
+                    if (lu * 100 > (lu + ll) * 1 && lu * 100 < (lu + ll) * 45) lines_mixed += lu + ll;
+                    else lines_flat += lu + ll;
+                }
+                lu = ll = 0;
+                if (k == d->n) break;
+            }
+            const PhiTok *t = &d->t[k];
+            if (t->kind == TK_PUNCT) continue;
+            for (int b = t->b0; b < t->b1; b++) {
+                unsigned char c = s[b];
+                if (c >= 'A' && c <= 'Z') lu++;
+                else if (c >= 'a' && c <= 'z') ll++;
+            }
+        }
+        if (lines_flat > lines_mixed) d->mixed = 0;
+    }
     return 0;
 }
 
@@ -623,10 +703,15 @@ static int phi_num(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->t[i
 static int phi_tight(const PhiDoc *d, int i) { return i > 0 && i < d->n && !d->t[i].sp; }
 static int phi_cap(const PhiTok *t) { return t->shape == SH_TITLE || t->shape == SH_MIXED || (t->shape == SH_UPPER && t->nalpha > 1); }
 /* lower-cased word equals w */
-static int phi_is(const PhiDoc *d, int i, const char *w) {
+static inline int phi_is(const PhiDoc *d, int i, const char *w) {
     if (i < 0 || i >= d->n) return 0;
-    size_t n = (size_t)(d->t[i].b1 - d->t[i].b0);
-    return strlen(w) == n && !strncasecmp(d->text + d->t[i].b0, w, n);
+    const char *p = d->text + d->t[i].b0, *end = d->text + d->t[i].b1;
+    for (; p < end; p++, w++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        if (c != (unsigned char)*w) return 0; /* also stops at the end of w */
+    }
+    return *w == 0;
 }
 static uint64_t phi_lex(const PhiDoc *d, int i) { return i >= 0 && i < d->n ? d->t[i].lex : 0; }
 /* a single letter, optionally followed by a tight '.' : an initial */
@@ -705,6 +790,11 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
             continue;
         }
         int ok = phi_namelike(d, k, words == 0 ? lenient_first != 0 : 0);
+        if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
+            uint64_t lk = d->t[k].lex;
+            if (d->mixed && d->t[k].shape == SH_TITLE && (lk & (LX_FIRST | LX_LAST))) ok = 1; /* Dr. Art White */
+            else if (!(lk & LX_COMMON) && d->t[k].nalpha >= 3 && (d->t[k - 1].lex & LX_FIRST)) ok = 1; /* Karen Yanulis */
+        }
         if (!ok) break;
         phi_mark_name(d, k, type, src, trig, 1);
         words++;
@@ -797,12 +887,17 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 for (int k = 0; k < m; k++) sum += dg[k];
                 if (m == 3 && a == 3 && b == 3 && c == 4 && ((seps & ~8) != 2 || seps == 2)) last = g[2];
                 else if (m == 4 && dg[0] == 1 && b == 3 && c == 3 && e == 4) last = g[3];
-                else if (m == 2 && a == 3 && b == 4 && (seps == 1 || paren)) last = g[1];
+                else if (m == 2 && a == 3 && b == 4 && paren) last = g[1]; /* 900-1300 is a range */
                 else if (m == 2 && paren && a == 3 && b == 7) last = g[1];
                 else if (plus && sum >= 10 && sum <= 13 && !(seps & 2)) last = g[m - 1];
                 else if (lead0 && !(seps & 2) && sum >= 10 && sum <= 11 && m >= 2 && m <= 3) last = g[m - 1];
             }
             if (last < 0 && n == 1 && lead0 && dg[0] == 11 && !phi_punct(d, i + 1, '.')) last = i;
+            if (last < 0 && paren && n >= 2 && !(seps & 2)) {
+                int sum = 0;
+                for (int k = 0; k < n; k++) sum += dg[k];
+                if ((sum == 10 || sum == 11) && phi_punct(d, g[n - 1] + 1, ')')) last = g[n - 1];
+            }
         }
         if (last >= 0) {
             if (plus) first = i - 1;
@@ -815,6 +910,25 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
             if (paren && phi_punct(d, last + 1, ')')) endk = last; /* keep ')' outside unless inside */
             phi_mark(d, first, endk, type, type == PT_NHS ? "rule:nhs-number" : "rule:phone-shape", ctx);
             i = last;
+        }
+    }
+}
+
+/* a name right before a telephone word: "Lopie Certusi cell# 410-322-1419" */
+static void phi_rule_name_before_phone(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PHONECTX) || !phi_word(d, i) || d->t[i].nl) continue;
+        int k = i - 1, words = 0;
+        if (phi_punct(d, k, ':') || phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
+        while (k >= 0 && words < 3 && phi_word(d, k) && phi_free(d, k) && !d->t[k + 1].nl) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_PHONECTX | LX_PLACESTOP | LX_HEADER)) break;
+            int ok = ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && d->t[k].shape == SH_TITLE && !(lx & LX_COMMON));
+            if (!ok) break;
+            phi_mark_name(d, k, PT_NAME, "rule:name-before-phone", i, 1);
+            words++;
+            if (d->t[k].nl) break;
+            k--;
         }
     }
 }
@@ -835,7 +949,7 @@ static void phi_rule_context_numbers(PhiDoc *d) {
             }
             if (t->kind == TK_PUNCT && (t->ch == ':' || t->ch == '#' || t->ch == '-' || t->ch == '(' || t->ch == '.' || t->ch == '=')) { k++; skipped++; continue; }
             if (t->kind == TK_WORD && (phi_is(d, k, "number") || phi_is(d, k, "no") || phi_is(d, k, "num") || phi_is(d, k, "nr") ||
-                                       phi_is(d, k, "is") || phi_is(d, k, "at") || phi_is(d, k, "id") || phi_is(d, k, "of"))) { k++; skipped++; continue; }
+                                       phi_is(d, k, "is") || ((lx & LX_PHONECTX) && phi_is(d, k, "at")) || phi_is(d, k, "id") || phi_is(d, k, "of"))) { k++; skipped++; continue; }
             break;
         }
         if (k >= d->n || is_hash) k = is_hash ? i + 1 : k;
@@ -856,7 +970,9 @@ static void phi_rule_context_numbers(PhiDoc *d) {
             if (!is_hash && type != PT_PHONE && type != PT_FAX && digits < 3) continue;
             if ((type == PT_PHONE || type == PT_FAX) && digits < 3) continue;
         } else if (t->kind == TK_ALNUM) {
-            if (digits < 2) continue;
+            /* #rg17 is an identifier; #20fr, #20g, #20x2 are catheter sizes */
+            int letter_first = !isdigit((unsigned char)d->text[t->b0]);
+            if (digits < 2 || (!letter_first && digits < 3)) continue;
         } else continue;
         if (!phi_free(d, k)) continue;
         /* the identifier runs over tight '-' '/' '.' joins and, for phones, spaced groups */
@@ -915,32 +1031,44 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             int ctx = phi_ctx_before(d, i, LX_DATECTX, 2);
             int numctx = 0, pk = i - 1;
             while (pk >= 0 && (phi_punct(d, pk, ':') || phi_punct(d, pk, '=')) && !d->t[pk + 1].nl) pk--;
-            if (pk >= 0 && !d->t[pk + 1].nl && (d->t[pk].lex & (LX_NUMCTX | LX_VENT))) numctx = 1;
+            if (pk >= 0 && !d->t[pk + 1].nl && ((d->t[pk].lex & LX_NUMCTX) || ((d->t[pk].lex & LX_VENT) && bv <= 10))) numctx = 1;
             /* ventilator settings (PS 10/5) and pain scores (6/10) nearby */
-            int pain = 0;
+            int pain = 0, words_back = 0;
             for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
-                if ((d->t[k].lex & LX_VENT) && bv <= 10 && k >= i - 5) numctx = 1;
+                if (d->t[k].kind == TK_WORD) words_back++;
+                if ((d->t[k].lex & LX_VENT) && bv <= 10 && words_back <= 2) numctx = 1;
                 if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
                     phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
                     phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
                     numctx = pain = 1;
             }
             if (pain) ctx = -1;
-            if (bv == 10 && a <= 10 && b + 1 < d->n && !d->t[b + 1].nl && (phi_is(d, b + 1, "pain") || phi_is(d, b + 1, "cp"))) numctx = 1;
+            for (int k = b + 1; k < d->n && k <= b + 2 && !d->t[k].nl; k++)
+                if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "angina") || phi_is(d, k, "headache"))) { numctx = 1; ctx = -1; }
+            if (phi_punct(d, b + 1, '/') && phi_tight(d, b + 1)) numctx = 1, ctx = -1; /* 10/5/.30 */
+            if (bv == 6 || bv == 4) /* "2/6 ejection systolic murmur", "3/4 holosystolic" */
+                for (int k = b + 1; k < d->n && k <= b + 4 && !d->t[k].nl; k++)
+                    if (phi_is(d, k, "murmur") || phi_is(d, k, "sem") || phi_is(d, k, "systolic") || phi_is(d, k, "diastolic") ||
+                        phi_is(d, k, "holosystolic") || phi_is(d, k, "pansystolic") || phi_is(d, k, "esm") || phi_is(d, k, "psm")) { numctx = 1; ctx = -1; }
+            if (phi_punct(d, i - 1, '\'') && phi_tight(d, i)) numctx = 1, ctx = -1;  /* 120-140'2/70's */
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
                              phi_is(d, b + 1, "x") || phi_is(d, b + 1, "ratio"));
             if (sep == '/') {
-                int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4 || bv == 8);
+                int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4);
                 /* two parts: month/day only (a day/month without a year is too often a
                  * depth or ratio: "ETT at 21/2") */
                 int md = na <= 2 && nb <= 2 && phi_month_day(a, bv);
                 /* PS/PEEP pairs: 5/5, 10/5, 15/5, 20/5 are ventilator settings even after "on" */
-                if (bv == 5 && (a == 5 || a == 8 || a == 10 || a == 12 || a == 15 || a == 20)) { ctx = -1; numctx = 1; }
+                if (bv == 5 && a == 5) { ctx = -1; numctx = 1; } /* strength 5/5, PS 5/PEEP 5 */
+                if (bv == 5 && (a == 8 || a == 10 || a == 12 || a == 15 || a == 20))
+                    for (int k = i - 12; k <= b + 4; k++)
+                        if (k >= 0 && k < d->n && (d->t[k].lex & LX_VENT)) { ctx = -1; numctx = 1; break; }
                 int my = na <= 2 && a >= 1 && a <= 12 && (nb == 2 || (nb == 4 && bv >= 1900 && bv <= 2100));
                 if ((md || my) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
-            } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after) {
+            } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after &&
+                       !(b + 1 < d->n && !d->t[b + 1].nl && phi_word(d, b + 1) && (d->t[b + 1].lex & LX_COMMON) && !(d->t[b + 1].lex & LX_STOP))) {
                 last = b; src = "rule:date-after-context";
             }
         }
@@ -981,7 +1109,13 @@ static void phi_rule_ages(PhiDoc *d) {
             if (phi_is(d, k, "age") || phi_is(d, k, "aged") || phi_is(d, k, "ages")) { before = 1; break; }
             if (!(d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '='))) break;
         }
-        if (unit || before) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
+        /* "98 s/p hip fracture", "92 F with sepsis" at the start of a line or sentence */
+        int start = i == 0 || d->t[i].nl || phi_punct(d, i - 1, '.') || phi_punct(d, i - 1, ':');
+        int who = j < d->n && !d->t[j].nl && (phi_is(d, j, "s") || phi_is(d, j, "m") || phi_is(d, j, "f") || phi_is(d, j, "male") ||
+                  phi_is(d, j, "female") || phi_is(d, j, "man") || phi_is(d, j, "woman") || phi_is(d, j, "gentleman") ||
+                  phi_is(d, j, "lady") || phi_is(d, j, "yom") || phi_is(d, j, "yof"));
+        if (who && phi_is(d, j, "s") && !(phi_punct(d, j + 1, '/') && phi_is(d, j + 2, "p"))) who = 0;
+        if (unit || before || (start && who)) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
     }
 }
 
@@ -1004,6 +1138,15 @@ static void phi_rule_long_numbers(PhiDoc *d) {
     }
 }
 
+/* inside a past-history list: "PMH:", "hx", "history" within the last 40 tokens */
+static int phi_in_history(const PhiDoc *d, int i) {
+    for (int m = i - 1; m >= 0 && m >= i - 40; m--) {
+        if (phi_is(d, m, "pmh") || phi_is(d, m, "pmhx") || phi_is(d, m, "hx") || phi_is(d, m, "psh") || phi_is(d, m, "history")) return 1;
+        if (d->t[m].nl && m < i - 1 && phi_punct(d, m - 1, '.')) return 0;
+    }
+    return 0;
+}
+
 /* years alone (extra): '92, 1980s, and 4-digit years that are not times or amounts */
 static void phi_rule_years(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
@@ -1015,9 +1158,11 @@ static void phi_rule_years(PhiDoc *d) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
-        /* 74' (a year written with a trailing apostrophe) */
+        /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
-            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT)) {
+            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
+            (phi_in_history(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
+                                      !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
         }
@@ -1025,6 +1170,19 @@ static void phi_rule_years(PhiDoc *d) {
             int v = atoi(d->text + t->b0);
             if (v >= 1900 && v <= 2099 && v % 10 == 0) phi_mark(d, i, i, PT_YEAR, "rule:year-decade", -1);
             continue;
+        }
+        if (t->kind == TK_NUM && t->ndig == 2 && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT &&
+            !phi_punct(d, i + 1, ',')) && !(phi_punct(d, i + 1, '.') && phi_num(d, i + 2) && phi_tight(d, i + 2))) {
+            /* after a procedure/diagnosis acronym (or "in" after one), in a history list */
+            int k = i - 1;
+            if (phi_is(d, k, "in") || phi_is(d, k, "and")) k--;
+            int acro = k >= 0 && phi_word(d, k) && d->t[k].shape == SH_UPPER && d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 &&
+                       !(d->t[k].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP));
+            if (phi_is(d, i - 1, "and") && k >= 0 && d->type[k] == PT_YEAR) acro = 1; /* in 94 and 00 */
+            int hx = phi_in_history(d, i);
+            int after_ok = !(i + 1 < d->n && phi_tight(d, i + 1) && (phi_punct(d, i + 1, '%') || phi_punct(d, i + 1, '-') ||
+                             phi_punct(d, i + 1, '/') || phi_punct(d, i + 1, '\'')));
+            if (acro && hx && after_ok && (t->val >= 30 || t->val <= 25)) { phi_mark(d, i, i, PT_YEAR, "rule:year-in-history", -1); continue; }
         }
         if (t->kind != TK_NUM || t->ndig != 4 || t->val < 1900 || t->val > 2099) continue;
         if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(' && d->t[i - 1].ch != '\'') continue;
@@ -1041,9 +1199,10 @@ static void phi_rule_years(PhiDoc *d) {
             if (i + 1 < d->n && !d->t[i + 1].nl && (phi_is(d, i + 1, "h") || phi_is(d, i + 1, "hr") || phi_is(d, i + 1, "hrs") ||
                 phi_is(d, i + 1, "hours") || phi_is(d, i + 1, "pm") || phi_is(d, i + 1, "am") || phi_punct(d, i + 1, '-') ||
                 phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
-            int born = phi_ctx_before(d, i, LX_DATECTX, 2);
-            if (born >= 0 && (phi_is(d, born, "on") || phi_is(d, born, "until") || phi_is(d, born, "till") ||
-                              phi_is(d, born, "from") || phi_is(d, born, "through") || phi_is(d, born, "thru"))) continue;
+            if (!(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "year") || phi_is(d, i - 1, "of") ||
+                  phi_is(d, i - 1, "circa") || phi_is(d, i - 1, "dob") || phi_is(d, i - 1, "born") || phi_is(d, i - 1, "birth") ||
+                  phi_punct(d, i - 1, ',') || (phi_punct(d, i - 1, ':') && phi_ctx_before(d, i, LX_DATECTX, 2) >= 0) ||
+                  phi_in_history(d, i))) continue;
         }
         int dob = phi_ctx_before(d, i, LX_DATECTX, 3);
         if (dob >= 0 && (phi_is(d, dob, "dob") || phi_is(d, dob, "birth") || phi_is(d, dob, "born") || phi_is(d, dob, "d.o.b")))
@@ -1073,6 +1232,21 @@ static int phi_uk_inward(const char *p, int n) { /* 9AA */
     return n == 3 && isdigit((unsigned char)p[0]) && isupper((unsigned char)p[1]) && isupper((unsigned char)p[2]) &&
            !strchr("CIKMOV", p[1]) && !strchr("CIKMOV", p[2]);
 }
+/* an address line ends in a postcode ("West Smithfield, London EC1A 7BE",
+ * "Guildford GU1 4PR"): the words before it on that line are the town and locality */
+static void phi_address_line_before(PhiDoc *d, int z) {
+    int a = z;
+    while (a > 0 && !d->t[a].nl && z - a < 8) a--;
+    if (!d->t[a].nl && a != 0) return; /* the line is long: prose, not an address */
+    for (int k = a; k < z; k++) {
+        if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch != ',' && d->t[k].ch != '.' && d->t[k].ch != '-' && d->t[k].ch != '\'') return; continue; }
+        if (d->t[k].lex & (LX_STOP | LX_TITLE | LX_HEADER)) return;
+        if (d->mixed && phi_word(d, k) && !phi_cap(&d->t[k]) && !(d->t[k].lex & LX_NAMEPART)) return;
+    }
+    for (int k = a; k < z; k++)
+        if (d->t[k].kind != TK_PUNCT) phi_mark(d, k, k, (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
+}
+
 static void phi_rule_zip(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
@@ -1087,6 +1261,7 @@ static void phi_rule_zip(PhiDoc *d) {
                 int end = i;
                 if (phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_num(d, i + 2) && d->t[i + 2].ndig == 4) end = i + 2;
                 phi_mark(d, i, end, PT_ZIP, "rule:zip-after-state", st ? k : -1);
+                phi_address_line_before(d, k >= 0 ? k : i);
                 /* the city before "City, ST" */
                 int c = k - 1;
                 if (phi_punct(d, c, ',')) c--;
@@ -1100,6 +1275,7 @@ static void phi_rule_zip(PhiDoc *d) {
                    i + 1 < d->n && d->t[i + 1].kind == TK_ALNUM && d->t[i + 1].sp && !d->t[i + 1].nl &&
                    phi_uk_inward(d->text + d->t[i + 1].b0, d->t[i + 1].b1 - d->t[i + 1].b0)) {
             phi_mark(d, i, i + 1, PT_ZIP, "rule:uk-postcode", -1);
+            phi_address_line_before(d, i);
         }
     }
 }
@@ -1126,6 +1302,8 @@ static void phi_rule_streets(PhiDoc *d) {
         }
         if (words == 0 || k >= d->n || d->t[k].nl || !(d->t[k].lex & LX_STREET) || !phi_word(d, k)) continue;
         if (d->mixed && !phi_cap(&d->t[k])) continue;
+        /* "1 ST DEGREE AV BLOCK": short street words need mixed-case text */
+        if (!d->mixed && d->t[k].nalpha <= 3) continue;
         int end = k;
         if (phi_punct(d, end + 1, '.') && phi_tight(d, end + 1)) end++;
         phi_mark(d, i, end, PT_STREET, "rule:street-address", k);
@@ -1172,7 +1350,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
             } else if (j < d->n && !d->t[j].nl && phi_year_token(d, j)) {
                 end = j;
             } else if (phi_is(d, j, "of") && phi_year_token(d, j + 1)) {
-                end = j + 1;
+                phi_mark(d, j + 1, j + 1, PT_DATE, "rule:date-written", -1);
+                end = i;
             }
             /* day before: 12 March, 3rd of July, the 1st of May */
             int b = i - 1;
@@ -1192,6 +1371,9 @@ static void phi_rule_written_dates(PhiDoc *d) {
                              !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
                 }
             }
+            if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
+                (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
+                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) end = i;
             if (end < 0) {
                 if (ambiguous) continue;
                 if (d->mixed && !phi_cap(&d->t[i])) continue; /* "august" company */
@@ -1207,7 +1389,7 @@ static void phi_rule_written_dates(PhiDoc *d) {
             int abbr = d->t[i].e && (d->t[i].e->aux_weak & 1);
             int j = i + 1;
             if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
-            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && (phi_punct(d, j + 1, '/') || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, '-')) && phi_num(d, j + 2)) ||
+            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && phi_punct(d, j + 1, '/') && phi_num(d, j + 2)) ||
                         (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
             if (!dated) continue;
             if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
@@ -1243,12 +1425,21 @@ static void phi_rule_titles(PhiDoc *d) {
         if (!plural && d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 2] == '\'') continue; /* doctor's */
         int weak = d->t[i].e && d->t[i].e->aux_title == 2;
         int doctor = phi_is(d, i, "dr") || plural || phi_is(d, i, "doctor") || phi_is(d, i, "prof") || phi_is(d, i, "professor");
-        if (d->mixed && d->t[i].shape == SH_LOWER && weak) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
         if (j >= d->n || d->t[j].nl) continue;
         /* "doctor" and "professor" are also nouns: only a name-like word after them */
         int lenient = weak || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
+        if (lenient == 1 && phi_word(d, j) && !phi_initial(d, j) && !(d->t[j].lex & (LX_STOP | LX_UNIT | LX_PLACESTOP | LX_ROLE | LX_MONTH | LX_WEEKDAY)) &&
+            !phi_is(d, j, "orders") && !phi_is(d, j, "order") && !phi_is(d, j, "note") && !phi_is(d, j, "office") &&
+            !phi_is(d, j, "visit") && !phi_is(d, j, "appointment") && !phi_is(d, j, "consult") && !phi_is(d, j, "notes") &&
+            (d->mixed ? d->t[j].shape == SH_TITLE : 1)) {
+            phi_mark_name(d, j, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0); /* Dr. Art White, dr small */
+            int k2 = j + 1;
+            if (d->mixed && k2 < d->n && !d->t[k2].nl && phi_word(d, k2) && d->t[k2].shape == SH_TITLE &&
+                (d->t[k2].lex & (LX_FIRST | LX_LAST)) && !(d->t[k2].lex & LX_STOP)) phi_mark_name(d, k2++, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0);
+            phi_take_name(d, k2, 3, 0, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i);
+        }
         if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
         int type = doctor ? PT_DOCTOR : PT_NAME;
         int k = phi_take_name(d, j, 4, lenient, type, "rule:title", i);
@@ -1283,7 +1474,7 @@ static void phi_rule_credentials(PhiDoc *d) {
         /* a weak credential (PA, PT, DO) must end the line or be followed by '/' or ',' */
         if (weak) {
             int nx = i + 1;
-            if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',') || phi_punct(d, nx, '/'))) continue;
+            if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ','))) continue;
         }
         int k = start - 1;
         if (phi_punct(d, k, ',') || (phi_punct(d, k, '-') && !phi_tight(d, k))) k--;
@@ -1315,8 +1506,12 @@ static void phi_rule_credentials(PhiDoc *d) {
 static int phi_relative_slot(const PhiDoc *d, int j) {
     if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
     uint64_t lx = d->t[j].lex;
+    if ((lx & LX_PLACESTOP) && (lx & LX_FIRST) && d->mixed && d->t[j].shape == SH_TITLE &&
+        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1; /* "Son, Ed, was" */
     if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
     if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
+    if (!(lx & LX_COMMON) && d->t[j].nalpha >= 3 &&
+        (j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1;
     if (lx & LX_SITE) return 1;
     if ((lx & (LX_FIRST | LX_LAST)) && (!(lx & LX_COMMON) || !d->mixed || phi_cap(&d->t[j]))) return 1;
     return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
@@ -1372,15 +1567,22 @@ static void phi_rule_roles(PhiDoc *d) {
         if (d->t[j].lex & (LX_TITLE | LX_ROLE)) continue; /* "seen by Dr X": the title rule */
         uint64_t lx = d->t[j].lex;
         int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
-        if (!(d->t[i].lex & LX_ROLE) && !listed) continue;
-        phi_take_name(d, j, 3, 0, PT_DOCTOR, "rule:clinician-role", i);
+        /* "with martin carey": a common first name with a surname after it */
+        uint64_t l2 = phi_lex(d, j + 1);
+        int pair = (lx & LX_FIRST) && !(lx & LX_STOP) && phi_word(d, j + 1) && !d->t[j + 1].nl &&
+                   (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
+        /* "with" is everywhere: a name after it needs a capital in mixed text, or a surname */
+        if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE)) continue;
+        if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
+        if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
+        phi_take_name(d, pair && !listed ? j + 1 : j, 3, pair && !listed ? 1 : 0, PT_DOCTOR, "rule:clinician-role", i);
     }
 }
 
 /* "J. Chang", "S. DOMINICO": a capital initial and a listed name */
 static void phi_rule_initial_name(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
-        if (!phi_initial(d, i) || d->t[i].shape != SH_UPPER || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
+        if (!phi_initial(d, i) || (d->t[i].shape != SH_UPPER && d->mixed) || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
         if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
         if (i > 0 && phi_punct(d, i - 1, '.') && phi_tight(d, i)) continue; /* R.N., U.S. */
         int j = i + 2;
@@ -1421,8 +1623,8 @@ static void phi_rule_signature_line(PhiDoc *d) {
     while (last >= 0 && d->t[last].kind == TK_PUNCT) last--;
     if (last < 0) return;
     int first = last;
-    while (first > 0 && !d->t[first].nl) first--;
-    if (!d->t[first].nl && first != 0) return;
+    while (first > 0 && !d->t[first].nl && !(phi_punct(d, first - 1, '.') && !phi_initial(d, first - 2) && first < last + 1 && d->t[first].sp)) first--;
+    if (!d->t[first].nl && first != 0 && !phi_punct(d, first - 1, '.')) return;
     int words = 0, listed = 0;
     for (int k = first; k <= last; k++) {
         if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch == '.' || d->t[k].ch == ',' || d->t[k].ch == '-') continue; return; }
@@ -1430,8 +1632,9 @@ static void phi_rule_signature_line(PhiDoc *d) {
         if (phi_initial(d, k)) { words++; continue; }
         uint64_t lx = d->t[k].lex;
         if (lx & (LX_CRED)) continue;
-        if (!phi_namelike(d, k, 0)) return;
-        if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) listed++;
+        if (!phi_namelike(d, k, 1) || (lx & LX_STOP)) return;
+        if ((lx & LX_COMMON) && !(lx & (LX_FIRST | LX_LAST))) return;
+        if (((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && phi_cap(&d->t[k]) && !(lx & LX_COMMON))) listed++;
         words++;
     }
     if (!listed || words > 3) return;
@@ -1507,16 +1710,18 @@ static void phi_rule_headers(PhiDoc *d) {
 /* hospital words that are part of the name (Memorial, Adventist) rather than its head */
 static int phi_hosp_nameish(const PhiDoc *d, int i) {
     return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
-           phi_is(d, i, "baptist") || phi_is(d, i, "methodist");
+           phi_is(d, i, "baptist") || phi_is(d, i, "methodist") || phi_is(d, i, "regional");
 }
 
 /* hospitals: the words before "Hospital", "Clinic", "Medical Center", "Rehab" */
 static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_HOSPWORD) || !phi_word(d, i)) continue;
-        int rehab = phi_is(d, i, "rehab");
+        /* department-like heads (Heart Failure Clinic, Memory Clinic) need a proper name */
+        int rehab = phi_is(d, i, "rehab") || phi_is(d, i, "regional") || phi_is(d, i, "clinic") || phi_is(d, i, "practice") ||
+                    phi_is(d, i, "med") || phi_is(d, i, "medical") || phi_is(d, i, "medicine");
         if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || rehab)) continue;
-        if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
+        if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine") || phi_is(d, i, "med")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
         if (phi_is(d, i, "nhs") && !(phi_is(d, i + 1, "trust") || phi_is(d, i + 1, "foundation"))) continue;
         if (phi_is(d, i, "mc") && d->t[i].shape != SH_UPPER) continue;
         int k = i - 1, words = 0, strong = 0;
@@ -1534,19 +1739,22 @@ static void phi_rule_hospitals(PhiDoc *d) {
                 if (!(d->mixed && phi_cap(t) && !(t->lex & LX_STOP) && words == 0 && (t->lex & LX_GENERIC) && !(t->lex & LX_PLACESTOP))) break;
             }
             if (d->mixed && !phi_cap(t) && !(t->lex & LX_NAMEPART)) break;
-            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 &&
+            if (!d->mixed && (t->lex & LX_COMMON) && !(t->lex & (LX_FIRST | LX_LAST | LX_SITE | LX_CITY)) && words == 0 && !phi_hosp_nameish(d, k) &&
                 !(k > 0 && phi_word(d, k - 1) && !(d->t[k - 1].lex & (LX_STOP | LX_GENERIC | LX_PLACESTOP | LX_MOVE)) && !d->t[k].nl)) break;
-            if (((t->lex & (LX_CITY | LX_SITE | LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) || (d->mixed && phi_cap(t))) strong = 1;
+            if ((t->lex & (LX_CITY | LX_SITE)) || ((t->lex & (LX_FIRST | LX_LAST)) && !(t->lex & LX_COMMON)) ||
+                (d->mixed && phi_cap(t) && (!rehab || !(t->lex & LX_COMMON)))) strong = 1;
             words++;
             if (d->t[k].nl) { k--; break; }
             k--;
         }
         if (!words) continue;
-        if (rehab && !strong) continue; /* "begin rehab", "con't rehab" */
+        if (rehab && !strong) continue; /* "begin rehab", "con't rehab", "regional anesthesia" */
         int first = k + 1;
         while (first <= last && d->t[first].kind == TK_PUNCT) first++;
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
-        if (phi_hosp_nameish(d, i)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+        for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
+        /* Memorial, Adventist (and a named Rehab) are part of the name */
+        if (phi_hosp_nameish(d, i) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
 
@@ -1632,14 +1840,17 @@ static void phi_rule_places(PhiDoc *d) {
         int facility = phi_is(d, i, "transferred") || phi_is(d, i, "transfered") || phi_is(d, i, "transfer") || phi_is(d, i, "trans") ||
                        phi_is(d, i, "tx") || phi_is(d, i, "txd") || phi_is(d, i, "tx'd") || phi_is(d, i, "admitted") || phi_is(d, i, "admit") ||
                        phi_is(d, i, "adm") || phi_is(d, i, "arrived") || phi_is(d, i, "arrival") || phi_is(d, i, "referred") ||
-                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring");
+                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring") ||
+                       phi_is(d, i, "sent") || phi_is(d, i, "came") || phi_is(d, i, "brought") || phi_is(d, i, "medflight") ||
+                       phi_is(d, i, "medflighted") || phi_is(d, i, "enroute") || phi_is(d, i, "airlifted") || phi_is(d, i, "flown") ||
+                       phi_is(d, i, "discharged") || phi_is(d, i, "accepted") || phi_is(d, i, "come") || phi_is(d, i, "comes");
         int in_ok = live || phi_is(d, i, "vacationing") || phi_is(d, i, "visiting") || phi_is(d, i, "vacation") || phi_is(d, i, "trip");
         if (phi_punct(d, i + 1, '-') && phi_punct(d, i + 2, '>')) {}
         else if (phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "near") || phi_is(d, j, "of") ||
-                 (in_ok && phi_is(d, j, "in"))) j++;
+                 (in_ok && phi_is(d, j, "in")) || (phi_is(d, i, "came") && phi_is(d, j, "into"))) j++;
         else continue;
         if ((phi_is(d, i, "go") || phi_is(d, i, "going") || phi_is(d, i, "goes") || phi_is(d, i, "went") || phi_is(d, i, "return") ||
-             phi_is(d, i, "returned")) && !phi_is(d, j - 1, "to")) continue;
+             phi_is(d, i, "returned") || phi_is(d, i, "sent")) && !phi_is(d, j - 1, "to")) continue; /* specimens are "sent from" lines */
         if (phi_is(d, j - 1, "of") && !phi_is(d, i, "resident") && !phi_is(d, i, "records")) continue;
         if (phi_is(d, j, "the")) j++;
         int k = j, words = 0;
@@ -1650,7 +1861,10 @@ static void phi_rule_places(PhiDoc *d) {
             /* a short acronym right after the preposition (GH, UMMC) names a place even
              * when it is also an ordinary abbreviation */
             int acronym = facility && words == 0 && t->nalpha >= 2 && t->b1 - t->b0 == t->nalpha &&
-                          (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) && (d->mixed ? t->shape == SH_UPPER : 1);
+                          (t->nalpha <= 3 || (t->nalpha == 4 && !(t->lex & LX_COMMON))) &&
+                          (d->mixed ? t->shape == SH_UPPER || (t->shape == SH_LOWER && t->nalpha <= 3) : 1);
+            if (acronym && t->shape == SH_LOWER && k + 1 < d->n && !d->t[k + 1].nl && phi_word(d, k + 1) && (d->t[k + 1].lex & LX_COMMON) &&
+                !(d->t[k + 1].lex & (LX_STOP | LX_PLACESTOP))) acronym = 0; /* "to sc heparin", "to med surg" */
             if (d->mixed) ok = t->shape == SH_TITLE || t->shape == SH_MIXED || acronym || (t->lex & LX_SITE) ||
                                (facility && !(t->lex & (LX_COMMON | LX_FIRST | LX_LAST)) && t->nalpha >= 4);
             else ok = !(t->lex & LX_COMMON) || (t->lex & LX_SITE) || acronym;
@@ -1664,6 +1878,54 @@ static void phi_rule_places(PhiDoc *d) {
         int city = phi_city_at(d, j) == k - 1 && phi_city_ok(d, j, k - 1);
         phi_mark(d, j, k - 1, live || city ? PT_CITY : PT_LOCATION, city ? "rule:city-lexicon" : live ? "rule:place-of-residence" : "rule:place-after-movement", i);
         for (int m = j; m < k; m++) d->t[m].ctx_name = 1;
+    }
+}
+
+/* "Quartermain 2": an unknown word before a small number names a unit; "Kernan EW":
+ * a word before ER/EW/ED after to/from/at names a hospital */
+static void phi_rule_unit_names(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_word(d, i) || !phi_free(d, i)) continue;
+        const PhiTok *t = &d->t[i];
+        uint64_t lx = t->lex;
+        int unknown = !(lx & (LX_COMMON | LX_FIRST | LX_LAST | LX_CITY | LX_STOP | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY)) &&
+                      t->nalpha >= 6 && (!d->mixed || phi_cap(t) || (lx & LX_SITE));
+        int nx = i + 1;
+        /* after to/from/on/at/per/transfer or at the start of a line or field */
+        int placed = t->nl || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "on") || phi_is(d, i - 1, "at") ||
+                     phi_is(d, i - 1, "per") || phi_is(d, i - 1, "transfer") || phi_punct(d, i - 1, ':');
+        /* and the number ends the phrase: "Quartermain 2.", "Quartermain 3 RN" */
+        int ends = nx + 1 >= d->n || d->t[nx + 1].nl || phi_punct(d, nx + 1, '.') || phi_punct(d, nx + 1, ',') ||
+                   phi_punct(d, nx + 1, ')') || phi_punct(d, nx + 1, ';') || (d->t[nx + 1].lex & (LX_STOP | LX_CRED));
+        if (unknown && placed && ends && phi_num(d, nx) && d->t[nx].ndig <= 2 && !d->t[nx].nl && d->t[nx].sp &&
+            !(phi_punct(d, nx + 1, '.') && phi_tight(d, nx + 1) && phi_num(d, nx + 2))) {
+            phi_mark(d, i, i, PT_LOCATION, "rule:unit-name", -1);
+            d->t[i].ctx_name = 1;
+            continue;
+        }
+        if ((phi_is(d, nx, "ew") || phi_is(d, nx, "er") || phi_is(d, nx, "ed")) && !d->t[nx].nl &&
+            (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "at")) &&
+            !(lx & (LX_STOP | LX_PLACESTOP | LX_UNIT | LX_GENERIC)) &&
+            (!(lx & LX_COMMON) || (t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha && (!d->mixed || t->shape == SH_UPPER)))) {
+            phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-before-er", nx);
+            d->t[i].ctx_name = 1;
+        }
+    }
+}
+
+/* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
+static void phi_rule_university(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
+        if (phi_is(d, i, "u") && (d->t[i].shape != SH_UPPER || phi_num(d, i - 1))) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (phi_is(d, j, "of")) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_STATE | LX_CITY | LX_SITE)) && !(!phi_is(d, i, "u") && d->mixed && phi_cap(&d->t[j]) && !(lx & LX_STOP))) continue;
+        if (d->mixed && !phi_cap(&d->t[j])) continue;
+        phi_mark(d, i, j, PT_HOSPITAL, "rule:university", -1);
     }
 }
 
@@ -1697,10 +1959,19 @@ static void phi_rule_wards(PhiDoc *d) {
     }
 }
 
+/* occupations, when the text ties them to someone: "retired electrician", "works as a
+ * librarian", "Occupation: teacher", "is a 34 year old teacher" */
 static void phi_rule_professions(PhiDoc *d) {
-    for (int i = 0; i < d->n; i++)
-        if ((d->t[i].lex & LX_PROFESSION) && phi_word(d, i) && phi_free(d, i))
-            phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+    for (int i = 0; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PROFESSION) || !phi_word(d, i) || !phi_free(d, i)) continue;
+        int tied = 0;
+        for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
+            if (phi_is(d, k, "works") || phi_is(d, k, "worked") || phi_is(d, k, "working") || phi_is(d, k, "retired") ||
+                phi_is(d, k, "occupation") || phi_is(d, k, "job") || phi_is(d, k, "employed") || phi_is(d, k, "former") ||
+                phi_is(d, k, "profession") || phi_is(d, k, "career") || phi_is(d, k, "is") || phi_is(d, k, "was") ||
+                phi_is(d, k, "as")) { tied = 1; break; }
+        if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+    }
 }
 
 /* a word in the name lists and not in the safe list, not an eponym */
@@ -1711,7 +1982,7 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
         uint64_t lx = t->lex;
         if (!(lx & (LX_FIRST | LX_LAST | LX_SITE))) continue;
         if (!(lx & LX_SITE) && ((lx & (LX_COMMON | LX_STOP)) || t->nalpha < 2)) continue;
-        if (lx & (LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_HOSPWORD)) continue;
+        if (lx & (LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_NUMCTX | LX_PLACESTOP | LX_HOSPWORD | LX_STATE)) continue;
         int nx = i + 1;
         if (phi_punct(d, nx, '\'') && phi_tight(d, nx)) nx += 2; /* Parkinson ' s */
         if (nx < d->n && !d->t[nx].nl && (d->t[nx].lex & LX_EPONYM) && !(lx & LX_SITE)) continue;
@@ -1730,7 +2001,8 @@ static void phi_rule_name_neighbours(PhiDoc *d) {
             int nx = i + 1;
             if (phi_punct(d, nx, '.') && phi_initial(d, i)) nx++;
             if (nx < d->n && !d->t[nx].nl && phi_free(d, nx) && (phi_namelike(d, nx, 0) ||
-                (phi_initial(d, nx) && d->t[nx].shape == SH_UPPER && phi_namelike(d, nx + (phi_punct(d, nx + 1, '.') ? 2 : 1), 0)))) {
+                (phi_initial(d, nx) && d->t[nx].shape == SH_UPPER && !phi_is(d, nx, "i") &&
+                 phi_namelike(d, nx + (phi_punct(d, nx + 1, '.') ? 2 : 1), 0)))) {
                 phi_mark_name(d, nx, d->type[i], "rule:name-neighbour", -1, 0);
             }
             int pv = i - 1;
@@ -1812,7 +2084,7 @@ static void phi_rule_chunks(PhiDoc *d) {
         }
         if (!type && ((b - a > 7 && (!strncasecmp(s + a, "http://", 7) || !strncasecmp(s + a, "https://", 8) || !strncasecmp(s + a, "ftp://", 6))) ||
                       (b - a > 4 && !strncasecmp(s + a, "www.", 4)))) { type = PT_URL; src = "rule:url"; }
-        if (!type) {
+        if (!type && memchr(s + a, '.', b - a)) {
             static const char *tld[] = {".com", ".org", ".net", ".edu", ".gov", ".io", ".co.uk", ".org.uk", ".nhs.uk", ".ac.uk", ".info", ".us"};
             for (size_t k = 0; k < sizeof tld / sizeof tld[0] && !type; k++) {
                 size_t n = strlen(tld[k]);
@@ -1865,6 +2137,14 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
         s->byte_end = d->t[j].b1;
         s->cp_start = d->t[i].c0;
         s->cp_end = d->t[j].c1;
+        /* "Dr White's order": the possessive 's is not part of the name */
+        const char *e = d->text + d->t[j].b1;
+        int ty = d->type[i];
+        if (d->t[j].kind == TK_WORD && (phi_is_name_type(ty) || ty == PT_LOCATION || ty == PT_CITY) &&
+            d->t[j].b1 - d->t[j].b0 > 3 && (e[-1] == 's' || e[-1] == 'S')) {
+            if (e[-2] == '\'') { s->byte_end -= 2; s->cp_end -= 2; }
+            else if ((unsigned char)e[-2] == 0x99 && (unsigned char)e[-3] == 0x80 && (unsigned char)e[-4] == 0xE2) { s->byte_end -= 4; s->cp_end -= 2; }
+        }
         s->action = SR_ACT_PHI;
         snprintf(s->category, sizeof s->category, "%s", phi_type_name[d->type[i]]);
         int tg = d->trig[i];
@@ -1912,12 +2192,15 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_relatives(&d);
     phi_rule_roles(&d);
     phi_rule_initial_name(&d);
+    phi_rule_name_before_phone(&d);
     phi_rule_aware(&d);
     phi_rule_signature_line(&d);
     phi_rule_family_name(&d);
     phi_rule_hospitals(&d);
     phi_rule_saints(&d);
+    phi_rule_university(&d);
     phi_rule_places(&d);
+    phi_rule_unit_names(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
     phi_rule_lexicon_names(&d);
@@ -1949,6 +2232,7 @@ static const char *phi_reason(const char *source) {
         {"rule:told-name", "a listed name before aware/notified/paged"},
         {"rule:signature-line", "a name alone on the last line (a signature)"},
         {"rule:family-name", "a listed surname before 'family'"},
+        {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
         {"lexicon:surnames", "in the surname list and not in the safe word list"},
         {"lexicon:site", "in a site lexicon (--lexicon)"},
@@ -1961,6 +2245,8 @@ static const char *phi_reason(const char *source) {
         {"rule:year-apostrophe", "an abbreviated year like '92 (masked as an extra)"},
         {"rule:year-decade", "a decade like 1980s (masked as an extra)"},
         {"rule:year-of-birth", "a year tied to birth"},
+        {"rule:year-in-history", "a two-digit year after a procedure in a past-history list (extra)"},
+        {"rule:university", "a university (hospital) name"},
         {"rule:age-over-89", "an age over 89"},
         {"rule:phone-shape", "the shape of a telephone number"},
         {"rule:phone-context", "a number after a telephone/pager word"},
@@ -1975,12 +2261,15 @@ static const char *phi_reason(const char *source) {
         {"rule:zip-after-state", "a ZIP code after a state"},
         {"rule:city-before-state", "a city before a state and ZIP"},
         {"rule:uk-postcode", "the shape of a UK postcode"},
+        {"rule:address-line", "the words of an address line that ends in a postcode"},
         {"rule:street-address", "a house number and a street word"},
         {"rule:po-box", "a post-office box"},
         {"rule:hospital-name", "the name before a hospital word (extra)"},
         {"rule:place-after-movement", "a place after transferred/admitted/sent to or from"},
         {"rule:place-of-residence", "a place after lives/resides in"},
         {"rule:city-lexicon", "a US city (ZIP database) after in/from/of or before a state"},
+        {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
+        {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:saint-name", "a saint's name (a hospital)"},
         {"rule:ward-room", "a ward, room or bed number (extra)"},
         {"lexicon:professions", "an occupation (extra)"},
@@ -2694,14 +2983,14 @@ static void ner_strcpy(char *dst, size_t cap, const char *prefix, const char *s)
 
 /* ---- Spans --------------------------------------------------------------------- */
 
-static SrSpan *span_push(SrSpans *s) {
+static SrSpan *ner_span_push(SrSpans *s) {
     s->span = grow(s->span, &s->cap, s->n + 1, sizeof *s->span);
     SrSpan *p = &s->span[s->n++];
     memset(p, 0, sizeof *p);
     return p;
 }
 
-static int span_cmp(const void *a, const void *b) {
+static int ner_span_cmp(const void *a, const void *b) {
     const SrSpan *x = a, *y = b;
     if (x->byte_start != y->byte_start) return x->byte_start < y->byte_start ? -1 : 1;
     return x->byte_end > y->byte_end ? -1 : x->byte_end < y->byte_end; /* longer first */
@@ -2738,7 +3027,7 @@ static const char *ner_phi_type(const char *label) {
 static void ner_entities_to_phi(const NerEntities *es, SrSpans *out) {
     for (int i = 0; i < es->n; i++) {
         const NerEntity *e = &es->e[i];
-        SrSpan *s = span_push(out);
+        SrSpan *s = ner_span_push(out);
         s->byte_start = e->byte_start; s->byte_end = e->byte_end;
         s->cp_start = e->cp_start; s->cp_end = e->cp_end;
         s->action = SR_ACT_PHI;
@@ -2849,7 +3138,8 @@ static int ner_norm_word(const char *w, int n, char *out, int cap) {
 
 typedef struct {
     char **key;
-    unsigned char *cat, *src;
+    int *klen;
+    unsigned char *cat, *src, *kind; /* kind: 1 = a phrase, 2 = the start of a longer one */
     int n, cap;
     int *slot; /* open addressing: entry index or -1 */
     int n_slots, max_words;
@@ -2857,20 +3147,28 @@ typedef struct {
     int n_cats, n_srcs;
 } NerLex;
 
+enum { LEX_PHRASE = 1, LEX_PREFIX = 2 };
+
 static uint32_t ner_hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
+/* The entry for key[0..n-1], or -1. */
 static int ner_lex_find(const NerLex *lx, const char *key, size_t n) {
     if (!lx->n_slots) return -1;
     uint32_t m = (uint32_t)lx->n_slots - 1;
     for (uint32_t h = ner_hash(key, n) & m;; h = (h + 1) & m) {
         int e = lx->slot[h];
         if (e < 0) return -1;
-        if (strlen(lx->key[e]) == n && !memcmp(lx->key[e], key, n)) return e;
+        if ((size_t)lx->klen[e] == n && !memcmp(lx->key[e], key, n)) return e;
     }
+}
+/* Is key a whole phrase of the list? */
+static int ner_lex_phrase(const NerLex *lx, const char *key, size_t n) {
+    int e = ner_lex_find(lx, key, n);
+    return e >= 0 && (lx->kind[e] & LEX_PHRASE) ? e : -1;
 }
 
 static void ner_lex_rehash(NerLex *lx, int n_slots) {
@@ -2880,7 +3178,7 @@ static void ner_lex_rehash(NerLex *lx, int n_slots) {
     for (int i = 0; i < n_slots; i++) lx->slot[i] = -1;
     uint32_t m = (uint32_t)n_slots - 1;
     for (int e = 0; e < lx->n; e++) {
-        uint32_t h = ner_hash(lx->key[e], strlen(lx->key[e])) & m;
+        uint32_t h = ner_hash(lx->key[e], (size_t)lx->klen[e]) & m;
         while (lx->slot[h] >= 0) h = (h + 1) & m;
         lx->slot[h] = e;
     }
@@ -2894,35 +3192,59 @@ static int ner_lex_name(char (*names)[24], int *n, int max, const char *name) {
     return (*n)++;
 }
 
-/* Add a phrase (already normalised); the first entry for a key wins. */
+/* Enter key[0..n-1] with the given kind; a phrase's category and source are those of
+ * its first entry. */
+static void ner_lex_put(NerLex *lx, const char *key, size_t n, int kind, int cat, int src) {
+    int e = ner_lex_find(lx, key, n);
+    if (e < 0) {
+        int old_cap = lx->cap;
+        lx->key = grow(lx->key, &lx->cap, lx->n + 1, sizeof *lx->key);
+        if (lx->cap != old_cap) {
+            lx->klen = xrealloc(lx->klen, (size_t)lx->cap * sizeof *lx->klen);
+            lx->cat = xrealloc(lx->cat, (size_t)lx->cap);
+            lx->src = xrealloc(lx->src, (size_t)lx->cap);
+            lx->kind = xrealloc(lx->kind, (size_t)lx->cap);
+        }
+        e = lx->n++;
+        lx->key[e] = xmalloc(n + 1);
+        memcpy(lx->key[e], key, n);
+        lx->key[e][n] = 0;
+        lx->klen[e] = (int)n;
+        lx->kind[e] = 0;
+        if (lx->n * 2 > lx->n_slots) ner_lex_rehash(lx, lx->n_slots ? lx->n_slots * 2 : 1024); /* places e too */
+        else {
+            uint32_t m = (uint32_t)lx->n_slots - 1, h = ner_hash(key, n) & m;
+            while (lx->slot[h] >= 0) h = (h + 1) & m;
+            lx->slot[h] = e;
+        }
+    }
+    if (kind == LEX_PHRASE && !(lx->kind[e] & LEX_PHRASE)) {
+        lx->cat[e] = (unsigned char)cat;
+        lx->src[e] = (unsigned char)src;
+    }
+    lx->kind[e] |= (unsigned char)kind;
+}
+
+/* Add a phrase (already normalised: words separated by one space) and mark each of its
+ * word-level beginnings, so that matching stops as soon as no phrase can follow. */
 static void ner_lex_add(NerLex *lx, const char *key, int cat, int src) {
     size_t n = strlen(key);
-    if (!n || ner_lex_find(lx, key, n) >= 0) return;
-    int old_cap = lx->cap;
-    lx->key = grow(lx->key, &lx->cap, lx->n + 1, sizeof *lx->key);
-    if (lx->cap != old_cap) {
-        lx->cat = xrealloc(lx->cat, (size_t)lx->cap);
-        lx->src = xrealloc(lx->src, (size_t)lx->cap);
-    }
-    int e = lx->n++;
-    lx->key[e] = xmalloc(n + 1);
-    memcpy(lx->key[e], key, n + 1);
-    lx->cat[e] = (unsigned char)cat;
-    lx->src[e] = (unsigned char)src;
-    if (lx->n * 2 > lx->n_slots) ner_lex_rehash(lx, lx->n_slots ? lx->n_slots * 2 : 1024); /* places e too */
-    else {
-        uint32_t m = (uint32_t)lx->n_slots - 1, h = ner_hash(key, n) & m;
-        while (lx->slot[h] >= 0) h = (h + 1) & m;
-        lx->slot[h] = e;
-    }
+    if (!n) return;
+    ner_lex_put(lx, key, n, LEX_PHRASE, cat, src);
     int words = 1;
-    for (size_t i = 0; i < n; i++) words += key[i] == ' ';
+    for (size_t i = 0; i < n; i++)
+        if (key[i] == ' ') {
+            ner_lex_put(lx, key, i, LEX_PREFIX, 0, 0);
+            words++;
+        }
     if (words > lx->max_words) lx->max_words = words;
 }
 
 static void ner_lex_free(NerLex *lx) {
     for (int i = 0; i < lx->n; i++) free(lx->key[i]);
     free(lx->key);
+    free(lx->klen);
+    free(lx->kind);
     free(lx->cat);
     free(lx->src);
     free(lx->slot);
@@ -3143,7 +3465,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         ner_entities_to_phi(&mk->ents, ps);
     }
     for (int i = 0; i < ps->n; i++) ps->span[i].action = SR_ACT_PHI;
-    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, span_cmp);
+    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, ner_span_cmp);
     int np = 0;
     for (int i = 0; i < ps->n; i++) {
         SrSpan *s = &ps->span[i];
@@ -3213,7 +3535,9 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
                 if (k) nstr_add(&key, " ", 1);
                 nstr_add(&key, norm, m);
                 int e = ner_lex_find(&mk->med, key.s, (size_t)key.n);
-                if (e >= 0) { hit = e; hk = k + 1; } /* keep the longest */
+                if (e < 0) break;
+                if (mk->med.kind[e] & LEX_PHRASE) { hit = e; hk = k + 1; } /* keep the longest */
+                if (!(mk->med.kind[e] & LEX_PREFIX)) break;
             }
             if (hit < 0) { i++; continue; }
             n_groups++;
@@ -3243,18 +3567,18 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             int fm = 0;
             for (int k = w[i].b0; k < w[i].b1 && fm < 255; k++) full[fm++] = (char)tolower((unsigned char)text[k]);
             full[fm] = 0;
-            if (ner_lex_find(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_find(&mk->closed, full, (size_t)fm) >= 0) continue;
+            if (ner_lex_phrase(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_phrase(&mk->closed, full, (size_t)fm) >= 0) continue;
             state[i] = W_ELIGIBLE;
         }
     }
 
     /* 4. spans: PHI, protected runs, eligible words; sorted by start */
-    for (int i = 0; i < np; i++) *span_push(out) = ps->span[i];
+    for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
         if (state[i] == W_PROTECT) {
             int j = i;
             while (j + 1 < nw && state[j + 1] == W_PROTECT && group[j + 1] == group[i]) j++;
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
@@ -3270,7 +3594,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
             i = j;
         } else if (state[i] == W_ELIGIBLE) {
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[i].b1; s->cp_end = w[i].c1;
             s->action = SR_ACT_ELIGIBLE;
@@ -3286,7 +3610,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
         }
     }
-    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, span_cmp);
+    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, ner_span_cmp);
 done:
     ner_entities_free(&med);
     free(state);
