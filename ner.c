@@ -2983,14 +2983,14 @@ static void ner_strcpy(char *dst, size_t cap, const char *prefix, const char *s)
 
 /* ---- Spans --------------------------------------------------------------------- */
 
-static SrSpan *span_push(SrSpans *s) {
+static SrSpan *ner_span_push(SrSpans *s) {
     s->span = grow(s->span, &s->cap, s->n + 1, sizeof *s->span);
     SrSpan *p = &s->span[s->n++];
     memset(p, 0, sizeof *p);
     return p;
 }
 
-static int span_cmp(const void *a, const void *b) {
+static int ner_span_cmp(const void *a, const void *b) {
     const SrSpan *x = a, *y = b;
     if (x->byte_start != y->byte_start) return x->byte_start < y->byte_start ? -1 : 1;
     return x->byte_end > y->byte_end ? -1 : x->byte_end < y->byte_end; /* longer first */
@@ -3027,7 +3027,7 @@ static const char *ner_phi_type(const char *label) {
 static void ner_entities_to_phi(const NerEntities *es, SrSpans *out) {
     for (int i = 0; i < es->n; i++) {
         const NerEntity *e = &es->e[i];
-        SrSpan *s = span_push(out);
+        SrSpan *s = ner_span_push(out);
         s->byte_start = e->byte_start; s->byte_end = e->byte_end;
         s->cp_start = e->cp_start; s->cp_end = e->cp_end;
         s->action = SR_ACT_PHI;
@@ -3138,7 +3138,8 @@ static int ner_norm_word(const char *w, int n, char *out, int cap) {
 
 typedef struct {
     char **key;
-    unsigned char *cat, *src;
+    int *klen;
+    unsigned char *cat, *src, *kind; /* kind: 1 = a phrase, 2 = the start of a longer one */
     int n, cap;
     int *slot; /* open addressing: entry index or -1 */
     int n_slots, max_words;
@@ -3146,20 +3147,28 @@ typedef struct {
     int n_cats, n_srcs;
 } NerLex;
 
+enum { LEX_PHRASE = 1, LEX_PREFIX = 2 };
+
 static uint32_t ner_hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
+/* The entry for key[0..n-1], or -1. */
 static int ner_lex_find(const NerLex *lx, const char *key, size_t n) {
     if (!lx->n_slots) return -1;
     uint32_t m = (uint32_t)lx->n_slots - 1;
     for (uint32_t h = ner_hash(key, n) & m;; h = (h + 1) & m) {
         int e = lx->slot[h];
         if (e < 0) return -1;
-        if (strlen(lx->key[e]) == n && !memcmp(lx->key[e], key, n)) return e;
+        if ((size_t)lx->klen[e] == n && !memcmp(lx->key[e], key, n)) return e;
     }
+}
+/* Is key a whole phrase of the list? */
+static int ner_lex_phrase(const NerLex *lx, const char *key, size_t n) {
+    int e = ner_lex_find(lx, key, n);
+    return e >= 0 && (lx->kind[e] & LEX_PHRASE) ? e : -1;
 }
 
 static void ner_lex_rehash(NerLex *lx, int n_slots) {
@@ -3169,7 +3178,7 @@ static void ner_lex_rehash(NerLex *lx, int n_slots) {
     for (int i = 0; i < n_slots; i++) lx->slot[i] = -1;
     uint32_t m = (uint32_t)n_slots - 1;
     for (int e = 0; e < lx->n; e++) {
-        uint32_t h = ner_hash(lx->key[e], strlen(lx->key[e])) & m;
+        uint32_t h = ner_hash(lx->key[e], (size_t)lx->klen[e]) & m;
         while (lx->slot[h] >= 0) h = (h + 1) & m;
         lx->slot[h] = e;
     }
@@ -3183,35 +3192,59 @@ static int ner_lex_name(char (*names)[24], int *n, int max, const char *name) {
     return (*n)++;
 }
 
-/* Add a phrase (already normalised); the first entry for a key wins. */
+/* Enter key[0..n-1] with the given kind; a phrase's category and source are those of
+ * its first entry. */
+static void ner_lex_put(NerLex *lx, const char *key, size_t n, int kind, int cat, int src) {
+    int e = ner_lex_find(lx, key, n);
+    if (e < 0) {
+        int old_cap = lx->cap;
+        lx->key = grow(lx->key, &lx->cap, lx->n + 1, sizeof *lx->key);
+        if (lx->cap != old_cap) {
+            lx->klen = xrealloc(lx->klen, (size_t)lx->cap * sizeof *lx->klen);
+            lx->cat = xrealloc(lx->cat, (size_t)lx->cap);
+            lx->src = xrealloc(lx->src, (size_t)lx->cap);
+            lx->kind = xrealloc(lx->kind, (size_t)lx->cap);
+        }
+        e = lx->n++;
+        lx->key[e] = xmalloc(n + 1);
+        memcpy(lx->key[e], key, n);
+        lx->key[e][n] = 0;
+        lx->klen[e] = (int)n;
+        lx->kind[e] = 0;
+        if (lx->n * 2 > lx->n_slots) ner_lex_rehash(lx, lx->n_slots ? lx->n_slots * 2 : 1024); /* places e too */
+        else {
+            uint32_t m = (uint32_t)lx->n_slots - 1, h = ner_hash(key, n) & m;
+            while (lx->slot[h] >= 0) h = (h + 1) & m;
+            lx->slot[h] = e;
+        }
+    }
+    if (kind == LEX_PHRASE && !(lx->kind[e] & LEX_PHRASE)) {
+        lx->cat[e] = (unsigned char)cat;
+        lx->src[e] = (unsigned char)src;
+    }
+    lx->kind[e] |= (unsigned char)kind;
+}
+
+/* Add a phrase (already normalised: words separated by one space) and mark each of its
+ * word-level beginnings, so that matching stops as soon as no phrase can follow. */
 static void ner_lex_add(NerLex *lx, const char *key, int cat, int src) {
     size_t n = strlen(key);
-    if (!n || ner_lex_find(lx, key, n) >= 0) return;
-    int old_cap = lx->cap;
-    lx->key = grow(lx->key, &lx->cap, lx->n + 1, sizeof *lx->key);
-    if (lx->cap != old_cap) {
-        lx->cat = xrealloc(lx->cat, (size_t)lx->cap);
-        lx->src = xrealloc(lx->src, (size_t)lx->cap);
-    }
-    int e = lx->n++;
-    lx->key[e] = xmalloc(n + 1);
-    memcpy(lx->key[e], key, n + 1);
-    lx->cat[e] = (unsigned char)cat;
-    lx->src[e] = (unsigned char)src;
-    if (lx->n * 2 > lx->n_slots) ner_lex_rehash(lx, lx->n_slots ? lx->n_slots * 2 : 1024); /* places e too */
-    else {
-        uint32_t m = (uint32_t)lx->n_slots - 1, h = ner_hash(key, n) & m;
-        while (lx->slot[h] >= 0) h = (h + 1) & m;
-        lx->slot[h] = e;
-    }
+    if (!n) return;
+    ner_lex_put(lx, key, n, LEX_PHRASE, cat, src);
     int words = 1;
-    for (size_t i = 0; i < n; i++) words += key[i] == ' ';
+    for (size_t i = 0; i < n; i++)
+        if (key[i] == ' ') {
+            ner_lex_put(lx, key, i, LEX_PREFIX, 0, 0);
+            words++;
+        }
     if (words > lx->max_words) lx->max_words = words;
 }
 
 static void ner_lex_free(NerLex *lx) {
     for (int i = 0; i < lx->n; i++) free(lx->key[i]);
     free(lx->key);
+    free(lx->klen);
+    free(lx->kind);
     free(lx->cat);
     free(lx->src);
     free(lx->slot);
@@ -3432,7 +3465,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         ner_entities_to_phi(&mk->ents, ps);
     }
     for (int i = 0; i < ps->n; i++) ps->span[i].action = SR_ACT_PHI;
-    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, span_cmp);
+    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, ner_span_cmp);
     int np = 0;
     for (int i = 0; i < ps->n; i++) {
         SrSpan *s = &ps->span[i];
@@ -3502,7 +3535,9 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
                 if (k) nstr_add(&key, " ", 1);
                 nstr_add(&key, norm, m);
                 int e = ner_lex_find(&mk->med, key.s, (size_t)key.n);
-                if (e >= 0) { hit = e; hk = k + 1; } /* keep the longest */
+                if (e < 0) break;
+                if (mk->med.kind[e] & LEX_PHRASE) { hit = e; hk = k + 1; } /* keep the longest */
+                if (!(mk->med.kind[e] & LEX_PREFIX)) break;
             }
             if (hit < 0) { i++; continue; }
             n_groups++;
@@ -3532,18 +3567,18 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             int fm = 0;
             for (int k = w[i].b0; k < w[i].b1 && fm < 255; k++) full[fm++] = (char)tolower((unsigned char)text[k]);
             full[fm] = 0;
-            if (ner_lex_find(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_find(&mk->closed, full, (size_t)fm) >= 0) continue;
+            if (ner_lex_phrase(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_phrase(&mk->closed, full, (size_t)fm) >= 0) continue;
             state[i] = W_ELIGIBLE;
         }
     }
 
     /* 4. spans: PHI, protected runs, eligible words; sorted by start */
-    for (int i = 0; i < np; i++) *span_push(out) = ps->span[i];
+    for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
         if (state[i] == W_PROTECT) {
             int j = i;
             while (j + 1 < nw && state[j + 1] == W_PROTECT && group[j + 1] == group[i]) j++;
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
@@ -3559,7 +3594,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
             i = j;
         } else if (state[i] == W_ELIGIBLE) {
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[i].b1; s->cp_end = w[i].c1;
             s->action = SR_ACT_ELIGIBLE;
@@ -3575,7 +3610,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
         }
     }
-    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, span_cmp);
+    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, ner_span_cmp);
 done:
     ner_entities_free(&med);
     free(state);

@@ -494,8 +494,9 @@ typedef struct {
  *   f32: panel p holds W[p*16 + j][k] at f[(p*K + k)*16 + j]
  *   q8:  panel p holds W[p*16 + j][4*t + b] at q[((p*Kp/4 + t)*16 + j)*4 + b]
  *        (the layout of vpdpbusd: 4 consecutive k of 16 outputs per 64 bytes),
- *        with its scale s[(p*ngroups + g)*16 + j] and corr = 128 * sum of the group's
- *        int8 weights (the kernel feeds activations as q + 128, unsigned).
+ *        with its scale s[(p*ngroups + g)*16 + j]. The kernel feeds activations as
+ *        q + 128 (unsigned, for vpdpbusd), which adds 128 * sum_k W[n][k] to every
+ *        output: corr[n] = sum_g s[n][g] * 128 * sum_{k in g} q[n][k] removes it.
  * Rows beyond N are zero. Several files' matrices may be stacked (query, key, value
  * become one N = 3H layer, so the activations are read once). */
 typedef struct {
@@ -507,7 +508,7 @@ typedef struct {
     float *f;      /* f32 panels */
     int8_t *q;     /* q8 panels */
     float *s;      /* q8 scales */
-    int32_t *corr; /* q8 group corrections */
+    float *corr;   /* q8: [npanels * 16] the +128 offset's contribution, per output */
     float *bias;   /* [npanels * 16], zero-padded */
 } SrLinear;
 
@@ -733,7 +734,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
     L->group = G;
     L->q = xalign((size_t)L->npanels * Kp * SR_NR);
     L->s = xalign((size_t)L->npanels * ng * SR_NR * sizeof(float));
-    L->corr = xalign((size_t)L->npanels * ng * SR_NR * sizeof(int32_t));
+    L->corr = xalign((size_t)L->npanels * SR_NR * sizeof(float));
     row = 0;
     for (int i = 0; i < nparts; i++) {
         for (int r = 0; r < parts[i].rows; r++, row++) {
@@ -746,7 +747,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
                 int32_t sum = 0;
                 for (int k = g * G; k < g * G + G; k++) sum += src[k];
                 L->s[(p * ng + g) * SR_NR + j] = parts[i].s[(size_t)r * ng + g];
-                L->corr[(p * ng + g) * SR_NR + j] = 128 * sum;
+                L->corr[row] += parts[i].s[(size_t)r * ng + g] * (float)(128 * sum);
             }
         }
     }
@@ -966,17 +967,25 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #define SR_HAVE_AVX512 0
 #endif
 
-/* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings). */
+/* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings).
+ * Dynamic schedules: each task (a column block, a head, a chunk of rows) computes its
+ * outputs the same way whichever thread runs it, so results stay independent of the
+ * thread count, and on a busy machine a thread that loses its core does not hold up
+ * the others for a whole static share. */
 #ifdef _OPENMP
-#define SR_OMP_FOR _Pragma("omp parallel for schedule(static)")
-#define SR_OMP_FOR_NT _Pragma("omp parallel for schedule(static) num_threads(nt)") /* a variable nt in scope */
+#define SR_OMP_FOR _Pragma("omp parallel for schedule(dynamic)")
+#define SR_OMP_ROWS _Pragma("omp parallel for schedule(dynamic, 16)")
+#define SR_OMP_VOCAB _Pragma("omp parallel for schedule(dynamic, 512)")
+#define SR_OMP_FOR_NT _Pragma("omp parallel for schedule(dynamic) num_threads(nt)") /* a variable nt in scope */
 #else
 #define SR_OMP_FOR
+#define SR_OMP_ROWS
+#define SR_OMP_VOCAB
 #define SR_OMP_FOR_NT
 #endif
 
 #define SR_MR 6    /* rows of A per f32 tile */
-#define SR_MR_Q8 4 /* rows of A per q8 tile */
+#define SR_MR_Q8 6 /* rows of A per q8 tile */
 
 static int sr_generic_kernels = -1; /* -1: not decided yet */
 static int use_generic(void) {
@@ -1069,6 +1078,7 @@ static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int 
     const float *W = Wf + p0 * pstride;
     int ncols = N - p0 * SR_NR;
     const float *bb = bias ? bias + p0 * SR_NR : NULL;
+    (void)generic; /* only the AVX-512 build has a choice */
     for (int m0 = 0; m0 < M; m0 += SR_MR) {
         int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
         const float *Am = A + (size_t)m0 * lda;
@@ -1095,7 +1105,7 @@ SR_OMP_FOR
 /* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
 
 static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
-                            const float *S, const int32_t *Corr, size_t pstride_s, int ngroups, int G,
+                            const float *S, const float *corr, size_t pstride_s, int ngroups, int G,
                             const float *ascale, float *C, int ldc, const float *bias, int ncols) {
     float acc[SR_MR_Q8][2 * SR_NR];
     memset(acc, 0, sizeof acc);
@@ -1103,7 +1113,6 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
         for (int p = 0; p < np; p++) {
             const int8_t *w = W + p * pstride_q + (size_t)g * G * SR_NR;
             const float *s = S + p * pstride_s + (size_t)g * SR_NR;
-            const int32_t *corr = Corr + p * pstride_s + (size_t)g * SR_NR;
             for (int r = 0; r < mr; r++) {
                 const uint8_t *a = A + (size_t)r * lda + (size_t)g * G;
                 int32_t isum[SR_NR];
@@ -1111,19 +1120,29 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
                 for (int t = 0; t < G / 4; t++)
                     for (int j = 0; j < SR_NR; j++)
                         for (int u = 0; u < 4; u++) isum[j] += (int32_t)a[4 * t + u] * w[(t * SR_NR + j) * 4 + u];
-                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)(isum[j] - corr[j]) * s[j];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)isum[j] * s[j];
             }
         }
     }
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < ncols && j < np * SR_NR; j++)
-            C[(size_t)r * ldc + j] = acc[r][j] * ascale[r] + bias[j];
+            C[(size_t)r * ldc + j] = (acc[r][j] - corr[j]) * ascale[r] + bias[j];
 }
 
 #if SR_HAVE_AVX512
+/* acc += a (u8) . w (s8) in groups of 4 (vpdpbusd). Inline assembly: gcc 12 surrounds
+ * the intrinsic with register copies that halve the kernel's speed. */
+static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, a, w);
+#endif
+}
 static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
                                                                  const int8_t *W, size_t pstride_q, const float *S,
-                                                                 const int32_t *Corr, size_t pstride_s, int ngroups,
+                                                                 const float *corr, size_t pstride_s, int ngroups,
                                                                  int G, const float *ascale, float *C, int ldc,
                                                                  const float *bias, int ncols) {
     __m512 facc[SR_MR_Q8][2];
@@ -1140,81 +1159,114 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
                 int32_t a4;
                 memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
                 __m512i a = _mm512_set1_epi32(a4);
-                iacc[r][0] = _mm512_dpbusd_epi32(iacc[r][0], a, w0);
-                if (NP > 1) iacc[r][1] = _mm512_dpbusd_epi32(iacc[r][1], a, w1);
+                iacc[r][0] = sr_dpbusd(iacc[r][0], a, w0);
+                if (NP > 1) iacc[r][1] = sr_dpbusd(iacc[r][1], a, w1);
             }
         }
         for (int p = 0; p < NP; p++) {
-            __m512i corr = _mm512_loadu_si512((const void *)(Corr + p * pstride_s + (size_t)g * SR_NR));
             __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
-            for (int r = 0; r < MR; r++)
-                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], corr)), s, facc[r][p]);
+            for (int r = 0; r < MR; r++) facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][p]), s, facc[r][p]);
         }
     }
     for (int p = 0; p < NP; p++) {
         int left = ncols - p * SR_NR;
         if (left <= 0) break;
         __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
+        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR), cc = _mm512_maskz_loadu_ps(mask, corr + p * SR_NR);
         for (int r = 0; r < MR; r++)
-            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_fmadd_ps(facc[r][p], _mm512_set1_ps(ascale[r]), b));
+            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask,
+                                  _mm512_fmadd_ps(_mm512_sub_ps(facc[r][p], cc), _mm512_set1_ps(ascale[r]), b));
     }
 }
 #define SR_Q8_CASE(mr)                                                                                          \
     case mr:                                                                                                    \
-        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);         \
-        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
+        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);         \
+        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
         break;
 static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
-                         const int32_t *Corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
+                         const float *corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
                          const float *bias, int ncols) {
     switch (mr) {
-        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4)
+        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
     }
 }
 #endif
 
-static void gemm_q8_block(int b, const uint8_t *A, const float *ascale, const SrLinear *L, float *C, int ldc, int M,
-                          int generic) {
+/* Output columns [32*b, 32*b + 32) of C = dequant(A) W^T + bias for all M rows of the
+ * quantized activations A (row stride lda >= L->Kp). */
+static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale, const SrLinear *L, float *C, int ldc,
+                          int M, int generic) {
     int p0 = 2 * b, np = (L->N - p0 * SR_NR) > SR_NR ? 2 : 1, ng = L->Kp / L->group;
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
     const float *S = L->s + p0 * ps;
-    const int32_t *Corr = L->corr + p0 * ps;
+    const float *corr = L->corr + p0 * SR_NR;
     const float *bias = L->bias + p0 * SR_NR;
-    int ncols = L->N - p0 * SR_NR, lda = L->Kp;
+    int ncols = L->N - p0 * SR_NR;
+    (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
         const uint8_t *Am = A + (size_t)m0 * lda;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
 #if SR_HAVE_AVX512
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
 #endif
-        tile_q8_generic(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
+        tile_q8_generic(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
     }
 }
 
 /* Quantize rows of A [M][K] to u8 = round(a / scale) + 128 with scale = max|a| / 127
- * per row, zero-padded to Kp (padding = 128, i.e. 0). */
-static void quantize_rows(const float *A, int lda, int M, int K, int Kp, uint8_t *Q, float *scale) {
-SR_OMP_FOR
+ * per row (rounding half away from zero), zero-padded to Kp (padding = 128, i.e. 0);
+ * row i goes to Q + i * ldq. Both versions give the same bytes. */
+static void quantize_row_generic(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+    float amax = 0;
+    for (int k = 0; k < K; k++) {
+        float v = fabsf(a[k]);
+        amax = v > amax ? v : amax;
+    }
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    for (int k = 0; k < K; k++) {
+        float v = a[k] * inv;
+        int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+        r = r > 127 ? 127 : (r < -127 ? -127 : r);
+        q[k] = (uint8_t)(r + 128);
+    }
+    for (int k = K; k < Kp; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+
+#if SR_HAVE_AVX512
+static void quantize_row_avx512(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+    __m512 vmax = _mm512_setzero_ps();
+    for (int k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+        vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(m, a + k)));
+    }
+    float amax = _mm512_reduce_max_ps(vmax);
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    __m512 vinv = _mm512_set1_ps(inv), half = _mm512_set1_ps(0.5f);
+    __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    for (int k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + k), vinv);
+        /* v + copysign(0.5, v), truncated: half away from zero, as the generic code */
+        __m512 h = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
+        __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(v, h));
+        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
+        _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
+    }
+    for (int k = K; k < Kp; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+#endif
+
+static void quantize_rows(const float *A, int lda, int M, int K, int Kp, uint8_t *Q, int ldq, float *scale) {
     for (int i = 0; i < M; i++) {
-        const float *a = A + (size_t)i * lda;
-        uint8_t *q = Q + (size_t)i * Kp;
-        float amax = 0;
-        for (int k = 0; k < K; k++) {
-            float v = fabsf(a[k]);
-            amax = v > amax ? v : amax;
-        }
-        float inv = amax > 0 ? 127.0f / amax : 0.0f;
-        for (int k = 0; k < K; k++) {
-            float v = a[k] * inv;
-            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
-            r = r > 127 ? 127 : (r < -127 ? -127 : r);
-            q[k] = (uint8_t)(r + 128);
-        }
-        for (int k = K; k < Kp; k++) q[k] = 128;
-        scale[i] = amax / 127.0f;
+#if SR_HAVE_AVX512
+        if (!use_generic()) { quantize_row_avx512(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i); continue; }
+#endif
+        quantize_row_generic(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i);
     }
 }
 
@@ -1305,6 +1357,74 @@ static void gelu_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + sr_erff(x[i] * 0.70710678118654752f));
 }
 
+/* One row of attention probabilities, in place: row = softmax(row * scale) over the
+ * keys with keep[j] = 1; keys with keep[j] = 0 get exactly 0. */
+static void softmax_row_generic(float *row, int n, const float *keep, float scale) {
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        row[j] *= scale;
+        if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
+    }
+    float sum = 0;
+    for (int j = 0; j < n; j++) {
+        float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
+        row[j] = e;
+        sum += e;
+    }
+    float inv = 1.0f / sum;
+    for (int j = 0; j < n; j++) row[j] *= inv;
+}
+
+#if SR_HAVE_AVX512
+/* exp of 16 floats <= 88: the same reduction and polynomial as sr_expf; 2^n by scalef. */
+static inline __m512 sr_exp16(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500E-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(y, n);
+}
+
+static void softmax_row_avx512(float *row, int n, const float *keep, float scale) {
+    __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vs);
+        _mm512_mask_storeu_ps(row + j, m, v);
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+        vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
+    }
+    __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), vsum = zero;
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+        e = _mm512_maskz_mov_ps(valid, e);
+        _mm512_mask_storeu_ps(row + j, m, e);
+        vsum = _mm512_add_ps(vsum, e);
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
+    }
+}
+#endif
+
+static void softmax_row(float *row, int n, const float *keep, float scale) {
+#if SR_HAVE_AVX512
+    if (!use_generic()) { softmax_row_avx512(row, n, keep, scale); return; }
+#endif
+    softmax_row_generic(row, n, keep, scale);
+}
+
 /* out = LayerNorm(a + b) (b may be NULL) over rows of length n: two-pass mean and
  * variance, as torch. out may alias a. */
 static void add_layernorm_row(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
@@ -1338,16 +1458,19 @@ static void add_layernorm_row(float *out, const float *a, const float *b, const 
 
 struct SrState {
     int max_tokens;
-    int nscratch;             /* threads the attention scratch is sized for */
+    int nscratch;             /* threads the per-thread scratch is sized for */
     float *x;                 /* [T][H] hidden states: the forward's result */
     float *qkv;               /* [T][3H] query | key | value */
+    float *kpack, *vpack;     /* keys and values of every head packed for the GEMM */
     float *ctx;               /* [T][H] attention context */
     float *tmp;               /* [T][H] a dense layer's output before its LayerNorm */
     float *h1;                /* [T][H] attention block output */
     float *ffn;               /* [T][I] intermediate activations */
-    uint8_t *aq;              /* [T][max Kp] activations quantized for q8 layers */
+    uint8_t *aq;              /* [T][aq_stride] activations quantized for q8 layers */
+    int aq_stride;
     float *ascale;            /* [T] their per-row scales */
-    float *scratch;           /* per thread: scores [T][T], packed keys, packed values */
+    float *keep;              /* [T] 1 for keys attention may use, 0 for padding */
+    float *scratch;           /* per thread: attention scores [T][T] */
     size_t scratch_floats;    /* per thread */
     int n;                    /* tokens of the last successful forward (0: none) */
     char err[SR_ERR_LEN];     /* why the last sr_forward returned NULL */
@@ -1360,101 +1483,120 @@ SrState *sr_state_new(const SrModel *m, int max_tokens) {
     if (max_tokens <= 0) return NULL;
     if (max_tokens > c->max_position) max_tokens = c->max_position;
     SrState *s = xcalloc(1, sizeof *s);
-    size_t T = (size_t)max_tokens, H = (size_t)c->hidden, I = (size_t)c->intermediate, dh = H / c->n_heads;
+    size_t T = (size_t)max_tokens, H = (size_t)c->hidden, I = (size_t)c->intermediate, nh = (size_t)c->n_heads;
+    size_t dh = H / nh;
     s->max_tokens = max_tokens;
     s->x = xalign(T * H * sizeof(float));
     s->qkv = xalign(T * 3 * H * sizeof(float));
+    s->kpack = xalign(nh * round16(T) * dh * sizeof(float));
+    s->vpack = xalign(nh * round16(dh) * T * sizeof(float));
     s->ctx = xalign(T * H * sizeof(float));
     s->tmp = xalign(T * H * sizeof(float));
     s->h1 = xalign(T * H * sizeof(float));
     s->ffn = xalign(T * I * sizeof(float));
-    size_t kmax = (H > I ? H : I) + (c->group_size > 0 ? (size_t)c->group_size : 0);
-    s->aq = xalign(T * kmax);
+    s->aq_stride = (int)(H > I ? H : I) + (c->group_size > 0 ? c->group_size : 0);
+    s->aq = xalign(T * (size_t)s->aq_stride);
     s->ascale = xalign(T * sizeof(float));
+    s->keep = xalign(T * sizeof(float));
     s->nscratch = sr_threads();
-    s->scratch_floats = round16(T * T) + round16(T) * dh + round16(dh) * T;
+    s->scratch_floats = round16(T * T);
     s->scratch = xalign(s->nscratch * s->scratch_floats * sizeof(float));
     return s;
 }
 
 void sr_state_free(SrState *s) {
     if (!s) return;
-    free(s->x); free(s->qkv); free(s->ctx); free(s->tmp); free(s->h1); free(s->ffn);
-    free(s->aq); free(s->ascale); free(s->scratch);
+    free(s->x); free(s->qkv); free(s->kpack); free(s->vpack); free(s->ctx); free(s->tmp); free(s->h1);
+    free(s->ffn); free(s->aq); free(s->ascale); free(s->keep); free(s->scratch);
     free(s);
 }
 
 /* Why the last sr_forward on this state returned NULL. */
 static const char *sr_state_error(const SrState *s) { return s->err; }
 
-/* C[M][N] = A W^T + bias through the layer's packed weights (q8: quantizing A first). */
-static void linear(SrState *s, const SrLinear *L, const float *A, int lda, float *C, int ldc, int M) {
+/* Rows [r0, r1) of C = A W^T + bias, on the calling thread (q8: quantizing those rows
+ * of A first). */
+static void linear_rows(SrState *s, const SrLinear *L, const float *A, int lda, float *C, int ldc, int r0, int r1) {
+    int M = r1 - r0;
+    if (M <= 0) return;
+    A += (size_t)r0 * lda;
+    C += (size_t)r0 * ldc;
     if (L->type == SR_TENSOR_F32) {
-        gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 1);
+        gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 0);
         return;
     }
-    quantize_rows(A, lda, M, L->K, L->Kp, s->aq, s->ascale);
+    uint8_t *aq = s->aq + (size_t)r0 * s->aq_stride;
+    float *as = s->ascale + r0;
+    quantize_rows(A, lda, M, L->K, L->Kp, aq, s->aq_stride, as);
     int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
-SR_OMP_FOR
-    for (int b = 0; b < nb; b++) gemm_q8_block(b, s->aq, s->ascale, L, C, ldc, M, generic);
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, L, C, ldc, M, generic);
 }
 
-/* Multi-head self-attention over n tokens: qkv [n][3H] -> ctx [n][H]. One head per
- * task; each head's products use the same GEMM kernels on keys / values packed into
- * panels on the fly. Keys with attn = 0 get probability 0 (Hugging Face adds the most
- * negative float, which underflows to the same 0). */
-static void attention(const SrModel *m, SrState *s, int n, const uint8_t *attn) {
+/* Keys and values of tokens [r0, r1) of every head into the panels the attention GEMMs
+ * read: keys as the "weights" of Q K^T (panels of 16 keys x dh), values as the weights
+ * of P V (panels of 16 dims x n tokens). Zero padding is written by the chunk holding
+ * the last token. */
+static void pack_kv_rows(const SrModel *m, SrState *s, int n, int r0, int r1) {
     int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
-    int any = 0;
-    for (int j = 0; j < n; j++) any |= !attn || attn[j];
-    float scale = 1.0f / sqrtf((float)dh);
-    int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
-    (void)nt;
-SR_OMP_FOR_NT
+    int kend = r1 == n ? (int)round16(n) : r1;
     for (int h = 0; h < nh; h++) {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        float *S = s->scratch + (size_t)t * s->scratch_floats;
-        float *Kp = S + round16((size_t)n * n);
-        float *Vp = Kp + round16(n) * dh;
-        const float *Q = s->qkv + h * dh, *K = s->qkv + H + h * dh, *Vv = s->qkv + 2 * H + h * dh;
-        for (int p = 0; p < (n + 15) / 16; p++)
-            for (int d = 0; d < dh; d++)
-                for (int j = 0; j < SR_NR; j++) {
-                    int key = p * SR_NR + j;
-                    Kp[((size_t)p * dh + d) * SR_NR + j] = key < n ? K[(size_t)key * ld + d] : 0.0f;
-                }
-        gemm_f32(Q, ld, Kp, dh, n, NULL, S, n, n, 0);
-        for (int i = 0; i < n; i++) {
-            float *row = S + (size_t)i * n;
-            float mx = -INFINITY;
-            for (int j = 0; j < n; j++) {
-                row[j] *= scale;
-                if ((!attn || attn[j] || !any) && row[j] > mx) mx = row[j];
-            }
-            float sum = 0;
-            for (int j = 0; j < n; j++) {
-                float e = (!attn || attn[j] || !any) ? sr_expf(row[j] - mx) : 0.0f;
-                row[j] = e;
-                sum += e;
-            }
-            float inv = 1.0f / sum;
-            for (int j = 0; j < n; j++) row[j] *= inv;
+        float *Kp = s->kpack + (size_t)h * round16(n) * dh;
+        float *Vp = s->vpack + (size_t)h * round16(dh) * n;
+        for (int key = r0; key < kend; key++) {
+            const float *K = s->qkv + (size_t)key * ld + H + h * dh;
+            float *dst = Kp + (size_t)(key / SR_NR) * dh * SR_NR + key % SR_NR;
+            for (int d = 0; d < dh; d++) dst[(size_t)d * SR_NR] = key < n ? K[d] : 0.0f;
         }
-        for (int p = 0; p < (dh + 15) / 16; p++)
-            for (int k = 0; k < n; k++)
-                for (int j = 0; j < SR_NR; j++) {
-                    int d = p * SR_NR + j;
-                    Vp[((size_t)p * n + k) * SR_NR + j] = d < dh ? Vv[(size_t)k * ld + d] : 0.0f;
-                }
-        gemm_f32(S, n, Vp, n, dh, NULL, s->ctx + h * dh, H, n, 0);
+        for (int key = r0; key < r1; key++) {
+            const float *V = s->qkv + (size_t)key * ld + 2 * H + h * dh;
+            for (int p = 0; p < (dh + SR_NR - 1) / SR_NR; p++) {
+                float *dst = Vp + ((size_t)p * n + key) * SR_NR;
+                for (int j = 0; j < SR_NR; j++) dst[j] = p * SR_NR + j < dh ? V[p * SR_NR + j] : 0.0f;
+            }
+        }
     }
+}
+
+/* Self-attention of query tokens [r0, r1) over all n keys, every head, into ctx rows.
+ * Keys with attn = 0 get probability 0 (Hugging Face adds the most negative float,
+ * which underflows to the same 0); if no key may be attended, all are. S: scratch for
+ * (r1 - r0) x n scores. */
+static void attention_rows(const SrModel *m, SrState *s, int n, int r0, int r1, float *S) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H, rows = r1 - r0;
+    float scale = 1.0f / sqrtf((float)dh);
+    for (int h = 0; h < nh; h++) {
+        const float *Kp = s->kpack + (size_t)h * round16(n) * dh;
+        const float *Vp = s->vpack + (size_t)h * round16(dh) * n;
+        gemm_f32(s->qkv + (size_t)r0 * ld + h * dh, ld, Kp, dh, n, NULL, S, n, rows, 0);
+        for (int i = 0; i < rows; i++) softmax_row(S + (size_t)i * n, n, s->keep, scale);
+        gemm_f32(S, n, Vp, n, dh, NULL, s->ctx + (size_t)r0 * H + h * dh, H, rows, 0);
+    }
+}
+
+/* Everything of one layer after attention, for tokens [r0, r1): output projection,
+ * residual + LayerNorm, FFN with GELU, residual + LayerNorm, into x. Row-local, so a
+ * thread carries its rows through without waiting for the others. */
+static void layer_rows(const SrModel *m, SrState *s, const SrLayer *L, int r0, int r1) {
+    int H = m->cfg.hidden, I = m->cfg.intermediate;
+    float eps = m->cfg.layer_norm_eps;
+    linear_rows(s, &L->attn_out, s->ctx, H, s->tmp, H, r0, r1);
+    for (int i = r0; i < r1; i++)
+        add_layernorm_row(s->h1 + (size_t)i * H, s->tmp + (size_t)i * H, s->x + (size_t)i * H, L->ln1_w, L->ln1_b, H, eps);
+    linear_rows(s, &L->ffn_in, s->h1, H, s->ffn, I, r0, r1);
+    gelu_inplace(s->ffn + (size_t)r0 * I, (size_t)(r1 - r0) * I);
+    linear_rows(s, &L->ffn_out, s->ffn, I, s->tmp, H, r0, r1);
+    for (int i = r0; i < r1; i++)
+        add_layernorm_row(s->x + (size_t)i * H, s->tmp + (size_t)i * H, s->h1 + (size_t)i * H, L->ln2_w, L->ln2_b, H, eps);
 }
 
 /* Returns the hidden states [n][H], or NULL (reason in the state, see sr_state_error)
- * when n is not in 1..max_tokens of the state or an id / type is out of range. */
+ * when n is not in 1..max_tokens of the state or an id / type is out of range.
+ *
+ * Threads split the tokens into chunks of rows; each layer has two phases separated by
+ * one barrier: (1) query/key/value projections of the chunk's rows and the packing of
+ * its keys and values, (2) attention of the chunk's queries over all keys and the rest
+ * of the layer. Each output value is computed by the same operations whatever the
+ * chunking, so results do not depend on the number of threads. */
 const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int *types, const uint8_t *attn, int n) {
     const SrConfig *c = &m->cfg;
     s->n = 0;
@@ -1472,31 +1614,55 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
             return NULL;
         }
     }
-    int H = c->hidden, I = c->intermediate, G = c->group_size;
+    int H = c->hidden, G = c->group_size;
     float eps = c->layer_norm_eps;
-SR_OMP_FOR
-    for (int i = 0; i < n; i++) {
-        float *x = s->x + (size_t)i * H;
-        const float *tt = m->type_emb + (size_t)(types ? types[i] : 0) * H, *pp = m->pos_emb + (size_t)i * H;
-        mat_row(&m->word_emb, ids[i], x, G);
-        for (int k = 0; k < H; k++) x[k] = (x[k] + tt[k]) + pp[k];
-        add_layernorm_row(x, x, NULL, m->emb_ln_w, m->emb_ln_b, H, eps);
-    }
-    for (int l = 0; l < c->n_layers; l++) {
-        const SrLayer *L = &m->layer[l];
-        linear(s, &L->qkv, s->x, H, s->qkv, 3 * H, n);
-        attention(m, s, n, attn);
-        linear(s, &L->attn_out, s->ctx, H, s->tmp, H, n);
-SR_OMP_FOR
-        for (int i = 0; i < n; i++)
-            add_layernorm_row(s->h1 + (size_t)i * H, s->tmp + (size_t)i * H, s->x + (size_t)i * H, L->ln1_w, L->ln1_b, H, eps);
-        linear(s, &L->ffn_in, s->h1, H, s->ffn, I, n);
-SR_OMP_FOR
-        for (int i = 0; i < n; i++) gelu_inplace(s->ffn + (size_t)i * I, (size_t)I);
-        linear(s, &L->ffn_out, s->ffn, I, s->tmp, H, n);
-SR_OMP_FOR
-        for (int i = 0; i < n; i++)
-            add_layernorm_row(s->x + (size_t)i * H, s->tmp + (size_t)i * H, s->h1 + (size_t)i * H, L->ln2_w, L->ln2_b, H, eps);
+    int any = 0;
+    for (int j = 0; j < n; j++) any |= !attn || attn[j];
+    for (int j = 0; j < n; j++) s->keep[j] = !attn || attn[j] || !any ? 1.0f : 0.0f;
+    int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
+    if (nt < 1) nt = 1;
+    /* one chunk per thread (each streams the weights once), 16-row aligned */
+    int chunk = (int)round16((size_t)((n + nt - 1) / nt));
+    int nchunks = (n + chunk - 1) / chunk;
+    (void)nchunks;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *S = s->scratch + (size_t)t * s->scratch_floats;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 16)
+#endif
+        for (int i = 0; i < n; i++) {
+            float *x = s->x + (size_t)i * H;
+            const float *tt = m->type_emb + (size_t)(types ? types[i] : 0) * H, *pp = m->pos_emb + (size_t)i * H;
+            mat_row(&m->word_emb, ids[i], x, G);
+            for (int k = 0; k < H; k++) x[k] = (x[k] + tt[k]) + pp[k];
+            add_layernorm_row(x, x, NULL, m->emb_ln_w, m->emb_ln_b, H, eps);
+        }
+        for (int l = 0; l < c->n_layers; l++) {
+            const SrLayer *L = &m->layer[l];
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+            for (int ch = 0; ch < nchunks; ch++) {
+                int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
+                linear_rows(s, &L->qkv, s->x, H, s->qkv, 3 * H, r0, r1);
+                pack_kv_rows(m, s, n, r0, r1);
+            }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+            for (int ch = 0; ch < nchunks; ch++) {
+                int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
+                attention_rows(m, s, n, r0, r1, S);
+                layer_rows(m, s, L, r0, r1);
+            }
+        }
     }
     s->n = n;
     s->err[0] = 0;
@@ -1514,7 +1680,7 @@ int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, 
     int H = c->hidden, V = c->vocab_size, G = c->group_size;
     float *t = xmalloc((size_t)npos * H * sizeof(float));
     /* transform: dense + GELU + LayerNorm at each asked position */
-SR_OMP_FOR
+SR_OMP_ROWS
     for (int o = 0; o < H; o++)
         for (int p = 0; p < npos; p++)
             t[(size_t)p * H + o] = mat_row_dot(&m->mlm_dense, o, s->x + (size_t)positions[p] * H, G) + m->mlm_dense_b[o];
@@ -1523,7 +1689,7 @@ SR_OMP_FOR
         add_layernorm_row(t + (size_t)p * H, t + (size_t)p * H, NULL, m->mlm_ln_w, m->mlm_ln_b, H, c->layer_norm_eps);
     }
     /* decoder: each vocabulary row is read once for all positions */
-SR_OMP_FOR
+SR_OMP_VOCAB
     for (int v = 0; v < V; v++)
         for (int p = 0; p < npos; p++)
             out[(size_t)p * V + v] = mat_row_dot(&m->decoder, v, t + (size_t)p * H, G) + m->mlm_bias[v];
@@ -1536,7 +1702,7 @@ int sr_classify_logits(const SrModel *m, SrState *s, float *out, char *err) {
     if (!(c->flags & SR_FLAG_CLASSIFIER)) return sr_fail(err, "the model has no token-classification head");
     if (s->n <= 0) return sr_fail(err, "sr_classify_logits needs a successful sr_forward first");
     int H = c->hidden, L = c->n_labels;
-SR_OMP_FOR
+SR_OMP_ROWS
     for (int i = 0; i < s->n; i++)
         for (int l = 0; l < L; l++)
             out[(size_t)i * L + l] = dot_f32(s->x + (size_t)i * H, m->cls_w + (size_t)l * H, H) + m->cls_b[l];
@@ -1596,21 +1762,27 @@ static int cmd_bench(int argc, char **argv) {
     if (c->cls_id >= 0) ids[0] = c->cls_id;
     if (c->sep_id >= 0) ids[seq - 1] = c->sep_id;
     double *ms = xmalloc((size_t)iters * sizeof(double));
+    struct rusage ru0, ru1;
     for (int i = 0; i < warmup + iters; i++) {
+        if (i == warmup) getrusage(RUSAGE_SELF, &ru0);
         double a = now_seconds();
         if (!sr_forward(m, s, ids, NULL, NULL, seq)) { fprintf(stderr, "sr bench: %s\n", sr_state_error(s)); return 1; }
         if (i >= warmup) ms[i - warmup] = (now_seconds() - a) * 1e3;
     }
+    getrusage(RUSAGE_SELF, &ru1);
+    /* CPU time per forward (all threads): on a shared machine, the wall time's floor */
+    double cpu_ms = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                     1e-6 * ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec))) * 1e3 / iters;
     qsort(ms, iters, sizeof(double), cmp_double);
     double med = iters % 2 ? ms[iters / 2] : 0.5 * (ms[iters / 2 - 1] + ms[iters / 2]);
     double flops = forward_flops(c, seq);
     printf("model: %s (%s, %.1f MB)\n", path, c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", m->map_bytes / 1e6);
     printf("kernels: %s, threads: %d, load: %.0f ms\n", kernel_name(), sr_threads(), load_s * 1e3);
-    printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f)\n", seq, iters, med, ms[0], ms[iters - 1]);
+    printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f), CPU %.2f ms per forward\n", seq, iters, med, ms[0], ms[iters - 1], cpu_ms);
     printf("tokens/s: %.0f\nGFLOP/s: %.1f (%.2f GFLOP per forward)\n", seq / (med / 1e3), flops / (med / 1e3) / 1e9, flops / 1e9);
     printf("peak RSS: %.1f MB\n", peak_rss_kb() / 1024.0);
-    printf("{\"seq\":%d,\"threads\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_kb\":%ld,\"file_bytes\":%zu}\n",
-           seq, sr_threads(), med, ms[0], seq / (med / 1e3), flops / (med / 1e3) / 1e9, peak_rss_kb(), m->map_bytes);
+    printf("{\"seq\":%d,\"threads\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f,\"cpu_ms\":%.3f,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_kb\":%ld,\"file_bytes\":%zu}\n",
+           seq, sr_threads(), med, ms[0], cpu_ms, seq / (med / 1e3), flops / (med / 1e3) / 1e9, peak_rss_kb(), m->map_bytes);
     free(ms); free(ids);
     sr_state_free(s);
     sr_free(m);

@@ -218,11 +218,11 @@ static int check_gemm(int M, int N, int K, int G) {
             e_fg = fmax(e_fg, fabs(C2[(size_t)i * N + n] - ref) / mag);
         }
     /* q8: the exact integer result of the quantized operands, scaled */
-    quantize_rows(A, K, M, K, Kp, aq, as);
+    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
     for (int generic = 0; generic < 2; generic++) {
         sr_generic_kernels = generic || !SR_HAVE_AVX512;
         int nb = (N + 31) / 32;
-        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
     }
     double e_q = 0, e_qg = 0, e_qw = 0;
     for (int i = 0; i < M; i++)
@@ -273,7 +273,23 @@ static int cmd_kernels(void) {
         gelu_inplace(&g, 1);
         e_gelu = fmax(e_gelu, fabs(g - 0.5 * xf * (1 + erf(xf / sqrt(2.0)))));
     }
-    int ef = e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
+    /* the fast activation quantizer must give the generic one's bytes */
+    int qbad = 0;
+    for (int K = 1; K < 400; K += 7) {
+        float a[400];
+        uint8_t q1[480], q2[480];
+        float s1, s2;
+        for (int k = 0; k < K; k++) a[k] = (float)(urand() * 4);
+        a[K / 2] = (float)(K % 5) - 2.5f; /* exact .5 steps after scaling: rounding ties */
+        sr_generic_kernels = 1;
+        quantize_rows(a, K, 1, K, K + 64 - K % 64, q1, 480, &s1);
+        sr_generic_kernels = !SR_HAVE_AVX512;
+        quantize_rows(a, K, 1, K, K + 64 - K % 64, q2, 480, &s2);
+        qbad += memcmp(q1, q2, K + 64 - K % 64) != 0 || s1 != s2;
+    }
+    sr_generic_kernels = -1;
+    printf("%s activation quantizer: fast and generic identical on %d rows (%d differ)\n", qbad ? "BAD" : "ok ", 57, qbad);
+    int ef = qbad || e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
     printf("%s exp max rel error %.3g, erf max abs error %.3g, gelu max abs error %.3g\n", ef ? "BAD" : "ok ", e_exp, e_erf, e_gelu);
     return fail | ef;
 }
@@ -411,7 +427,7 @@ static int cmd_gemmbench(int argc, char **argv) {
     float *C = xmalloc((size_t)M * N * 4);
     uint8_t *aq = xmalloc((size_t)M * Kp);
     float *as = xmalloc((size_t)M * 4);
-    quantize_rows(A, K, M, K, Kp, aq, as);
+    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
     double flop = 2.0 * M * N * K;
     for (int kind = 0; kind < 2; kind++) {
         double best = 1e9;
@@ -419,7 +435,7 @@ static int cmd_gemmbench(int argc, char **argv) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
-            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, as, &Lq, C, N, M, use_generic());
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, &Lq, C, N, M, use_generic());
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             best = dt < best ? dt : best;

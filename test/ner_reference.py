@@ -338,46 +338,64 @@ def pipeline_tests(sr, outdir):
         for k in range(8):
             texts.append(" ".join(rng.choice(base + extra) for _ in range(rng.randint(1, 20))))
         long_text = " ".join(rng.choice(base + extra) for _ in range(160))
-        runs = [(t, None, None) for t in texts]
-        runs += [(long_text, None, None), (long_text, 20, 5), (long_text, 17, 0), (texts[-1], 9, 3)]
+        # one sr process per (window setting, aggregation): the texts go in as JSON lines
+        settings = [(None, None, list(range(len(texts))) + [len(texts)]), (20, 5, [len(texts)]),
+                    (17, 0, [len(texts)]), (9, 3, [len(texts) - 1])]
+        all_texts = texts + [long_text]
         inputs = os.path.join(outdir, m["name"] + "_in.jsonl")
-        for agg in AGGS:
-            for ri, (text, window, stride) in enumerate(runs):
-                with open(inputs, "w") as f:
-                    f.write(json.dumps({"id": "r%d" % ri, "text": text}) + "\n")
-                tok = subprocess.run([sr, "tokenize", "-m", model_file, "--jsonl", inputs], capture_output=True,
-                                     text=True)
-                cmd = [sr, "ner", "-m", model_file, "--aggregation", agg, "--jsonl", inputs]
+        with open(inputs, "w") as f:
+            for ri, text in enumerate(all_texts):
+                f.write(json.dumps({"id": "r%d" % ri, "text": text}) + "\n")
+        tok = subprocess.run([sr, "tokenize", "-m", model_file, "--jsonl", inputs], capture_output=True, text=True)
+        if tok.returncode != 0:
+            print("FAIL ner pipeline %s: sr tokenize exit %d: %s" % (m["name"], tok.returncode, tok.stderr[:300]))
+            fails += 1
+            continue
+        tjs = [json.loads(l) for l in tok.stdout.splitlines()]
+        runs = 0
+        for window, stride, which in settings:
+            win = window or m["P"]
+            ovl = stride if stride is not None else (win - 2) // 4
+            sub = os.path.join(outdir, m["name"] + "_in_%d.jsonl" % win)
+            with open(sub, "w") as f:
+                for ri in which:
+                    f.write(json.dumps({"id": "r%d" % ri, "text": all_texts[ri]}) + "\n")
+            probs = {}
+            for ri in which:
+                tj = tjs[ri]
+                logits = torch_logits(tm, tj["ids"], win, ovl, L)
+                probs[ri] = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+            for agg in AGGS:
+                cmd = [sr, "ner", "-m", model_file, "--aggregation", agg, "--jsonl", sub]
                 if window:
                     cmd += ["--window", str(window), "--stride", str(stride)]
                 res = subprocess.run(cmd, capture_output=True, text=True)
-                what = "%s agg %s run %d (%s)" % (m["name"], agg, ri, " ".join(cmd[3:]))
-                if tok.returncode != 0 or res.returncode != 0:
-                    print("FAIL ner pipeline %s: exit %d/%d: %s" % (what, tok.returncode, res.returncode,
-                                                                   (tok.stderr + res.stderr).strip()[:300]))
-                    fails += 1
-                    break
-                tj = json.loads(tok.stdout)
-                toks = [dict(id=i, piece=p, start=o[0], end=o[1], special=w is None)
-                        for i, p, o, w in zip(tj["ids"], tj["tokens"], tj["offsets"], tj["words"])]
-                win = window or m["P"]
-                ovl = stride if stride is not None else (win - 2) // 4
-                logits = torch_logits(tm, tj["ids"], win, ovl, L)
-                probs = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
-                exp = pipeline(m["labels"], text, toks, probs, unk_id, agg)
-                got = json.loads(res.stdout)
-                if got.get("id") != "r%d" % ri:
-                    print("FAIL ner pipeline %s: id not echoed: %s" % (what, res.stdout[:100]))
+                what = "%s (%s)" % (m["name"], " ".join(cmd[3:]))
+                outs = [json.loads(l) for l in res.stdout.splitlines()]
+                if res.returncode != 0 or len(outs) != len(which):
+                    print("FAIL ner pipeline %s: exit %d, %d results: %s" % (what, res.returncode, len(outs),
+                                                                             res.stderr.strip()[:300]))
                     fails += 1
                     continue
-                diff = compare(exp, got.get("entities", []), text, what)
-                if diff:
-                    print("FAIL ner pipeline " + diff)
-                    fails += 1
+                for ri, got in zip(which, outs):
+                    text, tj = all_texts[ri], tjs[ri]
+                    toks = [dict(id=i, piece=p, start=o[0], end=o[1], special=w is None)
+                            for i, p, o, w in zip(tj["ids"], tj["tokens"], tj["offsets"], tj["words"])]
+                    exp = pipeline(m["labels"], text, toks, probs[ri], unk_id, agg)
+                    runs += 1
+                    if got.get("id") != "r%d" % ri:
+                        print("FAIL ner pipeline %s: id r%d not echoed: %s" % (what, ri, json.dumps(got)[:100]))
+                        fails += 1
+                        continue
+                    diff = compare(exp, got.get("entities", []), text, "%s text r%d" % (what, ri))
+                    if diff:
+                        print("FAIL ner pipeline " + diff)
+                        fails += 1
+        n_long = len(tjs[len(texts)]["ids"])
         if not fails:
-            print("PASS ner pipeline %s (%s): sr ner --jsonl = Python pipeline over torch logits, 5 aggregations, "
-                  "%d texts incl. a %d-word document in windows" % (m["name"], ",".join(m["labels"]), len(runs),
-                                                                   len(long_text.split())))
+            print("PASS ner pipeline %s (%s): sr ner --jsonl = Python pipeline over torch logits, %d checks "
+                  "(5 aggregations; %d texts; a %d-token document in windows of %d, 20, 17 positions)"
+                  % (m["name"], ",".join(m["labels"]), runs, len(all_texts), n_long, m["P"]))
     fails += cli_tests(sr, os.path.join(outdir, "ner_bio.sr"), outdir)
     return fails
 
@@ -528,6 +546,35 @@ def masker_tests(sr, ner_test, outdir):
             fails += 1
         for g in got:
             counts[g["action"]] = counts.get(g["action"], 0) + 1
+    # ner_phi_spans, the entry point for sr deid --phi-model: the PHI model's grouped
+    # "first" entities with their labels mapped to the rules' types
+    r = subprocess.run([ner_test, "phispans", files[0]] + texts, capture_output=True, text=True)
+    n_phi = 0
+    if r.returncode:
+        print("FAIL masker phi spans: exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
+        fails += 1
+    else:
+        for ti, (text, line) in enumerate(zip(texts, r.stdout.splitlines())):
+            tj = json.loads(subprocess.run([sr, "tokenize", "-m", files[0], "--jsonl"],
+                                           input=json.dumps({"id": 0, "text": text}), capture_output=True,
+                                           text=True).stdout)
+            toks = [dict(id=i, piece=p, start=o[0], end=o[1], special=w is None)
+                    for i, p, o, w in zip(tj["ids"], tj["tokens"], tj["offsets"], tj["words"])]
+            m = MASKER_MODELS[0]
+            lg = torch_logits(nets[0], tj["ids"], m["P"], (m["P"] - 2) // 4, len(m["labels"]))
+            probs = torch.softmax(torch.from_numpy(lg), dim=-1).numpy()
+            exp = [dict(action="PHI", category=e["entity_group"], source="model:" + e["entity_group"],
+                        score=e["score"], start=e["start"], end=e["end"])
+                   for e in pipeline(m["labels"], text, toks, probs, 1, "first")]
+            got = json.loads(line)
+            n_phi += len(got)
+            d = compare(exp, got, text, "phi spans text %d" % ti)
+            if d:
+                print("FAIL masker " + d)
+                fails += 1
+        if not fails:
+            print("PASS masker phi spans: ner_phi_spans = the PHI model's grouped entities (types PATIENT/DATE), "
+                  "%d spans on %d texts" % (n_phi, len(texts)))
     if not fails:
         print("PASS masker models: PHI/medical/POS models through sr_masker_run agree with the Python pipeline "
               "on %d texts (%s)" % (len(texts), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))

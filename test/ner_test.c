@@ -5,6 +5,7 @@
  *   ner_test spans TEXT... the Masker's spans for each TEXT, one per line:
  *                          ACTION CATEGORY SOURCE byte_start byte_end cp_start cp_end |text|
  *   ner_test cases FILE    the hand-checked cases of test/masker_cases.txt: PASS/FAIL lines
+ *   ner_test phispans MODEL TEXT...       ner_phi_spans: one JSON line of spans per TEXT
  *   ner_test models PHI MED POS TEXT...   the Masker with models (a path, or - for none):
  *                          one JSON line of spans per TEXT
  * Build: cc -O2 -Wall -o test/out/ner_test test/ner_test.c -lm */
@@ -262,12 +263,36 @@ static int jsonl_spans(const char *path) {
     return 0;
 }
 
+/* ner_phi_spans (for sr deid --phi-model): one JSON line of spans per TEXT. */
+static int phi_model_spans(int argc, char **argv) {
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, argv[0], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    SrSpans sp = {0};
+    for (int i = 1; i < argc; i++) {
+        sp.n = 0;
+        if (ner_phi_spans(m, NULL, argv[i], strlen(argv[i]), &sp, err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+        printf("[");
+        for (int k = 0; k < sp.n; k++) {
+            const SrSpan *s = &sp.span[k];
+            printf("%s{\"action\":\"%s\",\"category\":\"%s\",\"source\":\"%s\",\"score\":%.8g,\"start\":%d,\"end\":%d,"
+                   "\"byte_start\":%d,\"byte_end\":%d}", k ? "," : "", act_name(s->action), s->category, s->source,
+                   s->score, s->cp_start, s->cp_end, s->byte_start, s->byte_end);
+        }
+        printf("]\n");
+    }
+    sr_spans_free(&sp);
+    sr_free(m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "decode")) return decode_case(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "spans")) return show_spans(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "cases")) return run_cases(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "models")) return model_spans(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "jsonl")) return jsonl_spans(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "phispans")) return phi_model_spans(argc - 2, argv + 2);
     fprintf(stderr, "usage: ner_test decode CASE | spans TEXT... | cases FILE | models PHI MED POS TEXT...\n");
     return 2;
 }
