@@ -497,7 +497,7 @@ void sr_phi_rules_free(SrPhiRules *r) {
 }
 
 /* Extras (hospitals, wards, professions, lone years): on by default. */
-static void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
+void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
 
 /* ---- one document: tokens with shapes, then rules that mark tokens ---- */
 
