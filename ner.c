@@ -3395,7 +3395,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (!opt) opt = &none;
     SrMasker *mk = xcalloc(1, sizeof *mk);
     char path[8192];
-    mk->phi_extras = opt->phi_extras;
+    mk->phi_extras = !opt->no_phi_extras;
     ner_labelset_parse(&mk->med_labels, opt->med_labels ? opt->med_labels
                                                         : "PROBLEM,TEST,TREATMENT,DISEASE,DISORDER,CHEMICAL,DRUG,"
                                                           "MEDICATION,PROCEDURE,SYMPTOM,SIGN_SYMPTOM");
@@ -3403,7 +3403,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (!mk->mask_pos.n) { sr_fail(err, "--mask-pos names no part of speech"); goto fail; }
     mk->phi = sr_phi_rules_new(opt->data_dir, err);
     if (!mk->phi) goto fail;
-    sr_phi_set_extras(mk->phi, opt->phi_extras);
+    sr_phi_set_extras(mk->phi, mk->phi_extras);
     for (int i = 0; i < opt->n_lexicons; i++)
         if (sr_phi_add_lexicon(mk->phi, opt->lexicons[i], err) < 0) goto fail;
     if (opt->phi_model && ner_runner_init(&mk->phi_ner, opt->phi_model, 0, -1, err) < 0) goto fail;

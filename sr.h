@@ -233,7 +233,9 @@ typedef struct {
     const SrModel *pos_model; /* optional UPOS tagger (else closed-class words) */
     const char *med_labels;   /* entity types to protect, comma-separated; NULL = default */
     const char *mask_pos;     /* eligible parts of speech; NULL = "NOUN,VERB,ADJ" */
-    int phi_extras;           /* also hospitals, wards/rooms, professions (default on) */
+    int no_phi_extras;        /* 1: leave hospitals, wards/rooms, professions and a lone
+                                 year unmasked; 0 (a zeroed struct, the safe default)
+                                 masks them too */
 } SrMaskerOptions;
 
 typedef struct SrMasker SrMasker;
