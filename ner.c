@@ -2352,177 +2352,6 @@ static void xml_put(FILE *f, const char *s, size_t n, int cdata) {
     }
 }
 
-static int cmd_deid(int argc, char **argv) {
-    const char *format = "text", *data_dir = NULL, *phi_model = NULL;
-    const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
-    char **items = xcalloc((size_t)argc + 1, sizeof(char *));
-    int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs("usage: sr deid [options] [FILE...]   (no FILE: stdin)\n"
-                  "Finds PHI (the 18 HIPAA identifiers, clinicians' names, and extras) with rules\n"
-                  "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
-                  "  --text TEXT       process TEXT (repeatable) instead of files\n"
-                  "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
-                  "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
-                  "                    (offsets in code points of the original text)\n"
-                  "  --format F        text (default) | jsonl | i2b2 (XML) | brat (standoff .ann)\n"
-                  "  --keep-length     replace PHI by '*' of the same length instead of [**TYPE**]\n"
-                  "  --explain         print each decision and its reason to stderr\n"
-                  "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
-                  "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
-                  "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
-                  "  --no-extras       do not mask hospitals, wards/rooms, professions, lone years\n"
-                  "  --data DIR        folder of the shipped lexicons (default: data/ beside sr)\n"
-                  "  --phi-model M     a de-identification NER model (not available yet)\n",
-                  stdout);
-            free(lexicons); free(items);
-            return 0;
-        }
-        if (!strcmp(a, "--format")) format = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
-        else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "--keep-length")) keep_length = 1;
-        else if (!strcmp(a, "--explain")) explain = 1;
-        else if (!strcmp(a, "--show-phi")) show_phi = 1;
-        else if (!strcmp(a, "--no-extras")) extras = 0;
-        else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--phi-model")) phi_model = opt_value(argc, argv, &i);
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); free(lexicons); free(items); return 2; }
-        else {
-            if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); free(lexicons); free(items); return 2; }
-            items[n_items++] = (char *)a;
-        }
-    }
-    int fmt = !strcmp(format, "text") ? 0 : !strcmp(format, "jsonl") ? 1 : !strcmp(format, "i2b2") ? 2 : !strcmp(format, "brat") ? 3 : -1;
-    if (fmt < 0) { fprintf(stderr, "sr deid: unknown --format %s (text, jsonl, i2b2, brat)\n", format); free(lexicons); free(items); return 2; }
-    if (jsonl && fmt == 0) fmt = 1;
-    if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); free(lexicons); free(items); return 2; }
-    if (phi_model) {
-        /* HOOK: the model side of PHI detection (sr_masker_* with a de-identification
-         * NER model) unions its spans here once the masker provides it. */
-        fprintf(stderr, "sr deid: --phi-model is not available yet (rules and lexicons only)\n");
-        free(lexicons); free(items);
-        return 2;
-    }
-    char err[SR_ERR_LEN];
-    double t0 = now_seconds();
-    SrPhiRules *rules = sr_phi_rules_new(data_dir, err);
-    if (!rules) { fprintf(stderr, "sr deid: %s\n", err); free(lexicons); free(items); return 2; }
-    sr_phi_set_extras(rules, extras);
-    for (int k = 0; k < n_lex; k++) {
-        if (sr_phi_add_lexicon(rules, lexicons[k], err) < 0) {
-            fprintf(stderr, "sr deid: --lexicon %s\n", err);
-            sr_phi_rules_free(rules); free(lexicons); free(items);
-            return 2;
-        }
-    }
-    if (explain) fprintf(stderr, "sr deid: lexicons from %s loaded in %.0f ms\n", rules->data_dir, (now_seconds() - t0) * 1e3);
-    SrInput in = {0};
-    in.jsonl = jsonl;
-    in.items = items;
-    in.n_items = n_items;
-    in.texts = texts;
-    SrRecord rec;
-    SrSpans sp = {0};
-    int failed = 0, rc;
-    long index = 0;
-    if (fmt == 2) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n", stdout);
-    while ((rc = input_next(&in, &rec, err)) != 0) {
-        index++;
-        if (rc < 0) {
-            failed = 1;
-            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
-            fprintf(stderr, "sr deid: %s\n", err);
-            record_free(&rec);
-            continue;
-        }
-        sp.n = 0;
-        if (sr_phi_find(rules, rec.text, rec.len, &sp, err) < 0) {
-            failed = 1;
-            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
-            fprintf(stderr, "sr deid: record %ld: %s\n", index, err);
-            record_free(&rec);
-            continue;
-        }
-        if (explain) {
-            for (int k = 0; k < sp.n; k++) {
-                const SrSpan *s = &sp.span[k];
-                fprintf(stderr, "explain\t%s\t%d-%d\t%s\t%s\t%s", rec.id_json ? rec.id_json : "", s->cp_start, s->cp_end,
-                        s->category, s->source, phi_reason(s->source));
-                if (show_phi) { fputc('\t', stderr); fwrite(rec.text + s->byte_start, 1, (size_t)(s->byte_end - s->byte_start), stderr); }
-                fputc('\n', stderr);
-            }
-        }
-        if (fmt == 0) {
-            phi_put_masked(stdout, rec.text, rec.len, &sp, keep_length);
-            if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
-        } else if (fmt == 1) {
-            fputs("{\"id\":", stdout);
-            if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
-            fputs(",\"spans\":[", stdout);
-            for (int k = 0; k < sp.n; k++) {
-                const SrSpan *s = &sp.span[k];
-                fprintf(stdout, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
-                json_put_cstr(stdout, s->category);
-                fputs(",\"source\":", stdout);
-                json_put_cstr(stdout, s->source);
-                fputs("}", stdout);
-            }
-            fputs("],\"text\":", stdout);
-            size_t mlen;
-            char *m = phi_masked_string(rec.text, rec.len, &sp, keep_length, &mlen);
-            json_put_string(stdout, m, mlen);
-            free(m);
-            fputs("}\n", stdout);
-        } else {
-            /* i2b2 and BRAT carry offsets into the text: without --show-phi the text is
-             * the keep-length masked one, so the offsets still fit */
-            size_t mlen = rec.len;
-            char *m = show_phi ? NULL : phi_masked_string(rec.text, rec.len, &sp, 1, &mlen);
-            const char *body = m ? m : rec.text;
-            if (fmt == 2) {
-                fputs("<deIdi2b2>\n<TEXT><![CDATA[", stdout);
-                xml_put(stdout, body, mlen, 1);
-                fputs("]]></TEXT>\n<TAGS>\n", stdout);
-                for (int k = 0; k < sp.n; k++) {
-                    const SrSpan *s = &sp.span[k];
-                    const char *tag, *type;
-                    phi_i2b2_tag(s->category, &tag, &type);
-                    fprintf(stdout, "<%s id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", tag, k, s->cp_start, s->cp_end);
-                    if (show_phi) xml_put(stdout, rec.text + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
-                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
-                    fprintf(stdout, "\" TYPE=\"%s\" comment=\"%s\" />\n", type, s->source);
-                }
-                fputs("</TAGS>\n</deIdi2b2>\n", stdout);
-            } else {
-                if (in.count > 1 || n_items > 1) {
-                    fputs("# document ", stdout);
-                    if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
-                    fputc('\n', stdout);
-                }
-                for (int k = 0; k < sp.n; k++) {
-                    const SrSpan *s = &sp.span[k];
-                    fprintf(stdout, "T%d\t%s %d %d\t", k + 1, s->category, s->cp_start, s->cp_end);
-                    if (show_phi) { for (int b = s->byte_start; b < s->byte_end; b++) fputc(rec.text[b] == '\n' || rec.text[b] == '\t' ? ' ' : rec.text[b], stdout); }
-                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 1);
-                    fputc('\n', stdout);
-                    fprintf(stdout, "#%d\tAnnotatorNotes T%d\t%s\n", k + 1, k + 1, s->source);
-                }
-            }
-            free(m);
-        }
-        record_free(&rec);
-    }
-    input_close(&in);
-    sr_spans_free(&sp);
-    sr_phi_rules_free(rules);
-    free(lexicons);
-    free(items);
-    return failed ? 1 : 0;
-}
 
 /* ----------------------------------------------------------- end of the PHI rules */
 
@@ -3448,6 +3277,45 @@ static int ner_content_shape(const char *text, const NerWord *w) {
 
 enum { W_NONE = 0, W_PHI, W_PROTECT, W_ELIGIBLE };
 
+/* The code point ending just before byte b (b > 0), and its start in *start. */
+static int ner_cp_before(const char *text, size_t len, int b, int *start) {
+    int k = b - 1;
+    while (k > 0 && ((unsigned char)text[k] & 0xC0) == 0x80) k--;
+    size_t i = (size_t)k;
+    *start = k;
+    return utf8_decode((const unsigned char *)text, len, &i);
+}
+
+static int ner_letter_cp(int cp) { return ner_word_cp(cp) && !(cp >= '0' && cp <= '9'); }
+
+/* Grow PHI span s to the edges of word w, one code point at a time: over letters and
+ * digits always, over a joiner (' - U+2019 ...) only when letters stand on both sides. */
+static void ner_grow_span(const char *text, size_t len, const NerWord *w, SrSpan *s) {
+    while (s->byte_start > w->b0) {
+        int at, c = ner_cp_before(text, len, s->byte_start, &at);
+        if (!ner_word_cp(c)) { /* a joiner: look at both sides */
+            int at2, before = at > w->b0 ? ner_cp_before(text, len, at, &at2) : -1;
+            size_t j = (size_t)s->byte_start;
+            int after = utf8_decode((const unsigned char *)text, len, &j);
+            if (!ner_letter_cp(before) || !ner_letter_cp(after)) break;
+        }
+        s->byte_start = at;
+        s->cp_start--;
+    }
+    while (s->byte_end < w->b1) {
+        size_t j = (size_t)s->byte_end;
+        int c = utf8_decode((const unsigned char *)text, len, &j);
+        if (!ner_word_cp(c)) {
+            int at, before = ner_cp_before(text, len, s->byte_end, &at);
+            size_t k = j;
+            int after = k < (size_t)w->b1 ? utf8_decode((const unsigned char *)text, len, &k) : -1;
+            if (!ner_letter_cp(before) || !ner_letter_cp(after)) break;
+        }
+        s->byte_end = (int)j;
+        s->cp_end++;
+    }
+}
+
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
     out->n = 0;
     if (len > (size_t)INT32_MAX / 2) return sr_fail(err, "text too long (%zu bytes)", len);
@@ -3480,14 +3348,12 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     ps->n = np;
 
     /* A PHI span that cuts a word grows to the whole word (a name caught as "John" in
-     * "John-Paul" must not leave "-Paul" behind); spans that now touch are merged. */
+     * "John-Paul" must not leave "-Paul" behind), but crosses a joiner only between two
+     * letters ("101" in "101-year-old" stays "101"); spans that now touch are merged. */
     for (int i = 0, p = 0; i < nw && np; i++) {
         while (p < np && ps->span[p].byte_end <= w[i].b0) p++;
-        for (int q = p; q < np && ps->span[q].byte_start < w[i].b1; q++) {
-            SrSpan *s = &ps->span[q];
-            if (w[i].b0 < s->byte_start) { s->byte_start = w[i].b0; s->cp_start = w[i].c0; }
-            if (w[i].b1 > s->byte_end) { s->byte_end = w[i].b1; s->cp_end = w[i].c1; }
-        }
+        for (int q = p; q < np && ps->span[q].byte_start < w[i].b1; q++)
+            ner_grow_span(text, len, &w[i], &ps->span[q]);
     }
     np = 0;
     for (int i = 0; i < ps->n; i++) {
@@ -3620,6 +3486,186 @@ done:
 }
 
 /* ---- sr ner ---------------------------------------------------------------------- */
+
+/* The PHI spans alone of the Masker's decision (for sr deid). */
+static int masker_phi_spans(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
+    SrSpans all = {0};
+    int rc = sr_masker_run(mk, text, len, &all, err);
+    out->n = 0;
+    for (int k = 0; rc == 0 && k < all.n; k++)
+        if (all.span[k].action == SR_ACT_PHI) *ner_span_push(out) = all.span[k];
+    sr_spans_free(&all);
+    return rc;
+}
+
+static int cmd_deid(int argc, char **argv) {
+    const char *format = "text", *data_dir = NULL, *phi_model = NULL;
+    const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
+    char **items = xcalloc((size_t)argc + 1, sizeof(char *));
+    int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs("usage: sr deid [options] [FILE...]   (no FILE: stdin)\n"
+                  "Finds PHI (the 18 HIPAA identifiers, clinicians' names, and extras) with rules\n"
+                  "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
+                  "  --text TEXT       process TEXT (repeatable) instead of files\n"
+                  "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
+                  "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
+                  "                    (offsets in code points of the original text)\n"
+                  "  --format F        text (default) | jsonl | i2b2 (XML) | brat (standoff .ann)\n"
+                  "  --keep-length     replace PHI by '*' of the same length instead of [**TYPE**]\n"
+                  "  --explain         print each decision and its reason to stderr\n"
+                  "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
+                  "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
+                  "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
+                  "  --no-extras       do not mask hospitals, wards/rooms, professions, lone years\n"
+                  "  --data DIR        folder of the shipped lexicons (default: data/ beside sr)\n"
+                  "  --phi-model M     a de-identification NER model, unioned with the rules\n",
+                  stdout);
+            free(lexicons); free(items);
+            return 0;
+        }
+        if (!strcmp(a, "--format")) format = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
+        else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--keep-length")) keep_length = 1;
+        else if (!strcmp(a, "--explain")) explain = 1;
+        else if (!strcmp(a, "--show-phi")) show_phi = 1;
+        else if (!strcmp(a, "--no-extras")) extras = 0;
+        else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--phi-model")) phi_model = opt_value(argc, argv, &i);
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); free(lexicons); free(items); return 2; }
+        else {
+            if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); free(lexicons); free(items); return 2; }
+            items[n_items++] = (char *)a;
+        }
+    }
+    int fmt = !strcmp(format, "text") ? 0 : !strcmp(format, "jsonl") ? 1 : !strcmp(format, "i2b2") ? 2 : !strcmp(format, "brat") ? 3 : -1;
+    if (fmt < 0) { fprintf(stderr, "sr deid: unknown --format %s (text, jsonl, i2b2, brat)\n", format); free(lexicons); free(items); return 2; }
+    if (jsonl && fmt == 0) fmt = 1;
+    if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); free(lexicons); free(items); return 2; }
+    /* sr deid shows exactly the PHI that sr generate masks: the Masker's PHI spans
+     * (rules, unioned with --phi-model, grown to whole words). */
+    char err[SR_ERR_LEN];
+    double t0 = now_seconds();
+    SrModel *model = NULL;
+    if (phi_model && sr_load(&model, phi_model, err) < 0) {
+        fprintf(stderr, "sr deid: %s\n", err); free(lexicons); free(items); return 2;
+    }
+    SrMaskerOptions mo = {0};
+    mo.data_dir = data_dir;
+    mo.lexicons = lexicons;
+    mo.n_lexicons = n_lex;
+    mo.phi_model = model;
+    mo.no_phi_extras = !extras;
+    SrMasker *mk = sr_masker_new(&mo, err);
+    if (!mk) { fprintf(stderr, "sr deid: %s\n", err); sr_free(model); free(lexicons); free(items); return 2; }
+    if (explain) fprintf(stderr, "sr deid: lexicons from %s loaded in %.0f ms\n", mk->phi->data_dir, (now_seconds() - t0) * 1e3);
+    SrInput in = {0};
+    in.jsonl = jsonl;
+    in.items = items;
+    in.n_items = n_items;
+    in.texts = texts;
+    SrRecord rec;
+    SrSpans sp = {0};
+    int failed = 0, rc;
+    long index = 0;
+    if (fmt == 2) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n", stdout);
+    while ((rc = input_next(&in, &rec, err)) != 0) {
+        index++;
+        if (rc < 0) {
+            failed = 1;
+            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
+            fprintf(stderr, "sr deid: %s\n", err);
+            record_free(&rec);
+            continue;
+        }
+        if (masker_phi_spans(mk, rec.text, rec.len, &sp, err) < 0) {
+            failed = 1;
+            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
+            fprintf(stderr, "sr deid: record %ld: %s\n", index, err);
+            record_free(&rec);
+            continue;
+        }
+        if (explain) {
+            for (int k = 0; k < sp.n; k++) {
+                const SrSpan *s = &sp.span[k];
+                fprintf(stderr, "explain\t%s\t%d-%d\t%s\t%s\t%s", rec.id_json ? rec.id_json : "", s->cp_start, s->cp_end,
+                        s->category, s->source, phi_reason(s->source));
+                if (show_phi) { fputc('\t', stderr); fwrite(rec.text + s->byte_start, 1, (size_t)(s->byte_end - s->byte_start), stderr); }
+                fputc('\n', stderr);
+            }
+        }
+        if (fmt == 0) {
+            phi_put_masked(stdout, rec.text, rec.len, &sp, keep_length);
+            if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
+        } else if (fmt == 1) {
+            fputs("{\"id\":", stdout);
+            if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
+            fputs(",\"spans\":[", stdout);
+            for (int k = 0; k < sp.n; k++) {
+                const SrSpan *s = &sp.span[k];
+                fprintf(stdout, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
+                json_put_cstr(stdout, s->category);
+                fputs(",\"source\":", stdout);
+                json_put_cstr(stdout, s->source);
+                fputs("}", stdout);
+            }
+            fputs("],\"text\":", stdout);
+            size_t mlen;
+            char *m = phi_masked_string(rec.text, rec.len, &sp, keep_length, &mlen);
+            json_put_string(stdout, m, mlen);
+            free(m);
+            fputs("}\n", stdout);
+        } else {
+            /* i2b2 and BRAT carry offsets into the text: without --show-phi the text is
+             * the keep-length masked one, so the offsets still fit */
+            size_t mlen = rec.len;
+            char *m = show_phi ? NULL : phi_masked_string(rec.text, rec.len, &sp, 1, &mlen);
+            const char *body = m ? m : rec.text;
+            if (fmt == 2) {
+                fputs("<deIdi2b2>\n<TEXT><![CDATA[", stdout);
+                xml_put(stdout, body, mlen, 1);
+                fputs("]]></TEXT>\n<TAGS>\n", stdout);
+                for (int k = 0; k < sp.n; k++) {
+                    const SrSpan *s = &sp.span[k];
+                    const char *tag, *type;
+                    phi_i2b2_tag(s->category, &tag, &type);
+                    fprintf(stdout, "<%s id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", tag, k, s->cp_start, s->cp_end);
+                    if (show_phi) xml_put(stdout, rec.text + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
+                    fprintf(stdout, "\" TYPE=\"%s\" comment=\"%s\" />\n", type, s->source);
+                }
+                fputs("</TAGS>\n</deIdi2b2>\n", stdout);
+            } else {
+                if (in.count > 1 || n_items > 1) {
+                    fputs("# document ", stdout);
+                    if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
+                    fputc('\n', stdout);
+                }
+                for (int k = 0; k < sp.n; k++) {
+                    const SrSpan *s = &sp.span[k];
+                    fprintf(stdout, "T%d\t%s %d %d\t", k + 1, s->category, s->cp_start, s->cp_end);
+                    if (show_phi) { for (int b = s->byte_start; b < s->byte_end; b++) fputc(rec.text[b] == '\n' || rec.text[b] == '\t' ? ' ' : rec.text[b], stdout); }
+                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 1);
+                    fputc('\n', stdout);
+                    fprintf(stdout, "#%d\tAnnotatorNotes T%d\t%s\n", k + 1, k + 1, s->source);
+                }
+            }
+            free(m);
+        }
+        record_free(&rec);
+    }
+    input_close(&in);
+    sr_spans_free(&sp);
+    sr_masker_free(mk);
+    sr_free(model);
+    free(lexicons);
+    free(items);
+    return failed ? 1 : 0;
+}
 
 static void ner_print_entities(FILE *f, const NerEntities *es, int agg) {
     fputc('[', f);
