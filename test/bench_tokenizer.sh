@@ -31,8 +31,8 @@ else
     "$PY" "$ROOT/test/tokenizer_gen.py" clinical $((MB * 1000000)) 7 >"$IN"
 fi
 echo "input: $src, $(wc -c <"$IN") bytes, $(wc -l <"$IN") lines; $REPS runs each; cased vocab, lower-cased (Bio_ClinicalBERT setting)"
-cc -O3 -march=native -DSR_NO_MAIN -o "$OUT/bench_native" "$ROOT/test/tokenizer_bench.c" -lm 2>/dev/null
-cc -O2 -DSR_NO_MAIN -o "$OUT/bench_portable" "$ROOT/test/tokenizer_bench.c" -lm 2>/dev/null
+cc -O3 -march=native -DSR_NO_MAIN -o "$OUT/bench_native" "$ROOT/test/tokenizer_bench.c" -lm 2>"$OUT/build.log" || { echo "build failed: $(grep -m1 error "$OUT/build.log")"; exit 1; }
+cc -O2 -DSR_NO_MAIN -o "$OUT/bench_portable" "$ROOT/test/tokenizer_bench.c" -lm 2>"$OUT/build.log" || { echo "build failed: $(grep -m1 error "$OUT/build.log")"; exit 1; }
 for mode in lower cased; do
     echo "== setting: $mode"
     a=$("$OUT/bench_native" "$V" $mode "$IN" "$REPS")

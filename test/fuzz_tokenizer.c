@@ -5,7 +5,9 @@
  *   ./fuzz_tokenizer -max_total_time=600 CORPUS_DIR
  *
  * The first input byte picks the setting (cased vocab lower-cased, cased vocab as is,
- * uncased vocab) and whether [CLS]/[SEP] are added; the rest is the text, arbitrary
+ * uncased vocab, and the other BertNormalizer settings: lower-casing without accent
+ * stripping, stripping without lower-casing, no CJK spacing) and whether [CLS]/[SEP]
+ * are added; the rest is the text, arbitrary
  * bytes (invalid UTF-8 must be refused cleanly). Besides the sanitizers, every result
  * is checked: ids in the vocabulary, byte spans inside the text and on UTF-8 character
  * boundaries, code-point spans equal to the byte spans counted in characters, word
@@ -16,7 +18,8 @@
 #define VOCAB_DIR "test/data/vocab"
 #endif
 
-static SrTokenizer *fz_tok[3];
+#define FZ_N 6
+static SrTokenizer *fz_tok[FZ_N];
 static SrTokens fz_out;
 
 static int fz_cp_index(const char *s, int byte) { /* code points before byte */
@@ -35,11 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fz_tok[0] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-cased-vocab.txt", 1, err);
         fz_tok[1] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-cased-vocab.txt", 0, err);
         fz_tok[2] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-uncased-vocab.txt", 1, err);
-        if (!fz_tok[0] || !fz_tok[1] || !fz_tok[2]) { fprintf(stderr, "fuzz: %s\n", err); abort(); }
+        fz_tok[3] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-cased-vocab.txt", 1, err);
+        fz_tok[4] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-cased-vocab.txt", 0, err);
+        fz_tok[5] = sr_tokenizer_from_vocab(VOCAB_DIR "/bert-base-cased-vocab.txt", 1, err);
+        for (int k = 0; k < FZ_N; k++)
+            if (!fz_tok[k]) { fprintf(stderr, "fuzz: %s\n", err); abort(); }
+        fz_tok[3]->strip_accents = 0; /* lower-case only */
+        fz_tok[4]->strip_accents = 1; /* strip accents, keep case */
+        fz_tok[5]->chinese_chars = 0; /* no spaces around CJK */
     }
     if (size == 0) return 0;
-    const SrTokenizer *t = fz_tok[data[0] % 3];
-    int add_special = (data[0] >> 2) & 1;
+    const SrTokenizer *t = fz_tok[(data[0] & 7) % FZ_N];
+    int add_special = (data[0] >> 3) & 1;
     /* a copy of exactly the text bytes, so ASan sees any read past the end */
     size_t len = size - 1;
     char *text = malloc(len ? len : 1);

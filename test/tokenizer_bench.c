@@ -9,13 +9,13 @@
  * seconds and MB/s (fairer on a shared machine), lines, tokens, and an id checksum. */
 #include "../sr.c"
 
-static double cpu_seconds(void) {
+static double tb_cpu_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int tb_cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
@@ -51,17 +51,17 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) {
         tokens = 0;
         sum = 0;
-        double t0 = now_seconds(), c0 = cpu_seconds();
+        double t0 = now_seconds(), c0 = tb_cpu_seconds();
         for (int k = 0; k < n; k++) {
             if (sr_tokenize(t, buf + start[k], llen[k], 1, &toks, err) < 0) { fprintf(stderr, "line %d: %s\n", k + 1, err); return 1; }
             tokens += toks.n;
             for (int j = 0; j < toks.n; j++) sum = sum * 31 + (unsigned)toks.tok[j].id;
         }
         secs[r] = now_seconds() - t0;
-        cpu[r] = cpu_seconds() - c0;
+        cpu[r] = tb_cpu_seconds() - c0;
     }
-    qsort(secs, (size_t)reps, sizeof *secs, cmp_double);
-    qsort(cpu, (size_t)reps, sizeof *cpu, cmp_double);
+    qsort(secs, (size_t)reps, sizeof *secs, tb_cmp_double);
+    qsort(cpu, (size_t)reps, sizeof *cpu, tb_cmp_double);
     double med = secs[reps / 2], medc = cpu[reps / 2];
     printf("sr_tokenize: wall %.4f s %.1f MB/s, cpu %.4f s %.1f MB/s (medians of %d), %d lines, %ld tokens, checksum %lu\n",
            med, len / med / 1e6, medc, len / medc / 1e6, reps, n, tokens, sum);
