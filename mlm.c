@@ -310,6 +310,7 @@ typedef struct {
     GenSeg *segs;
     int n_segs, cap_segs;
     SrGenResult *res;
+    int decided; /* pieces predicted so far (progress) */
 } GenCtx;
 
 /* Case pattern of a word: UPPER needs two capitals and no lower-case letter. */
@@ -470,6 +471,8 @@ static int predict(GenCtx *g, const int *pos, int np, int left, int *out_id, flo
         g->res->head_seconds += t2 - t1;
         for (int r = 0; r < nrow; r++)
             if (choose_piece(g, pos[i + r], g->logits + (size_t)r * g->V, &out_id[i + r], &out_p[i + r], err) < 0) return -1;
+        g->decided += nrow;
+        if (g->opt->progress) g->opt->progress(g->opt->progress_arg, g->decided, g->res->masks, g->res->forwards);
         i = k;
     }
     return 0;
@@ -983,6 +986,7 @@ static int generate_once(GenCtx *g, const SrTokens *tk, char *err) {
         if ((un->action == SR_ACT_PHI && !g->opt->paper) || g->opt->fill != SR_FILL_ITERATIVE) unit_mask(g, u, i);
     }
     g->res->masks = masks;
+    g->decided = 0;
     if (g->opt->fill == SR_FILL_ITERATIVE) return fill_iterative(g, err);
     return fill_rounds(g, g->opt->fill == SR_FILL_PARALLEL ? 1 : (g->opt->rounds < 1 ? 1 : g->opt->rounds), err);
 }
@@ -1475,6 +1479,16 @@ static void print_brat_ann(FILE *f, const SrGenResult *r) {
         }
 }
 
+/* One letter's progress on a terminal: masks decided, forward passes, seconds. */
+typedef struct { const char *name; double start, last; } GenProgress;
+static void gen_progress(void *arg, int decided, int masks, int forwards) {
+    GenProgress *p = arg;
+    double now = now_seconds();
+    if (now - p->last < 0.5 && decided < masks) return;
+    p->last = now;
+    fprintf(stderr, "\rsr generate: %s: %d/%d masks, %d forward passes, %.1f s   ", p->name, decided < masks ? decided : masks, masks, forwards, now - p->start);
+}
+
 static int parse_shard(const char *s, int *i, int *n) {
     char *e;
     long a = strtol(s, &e, 10);
@@ -1641,6 +1655,8 @@ static int cmd_generate(int argc, char **argv) {
     }
     if (total >= 0 && shard_n > 1) total = (total - shard_i + shard_n - 1) / shard_n;
     int progress = !quiet && (total > 1 || (total < 0 && jsonl)), tty = isatty(2);
+    GenProgress one = {"letter", 0, 0};
+    if (!progress && !quiet && tty) { opt.progress = gen_progress; opt.progress_arg = &one; }
 
     SrInput in = {jsonl, files, n_files, 0, 0, NULL, 0, 0, NULL, 0, 0};
     SrRecord rec;
@@ -1654,6 +1670,9 @@ static int cmd_generate(int argc, char **argv) {
         memset(&res, 0, sizeof res);
         int named = 0; /* err already names the file */
         if (got < 0) { named = 1; goto bad; }
+        one.name = in.jsonl || !in.name ? "letter" : in.name;
+        one.start = now_seconds();
+        one.last = 0;
         if ((long)rec.len > max_bytes) { sr_fail(err, "letter of %zu bytes is longer than --max-bytes %ld", rec.len, max_bytes); goto bad; }
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
@@ -1680,6 +1699,7 @@ static int cmd_generate(int argc, char **argv) {
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
             if (opt.explain) print_explain(stdout, m, &res);
         }
+        if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
             fprintf(stderr, "sr generate: %s: %d words refilled (%d PHI), %d masks, %d forward passes, %d leaks, %.2f s\n",
                     name, res.n_fills, res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
