@@ -141,14 +141,14 @@ rm -f "$G/bin/sr-demo.srm"
 [ $? -ne 0 ] && grep -q "no model" "$G/demo.err" && echo "PASS cli without any model: one clear line, non-zero exit" || fail "cli without a model: $(head -2 "$G/demo.err")"
 
 # 6. the real de-identification notes, gold PHI spans as the spans (needs ../shared):
-#    the first 30 notes with the default strategy, the first 300 with rounds:4
+#    the first 20 notes with the default strategy, the first 150 with rounds:4
 if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
     "$PY" "$CHECK" prep "$SHARED/deid-dev/notes.jsonl" "$G/deid_texts.jsonl" "$G/deid_phi.txt"
-    for n in 30 300; do
+    for n in 20 150; do
         head -$n "$G/deid_texts.jsonl" >"$G/deid${n}_texts.jsonl"
         head -$n "$G/deid_phi.txt" >"$G/deid${n}_phi.txt"
     done
-    for run in "iterative deid30" "rounds:4 deid300"; do
+    for run in "iterative deid20" "rounds:4 deid150"; do
         set -- $run
         if "$G/gen_check" spans "$G/gen_cased.srm" "$G/${2}_texts.jsonl" "$G/${2}_phi.txt" --fill "$1" >"$G/${2}_out.jsonl" 2>"$G/deid.err"; then
             "$PY" "$CHECK" check "deid-dev gold spans $1" "$SHARED/deid-dev/notes.jsonl" "$G/${2}_out.jsonl" --protected-rule --partial
