@@ -140,8 +140,8 @@ static unsigned char *vocab_classes(const SrModel *m) {
             }
             if (digits && !letters && !other) vc[i] |= VC_DIGITS;
             if (letters && !digits && !other) vc[i] |= VC_LETTERS;
-            for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && function_words[f]; f++)
-                if (!strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
+            for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && n <= 8 && function_words[f]; f++)
+                if (function_words[f][0] == tolower((unsigned char)s[0]) && !strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
         }
     }
     return vc;
