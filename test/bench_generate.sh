@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench_generate.sh - what one synthetic letter costs, per filling strategy.
 #
-#   bash test/bench_generate.sh            (RUNS=3 ITER_RUNS=1 THREADS=2 to change)
+#   bash test/bench_generate.sh    (RUNS=3 ITER_RUNS=1 THREADS=2 WORDS=650 to change)
 #
 # A letter of about 1,200 WordPieces (the invented example letter, repeated), ratio 0.5,
 # on random models of Bio_ClinicalBERT's shape (test/make_models.py --full, converted to
@@ -26,12 +26,12 @@ if [ ! -f "$B/full_q8.srm" ] || [ ! -f "$B/full_f32.srm" ]; then
     "$PY" "$ROOT/convert_weights.py" "$B/bioclinical_shape" "$B/full_q8.srm" --dtype q8 || exit 1
 fi
 # the letter: the example, repeated until about 1,200 WordPieces
-"$PY" - "$ROOT/data/example_letter.txt" "$B/letter.jsonl" <<'P'
+"$PY" - "$ROOT/data/example_letter.txt" "$B/letter.jsonl" "${WORDS:-650}" <<'P'
 import json, sys
 ex = open(sys.argv[1], encoding="utf-8").read()
 paras = ex.split("\n\n")
 text, i = "", 0
-while len(text.split()) < 740:   # ~1.6 WordPieces a word in this letter
+while len(text.split()) < int(sys.argv[3]):   # WORDS: ~1.85 WordPieces a word here
     text += paras[i % len(paras)] + "\n\n"
     i += 1
 open(sys.argv[2], "w").write(json.dumps({"id": "bench", "text": text}) + "\n")
