@@ -9,8 +9,8 @@ byte-identical files, and converting the same folder twice gives the same bytes 
 meta JSON holds no timestamps and no absolute paths).
 
 Inputs (HF_DIR)
-  config.json            required: model_type "bert", hidden_act "gelu",
-                         position_embedding_type "absolute" (or absent)
+  config.json            required: model_type "bert" (or absent, as in 2020 configs),
+                         hidden_act "gelu", position_embedding_type "absolute" (or absent)
   vocab.txt              required: one WordPiece token a line (read like
                          BertTokenizer: universal newlines, only the "\\n" stripped)
   tokenizer_config.json  optional: do_lower_case, strip_accents, tokenize_chinese_chars,
@@ -54,7 +54,20 @@ Decisions recorded in the header and the meta JSON
                  to float32, then to the nearest integer with halves away from zero,
                  clamped to [-127, 127]. Quantised: word embeddings, an untied MLM
                  decoder, every encoder Linear weight and the MLM transform weight.
-Refusals print one line "convert_weights.py: HF_DIR: reason" and exit 1.
+  meta JSON      converter version, the folder's base name (never its absolute path),
+                 weights file name and sha256, storage dtypes, the original config.json
+                 and tokenizer_config.json, the decisions above, ignored and renamed
+                 tensors, warnings. Sorted keys, no timestamps.
+
+Refused, with one line "convert_weights.py: HF_DIR: reason" on stderr and exit 1 (never
+a traceback; no output file is left): a missing config.json / vocab.txt / weights,
+sharded weights, another model_type or architecture (sequence classification, decoder,
+cross-attention), hidden_act other than "gelu", non-absolute position embeddings,
+do_basic_tokenize=false, vocab.txt length != vocab_size, a missing, duplicated,
+unexpected or wrongly shaped tensor, storage other than fp32/fp16/bf16, NaN or infinity,
+a decoder.bias different from cls.predictions.bias, id2label not matching the
+classifier, damaged or truncated archives, and any pickle that names a global outside
+the allow-list above. Usage errors exit 2. On success one summary line goes to stdout.
 """
 import hashlib
 import json
@@ -180,6 +193,19 @@ class RestrictedUnpickler(pickle.Unpickler):
         return self._persistent(pid)
 
 
+def _ascii(v):
+    """Python 2 era pickles may carry bytes where torch now writes str."""
+    return v.decode("ascii", "replace") if isinstance(v, bytes) else v
+
+
+def _storage_pid(pid):
+    """A persistent id ("storage", type, key, location, numel[, view]) with str fields."""
+    if not isinstance(pid, tuple) or len(pid) < 5 or _ascii(pid[0]) != "storage":
+        kind = _ascii(pid[0]) if isinstance(pid, tuple) and pid else type(pid).__name__
+        raise Refuse("checkpoint pickle: unsupported persistent id %r (a whole-model save?)" % (kind,))
+    return (pid[1], str(_ascii(pid[2])), int(pid[4])) + tuple(pid[5:6])
+
+
 def _storage_dtype(storage_type):
     if not isinstance(storage_type, StorageType):
         raise Refuse("checkpoint pickle: unknown storage type %r" % (storage_type,))
@@ -208,15 +234,13 @@ def read_torch_zip(path):
     storages = {}
 
     def persistent_load(pid):
-        if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
-            raise Refuse("checkpoint pickle: unexpected persistent id %r" % (pid[:1],))
-        dtype = _storage_dtype(pid[1])
-        key = str(pid[2])
+        storage_type, key, numel = _storage_pid(pid)[:3]
+        dtype = _storage_dtype(storage_type)
         if key not in storages:
             member = prefix + "data/" + key
             if member not in names:
                 raise Refuse("checkpoint zip lacks storage %s" % member)
-            storages[key] = Storage(dtype, key, int(pid[4]), lambda m=member: zf.read(m))
+            storages[key] = Storage(dtype, key, numel, lambda m=member: zf.read(m))
         return storages[key]
 
     with zf.open(pkl[0]) as f:
@@ -249,13 +273,14 @@ def read_torch_legacy(path):
     offsets = {}  # key -> file offset of its raw bytes (known after the data pickle)
 
     def persistent_load(pid):
-        if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
-            raise Refuse("checkpoint pickle: unsupported persistent id %r" % (pid[:1],))
-        dtype = _storage_dtype(pid[1])
-        key, numel = str(pid[2]), int(pid[4])
-        view = pid[5] if len(pid) > 5 else None
+        fields = _storage_pid(pid)
+        storage_type, key, numel = fields[:3]
+        view = fields[3] if len(fields) > 3 else None
+        dtype = _storage_dtype(storage_type)
         if key not in storages:
             def read(k=key):
+                if k not in offsets:
+                    raise Refuse("legacy checkpoint: storage %s is not in its key list" % k)
                 n, off = offsets[k]
                 f.seek(off)
                 return f.read(n * DTYPE_SIZE[storages[k].dtype])
@@ -263,7 +288,7 @@ def read_torch_legacy(path):
         st = storages[key]
         if view is not None:  # (view_key, offset, size): a slice of the root storage
             view_key, view_off, view_size = view
-            vkey = "%s@%s" % (key, view_key)
+            vkey = "%s@%s" % (key, _ascii(view_key))
             if vkey not in storages:
                 storages[vkey] = Storage(dtype, vkey, int(view_size),
                                          lambda s=st, o=int(view_off): s.data()[o * DTYPE_SIZE[s.dtype]:])
@@ -277,7 +302,7 @@ def read_torch_legacy(path):
     pos = f.tell()
     size = os.fstat(f.fileno()).st_size
     for key in keys:
-        key = str(key)
+        key = str(_ascii(key))
         if key not in storages:
             raise Refuse("legacy checkpoint lists an unknown storage %s" % key)
         f.seek(pos)
@@ -345,6 +370,9 @@ def read_weights(hf_dir):
     elif os.path.exists(pt):
         path = pt
         tensors = read_torch_zip(pt) if zipfile.is_zipfile(pt) else read_torch_legacy(pt)
+    elif any(os.path.exists(os.path.join(hf_dir, n)) for n in
+             ("model.safetensors.index.json", "pytorch_model.bin.index.json")):
+        raise Refuse("sharded weights (*.index.json) are not supported; a BERT fits in one file")
     else:
         raise Refuse("no model.safetensors or pytorch_model.bin")
     if isinstance(tensors, dict) and "state_dict" in tensors and isinstance(tensors["state_dict"], dict):
@@ -455,7 +483,9 @@ class StdlibMath:
 
     @staticmethod
     def finite(a):
-        return all(math.isfinite(v) for v in a)
+        # sum() runs at C speed and is non-finite when any value is; only then (or on a
+        # finite overflow) look value by value
+        return math.isfinite(sum(a)) or all(math.isfinite(v) for v in a)
 
     @staticmethod
     def q8(a, rows, cols):
@@ -466,17 +496,21 @@ class StdlibMath:
             row = a[r * cols:(r + 1) * cols]
             for g0 in range(0, pc, GROUP):
                 grp = row[g0:g0 + GROUP]
-                amax = max((abs(v) for v in grp), default=0.0)
+                amax = max(max(grp), -min(grp)) if grp else 0.0  # max|w|, at C speed
                 s = array("f", [amax / 127.0])[0]  # float32(amax) / 127, rounded to float32
                 scales.append(s)
                 if s == 0:
                     continue
-                xs = array("f", [v / s for v in grp])  # float32 division, correctly rounded
+                xs = array("f", map(s.__rtruediv__, grp))  # w / s, rounded to float32
+                # halves away from zero: int() truncates toward zero, and x +- 0.5 is exact
+                # in double. |x| <= 127 * (1 + 2^-23) unless the scale underflowed to a
+                # subnormal (a group of subnormal weights): clamp, as the numpy path does.
+                qs = [int(x + 0.5) if x >= 0 else int(x - 0.5) for x in xs]
+                if max(qs) > 127 or min(qs) < -127:
+                    qs = [max(-127, min(127, v)) for v in qs]
+                qs = array("b", qs)
                 base = r * pc + g0
-                for j, x in enumerate(xs):
-                    v = math.floor(abs(x) + 0.5)
-                    v = min(v, 127)
-                    q[base + j] = (-v if x < 0 else v) & 0xFF
+                q[base:base + len(qs)] = qs.tobytes()
         if sys.byteorder != "little":
             scales.byteswap()
         return bytes(q), scales.tobytes()
@@ -543,7 +577,10 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     if not os.path.isfile(cfg_path):
         raise Refuse("no config.json")
     cfg = read_json(cfg_path, "config.json")
-    if cfg.get("model_type") != "bert":
+    # Configs from before transformers 2.x (Bio_ClinicalBERT's, 2020) have no model_type:
+    # Hugging Face then guesses from the repository name. We accept its absence; the
+    # tensor names must still be exactly BERT's (checked below).
+    if cfg.get("model_type", "bert") != "bert":
         raise Refuse("model_type is %r, not 'bert'" % cfg.get("model_type"))
     archs = cfg.get("architectures") or []
     bad = [a for a in archs if a not in ACCEPTED_ARCHS]
@@ -852,8 +889,9 @@ def main(argv):
     except Refuse as e:
         print("convert_weights.py: %s: %s" % (hf_dir, e), file=sys.stderr)
         return 1
-    except (OSError, zipfile.BadZipFile, MemoryError) as e:
-        print("convert_weights.py: %s: %s" % (hf_dir, str(e).splitlines()[0] if str(e) else type(e).__name__),
+    except Exception as e:  # I/O errors, damaged archives, malformed values: one line, no traceback
+        msg = str(e).splitlines()[0] if str(e) else ""
+        print("convert_weights.py: %s: %s%s" % (hf_dir, type(e).__name__, ": " + msg if msg else ""),
               file=sys.stderr)
         return 1
     for w in meta["warnings"]:

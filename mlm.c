@@ -1539,7 +1539,6 @@ static int cmd_generate(int argc, char **argv) {
     sr_gen_options_default(&opt);
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
-    mo.phi_extras = 1;
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));

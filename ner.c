@@ -497,7 +497,7 @@ void sr_phi_rules_free(SrPhiRules *r) {
 }
 
 /* Extras (hospitals, wards, professions, lone years): on by default. */
-static void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
+void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
 
 /* ---- one document: tokens with shapes, then rules that mark tokens ---- */
 
@@ -2983,14 +2983,14 @@ static void ner_strcpy(char *dst, size_t cap, const char *prefix, const char *s)
 
 /* ---- Spans --------------------------------------------------------------------- */
 
-static SrSpan *span_push(SrSpans *s) {
+static SrSpan *ner_span_push(SrSpans *s) {
     s->span = grow(s->span, &s->cap, s->n + 1, sizeof *s->span);
     SrSpan *p = &s->span[s->n++];
     memset(p, 0, sizeof *p);
     return p;
 }
 
-static int span_cmp(const void *a, const void *b) {
+static int ner_span_cmp(const void *a, const void *b) {
     const SrSpan *x = a, *y = b;
     if (x->byte_start != y->byte_start) return x->byte_start < y->byte_start ? -1 : 1;
     return x->byte_end > y->byte_end ? -1 : x->byte_end < y->byte_end; /* longer first */
@@ -3027,7 +3027,7 @@ static const char *ner_phi_type(const char *label) {
 static void ner_entities_to_phi(const NerEntities *es, SrSpans *out) {
     for (int i = 0; i < es->n; i++) {
         const NerEntity *e = &es->e[i];
-        SrSpan *s = span_push(out);
+        SrSpan *s = ner_span_push(out);
         s->byte_start = e->byte_start; s->byte_end = e->byte_end;
         s->cp_start = e->cp_start; s->cp_end = e->cp_end;
         s->action = SR_ACT_PHI;
@@ -3395,7 +3395,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (!opt) opt = &none;
     SrMasker *mk = xcalloc(1, sizeof *mk);
     char path[8192];
-    mk->phi_extras = opt->phi_extras;
+    mk->phi_extras = !opt->no_phi_extras;
     ner_labelset_parse(&mk->med_labels, opt->med_labels ? opt->med_labels
                                                         : "PROBLEM,TEST,TREATMENT,DISEASE,DISORDER,CHEMICAL,DRUG,"
                                                           "MEDICATION,PROCEDURE,SYMPTOM,SIGN_SYMPTOM");
@@ -3403,7 +3403,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (!mk->mask_pos.n) { sr_fail(err, "--mask-pos names no part of speech"); goto fail; }
     mk->phi = sr_phi_rules_new(opt->data_dir, err);
     if (!mk->phi) goto fail;
-    sr_phi_set_extras(mk->phi, opt->phi_extras);
+    sr_phi_set_extras(mk->phi, mk->phi_extras);
     for (int i = 0; i < opt->n_lexicons; i++)
         if (sr_phi_add_lexicon(mk->phi, opt->lexicons[i], err) < 0) goto fail;
     if (opt->phi_model && ner_runner_init(&mk->phi_ner, opt->phi_model, 0, -1, err) < 0) goto fail;
@@ -3465,7 +3465,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         ner_entities_to_phi(&mk->ents, ps);
     }
     for (int i = 0; i < ps->n; i++) ps->span[i].action = SR_ACT_PHI;
-    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, span_cmp);
+    if (ps->n > 1) qsort(ps->span, (size_t)ps->n, sizeof *ps->span, ner_span_cmp);
     int np = 0;
     for (int i = 0; i < ps->n; i++) {
         SrSpan *s = &ps->span[i];
@@ -3573,12 +3573,12 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     }
 
     /* 4. spans: PHI, protected runs, eligible words; sorted by start */
-    for (int i = 0; i < np; i++) *span_push(out) = ps->span[i];
+    for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
         if (state[i] == W_PROTECT) {
             int j = i;
             while (j + 1 < nw && state[j + 1] == W_PROTECT && group[j + 1] == group[i]) j++;
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
@@ -3594,7 +3594,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
             i = j;
         } else if (state[i] == W_ELIGIBLE) {
-            SrSpan *s = span_push(out);
+            SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[i].b1; s->cp_end = w[i].c1;
             s->action = SR_ACT_ELIGIBLE;
@@ -3610,7 +3610,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             }
         }
     }
-    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, span_cmp);
+    if (out->n > 1) qsort(out->span, (size_t)out->n, sizeof *out->span, ner_span_cmp);
 done:
     ner_entities_free(&med);
     free(state);

@@ -494,8 +494,9 @@ typedef struct {
  *   f32: panel p holds W[p*16 + j][k] at f[(p*K + k)*16 + j]
  *   q8:  panel p holds W[p*16 + j][4*t + b] at q[((p*Kp/4 + t)*16 + j)*4 + b]
  *        (the layout of vpdpbusd: 4 consecutive k of 16 outputs per 64 bytes),
- *        with its scale s[(p*ngroups + g)*16 + j] and corr = 128 * sum of the group's
- *        int8 weights (the kernel feeds activations as q + 128, unsigned).
+ *        with its scale s[(p*ngroups + g)*16 + j]. The kernel feeds activations as
+ *        q + 128 (unsigned, for vpdpbusd), which adds 128 * sum_k W[n][k] to every
+ *        output: corr[n] = sum_g s[n][g] * 128 * sum_{k in g} q[n][k] removes it.
  * Rows beyond N are zero. Several files' matrices may be stacked (query, key, value
  * become one N = 3H layer, so the activations are read once). */
 typedef struct {
@@ -507,7 +508,7 @@ typedef struct {
     float *f;      /* f32 panels */
     int8_t *q;     /* q8 panels */
     float *s;      /* q8 scales */
-    int32_t *corr; /* q8 group corrections */
+    float *corr;   /* q8: [npanels * 16] the +128 offset's contribution, per output */
     float *bias;   /* [npanels * 16], zero-padded */
 } SrLinear;
 
@@ -733,7 +734,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
     L->group = G;
     L->q = xalign((size_t)L->npanels * Kp * SR_NR);
     L->s = xalign((size_t)L->npanels * ng * SR_NR * sizeof(float));
-    L->corr = xalign((size_t)L->npanels * ng * SR_NR * sizeof(int32_t));
+    L->corr = xalign((size_t)L->npanels * SR_NR * sizeof(float));
     row = 0;
     for (int i = 0; i < nparts; i++) {
         for (int r = 0; r < parts[i].rows; r++, row++) {
@@ -746,7 +747,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
                 int32_t sum = 0;
                 for (int k = g * G; k < g * G + G; k++) sum += src[k];
                 L->s[(p * ng + g) * SR_NR + j] = parts[i].s[(size_t)r * ng + g];
-                L->corr[(p * ng + g) * SR_NR + j] = 128 * sum;
+                L->corr[row] += parts[i].s[(size_t)r * ng + g] * (float)(128 * sum);
             }
         }
     }
@@ -984,7 +985,7 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #endif
 
 #define SR_MR 6    /* rows of A per f32 tile */
-#define SR_MR_Q8 4 /* rows of A per q8 tile */
+#define SR_MR_Q8 6 /* rows of A per q8 tile */
 
 static int sr_generic_kernels = -1; /* -1: not decided yet */
 static int use_generic(void) {
@@ -1077,6 +1078,7 @@ static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int 
     const float *W = Wf + p0 * pstride;
     int ncols = N - p0 * SR_NR;
     const float *bb = bias ? bias + p0 * SR_NR : NULL;
+    (void)generic; /* only the AVX-512 build has a choice */
     for (int m0 = 0; m0 < M; m0 += SR_MR) {
         int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
         const float *Am = A + (size_t)m0 * lda;
@@ -1103,7 +1105,7 @@ SR_OMP_FOR
 /* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
 
 static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
-                            const float *S, const int32_t *Corr, size_t pstride_s, int ngroups, int G,
+                            const float *S, const float *corr, size_t pstride_s, int ngroups, int G,
                             const float *ascale, float *C, int ldc, const float *bias, int ncols) {
     float acc[SR_MR_Q8][2 * SR_NR];
     memset(acc, 0, sizeof acc);
@@ -1111,7 +1113,6 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
         for (int p = 0; p < np; p++) {
             const int8_t *w = W + p * pstride_q + (size_t)g * G * SR_NR;
             const float *s = S + p * pstride_s + (size_t)g * SR_NR;
-            const int32_t *corr = Corr + p * pstride_s + (size_t)g * SR_NR;
             for (int r = 0; r < mr; r++) {
                 const uint8_t *a = A + (size_t)r * lda + (size_t)g * G;
                 int32_t isum[SR_NR];
@@ -1119,19 +1120,29 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
                 for (int t = 0; t < G / 4; t++)
                     for (int j = 0; j < SR_NR; j++)
                         for (int u = 0; u < 4; u++) isum[j] += (int32_t)a[4 * t + u] * w[(t * SR_NR + j) * 4 + u];
-                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)(isum[j] - corr[j]) * s[j];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)isum[j] * s[j];
             }
         }
     }
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < ncols && j < np * SR_NR; j++)
-            C[(size_t)r * ldc + j] = acc[r][j] * ascale[r] + bias[j];
+            C[(size_t)r * ldc + j] = (acc[r][j] - corr[j]) * ascale[r] + bias[j];
 }
 
 #if SR_HAVE_AVX512
+/* acc += a (u8) . w (s8) in groups of 4 (vpdpbusd). Inline assembly: gcc 12 surrounds
+ * the intrinsic with register copies that halve the kernel's speed. */
+static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, a, w);
+#endif
+}
 static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
                                                                  const int8_t *W, size_t pstride_q, const float *S,
-                                                                 const int32_t *Corr, size_t pstride_s, int ngroups,
+                                                                 const float *corr, size_t pstride_s, int ngroups,
                                                                  int G, const float *ascale, float *C, int ldc,
                                                                  const float *bias, int ncols) {
     __m512 facc[SR_MR_Q8][2];
@@ -1148,36 +1159,35 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
                 int32_t a4;
                 memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
                 __m512i a = _mm512_set1_epi32(a4);
-                iacc[r][0] = _mm512_dpbusd_epi32(iacc[r][0], a, w0);
-                if (NP > 1) iacc[r][1] = _mm512_dpbusd_epi32(iacc[r][1], a, w1);
+                iacc[r][0] = sr_dpbusd(iacc[r][0], a, w0);
+                if (NP > 1) iacc[r][1] = sr_dpbusd(iacc[r][1], a, w1);
             }
         }
         for (int p = 0; p < NP; p++) {
-            __m512i corr = _mm512_loadu_si512((const void *)(Corr + p * pstride_s + (size_t)g * SR_NR));
             __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
-            for (int r = 0; r < MR; r++)
-                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], corr)), s, facc[r][p]);
+            for (int r = 0; r < MR; r++) facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][p]), s, facc[r][p]);
         }
     }
     for (int p = 0; p < NP; p++) {
         int left = ncols - p * SR_NR;
         if (left <= 0) break;
         __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
+        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR), cc = _mm512_maskz_loadu_ps(mask, corr + p * SR_NR);
         for (int r = 0; r < MR; r++)
-            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_fmadd_ps(facc[r][p], _mm512_set1_ps(ascale[r]), b));
+            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask,
+                                  _mm512_fmadd_ps(_mm512_sub_ps(facc[r][p], cc), _mm512_set1_ps(ascale[r]), b));
     }
 }
 #define SR_Q8_CASE(mr)                                                                                          \
     case mr:                                                                                                    \
-        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);         \
-        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
+        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);         \
+        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
         break;
 static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
-                         const int32_t *Corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
+                         const float *corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
                          const float *bias, int ncols) {
     switch (mr) {
-        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4)
+        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
     }
 }
 #endif
@@ -1190,40 +1200,73 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
     const float *S = L->s + p0 * ps;
-    const int32_t *Corr = L->corr + p0 * ps;
+    const float *corr = L->corr + p0 * SR_NR;
     const float *bias = L->bias + p0 * SR_NR;
     int ncols = L->N - p0 * SR_NR;
+    (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
         const uint8_t *Am = A + (size_t)m0 * lda;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
 #if SR_HAVE_AVX512
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
 #endif
-        tile_q8_generic(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
+        tile_q8_generic(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
     }
 }
 
 /* Quantize rows of A [M][K] to u8 = round(a / scale) + 128 with scale = max|a| / 127
- * per row, zero-padded to Kp (padding = 128, i.e. 0); row i goes to Q + i * ldq. */
+ * per row (rounding half away from zero), zero-padded to Kp (padding = 128, i.e. 0);
+ * row i goes to Q + i * ldq. Both versions give the same bytes. */
+static void quantize_row_generic(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+    float amax = 0;
+    for (int k = 0; k < K; k++) {
+        float v = fabsf(a[k]);
+        amax = v > amax ? v : amax;
+    }
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    for (int k = 0; k < K; k++) {
+        float v = a[k] * inv;
+        int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+        r = r > 127 ? 127 : (r < -127 ? -127 : r);
+        q[k] = (uint8_t)(r + 128);
+    }
+    for (int k = K; k < Kp; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+
+#if SR_HAVE_AVX512
+static void quantize_row_avx512(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+    __m512 vmax = _mm512_setzero_ps();
+    for (int k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+        vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(m, a + k)));
+    }
+    float amax = _mm512_reduce_max_ps(vmax);
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    __m512 vinv = _mm512_set1_ps(inv), half = _mm512_set1_ps(0.5f);
+    __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    for (int k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + k), vinv);
+        /* v + copysign(0.5, v), truncated: half away from zero, as the generic code */
+        __m512 h = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
+        __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(v, h));
+        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
+        _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
+    }
+    for (int k = K; k < Kp; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+#endif
+
 static void quantize_rows(const float *A, int lda, int M, int K, int Kp, uint8_t *Q, int ldq, float *scale) {
     for (int i = 0; i < M; i++) {
-        const float *a = A + (size_t)i * lda;
-        uint8_t *q = Q + (size_t)i * ldq;
-        float amax = 0;
-        for (int k = 0; k < K; k++) {
-            float v = fabsf(a[k]);
-            amax = v > amax ? v : amax;
-        }
-        float inv = amax > 0 ? 127.0f / amax : 0.0f;
-        for (int k = 0; k < K; k++) {
-            float v = a[k] * inv;
-            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
-            r = r > 127 ? 127 : (r < -127 ? -127 : r);
-            q[k] = (uint8_t)(r + 128);
-        }
-        for (int k = K; k < Kp; k++) q[k] = 128;
-        scale[i] = amax / 127.0f;
+#if SR_HAVE_AVX512
+        if (!use_generic()) { quantize_row_avx512(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i); continue; }
+#endif
+        quantize_row_generic(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i);
     }
 }
 
@@ -1719,21 +1762,27 @@ static int cmd_bench(int argc, char **argv) {
     if (c->cls_id >= 0) ids[0] = c->cls_id;
     if (c->sep_id >= 0) ids[seq - 1] = c->sep_id;
     double *ms = xmalloc((size_t)iters * sizeof(double));
+    struct rusage ru0, ru1;
     for (int i = 0; i < warmup + iters; i++) {
+        if (i == warmup) getrusage(RUSAGE_SELF, &ru0);
         double a = now_seconds();
         if (!sr_forward(m, s, ids, NULL, NULL, seq)) { fprintf(stderr, "sr bench: %s\n", sr_state_error(s)); return 1; }
         if (i >= warmup) ms[i - warmup] = (now_seconds() - a) * 1e3;
     }
+    getrusage(RUSAGE_SELF, &ru1);
+    /* CPU time per forward (all threads): on a shared machine, the wall time's floor */
+    double cpu_ms = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                     1e-6 * ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec))) * 1e3 / iters;
     qsort(ms, iters, sizeof(double), cmp_double);
     double med = iters % 2 ? ms[iters / 2] : 0.5 * (ms[iters / 2 - 1] + ms[iters / 2]);
     double flops = forward_flops(c, seq);
     printf("model: %s (%s, %.1f MB)\n", path, c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", m->map_bytes / 1e6);
     printf("kernels: %s, threads: %d, load: %.0f ms\n", kernel_name(), sr_threads(), load_s * 1e3);
-    printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f)\n", seq, iters, med, ms[0], ms[iters - 1]);
+    printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f), CPU %.2f ms per forward\n", seq, iters, med, ms[0], ms[iters - 1], cpu_ms);
     printf("tokens/s: %.0f\nGFLOP/s: %.1f (%.2f GFLOP per forward)\n", seq / (med / 1e3), flops / (med / 1e3) / 1e9, flops / 1e9);
     printf("peak RSS: %.1f MB\n", peak_rss_kb() / 1024.0);
-    printf("{\"seq\":%d,\"threads\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_kb\":%ld,\"file_bytes\":%zu}\n",
-           seq, sr_threads(), med, ms[0], seq / (med / 1e3), flops / (med / 1e3) / 1e9, peak_rss_kb(), m->map_bytes);
+    printf("{\"seq\":%d,\"threads\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f,\"cpu_ms\":%.3f,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_kb\":%ld,\"file_bytes\":%zu}\n",
+           seq, sr_threads(), med, ms[0], cpu_ms, seq / (med / 1e3), flops / (med / 1e3) / 1e9, peak_rss_kb(), m->map_bytes);
     free(ms); free(ids);
     sr_state_free(s);
     sr_free(m);

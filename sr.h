@@ -215,6 +215,8 @@ typedef struct SrPhiRules SrPhiRules;
 SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err);
 /* A site's own names and places (--lexicon FILE), one entry a line. */
 int sr_phi_add_lexicon(SrPhiRules *r, const char *path, char *err);
+/* The non-HIPAA extras (hospitals, wards/rooms, professions, a year alone): on by default. */
+void sr_phi_set_extras(SrPhiRules *r, int on);
 void sr_phi_rules_free(SrPhiRules *r);
 /* Append one SR_ACT_PHI span per identifier found in text[0..len-1]: category is the
  * PHI type, source the rule that fired. */
@@ -231,7 +233,9 @@ typedef struct {
     const SrModel *pos_model; /* optional UPOS tagger (else closed-class words) */
     const char *med_labels;   /* entity types to protect, comma-separated; NULL = default */
     const char *mask_pos;     /* eligible parts of speech; NULL = "NOUN,VERB,ADJ" */
-    int phi_extras;           /* also hospitals, wards/rooms, professions (default on) */
+    int no_phi_extras;        /* 1: leave hospitals, wards/rooms, professions and a lone
+                                 year unmasked; 0 (a zeroed struct, the safe default)
+                                 masks them too */
 } SrMaskerOptions;
 
 typedef struct SrMasker SrMasker;

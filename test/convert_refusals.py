@@ -126,6 +126,8 @@ os.makedirs(scratch, exist_ok=True)
 d = fresh("no_config"); os.remove(os.path.join(d, "config.json")); run(d, "config.json")
 d = fresh("no_vocab"); os.remove(os.path.join(d, "vocab.txt")); run(d, "vocab.txt")
 d = fresh("no_weights"); os.remove(os.path.join(d, "pytorch_model.bin")); run(d, "pytorch_model.bin")
+d = fresh("sharded"); os.remove(os.path.join(d, "pytorch_model.bin"))
+open(os.path.join(d, "pytorch_model.bin.index.json"), "w").write("{}"); run(d, "sharded")
 d = fresh("bad_json"); open(os.path.join(d, "config.json"), "w").write("{not json"); run(d, "JSON")
 d = fresh("roberta"); edit_json(d, "config.json", model_type="roberta"); run(d, "model_type")
 d = fresh("relu"); edit_json(d, "config.json", hidden_act="relu"); run(d, "hidden_act")
@@ -163,6 +165,40 @@ p = os.path.join(d, "pytorch_model.bin"); b = open(p, "rb").read(); open(p, "wb"
 run(d, "truncated", both=True)
 d = fresh("garbage_bin"); open(os.path.join(d, "pytorch_model.bin"), "wb").write(b"hello, not a checkpoint" * 10)
 run(d, "not a torch checkpoint", both=True)
+d = fresh("zip_missing_storage")
+p = os.path.join(d, "pytorch_model.bin")
+with zipfile.ZipFile(p) as z:
+    members = [(i, z.read(i)) for i in z.infolist()]
+dropped = [i.filename for i, _ in members if "/data/" in i.filename][0]
+with zipfile.ZipFile(p, "w") as z:
+    for i, data in members:
+        if i.filename != dropped:
+            z.writestr(i, data)
+run(d, "lacks storage")
+d = fresh("bad_persistent_id")
+
+
+class Marker:
+    pass
+
+
+class PidPickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        return ("storage", torch.FloatStorage, "0", "cpu", "many") if isinstance(obj, Marker) else None
+
+
+p = os.path.join(d, "pytorch_model.bin")
+os.remove(p)
+import io
+buf = io.BytesIO()
+PidPickler(buf, protocol=2).dump({"bert.embeddings.word_embeddings.weight": Marker()})
+with zipfile.ZipFile(p, "w") as z:
+    z.writestr("archive/data.pkl", buf.getvalue())
+    z.writestr("archive/data/0", bytes(64))
+run(d, "unreadable")
+d = fresh("whole_module_save")  # torch.save(model): unpickling would import and build classes
+torch.save(torch.nn.Linear(2, 2), os.path.join(d, "pytorch_model.bin"))
+run(d, "refused")
 d = fresh("safetensors_offsets", "odd_safetensors")
 p = os.path.join(d, "model.safetensors"); b = bytearray(open(p, "rb").read())
 (n,) = struct.unpack("<Q", b[:8]); h = json.loads(b[8:8 + n])

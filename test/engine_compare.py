@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 """engine_compare.py REFDIR OURDIR [--tol T] [--rel] [--name NAME]
+engine_compare.py --batch FILE      (lines: REFDIR OURDIR NAME TOL [rel]; one process)
 
 Compares sr's outputs (written by test/engine_dump run) with the reference outputs of
 test/make_models.py: for each case K in REFDIR/cases.txt and each of hidden/mlm/cls
@@ -12,8 +13,15 @@ import sys
 import numpy as np
 
 
-def main():
-    args = sys.argv[1:]
+def main(argv=None):
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "--batch":
+        bad = 0
+        for line in open(args[1]):
+            f = line.split()
+            if len(f) >= 4:
+                bad |= main([f[0], f[1], "--name", f[2], "--tol", f[3]] + (["--rel"] if "rel" in f[4:] else []))
+        return bad
     tol, name, rel = 1e-4, None, "--rel" in args
     args = [a for a in args if a != "--rel"]
     if "--tol" in args:

@@ -273,7 +273,23 @@ static int cmd_kernels(void) {
         gelu_inplace(&g, 1);
         e_gelu = fmax(e_gelu, fabs(g - 0.5 * xf * (1 + erf(xf / sqrt(2.0)))));
     }
-    int ef = e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
+    /* the fast activation quantizer must give the generic one's bytes */
+    int qbad = 0;
+    for (int K = 1; K < 400; K += 7) {
+        float a[400];
+        uint8_t q1[480], q2[480];
+        float s1, s2;
+        for (int k = 0; k < K; k++) a[k] = (float)(urand() * 4);
+        a[K / 2] = (float)(K % 5) - 2.5f; /* exact .5 steps after scaling: rounding ties */
+        sr_generic_kernels = 1;
+        quantize_rows(a, K, 1, K, K + 64 - K % 64, q1, 480, &s1);
+        sr_generic_kernels = !SR_HAVE_AVX512;
+        quantize_rows(a, K, 1, K, K + 64 - K % 64, q2, 480, &s2);
+        qbad += memcmp(q1, q2, K + 64 - K % 64) != 0 || s1 != s2;
+    }
+    sr_generic_kernels = -1;
+    printf("%s activation quantizer: fast and generic identical on %d rows (%d differ)\n", qbad ? "BAD" : "ok ", 57, qbad);
+    int ef = qbad || e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
     printf("%s exp max rel error %.3g, erf max abs error %.3g, gelu max abs error %.3g\n", ef ? "BAD" : "ok ", e_exp, e_erf, e_gelu);
     return fail | ef;
 }

@@ -36,7 +36,6 @@ import sys
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -46,8 +45,9 @@ MODELS = [
          fmt="zip", heads_=("mlm",), storage="f32", eps=1e-12,
          layout=dict(prefix=True, position_ids=True, tied_saved=True, decoder_bias=True)),
     dict(name="tiny_mlm_legacy", seed=2, H=32, layers=2, heads=4, I=64, V=100, P=64, T=2,
-         fmt="legacy", heads_=("mlm",), storage="f32", eps=1e-12,
-         layout=dict(prefix=True, gamma_beta=True, strided=True, tied_saved=True, decoder_bias=True)),
+         fmt="legacy", heads_=("mlm",), storage="f32", eps=1e-12, config_2020=True,
+         layout=dict(prefix=True, gamma_beta=True, strided=True, tied_saved=True, decoder_bias=True,
+                     pooler=True, nsp=True)),  # the shape of Bio_ClinicalBERT's 2020 file
     dict(name="odd_safetensors", seed=3, H=48, layers=3, heads=3, I=80, V=103, P=40, T=3,
          fmt="safetensors", heads_=("mlm",), storage="f32", eps=1e-5,
          layout=dict(prefix=True), tokenizer_config={"do_lower_case": False}),
@@ -332,6 +332,9 @@ def build(m, outdir):
            "attention_probs_dropout_prob": 0.1, "max_position_embeddings": m["P"],
            "type_vocab_size": m["T"], "initializer_range": 0.02, "layer_norm_eps": m["eps"],
            "pad_token_id": 0, "position_embedding_type": "absolute"}
+    if m.get("config_2020"):  # as Bio_ClinicalBERT's: no model_type, architectures, eps, pad id
+        for k in ("architectures", "model_type", "layer_norm_eps", "pad_token_id", "position_embedding_type"):
+            del cfg[k]
     if "cls" in m["heads_"]:
         cfg["id2label"] = {str(i): l for i, l in enumerate(m["labels"])}
         cfg["label2id"] = {l: i for i, l in enumerate(m["labels"])}
@@ -355,7 +358,7 @@ def build(m, outdir):
     model32 = TorchBert(m, sd).eval()
     model64 = TorchBert(m, sd).double().eval()
     cases = make_cases(m, vocab)
-    worst = {}
+    worst, mask_effect = {}, {}
     with open(os.path.join(d, "ref", "cases.txt"), "w") as f:
         for ids, types, attn in cases:
             f.write("ids=%s;types=%s;attn=%s\n" % tuple(" ".join(map(str, a)) for a in (ids, types, attn)))
@@ -373,6 +376,17 @@ def build(m, outdir):
             if not math.isfinite(diff) or diff > 1e-3 * max(1.0, scale):
                 raise SystemExit("make_models.py: %s case %d %s: float32 reference is off float64 by %g"
                                  % (m["name"], k, n, diff))
+        # The references must be able to catch mistakes: outputs vary across positions,
+        # and where a case has padding, ignoring the mask would change the kept outputs.
+        h = out32["hidden"][keep]
+        if len(h) > 1 and (h - h[0]).abs().max().item() < 1e-2:
+            raise SystemExit("make_models.py: %s case %d: hidden states collapsed" % (m["name"], k))
+        if not all(attn):
+            unmasked = model32(args[0], args[1], torch.ones_like(args[2]))["hidden"].detach()[0]
+            effect = (unmasked - out32["hidden"])[keep].abs().max().item()
+            mask_effect[k] = effect
+            if effect < 1e-3:
+                raise SystemExit("make_models.py: %s case %d: padding mask has no effect" % (m["name"], k))
     info = {"name": m["name"], "architecture": arch,
             "config": {"vocab_size": m["V"], "hidden": m["H"], "n_layers": m["layers"],
                        "n_heads": m["heads"], "intermediate": m["I"], "max_position": m["P"],
@@ -389,6 +403,7 @@ def build(m, outdir):
                      (["cls"] if "cls" in m["heads_"] else []),
             "compare": "positions with attn=1 only",
             "ref_f32_vs_f64_max_rel_diff": worst,
+            "padding_mask_effect_on_hidden": mask_effect,
             "reference": "torch %s modules in float32 (nn.Embedding, nn.LayerNorm, "
                          "nn.TransformerEncoderLayer, nn.Linear, nn.GELU)" % torch.__version__}
     with open(os.path.join(d, "model.json"), "w") as f:

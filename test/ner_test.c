@@ -199,7 +199,7 @@ static int model_spans(int argc, char **argv) {
     opt.phi_model = m[0];
     opt.med_model = m[1];
     opt.pos_model = m[2];
-    opt.phi_extras = 1;
+    opt.no_phi_extras = 0; /* extras masked, as by default */
     SrMasker *mk = sr_masker_new(&opt, err);
     if (!mk) { fprintf(stderr, "masker: %s\n", err); return 1; }
     SrSpans sp = {0};
@@ -230,7 +230,7 @@ static int model_spans(int argc, char **argv) {
 static int jsonl_spans(const char *path) {
     char err[SR_ERR_LEN];
     SrMaskerOptions opt = {0};
-    opt.phi_extras = 1;
+    opt.no_phi_extras = 0; /* extras masked, as by default */
     double t0 = now_seconds();
     SrMasker *mk = sr_masker_new(&opt, err);
     if (!mk) { fprintf(stderr, "masker: %s\n", err); return 1; }

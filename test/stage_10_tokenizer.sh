@@ -1,11 +1,13 @@
 # The WordPiece tokenizer (tokenizer.c, `sr tokenize`) against Hugging Face's Rust
 # tokenizer (npm `tokenizers`, installed by `npm ci --prefix test/js`):
 #   1. golden: the reference's committed answers (test/data/tokenizer_golden.jsonl.gz)
-#      in the three settings, for both binaries; works without npm
+#      in the three settings, for both binaries and from model files (-m); works
+#      without npm
 #   2. command line: invalid UTF-8, bad JSONL lines, missing vocabulary
 #   3. live comparison with the reference, three settings (cased vocab lower-cased as
 #      Bio_ClinicalBERT, cased vocab as is, uncased vocab): 50,000 generated lines and
-#      every Unicode code point; ids, code-point offsets, word ids, byte offsets
+#      every Unicode code point; ids, code-point offsets, word ids, byte offsets; and
+#      three more normalizer settings on 10,000 lines
 #   4. a 20-second libFuzzer + ASan + UBSan smoke run (test/fuzz_tokenizer.c)
 set -u
 T=$OUT/tokenizer
@@ -40,6 +42,23 @@ if "$PY" "$ROOT/test/tokenizer_golden.py" split "$T" >/dev/null; then
     done
 else
     echo "FAIL tokenizer golden: cannot read test/data/tokenizer_golden.jsonl.gz"
+fi
+
+# ---- 1b. the same from a model file (sr_tokenizer_from_model through the engine's
+# loader): tiny random BERTs around the real vocabularies, converted by convert_weights.py
+if "$PY" "$ROOT/test/tokenizer_model.py" "$V/bert-base-cased-vocab.txt" "$T/lower.srm" auto \
+    "$V/bert-base-cased-vocab.txt" "$T/cased.srm" cased "$V/bert-base-uncased-vocab.txt" "$T/uncased.srm" auto \
+    >"$T/model.log" 2>&1; then
+    for s in lower cased uncased; do
+        if "$SR" tokenize -m "$T/$s.srm" --jsonl --bytes "$T/golden_$s.in.jsonl" >"$T/model_$s.jsonl" 2>"$T/err"; then
+            "$PY" "$ROOT/test/tokenizer_compare.py" "$T/golden_$s.in.jsonl" "$T/model_$s.jsonl" \
+                "$T/golden_$s.ref.jsonl" "tokenizer golden $s from a model file (-m)"
+        else
+            echo "FAIL tokenizer golden $s from a model file: sr exited non-zero: $(head -c 300 "$T/err")"
+        fi
+    done
+else
+    echo "FAIL tokenizer model files: $(tail -n 3 "$T/model.log" | tr '\n' ' ')"
 fi
 
 # ---- 2. command line
@@ -106,6 +125,31 @@ else
                 "tokenizer vs HF tokenizers, $s, $f${bytes:+ (and byte offsets)}"
             rm -f "$T/ref_${s}_$f.jsonl" "$T/sr_${s}_$f.jsonl"
         done
+    done
+    # a small vocabulary with Windows and old-Mac line ends and no [PAD]: read with
+    # universal newlines like BertTokenizer; most words are [UNK] or split small
+    printf '[UNK]\r\n[CLS]\r\n[SEP]\r[MASK]\na\r\nb\nc\n##a\n##b\n##c\n##e\npt\n.\n,\n-\n' >"$T/tiny_vocab.txt"
+    if node "$ROOT/test/tokenizer_ref.js" "$T/tiny_vocab.txt" lower <"$T/golden_lower.in.jsonl" >"$T/ref_tiny.jsonl" 2>"$T/err" &&
+        "$SR" tokenize --vocab "$T/tiny_vocab.txt" --jsonl "$T/golden_lower.in.jsonl" >"$T/sr_tiny.jsonl" 2>>"$T/err"; then
+        "$PY" "$ROOT/test/tokenizer_compare.py" "$T/golden_lower.in.jsonl" "$T/sr_tiny.jsonl" "$T/ref_tiny.jsonl" \
+            "tokenizer vs HF tokenizers, tiny CRLF/CR vocabulary without [PAD]"
+    else
+        echo "FAIL tokenizer vs HF tiny vocabulary: $(head -c 300 "$T/err")"
+    fi
+    # the other BertNormalizer settings a tokenizer_config.json can ask for (lower-casing
+    # without accent stripping, stripping without lower-casing, no CJK spacing), on the
+    # first 10,000 lines
+    head -n 10000 "$T/lines.jsonl" >"$T/lines10k.jsonl"
+    for cfg in "lower,nostrip --lowercase --no-strip-accents" "cased,strip --cased --strip-accents" \
+        "lower,nocjk --lowercase --no-chinese-chars"; do
+        set -- $cfg
+        if node "$ROOT/test/tokenizer_ref.js" "$V/bert-base-cased-vocab.txt" "$1" <"$T/lines10k.jsonl" >"$T/ref_x.jsonl" 2>"$T/err" &&
+            "$SR" tokenize --vocab "$V/bert-base-cased-vocab.txt" "$2" "$3" --jsonl "$T/lines10k.jsonl" >"$T/sr_x.jsonl" 2>>"$T/err"; then
+            "$PY" "$ROOT/test/tokenizer_compare.py" "$T/lines10k.jsonl" "$T/sr_x.jsonl" "$T/ref_x.jsonl" \
+                "tokenizer vs HF tokenizers, $1 ($2 $3), 10,000 lines"
+        else
+            echo "FAIL tokenizer vs HF $1: $(head -c 300 "$T/err")"
+        fi
     done
 fi
 

@@ -199,4 +199,16 @@ for args in "" "$M/tiny_mlm_zip" "$M/tiny_mlm_zip $W/x.srm --dtype q4" "$M/tiny_
     else bad "usage error [${args##*/}]: exit $rc, $(wc -l <"$W/err") lines"; fi
 done
 
-"$PY" "$ROOT/test/convert_refusals.py" "$M" "$W/refusals" 2>&1 | grep -E '^(PASS|FAIL) '
+# A Python checker's PASS/FAIL lines; a crash (non-zero exit without a FAIL line) is a FAIL.
+py_checks() { # name, script args...
+    local name=$1; shift
+    "$PY" "$@" >"$W/$name.log" 2>&1; local rc=$?
+    grep -E '^(PASS|FAIL) ' "$W/$name.log"
+    if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$W/$name.log"; then
+        bad "$name: exit $rc: $(tail -n 1 "$W/$name.log")"
+    fi
+}
+py_checks refusals "$ROOT/test/convert_refusals.py" "$M" "$W/refusals"
+
+# q8 edge values: hand-checked rounding and scales; numpy and stdlib paths bit-identical.
+py_checks q8_edges "$ROOT/test/convert_q8_edges.py"

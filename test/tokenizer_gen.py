@@ -3,6 +3,7 @@
 
     python3 test/tokenizer_gen.py lines N SEED > lines.jsonl   N random lines
     python3 test/tokenizer_gen.py codepoints > cps.jsonl       every code point
+    python3 test/tokenizer_gen.py clinical BYTES SEED > x.txt  plain clinical-style text
 
 `lines`: clinical sentences and abbreviations, dosage and lab strings, names with
 accents, ALL CAPS, every Unicode general category sampled across all planes,
@@ -158,6 +159,28 @@ def main():
         cats = by_category()
         for i in range(n):
             out.write(json.dumps({"id": i, "text": line(r, cats)}) + "\n")
+    elif mode == "clinical":  # benchmark text: notes-like lines, mostly ASCII
+        size, seed = int(sys.argv[2]), int(sys.argv[3])
+        r = random.Random(seed)
+        total = 0
+        while total < size:
+            words = []
+            for _ in range(r.randint(8, 120)):
+                k = r.random()
+                if k < 0.70:
+                    w = r.choice(CLINICAL)
+                    words.append(w.upper() if r.random() < 0.15 else w.capitalize() if r.random() < 0.15 else w)
+                elif k < 0.80:
+                    words.append(r.choice(CAPS))
+                elif k < 0.90:
+                    words.append(r.choice(["5", "0.5", "12.5", "120/80", "38.2", "7.35", "q6h"]) + " " + r.choice(UNITS))
+                elif k < 0.97:
+                    words.append(r.choice(".,;:()/-") + r.choice(CLINICAL))
+                else:
+                    words.append(r.choice(NAMES[:12]))
+            s = " ".join(words) + ".\n"
+            out.write(s)
+            total += len(s.encode())
     else:
         sys.exit(__doc__)
 

@@ -44,6 +44,13 @@ HAND = [
     "\u200b",
     "\x00\x07\x1b\x7f\u0085\ufffd",
     "line one\r\nline two\u2028line three\u2029end",
+    # canonical reordering and inserted characters: HF's alignment rules
+    "\u0301\u0f73", "[MASK]\u0301\u0f73x", "\u0f73\u0f73a", "x\u0301\u0f73", "\u0345\u0f73y",
+    "\u200b\u0f73a", "\u0000\u0301\u0f73a", "a\U0001D16D\U0001D165\U0001D16Db", "x\u0f73\u0f73\u0f73",
+    "a\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308\u0309\u030a\u0323\u0324\u0325" * 10,
+    "İİİ", "[MASK]İ", "a" * 100 + "\u0301", "a" * 100 + "\u0301b", "e\u0301" * 101, "中中中",
+    "\u200b[MASK]\u200b", "a\u200b[MASK]b", "[UNK][CLS][SEP][PAD]", "[[[MASK]]]", "\uf900\u0301",
+    "한\u0301", "\u1100\u0301\u1161", "a\u034f\u0301", "\U0001F469\u200d\u2695\ufe0f",
 ]
 
 

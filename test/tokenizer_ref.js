@@ -1,16 +1,23 @@
 // The reference: Hugging Face's Rust tokenizer (npm `tokenizers`), configured exactly as
 // BertTokenizerFast saves bert-base-* (tokenizer.json built here from a vocab.txt).
 //   node test/tokenizer_ref.js VOCAB.txt (lower|cased) [--no-special] < in.jsonl > out.jsonl
+// (mode may add ",strip", ",nostrip", ",nocjk": see tokenizerJson).
 // Input lines {"id":..., "text":...}; output lines in `sr tokenize --jsonl` format:
 // {"id":..., "ids":[...], "tokens":[...], "offsets":[[s,e],...], "words":[...]} with
-// code-point offsets. Also usable as a module: build(vocabPath, lowercase).
+// code-point offsets. Also usable as a module: build(vocabPath, mode).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { Tokenizer } = require(path.join(__dirname, 'js', 'node_modules', 'tokenizers'));
 
-function tokenizerJson(vocabPath, lowercase) {
-  const lines = fs.readFileSync(vocabPath, 'utf8').split('\n');
+// mode: "lower" or "cased", optionally followed by ",strip" / ",nostrip" / ",nocjk"
+// (BertNormalizer strip_accents true/false instead of null, handle_chinese_chars false).
+function tokenizerJson(vocabPath, mode) {
+  const opts = String(mode).split(',');
+  const lowercase = opts[0] === 'lower';
+  const strip = opts.includes('strip') ? true : opts.includes('nostrip') ? false : null;
+  const cjk = !opts.includes('nocjk');
+  const lines = fs.readFileSync(vocabPath, 'utf8').split(/\r\n|\r|\n/); // universal newlines
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const vocab = {};
   lines.forEach((tok, i) => { vocab[tok] = i; }); // later duplicates win, as HF load_vocab
@@ -20,8 +27,8 @@ function tokenizerJson(vocabPath, lowercase) {
     version: '1.0', truncation: null, padding: null,
     added_tokens: special.map((s) => ({ id: vocab[s], content: s, single_word: false, lstrip: false,
       rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true,
-      strip_accents: null, lowercase: lowercase },
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: cjk,
+      strip_accents: strip, lowercase: lowercase },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: { type: 'TemplateProcessing',
       single: [st('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, st('[SEP]')],
@@ -35,8 +42,8 @@ function tokenizerJson(vocabPath, lowercase) {
   });
 }
 
-function build(vocabPath, lowercase) {
-  return Tokenizer.fromString(tokenizerJson(vocabPath, lowercase));
+function build(vocabPath, mode) {
+  return Tokenizer.fromString(tokenizerJson(vocabPath, mode));
 }
 
 // JS strings are UTF-16: turn offsets into code-point offsets if the binding gave
@@ -77,12 +84,12 @@ function record(id, e, text, kind) {
 
 async function main() {
   const [vocabPath, mode, ...rest] = process.argv.slice(2);
-  if (!vocabPath || !['lower', 'cased'].includes(mode)) {
-    console.error('usage: node tokenizer_ref.js VOCAB.txt (lower|cased) [--no-special] < in.jsonl');
+  if (!vocabPath || !['lower', 'cased'].includes(String(mode).split(',')[0])) {
+    console.error('usage: node tokenizer_ref.js VOCAB.txt (lower|cased)[,strip|,nostrip][,nocjk] [--no-special] < in.jsonl');
     process.exit(2);
   }
   const addSpecial = !rest.includes('--no-special');
-  const tok = build(vocabPath, mode === 'lower');
+  const tok = build(vocabPath, mode);
   const kind = await offsetKind(tok);
   const lines = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l.trim());
   const out = [];
