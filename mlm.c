@@ -18,8 +18,9 @@
  *      word removes its remaining masks. So a fill is never a "##" piece at a word
  *      start, a special token, [UNK], [unusedN] or punctuation. The refill keeps the
  *      original's shape: an all-digit word gets digit pieces, an all-letter word letter
- *      pieces (mixed: any); and an all-letter word that is not itself a function word
- *      is never refilled with one ("the", "of": function_words below).
+ *      pieces (mixed: any); an all-letter word (a content word or a name) is never
+ *      refilled with a function word ("the", "of": function_words below) nor, when it
+ *      is longer than one letter, with a lone letter.
  *   4. PHI masks never sample the original token at that piece; after the letter is
  *      built the leak check looks for every original PHI string (case-insensitive,
  *      letters and digits only, at word boundaries, >= 2 characters): `leaks`.
@@ -95,6 +96,7 @@ enum { VC_BAD = 0, VC_WORD = 1, VC_CONT = 2, VC_OTHER = 3 };
 #define VC_DIGITS 16
 #define VC_LETTERS 32
 #define VC_FUNCTION 64 /* a closed-class English word: never the refill of a content word */
+#define VC_SHORT 128   /* a one-character word start: never the refill of a longer word */
 #define VC_CLASS(v) ((v) & 15)
 
 /* Function words (case-insensitive). A weak model fills masked content words with "the"
@@ -140,6 +142,7 @@ static unsigned char *vocab_classes(const SrModel *m) {
             }
             if (digits && !letters && !other) vc[i] |= VC_DIGITS;
             if (letters && !digits && !other) vc[i] |= VC_LETTERS;
+            if (VC_CLASS(vc[i]) == VC_WORD && n == 1) vc[i] |= VC_SHORT;
             for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && n <= 8 && function_words[f]; f++)
                 if (function_words[f][0] == tolower((unsigned char)s[0]) && !strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
         }
@@ -194,8 +197,8 @@ static int topk_push(SrCand *cand, int n, int k, int id, float p) {
  * all-letter tokens. excl (-1 = none) is never a candidate. */
 static int gather_cands(const float *probs, const unsigned char *vc, int V, int continuation,
                         int shape, int excl, int k, SrCand *cand) {
-    int forbid = shape & VC_FUNCTION; /* shape may also ask: no function words */
-    shape &= ~VC_FUNCTION;
+    int forbid = shape & (VC_FUNCTION | VC_SHORT); /* shape may also ask: no function words, */
+    shape &= ~(VC_FUNCTION | VC_SHORT);            /* no one-character words */
     int want = continuation ? VC_CONT : VC_WORD;
     int n = 0;
     double other = 0;
@@ -942,12 +945,10 @@ static void make_units(GenCtx *g, const SrSpans *spans, const unsigned char *cho
                 letters += isalpha(c) || c >= 0x80;
             }
             un->shape = g->opt->paper ? SHAPE_ANY : !letters ? SHAPE_DIGITS : !digits ? SHAPE_LETTERS : SHAPE_ANY;
-            if (!g->opt->paper && un->shape == SHAPE_LETTERS) { /* a content word or a name */
-                int fw = 0;
-                for (int f = 0; function_words[f] && !fw; f++)
-                    fw = (int)strlen(function_words[f]) == we - ws && !strncasecmp(g->text + ws, function_words[f], (size_t)(we - ws));
-                if (!fw) un->shape |= VC_FUNCTION;
-            }
+            /* a content word or a name: not refilled with "the" or "of", nor, when longer
+               than one character, with a lone letter */
+            if (!g->opt->paper && un->shape != SHAPE_DIGITS) un->shape |= VC_FUNCTION;
+            if (!g->opt->paper && un->shape & SHAPE_LETTERS && we - ws > 1) un->shape |= VC_SHORT;
             if (!g->uncased && un->case_pattern == CASE_LOWER) un->case_pattern = CASE_NONE;
         }
     }
