@@ -44,6 +44,16 @@ for run in "gen_cased iterative" "gen_cased parallel" "gen_cased rounds:4" "gen_
     }
 done
 
+# 4b. the leak check and --strict: a name given as PHI once but also left elsewhere
+printf '%s\n' '{"id":"s","text":"Mr Quixworth was seen today. Later QUIXWORTH was well."}' >"$G/strict.jsonl"
+echo "3 12 NAME" >"$G/strict_phi.txt"
+"$G/gen_check" spans "$G/gen_cased.srm" "$G/strict.jsonl" "$G/strict_phi.txt" --ratio 0 >"$G/strict_off.jsonl" 2>&1
+"$G/gen_check" spans "$G/gen_cased.srm" "$G/strict.jsonl" "$G/strict_phi.txt" --ratio 0 --strict >"$G/strict_on.jsonl" 2>&1
+if grep -q '"leaks":1' "$G/strict_off.jsonl" && grep -q '"leaks":0' "$G/strict_on.jsonl" && grep -q 'Later \[\*\*NAME\*\*\] was well' "$G/strict_on.jsonl" &&
+    ! grep -qi 'quixworth' "$G/strict_on.jsonl"; then
+    echo "PASS leak check counts a PHI string left elsewhere (1); --strict overwrites it with [**NAME**] (0 left)"
+else fail "leak check / --strict: $(head -c 300 "$G/strict_off.jsonl") / $(head -c 300 "$G/strict_on.jsonl")"; fi
+
 # 5. same seed, same bytes with 1 and 2 threads (native + OpenMP); another seed differs
 strip_times() { sed -E 's/"(seconds|forward_seconds|head_seconds|masker_seconds)":[0-9.e+-]+//g' "$1"; }
 for fill in rounds:4; do
