@@ -274,10 +274,17 @@ def evaluate(model, masker, data, tokens, args, max_windows=1500, n_words=1000):
 # ----------------------------------------------------------------------- train
 
 def lr_at(step, args):
-    warm = max(1, int(args.warmup * args.steps))
-    if step < warm:
-        return args.lr * (step + 1) / warm
-    return args.lr * max(0.0, (args.steps - step) / max(1, args.steps - warm))
+    """Warmup (a fixed number of steps), constant, then linear decay to 0 over the last
+    --decay fraction of --steps. The warmup and constant phases do not depend on
+    --steps, so a run resumed from a constant-phase checkpoint with a different
+    --steps (if the machine turns out slower than planned) is the same run as one
+    started with that --steps."""
+    if step < args.warmup_steps:
+        return args.lr * (step + 1) / args.warmup_steps
+    d = int(args.steps * (1.0 - args.decay))
+    if step < d:
+        return args.lr
+    return args.lr * max(0.0, (args.steps - step) / max(1, args.steps - d))
 
 
 def make_model(args, vocab_size):
@@ -373,7 +380,8 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=1024)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--warmup", type=float, default=0.05)
+    ap.add_argument("--warmup-steps", type=int, default=50)
+    ap.add_argument("--decay", type=float, default=0.3, help="fraction of --steps with linear decay")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--aci-weight", type=float, default=16.0)
     ap.add_argument("--log-every", type=int, default=25)
