@@ -475,42 +475,1183 @@ static void exe_dir(char *out, size_t cap) {
  * 2. The model file
  * ================================================================================ */
 
-/* ENGINE: loader, SrModel / SrState definitions (see sr.h for the format).
- * Stubs until the engine lands. */
-struct SrModel { SrConfig cfg; };
-struct SrState { int unused; };
-int sr_load(SrModel **out, const char *path, char *err) { *out = NULL; return sr_fail(err, "%s: model loading not implemented yet", path); }
-void sr_free(SrModel *m) { free(m); }
+/* A 2-D weight as the file stores it: a view into the mapping. */
+typedef struct {
+    int type;        /* SR_TENSOR_F32 or SR_TENSOR_Q8 */
+    int rows, cols;
+    int pcols;       /* q8: cols rounded up to the group size; f32: cols */
+    const float *f;  /* f32: [rows][cols] */
+    const int8_t *q; /* q8: [rows][pcols] */
+    const float *s;  /* q8: [rows][pcols / group] */
+} SrMat;
+
+/* Output columns per packed panel: one 512-bit vector of f32 or int32. */
+#define SR_NR 16
+
+/* A Linear layer (y = x W^T + b, W [N][K] as in the file) repacked at load time into
+ * panels of SR_NR output columns, so that the GEMM kernels read the weights
+ * contiguously and broadcast the activations:
+ *   f32: panel p holds W[p*16 + j][k] at f[(p*K + k)*16 + j]
+ *   q8:  panel p holds W[p*16 + j][4*t + b] at q[((p*Kp/4 + t)*16 + j)*4 + b]
+ *        (the layout of vpdpbusd: 4 consecutive k of 16 outputs per 64 bytes),
+ *        with its scale s[(p*ngroups + g)*16 + j] and corr = 128 * sum of the group's
+ *        int8 weights (the kernel feeds activations as q + 128, unsigned).
+ * Rows beyond N are zero. Several files' matrices may be stacked (query, key, value
+ * become one N = 3H layer, so the activations are read once). */
+typedef struct {
+    int type;      /* SR_TENSOR_F32 or SR_TENSOR_Q8 */
+    int N, K;
+    int Kp;        /* q8: K rounded up to the group size; f32: K */
+    int group;     /* q8 group size (a multiple of 4) */
+    int npanels;   /* ceil(N / 16) */
+    float *f;      /* f32 panels */
+    int8_t *q;     /* q8 panels */
+    float *s;      /* q8 scales */
+    int32_t *corr; /* q8 group corrections */
+    float *bias;   /* [npanels * 16], zero-padded */
+} SrLinear;
+
+typedef struct {
+    SrLinear qkv; /* query, key and value stacked: N = 3H */
+    SrLinear attn_out, ffn_in, ffn_out;
+    const float *ln1_w, *ln1_b; /* attention.output.LayerNorm */
+    const float *ln2_w, *ln2_b; /* output.LayerNorm */
+} SrLayer;
+
+struct SrModel {
+    SrConfig cfg;
+    const uint8_t *map; /* the whole file, read-only */
+    size_t map_bytes;
+    char *vocab_text;   /* copy of the vocab block, '\n' -> '\0' */
+    const char **vocab; /* [vocab_size] */
+    char *label_text;
+    const char **labels; /* [n_labels] */
+    char *meta;          /* NUL-terminated copy of the meta JSON */
+    int n_tensors;
+    SrMat word_emb;
+    const float *pos_emb, *type_emb, *emb_ln_w, *emb_ln_b;
+    SrLayer *layer;
+    SrMat mlm_dense; /* MLM head (flag SR_FLAG_MLM_HEAD) */
+    const float *mlm_dense_b, *mlm_ln_w, *mlm_ln_b, *mlm_bias;
+    SrMat decoder;                  /* the word embeddings unless the file has its own */
+    const float *cls_w, *cls_b;     /* classifier (flag SR_FLAG_CLASSIFIER) */
+};
+
+/* One checked entry of the tensor directory. */
+typedef struct {
+    char name[65];
+    uint32_t type, ndim, rows, cols;
+    uint64_t offset, bytes, scale_offset, scale_bytes;
+} SrTensorEntry;
+
+static uint32_t rd_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t rd_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* 64-byte aligned allocation (zeroed), for packed weights and activations. */
+static void *xalign(size_t n) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n ? n : 64) != 0 || !p) {
+        fprintf(stderr, "sr: out of memory (%zu bytes)\n", n);
+        exit(2);
+    }
+    memset(p, 0, n);
+    return p;
+}
+
+/* Is [off, off + len) inside a file of `size` bytes (no overflow)? */
+static int in_file(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+
+/* Split a block of `count` '\n'-terminated lines into a NUL-separated copy. */
+static int split_lines(const uint8_t *p, uint64_t bytes, int count, char **text, const char ***lines,
+                       const char *what, char *err) {
+    *text = xmalloc(bytes + 1);
+    *lines = xcalloc(count ? count : 1, sizeof(char *));
+    memcpy(*text, p, bytes);
+    (*text)[bytes] = 0;
+    int n = 0;
+    uint64_t start = 0;
+    for (uint64_t i = 0; i < bytes; i++) {
+        if ((*text)[i] == 0) return sr_fail(err, "%s contains a NUL byte at offset %llu", what, (unsigned long long)i);
+        if ((*text)[i] != '\n') continue;
+        if (n >= count) return sr_fail(err, "%s has more than the %d entries the header declares", what, count);
+        (*text)[i] = 0;
+        (*lines)[n++] = *text + start;
+        start = i + 1;
+    }
+    if (start != bytes) return sr_fail(err, "%s does not end with a newline", what);
+    if (n != count) return sr_fail(err, "%s has %d entries, the header declares %d", what, n, count);
+    return 0;
+}
+
+static const SrTensorEntry *find_entry(const SrTensorEntry *dir, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(dir[i].name, name)) return &dir[i];
+    return NULL;
+}
+
+/* A 1-D f32 tensor of exactly `len` floats. */
+static const float *get_vec(const SrModel *m, const SrTensorEntry *dir, int n, const char *name, int len, char *err) {
+    const SrTensorEntry *e = find_entry(dir, n, name);
+    if (!e) { sr_fail(err, "missing tensor %s", name); return NULL; }
+    if (e->type != SR_TENSOR_F32 || e->ndim != 1 || e->rows != (uint32_t)len) {
+        sr_fail(err, "tensor %s: expected f32 [%d], found %s ndim %u [%u][%u]", name, len,
+                e->type == SR_TENSOR_F32 ? "f32" : "q8", e->ndim, e->rows, e->cols);
+        return NULL;
+    }
+    return (const float *)(m->map + e->offset);
+}
+
+/* A 2-D tensor [rows][cols]; q8 allowed only when the file's weights are q8. */
+static int get_mat(const SrModel *m, const SrTensorEntry *dir, int n, const char *name, int rows, int cols,
+                   int allow_q8, SrMat *out, char *err) {
+    const SrTensorEntry *e = find_entry(dir, n, name);
+    if (!e) return sr_fail(err, "missing tensor %s", name);
+    if (e->ndim != 2 || e->rows != (uint32_t)rows || e->cols != (uint32_t)cols)
+        return sr_fail(err, "tensor %s: expected shape [%d][%d], found ndim %u [%u][%u]", name, rows, cols,
+                       e->ndim, e->rows, e->cols);
+    if (e->type == SR_TENSOR_Q8 && !allow_q8) return sr_fail(err, "tensor %s: q8 is not allowed here", name);
+    memset(out, 0, sizeof *out);
+    out->type = (int)e->type;
+    out->rows = rows;
+    out->cols = cols;
+    if (e->type == SR_TENSOR_F32) {
+        out->pcols = cols;
+        out->f = (const float *)(m->map + e->offset);
+    } else {
+        int G = m->cfg.group_size;
+        out->pcols = (cols + G - 1) / G * G;
+        out->q = (const int8_t *)(m->map + e->offset);
+        out->s = (const float *)(m->map + e->scale_offset);
+    }
+    return 0;
+}
+
+/* Read and check the tensor directory: names terminated, types and shapes sane, every
+ * data and scale block inside the file, aligned and of the size its shape implies. */
+static int read_directory(const SrModel *m, uint64_t off, SrTensorEntry *dir, int n, char *err) {
+    const SrConfig *c = &m->cfg;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *p = m->map + off + (uint64_t)i * SR_TENSOR_ENTRY_SIZE;
+        SrTensorEntry *e = &dir[i];
+        if (!memchr(p, 0, 64)) return sr_fail(err, "tensor entry %d: name is not NUL-terminated", i);
+        memcpy(e->name, p, 64);
+        e->name[64] = 0;
+        if (!e->name[0]) return sr_fail(err, "tensor entry %d: empty name", i);
+        e->type = rd_u32(p + 64);
+        e->ndim = rd_u32(p + 68);
+        e->rows = rd_u32(p + 72);
+        e->cols = rd_u32(p + 76);
+        e->offset = rd_u64(p + 80);
+        e->bytes = rd_u64(p + 88);
+        e->scale_offset = rd_u64(p + 96);
+        e->scale_bytes = rd_u64(p + 104);
+        const char *nm = e->name;
+        if (e->type != SR_TENSOR_F32 && e->type != SR_TENSOR_Q8)
+            return sr_fail(err, "tensor %s: unknown type %u", nm, e->type);
+        if (e->ndim != 1 && e->ndim != 2) return sr_fail(err, "tensor %s: ndim %u (expected 1 or 2)", nm, e->ndim);
+        if (e->rows == 0 || e->cols == 0 || e->rows > (1u << 24) || e->cols > (1u << 24))
+            return sr_fail(err, "tensor %s: bad shape [%u][%u]", nm, e->rows, e->cols);
+        if (e->ndim == 1 && e->cols != 1) return sr_fail(err, "tensor %s: 1-D with cols %u (expected 1)", nm, e->cols);
+        if (e->offset % 64) return sr_fail(err, "tensor %s: data offset %llu is not 64-byte aligned", nm, (unsigned long long)e->offset);
+        uint64_t want, want_s = 0;
+        if (e->type == SR_TENSOR_F32) {
+            want = (uint64_t)e->rows * e->cols * 4;
+            if (e->scale_offset || e->scale_bytes) return sr_fail(err, "tensor %s: f32 tensor with a scale block", nm);
+        } else {
+            if (c->weight_type != SR_WEIGHTS_Q8) return sr_fail(err, "tensor %s: q8 tensor in a file whose weight type is f32", nm);
+            if (e->ndim != 2) return sr_fail(err, "tensor %s: q8 tensors must be 2-D", nm);
+            uint64_t G = (uint64_t)c->group_size, pc = (e->cols + G - 1) / G * G;
+            want = (uint64_t)e->rows * pc;
+            want_s = (uint64_t)e->rows * (pc / G) * 4;
+            if (e->scale_offset % 64) return sr_fail(err, "tensor %s: scale offset is not 64-byte aligned", nm);
+            if (e->scale_bytes != want_s)
+                return sr_fail(err, "tensor %s: scale block has %llu bytes, its shape needs %llu", nm,
+                               (unsigned long long)e->scale_bytes, (unsigned long long)want_s);
+            if (!in_file(e->scale_offset, e->scale_bytes, m->map_bytes))
+                return sr_fail(err, "tensor %s: scales lie outside the file (offset %llu + %llu > %zu bytes)", nm,
+                               (unsigned long long)e->scale_offset, (unsigned long long)e->scale_bytes, m->map_bytes);
+        }
+        if (e->bytes != want)
+            return sr_fail(err, "tensor %s: %llu bytes, its shape needs %llu", nm, (unsigned long long)e->bytes,
+                           (unsigned long long)want);
+        if (!in_file(e->offset, e->bytes, m->map_bytes))
+            return sr_fail(err, "tensor %s: data lies outside the file (offset %llu + %llu > %zu bytes)", nm,
+                           (unsigned long long)e->offset, (unsigned long long)e->bytes, m->map_bytes);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(dir[j].name, nm)) return sr_fail(err, "tensor %s appears twice", nm);
+    }
+    return 0;
+}
+
+/* Drop the mapped pages of a tensor we have copied elsewhere (they are file-backed and
+ * come back on demand), so the resident memory does not hold the weights twice. */
+static void release_pages(const SrModel *m, const void *p, size_t bytes) {
+    long pg = sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)p, b = a + bytes;
+    a = (a + pg - 1) / pg * pg;
+    b = b / pg * pg;
+    if (b > a && a >= (uintptr_t)m->map && b <= (uintptr_t)m->map + m->map_bytes)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+static void release_mat(const SrModel *m, const SrMat *w) {
+    if (w->type == SR_TENSOR_F32) release_pages(m, w->f, (size_t)w->rows * w->cols * 4);
+    else release_pages(m, w->q, (size_t)w->rows * w->pcols); /* (the scales are small) */
+}
+
+/* Stack the matrices parts[0..nparts-1] (same cols, same type) and their biases into
+ * one packed Linear. */
+static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, int nparts, int group) {
+    memset(L, 0, sizeof *L);
+    int N = 0, K = parts[0].cols;
+    for (int i = 0; i < nparts; i++) N += parts[i].rows;
+    L->type = parts[0].type;
+    L->N = N;
+    L->K = K;
+    L->npanels = (N + SR_NR - 1) / SR_NR;
+    L->bias = xalign((size_t)L->npanels * SR_NR * sizeof(float));
+    int row = 0;
+    for (int i = 0; i < nparts; i++) {
+        memcpy(L->bias + row, biases[i], (size_t)parts[i].rows * sizeof(float));
+        row += parts[i].rows;
+    }
+    if (L->type == SR_TENSOR_F32) {
+        L->Kp = K;
+        L->f = xalign((size_t)L->npanels * K * SR_NR * sizeof(float));
+        row = 0;
+        for (int i = 0; i < nparts; i++) {
+            for (int r = 0; r < parts[i].rows; r++, row++) {
+                const float *src = parts[i].f + (size_t)r * K;
+                float *dst = L->f + (size_t)(row / SR_NR) * K * SR_NR + row % SR_NR;
+                for (int k = 0; k < K; k++) dst[(size_t)k * SR_NR] = src[k];
+            }
+        }
+        return;
+    }
+    int G = group, Kp = parts[0].pcols, ng = Kp / G;
+    L->Kp = Kp;
+    L->group = G;
+    L->q = xalign((size_t)L->npanels * Kp * SR_NR);
+    L->s = xalign((size_t)L->npanels * ng * SR_NR * sizeof(float));
+    L->corr = xalign((size_t)L->npanels * ng * SR_NR * sizeof(int32_t));
+    row = 0;
+    for (int i = 0; i < nparts; i++) {
+        for (int r = 0; r < parts[i].rows; r++, row++) {
+            const int8_t *src = parts[i].q + (size_t)r * Kp;
+            size_t p = (size_t)(row / SR_NR);
+            int j = row % SR_NR;
+            int8_t *dst = L->q + p * Kp * SR_NR;
+            for (int k = 0; k < Kp; k++) dst[((size_t)(k / 4) * SR_NR + j) * 4 + k % 4] = src[k];
+            for (int g = 0; g < ng; g++) {
+                int32_t sum = 0;
+                for (int k = g * G; k < g * G + G; k++) sum += src[k];
+                L->s[(p * ng + g) * SR_NR + j] = parts[i].s[(size_t)r * ng + g];
+                L->corr[(p * ng + g) * SR_NR + j] = 128 * sum;
+            }
+        }
+    }
+}
+
+static void free_linear(SrLinear *L) {
+    free(L->f); free(L->q); free(L->s); free(L->corr); free(L->bias);
+}
+
+void sr_free(SrModel *m) {
+    if (!m) return;
+    if (m->layer)
+        for (int i = 0; i < m->cfg.n_layers; i++) {
+            free_linear(&m->layer[i].qkv); free_linear(&m->layer[i].attn_out);
+            free_linear(&m->layer[i].ffn_in); free_linear(&m->layer[i].ffn_out);
+        }
+    free(m->layer);
+    free(m->vocab_text); free(m->vocab);
+    free(m->label_text); free(m->labels);
+    free(m->meta);
+    if (m->map) munmap((void *)m->map, m->map_bytes);
+    free(m);
+}
+
+/* Header fields -> config, with every value range-checked. */
+static int read_header(SrModel *m, const char *path, char *err) {
+    const uint8_t *h = m->map;
+    SrConfig *c = &m->cfg;
+    if (memcmp(h, SR_MAGIC, 8) != 0) return sr_fail(err, "%s: not an sr model file (bad magic)", path);
+    uint32_t version = rd_u32(h + 8);
+    if (version != SR_FILE_VERSION)
+        return sr_fail(err, "%s: file format version %u, this sr reads version %d", path, version, SR_FILE_VERSION);
+    if (rd_u32(h + 12) != SR_HEADER_SIZE) return sr_fail(err, "%s: header size %u (expected %d)", path, rd_u32(h + 12), SR_HEADER_SIZE);
+    uint64_t fsize = rd_u64(h + 16);
+    if (fsize != m->map_bytes)
+        return sr_fail(err, "%s: file is %zu bytes, its header says %llu (truncated or corrupted)", path, m->map_bytes,
+                       (unsigned long long)fsize);
+    const uint32_t lim[8] = {1u << 24, 1u << 16, 1024, 1024, 1u << 18, 1u << 16, 1024, 1u << 16};
+    const char *names[8] = {"vocab_size", "hidden", "n_layers", "n_heads", "intermediate", "max_position",
+                            "type_vocab_size", "n_labels"};
+    uint32_t v[8];
+    for (int i = 0; i < 8; i++) {
+        v[i] = rd_u32(h + 24 + 4 * i);
+        if (v[i] > lim[i] || (v[i] == 0 && i != 7 && i != 2))
+            return sr_fail(err, "%s: header field %s = %u is out of range", path, names[i], v[i]);
+    }
+    c->vocab_size = (int)v[0]; c->hidden = (int)v[1]; c->n_layers = (int)v[2]; c->n_heads = (int)v[3];
+    c->intermediate = (int)v[4]; c->max_position = (int)v[5]; c->type_vocab_size = (int)v[6]; c->n_labels = (int)v[7];
+    if (c->hidden % c->n_heads) return sr_fail(err, "%s: hidden %d is not a multiple of n_heads %d", path, c->hidden, c->n_heads);
+    memcpy(&c->layer_norm_eps, h + 56, 4);
+    if (!(c->layer_norm_eps > 0 && c->layer_norm_eps < 1)) return sr_fail(err, "%s: layer_norm_eps out of range", path);
+    c->flags = rd_u32(h + 60);
+    if (c->flags & ~31u) return sr_fail(err, "%s: unknown flags 0x%x", path, c->flags);
+    uint32_t wt = rd_u32(h + 64), gs = rd_u32(h + 68);
+    if (wt == SR_WEIGHTS_F32) {
+        if (gs != 0) return sr_fail(err, "%s: f32 file with group_size %u (expected 0)", path, gs);
+    } else if (wt == SR_WEIGHTS_Q8) {
+        if (gs == 0 || gs % 4 || gs > 4096) return sr_fail(err, "%s: q8 group_size %u (expected a multiple of 4)", path, gs);
+    } else {
+        return sr_fail(err, "%s: unknown weight type %u", path, wt);
+    }
+    c->weight_type = (int)wt;
+    c->group_size = (int)gs;
+    int32_t ids[5];
+    memcpy(ids, h + 72, sizeof ids);
+    const char *idn[5] = {"cls_id", "sep_id", "pad_id", "unk_id", "mask_id"};
+    for (int i = 0; i < 5; i++)
+        if (ids[i] < -1 || ids[i] >= c->vocab_size) return sr_fail(err, "%s: %s = %d is out of range", path, idn[i], ids[i]);
+    c->cls_id = ids[0]; c->sep_id = ids[1]; c->pad_id = ids[2]; c->unk_id = ids[3]; c->mask_id = ids[4];
+    if ((c->flags & SR_FLAG_CLASSIFIER) && c->n_labels == 0) return sr_fail(err, "%s: classifier flag set but n_labels is 0", path);
+    return 0;
+}
+
+int sr_load(SrModel **out, const char *path, char *err) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return sr_fail(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) { close(fd); return sr_fail(err, "%s: %s", path, strerror(errno)); }
+    if (!S_ISREG(st.st_mode)) { close(fd); return sr_fail(err, "%s: not a regular file", path); }
+    if (st.st_size < SR_HEADER_SIZE) {
+        close(fd);
+        return sr_fail(err, "%s: %lld bytes, too short for an sr model file (header is %d)", path, (long long)st.st_size, SR_HEADER_SIZE);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return sr_fail(err, "%s: mmap: %s", path, strerror(errno));
+    SrModel *m = xcalloc(1, sizeof *m);
+    m->map = map;
+    m->map_bytes = (size_t)st.st_size;
+    char e2[SR_ERR_LEN];
+    if (read_header(m, path, err) < 0) { sr_free(m); return -1; }
+    SrConfig *c = &m->cfg;
+    const uint8_t *h = m->map;
+    uint64_t size = m->map_bytes;
+    uint32_t nt = rd_u32(h + 92);
+    uint64_t voff = rd_u64(h + 96), vbytes = rd_u64(h + 104), loff = rd_u64(h + 112), lbytes = rd_u64(h + 120);
+    uint64_t toff = rd_u64(h + 128), moff = rd_u64(h + 136), mbytes = rd_u64(h + 144);
+    if (!in_file(voff, vbytes, size) || voff < SR_HEADER_SIZE) { sr_fail(err, "%s: vocab block lies outside the file", path); goto fail; }
+    if (!in_file(loff, lbytes, size) || (lbytes && loff < SR_HEADER_SIZE)) { sr_fail(err, "%s: labels block lies outside the file", path); goto fail; }
+    if (!in_file(moff, mbytes, size) || (mbytes && moff < SR_HEADER_SIZE)) { sr_fail(err, "%s: meta block lies outside the file", path); goto fail; }
+    if (nt == 0 || nt > 100000 || toff < SR_HEADER_SIZE || !in_file(toff, (uint64_t)nt * SR_TENSOR_ENTRY_SIZE, size)) {
+        sr_fail(err, "%s: tensor directory (%u entries at offset %llu) lies outside the file", path, nt, (unsigned long long)toff);
+        goto fail;
+    }
+    if (split_lines(h + voff, vbytes, c->vocab_size, &m->vocab_text, &m->vocab, "vocab", e2) < 0) { sr_fail(err, "%s: %s", path, e2); goto fail; }
+    if (split_lines(h + loff, lbytes, c->n_labels, &m->label_text, &m->labels, "labels", e2) < 0) { sr_fail(err, "%s: %s", path, e2); goto fail; }
+    m->meta = xmalloc(mbytes + 1);
+    memcpy(m->meta, h + moff, mbytes);
+    m->meta[mbytes] = 0;
+    m->n_tensors = (int)nt;
+
+    SrTensorEntry *dir = xcalloc(nt, sizeof *dir);
+    int H = c->hidden, I = c->intermediate, V = c->vocab_size, q8 = c->weight_type == SR_WEIGHTS_Q8;
+    if (read_directory(m, toff, dir, (int)nt, e2) < 0) goto fail_dir;
+#define VEC(dst, name, len) do { if (!((dst) = get_vec(m, dir, (int)nt, (name), (len), e2))) goto fail_dir; } while (0)
+#define MAT(dst, name, r, cc, allow) do { if (get_mat(m, dir, (int)nt, (name), (r), (cc), (allow), &(dst), e2) < 0) goto fail_dir; } while (0)
+    {
+        SrMat pos, typ;
+        MAT(m->word_emb, "embeddings.word_embeddings.weight", V, H, q8);
+        MAT(pos, "embeddings.position_embeddings.weight", c->max_position, H, 0);
+        MAT(typ, "embeddings.token_type_embeddings.weight", c->type_vocab_size, H, 0);
+        m->pos_emb = pos.f;
+        m->type_emb = typ.f;
+        VEC(m->emb_ln_w, "embeddings.LayerNorm.weight", H);
+        VEC(m->emb_ln_b, "embeddings.LayerNorm.bias", H);
+    }
+    m->layer = xcalloc(c->n_layers ? c->n_layers : 1, sizeof(SrLayer));
+    for (int l = 0; l < c->n_layers; l++) {
+        SrLayer *L = &m->layer[l];
+        char nm[128];
+        SrMat w[3];
+        const float *b[3];
+        const char *qkv[3] = {"query", "key", "value"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(nm, sizeof nm, "encoder.layer.%d.attention.self.%s.weight", l, qkv[i]);
+            MAT(w[i], nm, H, H, q8);
+            snprintf(nm, sizeof nm, "encoder.layer.%d.attention.self.%s.bias", l, qkv[i]);
+            VEC(b[i], nm, H);
+        }
+        /* the packed layers need one weight type per file */
+#define SAME_TYPE(mat, nm) do { if ((mat).type != c->weight_type) { snprintf(e2, sizeof e2, "tensor %s: type %s, the header says %s", nm, (mat).type ? "q8" : "f32", q8 ? "q8" : "f32"); goto fail_dir; } } while (0)
+        for (int i = 0; i < 3; i++) SAME_TYPE(w[i], qkv[i]);
+        SrMat wo, wi, wf;
+        const float *bo, *bi, *bf;
+        snprintf(nm, sizeof nm, "encoder.layer.%d.attention.output.dense.weight", l); MAT(wo, nm, H, H, q8); SAME_TYPE(wo, nm);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.attention.output.dense.bias", l); VEC(bo, nm, H);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.attention.output.LayerNorm.weight", l); VEC(L->ln1_w, nm, H);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.attention.output.LayerNorm.bias", l); VEC(L->ln1_b, nm, H);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.intermediate.dense.weight", l); MAT(wi, nm, I, H, q8); SAME_TYPE(wi, nm);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.intermediate.dense.bias", l); VEC(bi, nm, I);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.output.dense.weight", l); MAT(wf, nm, H, I, q8); SAME_TYPE(wf, nm);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.output.dense.bias", l); VEC(bf, nm, H);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.output.LayerNorm.weight", l); VEC(L->ln2_w, nm, H);
+        snprintf(nm, sizeof nm, "encoder.layer.%d.output.LayerNorm.bias", l); VEC(L->ln2_b, nm, H);
+        int G = c->group_size;
+        pack_linear(&L->qkv, w, b, 3, G);
+        pack_linear(&L->attn_out, &wo, &bo, 1, G);
+        pack_linear(&L->ffn_in, &wi, &bi, 1, G);
+        pack_linear(&L->ffn_out, &wf, &bf, 1, G);
+        for (int i = 0; i < 3; i++) release_mat(m, &w[i]);
+        release_mat(m, &wo); release_mat(m, &wi); release_mat(m, &wf);
+    }
+    if (c->flags & SR_FLAG_MLM_HEAD) {
+        MAT(m->mlm_dense, "cls.predictions.transform.dense.weight", H, H, q8);
+        VEC(m->mlm_dense_b, "cls.predictions.transform.dense.bias", H);
+        VEC(m->mlm_ln_w, "cls.predictions.transform.LayerNorm.weight", H);
+        VEC(m->mlm_ln_b, "cls.predictions.transform.LayerNorm.bias", H);
+        VEC(m->mlm_bias, "cls.predictions.bias", V);
+        if (find_entry(dir, (int)nt, "cls.predictions.decoder.weight")) MAT(m->decoder, "cls.predictions.decoder.weight", V, H, q8);
+        else m->decoder = m->word_emb;
+    }
+    if (c->flags & SR_FLAG_CLASSIFIER) {
+        SrMat cw;
+        MAT(cw, "classifier.weight", c->n_labels, H, 0);
+        m->cls_w = cw.f;
+        VEC(m->cls_b, "classifier.bias", c->n_labels);
+    }
+#undef VEC
+#undef MAT
+#undef SAME_TYPE
+    free(dir);
+    *out = m;
+    return 0;
+fail_dir:
+    free(dir);
+    sr_fail(err, "%s: %s", path, e2);
+fail:
+    sr_free(m);
+    return -1;
+}
+
 const SrConfig *sr_config(const SrModel *m) { return &m->cfg; }
-const char *sr_token_text(const SrModel *m, int id) { (void)m; (void)id; return ""; }
-const char *sr_label_name(const SrModel *m, int label) { (void)m; (void)label; return ""; }
-const char *sr_meta_json(const SrModel *m) { (void)m; return "{}"; }
-SrState *sr_state_new(const SrModel *m, int max_tokens) { (void)m; (void)max_tokens; return xcalloc(1, sizeof(SrState)); }
-void sr_state_free(SrState *s) { free(s); }
-const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int *types, const uint8_t *attn, int n) {
-    (void)m; (void)s; (void)ids; (void)types; (void)attn; (void)n; return NULL;
+const char *sr_token_text(const SrModel *m, int id) {
+    return id >= 0 && id < m->cfg.vocab_size ? m->vocab[id] : "";
 }
-int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out, char *err) {
-    (void)m; (void)s; (void)positions; (void)npos; (void)out; return sr_fail(err, "not implemented");
+const char *sr_label_name(const SrModel *m, int label) {
+    return label >= 0 && label < m->cfg.n_labels ? m->labels[label] : "";
 }
-int sr_classify_logits(const SrModel *m, SrState *s, float *out, char *err) {
-    (void)m; (void)s; (void)out; return sr_fail(err, "not implemented");
-}
-void sr_set_threads(int n) { (void)n; }
-static int cmd_bench(int argc, char **argv) { (void)argc; (void)argv; fputs("sr bench: not implemented yet\n", stderr); return 2; }
-static int cmd_info(int argc, char **argv) { (void)argc; (void)argv; fputs("sr info: not implemented yet\n", stderr); return 2; }
+const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}"; }
 
 /* ================================================================================
  * 3. Kernels
- * ================================================================================ */
+ * ================================================================================
+ * GEMM: C[M][N] = A[M][K] W^T + bias over a packed Linear (section 2). The work is
+ * split over blocks of 2 panels (32 output columns) with a static schedule; inside a
+ * block every output element is accumulated over k (f32) or over groups (q8) in the
+ * same order whatever the thread count or the tile it falls in, so results are
+ * bit-identical with 1 or many threads. Two implementations of each micro-kernel:
+ * AVX-512 (native builds on CPUs that have it) and plain C that any compiler can
+ * vectorize; SR_KERNELS=generic in the environment forces the plain one (tests). */
 
-/* ENGINE */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+#define SR_HAVE_AVX512 1
+#else
+#define SR_HAVE_AVX512 0
+#endif
+
+/* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings). */
+#ifdef _OPENMP
+#define SR_OMP_FOR _Pragma("omp parallel for schedule(static)")
+#define SR_OMP_FOR_NT _Pragma("omp parallel for schedule(static) num_threads(nt)") /* a variable nt in scope */
+#else
+#define SR_OMP_FOR
+#define SR_OMP_FOR_NT
+#endif
+
+#define SR_MR 6    /* rows of A per f32 tile */
+#define SR_MR_Q8 4 /* rows of A per q8 tile */
+
+static int sr_generic_kernels = -1; /* -1: not decided yet */
+static int use_generic(void) {
+    if (sr_generic_kernels < 0) {
+        const char *e = getenv("SR_KERNELS");
+        sr_generic_kernels = !SR_HAVE_AVX512 || (e && !strcmp(e, "generic"));
+    }
+    return sr_generic_kernels;
+}
+static const char *kernel_name(void) { return use_generic() ? "generic C" : "AVX-512 (f32 FMA, int8 VNNI)"; }
+
+static int sr_threads(void) {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+void sr_set_threads(int n) {
+#ifdef _OPENMP
+    if (n > 0) omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+/* ---- f32 tile: rows A[0..mr-1] x np panels (np = 1 or 2) ---- */
+
+static void tile_f32_generic(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K,
+                             float *C, int ldc, const float *bias, int ncols) {
+    float acc[SR_MR][2 * SR_NR];
+    memset(acc, 0, sizeof acc);
+    for (int k = 0; k < K; k++) {
+        for (int p = 0; p < np; p++) {
+            const float *w = W + p * pstride + (size_t)k * SR_NR;
+            for (int r = 0; r < mr; r++) {
+                float a = A[(size_t)r * lda + k];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += a * w[j];
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < ncols && j < np * SR_NR; j++)
+            C[(size_t)r * ldc + j] = acc[r][j] + (bias ? bias[j] : 0.0f);
+}
+
+#if SR_HAVE_AVX512
+static inline __attribute__((always_inline)) void tile_f32_avx512(const int MR, const int NP, const float *A, int lda,
+                                                                  const float *W, size_t pstride, int K, float *C,
+                                                                  int ldc, const float *bias, int ncols) {
+    __m512 acc[SR_MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    const float *W1 = W + (NP > 1 ? pstride : 0);
+    for (int k = 0; k < K; k++) {
+        __m512 w0 = _mm512_loadu_ps(W + (size_t)k * SR_NR);
+        __m512 w1 = NP > 1 ? _mm512_loadu_ps(W1 + (size_t)k * SR_NR) : w0;
+        for (int r = 0; r < MR; r++) {
+            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);
+            acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
+            if (NP > 1) acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
+        }
+    }
+    for (int p = 0; p < NP; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + p * SR_NR) : _mm512_setzero_ps();
+        for (int r = 0; r < MR; r++) _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_add_ps(acc[r][p], b));
+    }
+}
+#define SR_F32_CASE(mr)                                                                                         \
+    case mr:                                                                                                    \
+        if (np == 2) tile_f32_avx512(mr, 2, A, lda, W, pstride, K, C, ldc, bias, ncols);                        \
+        else tile_f32_avx512(mr, 1, A, lda, W, pstride, K, C, ldc, bias, ncols);                                \
+        break;
+static void tile_f32_fast(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    switch (mr) {
+        SR_F32_CASE(1) SR_F32_CASE(2) SR_F32_CASE(3) SR_F32_CASE(4) SR_F32_CASE(5) SR_F32_CASE(6)
+    }
+}
+#endif
+
+/* Output columns [32*b, 32*b + 32) of C = A Wf^T + bias, for all M rows. Wf: panels of
+ * K x 16 floats; N: valid columns. */
+static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int K, int N, const float *bias,
+                           float *C, int ldc, int M, int generic) {
+    int p0 = 2 * b, np = (N - p0 * SR_NR) > SR_NR ? 2 : 1;
+    size_t pstride = (size_t)K * SR_NR;
+    const float *W = Wf + p0 * pstride;
+    int ncols = N - p0 * SR_NR;
+    const float *bb = bias ? bias + p0 * SR_NR : NULL;
+    for (int m0 = 0; m0 < M; m0 += SR_MR) {
+        int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
+        const float *Am = A + (size_t)m0 * lda;
+        float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
+#if SR_HAVE_AVX512
+        if (!generic) { tile_f32_fast(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols); continue; }
+#endif
+        tile_f32_generic(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols);
+    }
+}
+
+/* C = A Wf^T + bias over all column blocks; parallel: split them over the threads. */
+static void gemm_f32(const float *A, int lda, const float *Wf, int K, int N, const float *bias, float *C, int ldc,
+                     int M, int parallel) {
+    int nb = (N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+    if (parallel) {
+SR_OMP_FOR
+        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, generic);
+    } else {
+        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, generic);
+    }
+}
+
+/* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
+
+static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
+                            const float *S, const int32_t *Corr, size_t pstride_s, int ngroups, int G,
+                            const float *ascale, float *C, int ldc, const float *bias, int ncols) {
+    float acc[SR_MR_Q8][2 * SR_NR];
+    memset(acc, 0, sizeof acc);
+    for (int g = 0; g < ngroups; g++) {
+        for (int p = 0; p < np; p++) {
+            const int8_t *w = W + p * pstride_q + (size_t)g * G * SR_NR;
+            const float *s = S + p * pstride_s + (size_t)g * SR_NR;
+            const int32_t *corr = Corr + p * pstride_s + (size_t)g * SR_NR;
+            for (int r = 0; r < mr; r++) {
+                const uint8_t *a = A + (size_t)r * lda + (size_t)g * G;
+                int32_t isum[SR_NR];
+                for (int j = 0; j < SR_NR; j++) isum[j] = 0;
+                for (int t = 0; t < G / 4; t++)
+                    for (int j = 0; j < SR_NR; j++)
+                        for (int u = 0; u < 4; u++) isum[j] += (int32_t)a[4 * t + u] * w[(t * SR_NR + j) * 4 + u];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)(isum[j] - corr[j]) * s[j];
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < ncols && j < np * SR_NR; j++)
+            C[(size_t)r * ldc + j] = acc[r][j] * ascale[r] + bias[j];
+}
+
+#if SR_HAVE_AVX512
+static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
+                                                                 const int8_t *W, size_t pstride_q, const float *S,
+                                                                 const int32_t *Corr, size_t pstride_s, int ngroups,
+                                                                 int G, const float *ascale, float *C, int ldc,
+                                                                 const float *bias, int ncols) {
+    __m512 facc[SR_MR_Q8][2];
+    for (int r = 0; r < MR; r++) facc[r][0] = facc[r][1] = _mm512_setzero_ps();
+    const int8_t *W1 = W + (NP > 1 ? pstride_q : 0);
+    for (int g = 0; g < ngroups; g++) {
+        __m512i iacc[SR_MR_Q8][2];
+        for (int r = 0; r < MR; r++) iacc[r][0] = iacc[r][1] = _mm512_setzero_si512();
+        size_t base = (size_t)g * G * SR_NR;
+        for (int t = 0; t < G / 4; t++) {
+            __m512i w0 = _mm512_loadu_si512((const void *)(W + base + (size_t)t * 64));
+            __m512i w1 = NP > 1 ? _mm512_loadu_si512((const void *)(W1 + base + (size_t)t * 64)) : w0;
+            for (int r = 0; r < MR; r++) {
+                int32_t a4;
+                memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
+                __m512i a = _mm512_set1_epi32(a4);
+                iacc[r][0] = _mm512_dpbusd_epi32(iacc[r][0], a, w0);
+                if (NP > 1) iacc[r][1] = _mm512_dpbusd_epi32(iacc[r][1], a, w1);
+            }
+        }
+        for (int p = 0; p < NP; p++) {
+            __m512i corr = _mm512_loadu_si512((const void *)(Corr + p * pstride_s + (size_t)g * SR_NR));
+            __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
+            for (int r = 0; r < MR; r++)
+                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], corr)), s, facc[r][p]);
+        }
+    }
+    for (int p = 0; p < NP; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
+        for (int r = 0; r < MR; r++)
+            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_fmadd_ps(facc[r][p], _mm512_set1_ps(ascale[r]), b));
+    }
+}
+#define SR_Q8_CASE(mr)                                                                                          \
+    case mr:                                                                                                    \
+        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);         \
+        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, Corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
+        break;
+static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
+                         const int32_t *Corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
+                         const float *bias, int ncols) {
+    switch (mr) {
+        SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4)
+    }
+}
+#endif
+
+static void gemm_q8_block(int b, const uint8_t *A, const float *ascale, const SrLinear *L, float *C, int ldc, int M,
+                          int generic) {
+    int p0 = 2 * b, np = (L->N - p0 * SR_NR) > SR_NR ? 2 : 1, ng = L->Kp / L->group;
+    size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
+    const int8_t *W = L->q + p0 * pq;
+    const float *S = L->s + p0 * ps;
+    const int32_t *Corr = L->corr + p0 * ps;
+    const float *bias = L->bias + p0 * SR_NR;
+    int ncols = L->N - p0 * SR_NR, lda = L->Kp;
+    for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
+        int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
+        const uint8_t *Am = A + (size_t)m0 * lda;
+        float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
+#if SR_HAVE_AVX512
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
+#endif
+        tile_q8_generic(mr, np, Am, lda, W, pq, S, Corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
+    }
+}
+
+/* Quantize rows of A [M][K] to u8 = round(a / scale) + 128 with scale = max|a| / 127
+ * per row, zero-padded to Kp (padding = 128, i.e. 0). */
+static void quantize_rows(const float *A, int lda, int M, int K, int Kp, uint8_t *Q, float *scale) {
+SR_OMP_FOR
+    for (int i = 0; i < M; i++) {
+        const float *a = A + (size_t)i * lda;
+        uint8_t *q = Q + (size_t)i * Kp;
+        float amax = 0;
+        for (int k = 0; k < K; k++) {
+            float v = fabsf(a[k]);
+            amax = v > amax ? v : amax;
+        }
+        float inv = amax > 0 ? 127.0f / amax : 0.0f;
+        for (int k = 0; k < K; k++) {
+            float v = a[k] * inv;
+            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+            r = r > 127 ? 127 : (r < -127 ? -127 : r);
+            q[k] = (uint8_t)(r + 128);
+        }
+        for (int k = K; k < Kp; k++) q[k] = 128;
+        scale[i] = amax / 127.0f;
+    }
+}
+
+/* ---- dense helpers for the heads (few rows: memory bound, no packing) ---- */
+
+/* Dot product with 16 independent partial sums (vectorizable, fixed order). */
+static float dot_f32(const float *a, const float *b, int n) {
+    float acc[16] = {0};
+    int k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) acc[j] += a[k + j] * b[k + j];
+    float s = 0;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    for (; k < n; k++) s += a[k] * b[k];
+    return s;
+}
+
+/* Row r of a stored matrix times x (f32 weights, or q8 weights with f32 x). */
+static float mat_row_dot(const SrMat *w, int r, const float *x, int group) {
+    if (w->type == SR_TENSOR_F32) return dot_f32(w->f + (size_t)r * w->cols, x, w->cols);
+    const int8_t *q = w->q + (size_t)r * w->pcols;
+    const float *s = w->s + (size_t)r * (w->pcols / group);
+    float total = 0;
+    for (int g = 0; g * group < w->cols; g++) {
+        int k0 = g * group, k1 = k0 + group < w->cols ? k0 + group : w->cols;
+        float acc[16] = {0};
+        int k = k0;
+        for (; k + 16 <= k1; k += 16)
+            for (int j = 0; j < 16; j++) acc[j] += (float)q[k + j] * x[k + j];
+        float sum = 0;
+        for (int j = 0; j < 16; j++) sum += acc[j];
+        for (; k < k1; k++) sum += (float)q[k] * x[k];
+        total += sum * s[g];
+    }
+    return total;
+}
+
+/* Row r of a stored matrix as floats. */
+static void mat_row(const SrMat *w, int r, float *out, int group) {
+    if (w->type == SR_TENSOR_F32) { memcpy(out, w->f + (size_t)r * w->cols, (size_t)w->cols * sizeof(float)); return; }
+    const int8_t *q = w->q + (size_t)r * w->pcols;
+    const float *s = w->s + (size_t)r * (w->pcols / group);
+    for (int k = 0; k < w->cols; k++) out[k] = (float)q[k] * s[k / group];
+}
+
+/* ---- element-wise functions, written to vectorize ---- */
+
+/* exp(x) for x <= 88: Cephes' range reduction and polynomial (~1 ulp). */
+static inline float sr_expf(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return y * scale;
+}
+
+/* erf(x): the rational approximation used by Eigen and XLA (|error| < 4e-7). */
+static inline float sr_erff(float x) {
+    float c = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
+    float x2 = c * c;
+    float p = -2.72614225801306e-10f;
+    p = p * x2 + 2.77068142495902e-08f;
+    p = p * x2 + -2.10102402082508e-06f;
+    p = p * x2 + -5.69250639462346e-05f;
+    p = p * x2 + -7.34990630326855e-04f;
+    p = p * x2 + -2.95459980854025e-03f;
+    p = p * x2 + -1.60960333262415e-02f;
+    float q = -1.45660718464996e-05f;
+    q = q * x2 + -2.13374055278905e-04f;
+    q = q * x2 + -1.68282697438203e-03f;
+    q = q * x2 + -7.37332916720468e-03f;
+    q = q * x2 + -1.42647390514189e-02f;
+    return c * p / q;
+}
+
+/* GELU with the exact erf form: 0.5 x (1 + erf(x / sqrt 2)), in place. */
+static void gelu_inplace(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + sr_erff(x[i] * 0.70710678118654752f));
+}
+
+/* out = LayerNorm(a + b) (b may be NULL) over rows of length n: two-pass mean and
+ * variance, as torch. out may alias a. */
+static void add_layernorm_row(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
+                              float eps) {
+    float acc[16] = {0};
+    int k;
+    if (b)
+        for (k = 0; k < n; k++) out[k] = a[k] + b[k];
+    else if (out != a)
+        memcpy(out, a, (size_t)n * sizeof(float));
+    for (k = 0; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) acc[j] += out[k + j];
+    float sum = 0;
+    for (int j = 0; j < 16; j++) sum += acc[j];
+    for (; k < n; k++) sum += out[k];
+    float mean = sum / n;
+    float vacc[16] = {0};
+    for (k = 0; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) { float d = out[k + j] - mean; vacc[j] += d * d; }
+    float var = 0;
+    for (int j = 0; j < 16; j++) var += vacc[j];
+    for (; k < n; k++) { float d = out[k] - mean; var += d * d; }
+    var /= n;
+    float rstd = 1.0f / sqrtf(var + eps);
+    for (k = 0; k < n; k++) out[k] = (out[k] - mean) * rstd * w[k] + bias[k];
+}
 
 /* ================================================================================
  * 4. Encoder forward and heads
  * ================================================================================ */
 
-/* ENGINE */
+struct SrState {
+    int max_tokens;
+    int nscratch;             /* threads the attention scratch is sized for */
+    float *x;                 /* [T][H] hidden states: the forward's result */
+    float *qkv;               /* [T][3H] query | key | value */
+    float *ctx;               /* [T][H] attention context */
+    float *tmp;               /* [T][H] a dense layer's output before its LayerNorm */
+    float *h1;                /* [T][H] attention block output */
+    float *ffn;               /* [T][I] intermediate activations */
+    uint8_t *aq;              /* [T][max Kp] activations quantized for q8 layers */
+    float *ascale;            /* [T] their per-row scales */
+    float *scratch;           /* per thread: scores [T][T], packed keys, packed values */
+    size_t scratch_floats;    /* per thread */
+    int n;                    /* tokens of the last successful forward (0: none) */
+    char err[SR_ERR_LEN];     /* why the last sr_forward returned NULL */
+};
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+SrState *sr_state_new(const SrModel *m, int max_tokens) {
+    const SrConfig *c = &m->cfg;
+    if (max_tokens <= 0) return NULL;
+    if (max_tokens > c->max_position) max_tokens = c->max_position;
+    SrState *s = xcalloc(1, sizeof *s);
+    size_t T = (size_t)max_tokens, H = (size_t)c->hidden, I = (size_t)c->intermediate, dh = H / c->n_heads;
+    s->max_tokens = max_tokens;
+    s->x = xalign(T * H * sizeof(float));
+    s->qkv = xalign(T * 3 * H * sizeof(float));
+    s->ctx = xalign(T * H * sizeof(float));
+    s->tmp = xalign(T * H * sizeof(float));
+    s->h1 = xalign(T * H * sizeof(float));
+    s->ffn = xalign(T * I * sizeof(float));
+    size_t kmax = (H > I ? H : I) + (c->group_size > 0 ? (size_t)c->group_size : 0);
+    s->aq = xalign(T * kmax);
+    s->ascale = xalign(T * sizeof(float));
+    s->nscratch = sr_threads();
+    s->scratch_floats = round16(T * T) + round16(T) * dh + round16(dh) * T;
+    s->scratch = xalign(s->nscratch * s->scratch_floats * sizeof(float));
+    return s;
+}
+
+void sr_state_free(SrState *s) {
+    if (!s) return;
+    free(s->x); free(s->qkv); free(s->ctx); free(s->tmp); free(s->h1); free(s->ffn);
+    free(s->aq); free(s->ascale); free(s->scratch);
+    free(s);
+}
+
+/* Why the last sr_forward on this state returned NULL. */
+static const char *sr_state_error(const SrState *s) { return s->err; }
+
+/* C[M][N] = A W^T + bias through the layer's packed weights (q8: quantizing A first). */
+static void linear(SrState *s, const SrLinear *L, const float *A, int lda, float *C, int ldc, int M) {
+    if (L->type == SR_TENSOR_F32) {
+        gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 1);
+        return;
+    }
+    quantize_rows(A, lda, M, L->K, L->Kp, s->aq, s->ascale);
+    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+SR_OMP_FOR
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, s->aq, s->ascale, L, C, ldc, M, generic);
+}
+
+/* Multi-head self-attention over n tokens: qkv [n][3H] -> ctx [n][H]. One head per
+ * task; each head's products use the same GEMM kernels on keys / values packed into
+ * panels on the fly. Keys with attn = 0 get probability 0 (Hugging Face adds the most
+ * negative float, which underflows to the same 0). */
+static void attention(const SrModel *m, SrState *s, int n, const uint8_t *attn) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
+    int any = 0;
+    for (int j = 0; j < n; j++) any |= !attn || attn[j];
+    float scale = 1.0f / sqrtf((float)dh);
+    int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
+    (void)nt;
+SR_OMP_FOR_NT
+    for (int h = 0; h < nh; h++) {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *S = s->scratch + (size_t)t * s->scratch_floats;
+        float *Kp = S + round16((size_t)n * n);
+        float *Vp = Kp + round16(n) * dh;
+        const float *Q = s->qkv + h * dh, *K = s->qkv + H + h * dh, *Vv = s->qkv + 2 * H + h * dh;
+        for (int p = 0; p < (n + 15) / 16; p++)
+            for (int d = 0; d < dh; d++)
+                for (int j = 0; j < SR_NR; j++) {
+                    int key = p * SR_NR + j;
+                    Kp[((size_t)p * dh + d) * SR_NR + j] = key < n ? K[(size_t)key * ld + d] : 0.0f;
+                }
+        gemm_f32(Q, ld, Kp, dh, n, NULL, S, n, n, 0);
+        for (int i = 0; i < n; i++) {
+            float *row = S + (size_t)i * n;
+            float mx = -INFINITY;
+            for (int j = 0; j < n; j++) {
+                row[j] *= scale;
+                if ((!attn || attn[j] || !any) && row[j] > mx) mx = row[j];
+            }
+            float sum = 0;
+            for (int j = 0; j < n; j++) {
+                float e = (!attn || attn[j] || !any) ? sr_expf(row[j] - mx) : 0.0f;
+                row[j] = e;
+                sum += e;
+            }
+            float inv = 1.0f / sum;
+            for (int j = 0; j < n; j++) row[j] *= inv;
+        }
+        for (int p = 0; p < (dh + 15) / 16; p++)
+            for (int k = 0; k < n; k++)
+                for (int j = 0; j < SR_NR; j++) {
+                    int d = p * SR_NR + j;
+                    Vp[((size_t)p * n + k) * SR_NR + j] = d < dh ? Vv[(size_t)k * ld + d] : 0.0f;
+                }
+        gemm_f32(S, n, Vp, n, dh, NULL, s->ctx + h * dh, H, n, 0);
+    }
+}
+
+/* Returns the hidden states [n][H], or NULL (reason in the state, see sr_state_error)
+ * when n is not in 1..max_tokens of the state or an id / type is out of range. */
+const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int *types, const uint8_t *attn, int n) {
+    const SrConfig *c = &m->cfg;
+    s->n = 0;
+    if (n <= 0 || n > s->max_tokens) {
+        snprintf(s->err, SR_ERR_LEN, "%d tokens: the state holds 1 to %d", n, s->max_tokens);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= c->vocab_size) {
+            snprintf(s->err, SR_ERR_LEN, "token %d: id %d is outside the vocabulary (0..%d)", i, ids[i], c->vocab_size - 1);
+            return NULL;
+        }
+        if (types && (types[i] < 0 || types[i] >= c->type_vocab_size)) {
+            snprintf(s->err, SR_ERR_LEN, "token %d: token type %d is out of range", i, types[i]);
+            return NULL;
+        }
+    }
+    int H = c->hidden, I = c->intermediate, G = c->group_size;
+    float eps = c->layer_norm_eps;
+SR_OMP_FOR
+    for (int i = 0; i < n; i++) {
+        float *x = s->x + (size_t)i * H;
+        const float *tt = m->type_emb + (size_t)(types ? types[i] : 0) * H, *pp = m->pos_emb + (size_t)i * H;
+        mat_row(&m->word_emb, ids[i], x, G);
+        for (int k = 0; k < H; k++) x[k] = (x[k] + tt[k]) + pp[k];
+        add_layernorm_row(x, x, NULL, m->emb_ln_w, m->emb_ln_b, H, eps);
+    }
+    for (int l = 0; l < c->n_layers; l++) {
+        const SrLayer *L = &m->layer[l];
+        linear(s, &L->qkv, s->x, H, s->qkv, 3 * H, n);
+        attention(m, s, n, attn);
+        linear(s, &L->attn_out, s->ctx, H, s->tmp, H, n);
+SR_OMP_FOR
+        for (int i = 0; i < n; i++)
+            add_layernorm_row(s->h1 + (size_t)i * H, s->tmp + (size_t)i * H, s->x + (size_t)i * H, L->ln1_w, L->ln1_b, H, eps);
+        linear(s, &L->ffn_in, s->h1, H, s->ffn, I, n);
+SR_OMP_FOR
+        for (int i = 0; i < n; i++) gelu_inplace(s->ffn + (size_t)i * I, (size_t)I);
+        linear(s, &L->ffn_out, s->ffn, I, s->tmp, H, n);
+SR_OMP_FOR
+        for (int i = 0; i < n; i++)
+            add_layernorm_row(s->x + (size_t)i * H, s->tmp + (size_t)i * H, s->h1 + (size_t)i * H, L->ln2_w, L->ln2_b, H, eps);
+    }
+    s->n = n;
+    s->err[0] = 0;
+    return s->x;
+}
+
+int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out, char *err) {
+    const SrConfig *c = &m->cfg;
+    if (!(c->flags & SR_FLAG_MLM_HEAD)) return sr_fail(err, "the model has no masked-LM head");
+    if (s->n <= 0) return sr_fail(err, "sr_mlm_logits needs a successful sr_forward first");
+    for (int p = 0; p < npos; p++)
+        if (positions[p] < 0 || positions[p] >= s->n)
+            return sr_fail(err, "position %d is outside the %d tokens of the last forward", positions[p], s->n);
+    if (npos <= 0) return 0;
+    int H = c->hidden, V = c->vocab_size, G = c->group_size;
+    float *t = xmalloc((size_t)npos * H * sizeof(float));
+    /* transform: dense + GELU + LayerNorm at each asked position */
+SR_OMP_FOR
+    for (int o = 0; o < H; o++)
+        for (int p = 0; p < npos; p++)
+            t[(size_t)p * H + o] = mat_row_dot(&m->mlm_dense, o, s->x + (size_t)positions[p] * H, G) + m->mlm_dense_b[o];
+    for (int p = 0; p < npos; p++) {
+        gelu_inplace(t + (size_t)p * H, (size_t)H);
+        add_layernorm_row(t + (size_t)p * H, t + (size_t)p * H, NULL, m->mlm_ln_w, m->mlm_ln_b, H, c->layer_norm_eps);
+    }
+    /* decoder: each vocabulary row is read once for all positions */
+SR_OMP_FOR
+    for (int v = 0; v < V; v++)
+        for (int p = 0; p < npos; p++)
+            out[(size_t)p * V + v] = mat_row_dot(&m->decoder, v, t + (size_t)p * H, G) + m->mlm_bias[v];
+    free(t);
+    return 0;
+}
+
+int sr_classify_logits(const SrModel *m, SrState *s, float *out, char *err) {
+    const SrConfig *c = &m->cfg;
+    if (!(c->flags & SR_FLAG_CLASSIFIER)) return sr_fail(err, "the model has no token-classification head");
+    if (s->n <= 0) return sr_fail(err, "sr_classify_logits needs a successful sr_forward first");
+    int H = c->hidden, L = c->n_labels;
+SR_OMP_FOR
+    for (int i = 0; i < s->n; i++)
+        for (int l = 0; l < L; l++)
+            out[(size_t)i * L + l] = dot_f32(s->x + (size_t)i * H, m->cls_w + (size_t)l * H, H) + m->cls_b[l];
+    return 0;
+}
+
+/* ---- sr bench, sr info ---- */
+
+/* Floating-point operations of one forward over n tokens (multiply-add = 2). */
+static double forward_flops(const SrConfig *c, int n) {
+    double H = c->hidden, I = c->intermediate;
+    double per_layer = 2.0 * n * (4 * H * H + 2 * H * I) + 4.0 * (double)n * n * H;
+    return per_layer * c->n_layers;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_bench(int argc, char **argv) {
+    const char *path = NULL;
+    int seq = 128, iters = 10, threads = 0, warmup = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) path = opt_value(argc, argv, &i);
+        else if (!strcmp(argv[i], "--seq")) seq = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(argv[i], "--iters")) iters = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(argv[i], "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(argv[i], "--warmup")) warmup = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs("usage: sr bench -m MODEL [--seq N] [--iters N] [--threads N] [--warmup N]\n"
+                  "  times the encoder forward on N tokens; prints the median ms, tokens/s, GFLOP/s, peak RSS\n", stdout);
+            return 0;
+        } else { fprintf(stderr, "sr bench: unknown option %s\n", argv[i]); return 2; }
+    }
+    if (!path) { fputs("sr bench: -m MODEL is required\n", stderr); return 2; }
+    if (iters < 1 || iters > 100000 || warmup < 0) { fputs("sr bench: --iters must be >= 1\n", stderr); return 2; }
+    if (threads > 0) sr_set_threads(threads);
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    double t0 = now_seconds();
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr bench: %s\n", err); return 1; }
+    double load_s = now_seconds() - t0;
+    const SrConfig *c = sr_config(m);
+    if (seq < 1 || seq > c->max_position) {
+        fprintf(stderr, "sr bench: --seq %d is outside 1..%d (the model's positions)\n", seq, c->max_position);
+        sr_free(m);
+        return 2;
+    }
+    SrState *s = sr_state_new(m, seq);
+    int *ids = xmalloc((size_t)seq * sizeof(int));
+    uint32_t rng = 12345;
+    for (int i = 0; i < seq; i++) {
+        rng = rng * 1664525u + 1013904223u;
+        ids[i] = (int)((rng >> 8) % (uint32_t)c->vocab_size);
+    }
+    if (c->cls_id >= 0) ids[0] = c->cls_id;
+    if (c->sep_id >= 0) ids[seq - 1] = c->sep_id;
+    double *ms = xmalloc((size_t)iters * sizeof(double));
+    for (int i = 0; i < warmup + iters; i++) {
+        double a = now_seconds();
+        if (!sr_forward(m, s, ids, NULL, NULL, seq)) { fprintf(stderr, "sr bench: %s\n", sr_state_error(s)); return 1; }
+        if (i >= warmup) ms[i - warmup] = (now_seconds() - a) * 1e3;
+    }
+    qsort(ms, iters, sizeof(double), cmp_double);
+    double med = iters % 2 ? ms[iters / 2] : 0.5 * (ms[iters / 2 - 1] + ms[iters / 2]);
+    double flops = forward_flops(c, seq);
+    printf("model: %s (%s, %.1f MB)\n", path, c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", m->map_bytes / 1e6);
+    printf("kernels: %s, threads: %d, load: %.0f ms\n", kernel_name(), sr_threads(), load_s * 1e3);
+    printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f)\n", seq, iters, med, ms[0], ms[iters - 1]);
+    printf("tokens/s: %.0f\nGFLOP/s: %.1f (%.2f GFLOP per forward)\n", seq / (med / 1e3), flops / (med / 1e3) / 1e9, flops / 1e9);
+    printf("peak RSS: %.1f MB\n", peak_rss_kb() / 1024.0);
+    printf("{\"seq\":%d,\"threads\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_kb\":%ld,\"file_bytes\":%zu}\n",
+           seq, sr_threads(), med, ms[0], seq / (med / 1e3), flops / (med / 1e3) / 1e9, peak_rss_kb(), m->map_bytes);
+    free(ms); free(ids);
+    sr_state_free(s);
+    sr_free(m);
+    return 0;
+}
+
+static int cmd_info(int argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) path = opt_value(argc, argv, &i);
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs("usage: sr info -m MODEL\n  prints the model's config, flags, special ids, labels, tensors and meta JSON\n", stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && !path) path = argv[i];
+        else { fprintf(stderr, "sr info: unknown option %s\n", argv[i]); return 2; }
+    }
+    if (!path) { fputs("sr info: -m MODEL is required\n", stderr); return 2; }
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 1; }
+    const SrConfig *c = sr_config(m);
+    printf("file: %s (%zu bytes, format version %d)\n", path, m->map_bytes, SR_FILE_VERSION);
+    printf("weights: %s", c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32");
+    if (c->weight_type == SR_WEIGHTS_Q8) printf(" (group %d)", c->group_size);
+    printf("\ntensors: %d\n", m->n_tensors);
+    printf("config: vocab_size=%d hidden=%d n_layers=%d n_heads=%d intermediate=%d max_position=%d type_vocab_size=%d n_labels=%d layer_norm_eps=%g\n",
+           c->vocab_size, c->hidden, c->n_layers, c->n_heads, c->intermediate, c->max_position, c->type_vocab_size,
+           c->n_labels, c->layer_norm_eps);
+    printf("flags:%s%s%s%s%s\n", c->flags & SR_FLAG_LOWERCASE ? " lowercase" : "", c->flags & SR_FLAG_STRIP_ACCENTS ? " strip_accents" : "",
+           c->flags & SR_FLAG_CHINESE_CHARS ? " chinese_chars" : "", c->flags & SR_FLAG_MLM_HEAD ? " mlm_head" : "",
+           c->flags & SR_FLAG_CLASSIFIER ? " classifier" : "");
+    const int sid[5] = {c->cls_id, c->sep_id, c->pad_id, c->unk_id, c->mask_id};
+    const char *snm[5] = {"cls", "sep", "pad", "unk", "mask"};
+    printf("special ids:");
+    for (int i = 0; i < 5; i++) printf(" %s=%d%s%s%s", snm[i], sid[i], sid[i] >= 0 ? "(" : "", sid[i] >= 0 ? sr_token_text(m, sid[i]) : "", sid[i] >= 0 ? ")" : "");
+    printf("\nlabels:");
+    for (int l = 0; l < c->n_labels; l++) printf(" %d=%s", l, sr_label_name(m, l));
+    printf("\nmeta: %s\n", sr_meta_json(m));
+    sr_free(m);
+    return 0;
+}
 
 /* ================================================================================
  * 5. Tokenizer, NER + Masker, MLM + generation

@@ -1,0 +1,311 @@
+/* engine_dump.c - test harness for the engine (sr.c sections 2-4), built from the same
+ * single compilation unit:   cc -O2 -DSR_NO_MAIN -o engine_dump test/engine_dump.c -lm
+ *
+ *   engine_dump run MODEL CASES OUTDIR [--threads N]
+ *       runs every case of CASES (lines "ids=..;types=..;attn=..", as written by
+ *       test/make_models.py) and writes OUTDIR/hidden_K.f32 [n][H], mlm_K.f32 [n][V]
+ *       (when the model has an MLM head) and cls_K.f32 [n][L] (classifier).
+ *   engine_dump threads MODEL CASES
+ *       runs every case with 1 thread and with 2 threads and checks the hidden states
+ *       and logits are bit-identical.
+ *   engine_dump kernels
+ *       checks the GEMM kernels (f32 and q8, fast and generic C) against a plain
+ *       double-precision product on random matrices of awkward sizes, and the
+ *       element-wise functions (exp, erf) against libm.
+ *   engine_dump load MODEL
+ *       loads MODEL; prints "ok" or the loader's one-line error (exit 1).
+ *   engine_dump forward MODEL
+ *       loads MODEL and runs one short forward, with its heads (exit 1 on error).
+ */
+#define SR_NO_MAIN
+#include "../sr.c"
+
+typedef struct {
+    int *ids, *types;
+    uint8_t *attn;
+    int n;
+} Case;
+
+static int parse_ints(const char *s, const char *key, int *out, int cap) {
+    const char *p = strstr(s, key);
+    if (!p) return -1;
+    p += strlen(key);
+    int n = 0;
+    while (*p && *p != ';' && *p != '\n') {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p) break;
+        if (n >= cap) return -1;
+        out[n++] = (int)v;
+        p = end;
+    }
+    return n;
+}
+
+static Case *read_cases(const char *path, int *ncases) {
+    char err[SR_ERR_LEN];
+    size_t len;
+    char *text = read_file(path, &len, err);
+    if (!text) { fprintf(stderr, "%s\n", err); exit(1); }
+    Case *cs = NULL;
+    int n = 0, cap = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int buf[4096];
+        Case c;
+        c.n = parse_ints(line, "ids=", buf, 4096);
+        if (c.n <= 0) continue;
+        c.ids = xmalloc(c.n * sizeof(int));
+        memcpy(c.ids, buf, c.n * sizeof(int));
+        c.types = xcalloc(c.n, sizeof(int));
+        if (parse_ints(line, "types=", buf, 4096) == c.n) memcpy(c.types, buf, c.n * sizeof(int));
+        c.attn = xmalloc(c.n);
+        memset(c.attn, 1, c.n);
+        if (parse_ints(line, "attn=", buf, 4096) == c.n)
+            for (int i = 0; i < c.n; i++) c.attn[i] = (uint8_t)buf[i];
+        cs = grow(cs, &cap, n + 1, sizeof(Case));
+        cs[n++] = c;
+    }
+    free(text);
+    *ncases = n;
+    return cs;
+}
+
+static void write_f32(const char *dir, const char *what, int k, const float *x, size_t count) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s_%d.f32", dir, what, k);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(x, sizeof(float), count, f) != count) { fprintf(stderr, "cannot write %s\n", path); exit(1); }
+    fclose(f);
+}
+
+/* Forward + heads of one case into freshly allocated arrays. */
+static int run_case(const SrModel *m, SrState *s, const Case *c, float **hid, float **mlm, float **cls) {
+    const SrConfig *cfg = sr_config(m);
+    char err[SR_ERR_LEN];
+    const float *h = sr_forward(m, s, c->ids, c->types, c->attn, c->n);
+    if (!h) { fprintf(stderr, "forward: %s\n", sr_state_error(s)); return -1; }
+    *hid = xmalloc((size_t)c->n * cfg->hidden * sizeof(float));
+    memcpy(*hid, h, (size_t)c->n * cfg->hidden * sizeof(float));
+    *mlm = *cls = NULL;
+    if (cfg->flags & SR_FLAG_MLM_HEAD) {
+        int *pos = xmalloc(c->n * sizeof(int));
+        for (int i = 0; i < c->n; i++) pos[i] = i;
+        *mlm = xmalloc((size_t)c->n * cfg->vocab_size * sizeof(float));
+        if (sr_mlm_logits(m, s, pos, c->n, *mlm, err) < 0) { fprintf(stderr, "mlm: %s\n", err); return -1; }
+        free(pos);
+    }
+    if (cfg->flags & SR_FLAG_CLASSIFIER) {
+        *cls = xmalloc((size_t)c->n * cfg->n_labels * sizeof(float));
+        if (sr_classify_logits(m, s, *cls, err) < 0) { fprintf(stderr, "cls: %s\n", err); return -1; }
+    }
+    return 0;
+}
+
+static int max_n(const Case *cs, int nc) {
+    int mx = 1;
+    for (int i = 0; i < nc; i++) mx = cs[i].n > mx ? cs[i].n : mx;
+    return mx;
+}
+
+static int cmd_run(int argc, char **argv) {
+    if (argc < 4) { fputs("usage: engine_dump run MODEL CASES OUTDIR [--threads N]\n", stderr); return 2; }
+    if (argc >= 6 && !strcmp(argv[4], "--threads")) sr_set_threads(atoi(argv[5]));
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, argv[1], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    int nc;
+    Case *cs = read_cases(argv[2], &nc);
+    const SrConfig *cfg = sr_config(m);
+    SrState *s = sr_state_new(m, max_n(cs, nc));
+    for (int k = 0; k < nc; k++) {
+        float *hid, *mlm, *cls;
+        if (run_case(m, s, &cs[k], &hid, &mlm, &cls) < 0) return 1;
+        write_f32(argv[3], "hidden", k, hid, (size_t)cs[k].n * cfg->hidden);
+        if (mlm) write_f32(argv[3], "mlm", k, mlm, (size_t)cs[k].n * cfg->vocab_size);
+        if (cls) write_f32(argv[3], "cls", k, cls, (size_t)cs[k].n * cfg->n_labels);
+        free(hid); free(mlm); free(cls);
+    }
+    printf("ran %d cases with %s\n", nc, kernel_name());
+    sr_state_free(s);
+    sr_free(m);
+    return 0;
+}
+
+static int same(const float *a, const float *b, size_t n) { return (!a && !b) || (a && b && !memcmp(a, b, n * sizeof(float))); }
+
+static int cmd_threads(int argc, char **argv) {
+    if (argc < 3) { fputs("usage: engine_dump threads MODEL CASES\n", stderr); return 2; }
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, argv[1], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    int nc;
+    Case *cs = read_cases(argv[2], &nc);
+    const SrConfig *cfg = sr_config(m);
+    SrState *s = sr_state_new(m, max_n(cs, nc));
+    int bad = 0;
+    for (int k = 0; k < nc; k++) {
+        float *h1, *m1, *c1, *h2, *m2, *c2;
+        sr_set_threads(1);
+        if (run_case(m, s, &cs[k], &h1, &m1, &c1) < 0) return 1;
+        sr_set_threads(2);
+        if (run_case(m, s, &cs[k], &h2, &m2, &c2) < 0) return 1;
+        size_t n = cs[k].n;
+        if (!same(h1, h2, n * cfg->hidden) || !same(m1, m2, m1 ? n * cfg->vocab_size : 0) ||
+            !same(c1, c2, c1 ? n * cfg->n_labels : 0)) {
+            printf("case %d: results differ between 1 and 2 threads\n", k);
+            bad = 1;
+        }
+        free(h1); free(m1); free(c1); free(h2); free(m2); free(c2);
+    }
+    if (!bad) printf("%d cases bit-identical with 1 and 2 threads (%s)\n", nc, kernel_name());
+    sr_state_free(s);
+    sr_free(m);
+    return bad;
+}
+
+/* ---- kernels against a double-precision product ---- */
+
+static uint64_t rng_state = 88172645463325252ull;
+static double urand(void) { /* xorshift64, uniform in [-1, 1) */
+    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+/* Random W [N][K] as f32 and as q8 (group G), packed both ways; A [M][K]; compare
+ * fast and generic kernels with the double product of what each path means. */
+static int check_gemm(int M, int N, int K, int G) {
+    float *W = xmalloc((size_t)N * K * 4), *A = xmalloc((size_t)M * K * 4), *bias = xmalloc((size_t)N * 4);
+    for (size_t i = 0; i < (size_t)N * K; i++) W[i] = (float)urand();
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(urand() * 3);
+    for (int i = 0; i < N; i++) bias[i] = (float)urand();
+    /* q8 version of W as the converter writes it */
+    int Kp = (K + G - 1) / G * G, ng = Kp / G;
+    int8_t *q = xcalloc((size_t)N * Kp, 1);
+    float *sc = xcalloc((size_t)N * ng, 4);
+    for (int n = 0; n < N; n++)
+        for (int g = 0; g < ng; g++) {
+            float mx = 0;
+            for (int k = g * G; k < g * G + G && k < K; k++) mx = fmaxf(mx, fabsf(W[(size_t)n * K + k]));
+            float s = mx / 127;
+            sc[(size_t)n * ng + g] = s;
+            for (int k = g * G; k < g * G + G && k < K; k++)
+                q[(size_t)n * Kp + k] = (int8_t)(s > 0 ? lrintf(W[(size_t)n * K + k] / s) : 0);
+        }
+    SrMat mf = {SR_TENSOR_F32, N, K, K, W, NULL, NULL}, mq = {SR_TENSOR_Q8, N, K, Kp, NULL, q, sc};
+    const float *bp = bias;
+    SrLinear Lf, Lq;
+    pack_linear(&Lf, &mf, &bp, 1, G);
+    pack_linear(&Lq, &mq, &bp, 1, G);
+    float *C1 = xmalloc((size_t)M * N * 4), *C2 = xmalloc((size_t)M * N * 4);
+    uint8_t *aq = xmalloc((size_t)M * Kp);
+    float *as = xmalloc((size_t)M * 4);
+    int fail = 0;
+    /* f32: fast vs generic vs double */
+    for (int generic = 0; generic < 2; generic++) {
+        sr_generic_kernels = generic || !SR_HAVE_AVX512;
+        gemm_f32(A, K, Lf.f, K, N, Lf.bias, generic ? C2 : C1, N, M, 1);
+    }
+    /* errors are relative to sum |a w| + |bias|, the scale of a dot product's rounding */
+    double e_f = 0, e_fg = 0;
+    for (int i = 0; i < M; i++)
+        for (int n = 0; n < N; n++) {
+            double ref = bias[n], mag = fabs(bias[n]);
+            for (int k = 0; k < K; k++) {
+                ref += (double)A[(size_t)i * K + k] * W[(size_t)n * K + k];
+                mag += fabs((double)A[(size_t)i * K + k] * W[(size_t)n * K + k]);
+            }
+            e_f = fmax(e_f, fabs(C1[(size_t)i * N + n] - ref) / mag);
+            e_fg = fmax(e_fg, fabs(C2[(size_t)i * N + n] - ref) / mag);
+        }
+    /* q8: the exact integer result of the quantized operands, scaled */
+    quantize_rows(A, K, M, K, Kp, aq, as);
+    for (int generic = 0; generic < 2; generic++) {
+        sr_generic_kernels = generic || !SR_HAVE_AVX512;
+        int nb = (N + 31) / 32;
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
+    }
+    double e_q = 0, e_qg = 0, e_qw = 0;
+    for (int i = 0; i < M; i++)
+        for (int n = 0; n < N; n++) {
+            double ref = 0, exact = bias[n], mag = fabs(bias[n]);
+            for (int g = 0; g < ng; g++) {
+                long isum = 0;
+                for (int k = g * G; k < g * G + G; k++) isum += (long)((int)aq[(size_t)i * Kp + k] - 128) * q[(size_t)n * Kp + k];
+                ref += (double)isum * sc[(size_t)n * ng + g];
+            }
+            ref = ref * as[i] + bias[n];
+            for (int k = 0; k < K; k++) {
+                exact += (double)A[(size_t)i * K + k] * W[(size_t)n * K + k];
+                mag += fabs((double)A[(size_t)i * K + k] * W[(size_t)n * K + k]);
+            }
+            e_q = fmax(e_q, fabs(C1[(size_t)i * N + n] - ref) / mag);
+            e_qg = fmax(e_qg, fabs(C2[(size_t)i * N + n] - ref) / mag);
+            e_qw = fmax(e_qw, fabs(C1[(size_t)i * N + n] - exact) / mag);
+        }
+    sr_generic_kernels = -1;
+    /* f32: float rounding only; q8 against its own integer math: the same; q8 against
+     * the f32 product: the quantization error of both operands (< 1/127 each) */
+    double tol = 1e-6;
+    fail = e_f > tol || e_fg > tol || e_q > tol || e_qg > tol || e_qw > 2.0 / 127;
+    printf("%s gemm M=%d N=%d K=%d G=%d: f32 fast %.2g generic %.2g | q8 fast %.2g generic %.2g (vs exact int) | q8 vs f32 math %.3g\n",
+           fail ? "BAD" : "ok ", M, N, K, G, e_f, e_fg, e_q, e_qg, e_qw);
+    free_linear(&Lf); free_linear(&Lq);
+    free(W); free(A); free(bias); free(q); free(sc); free(C1); free(C2); free(aq); free(as);
+    return fail;
+}
+
+static int cmd_kernels(void) {
+    int fail = 0;
+    const int shapes[][4] = {{1, 1, 1, 4}, {1, 16, 64, 64}, {5, 17, 33, 64}, {6, 32, 64, 64}, {7, 33, 100, 64},
+                             {13, 48, 40, 8}, {31, 100, 130, 32}, {64, 96, 768, 64}, {37, 50, 3072, 64}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        fail |= check_gemm(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3]);
+    double e_exp = 0, e_erf = 0, e_gelu = 0;
+    for (double x = -80; x <= 0; x += 1e-3) {
+        double r = exp((double)(float)x);
+        e_exp = fmax(e_exp, fabs(sr_expf((float)x) - r) / r);
+    }
+    for (double x = -10; x <= 10; x += 1e-4) {
+        float xf = (float)x;
+        double r = erf((double)xf);
+        e_erf = fmax(e_erf, fabs(sr_erff(xf) - r));
+        float g = xf;
+        gelu_inplace(&g, 1);
+        e_gelu = fmax(e_gelu, fabs(g - 0.5 * xf * (1 + erf(xf / sqrt(2.0)))));
+    }
+    int ef = e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
+    printf("%s exp max rel error %.3g, erf max abs error %.3g, gelu max abs error %.3g\n", ef ? "BAD" : "ok ", e_exp, e_erf, e_gelu);
+    return fail | ef;
+}
+
+static int cmd_load(int argc, char **argv, int forward) {
+    if (argc < 2) return 2;
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, argv[1], err) < 0) { printf("%s\n", err); return 1; }
+    if (forward) {
+        const SrConfig *c = sr_config(m);
+        SrState *s = sr_state_new(m, 4);
+        int ids[4] = {0, 1, 2, 3};
+        for (int i = 0; i < 4; i++) ids[i] %= c->vocab_size;
+        if (!sr_forward(m, s, ids, NULL, NULL, 4 < c->max_position ? 4 : c->max_position)) { printf("%s\n", sr_state_error(s)); return 1; }
+        float *out = xmalloc((size_t)4 * (c->vocab_size + c->n_labels + 1) * sizeof(float));
+        if (c->flags & SR_FLAG_MLM_HEAD) { int p = 0; sr_mlm_logits(m, s, &p, 1, out, err); }
+        if (c->flags & SR_FLAG_CLASSIFIER) sr_classify_logits(m, s, out, err);
+        free(out);
+        sr_state_free(s);
+    }
+    printf("ok\n");
+    sr_free(m);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "threads")) return cmd_threads(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "kernels")) return cmd_kernels();
+    if (argc >= 2 && !strcmp(argv[1], "load")) return cmd_load(argc - 1, argv + 1, 0);
+    if (argc >= 2 && !strcmp(argv[1], "forward")) return cmd_load(argc - 1, argv + 1, 1);
+    fputs("usage: engine_dump run|threads|kernels|load|forward ...\n", stderr);
+    return 2;
+}

@@ -1,0 +1,120 @@
+# Stage 20: convert_weights.py, no C engine needed.
+# Tiny random BERTs written by Debian's PyTorch (zip, legacy and safetensors; fp32, fp16,
+# bf16; every key layout) are converted to f32 and q8 model files; each file is parsed
+# independently (test/convert_check.py) and compared with torch's own tensors; converting
+# twice and converting without numpy must give the same bytes; every folder that must be
+# refused is refused with one line (test/convert_refusals.py), malicious pickles included.
+set -u
+M=$OUT/conv/models
+W=$OUT/conv/work
+rm -rf "$OUT/conv"
+mkdir -p "$M" "$W"
+export OMP_WAIT_POLICY=PASSIVE
+CONV=$ROOT/convert_weights.py
+CHECK=$ROOT/test/convert_check.py
+ok() { echo "PASS $1"; }
+bad() { echo "FAIL $1"; }
+
+if "$PY" "$ROOT/test/make_models.py" "$M" >"$W/make.log" 2>&1; then
+    ok "make_models: $(wc -l <"$W/make.log" | tr -d ' ') models written by torch"
+else
+    bad "make_models: $(tail -n 3 "$W/make.log" | tr '\n' ' ')"
+    exit 1
+fi
+
+# The fixtures really are what they claim (else the tests below prove less than they say).
+if "$PY" - "$M" >"$W/fixtures.log" 2>&1 <<'EOF'
+import sys, zipfile, torch
+m = sys.argv[1]
+assert zipfile.is_zipfile(m + "/tiny_mlm_zip/pytorch_model.bin"), "zip fixture is not a zip"
+assert not zipfile.is_zipfile(m + "/tiny_mlm_legacy/pytorch_model.bin"), "legacy fixture is a zip"
+sd = torch.load(m + "/tiny_mlm_legacy/pytorch_model.bin")
+q = sd["bert.encoder.layer.0.attention.self.query.weight"]
+assert not q.is_contiguous(), "strided fixture is contiguous"
+b = sd["bert.encoder.layer.0.output.LayerNorm.beta"]
+assert b.storage_offset() == 7, "offset fixture has no storage offset"
+sd = torch.load(m + "/tiny_mlm_zip/pytorch_model.bin")
+assert sd["cls.predictions.decoder.weight"].data_ptr() == sd["bert.embeddings.word_embeddings.weight"].data_ptr()
+assert torch.load(m + "/mlm_fp16/pytorch_model.bin")["bert.embeddings.LayerNorm.weight"].dtype == torch.float16
+sd = torch.load(m + "/pretraining_untied/pytorch_model.bin")
+assert not torch.equal(sd["cls.predictions.decoder.weight"], sd["bert.embeddings.word_embeddings.weight"])
+assert "cls.seq_relationship.weight" in sd and "bert.pooler.dense.weight" in sd
+print("fixtures ok")
+EOF
+then ok "fixtures: zip is zip, legacy is legacy, strided + offset views, shared tied storage, fp16, untied PreTraining"
+else bad "fixtures: $(tail -n 2 "$W/fixtures.log" | tr '\n' ' ')"; fi
+
+for dir in "$M"/*/; do
+    name=$(basename "$dir")
+    for dtype in f32 q8; do
+        f=$W/$name.$dtype.srm
+        if ! "$PY" "$CONV" "$dir" "$f" --dtype $dtype 2>"$W/err"; then
+            bad "convert $name $dtype: $(head -c 300 "$W/err")"; continue
+        fi
+        ok "convert $name $dtype ($(stat -c %s "$f") bytes)"
+        "$PY" "$CONV" "$dir" "$f.again" --dtype $dtype 2>/dev/null
+        if cmp -s "$f" "$f.again"; then ok "reconvert $name $dtype: byte-identical"
+        else bad "reconvert $name $dtype: files differ"; fi
+        SR_CONVERT_NO_NUMPY=1 "$PY" "$CONV" "$dir" "$f.stdlib" --dtype $dtype 2>/dev/null
+        if cmp -s "$f" "$f.stdlib"; then ok "stdlib path $name $dtype: byte-identical to numpy path"
+        else bad "stdlib path $name $dtype: files differ from the numpy path"; fi
+        if "$PY" "$CHECK" "$dir" "$f" >"$W/check" 2>&1; then ok "check $name $dtype: $(grep '^ok' "$W/check" | sed 's/.*: //')"
+        else bad "check $name $dtype: $(grep -v Warning "$W/check" | head -n 3 | tr '\n' ' ')"; fi
+    done
+done
+
+# A Python without numpy (the pyenv python3, if it has none) takes the stdlib path by itself.
+if command -v python3 >/dev/null && ! python3 -c 'import numpy' 2>/dev/null; then
+    python3 "$CONV" "$M/odd_safetensors" "$W/nonumpy.srm" --dtype q8 2>/dev/null
+    if cmp -s "$W/nonumpy.srm" "$W/odd_safetensors.q8.srm"; then ok "python3 without numpy: same bytes"
+    else bad "python3 without numpy: different bytes"; fi
+fi
+
+# The checker itself must catch a wrong file: one changed weight bit, one changed scale.
+"$PY" - "$W" <<'EOF'
+import struct, sys
+w = sys.argv[1]
+for src, dst, which in (("tiny_mlm_zip.f32.srm", "bad_weight.srm", 0), ("tiny_mlm_zip.q8.srm", "bad_scale.srm", 1)):
+    b = bytearray(open(w + "/" + src, "rb").read())
+    to = struct.unpack_from("<Q", b, 128)[0]
+    e = to + 112 * 10  # some encoder weight
+    off, soff = struct.unpack_from("<Q", b, e + 80)[0], struct.unpack_from("<Q", b, e + 96)[0]
+    pos = soff + 4 * 3 if which else off + 4 * 5
+    b[pos + 1] ^= 0x10
+    open(w + "/" + dst, "wb").write(b)
+EOF
+for f in bad_weight bad_scale; do
+    src=$M/tiny_mlm_zip
+    if "$PY" "$CHECK" "$src" "$W/$f.srm" >/dev/null 2>&1; then bad "checker catches $f: it did not"
+    else ok "checker catches $f"; fi
+done
+
+# Lower-casing: auto follows HF (no tokenizer_config -> lower; tok_cls1 has do_lower_case false),
+# and --lowercase overrides it.
+for c in "tiny_mlm_zip false" "tok_cls1 true" "tok_cls1 false"; do
+    set -- $c
+    "$PY" "$CONV" "$M/$1" "$W/lc.srm" --lowercase $2 2>/dev/null
+    if "$PY" "$CHECK" "$M/$1" "$W/lc.srm" --lowercase $2 >"$W/check" 2>&1; then ok "--lowercase $2 on $1"
+    else bad "--lowercase $2 on $1: $(grep -v Warning "$W/check" | head -n 2 | tr '\n' ' ')"; fi
+done
+flags() { "$PY" -c 'import struct,sys; print(struct.unpack_from("<I", open(sys.argv[1],"rb").read(), 60)[0] & 3)' "$1"; }
+if [ "$(flags "$W/tiny_mlm_zip.f32.srm")" = 3 ] && [ "$(flags "$W/tok_cls1.f32.srm")" = 0 ]; then
+    ok "lowercase auto: no tokenizer_config.json -> lower+strip; do_lower_case false -> neither"
+else bad "lowercase auto flags: $(flags "$W/tiny_mlm_zip.f32.srm") $(flags "$W/tok_cls1.f32.srm")"; fi
+
+# No absolute path of the source in the file, and the same bytes from another place.
+if grep -q "$OUT" "$W/tiny_mlm_zip.f32.srm"; then bad "meta holds the absolute source path"
+else ok "meta holds no absolute path"; fi
+mkdir -p "$W/elsewhere" && cp -r "$M/tiny_mlm_zip" "$W/elsewhere/"
+(cd "$W/elsewhere" && "$PY" "$CONV" tiny_mlm_zip "$W/elsewhere.srm" 2>/dev/null)
+if cmp -s "$W/elsewhere.srm" "$W/tiny_mlm_zip.f32.srm"; then ok "convert from another folder: byte-identical"
+else bad "convert from another folder: files differ"; fi
+
+# Usage errors: exit 2, one line.
+for args in "" "$M/tiny_mlm_zip" "$M/tiny_mlm_zip $W/x.srm --dtype q4" "$M/tiny_mlm_zip $W/x.srm --lowercase maybe"; do
+    "$PY" "$CONV" $args >/dev/null 2>"$W/err"; rc=$?
+    if [ $rc = 2 ] && [ "$(wc -l <"$W/err")" = 1 ]; then ok "usage error [${args##*/}]: exit 2, one line"
+    else bad "usage error [${args##*/}]: exit $rc, $(wc -l <"$W/err") lines"; fi
+done
+
+"$PY" "$ROOT/test/convert_refusals.py" "$M" "$W/refusals" 2>&1 | grep -E '^(PASS|FAIL) '
