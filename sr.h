@@ -244,6 +244,72 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
 
 /* ---------------------------------------------------------------- generation (mlm.c) */
 
-/* (declared by mlm.c's author: options, sr_generate) */
+/* Turn one letter into a synthetic one (method of Belkadi et al. 2025, see mlm.c):
+ * the Masker decides; every PHI span and a ratio of the eligible words are masked;
+ * the masked-LM fills them; the leak check counts original PHI strings left over. */
+enum { SR_FILL_ITERATIVE = 0, SR_FILL_PARALLEL = 1, SR_FILL_ROUNDS = 2 };
+
+typedef struct {
+    float ratio;        /* share of eligible words masked (0.5) */
+    int fill;           /* SR_FILL_* (iterative) */
+    int rounds;         /* passes for SR_FILL_ROUNDS (4) */
+    int window;         /* tokens of context each side of a mask (128) */
+    int max_pieces;     /* WordPieces a refilled word may take, 1..8 (3) */
+    int top_k;          /* 6 as the paper; 0 = whole vocabulary; 1 = greedy */
+    float top_p;        /* nucleus; 1 = off */
+    float temperature;  /* 1; 0 = greedy */
+    uint64_t seed;      /* with the text, seeds the letter's RNG */
+    int stratify;       /* pick the ratio per category (POS) rather than overall */
+    int paper;          /* the paper's procedure: PHI visible on the right, 1 piece */
+    int strict;         /* resample leaking letters, else write [**TYPE**] */
+    int strict_tries;   /* resamples before redacting (3) */
+    int explain;        /* record every decision with its context and candidates */
+    int keep_original;  /* explain contexts may show original PHI */
+} SrGenOptions;
+
+void sr_gen_options_default(SrGenOptions *o);
+/* Tokens an SrState must hold for these options: min(2*window+3, max_position). */
+int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o);
+
+/* One refilled word, offsets in the synthetic text. */
+typedef struct {
+    int byte_start, byte_end, cp_start, cp_end;
+    int action;         /* SR_ACT_PHI (a surrogate) or SR_ACT_ELIGIBLE */
+    char category[24];
+    int n_pieces;       /* WordPieces chosen */
+    float prob;         /* product of the chosen pieces' probabilities (full softmax) */
+    int forward;        /* forward pass (1-based) that chose its first piece */
+} SrFill;
+
+/* One sampling decision (kept with opt->explain). */
+#define SR_EXPLAIN_K 16
+typedef struct {
+    int forward, fill, piece; /* fill: index into SrGenResult.fill */
+    char *context;            /* the window around the mask as the model saw it */
+    int n_cand;
+    int cand_id[SR_EXPLAIN_K]; /* -2 = "end of word" */
+    float cand_prob[SR_EXPLAIN_K];
+    int chosen;               /* token id, or -2 */
+    float prob;
+} SrDecision;
+
+typedef struct {
+    char *text;          /* the synthetic letter (NUL-terminated) */
+    size_t len;
+    SrSpans phi;         /* surrogates: PHI spans mapped into text */
+    SrSpans entities;    /* protected medical entities, unchanged, mapped into text */
+    SrFill *fill;
+    int n_fills, cap_fills;
+    SrDecision *dec;
+    int n_dec, cap_dec;
+    int n_tokens, masks, forwards, leaks, resamples, redactions;
+    double seconds, mask_seconds, forward_seconds, head_seconds;
+} SrGenResult;
+
+/* s must hold sr_gen_state_tokens() tokens; mk may be shared between letters. */
+int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk,
+                const SrGenOptions *opt, const char *text, size_t len, SrGenResult *out,
+                char *err);
+void sr_gen_result_free(SrGenResult *r);
 
 #endif
