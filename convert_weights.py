@@ -27,7 +27,9 @@ is called. torch itself is never imported.
 Key layouts accepted: BertForMaskedLM, BertForPreTraining, BertForTokenClassification
 and a bare BertModel, with or without the "bert." prefix; "LayerNorm.gamma/beta" are
 renamed to ".weight/.bias". Ignored (listed in the meta JSON): embeddings.position_ids
-(a buffer), pooler.* (not used by MLM or token classification),
+(a buffer), pooler.* (not used by MLM or token classification; but a pooler beside a
+classifier is refused unless config architectures names BertForTokenClassification,
+since that is BertForSequenceClassification's shape),
 cls.seq_relationship.* (next-sentence head of BertForPreTraining),
 cls.predictions.decoder.bias when it equals cls.predictions.bias (Hugging Face ties
 them), cls.predictions.decoder.weight when absent or bit-equal to the word embeddings
@@ -577,6 +579,8 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     tc = read_json(tc_path, "tokenizer_config.json") if os.path.isfile(tc_path) else None
     if tc is not None and tc.get("tokenizer_class") and not str(tc["tokenizer_class"]).startswith("Bert"):
         raise Refuse("tokenizer_class %s is not a BERT WordPiece tokenizer" % tc["tokenizer_class"])
+    if tc is not None and tc.get("do_basic_tokenize", True) is False:
+        raise Refuse("tokenizer_config.json do_basic_tokenize=false is not supported")
     if lowercase == "auto":
         if tc is None:
             lower, lower_why = True, "tokenizer_config.json absent: BertTokenizer default do_lower_case=true"
@@ -683,6 +687,13 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                 plan.append((dec_w, (V, H), True))
     labels = []
     if "classifier.weight" in tensors or "classifier.bias" in tensors:
+        # A pooler beside a classifier is BertForSequenceClassification's shape (one label
+        # per text, not per token) unless config.json says token classification (older
+        # transformers saved a pooler in BertForTokenClassification too).
+        if any(k.startswith("pooler.") for k in map(canonical_name, ignored)) and \
+                "BertForTokenClassification" not in archs:
+            raise Refuse("classifier with a pooler and no architectures "
+                         "[\"BertForTokenClassification\"] in config.json: looks like sequence classification")
         flags |= FLAG_CLASSIFIER
         if "classifier.weight" not in tensors:
             raise Refuse("missing tensor classifier.weight")
@@ -742,28 +753,22 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     dir_off = align(labels_off + len(labels_blob))
     meta_off = align(dir_off + ENTRY_SIZE * len(plan))
     pos = align(meta_off + len(meta_blob))
-    entries, payloads = [], []
+    entries = []  # sizes follow from the shapes, so the layout is known before any data
     for name, shape, quant in plan:
         rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
-        vals = values.pop(name, None)
-        if vals is None:
-            vals = MATH.to_f32(tensors[name])
-        if not MATH.finite(vals):
-            raise Refuse("tensor %s holds NaN or infinity" % sources[name])
+        if len(name.encode("ascii")) > 63:
+            raise Refuse("tensor name %s too long for the file format" % name)
         if dtype == "q8" and quant:
-            qbytes, sbytes = MATH.q8(vals, rows, cols)
-            off = pos
-            soff = align(off + len(qbytes))
-            pos = align(soff + len(sbytes))
-            entries.append((name, TENSOR_Q8, len(shape), rows, cols, off, len(qbytes), soff, len(sbytes)))
-            payloads += [(off, qbytes), (soff, sbytes)]
+            pc = (cols + GROUP - 1) // GROUP * GROUP
+            off, nbytes = pos, rows * pc
+            soff = align(off + nbytes)
+            sbytes = rows * (pc // GROUP) * 4
+            pos = align(soff + sbytes)
+            entries.append((name, TENSOR_Q8, len(shape), rows, cols, off, nbytes, soff, sbytes))
         else:
-            b = MATH.tobytes(vals)
-            off = pos
-            pos = align(off + len(b))
-            entries.append((name, TENSOR_F32, len(shape), rows, cols, off, len(b), 0, 0))
-            payloads.append((off, b))
-        del vals
+            off, nbytes = pos, rows * cols * 4
+            pos = align(off + nbytes)
+            entries.append((name, TENSOR_F32, len(shape), rows, cols, off, nbytes, 0, 0))
     file_size = pos
 
     header = struct.pack("<8sIIQ8IfIII5iIQQQQQQQ", MAGIC, FILE_VERSION, HEADER_SIZE, file_size,
@@ -774,25 +779,39 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                          meta_off, len(meta_blob))
     header += b"\0" * (HEADER_SIZE - len(header))
     directory = b"".join(struct.pack("<64sIIIIQQQQ", n.encode("ascii"), *rest) for n, *rest in entries)
-    for n, *_ in entries:
-        if len(n.encode("ascii")) > 63:
-            raise Refuse("tensor name %s too long for the file format" % n)
 
     tmp = out_path + ".tmp"
-    with open(tmp, "wb") as f:
-        def put(off, data):
-            if f.tell() > off:
-                raise AssertionError("layout overlap at %d" % off)
-            f.write(b"\0" * (off - f.tell()))
-            f.write(data)
-        put(0, header)
-        put(vocab_off, vocab_blob)
-        put(labels_off, labels_blob)
-        put(dir_off, directory)
-        put(meta_off, meta_blob)
-        for off, data in payloads:
-            put(off, data)
-        f.write(b"\0" * (file_size - f.tell()))
+    try:
+        with open(tmp, "wb") as f:
+            def put(off, data, size):
+                if f.tell() > off or len(data) != size:
+                    raise AssertionError("layout error at %d" % off)
+                f.write(b"\0" * (off - f.tell()))
+                f.write(data)
+            put(0, header, HEADER_SIZE)
+            put(vocab_off, vocab_blob, len(vocab_blob))
+            put(labels_off, labels_blob, len(labels_blob))
+            put(dir_off, directory, ENTRY_SIZE * len(plan))
+            put(meta_off, meta_blob, len(meta_blob))
+            for name, ttype, ndim, rows, cols, off, nbytes, soff, sbytes in entries:
+                vals = values.pop(name, None)
+                if vals is None:
+                    vals = MATH.to_f32(tensors[name])
+                if not MATH.finite(vals):
+                    raise Refuse("tensor %s holds NaN or infinity" % sources[name])
+                if ttype == TENSOR_Q8:
+                    qbytes, sbytes_data = MATH.q8(vals, rows, cols)
+                    put(off, qbytes, nbytes)
+                    put(soff, sbytes_data, sbytes)
+                else:
+                    put(off, MATH.tobytes(vals), nbytes)
+                del vals
+                tensors[name].storage._bytes = None  # let a storage go once read (most hold one tensor)
+            f.write(b"\0" * (file_size - f.tell()))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
     os.replace(tmp, out_path)
     return meta
 
@@ -829,7 +848,7 @@ def main(argv):
     try:
         if not os.path.isdir(hf_dir):
             raise Refuse("not a folder")
-        convert(hf_dir, out, opts["--dtype"], opts["--lowercase"])
+        meta = convert(hf_dir, out, opts["--dtype"], opts["--lowercase"])
     except Refuse as e:
         print("convert_weights.py: %s: %s" % (hf_dir, e), file=sys.stderr)
         return 1
@@ -837,6 +856,12 @@ def main(argv):
         print("convert_weights.py: %s: %s" % (hf_dir, str(e).splitlines()[0] if str(e) else type(e).__name__),
               file=sys.stderr)
         return 1
+    for w in meta["warnings"]:
+        print("convert_weights.py: %s: warning: %s" % (hf_dir, w), file=sys.stderr)
+    heads = [h for h in ("mlm", "classifier") if meta["heads"][h]]
+    print("%s: %s, %s weights, heads: %s, lowercase %s, %d bytes (%s path)"
+          % (out, meta["weights_file"], opts["--dtype"], "+".join(heads) or "none",
+             str(meta["lowercase"]).lower(), os.path.getsize(out), MATH.name))
     return 0
 
 

@@ -558,17 +558,19 @@ static void tokenize_usage(void) {
           "  --vocab      a vocab.txt; --lowercase (default) lower-cases and strips accents\n"
           "               (Bio_ClinicalBERT's effective setting), --cased keeps the text\n"
           "  --jsonl      input lines {\"id\":..., \"text\":...}; output per line\n"
-          "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...]}\n"
+          "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...],\n"
+          "               \"words\":[...]} (words: HF word_ids(), null for [CLS]/[SEP])\n"
           "               with code-point offsets as HF reports them ([CLS]/[SEP]: [0,0])\n"
           "  -f           the arguments are files (default: texts; no argument: stdin)\n"
           "  --no-special no [CLS]/[SEP]\n"
+          "  --bytes      with --jsonl, also \"byte_offsets\" (UTF-8 byte spans)\n"
           "  without --jsonl: a table of token, id, code-point and byte offsets, word index\n",
           stderr);
 }
 
 static int cmd_tokenize(int argc, char **argv) {
     const char *model_path = NULL, *vocab_path = NULL;
-    int lowercase = 1, jsonl = 0, files = 0, add_special = 1;
+    int lowercase = 1, jsonl = 0, files = 0, add_special = 1, bytes = 0;
     char **items = xmalloc((size_t)argc * sizeof *items);
     int n_items = 0;
     for (int i = 1; i < argc; i++) {
@@ -580,6 +582,7 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "-f")) files = 1;
         else if (!strcmp(a, "--no-special")) add_special = 0;
+        else if (!strcmp(a, "--bytes")) bytes = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(); free(items); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr tokenize: unknown option %s\n", a); tokenize_usage(); free(items); return 2; }
         else items[n_items++] = argv[i];
@@ -630,6 +633,11 @@ static int cmd_tokenize(int argc, char **argv) {
             fputs("],\"offsets\":[", o);
             for (int k = 0; k < toks.n; k++)
                 fprintf(o, k ? ",[%d,%d]" : "[%d,%d]", toks.tok[k].cp_start, toks.tok[k].cp_end);
+            if (bytes) {
+                fputs("],\"byte_offsets\":[", o);
+                for (int k = 0; k < toks.n; k++)
+                    fprintf(o, k ? ",[%d,%d]" : "[%d,%d]", toks.tok[k].byte_start, toks.tok[k].byte_end);
+            }
             fputs("],\"words\":[", o);
             for (int k = 0; k < toks.n; k++) {
                 if (k) fputc(',', o);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """convert_check.py - check an sr model file against the Hugging Face folder it came from.
 
-    /usr/bin/python3 test/convert_check.py HF_DIR MODEL.srm [--lowercase auto|true|false]
+    /usr/bin/python3 test/convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm
+                                           [[--lowercase ...] HF_DIR MODEL.srm ...]
 
 Independent of convert_weights.py (it does not import it): the file is parsed here from
 the layout in sr.h, the expected values come from torch.load of the checkpoint (or a
@@ -11,7 +12,8 @@ tokenizer defaults. Checks: header fields and flags, special ids, vocab and labe
 "bert." prefix and gamma/beta renamed, ignorable tensors dropped), every f32 tensor
 bit-equal to torch's float32 value, every q8 tensor within max|w|/254 of the weights
 per group with scale = max|w|/127, and meta JSON holding the original config.
-Prints one "ok ..." line or "error: ..." lines; exit status 0 only when all hold.
+Prints, per pair, one "ok MODEL: ..." line or "error: MODEL: ..." lines; exit status 0 only
+when every pair holds (one process for many files: importing torch is the slow part).
 """
 import json
 import os
@@ -21,7 +23,7 @@ import sys
 import numpy as np
 import torch
 
-errors = []
+errors = []  # of the file being checked
 
 
 def check(cond, msg):
@@ -58,11 +60,8 @@ def canonical(k):
     return k.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
 
 
-def main(argv):
-    hf_dir, path = argv[1], argv[2]
-    lowercase = "auto"
-    if "--lowercase" in argv:
-        lowercase = argv[argv.index("--lowercase") + 1]
+def check_file(hf_dir, path, lowercase):
+    del errors[:]
     blob = open(path, "rb").read()
     cfg = json.load(open(os.path.join(hf_dir, "config.json")))
     tc_path = os.path.join(hf_dir, "tokenizer_config.json")
@@ -191,9 +190,34 @@ def main(argv):
     if errors:
         for e in errors[:20]:
             print("error: %s: %s" % (path, e))
-        return 1
+        return False
     print("ok %s: %d tensors%s" % (path, n_tensors, " (q8)" if q8 else ""))
-    return 0
+    return True
+
+
+def main(argv):
+    """Pairs HF_DIR MODEL.srm; "--lowercase X" applies to the pairs after it."""
+    args, lowercase, pairs = argv[1:], "auto", []
+    while args:
+        if args[0] == "--lowercase" and len(args) >= 2:
+            lowercase, args = args[1], args[2:]
+        elif len(args) >= 2:
+            pairs.append((args[0], args[1], lowercase))
+            args = args[2:]
+        else:
+            pairs = []
+            break
+    if not pairs:
+        print("usage: convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm ...", file=sys.stderr)
+        return 2
+    good = True
+    for hf_dir, path, lc in pairs:
+        try:
+            good &= check_file(hf_dir, path, lc)
+        except Exception as e:  # a file too broken to parse is a failed check, not a crash
+            print("error: %s: %s: %s" % (path, type(e).__name__, e))
+            good = False
+    return 0 if good else 1
 
 
 if __name__ == "__main__":

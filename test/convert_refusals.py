@@ -8,7 +8,7 @@ make_models.py, breaks one thing per case, and expects from the converter: exit 
 1, exactly one line on stderr "convert_weights.py: DIR: <reason>" with the reason naming
 the problem, nothing on stdout, no output file. Malicious pickles (zip and legacy) that
 would create a marker file when unpickled must be refused and the marker must not exist.
-Prints PASS/FAIL lines (both the numpy and the standard-library paths are run).
+Prints PASS/FAIL lines (the standard-library path too, where tensor data decides).
 """
 import json
 import os
@@ -86,11 +86,13 @@ def evil_legacy(d, marker, cls=Evil):
         pickle.dump([], f, protocol=2)
 
 
-def run(d, expect, marker=None):
-    """Run the converter on d with both backends; check the refusal."""
+def run(d, expect, marker=None, both=False):
+    """Run the converter on d (both backends when the refusal depends on tensor data);
+    check the refusal."""
     global failures
     name = os.path.basename(d)
-    for backend, env_extra in (("numpy", {}), ("stdlib", {"SR_CONVERT_NO_NUMPY": "1"})):
+    backends = [("numpy", {})] + ([("stdlib", {"SR_CONVERT_NO_NUMPY": "1"})] if both or marker else [])
+    for backend, env_extra in backends:
         out = os.path.join(scratch, name + ".srm")
         if os.path.exists(out):
             os.remove(out)
@@ -144,23 +146,23 @@ edit_state(d, lambda sd: sd.__setitem__("bert.encoder.layer.2.output.dense.bias"
 run(d, "unexpected tensor")
 d = fresh("f64_storage")
 edit_state(d, lambda sd: sd.__setitem__("bert.embeddings.LayerNorm.bias", sd["bert.embeddings.LayerNorm.bias"].double()))
-run(d, "dtype")
+run(d, "dtype", both=True)
 d = fresh("decoder_bias_differs")
 edit_state(d, lambda sd: sd.__setitem__("cls.predictions.decoder.bias", sd["cls.predictions.bias"] + 1))
-run(d, "decoder.bias")
+run(d, "decoder.bias", both=True)
 d = fresh("nan_weight")
 def put_nan(sd):
     sd["bert.encoder.layer.0.attention.self.key.weight"] = sd["bert.encoder.layer.0.attention.self.key.weight"].clone()
     sd["bert.encoder.layer.0.attention.self.key.weight"][3, 4] = float("nan")
-edit_state(d, put_nan); run(d, "NaN")
+edit_state(d, put_nan); run(d, "NaN", both=True)
 d = fresh("truncated_zip")
 p = os.path.join(d, "pytorch_model.bin"); b = open(p, "rb").read(); open(p, "wb").write(b[:len(b) // 2])
-run(d, "damaged zip")
+run(d, "damaged zip", both=True)
 d = fresh("truncated_legacy", "tiny_mlm_legacy")
 p = os.path.join(d, "pytorch_model.bin"); b = open(p, "rb").read(); open(p, "wb").write(b[:len(b) - 100])
-run(d, "truncated")
+run(d, "truncated", both=True)
 d = fresh("garbage_bin"); open(os.path.join(d, "pytorch_model.bin"), "wb").write(b"hello, not a checkpoint" * 10)
-run(d, "not a torch checkpoint")
+run(d, "not a torch checkpoint", both=True)
 d = fresh("safetensors_offsets", "odd_safetensors")
 p = os.path.join(d, "model.safetensors"); b = bytearray(open(p, "rb").read())
 (n,) = struct.unpack("<Q", b[:8]); h = json.loads(b[8:8 + n])
@@ -168,7 +170,7 @@ k = sorted(x for x in h if x != "__metadata__")[0]
 h[k]["data_offsets"][1] += 4
 hj = json.dumps(h).encode(); hj += b" " * ((8 - len(hj) % 8) % 8)
 open(p, "wb").write(struct.pack("<Q", len(hj)) + hj + bytes(b[8 + n:]))
-run(d, "offsets")
+run(d, "offsets", both=True)
 d = fresh("safetensors_f64", "odd_safetensors")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_models import write_safetensors
@@ -180,8 +182,27 @@ for k, v in h.items():
         tensors[k] = torch.frombuffer(bytearray(b[8 + n + a:8 + n + e]), dtype=torch.float32).reshape(v["shape"])
 tensors["bert.embeddings.LayerNorm.bias"] = tensors["bert.embeddings.LayerNorm.bias"].double()
 write_safetensors(p, tensors)
-run(d, "unsupported dtype f64")
+run(d, "unsupported dtype f64", both=True)
+d = fresh("no_basic_tokenize"); json.dump({"do_basic_tokenize": False}, open(os.path.join(d, "tokenizer_config.json"), "w"))
+run(d, "do_basic_tokenize")
+d = fresh("seq_cls_shape", "tok_cls3"); edit_json(d, "config.json", architectures=None)
+edit_state(d, lambda sd: sd.update({"bert.pooler.dense.weight": torch.zeros(40, 40), "bert.pooler.dense.bias": torch.zeros(40)}))
+run(d, "sequence classification")
 d = fresh("classifier_labels", "tok_cls3"); edit_json(d, "config.json", id2label={"0": "O", "1": "B"}); run(d, "shape")
+
+# Not a refusal: a config pad_token_id that disagrees with vocab.txt converts, with a
+# warning line on stderr and in the meta JSON.
+d = fresh("pad_mismatch"); edit_json(d, "config.json", pad_token_id=7)
+out = os.path.join(scratch, "pad_mismatch.srm")
+r = subprocess.run([sys.executable, CONVERTER, d, out], capture_output=True, text=True)
+blob = open(out, "rb").read() if os.path.exists(out) else b""
+meta = json.loads(blob[struct.unpack_from("<Q", blob, 136)[0]:][:struct.unpack_from("<Q", blob, 144)[0]]) if blob else {}
+if r.returncode == 0 and "warning: config pad_token_id 7" in r.stderr and \
+        any("pad_token_id 7" in w for w in meta.get("warnings", [])):
+    print("PASS convert warns on pad_token_id mismatch (exit 0, stderr + meta)")
+else:
+    failures += 1
+    print("FAIL convert warns on pad_token_id mismatch: exit %d, stderr %r" % (r.returncode, r.stderr[-200:]))
 
 for fmt, make in (("zip", evil_zip), ("legacy", evil_legacy)):
     for cls in (Evil, EvilEval):

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""engine_compare.py REFDIR OURDIR [--tol T] [--name NAME]
+"""engine_compare.py REFDIR OURDIR [--tol T] [--rel] [--name NAME]
 
 Compares sr's outputs (written by test/engine_dump run) with the reference outputs of
 test/make_models.py: for each case K in REFDIR/cases.txt and each of hidden/mlm/cls
 present in REFDIR, the max |difference| over the positions with attn=1. Prints one
-PASS/FAIL line per tensor kind, with the worst difference."""
+PASS/FAIL line per tensor kind, with the worst difference (--rel: divided by the
+largest |reference| value of that case and kind, for int8 models)."""
 import os
 import sys
 
@@ -13,7 +14,8 @@ import numpy as np
 
 def main():
     args = sys.argv[1:]
-    tol, name = 1e-4, None
+    tol, name, rel = 1e-4, None, "--rel" in args
+    args = [a for a in args if a != "--rel"]
     if "--tol" in args:
         i = args.index("--tol"); tol = float(args[i + 1]); del args[i:i + 2]
     if "--name" in args:
@@ -41,6 +43,8 @@ def main():
                 continue
             o = o.reshape(n, -1)
             d = float(np.max(np.abs(o[attn] - r[attn]))) if attn.any() else 0.0
+            if rel and attn.any():
+                d /= max(1e-30, float(np.max(np.abs(r[attn]))))
             if np.isnan(o[attn]).any():
                 d = float("inf")
             if kind not in worst or d > worst[kind][0]:
@@ -52,8 +56,8 @@ def main():
     for kind, (d, k) in sorted(worst.items()):
         ok = d <= tol
         bad |= not ok
-        print("%s parity %s %s: max |sr - torch| = %.3g (case %d, tolerance %g, %d cases)"
-              % ("PASS" if ok else "FAIL", name, kind, d, k, tol, len(cases)))
+        print("%s parity %s %s: max |sr - torch|%s = %.3g (case %d, tolerance %g, %d cases)"
+              % ("PASS" if ok else "FAIL", name, kind, " / max |torch|" if rel else "", d, k, tol, len(cases)))
     return bad
 
 

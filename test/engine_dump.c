@@ -300,7 +300,139 @@ static int cmd_load(int argc, char **argv, int forward) {
     return 0;
 }
 
+/* The API refuses what it cannot do: each check prints ok/BAD. */
+static int cmd_edges(int argc, char **argv) {
+    if (argc < 2) return 2;
+    char err[SR_ERR_LEN];
+    SrModel *m;
+    if (sr_load(&m, argv[1], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    const SrConfig *c = sr_config(m);
+    int T = c->max_position, bad = 0;
+    SrState *s = sr_state_new(m, T);
+    int *ids = xcalloc(T + 1, sizeof(int)), *types = xcalloc(T + 1, sizeof(int)), pos = 0;
+    float *out = xmalloc(((size_t)c->vocab_size + c->n_labels) * (T + 1) * sizeof(float));
+#define EXPECT(cond, what) do { int ok_ = (cond); bad |= !ok_; printf("%s %s\n", ok_ ? "ok " : "BAD", what); } while (0)
+    EXPECT(sr_state_new(m, 0) == NULL, "sr_state_new with 0 tokens returns NULL");
+    EXPECT(sr_mlm_logits(m, s, &pos, 1, out, err) < 0 && sr_classify_logits(m, s, out, err) < 0, "heads before any forward are refused");
+    EXPECT(sr_forward(m, s, ids, NULL, NULL, T + 1) == NULL, "n > max_position is refused");
+    EXPECT(sr_forward(m, s, ids, NULL, NULL, 0) == NULL, "n = 0 is refused");
+    ids[1] = c->vocab_size;
+    EXPECT(sr_forward(m, s, ids, NULL, NULL, 3) == NULL, "id = vocab_size is refused");
+    ids[1] = -1;
+    EXPECT(sr_forward(m, s, ids, NULL, NULL, 3) == NULL, "id = -1 is refused");
+    ids[1] = 0;
+    types[2] = c->type_vocab_size;
+    EXPECT(sr_forward(m, s, ids, types, NULL, 3) == NULL, "token type out of range is refused");
+    EXPECT(sr_forward(m, s, ids, NULL, NULL, T) != NULL, "n = max_position runs");
+    pos = T;
+    EXPECT(!(c->flags & SR_FLAG_MLM_HEAD) || sr_mlm_logits(m, s, &pos, 1, out, err) < 0, "MLM position past the tokens is refused");
+    EXPECT((c->flags & SR_FLAG_MLM_HEAD) || sr_mlm_logits(m, s, &pos, 1, out, err) < 0, "MLM logits without an MLM head are refused");
+    EXPECT((c->flags & SR_FLAG_CLASSIFIER) || sr_classify_logits(m, s, out, err) < 0, "classifier logits without a classifier are refused");
+    uint8_t *attn = xcalloc(T, 1);
+    const float *h = sr_forward(m, s, ids, NULL, attn, 4);
+    int finite = h != NULL;
+    for (int i = 0; h && i < 4 * c->hidden; i++) finite &= isfinite(h[i]);
+    EXPECT(finite, "all-padding attention mask gives finite states");
+    SrState *small = sr_state_new(m, 2);
+    EXPECT(sr_forward(m, small, ids, NULL, NULL, 3) == NULL, "n > the state's max_tokens is refused");
+#undef EXPECT
+    sr_state_free(small);
+    sr_state_free(s);
+    free(ids); free(types); free(out); free(attn);
+    sr_free(m);
+    return bad;
+}
+
+/* Indices of the k largest of x[0..n-1], largest first. */
+static void topk(const float *x, int n, int k, int *out) {
+    for (int j = 0; j < k; j++) out[j] = -1;
+    for (int i = 0; i < n; i++) {
+        int j = k;
+        while (j > 0 && (out[j - 1] < 0 || x[i] > x[out[j - 1]])) j--;
+        if (j >= k) continue;
+        for (int t = k - 1; t > j; t--) out[t] = out[t - 1];
+        out[j] = i;
+    }
+}
+
+/* MLM top-1 agreement and top-5 overlap of two models (float32 and int8 files of the
+ * same weights) at the [MASK] positions of the cases (all positions if none). */
+static int cmd_agree(int argc, char **argv) {
+    if (argc < 4) { fputs("usage: engine_dump agree MODEL_A MODEL_B CASES\n", stderr); return 2; }
+    char err[SR_ERR_LEN];
+    SrModel *a, *b;
+    if (sr_load(&a, argv[1], err) < 0 || sr_load(&b, argv[2], err) < 0) { fprintf(stderr, "%s\n", err); return 1; }
+    int nc;
+    Case *cs = read_cases(argv[3], &nc);
+    const SrConfig *c = sr_config(a);
+    int V = c->vocab_size, T = max_n(cs, nc);
+    SrState *sa = sr_state_new(a, T), *sb = sr_state_new(b, T);
+    long npos = 0, top1 = 0, over5 = 0;
+    double maxdiff = 0;
+    for (int k = 0; k < nc; k++) {
+        int *pos = xmalloc(cs[k].n * sizeof(int)), np = 0;
+        for (int i = 0; i < cs[k].n; i++) if (cs[k].ids[i] == c->mask_id) pos[np++] = i;
+        if (np == 0) for (int i = 0; i < cs[k].n; i++) if (cs[k].attn[i]) pos[np++] = i;
+        float *la = xmalloc((size_t)np * V * 4), *lb = xmalloc((size_t)np * V * 4);
+        if (!sr_forward(a, sa, cs[k].ids, cs[k].types, cs[k].attn, cs[k].n) || !sr_forward(b, sb, cs[k].ids, cs[k].types, cs[k].attn, cs[k].n) ||
+            sr_mlm_logits(a, sa, pos, np, la, err) < 0 || sr_mlm_logits(b, sb, pos, np, lb, err) < 0) { fprintf(stderr, "forward failed\n"); return 1; }
+        for (int p = 0; p < np; p++) {
+            int ta[5], tb[5];
+            topk(la + (size_t)p * V, V, 5, ta);
+            topk(lb + (size_t)p * V, V, 5, tb);
+            top1 += ta[0] == tb[0];
+            for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) over5 += ta[i] == tb[j];
+            for (int v = 0; v < V; v++) maxdiff = fmax(maxdiff, fabs(la[(size_t)p * V + v] - lb[(size_t)p * V + v]));
+        }
+        npos += np;
+        free(pos); free(la); free(lb);
+    }
+    printf("agree positions=%ld top1=%.4f top5=%.4f max_logit_diff=%.4g\n", npos, (double)top1 / npos, over5 / (5.0 * npos), maxdiff);
+    return 0;
+}
+
+/* GFLOP/s of one GEMM shape on this thread's CPU time (robust on a busy machine). */
+static int cmd_gemmbench(int argc, char **argv) {
+    if (argc < 4) return 2;
+    int M = atoi(argv[1]), N = atoi(argv[2]), K = atoi(argv[3]), G = 64, reps = 5;
+    float *W = xmalloc((size_t)N * K * 4), *A = xmalloc((size_t)M * K * 4), *bias = xcalloc(N, 4);
+    for (size_t i = 0; i < (size_t)N * K; i++) W[i] = (float)urand();
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)urand();
+    int Kp = (K + G - 1) / G * G, ng = Kp / G;
+    int8_t *q = xcalloc((size_t)N * Kp, 1);
+    float *sc = xcalloc((size_t)N * ng, 4);
+    for (size_t i = 0; i < (size_t)N * ng; i++) sc[i] = 0.01f;
+    for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) q[(size_t)n * Kp + k] = (int8_t)(urand() * 127);
+    SrMat mf = {SR_TENSOR_F32, N, K, K, W, NULL, NULL}, mq = {SR_TENSOR_Q8, N, K, Kp, NULL, q, sc};
+    const float *bp = bias;
+    SrLinear Lf, Lq;
+    pack_linear(&Lf, &mf, &bp, 1, G);
+    pack_linear(&Lq, &mq, &bp, 1, G);
+    float *C = xmalloc((size_t)M * N * 4);
+    uint8_t *aq = xmalloc((size_t)M * Kp);
+    float *as = xmalloc((size_t)M * 4);
+    quantize_rows(A, K, M, K, Kp, aq, as);
+    double flop = 2.0 * M * N * K;
+    for (int kind = 0; kind < 2; kind++) {
+        double best = 1e9;
+        for (int r = 0; r < reps; r++) {
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+            if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, as, &Lq, C, N, M, use_generic());
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+            double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+            best = dt < best ? dt : best;
+        }
+        printf("%s M=%d N=%d K=%d: %.2f ms, %.1f GFLOP/s (1 thread, CPU time)\n", kind ? "q8 " : "f32", M, N, K, best * 1e3, flop / best / 1e9);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "edges")) return cmd_edges(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "agree")) return cmd_agree(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "gemmbench")) return cmd_gemmbench(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "threads")) return cmd_threads(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "kernels")) return cmd_kernels();

@@ -3,7 +3,7 @@
 by torch's OWN modules (nn.Embedding, nn.LayerNorm, nn.TransformerEncoderLayer, nn.Linear),
 not by a hand-written BERT.
 
-    /usr/bin/python3 test/make_models.py OUTDIR [--full] [--only NAME[,NAME...]]
+    /usr/bin/python3 test/make_models.py OUTDIR [--full] [--only NAME[,NAME...]] [--convert]
 
 Deterministic (fixed seeds). For each model NAME it writes OUTDIR/NAME/ with
   config.json, vocab.txt, [tokenizer_config.json], the weights (pytorch_model.bin in the
@@ -17,6 +17,7 @@ Deterministic (fixed seeds). For each model NAME it writes OUTDIR/NAME/ with
 Positions with attn 0 are written too but are not meant to be compared.
 --full adds `bioclinical_shape`: random weights (std 0.02 as BERT's init) of the full
 Bio_ClinicalBERT shape (12 x 768, 12 heads, FFN 3072, 512 positions, vocab 28996).
+--convert also runs convert_weights.py into OUTDIR/NAME/model.f32.srm and model.q8.srm.
 
 The mapping of a BERT layer onto nn.TransformerEncoderLayer(norm_first=False,
 activation="gelu", batch_first=True): in_proj = [query; key; value], out_proj =
@@ -30,6 +31,7 @@ import math
 import os
 import shutil
 import struct
+import subprocess
 import sys
 
 import torch
@@ -50,7 +52,7 @@ MODELS = [
          fmt="safetensors", heads_=("mlm",), storage="f32", eps=1e-5,
          layout=dict(prefix=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls1", seed=4, H=32, layers=2, heads=2, I=48, V=100, P=64, T=2,
-         fmt="zip", heads_=("cls",), storage="f32", eps=1e-12, labels=["SCORE"],
+         fmt="zip", heads_=("cls",), storage="bf16", eps=1e-12, labels=["SCORE"],
          layout=dict(prefix=True, position_ids=True), tokenizer_config={"do_lower_case": False}),
     dict(name="tok_cls3", seed=5, H=40, layers=2, heads=5, I=72, V=101, P=48, T=2,
          fmt="legacy", heads_=("cls",), storage="f32", eps=1e-12, labels=["O", "B-NAME", "I-NAME"],
@@ -307,7 +309,7 @@ def build(m, outdir):
     if m.get("full"):
         shared = os.path.join(HERE, "..", "..", "shared", "vocab", "bert-base-cased-vocab.txt")
         if os.path.exists(shared):
-            shutil.copy(shared, os.path.join(d, "vocab.txt"))
+            shutil.copyfile(shared, os.path.join(d, "vocab.txt"))
             vocab_source = "../shared/vocab/bert-base-cased-vocab.txt"
         else:
             vocab = make_vocab(m["V"], m["seed"])
@@ -411,8 +413,14 @@ def main(argv):
         models = [m for m in models if m["name"] in only]
     os.makedirs(args[0], exist_ok=True)
     for m in models:
-        build(m, args[0])
+        d = build(m, args[0])
         print(m["name"])
+        if "--convert" in argv:
+            for dtype in ("f32", "q8"):
+                cmd = [sys.executable, os.path.join(HERE, "..", "convert_weights.py"), d,
+                       os.path.join(d, "model.%s.srm" % dtype), "--dtype", dtype]
+                if subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode:
+                    return 1
     return 0
 
 

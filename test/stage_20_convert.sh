@@ -36,31 +36,42 @@ assert b.storage_offset() == 7, "offset fixture has no storage offset"
 sd = torch.load(m + "/tiny_mlm_zip/pytorch_model.bin")
 assert sd["cls.predictions.decoder.weight"].data_ptr() == sd["bert.embeddings.word_embeddings.weight"].data_ptr()
 assert torch.load(m + "/mlm_fp16/pytorch_model.bin")["bert.embeddings.LayerNorm.weight"].dtype == torch.float16
+assert torch.load(m + "/tok_cls1/pytorch_model.bin")["classifier.weight"].dtype == torch.bfloat16
 sd = torch.load(m + "/pretraining_untied/pytorch_model.bin")
 assert not torch.equal(sd["cls.predictions.decoder.weight"], sd["bert.embeddings.word_embeddings.weight"])
 assert "cls.seq_relationship.weight" in sd and "bert.pooler.dense.weight" in sd
 print("fixtures ok")
 EOF
-then ok "fixtures: zip is zip, legacy is legacy, strided + offset views, shared tied storage, fp16, untied PreTraining"
+then ok "fixtures: zip is zip, legacy is legacy, strided + offset views, shared tied storage, fp16 + bf16 pickles, untied PreTraining"
 else bad "fixtures: $(tail -n 2 "$W/fixtures.log" | tr '\n' ' ')"; fi
 
+pairs=()
 for dir in "$M"/*/; do
     name=$(basename "$dir")
     for dtype in f32 q8; do
         f=$W/$name.$dtype.srm
-        if ! "$PY" "$CONV" "$dir" "$f" --dtype $dtype 2>"$W/err"; then
+        if ! "$PY" "$CONV" "$dir" "$f" --dtype $dtype >/dev/null 2>"$W/err"; then
             bad "convert $name $dtype: $(head -c 300 "$W/err")"; continue
         fi
         ok "convert $name $dtype ($(stat -c %s "$f") bytes)"
-        "$PY" "$CONV" "$dir" "$f.again" --dtype $dtype 2>/dev/null
-        if cmp -s "$f" "$f.again"; then ok "reconvert $name $dtype: byte-identical"
-        else bad "reconvert $name $dtype: files differ"; fi
-        SR_CONVERT_NO_NUMPY=1 "$PY" "$CONV" "$dir" "$f.stdlib" --dtype $dtype 2>/dev/null
+        case $name in tiny_mlm_zip|tiny_mlm_legacy|odd_safetensors|tok_cls3) # one per format
+            "$PY" "$CONV" "$dir" "$f.again" --dtype $dtype >/dev/null 2>&1
+            if cmp -s "$f" "$f.again"; then ok "reconvert $name $dtype: byte-identical"
+            else bad "reconvert $name $dtype: files differ"; fi;;
+        esac
+        SR_CONVERT_NO_NUMPY=1 "$PY" "$CONV" "$dir" "$f.stdlib" --dtype $dtype >/dev/null 2>&1
         if cmp -s "$f" "$f.stdlib"; then ok "stdlib path $name $dtype: byte-identical to numpy path"
         else bad "stdlib path $name $dtype: files differ from the numpy path"; fi
-        if "$PY" "$CHECK" "$dir" "$f" >"$W/check" 2>&1; then ok "check $name $dtype: $(grep '^ok' "$W/check" | sed 's/.*: //')"
-        else bad "check $name $dtype: $(grep -v Warning "$W/check" | head -n 3 | tr '\n' ' ')"; fi
+        pairs+=("$dir" "$f")
     done
+done
+
+# Every file against torch's tensors (one checker process: importing torch is slow).
+"$PY" "$CHECK" "${pairs[@]}" >"$W/check" 2>&1
+for ((i = 1; i < ${#pairs[@]}; i += 2)); do
+    f=${pairs[$i]}; name=$(basename "$f" .srm)
+    if grep -q "^ok $f:" "$W/check"; then ok "check $name: $(grep "^ok $f:" "$W/check" | sed 's/.*: //')"
+    else bad "check $name: $(grep -F "$f" "$W/check" | head -n 3 | tr '\n' ' ')"; fi
 done
 
 # A Python without numpy (the pyenv python3, if it has none) takes the stdlib path by itself.
@@ -83,24 +94,95 @@ for src, dst, which in (("tiny_mlm_zip.f32.srm", "bad_weight.srm", 0), ("tiny_ml
     b[pos + 1] ^= 0x10
     open(w + "/" + dst, "wb").write(b)
 EOF
+"$PY" "$CHECK" "$M/tiny_mlm_zip" "$W/bad_weight.srm" "$M/tiny_mlm_zip" "$W/bad_scale.srm" >"$W/check" 2>&1
 for f in bad_weight bad_scale; do
-    src=$M/tiny_mlm_zip
-    if "$PY" "$CHECK" "$src" "$W/$f.srm" >/dev/null 2>&1; then bad "checker catches $f: it did not"
-    else ok "checker catches $f"; fi
+    if grep -q "^error: $W/$f.srm" "$W/check"; then ok "checker catches $f"
+    else bad "checker catches $f: it did not"; fi
 done
 
 # Lower-casing: auto follows HF (no tokenizer_config -> lower; tok_cls1 has do_lower_case false),
 # and --lowercase overrides it.
+lc=()
 for c in "tiny_mlm_zip false" "tok_cls1 true" "tok_cls1 false"; do
     set -- $c
-    "$PY" "$CONV" "$M/$1" "$W/lc.srm" --lowercase $2 2>/dev/null
-    if "$PY" "$CHECK" "$M/$1" "$W/lc.srm" --lowercase $2 >"$W/check" 2>&1; then ok "--lowercase $2 on $1"
-    else bad "--lowercase $2 on $1: $(grep -v Warning "$W/check" | head -n 2 | tr '\n' ' ')"; fi
+    "$PY" "$CONV" "$M/$1" "$W/lc_$1_$2.srm" --lowercase $2 >/dev/null 2>&1
+    lc+=(--lowercase $2 "$M/$1" "$W/lc_$1_$2.srm")
+done
+"$PY" "$CHECK" "${lc[@]}" >"$W/check" 2>&1
+for c in "tiny_mlm_zip false" "tok_cls1 true" "tok_cls1 false"; do
+    set -- $c
+    if grep -q "^ok $W/lc_$1_$2.srm:" "$W/check"; then ok "--lowercase $2 on $1"
+    else bad "--lowercase $2 on $1: $(grep -F "lc_$1_$2" "$W/check" | head -n 2 | tr '\n' ' ')"; fi
 done
 flags() { "$PY" -c 'import struct,sys; print(struct.unpack_from("<I", open(sys.argv[1],"rb").read(), 60)[0] & 3)' "$1"; }
 if [ "$(flags "$W/tiny_mlm_zip.f32.srm")" = 3 ] && [ "$(flags "$W/tok_cls1.f32.srm")" = 0 ]; then
     ok "lowercase auto: no tokenizer_config.json -> lower+strip; do_lower_case false -> neither"
 else bad "lowercase auto flags: $(flags "$W/tiny_mlm_zip.f32.srm") $(flags "$W/tok_cls1.f32.srm")"; fi
+
+# tokenizer_config.json settings: strip_accents false with lower-casing, no CJK spacing,
+# special tokens renamed (an AddedToken dict), [UNK] absent -> -1. Expected values are
+# Hugging Face's documented BertTokenizer semantics, written out by hand here.
+"$PY" - "$M" "$W" "$CONV" >"$W/tc.log" 2>&1 <<'EOF2'
+import json, os, shutil, struct, subprocess, sys
+m, w, conv = sys.argv[1:]
+d = os.path.join(w, "tc_variant")
+shutil.copytree(os.path.join(m, "tiny_mlm_zip"), d, ignore=shutil.ignore_patterns("ref"))
+vocab = open(os.path.join(d, "vocab.txt")).read().split("\n")[:-1]
+assert vocab[1] == "[UNK]" and vocab[2] == "[CLS]"
+vocab[1] = "[NOTUNK]"
+vocab[7] = "[CLS]"                     # a duplicate: the later line wins in BertTokenizer's dict
+open(os.path.join(d, "vocab.txt"), "w").write("".join(t + "\n" for t in vocab))
+json.dump({"do_lower_case": True, "strip_accents": False, "tokenize_chinese_chars": False,
+           "tokenizer_class": "BertTokenizer",
+           "mask_token": {"content": vocab[-1], "lstrip": True, "__type": "AddedToken"}},
+          open(os.path.join(d, "tokenizer_config.json"), "w"))
+out = os.path.join(w, "tc_variant.srm")
+subprocess.run([sys.executable, conv, d, out], check=True, stdout=subprocess.DEVNULL)
+b = open(out, "rb").read()
+flags = struct.unpack_from("<I", b, 60)[0]
+ids = list(struct.unpack_from("<5i", b, 72))
+want = [7, 3, 0, -1, len(vocab) - 1]  # cls sep pad unk mask
+assert flags == 1 | 8, "flags %d, expected lowercase+mlm (9)" % flags
+assert ids == want, "special ids %s, expected %s" % (ids, want)
+print("tokenizer_config ok")
+EOF2
+if grep -q "tokenizer_config ok" "$W/tc.log"; then
+    ok "tokenizer_config: strip_accents false, no CJK, renamed [MASK], absent [UNK] -> -1, duplicate -> last line"
+else bad "tokenizer_config variant: $(tail -n 2 "$W/tc.log" | tr '\n' ' ')"; fi
+
+# The real bert-base-cased / Bio_ClinicalBERT vocabulary (../shared): a small model with it,
+# no tokenizer_config.json (as Bio_ClinicalBERT's repo): lower-cased, and the special ids
+# known for that vocab: [CLS] 101, [SEP] 102, [PAD] 0, [UNK] 100, [MASK] 103.
+if [ -n "$SHARED" ] && [ -f "$SHARED/vocab/bert-base-cased-vocab.txt" ]; then
+    "$PY" - "$M" "$W" "$CONV" "$SHARED/vocab/bert-base-cased-vocab.txt" >"$W/cased.log" 2>&1 <<'EOF2'
+import json, os, shutil, struct, subprocess, sys, torch
+m, w, conv, vocab = sys.argv[1:]
+d = os.path.join(w, "cased_vocab")
+os.makedirs(d)
+shutil.copyfile(vocab, os.path.join(d, "vocab.txt"))
+cfg = json.load(open(os.path.join(m, "tiny_mlm_zip", "config.json")))
+cfg["vocab_size"] = V = 28996
+json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+sd = torch.load(os.path.join(m, "tiny_mlm_zip", "pytorch_model.bin"))
+g = torch.Generator().manual_seed(5)
+sd["bert.embeddings.word_embeddings.weight"] = torch.randn(V, 32, generator=g)
+sd["cls.predictions.decoder.weight"] = sd["bert.embeddings.word_embeddings.weight"]
+sd["cls.predictions.bias"] = sd["cls.predictions.decoder.bias"] = torch.randn(V, generator=g)
+torch.save(sd, os.path.join(d, "pytorch_model.bin"))
+out = os.path.join(w, "cased_vocab.srm")
+subprocess.run([sys.executable, conv, d, out, "--dtype", "q8"], check=True, stdout=subprocess.DEVNULL)
+b = open(out, "rb").read()
+ids = list(struct.unpack_from("<5i", b, 72))
+assert ids == [101, 102, 0, 100, 103], ids
+assert struct.unpack_from("<I", b, 60)[0] & 3 == 3, "not lower-cased + accent-stripped"
+print("cased vocab ok")
+EOF2
+    if grep -q "cased vocab ok" "$W/cased.log" && "$PY" "$CHECK" "$W/cased_vocab" "$W/cased_vocab.srm" >"$W/check" 2>&1; then
+        ok "bert-base-cased vocab: special ids 101/102/0/100/103, lower-cased by default, file checks"
+    else bad "bert-base-cased vocab: $(tail -n 2 "$W/cased.log" "$W/check" | tr '\n' ' ')"; fi
+else
+    echo "SKIP bert-base-cased vocab: ../shared not found"
+fi
 
 # No absolute path of the source in the file, and the same bytes from another place.
 if grep -q "$OUT" "$W/tiny_mlm_zip.f32.srm"; then bad "meta holds the absolute source path"

@@ -1,0 +1,181 @@
+# PHI rules and `sr deid`: hand-written cases, output formats, errors, offsets, lexicons,
+# a libFuzzer smoke run, and (when ../shared is there) the deid-dev scores.
+# Never prints PHI from ../shared: only counts and scores.
+set -u
+cd "$ROOT"
+W=$OUT/phi
+mkdir -p "$W"
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; }
+
+# ---- 1. hand-written cases (test/phi_cases.txt): expected spans and look-alikes ----
+cat >"$W/cases.py" <<'EOF'
+import json, re, subprocess, sys
+FAM = {"NAME": {"DOCTOR", "PATIENT", "RELATIVE", "NAME"},
+       "LOC": {"STREET", "CITY", "ZIP", "LOCATION", "HOSPITAL", "WARD", "COUNTY"},
+       "ID": {"ID", "MRN", "NHS", "SSN", "HEALTHPLAN", "ACCOUNT", "LICENSE", "DEVICE", "VEHICLE"},
+       "DATE": {"DATE", "YEAR"}}
+MARK = re.compile(r"\{\{([A-Z]+)\|(.*?)\}\}")
+def parse(line):
+    text, gold, pos = "", [], 0
+    for m in MARK.finditer(line):
+        text += line[pos:m.start()]
+        s = len(text); text += m.group(2); gold.append((s, len(text), m.group(1)))
+        pos = m.end()
+    return text + line[pos:], gold
+sr, path = sys.argv[1], sys.argv[2]
+cases = []
+for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    line = line.rstrip("\n")
+    if line.strip() and not line.startswith("#"):
+        text, gold = parse(line)
+        cases.append((n, text, gold))
+inp = "".join(json.dumps({"id": n, "text": t}) + "\n" for n, t, g in cases)
+out = subprocess.run([sr, "deid", "--jsonl"], input=inp.encode(), capture_output=True)
+preds = {}
+for l in out.stdout.decode().splitlines():
+    r = json.loads(l); preds[r["id"]] = r
+fails, n_phi, n_look, n_cat = [], 0, 0, set()
+for n, text, gold in cases:
+    n_phi += bool(gold); n_look += not gold
+    p = preds.get(n)
+    if p is None or "error" in p:
+        fails.append("line %d: no prediction" % n); continue
+    cover = [None] * len(text)
+    for s in p["spans"]:
+        for c in range(s["start"], s["end"]): cover[c] = s["type"]
+    ingold = [False] * len(text)
+    for a, b, ty in gold:
+        n_cat.add(ty)
+        for c in range(a, b): ingold[c] = True
+        chars = [c for c in range(a, b) if text[c].isalnum()]
+        if not all(cover[c] for c in chars):
+            fails.append("line %d: %s not fully masked" % (n, ty)); continue
+        got = {cover[c] for c in chars}
+        if not got <= FAM.get(ty, {ty}):
+            fails.append("line %d: typed %s, want %s" % (n, "/".join(sorted(got)), ty))
+    for m in re.finditer(r"[A-Za-z0-9]+", text):
+        if any(cover[c] for c in range(m.start(), m.end())) and not any(ingold[c] for c in range(m.start(), m.end())):
+            fails.append("line %d: masked a non-PHI word %r" % (n, m.group()))
+print("%d %d %d %d" % (len(cases), n_phi, n_look, len(n_cat)))
+for f in fails: print(f)
+EOF
+# (the case file is invented text, so its words may be shown)
+res=$("$PY" "$W/cases.py" "$SR" test/phi_cases.txt 2>&1)
+read -r ncases nphi nlook ncat <<<"$(echo "$res" | head -1)"
+nfail=$(echo "$res" | tail -n +2 | grep -c . || true)
+if [ "${ncases:-0}" -ge 150 ] && [ "${nlook:-0}" -ge 50 ] && [ "$nfail" -eq 0 ]; then
+    pass "phi-cases: $ncases hand-written cases ($nphi with PHI in $ncat categories, $nlook look-alikes) all right"
+else
+    fail "phi-cases: $ncases cases ($nlook look-alikes), $nfail wrong: $(echo "$res" | tail -n +2 | head -5 | tr '\n' ';')"
+fi
+
+# ---- 2. the native build finds the same spans ----
+grep -v '^#' test/phi_cases.txt | sed 's/{{[A-Z]*|\([^}]*\)}}/\1/g' | grep . >"$W/cases_plain.txt"
+"$SR" deid --format jsonl "$W/cases_plain.txt" >"$W/p.jsonl" 2>&1
+"$SR_NATIVE" deid --format jsonl "$W/cases_plain.txt" >"$W/n.jsonl" 2>&1
+if cmp -s "$W/p.jsonl" "$W/n.jsonl" && [ -s "$W/p.jsonl" ]; then pass "phi-native: portable and native builds give identical spans"
+else fail "phi-native: portable and native outputs differ"; fi
+
+# ---- 3. formats and offsets ----
+TXT='Dr. Zoë Ångström saw Mr. Müller on 3/14/2021 (MRN 4471902). Call 617-555-0199.'
+"$SR" deid --jsonl >"$W/u.jsonl" <<EOF
+{"id": "u1", "text": "$TXT"}
+EOF
+"$PY" - "$W/u.jsonl" "$TXT" >"$W/u.check" 2>&1 <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read()); text = sys.argv[2]
+got = [(text[s["start"]:s["end"]], s["type"]) for s in r["spans"]]
+want = [("Zoë Ångström", "DOCTOR"), ("Müller", "NAME"), ("3/14/2021", "DATE"), ("4471902", "MRN"), ("617-555-0199", "PHONE")]
+assert r["id"] == "u1", r["id"]
+assert got == want, got
+assert r["text"] == "Dr. [**DOCTOR**] saw Mr. [**NAME**] on [**DATE**] (MRN [**MRN**]). Call [**PHONE**].", r["text"]
+print("ok")
+EOF
+if grep -qx ok "$W/u.check"; then pass "phi-offsets: code-point offsets and [**TYPE**] text right on non-ASCII names"
+else fail "phi-offsets: $(tail -1 "$W/u.check")"; fi
+
+out=$("$SR" deid --keep-length --text "$TXT")
+if [ "$("$PY" -c 'import sys; print(len(sys.argv[1]) == len(sys.argv[2]) and "Zo" not in sys.argv[2] and "4471902" not in sys.argv[2] and sys.argv[2].startswith("Dr. *** ********"))' "$TXT" "$out")" = True ]; then
+    pass "phi-keep-length: same length, PHI replaced by '*'"
+else fail "phi-keep-length: got: $out"; fi
+
+"$SR" deid --format i2b2 --text "$TXT" >"$W/x.xml"
+if "$PY" -c '
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]).getroot()
+tags = list(t.find("TAGS"))
+body = t.find("TEXT").text
+assert len(tags) == 5 and tags[0].tag == "NAME" and tags[0].get("TYPE") == "DOCTOR", [x.tag for x in tags]
+assert "Müller" not in open(sys.argv[1], encoding="utf-8").read() and "4471902" not in body
+assert all(body[int(x.get("start")):int(x.get("end"))] == x.get("text") for x in tags)
+' "$W/x.xml" 2>"$W/x.err"; then pass "phi-i2b2: well-formed XML, offsets fit the '*'-masked text, no PHI without --show-phi"
+else fail "phi-i2b2: $(tail -1 "$W/x.err")"; fi
+"$SR" deid --format i2b2 --show-phi --text "$TXT" >"$W/x2.xml"
+if grep -q 'text="Müller"' "$W/x2.xml"; then pass "phi-i2b2-show: --show-phi writes the original text"; else fail "phi-i2b2-show: original not written"; fi
+
+"$SR" deid --format brat --text "$TXT" >"$W/b.ann"
+if [ "$(grep -c '^T[0-9]' "$W/b.ann")" -eq 5 ] && grep -q $'^T1\tDOCTOR 4 16\t\\*\\*\\* \\*\\*\\*\\*\\*\\*\\*\\*$' "$W/b.ann" && ! grep -q 'Müller' "$W/b.ann"; then
+    pass "phi-brat: standoff T-lines with code-point offsets, PHI text starred"
+else fail "phi-brat: $(head -2 "$W/b.ann" | tr '\n' ' ')"; fi
+
+# ---- 4. errors: bad JSON line, invalid UTF-8, --phi-model, missing data ----
+printf '{"id": 1, "text": "Dr. Smith"}\n{"id": 2, "text": \n{"id": 3, "text": "on 3/4/2020"}\n' >"$W/bad.jsonl"
+"$SR" deid --jsonl "$W/bad.jsonl" >"$W/bad.out" 2>"$W/bad.err"; rc=$?
+if [ $rc -ne 0 ] && [ "$(wc -l <"$W/bad.out")" -eq 3 ] && grep -q '"error"' "$W/bad.out" && grep -q '"id":3' "$W/bad.out" && grep -q 'bad.jsonl:2' "$W/bad.err"; then
+    pass "phi-jsonl-errors: a bad line gives an error record naming file:line, the batch goes on, exit $rc"
+else fail "phi-jsonl-errors: rc=$rc out=$(head -c 300 "$W/bad.out")"; fi
+printf 'Dr. Smith \xff\xfe on 3/4' >"$W/bad.txt"
+"$SR" deid "$W/bad.txt" >/dev/null 2>"$W/utf.err"; rc=$?
+if [ $rc -ne 0 ] && grep -q 'invalid UTF-8 at byte offset 10' "$W/utf.err"; then pass "phi-utf8: invalid UTF-8 refused, naming the byte offset"
+else fail "phi-utf8: rc=$rc: $(cat "$W/utf.err")"; fi
+"$SR" deid --phi-model /nonexistent.bin --text "x" >/dev/null 2>"$W/pm.err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'not available yet' "$W/pm.err"; then pass "phi-model-hook: --phi-model says it is not available yet (exit 2)"
+else fail "phi-model-hook: rc=$rc $(cat "$W/pm.err")"; fi
+"$SR" deid --data "$W/nowhere" --text "x" >/dev/null 2>"$W/dd.err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'nowhere' "$W/dd.err"; then pass "phi-data-missing: a missing lexicon folder is one clear error"
+else fail "phi-data-missing: rc=$rc $(cat "$W/dd.err")"; fi
+
+# ---- 5. --lexicon, --no-extras, --explain privacy ----
+printf '# site names\nZorblatt\nQuendrick Vasterholm\n' >"$W/site.txt"
+a=$("$SR" deid --text "zorblatt visited; quendrick smiled")
+b=$("$SR" deid --lexicon "$W/site.txt" --text "zorblatt visited; quendrick smiled")
+if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ]; then pass "phi-lexicon: --lexicon adds a site's names"
+else fail "phi-lexicon: without: $a / with: $b"; fi
+a=$("$SR" deid --text "Transferred from Calvert Memorial Hospital in 2011.")
+b=$("$SR" deid --no-extras --text "Transferred from Calvert Memorial Hospital in 2011.")
+if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Calvert Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
+else fail "phi-extras: $a / $b"; fi
+"$SR" deid --explain --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex.err"
+"$SR" deid --explain --show-phi --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex2.err"
+if grep -q $'explain\t.*DOCTOR\trule:title/dr\t' "$W/ex.err" && ! grep -q 'Quillfeather\|3/4/2020' "$W/ex.err" && grep -q 'Quillfeather' "$W/ex2.err"; then
+    pass "phi-explain: --explain gives rule, trigger and reason without the PHI; --show-phi adds it"
+else fail "phi-explain: $(head -3 "$W/ex.err" | tr '\n' ' ')"; fi
+
+# ---- 6. libFuzzer smoke run (20 s) under ASan + UBSan ----
+if command -v clang >/dev/null && clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -o "$W/fuzz_phi" test/fuzz_phi.c -lm 2>"$W/fuzz_build.log"; then
+    mkdir -p "$W/fuzz_corpus"
+    cp test/phi_cases.txt "$W/fuzz_corpus/seed"
+    (cd "$W" && SR_DATA="$ROOT/data" ./fuzz_phi -max_total_time=20 -rss_limit_mb=2048 fuzz_corpus >"$W/fuzz.log" 2>&1); rc=$?
+    runs=$(grep -o 'Done [0-9]* runs' "$W/fuzz.log" | tail -1)
+    if [ $rc -eq 0 ]; then pass "phi-fuzz: 20 s libFuzzer + ASan/UBSan over sr_phi_find clean ($runs)"
+    else fail "phi-fuzz: $(grep -m2 'ERROR\|runtime error\|SUMMARY' "$W/fuzz.log" | tr '\n' ' ')"; fi
+else
+    fail "phi-fuzz: cannot build the libFuzzer target: $(tail -2 "$W/fuzz_build.log" | tr '\n' ' ')"
+fi
+
+# ---- 7. deid-dev (../shared): token and span scores per type; prints no text ----
+if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
+    "$SR" deid --jsonl "$SHARED/deid-dev/notes.jsonl" >"$W/deid_dev_pred.jsonl" 2>"$W/deid_dev.err"
+    "$PY" test/eval_phi.py "$SHARED/deid-dev/notes.jsonl" "$W/deid_dev_pred.jsonl" >"$W/deid_dev_eval.txt" 2>&1
+    sed 's/^/  /' "$W/deid_dev_eval.txt"
+    line=$(grep '^OVERALL' "$W/deid_dev_eval.txt")
+    rec=$(echo "$line" | awk '{print $4}'); prec=$(echo "$line" | awk '{print $7}')
+    # floors against regressions (the issue's targets are recall 0.98, precision 0.80)
+    if "$PY" -c "import sys; sys.exit(0 if float('$rec') >= 0.89 and float('$prec') >= 0.85 else 1)" 2>/dev/null; then
+        pass "phi-deid-dev: token recall $rec, precision $prec (floors 0.89/0.85; target recall 0.98 not reached)"
+    else fail "phi-deid-dev: token recall $rec, precision $prec below the floors 0.89/0.85"; fi
+else
+    echo "SKIP phi-deid-dev: ../shared not found"
+fi

@@ -1,0 +1,31 @@
+# Token classification decoding (Hugging Face pipeline semantics), sr ner end to end on
+# tiny torch-built models, and the Masker's hand-checked cases.
+# Expected values: test/ner_reference.py (an independent Python pipeline over torch's
+# softmax / torch logits) and test/masker_cases.txt (hand-checked facts).
+set -u
+cd "$ROOT"
+mkdir -p "$OUT/ner"
+if ! "$CC" -O2 -Wall -Wno-unused-function -o "$OUT/ner_test" test/ner_test.c -lm 2>"$OUT/ner/build.log"; then
+    echo "FAIL ner_test build: $(head -c 1000 "$OUT/ner/build.log")"
+    exit 1
+fi
+"$PY" test/ner_reference.py decode-tests "$OUT/ner_test" "$OUT/ner/decode"
+"$PY" test/ner_reference.py pipeline-tests "$SR" "$OUT/ner/pipeline"
+"$OUT/ner_test" cases test/masker_cases.txt
+"$PY" test/ner_reference.py masker-tests "$SR" "$OUT/ner_test" "$OUT/ner/masker"
+
+# The same decoder and Masker under AddressSanitizer + UBSan (leaks included).
+if "$CC" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -o "$OUT/ner_test_asan" test/ner_test.c -lm \
+    2>"$OUT/ner/build_asan.log"; then
+    export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    bad=0 n=0
+    for f in "$OUT"/ner/decode/case_*_[0-4].txt; do
+        n=$((n + 1))
+        "$OUT/ner_test_asan" decode "$f" >/dev/null 2>"$OUT/ner/asan.log" || { bad=1; break; }
+    done
+    [ $bad = 0 ] && { "$OUT/ner_test_asan" cases test/masker_cases.txt >"$OUT/ner/asan.log" 2>&1 || bad=1; }
+    if [ $bad = 0 ]; then echo "PASS ner sanitizers: $n decode cases and the Masker cases clean under ASan+UBSan"
+    else echo "FAIL ner sanitizers: $(head -c 1500 "$OUT/ner/asan.log")"; fi
+else
+    echo "FAIL ner sanitizers: cannot build with -fsanitize=address,undefined: $(head -c 500 "$OUT/ner/build_asan.log")"
+fi
