@@ -18,8 +18,9 @@
  *      word removes its remaining masks. So a fill is never a "##" piece at a word
  *      start, a special token, [UNK], [unusedN] or punctuation. The refill keeps the
  *      original's shape: an all-digit word gets digit pieces, an all-letter word letter
- *      pieces (mixed: any); and an all-letter word that is not itself a function word
- *      is never refilled with one ("the", "of": function_words below).
+ *      pieces (mixed: any); an all-letter word (a content word or a name) is never
+ *      refilled with a function word ("the", "of": function_words below) nor, when it
+ *      is longer than one letter, with a lone letter.
  *   4. PHI masks never sample the original token at that piece; after the letter is
  *      built the leak check looks for every original PHI string (case-insensitive,
  *      letters and digits only, at word boundaries, >= 2 characters): `leaks`.
@@ -95,6 +96,7 @@ enum { VC_BAD = 0, VC_WORD = 1, VC_CONT = 2, VC_OTHER = 3 };
 #define VC_DIGITS 16
 #define VC_LETTERS 32
 #define VC_FUNCTION 64 /* a closed-class English word: never the refill of a content word */
+#define VC_SHORT 128   /* a one-character word start: never the refill of a longer word */
 #define VC_CLASS(v) ((v) & 15)
 
 /* Function words (case-insensitive). A weak model fills masked content words with "the"
@@ -140,8 +142,9 @@ static unsigned char *vocab_classes(const SrModel *m) {
             }
             if (digits && !letters && !other) vc[i] |= VC_DIGITS;
             if (letters && !digits && !other) vc[i] |= VC_LETTERS;
-            for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && function_words[f]; f++)
-                if (!strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
+            if (VC_CLASS(vc[i]) == VC_WORD && n == 1) vc[i] |= VC_SHORT;
+            for (int f = 0; VC_CLASS(vc[i]) == VC_WORD && n <= 8 && function_words[f]; f++)
+                if (function_words[f][0] == tolower((unsigned char)s[0]) && !strcasecmp(s, function_words[f])) { vc[i] |= VC_FUNCTION; break; }
         }
     }
     return vc;
@@ -194,8 +197,8 @@ static int topk_push(SrCand *cand, int n, int k, int id, float p) {
  * all-letter tokens. excl (-1 = none) is never a candidate. */
 static int gather_cands(const float *probs, const unsigned char *vc, int V, int continuation,
                         int shape, int excl, int k, SrCand *cand) {
-    int forbid = shape & VC_FUNCTION; /* shape may also ask: no function words */
-    shape &= ~VC_FUNCTION;
+    int forbid = shape & (VC_FUNCTION | VC_SHORT); /* shape may also ask: no function words, */
+    shape &= ~(VC_FUNCTION | VC_SHORT);            /* no one-character words */
     int want = continuation ? VC_CONT : VC_WORD;
     int n = 0;
     double other = 0;
@@ -310,6 +313,7 @@ typedef struct {
     GenSeg *segs;
     int n_segs, cap_segs;
     SrGenResult *res;
+    int decided; /* pieces predicted so far (progress) */
 } GenCtx;
 
 /* Case pattern of a word: UPPER needs two capitals and no lower-case letter. */
@@ -470,6 +474,8 @@ static int predict(GenCtx *g, const int *pos, int np, int left, int *out_id, flo
         g->res->head_seconds += t2 - t1;
         for (int r = 0; r < nrow; r++)
             if (choose_piece(g, pos[i + r], g->logits + (size_t)r * g->V, &out_id[i + r], &out_p[i + r], err) < 0) return -1;
+        g->decided += nrow;
+        if (g->opt->progress) g->opt->progress(g->opt->progress_arg, g->decided, g->res->masks, g->res->forwards);
         i = k;
     }
     return 0;
@@ -939,12 +945,10 @@ static void make_units(GenCtx *g, const SrSpans *spans, const unsigned char *cho
                 letters += isalpha(c) || c >= 0x80;
             }
             un->shape = g->opt->paper ? SHAPE_ANY : !letters ? SHAPE_DIGITS : !digits ? SHAPE_LETTERS : SHAPE_ANY;
-            if (!g->opt->paper && un->shape == SHAPE_LETTERS) { /* a content word or a name */
-                int fw = 0;
-                for (int f = 0; function_words[f] && !fw; f++)
-                    fw = (int)strlen(function_words[f]) == we - ws && !strncasecmp(g->text + ws, function_words[f], (size_t)(we - ws));
-                if (!fw) un->shape |= VC_FUNCTION;
-            }
+            /* a content word or a name: not refilled with "the" or "of", nor, when longer
+               than one character, with a lone letter */
+            if (!g->opt->paper && un->shape != SHAPE_DIGITS) un->shape |= VC_FUNCTION;
+            if (!g->opt->paper && un->shape & SHAPE_LETTERS && we - ws > 1) un->shape |= VC_SHORT;
             if (!g->uncased && un->case_pattern == CASE_LOWER) un->case_pattern = CASE_NONE;
         }
     }
@@ -983,6 +987,7 @@ static int generate_once(GenCtx *g, const SrTokens *tk, char *err) {
         if ((un->action == SR_ACT_PHI && !g->opt->paper) || g->opt->fill != SR_FILL_ITERATIVE) unit_mask(g, u, i);
     }
     g->res->masks = masks;
+    g->decided = 0;
     if (g->opt->fill == SR_FILL_ITERATIVE) return fill_iterative(g, err);
     return fill_rounds(g, g->opt->fill == SR_FILL_PARALLEL ? 1 : (g->opt->rounds < 1 ? 1 : g->opt->rounds), err);
 }
@@ -1475,6 +1480,16 @@ static void print_brat_ann(FILE *f, const SrGenResult *r) {
         }
 }
 
+/* One letter's progress on a terminal: masks decided, forward passes, seconds. */
+typedef struct { const char *name; double start, last; } GenProgress;
+static void gen_progress(void *arg, int decided, int masks, int forwards) {
+    GenProgress *p = arg;
+    double now = now_seconds();
+    if (now - p->last < 0.5 && decided < masks) return;
+    p->last = now;
+    fprintf(stderr, "\rsr generate: %s: %d/%d masks, %d forward passes, %.1f s   ", p->name, decided < masks ? decided : masks, masks, forwards, now - p->start);
+}
+
 static int parse_shard(const char *s, int *i, int *n) {
     char *e;
     long a = strtol(s, &e, 10);
@@ -1640,6 +1655,8 @@ static int cmd_generate(int argc, char **argv) {
     }
     if (total >= 0 && shard_n > 1) total = (total - shard_i + shard_n - 1) / shard_n;
     int progress = !quiet && (total > 1 || (total < 0 && jsonl)), tty = isatty(2);
+    GenProgress one = {"letter", 0, 0};
+    if (!progress && !quiet && tty) { opt.progress = gen_progress; opt.progress_arg = &one; }
 
     SrInput in = {jsonl, files, n_files, 0, 0, NULL, 0, 0, NULL, 0, 0};
     SrRecord rec;
@@ -1653,6 +1670,9 @@ static int cmd_generate(int argc, char **argv) {
         memset(&res, 0, sizeof res);
         int named = 0; /* err already names the file */
         if (got < 0) { named = 1; goto bad; }
+        one.name = in.jsonl || !in.name ? "letter" : in.name;
+        one.start = now_seconds();
+        one.last = 0;
         if ((long)rec.len > max_bytes) { sr_fail(err, "letter of %zu bytes is longer than --max-bytes %ld", rec.len, max_bytes); goto bad; }
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
@@ -1679,6 +1699,7 @@ static int cmd_generate(int argc, char **argv) {
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
             if (opt.explain) print_explain(stdout, m, &res);
         }
+        if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
             fprintf(stderr, "sr generate: %s: %d words refilled (%d PHI), %d masks, %d forward passes, %d leaks, %.2f s\n",
                     name, res.n_fills, res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);

@@ -269,6 +269,9 @@ typedef struct {
     int strict_tries;   /* resamples before redacting (3) */
     int explain;        /* record every decision with its context and candidates */
     int keep_original;  /* explain contexts may show original PHI */
+    /* called after every forward pass with the pieces decided so far and the masks */
+    void (*progress)(void *arg, int decided, int masks, int forwards);
+    void *progress_arg;
 } SrGenOptions;
 
 void sr_gen_options_default(SrGenOptions *o);

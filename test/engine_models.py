@@ -52,7 +52,7 @@ def init_state(m):
     return sd
 
 
-def masked_cases(m, vocab, n_seq=6, length=512, rate=0.15):
+def masked_cases(m, vocab, n_seq=16, length=512, rate=0.15):
     g = torch.Generator().manual_seed(m["seed"] + 3000)
     cls_id, sep_id, mask_id = vocab.index("[CLS]"), vocab.index("[SEP]"), vocab.index("[MASK]")
     lines = []

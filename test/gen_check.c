@@ -5,6 +5,7 @@
  *       model-free checks of the sampler, RNG, selection, case patterns and the leak
  *       matcher against hand-computed facts; prints PASS/FAIL lines.
  *   gen_check spans MODEL TEXTS.jsonl PHI.txt [--fill S] [--seed N] [--threads N] [--ratio R]
+ *                   [--paper] [--strict] [--window W]
  *       generation from spans given from outside (e.g. gold PHI annotations), so the
  *       generator's own leak safety is measured apart from the Masker's recall. TEXTS has
  *       {"id","text"} lines; line k of PHI.txt lists record k's PHI as byte ranges
@@ -161,6 +162,7 @@ static int spans_mode(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads")) threads = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(argv[i], "--ratio")) opt.ratio = strtof(opt_value(argc, argv, &i), NULL);
         else if (!strcmp(argv[i], "--paper")) opt.paper = 1;
+        else if (!strcmp(argv[i], "--strict")) opt.strict = 1;
         else if (!strcmp(argv[i], "--window")) opt.window = atoi(opt_value(argc, argv, &i));
     }
     char err[SR_ERR_LEN];

@@ -34,18 +34,29 @@ done
 # 4. the invented example letter with its hand-annotated PHI as the spans, every strategy
 "$PY" "$CHECK" example "$ROOT/data/example_letter.txt" "$ROOT/test/gen_example_phi.json" "$G/ex_gold.jsonl"
 "$PY" "$CHECK" prep "$G/ex_gold.jsonl" "$G/ex_texts.jsonl" "$G/ex_phi.txt"
-for mdl in gen_cased gen_uncased; do
-    for fill in iterative parallel rounds:4; do
+for run in "gen_cased iterative" "gen_cased parallel" "gen_cased rounds:4" "gen_uncased iterative"; do
+    set -- $run; mdl=$1 fill=$2
+    {
         tag=${mdl}_${fill/:/}
         if "$G/gen_check" spans "$G/$mdl.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill "$fill" >"$G/ex_$tag.jsonl" 2>"$G/ex.err"; then
             "$PY" "$CHECK" check "example $tag" "$G/ex_gold.jsonl" "$G/ex_$tag.jsonl" --protected-rule
         else fail "example $tag: $(head -3 "$G/ex.err")"; fi
-    done
+    }
 done
+
+# 4b. the leak check and --strict: a name given as PHI once but also left elsewhere
+printf '%s\n' '{"id":"s","text":"Mr Quixworth was seen today. Later QUIXWORTH was well."}' >"$G/strict.jsonl"
+echo "3 12 NAME" >"$G/strict_phi.txt"
+"$G/gen_check" spans "$G/gen_cased.srm" "$G/strict.jsonl" "$G/strict_phi.txt" --ratio 0 >"$G/strict_off.jsonl" 2>&1
+"$G/gen_check" spans "$G/gen_cased.srm" "$G/strict.jsonl" "$G/strict_phi.txt" --ratio 0 --strict >"$G/strict_on.jsonl" 2>&1
+if grep -q '"leaks":1' "$G/strict_off.jsonl" && grep -q '"leaks":0' "$G/strict_on.jsonl" && grep -q 'Later \[\*\*NAME\*\*\] was well' "$G/strict_on.jsonl" &&
+    ! grep -qi 'quixworth' "$G/strict_on.jsonl"; then
+    echo "PASS leak check counts a PHI string left elsewhere (1); --strict overwrites it with [**NAME**] (0 left)"
+else fail "leak check / --strict: $(head -c 300 "$G/strict_off.jsonl") / $(head -c 300 "$G/strict_on.jsonl")"; fi
 
 # 5. same seed, same bytes with 1 and 2 threads (native + OpenMP); another seed differs
 strip_times() { sed -E 's/"(seconds|forward_seconds|head_seconds|masker_seconds)":[0-9.e+-]+//g' "$1"; }
-for fill in iterative rounds:4; do
+for fill in rounds:4; do
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 1 --seed 7 >"$G/t1.jsonl" 2>&1
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 2 --seed 7 >"$G/t2.jsonl" 2>&1
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 2 --seed 8 >"$G/t3.jsonl" 2>&1
@@ -140,12 +151,14 @@ rm -f "$G/bin/sr-demo.srm"
 [ $? -ne 0 ] && grep -q "no model" "$G/demo.err" && echo "PASS cli without any model: one clear line, non-zero exit" || fail "cli without a model: $(head -2 "$G/demo.err")"
 
 # 6. the real de-identification notes, gold PHI spans as the spans (needs ../shared):
-#    the first 60 notes with the default strategy, all 1,450 with rounds:4
+#    the first 20 notes with the default strategy, the first 150 with rounds:4
 if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
     "$PY" "$CHECK" prep "$SHARED/deid-dev/notes.jsonl" "$G/deid_texts.jsonl" "$G/deid_phi.txt"
-    head -60 "$G/deid_texts.jsonl" >"$G/deid60_texts.jsonl"
-    head -60 "$G/deid_phi.txt" >"$G/deid60_phi.txt"
-    for run in "iterative deid60" "rounds:4 deid"; do
+    for n in 20 150; do
+        head -$n "$G/deid_texts.jsonl" >"$G/deid${n}_texts.jsonl"
+        head -$n "$G/deid_phi.txt" >"$G/deid${n}_phi.txt"
+    done
+    for run in "iterative deid20" "rounds:4 deid150"; do
         set -- $run
         if "$G/gen_check" spans "$G/gen_cased.srm" "$G/${2}_texts.jsonl" "$G/${2}_phi.txt" --fill "$1" >"$G/${2}_out.jsonl" 2>"$G/deid.err"; then
             "$PY" "$CHECK" check "deid-dev gold spans $1" "$SHARED/deid-dev/notes.jsonl" "$G/${2}_out.jsonl" --protected-rule --partial
