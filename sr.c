@@ -1516,7 +1516,7 @@ void sr_state_free(SrState *s) {
 }
 
 /* Why the last sr_forward on this state returned NULL. */
-static const char *sr_state_error(const SrState *s) { return s->err; }
+const char *sr_state_error(const SrState *s) { return s->err; }
 
 /* Rows [r0, r1) of C = A W^T + bias, on the calling thread (q8: quantizing those rows
  * of A first). */

@@ -133,7 +133,8 @@ const char *sr_token_text(const SrModel *m, int id); /* vocab entry, NUL-termina
 const char *sr_label_name(const SrModel *m, int label);
 const char *sr_meta_json(const SrModel *m);          /* converter's audit record */
 
-/* Scratch memory for sequences of up to max_tokens (<= max_position). */
+/* Scratch memory for sequences of up to max_tokens (capped at max_position), sized for
+ * the thread count at creation (a later sr_set_threads cannot raise it). */
 SrState *sr_state_new(const SrModel *m, int max_tokens);
 void sr_state_free(SrState *s);
 
@@ -142,6 +143,9 @@ void sr_state_free(SrState *s);
  * hidden states [n][hidden], owned by the state and valid until the next forward. */
 const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int *types,
                         const uint8_t *attn, int n);
+/* Why the last sr_forward returned NULL: n outside 1..max_tokens, an id outside the
+ * vocabulary or a token type outside type_vocab_size. */
+const char *sr_state_error(const SrState *s);
 
 /* After sr_forward: MLM logits at the npos given token positions into
  * out[npos][vocab_size]. Returns -1 (with err) when the model has no MLM head. */
