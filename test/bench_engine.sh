@@ -42,6 +42,7 @@ ls -l "$B"/full.*.srm "$B/full.onnx" | awk '{printf "  %s %.1f MB\n", $NF, $5 / 
 
 echo "== full-size parity (sr f32 vs torch modules) and int8 agreement"
 mkdir -p "$B/out"
+"$B/engine_dump" run "$B/full.f32.srm" "$D/ref/cases.txt" "$B/out" >/dev/null || echo "FAIL engine_dump run on the full-size model"
 "$PY" "$ROOT/test/engine_compare.py" "$D/ref" "$B/out" --name full-size-f32 --tol 1e-4
 "$PY" -c "
 import os, sys
