@@ -307,10 +307,12 @@ def build(m, outdir):
     os.makedirs(os.path.join(d, "ref"))
     # vocab
     if m.get("full"):
-        shared = os.path.join(HERE, "..", "..", "shared", "vocab", "bert-base-cased-vocab.txt")
-        if os.path.exists(shared):
-            shutil.copyfile(shared, os.path.join(d, "vocab.txt"))
-            vocab_source = "../shared/vocab/bert-base-cased-vocab.txt"
+        # the project's own copy of Bio_ClinicalBERT's vocabulary (test/data/vocab), so
+        # the model and its test outcomes do not depend on ../shared being there
+        real = os.path.join(HERE, "data", "vocab", "bert-base-cased-vocab.txt")
+        if os.path.exists(real):
+            shutil.copyfile(real, os.path.join(d, "vocab.txt"))
+            vocab_source = "test/data/vocab/bert-base-cased-vocab.txt"
         else:
             vocab = make_vocab(m["V"], m["seed"])
             with open(os.path.join(d, "vocab.txt"), "w", encoding="utf-8") as f:
