@@ -3316,8 +3316,10 @@ static void ner_grow_span(const char *text, size_t len, const NerWord *w, SrSpan
     }
 }
 
-int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
-    out->n = 0;
+/* Step 1 of the Masker, alone: the words of the text (mk->words) and every PHI span
+ * (mk->phi_spans): rules, then the model, sorted, merged where they overlap and grown
+ * to whole words. Returns the word count, or -1. */
+static int masker_phi(SrMasker *mk, const char *text, size_t len, char *err) {
     if (len > (size_t)INT32_MAX / 2) return sr_fail(err, "text too long (%zu bytes)", len);
     int nw = ner_words(text, len, &mk->words, &mk->words_cap, err);
     if (nw < 0) return -1;
@@ -3365,6 +3367,16 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         ps->span[np++] = ps->span[i];
     }
     ps->n = np;
+    return nw;
+}
+
+int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
+    out->n = 0;
+    int nw = masker_phi(mk, text, len, err);
+    if (nw < 0) return -1;
+    NerWord *w = mk->words;
+    SrSpans *ps = &mk->phi_spans;
+    int np = ps->n;
 
     /* word states: PHI if touching a PHI span */
     unsigned char *state = xcalloc((size_t)nw + 1, 1);
@@ -3487,15 +3499,13 @@ done:
 
 /* ---- sr ner ---------------------------------------------------------------------- */
 
-/* The PHI spans alone of the Masker's decision (for sr deid). */
+/* The PHI spans alone of the Masker's decision (for sr deid): step 1 only, without the
+ * medical-entity and eligibility work sr deid does not print. */
 static int masker_phi_spans(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
-    SrSpans all = {0};
-    int rc = sr_masker_run(mk, text, len, &all, err);
     out->n = 0;
-    for (int k = 0; rc == 0 && k < all.n; k++)
-        if (all.span[k].action == SR_ACT_PHI) *ner_span_push(out) = all.span[k];
-    sr_spans_free(&all);
-    return rc;
+    if (masker_phi(mk, text, len, err) < 0) return -1;
+    for (int k = 0; k < mk->phi_spans.n; k++) *ner_span_push(out) = mk->phi_spans.span[k];
+    return 0;
 }
 
 static int cmd_deid(int argc, char **argv) {
