@@ -495,8 +495,9 @@ typedef struct {
  *   q8:  panel p holds W[p*16 + j][4*t + b] at q[((p*Kp/4 + t)*16 + j)*4 + b]
  *        (the layout of vpdpbusd: 4 consecutive k of 16 outputs per 64 bytes),
  *        with its scale s[(p*ngroups + g)*16 + j]. The kernel feeds activations as
- *        q + 128 (unsigned, for vpdpbusd), which adds 128 * sum_k W[n][k] to every
- *        output: corr[n] = sum_g s[n][g] * 128 * sum_{k in g} q[n][k] removes it.
+ *        a + 128 (unsigned, for vpdpbusd), which adds 128 * sum_{k in g} q[n][k] to
+ *        every group's int32 sum: wsum[(p*ngroups + g)*16 + j] holds it, subtracted
+ *        exactly before the sum is scaled.
  * Rows beyond N are zero. Several files' matrices may be stacked (query, key, value
  * become one N = 3H layer, so the activations are read once). */
 typedef struct {
@@ -508,7 +509,7 @@ typedef struct {
     float *f;      /* f32 panels */
     int8_t *q;     /* q8 panels */
     float *s;      /* q8 scales */
-    float *corr;   /* q8: [npanels * 16] the +128 offset's contribution, per output */
+    int32_t *wsum; /* q8: [npanels][ngroups][16] 128 * the group's weight sum */
     float *bias;   /* [npanels * 16], zero-padded */
 } SrLinear;
 
@@ -532,9 +533,11 @@ struct SrModel {
     SrMat word_emb;
     const float *pos_emb, *type_emb, *emb_ln_w, *emb_ln_b;
     SrLayer *layer;
-    SrMat mlm_dense; /* MLM head (flag SR_FLAG_MLM_HEAD) */
-    const float *mlm_dense_b, *mlm_ln_w, *mlm_ln_b, *mlm_bias;
-    SrMat decoder;                  /* the word embeddings unless the file has its own */
+    /* MLM head (flag SR_FLAG_MLM_HEAD), packed like the layers: the decoder is a Linear
+     * of N = vocab_size outputs (the word embeddings unless the file has its own
+     * decoder) with the output bias cls.predictions.bias */
+    SrLinear mlm_transform, mlm_decoder;
+    const float *mlm_ln_w, *mlm_ln_b;
     const float *cls_w, *cls_b;     /* classifier (flag SR_FLAG_CLASSIFIER) */
 };
 
@@ -734,7 +737,7 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
     L->group = G;
     L->q = xalign((size_t)L->npanels * Kp * SR_NR);
     L->s = xalign((size_t)L->npanels * ng * SR_NR * sizeof(float));
-    L->corr = xalign((size_t)L->npanels * SR_NR * sizeof(float));
+    L->wsum = xalign((size_t)L->npanels * ng * SR_NR * sizeof(int32_t));
     row = 0;
     for (int i = 0; i < nparts; i++) {
         for (int r = 0; r < parts[i].rows; r++, row++) {
@@ -747,14 +750,14 @@ static void pack_linear(SrLinear *L, const SrMat *parts, const float **biases, i
                 int32_t sum = 0;
                 for (int k = g * G; k < g * G + G; k++) sum += src[k];
                 L->s[(p * ng + g) * SR_NR + j] = parts[i].s[(size_t)r * ng + g];
-                L->corr[row] += parts[i].s[(size_t)r * ng + g] * (float)(128 * sum);
+                L->wsum[(p * ng + g) * SR_NR + j] = 128 * sum;
             }
         }
     }
 }
 
 static void free_linear(SrLinear *L) {
-    free(L->f); free(L->q); free(L->s); free(L->corr); free(L->bias);
+    free(L->f); free(L->q); free(L->s); free(L->wsum); free(L->bias);
 }
 
 void sr_free(SrModel *m) {
@@ -765,6 +768,8 @@ void sr_free(SrModel *m) {
             free_linear(&m->layer[i].ffn_in); free_linear(&m->layer[i].ffn_out);
         }
     free(m->layer);
+    free_linear(&m->mlm_transform);
+    free_linear(&m->mlm_decoder);
     free(m->vocab_text); free(m->vocab);
     free(m->label_text); free(m->labels);
     free(m->meta);
@@ -912,13 +917,20 @@ int sr_load(SrModel **out, const char *path, char *err) {
         release_mat(m, &wo); release_mat(m, &wi); release_mat(m, &wf);
     }
     if (c->flags & SR_FLAG_MLM_HEAD) {
-        MAT(m->mlm_dense, "cls.predictions.transform.dense.weight", H, H, q8);
-        VEC(m->mlm_dense_b, "cls.predictions.transform.dense.bias", H);
+        SrMat dense, decoder;
+        const float *dense_b, *mlm_bias;
+        MAT(dense, "cls.predictions.transform.dense.weight", H, H, q8);
+        VEC(dense_b, "cls.predictions.transform.dense.bias", H);
         VEC(m->mlm_ln_w, "cls.predictions.transform.LayerNorm.weight", H);
         VEC(m->mlm_ln_b, "cls.predictions.transform.LayerNorm.bias", H);
-        VEC(m->mlm_bias, "cls.predictions.bias", V);
-        if (find_entry(dir, (int)nt, "cls.predictions.decoder.weight")) MAT(m->decoder, "cls.predictions.decoder.weight", V, H, q8);
-        else m->decoder = m->word_emb;
+        VEC(mlm_bias, "cls.predictions.bias", V);
+        if (find_entry(dir, (int)nt, "cls.predictions.decoder.weight")) MAT(decoder, "cls.predictions.decoder.weight", V, H, q8);
+        else decoder = m->word_emb;
+        pack_linear(&m->mlm_transform, &dense, &dense_b, 1, c->group_size);
+        pack_linear(&m->mlm_decoder, &decoder, &mlm_bias, 1, c->group_size);
+        /* the embedding lookup faults back in only the rows it reads */
+        release_mat(m, &dense);
+        release_mat(m, &decoder);
     }
     if (c->flags & SR_FLAG_CLASSIFIER) {
         SrMat cw;
@@ -979,12 +991,10 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #ifdef _OPENMP
 #define SR_OMP_FOR _Pragma("omp parallel for schedule(dynamic)")
 #define SR_OMP_ROWS _Pragma("omp parallel for schedule(dynamic, 16)")
-#define SR_OMP_VOCAB _Pragma("omp parallel for schedule(dynamic, 512)")
 #define SR_OMP_FOR_NT _Pragma("omp parallel for schedule(dynamic) num_threads(nt)") /* a variable nt in scope */
 #else
 #define SR_OMP_FOR
 #define SR_OMP_ROWS
-#define SR_OMP_VOCAB
 #define SR_OMP_FOR_NT
 #endif
 
@@ -1109,28 +1119,29 @@ SR_OMP_FOR
 /* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
 
 static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
-                            const float *S, const float *corr, size_t pstride_s, int ngroups, int G,
-                            const float *ascale, float *C, int ldc, const float *bias, int ncols) {
+                            const float *S, const int32_t *wsum, size_t pstride_s, int ngroups, int G,
+                            const float *ascale, int lds, float *C, int ldc, const float *bias, int ncols) {
     float acc[SR_MR_Q8][2 * SR_NR];
     memset(acc, 0, sizeof acc);
     for (int g = 0; g < ngroups; g++) {
         for (int p = 0; p < np; p++) {
             const int8_t *w = W + p * pstride_q + (size_t)g * G * SR_NR;
             const float *s = S + p * pstride_s + (size_t)g * SR_NR;
+            const int32_t *ws = wsum + p * pstride_s + (size_t)g * SR_NR;
             for (int r = 0; r < mr; r++) {
                 const uint8_t *a = A + (size_t)r * lda + (size_t)g * G;
+                float as = ascale[(size_t)r * lds + g];
                 int32_t isum[SR_NR];
                 for (int j = 0; j < SR_NR; j++) isum[j] = 0;
                 for (int t = 0; t < G / 4; t++)
                     for (int j = 0; j < SR_NR; j++)
                         for (int u = 0; u < 4; u++) isum[j] += (int32_t)a[4 * t + u] * w[(t * SR_NR + j) * 4 + u];
-                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)isum[j] * s[j];
+                for (int j = 0; j < SR_NR; j++) acc[r][p * SR_NR + j] += (float)(isum[j] - ws[j]) * (s[j] * as);
             }
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int j = 0; j < ncols && j < np * SR_NR; j++)
-            C[(size_t)r * ldc + j] = (acc[r][j] - corr[j]) * ascale[r] + bias[j];
+        for (int j = 0; j < ncols && j < np * SR_NR; j++) C[(size_t)r * ldc + j] = acc[r][j] + bias[j];
 }
 
 #if SR_HAVE_AVX512
@@ -1146,9 +1157,9 @@ static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
 }
 static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
                                                                  const int8_t *W, size_t pstride_q, const float *S,
-                                                                 const float *corr, size_t pstride_s, int ngroups,
-                                                                 int G, const float *ascale, float *C, int ldc,
-                                                                 const float *bias, int ncols) {
+                                                                 const int32_t *wsum, size_t pstride_s, int ngroups,
+                                                                 int G, const float *ascale, int lds, float *C,
+                                                                 int ldc, const float *bias, int ncols) {
     __m512 facc[SR_MR_Q8][2];
     for (int r = 0; r < MR; r++) facc[r][0] = facc[r][1] = _mm512_setzero_ps();
     const int8_t *W1 = W + (NP > 1 ? pstride_q : 0);
@@ -1169,26 +1180,28 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
         }
         for (int p = 0; p < NP; p++) {
             __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
-            for (int r = 0; r < MR; r++) facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][p]), s, facc[r][p]);
+            __m512i ws = _mm512_loadu_si512((const void *)(wsum + p * pstride_s + (size_t)g * SR_NR));
+            for (int r = 0; r < MR; r++) {
+                __m512 sa = _mm512_mul_ps(s, _mm512_set1_ps(ascale[(size_t)r * lds + g]));
+                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], ws)), sa, facc[r][p]);
+            }
         }
     }
     for (int p = 0; p < NP; p++) {
         int left = ncols - p * SR_NR;
         if (left <= 0) break;
         __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR), cc = _mm512_maskz_loadu_ps(mask, corr + p * SR_NR);
-        for (int r = 0; r < MR; r++)
-            _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask,
-                                  _mm512_fmadd_ps(_mm512_sub_ps(facc[r][p], cc), _mm512_set1_ps(ascale[r]), b));
+        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
+        for (int r = 0; r < MR; r++) _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_add_ps(facc[r][p], b));
     }
 }
 #define SR_Q8_CASE(mr)                                                                                          \
     case mr:                                                                                                    \
-        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);         \
-        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, corr, ps, ng, G, as, C, ldc, bias, ncols);                 \
+        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);    \
+        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);            \
         break;
 static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
-                         const float *corr, size_t ps, int ng, int G, const float *as, float *C, int ldc,
+                         const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
                          const float *bias, int ncols) {
     switch (mr) {
         SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
@@ -1197,53 +1210,57 @@ static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t
 #endif
 
 /* Output columns [32*b, 32*b + 32) of C = dequant(A) W^T + bias for all M rows of the
- * quantized activations A (row stride lda >= L->Kp). */
-static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale, const SrLinear *L, float *C, int ldc,
-                          int M, int generic) {
+ * quantized activations A (row stride lda >= L->Kp; scales: row stride lds). */
+static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale, int lds, const SrLinear *L,
+                          float *C, int ldc, int M, int generic) {
     int p0 = 2 * b, np = (L->N - p0 * SR_NR) > SR_NR ? 2 : 1, ng = L->Kp / L->group;
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
     const float *S = L->s + p0 * ps;
-    const float *corr = L->corr + p0 * SR_NR;
+    const int32_t *wsum = L->wsum + p0 * ps;
     const float *bias = L->bias + p0 * SR_NR;
     int ncols = L->N - p0 * SR_NR;
     (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
         const uint8_t *Am = A + (size_t)m0 * lda;
+        const float *as = ascale + (size_t)m0 * lds;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
 #if SR_HAVE_AVX512
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols); continue; }
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols); continue; }
 #endif
-        tile_q8_generic(mr, np, Am, lda, W, pq, S, corr, ps, ng, L->group, ascale + m0, Cm, ldc, bias, ncols);
+        tile_q8_generic(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols);
     }
 }
 
-/* Quantize rows of A [M][K] to u8 = round(a / scale) + 128 with scale = max|a| / 127
- * per row (rounding half away from zero), zero-padded to Kp (padding = 128, i.e. 0);
- * row i goes to Q + i * ldq. Both versions give the same bytes. */
-static void quantize_row_generic(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+/* Quantize rows of A [M][K] to u8 = round(a / scale) + 128, one scale per group of G
+ * columns: scale = max|a| / 127 over the group (rounding half away from zero), so an
+ * outlier dimension (trained BERTs have a few, x10 and more) costs precision in its own
+ * group only, not in the whole row. Zero-padded to Kp (padding = 128, i.e. 0); row i
+ * goes to Q + i * ldq, its Kp / G scales to scale + i * lds. Both versions give the
+ * same bytes. */
+static void quantize_group_generic(const float *a, int n, int G, uint8_t *q, float *scale) {
     float amax = 0;
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; k < n; k++) {
         float v = fabsf(a[k]);
         amax = v > amax ? v : amax;
     }
     float inv = amax > 0 ? 127.0f / amax : 0.0f;
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; k < n; k++) {
         float v = a[k] * inv;
         int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
         r = r > 127 ? 127 : (r < -127 ? -127 : r);
         q[k] = (uint8_t)(r + 128);
     }
-    for (int k = K; k < Kp; k++) q[k] = 128;
+    for (int k = n; k < G; k++) q[k] = 128;
     *scale = amax / 127.0f;
 }
 
 #if SR_HAVE_AVX512
-static void quantize_row_avx512(const float *a, int K, int Kp, uint8_t *q, float *scale) {
+static void quantize_group_avx512(const float *a, int n, int G, uint8_t *q, float *scale) {
     __m512 vmax = _mm512_setzero_ps();
-    for (int k = 0; k < K; k += 16) {
-        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+    for (int k = 0; k < n; k += 16) {
+        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
         vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(m, a + k)));
     }
     float amax = _mm512_reduce_max_ps(vmax);
@@ -1251,8 +1268,8 @@ static void quantize_row_avx512(const float *a, int K, int Kp, uint8_t *q, float
     __m512 vinv = _mm512_set1_ps(inv), half = _mm512_set1_ps(0.5f);
     __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
     __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    for (int k = 0; k < K; k += 16) {
-        __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
+    for (int k = 0; k < n; k += 16) {
+        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
         __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + k), vinv);
         /* v + copysign(0.5, v), truncated: half away from zero, as the generic code */
         __m512 h = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
@@ -1260,18 +1277,26 @@ static void quantize_row_avx512(const float *a, int K, int Kp, uint8_t *q, float
         r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
         _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
     }
-    for (int k = K; k < Kp; k++) q[k] = 128;
+    for (int k = n; k < G; k++) q[k] = 128;
     *scale = amax / 127.0f;
 }
 #endif
 
-static void quantize_rows(const float *A, int lda, int M, int K, int Kp, uint8_t *Q, int ldq, float *scale) {
-    for (int i = 0; i < M; i++) {
+static void quantize_rows(const float *A, int lda, int M, int K, int Kp, int G, uint8_t *Q, int ldq, float *scale,
+                          int lds) {
+    int generic = use_generic();
+    (void)generic;
+    for (int i = 0; i < M; i++)
+        for (int g = 0; g * G < Kp; g++) {
+            int k0 = g * G, n = K - k0 < G ? (K - k0 > 0 ? K - k0 : 0) : G;
+            const float *a = A + (size_t)i * lda + k0;
+            uint8_t *q = Q + (size_t)i * ldq + k0;
+            float *sc = scale + (size_t)i * lds + g;
 #if SR_HAVE_AVX512
-        if (!use_generic()) { quantize_row_avx512(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i); continue; }
+            if (!generic) { quantize_group_avx512(a, n, G, q, sc); continue; }
 #endif
-        quantize_row_generic(A + (size_t)i * lda, K, Kp, Q + (size_t)i * ldq, scale + i);
-    }
+            quantize_group_generic(a, n, G, q, sc);
+        }
 }
 
 /* ---- dense helpers for the heads (few rows: memory bound, no packing) ---- */
@@ -1286,26 +1311,6 @@ static float dot_f32(const float *a, const float *b, int n) {
     for (int j = 0; j < 16; j++) s += acc[j];
     for (; k < n; k++) s += a[k] * b[k];
     return s;
-}
-
-/* Row r of a stored matrix times x (f32 weights, or q8 weights with f32 x). */
-static float mat_row_dot(const SrMat *w, int r, const float *x, int group) {
-    if (w->type == SR_TENSOR_F32) return dot_f32(w->f + (size_t)r * w->cols, x, w->cols);
-    const int8_t *q = w->q + (size_t)r * w->pcols;
-    const float *s = w->s + (size_t)r * (w->pcols / group);
-    float total = 0;
-    for (int g = 0; g * group < w->cols; g++) {
-        int k0 = g * group, k1 = k0 + group < w->cols ? k0 + group : w->cols;
-        float acc[16] = {0};
-        int k = k0;
-        for (; k + 16 <= k1; k += 16)
-            for (int j = 0; j < 16; j++) acc[j] += (float)q[k + j] * x[k + j];
-        float sum = 0;
-        for (int j = 0; j < 16; j++) sum += acc[j];
-        for (; k < k1; k++) sum += (float)q[k] * x[k];
-        total += sum * s[g];
-    }
-    return total;
 }
 
 /* Row r of a stored matrix as floats. */
@@ -1472,7 +1477,8 @@ struct SrState {
     float *ffn;               /* [T][I] intermediate activations */
     uint8_t *aq;              /* [T][aq_stride] activations quantized for q8 layers */
     int aq_stride;
-    float *ascale;            /* [T] their per-row scales */
+    float *ascale;            /* [T][as_stride] their scales, one per group of columns */
+    int as_stride;
     float *keep;              /* [T] 1 for keys attention may use, 0 for padding */
     float *scratch;           /* per thread: attention scores [T][T] */
     size_t scratch_floats;    /* per thread */
@@ -1500,7 +1506,8 @@ SrState *sr_state_new(const SrModel *m, int max_tokens) {
     s->ffn = xalign(T * I * sizeof(float));
     s->aq_stride = (int)(H > I ? H : I) + (c->group_size > 0 ? c->group_size : 0);
     s->aq = xalign(T * (size_t)s->aq_stride);
-    s->ascale = xalign(T * sizeof(float));
+    s->as_stride = c->group_size > 0 ? (s->aq_stride + c->group_size - 1) / c->group_size : 1;
+    s->ascale = xalign(T * (size_t)s->as_stride * sizeof(float));
     s->keep = xalign(T * sizeof(float));
     s->nscratch = sr_threads();
     s->scratch_floats = round16(T * T);
@@ -1530,10 +1537,10 @@ static void linear_rows(SrState *s, const SrLinear *L, const float *A, int lda, 
         return;
     }
     uint8_t *aq = s->aq + (size_t)r0 * s->aq_stride;
-    float *as = s->ascale + r0;
-    quantize_rows(A, lda, M, L->K, L->Kp, aq, s->aq_stride, as);
+    float *as = s->ascale + (size_t)r0 * s->as_stride;
+    quantize_rows(A, lda, M, L->K, L->Kp, L->group, aq, s->aq_stride, as, s->as_stride);
     int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
-    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, L, C, ldc, M, generic);
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, s->as_stride, L, C, ldc, M, generic);
 }
 
 /* Keys and values of tokens [r0, r1) of every head into the panels the attention GEMMs
@@ -1673,6 +1680,24 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
     return s->x;
 }
 
+/* C = A W^T + bias for the M rows of a head (few rows, many columns: the MLM decoder has
+ * 28,996), the column blocks split over the threads. */
+static void head_linear(const SrLinear *L, const float *A, int lda, float *C, int ldc, int M) {
+    if (L->type == SR_TENSOR_F32) {
+        gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 1);
+        return;
+    }
+    int ng = L->Kp / L->group;
+    uint8_t *aq = xalign((size_t)M * L->Kp);
+    float *as = xalign((size_t)M * ng * sizeof(float));
+    quantize_rows(A, lda, M, L->K, L->Kp, L->group, aq, L->Kp, as, ng);
+    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+SR_OMP_FOR
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, L->Kp, as, ng, L, C, ldc, M, generic);
+    free(aq);
+    free(as);
+}
+
 int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out, char *err) {
     const SrConfig *c = &m->cfg;
     if (!(c->flags & SR_FLAG_MLM_HEAD)) return sr_fail(err, "the model has no masked-LM head");
@@ -1681,22 +1706,17 @@ int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, 
         if (positions[p] < 0 || positions[p] >= s->n)
             return sr_fail(err, "position %d is outside the %d tokens of the last forward", positions[p], s->n);
     if (npos <= 0) return 0;
-    int H = c->hidden, V = c->vocab_size, G = c->group_size;
-    float *t = xmalloc((size_t)npos * H * sizeof(float));
+    int H = c->hidden, V = c->vocab_size;
+    float *rows = xalign((size_t)npos * H * sizeof(float)), *t = xalign((size_t)npos * H * sizeof(float));
+    for (int p = 0; p < npos; p++) memcpy(rows + (size_t)p * H, s->x + (size_t)positions[p] * H, (size_t)H * sizeof(float));
     /* transform: dense + GELU + LayerNorm at each asked position */
-SR_OMP_ROWS
-    for (int o = 0; o < H; o++)
-        for (int p = 0; p < npos; p++)
-            t[(size_t)p * H + o] = mat_row_dot(&m->mlm_dense, o, s->x + (size_t)positions[p] * H, G) + m->mlm_dense_b[o];
-    for (int p = 0; p < npos; p++) {
-        gelu_inplace(t + (size_t)p * H, (size_t)H);
+    head_linear(&m->mlm_transform, rows, H, t, H, npos);
+    gelu_inplace(t, (size_t)npos * H);
+    for (int p = 0; p < npos; p++)
         add_layernorm_row(t + (size_t)p * H, t + (size_t)p * H, NULL, m->mlm_ln_w, m->mlm_ln_b, H, c->layer_norm_eps);
-    }
-    /* decoder: each vocabulary row is read once for all positions */
-SR_OMP_VOCAB
-    for (int v = 0; v < V; v++)
-        for (int p = 0; p < npos; p++)
-            out[(size_t)p * V + v] = mat_row_dot(&m->decoder, v, t + (size_t)p * H, G) + m->mlm_bias[v];
+    /* decoder: the whole vocabulary for all positions, one GEMM */
+    head_linear(&m->mlm_decoder, t, H, out, V, npos);
+    free(rows);
     free(t);
     return 0;
 }

@@ -198,7 +198,7 @@ static int check_gemm(int M, int N, int K, int G) {
     pack_linear(&Lq, &mq, &bp, 1, G);
     float *C1 = xmalloc((size_t)M * N * 4), *C2 = xmalloc((size_t)M * N * 4);
     uint8_t *aq = xmalloc((size_t)M * Kp);
-    float *as = xmalloc((size_t)M * 4);
+    float *as = xmalloc((size_t)M * ng * 4);
     int fail = 0;
     /* f32: fast vs generic vs double */
     for (int generic = 0; generic < 2; generic++) {
@@ -218,11 +218,11 @@ static int check_gemm(int M, int N, int K, int G) {
             e_fg = fmax(e_fg, fabs(C2[(size_t)i * N + n] - ref) / mag);
         }
     /* q8: the exact integer result of the quantized operands, scaled */
-    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
+    quantize_rows(A, K, M, K, Kp, G, aq, Kp, as, ng);
     for (int generic = 0; generic < 2; generic++) {
         sr_generic_kernels = generic || !SR_HAVE_AVX512;
         int nb = (N + 31) / 32;
-        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
     }
     double e_q = 0, e_qg = 0, e_qw = 0;
     for (int i = 0; i < M; i++)
@@ -231,9 +231,9 @@ static int check_gemm(int M, int N, int K, int G) {
             for (int g = 0; g < ng; g++) {
                 long isum = 0;
                 for (int k = g * G; k < g * G + G; k++) isum += (long)((int)aq[(size_t)i * Kp + k] - 128) * q[(size_t)n * Kp + k];
-                ref += (double)isum * sc[(size_t)n * ng + g];
+                ref += (double)isum * sc[(size_t)n * ng + g] * as[(size_t)i * ng + g];
             }
-            ref = ref * as[i] + bias[n];
+            ref += bias[n];
             for (int k = 0; k < K; k++) {
                 exact += (double)A[(size_t)i * K + k] * W[(size_t)n * K + k];
                 mag += fabs((double)A[(size_t)i * K + k] * W[(size_t)n * K + k]);
@@ -278,14 +278,15 @@ static int cmd_kernels(void) {
     for (int K = 1; K < 400; K += 7) {
         float a[400];
         uint8_t q1[480], q2[480];
-        float s1, s2;
+        float s1[8], s2[8];
         for (int k = 0; k < K; k++) a[k] = (float)(urand() * 4);
         a[K / 2] = (float)(K % 5) - 2.5f; /* exact .5 steps after scaling: rounding ties */
         sr_generic_kernels = 1;
-        quantize_rows(a, K, 1, K, K + 64 - K % 64, q1, 480, &s1);
+        int Kp = (K + 63) / 64 * 64;
+        quantize_rows(a, K, 1, K, Kp, 64, q1, 480, s1, 8);
         sr_generic_kernels = !SR_HAVE_AVX512;
-        quantize_rows(a, K, 1, K, K + 64 - K % 64, q2, 480, &s2);
-        qbad += memcmp(q1, q2, K + 64 - K % 64) != 0 || s1 != s2;
+        quantize_rows(a, K, 1, K, Kp, 64, q2, 480, s2, 8);
+        qbad += memcmp(q1, q2, Kp) != 0 || memcmp(s1, s2, Kp / 64 * sizeof(float)) != 0;
     }
     sr_generic_kernels = -1;
     printf("%s activation quantizer: fast and generic identical on %d rows (%d differ)\n", qbad ? "BAD" : "ok ", 57, qbad);
@@ -426,8 +427,8 @@ static int cmd_gemmbench(int argc, char **argv) {
     pack_linear(&Lq, &mq, &bp, 1, G);
     float *C = xmalloc((size_t)M * N * 4);
     uint8_t *aq = xmalloc((size_t)M * Kp);
-    float *as = xmalloc((size_t)M * 4);
-    quantize_rows(A, K, M, K, Kp, aq, Kp, as);
+    float *as = xmalloc((size_t)M * ng * 4);
+    quantize_rows(A, K, M, K, Kp, G, aq, Kp, as, ng);
     double flop = 2.0 * M * N * K;
     for (int kind = 0; kind < 2; kind++) {
         double best = 1e9;
@@ -435,7 +436,7 @@ static int cmd_gemmbench(int argc, char **argv) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
-            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, &Lq, C, N, M, use_generic());
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, use_generic());
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             best = dt < best ? dt : best;
