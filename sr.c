@@ -1681,21 +1681,41 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
 }
 
 /* C = A W^T + bias for the M rows of a head (few rows, many columns: the MLM decoder has
- * 28,996), the column blocks split over the threads. */
+ * 28,996), the column blocks split over the threads. The heads' outputs go straight to
+ * the sampler, so with q8 weights the activations get a second int8 pass for what the
+ * first one rounded away: A ~= s1 q1 + s2 q2 (about 15 bits instead of 8; the weights'
+ * own rounding is all that is left). That doubles the GEMM work of a head, which is
+ * small next to the encoder's. */
 static void head_linear(const SrLinear *L, const float *A, int lda, float *C, int ldc, int M) {
     if (L->type == SR_TENSOR_F32) {
         gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 1);
         return;
     }
-    int ng = L->Kp / L->group;
-    uint8_t *aq = xalign((size_t)M * L->Kp);
-    float *as = xalign((size_t)M * ng * sizeof(float));
-    quantize_rows(A, lda, M, L->K, L->Kp, L->group, aq, L->Kp, as, ng);
-    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+    int K = L->K, Kp = L->Kp, G = L->group, ng = Kp / G, N = L->N;
+    uint8_t *aq = xalign((size_t)2 * M * Kp);
+    float *as = xalign((size_t)2 * M * ng * sizeof(float));
+    float *residual = xalign((size_t)M * K * sizeof(float));
+    float *rest = xalign((size_t)M * N * sizeof(float));
+    float *zero = xcalloc((size_t)L->npanels * SR_NR, sizeof(float));
+    uint8_t *aq2 = aq + (size_t)M * Kp;
+    float *as2 = as + (size_t)M * ng;
+    quantize_rows(A, lda, M, K, Kp, G, aq, Kp, as, ng);
+    for (int i = 0; i < M; i++)
+        for (int k = 0; k < K; k++)
+            residual[(size_t)i * K + k] = A[(size_t)i * lda + k] - (float)((int)aq[(size_t)i * Kp + k] - 128) * as[(size_t)i * ng + k / G];
+    quantize_rows(residual, K, M, K, Kp, G, aq2, Kp, as2, ng);
+    SrLinear nobias = *L;
+    nobias.bias = zero;
+    int nb = (N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
 SR_OMP_FOR
-    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, L->Kp, as, ng, L, C, ldc, M, generic);
-    free(aq);
-    free(as);
+    for (int b = 0; b < nb; b++) {
+        gemm_q8_block(b, aq, Kp, as, ng, L, C, ldc, M, generic);
+        gemm_q8_block(b, aq2, Kp, as2, ng, &nobias, rest, N, M, generic);
+        int n0 = b * 2 * SR_NR, n1 = n0 + 2 * SR_NR < N ? n0 + 2 * SR_NR : N;
+        for (int i = 0; i < M; i++)
+            for (int n = n0; n < n1; n++) C[(size_t)i * ldc + n] += rest[(size_t)i * N + n];
+    }
+    free(aq); free(as); free(residual); free(rest); free(zero);
 }
 
 int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out, char *err) {
