@@ -1081,6 +1081,51 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
     }
 }
 
+/* dates written carelessly: glued to the word before ("on3/22/91"), with a mixed
+ * separator ("6/18.97"), or a range of two dates in one chain ("4/12/4/15") */
+static void phi_rule_odd_dates(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i) || (t->kind != TK_NUM && t->kind != TK_ALNUM)) continue;
+        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(') continue;
+        int a;
+        if (t->kind == TK_ALNUM) { /* a date word glued to the month: on10, since3 */
+            int n = t->nalpha;
+            if (t->ndig > 2 || n + t->ndig != t->b1 - t->b0 || !isdigit((unsigned char)d->text[t->b0 + n])) continue;
+            char low[16];
+            if (n > 10) continue;
+            for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)d->text[t->b0 + k]);
+            low[n] = 0;
+            if (strcmp(low, "on") && strcmp(low, "since") && strcmp(low, "from") && strcmp(low, "until") && strcmp(low, "dated") && strcmp(low, "dob")) continue;
+            a = atoi(d->text + t->b0 + n);
+        } else {
+            if (t->ndig > 2) continue;
+            a = t->val;
+        }
+        /* parts: a sep b sep c [sep e], all tight */
+        int p[4], np = 0, k = i;
+        char sep[3] = {0, 0, 0};
+        p[np++] = i;
+        while (np < 4 && k + 2 < d->n && d->t[k + 1].kind == TK_PUNCT && phi_tight(d, k + 1) && phi_tight(d, k + 2) &&
+               (d->t[k + 1].ch == '/' || d->t[k + 1].ch == '.' || d->t[k + 1].ch == '-') && phi_num(d, k + 2) && d->t[k + 2].ndig <= 4) {
+            sep[np - 1] = (char)d->t[k + 1].ch;
+            p[np++] = k + 2;
+            k += 2;
+        }
+        if (k + 1 < d->n && phi_tight(d, k + 1) && (d->t[k + 1].kind != TK_PUNCT || d->t[k + 1].ch == '/' || d->t[k + 1].ch == '%')) continue;
+        int b = np > 1 ? d->t[p[1]].val : 0, c = np > 2 ? d->t[p[2]].val : 0;
+        int ok = 0;
+        if (t->kind == TK_ALNUM && np >= 2 && sep[0] == '/' && phi_month_day(a, b) && d->t[p[1]].ndig <= 2) ok = 1;
+        else if (np == 3 && sep[0] == '/' && sep[1] == '.' && phi_month_day(a, b) && d->t[p[1]].ndig == 2 && d->t[p[2]].ndig == 2) ok = 1;
+        else if (np == 4 && sep[0] == '/' && sep[1] == '/' && sep[2] == '/' && d->t[p[1]].ndig <= 2 && d->t[p[2]].ndig <= 2 &&
+                 d->t[p[3]].ndig <= 2 && phi_month_day(a, b) && phi_month_day(c, d->t[p[3]].val) && (c > a || (c == a && d->t[p[3]].val > b)))
+            ok = 1;
+        if (!ok) continue;
+        phi_mark(d, i, p[np - 1], PT_DATE, "rule:date-numeric", -1);
+        i = p[np - 1];
+    }
+}
+
 /* ages over 89: "98 yo", "aged 92", "92yoM", "ninety-two" is left to the lexicon-free
  * rules below (rare) */
 static void phi_rule_ages(PhiDoc *d) {
@@ -1147,6 +1192,13 @@ static int phi_in_history(const PhiDoc *d, int i) {
     return 0;
 }
 
+/* a list of events with years: a year marked in the last 8 tokens ("MI 81'. APPENDECTOMY 85'") */
+static int phi_year_list(const PhiDoc *d, int i) {
+    for (int k = i - 1; k >= 0 && k >= i - 8; k--)
+        if (d->type[k] == PT_YEAR || (d->type[k] == PT_DATE && phi_num(d, k) && d->t[k].ndig == 2 && phi_punct(d, k + 1, '\''))) return 1;
+    return 0;
+}
+
 /* years alone (extra): '92, 1980s, and 4-digit years that are not times or amounts */
 static void phi_rule_years(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
@@ -1161,7 +1213,7 @@ static void phi_rule_years(PhiDoc *d) {
         /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
         if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
             (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
-            (phi_in_history(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
+            (phi_in_history(d, i) || phi_year_list(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
                                       !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
             phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
             continue;
@@ -1373,7 +1425,10 @@ static void phi_rule_written_dates(PhiDoc *d) {
             }
             if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
                 (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
-                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) end = i;
+                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) {
+                end = i;
+                ambiguous = 0; /* "in sept.": the preposition and the '.' make it a month */
+            }
             if (end < 0) {
                 if (ambiguous) continue;
                 if (d->mixed && !phi_cap(&d->t[i])) continue; /* "august" company */
@@ -1506,8 +1561,9 @@ static void phi_rule_credentials(PhiDoc *d) {
 static int phi_relative_slot(const PhiDoc *d, int j) {
     if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
     uint64_t lx = d->t[j].lex;
-    if ((lx & LX_PLACESTOP) && (lx & LX_FIRST) && d->mixed && d->t[j].shape == SH_TITLE &&
-        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1; /* "Son, Ed, was" */
+    if (d->mixed && d->t[j].shape == SH_TITLE && d->t[j].nalpha >= 2 && phi_punct(d, j - 1, ',') &&
+        !(lx & (LX_CRED | LX_ROLE | LX_TITLE | LX_RELATION | LX_MONTH | LX_WEEKDAY | LX_UNIT)) &&
+        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 2; /* "Son, Ned, was": a capital between commas */
     if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
     if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
     if (!(lx & LX_COMMON) && d->t[j].nalpha >= 3 &&
@@ -1530,7 +1586,9 @@ static void phi_rule_relatives(PhiDoc *d) {
                (phi_punct(d, j, ',') || phi_punct(d, j, ':') || phi_punct(d, j, '-') || phi_punct(d, j, '(') ||
                 phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name")))
             j++;
-        if (!possessive && phi_relative_slot(d, j)) {
+        int slot = possessive ? 0 : phi_relative_slot(d, j);
+        if (slot == 2 && !phi_namelike(d, j, 1)) phi_mark_name(d, j, PT_RELATIVE, "rule:relative", i, 0);
+        else if (slot) {
             int k = phi_take_name(d, j, 3, 2, PT_RELATIVE, "rule:relative", i);
             while (k > j && k + 1 < d->n && !d->t[k].nl && (phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ',')) &&
                    phi_relative_slot(d, k + 1)) {
@@ -1572,10 +1630,44 @@ static void phi_rule_roles(PhiDoc *d) {
         int pair = (lx & LX_FIRST) && !(lx & LX_STOP) && phi_word(d, j + 1) && !d->t[j + 1].nl &&
                    (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
         /* "with" is everywhere: a name after it needs a capital in mixed text, or a surname */
-        if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE)) continue;
+        /* (in ALL CAPS / lower-case notes: a listed first name, "spoke with rosalind") */
+        if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE) &&
+            !(!d->mixed && listed && (lx & LX_FIRST) && d->t[j].nalpha >= 3)) continue;
         if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
         if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
         phi_take_name(d, pair && !listed ? j + 1 : j, 3, pair && !listed ? 1 : 0, PT_DOCTOR, "rule:clinician-role", i);
+    }
+}
+
+/* a department after "from" says the words before it are a clinician's name: "talked
+ * with gwendolyn from case management", "Mary T. Quill from speech and swallow" */
+static int phi_department(const PhiDoc *d, int i) {
+    static const char *const dept[] = {"case", "speech", "pt", "ot", "social", "sw", "nutrition", "pharmacy", "rehab",
+        "hospice", "cardiology", "psych", "psychiatry", "palliative", "pastoral", "chaplaincy", "respiratory", "rt",
+        "physical", "occupational", "dietary", "wound", "ostomy", "iv", "picc", "transplant", "renal", "neurology",
+        "gi", "ep", "admitting", "billing", "interpreter", "interpreting", "security", "radiology", "lab", "blood",
+        "vna", "infection", "ethics", "nephrology", "oncology", "surgery", "anesthesia", "medicine", NULL};
+    for (int k = 0; dept[k]; k++) if (phi_is(d, i, dept[k])) return 1;
+    return 0;
+}
+static void phi_rule_name_from_department(PhiDoc *d) {
+    for (int i = 1; i + 1 < d->n; i++) {
+        if (!phi_is(d, i, "from") || d->t[i + 1].nl || !phi_department(d, i + 1)) continue;
+        int k = i - 1, words = 0, listed = 0, first = -1;
+        while (k >= 0 && words < 3 && phi_word(d, k) && phi_free(d, k) && !d->t[k + 1].nl) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_ROLEWEAK | LX_PLACESTOP | LX_HEADER | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_MOVE)) break;
+            int name = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && (!(lx & LX_COMMON) || (lx & LX_FIRST));
+            int unknown = !(lx & LX_COMMON) && d->t[k].nalpha >= 3;
+            if (!name && !unknown && !phi_initial(d, k)) break;
+            if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) listed++;
+            first = k;
+            words++;
+            if (d->t[k].nl) break;
+            k--;
+        }
+        if (!listed || first < 0) continue;
+        for (int m = first; m < i; m++) phi_mark_name(d, m, PT_DOCTOR, "rule:name-from-department", i + 1, 1);
     }
 }
 
@@ -1754,7 +1846,7 @@ static void phi_rule_hospitals(PhiDoc *d) {
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
         for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
         /* Memorial, Adventist (and a named Rehab) are part of the name */
-        if (phi_hosp_nameish(d, i) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+        if ((phi_hosp_nameish(d, i) || phi_is(d, i, "rehab")) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
 
@@ -1802,6 +1894,8 @@ static int phi_city_ok(const PhiDoc *d, int i, int last) {
         }
         return 0;
     }
+    int st = last + 1 + phi_punct(d, last + 1, ',');
+    if (st < d->n && !d->t[st].nl && (d->t[st].lex & LX_STATE) && !(lx & LX_COMMON)) return d->t[i].nalpha >= 4; /* "frostburg, maryland" */
     if ((lx & (LX_FIRST | LX_LAST)) && !(d->mixed && phi_cap(&d->t[i]))) return 0;
     return d->t[i].nalpha >= 4;
 }
@@ -1913,6 +2007,85 @@ static void phi_rule_unit_names(PhiDoc *d) {
     }
 }
 
+/* a hospital's acronym (GH, UMMC, BWH: ending in H, MC or HC) after at/to/from/by, or
+ * before ER/EW/ED: "seen by WCMC nurse", "found down -> PVH ER". Not after "due to",
+ * "secondary to" (ICH, SAH are diagnoses). */
+static int phi_hosp_acronym(const PhiDoc *d, int i) {
+    if (!phi_word(d, i)) return 0;
+    const PhiTok *t = &d->t[i];
+    if (t->nalpha < 2 || t->nalpha > 5 || t->b1 - t->b0 != t->nalpha) return 0;
+    if (d->mixed && t->shape != SH_UPPER) return 0;
+    if (t->lex & (LX_STOP | LX_PLACESTOP | LX_STATE | LX_UNIT | LX_NUMCTX | LX_VENT | LX_CRED | LX_ROLE)) return 0;
+    const char *e = d->text + t->b1;
+    if (phi_is(d, i, "ch")) return 0; /* "oob to ch(air)" */
+    if (t->lex & LX_COMMON) /* an ordinary word (high, touch) unless it has no vowel after its first letter */
+        for (const char *p = d->text + t->b0 + 1; p < e; p++)
+            if (strchr("aeiouyAEIOUY", *p)) return 0;
+    char z = (char)tolower((unsigned char)e[-1]), y = (char)tolower((unsigned char)e[-2]);
+    return z == 'h' || (t->nalpha >= 3 && z == 'c' && (y == 'm' || y == 'h'));
+}
+static void phi_rule_hospital_acronyms(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_free(d, i) || d->t[i].nl || !phi_hosp_acronym(d, i)) continue;
+        int p = i - 1;
+        if (phi_is(d, p, "the")) p--;
+        int cue = phi_is(d, p, "at") || phi_is(d, p, "from") || phi_is(d, p, "by") || phi_is(d, p, "to") || phi_punct(d, p, '@') ||
+                  (phi_punct(d, p, '>') && phi_punct(d, p - 1, '-'));
+        if (phi_is(d, p, "to") && (phi_is(d, p - 1, "due") || phi_is(d, p - 1, "secondary") || phi_is(d, p - 1, "related") ||
+                                   phi_is(d, p - 1, "progressed") || phi_is(d, p - 1, "progression") || phi_is(d, p - 1, "prior"))) cue = 0;
+        int nx = i + 1;
+        if (nx < d->n && !d->t[nx].nl && (phi_is(d, nx, "er") || phi_is(d, nx, "ew") || phi_is(d, nx, "ed"))) cue = 1;
+        if (!cue) continue;
+        phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-acronym", p >= 0 ? p : -1);
+        d->t[i].ctx_name = 1;
+    }
+}
+
+/* places named by their shape and a cue: "to Blake12" (a unit: a word in no list with a
+ * number stuck to it), "in the Penwarden area", "lives in NJ" */
+static void phi_rule_place_shapes(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_free(d, i) || d->t[i].nl) continue;
+        const PhiTok *t = &d->t[i];
+        int p = i - 1;
+        if (phi_is(d, p, "the")) p--;
+        int cue = phi_is(d, p, "to") || phi_is(d, p, "from") || phi_is(d, p, "at") || phi_is(d, p, "on") || phi_is(d, p, "transfer") || phi_punct(d, p, '@');
+        if (t->kind == TK_ALNUM && cue && t->ndig <= 2 && t->nalpha >= 5 && t->nalpha + t->ndig == t->b1 - t->b0 &&
+            isdigit((unsigned char)d->text[t->b1 - 1]) && !isdigit((unsigned char)d->text[t->b0 + t->nalpha - 1])) { /* letters, then the digits */
+            char low[64];
+            int n = t->nalpha;
+            char lastc = (char)tolower((unsigned char)d->text[t->b0 + n - 1]);
+            if (lastc == 'x' || lastc == 'q') continue; /* commodex3, combiventq4: times, frequency */
+            for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)d->text[t->b0 + k]);
+            const PhiEntry *e = phi_lookup(d->r, low, (size_t)n);
+            if (!e || !(e->flags & (LX_COMMON | LX_UNIT | LX_NUMCTX | LX_VENT | LX_PLACESTOP))) {
+                phi_mark(d, i, i, PT_LOCATION, "rule:unit-name", p);
+                continue;
+            }
+        }
+        if (!phi_word(d, i)) continue;
+        /* "in the Penwarden area", "from Harford County" */
+        int nx = i + 1;
+        if (nx < d->n && !d->t[nx].nl && (phi_is(d, nx, "area") || phi_is(d, nx, "county") || phi_is(d, nx, "neighborhood") ||
+                                         phi_is(d, nx, "neighbourhood") || phi_is(d, nx, "region")) &&
+            (phi_is(d, p, "in") || phi_is(d, p, "from") || phi_is(d, p, "near") || phi_is(d, p, "of") || phi_is(d, p, "around")) &&
+            !(t->lex & (LX_STOP | LX_PLACESTOP | LX_GENERIC | LX_UNIT | LX_MONTH | LX_WEEKDAY)) && t->nalpha >= 3 &&
+            (d->mixed ? phi_cap(t) : !(t->lex & LX_COMMON) || (t->lex & (LX_CITY | LX_STATE)))) {
+            int county = phi_is(d, nx, "county");
+            phi_mark(d, i, county ? nx : i, county ? PT_COUNTY : PT_LOCATION, "rule:place-area", nx);
+            continue;
+        }
+        /* "lives in DC", "moved from NY": a state's postal abbreviation */
+        if (t->shape == SH_UPPER && phi_us_state_abbr(d->text + t->b0, t->b1 - t->b0) &&
+            (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from")) &&
+            (phi_is(d, i - 2, "lives") || phi_is(d, i - 2, "living") || phi_is(d, i - 2, "lived") || phi_is(d, i - 2, "resides") ||
+             phi_is(d, i - 2, "residing") || phi_is(d, i - 2, "born") || phi_is(d, i - 2, "moved") || phi_is(d, i - 2, "relocated")) &&
+            !(t->lex & LX_PLACESTOP) && !d->t[i - 1].nl) {
+            phi_mark(d, i, i, PT_LOCATION, "rule:place-of-residence", i - 2);
+        }
+    }
+}
+
 /* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
 static void phi_rule_university(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
@@ -1942,6 +2115,28 @@ static void phi_rule_saints(PhiDoc *d) {
         if (d->mixed && !phi_cap(&d->t[j])) continue;
         if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE)) continue;
         phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
+    }
+}
+
+/* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
+ * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
+static void phi_rule_devotional_hospitals(PhiDoc *d) {
+    static const char *const pair[][2] = {{"holy", "cross"}, {"holy", "family"}, {"holy", "name"}, {"holy", "redeemer"},
+        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "shepherd"},
+        {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_word(d, i) || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
+        for (size_t k = 0; k < sizeof pair / sizeof pair[0]; k++) {
+            if (!phi_is(d, i, pair[k][0]) || !phi_is(d, i + 1, pair[k][1])) continue;
+            /* in mixed text the name is capitalised, or a hospital word follows */
+            int hw = i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_HOSPWORD);
+            if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1])) && !hw) break;
+            if (!d->mixed && !hw && !phi_is(d, i - 1, "at") && !phi_is(d, i - 1, "to") && !phi_is(d, i - 1, "from") &&
+                !phi_is(d, i - 1, "by") && !phi_is(d, i - 1, "in") && !phi_punct(d, i - 1, '(')) break;
+            phi_mark(d, i, i + 1, PT_HOSPITAL, "rule:devotional-hospital", -1);
+            if (hw && phi_hosp_nameish(d, i + 2)) phi_mark(d, i + 2, i + 2, PT_HOSPITAL, "rule:devotional-hospital", -1);
+            break;
+        }
     }
 }
 
@@ -1986,9 +2181,17 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
         int nx = i + 1;
         if (phi_punct(d, nx, '\'') && phi_tight(d, nx)) nx += 2; /* Parkinson ' s */
         if (nx < d->n && !d->t[nx].nl && (d->t[nx].lex & LX_EPONYM) && !(lx & LX_SITE)) continue;
+        int pairok = 0;
+        /* ALL CAPS / lower-case notes: a listed first name with a surname or an unknown word
+         * after it ("rosalind kowalczyk") is a name */
+        if (!d->mixed && (lx & LX_FIRST) && t->nalpha >= 3 && phi_word(d, i + 1) && !d->t[i + 1].nl && d->t[i + 1].nalpha >= 3) {
+            uint64_t l2 = d->t[i + 1].lex;
+            if (!(l2 & (LX_COMMON | LX_STOP)) && ((l2 & LX_LAST) || !l2)) pairok = 1;
+        }
+        if (pairok) { phi_mark(d, i, i + 1, PT_NAME, "rule:name-pair", -1); d->t[i].ctx_name = d->t[i + 1].ctx_name = 1; continue; }
         /* in ALL CAPS / lower-case notes a listed word alone says too little (Hickman,
-         * amber, aline): only context rules name there */
-        if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE)) continue;
+         * amber, aline), unless it has the only capital around ("spoke with Prendergast") */
+        if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE) && !(!d->mixed && t->nalpha >= 3 && t->shape == SH_TITLE)) continue;
         phi_mark(d, i, i, PT_NAME, (lx & LX_SITE) ? "lexicon:site" : (lx & LX_FIRST) ? "lexicon:firstnames" : "lexicon:surnames", -1);
     }
 }
@@ -2182,16 +2385,19 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_phone_shapes(&d);
     phi_rule_context_numbers(&d);
     phi_rule_numeric_dates(&d);
+    phi_rule_odd_dates(&d);
     phi_rule_written_dates(&d);
     phi_rule_ages(&d);
     phi_rule_zip(&d);
     phi_rule_streets(&d);
+    phi_rule_devotional_hospitals(&d);
     phi_rule_long_numbers(&d);
     phi_rule_titles(&d);
     phi_rule_credentials(&d);
     phi_rule_relatives(&d);
     phi_rule_roles(&d);
     phi_rule_initial_name(&d);
+    phi_rule_name_from_department(&d);
     phi_rule_name_before_phone(&d);
     phi_rule_aware(&d);
     phi_rule_signature_line(&d);
@@ -2201,6 +2407,8 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_university(&d);
     phi_rule_places(&d);
     phi_rule_unit_names(&d);
+    phi_rule_hospital_acronyms(&d);
+    phi_rule_place_shapes(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
     phi_rule_lexicon_names(&d);
@@ -2231,6 +2439,8 @@ static const char *phi_reason(const char *source) {
         {"rule:initial-name", "an initial and a listed name"},
         {"rule:told-name", "a listed name before aware/notified/paged"},
         {"rule:signature-line", "a name alone on the last line (a signature)"},
+        {"rule:name-pair", "a listed first name and a surname or unknown word after it"},
+        {"rule:name-from-department", "a name before 'from' + a department (from case management)"},
         {"rule:family-name", "a listed surname before 'family'"},
         {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
@@ -2270,6 +2480,9 @@ static const char *phi_reason(const char *source) {
         {"rule:city-lexicon", "a US city (ZIP database) after in/from/of or before a state"},
         {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
         {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
+        {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
+        {"rule:place-area", "a place name before area/county after in/from"},
+        {"rule:devotional-hospital", "a devotional hospital name (Holy Cross, Sacred Heart)"},
         {"rule:saint-name", "a saint's name (a hospital)"},
         {"rule:ward-room", "a ward, room or bed number (extra)"},
         {"lexicon:professions", "an occupation (extra)"},
