@@ -265,9 +265,39 @@ struct SrPhiRules {
     uint32_t cap, n; /* cap: power of two */
     char *arena;
     size_t arena_len, arena_cap;
+    int tab_mapped, arena_mapped; /* from phi_big_alloc's maps (else the heap) */
     int extras;       /* HOSPITAL, WARD, PROFESSION, YEAR on (default 1) */
     char data_dir[4096];
 };
+
+/* The table and the arena are ~20 MB touched once at every start: take them from
+ * anonymous maps with transparent huge pages where the kernel offers them (a 2 MB page
+ * is one fault instead of 512), else from the heap. Zero-filled either way. */
+#define PHI_HUGE (2u << 20)
+static void *phi_big_alloc(size_t n, int *mapped) {
+    *mapped = 0;
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    size_t len = (n + PHI_HUGE - 1) & ~(size_t)(PHI_HUGE - 1);
+    char *m = mmap(NULL, len + PHI_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) { /* align to 2 MB and give back the slack on both sides */
+        char *a = (char *)(((uintptr_t)m + PHI_HUGE - 1) & ~(uintptr_t)(PHI_HUGE - 1));
+        if (a > m) munmap(m, (size_t)(a - m));
+        if (a + len < m + len + PHI_HUGE) munmap(a + len, (size_t)(m + len + PHI_HUGE - (a + len)));
+        madvise(a, len, MADV_HUGEPAGE);
+        *mapped = 1;
+        return a;
+    }
+#endif
+    return xcalloc(1, n);
+}
+static void phi_big_free(void *p, size_t n, int mapped) {
+    if (!p) return;
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (mapped) { munmap(p, (n + PHI_HUGE - 1) & ~(size_t)(PHI_HUGE - 1)); return; }
+#endif
+    (void)n; (void)mapped;
+    free(p);
+}
 
 static uint32_t phi_hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
@@ -294,23 +324,29 @@ static PhiEntry *phi_slot(SrPhiRules *r, const char *s, size_t n, uint32_t h, in
     if ((r->n + 1) * 2 > r->cap) { /* keep the load under 1/2: rehash */
         uint32_t oc = r->cap;
         PhiSlot *old = r->tab;
+        int old_mapped = r->tab_mapped;
         r->cap = oc * 2;
-        r->tab = xcalloc(r->cap, sizeof(PhiSlot));
+        r->tab = phi_big_alloc((size_t)r->cap * sizeof(PhiSlot), &r->tab_mapped);
         for (uint32_t k = 0; k < oc; k++) {
             if (!old[k].off) continue;
             uint32_t j = old[k].hash & (r->cap - 1);
             while (r->tab[j].off) j = (j + 1) & (r->cap - 1);
             r->tab[j] = old[k];
         }
-        free(old);
+        phi_big_free(old, (size_t)oc * sizeof(PhiSlot), old_mapped);
         mask = r->cap - 1;
         i = h & mask;
         while (r->tab[i].off) i = (i + 1) & mask;
     }
     size_t need = (sizeof(PhiEntry) + n + 1 + 7) & ~(size_t)7;
     if (r->arena_len + need > r->arena_cap) {
+        size_t oc = r->arena_cap;
+        int was_mapped = r->arena_mapped;
+        char *old = r->arena;
         while (r->arena_len + need > r->arena_cap) r->arena_cap *= 2;
-        r->arena = xrealloc(r->arena, r->arena_cap);
+        r->arena = phi_big_alloc(r->arena_cap, &r->arena_mapped);
+        memcpy(r->arena, old, r->arena_len);
+        phi_big_free(old, oc, was_mapped);
     }
     if (r->arena_len + need > 0xFFFFFFF0u) { fprintf(stderr, "sr: PHI lexicons too large\n"); exit(2); }
     PhiEntry *e = phi_entry_at(r, (uint32_t)r->arena_len);
@@ -345,10 +381,24 @@ static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint64_t f
 /* Load a word list (one entry a line) with the given flags. A line holding several
  * words (a site's "Mary Jane Smith") adds each word. */
 static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *err) {
-    size_t len;
+    size_t len = 0;
     char e[SR_ERR_LEN];
-    char *buf = read_file(path, &len, e);
-    if (!buf) return sr_fail(err, "%s", e);
+    /* map the file read-only (the words are hashed straight from the page cache, no
+     * copy); read_file when it cannot be mapped (empty, a pipe) or for its error */
+    char *buf = NULL, *map = NULL;
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        len = (size_t)st.st_size;
+        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) map = NULL;
+#ifdef MADV_SEQUENTIAL
+        if (map) madvise(map, len, MADV_SEQUENTIAL);
+#endif
+    }
+    if (fd >= 0) close(fd);
+    if (map) buf = map;
+    else if (!(buf = read_file(path, &len, e))) return sr_fail(err, "%s", e);
     enum { PHI_BATCH = 32 };
     struct { const char *s; size_t n; uint32_t h; } batch[PHI_BATCH];
     int nb = 0;
@@ -372,8 +422,10 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
             size_t a = i, b = j;
             while (b > a && (buf[b - 1] == '\r' || buf[b - 1] == ' ' || buf[b - 1] == '\t')) b--;
             while (a < b && (buf[a] == ' ' || buf[a] == '\t')) a++;
-            if (b > a && b - a <= 60) {
-                for (size_t k = a; k < b; k++) buf[k] = (char)tolower((unsigned char)buf[k]);
+            int upper = 0;
+            for (size_t k = a; k < b; k++) upper |= buf[k] >= 'A' && buf[k] <= 'Z';
+            if (upper) phi_add_word(r, buf + a, b - a, flags); /* lower-cases a copy */
+            else if (b > a && b - a <= 60) {
                 uint32_t h = phi_hash(buf + a, b - a);
 #if defined(__GNUC__)
                 __builtin_prefetch(&r->tab[h & (r->cap - 1)]);
@@ -390,7 +442,8 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
         i = j + 1;
     }
     for (int k = 0; k < nb; k++) phi_slot(r, batch[k].s, batch[k].n, batch[k].h, 1)->flags |= flags;
-    free(buf);
+    if (map) munmap(map, len);
+    else free(buf);
     return 0;
 }
 
@@ -462,10 +515,9 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     SrPhiRules *r = xcalloc(1, sizeof *r);
     r->extras = 1;
     r->cap = 1u << 20;
-    r->tab = xcalloc(r->cap, sizeof(PhiSlot));
-    r->arena_cap = 1 << 24;
-    r->arena = xmalloc(r->arena_cap); /* malloc: 16-byte aligned */
-    memset(r->arena, 0, 8);
+    r->tab = phi_big_alloc((size_t)r->cap * sizeof(PhiSlot), &r->tab_mapped);
+    r->arena_cap = 14u << 20; /* the shipped lists take ~12.7 MB */
+    r->arena = phi_big_alloc(r->arena_cap, &r->arena_mapped); /* 8-byte aligned at least */
     r->arena_len = 8; /* offset 0 means an empty slot */
     if (phi_find_data_dir(data_dir, r->data_dir, sizeof r->data_dir, err) < 0) { sr_phi_rules_free(r); return NULL; }
     static const struct { const char *file; uint64_t flag; } lists[] = {
@@ -491,8 +543,8 @@ int sr_phi_add_lexicon(SrPhiRules *r, const char *path, char *err) {
 
 void sr_phi_rules_free(SrPhiRules *r) {
     if (!r) return;
-    free(r->tab);
-    free(r->arena);
+    phi_big_free(r->tab, (size_t)r->cap * sizeof(PhiSlot), r->tab_mapped);
+    phi_big_free(r->arena, r->arena_cap, r->arena_mapped);
     free(r);
 }
 

@@ -140,8 +140,13 @@ else fail "phi-data-missing: rc=$rc $(cat "$W/dd.err")"; fi
 printf '# site names\nZorblatt\nQuendrick Vasterholm\n' >"$W/site.txt"
 a=$("$SR" deid --text "zorblatt visited; quendrick smiled")
 b=$("$SR" deid --lexicon "$W/site.txt" --text "zorblatt visited; quendrick smiled")
-if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ]; then pass "phi-lexicon: --lexicon adds a site's names"
-else fail "phi-lexicon: without: $a / with: $b"; fi
+: >"$W/empty.txt"
+c=$("$SR" deid --lexicon "$W/empty.txt" --text "zorblatt visited" 2>&1); rc=$?
+"$SR" deid --lexicon "$W/nosuch.txt" --text "x" >/dev/null 2>"$W/nosuch.err"; rc2=$?
+if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ] &&
+   [ $rc -eq 0 ] && [ "$c" = "zorblatt visited" ] && [ $rc2 -ne 0 ] && grep -q 'nosuch.txt' "$W/nosuch.err"; then
+    pass "phi-lexicon: --lexicon adds a site's names; an empty list is fine, a missing one is an error naming it"
+else fail "phi-lexicon: without: $a / with: $b / empty: rc=$rc $c / missing: rc=$rc2 $(cat "$W/nosuch.err")"; fi
 a=$("$SR" deid --text "Transferred from Calvert Memorial Hospital in 2011.")
 b=$("$SR" deid --no-extras --text "Transferred from Calvert Memorial Hospital in 2011.")
 if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Calvert Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
