@@ -1385,6 +1385,13 @@ static void phi_rule_zip(PhiDoc *d) {
 }
 
 /* street addresses: "12 Oak Road", "221B Baker Street", "PO Box 17" */
+/* "Dr" ends a street ("2231 Maple Ridge Dr, Dearborn") only at a comma or a line end */
+static int phi_street_dr(const PhiDoc *d, int k) {
+    if (!phi_is(d, k, "dr") || !d->mixed || d->t[k].shape != SH_TITLE) return 0;
+    int nx = k + 1;
+    if (phi_punct(d, nx, '.') && phi_tight(d, nx)) nx++;
+    return nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',');
+}
 static void phi_rule_streets(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
@@ -1399,12 +1406,12 @@ static void phi_rule_streets(PhiDoc *d) {
         if (t->kind == TK_NUM && t->val == 0) continue;
         int k = i + 1, words = 0;
         while (k < d->n && words < 4 && !d->t[k].nl && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_UNIT))) {
-            if (d->t[k].lex & LX_STREET && words > 0) break;
+            if (((d->t[k].lex & LX_STREET) || phi_street_dr(d, k)) && words > 0) break;
             if (d->mixed && !phi_cap(&d->t[k])) break;
             words++;
             k++;
         }
-        if (words == 0 || k >= d->n || d->t[k].nl || !(d->t[k].lex & LX_STREET) || !phi_word(d, k)) continue;
+        if (words == 0 || k >= d->n || d->t[k].nl || !((d->t[k].lex & LX_STREET) || phi_street_dr(d, k)) || !phi_word(d, k)) continue;
         if (d->mixed && !phi_cap(&d->t[k])) continue;
         /* "1 ST DEGREE AV BLOCK": short street words need mixed-case text */
         if (!d->mixed && d->t[k].nalpha <= 3) continue;
@@ -1440,6 +1447,15 @@ static void phi_rule_written_dates(PhiDoc *d) {
         if (lx & LX_MONTH) {
             int m = d->t[i].e ? d->t[i].e->aux_month : 0;
             int ambiguous = m >= 100 || phi_is(d, i, "may") || phi_is(d, i, "march");
+            /* 13-Apr-2019, 13-Apr-19, Apr-2019 */
+            int hy_b = phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_tight(d, i - 1) && phi_day_token(d, i - 2);
+            int hy_a = phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_tight(d, i + 2) && phi_num(d, i + 2) &&
+                       (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) && !(i + 3 < d->n && phi_tight(d, i + 3) && !phi_punct(d, i + 3, ',') && !phi_punct(d, i + 3, '.') && !phi_punct(d, i + 3, ')'));
+            int amb_word = phi_is(d, i, "may") || phi_is(d, i, "mar") || phi_is(d, i, "march");
+            if ((hy_a || hy_b) && !(amb_word && !(hy_a && phi_year_token(d, i + 2)))) {
+                phi_mark(d, hy_b ? i - 2 : i, hy_a ? i + 2 : i, PT_DATE, "rule:date-written", -1);
+                continue;
+            }
             int j = i + 1;
             if (phi_punct(d, j, '.') && phi_tight(d, j) && m >= 100) j++;
             int end = -1, start = i;
@@ -2021,6 +2037,16 @@ static void phi_rule_places(PhiDoc *d) {
         }
         if (!words) continue;
         if (k < d->n && (d->t[k].lex & LX_HOSPWORD) && !d->t[k].nl) continue; /* the hospital rule's */
+        /* "referred to Cardiac Surgery", "sent to Vascular team": ordinary words before a
+         * department name a service, not a place */
+        if (k < d->n && !d->t[k].nl && (phi_department(d, k) || phi_is(d, k, "team") || phi_is(d, k, "service") ||
+                                        phi_is(d, k, "services") || phi_is(d, k, "department") || phi_is(d, k, "dept") ||
+                                        phi_is(d, k, "clinic") || phi_is(d, k, "unit") || phi_is(d, k, "ward"))) {
+            int ordinary = 1;
+            for (int m = j; m < k; m++)
+                if (!(d->t[m].lex & LX_COMMON) || (d->t[m].lex & (LX_CITY | LX_SITE))) ordinary = 0;
+            if (ordinary) continue;
+        }
         int city = phi_city_at(d, j) == k - 1 && phi_city_ok(d, j, k - 1);
         phi_mark(d, j, k - 1, live || city ? PT_CITY : PT_LOCATION, city ? "rule:city-lexicon" : live ? "rule:place-of-residence" : "rule:place-after-movement", i);
         for (int m = j; m < k; m++) d->t[m].ctx_name = 1;
@@ -2170,6 +2196,40 @@ static void phi_rule_saints(PhiDoc *d) {
     }
 }
 
+/* practices and health centres, named by the capitalised words before their head
+ * ("Lakeside Family Medicine", "Bridge Street Surgery", "Hollins Health Centre"); the
+ * name needs a word that is not an ordinary one, or a street word (not "General
+ * Surgery", "Cardiac Surgery") */
+static void phi_rule_practices(PhiDoc *d) {
+    if (!d->mixed) return;
+    static const char *const head[][2] = {{"family", "medicine"}, {"internal", "medicine"}, {"family", "practice"},
+        {"primary", "care"}, {"health", "center"}, {"health", "centre"}, {"medical", "group"}, {"medical", "centre"},
+        {"medical", "center"}, {"surgery", NULL}, {"health", "clinic"}, {"family", "health"}, {"pediatrics", NULL},
+        {"paediatrics", NULL}, {"associates", NULL}, {"group", "practice"}};
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_word(d, i) || !phi_cap(&d->t[i])) continue;
+        int end = -1;
+        for (size_t h = 0; h < sizeof head / sizeof head[0] && end < 0; h++) {
+            if (!phi_is(d, i, head[h][0])) continue;
+            if (!head[h][1]) end = i;
+            else if (i + 1 < d->n && !d->t[i + 1].nl && phi_is(d, i + 1, head[h][1]) && phi_cap(&d->t[i + 1])) end = i + 1;
+        }
+        if (end < 0) continue;
+        int k = i - 1, words = 0, strong = 0;
+        while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k])) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_GENERIC | LX_TITLE | LX_ROLE | LX_CRED | LX_MONTH | LX_WEEKDAY)) break;
+            if (!(lx & LX_COMMON) || (lx & (LX_STREET | LX_CITY | LX_SITE)) || ((lx & (LX_FIRST | LX_LAST)) && !(lx & LX_COMMON))) strong = 1;
+            words++;
+            k--;
+        }
+        if (!words || !strong) continue;
+        phi_mark(d, k + 1, i - 1, PT_HOSPITAL, "rule:practice-name", i);
+        for (int m = k + 1; m < i; m++) d->t[m].ctx_name = 1;
+        i = end;
+    }
+}
+
 /* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
  * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
 static void phi_rule_devotional_hospitals(PhiDoc *d) {
@@ -2241,6 +2301,12 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
             if (!(l2 & (LX_COMMON | LX_STOP)) && ((l2 & LX_LAST) || !l2)) pairok = 1;
         }
         if (pairok) { phi_mark(d, i, i + 1, PT_NAME, "rule:name-pair", -1); d->t[i].ctx_name = d->t[i + 1].ctx_name = 1; continue; }
+        /* "case mgmt (donna)": a listed first name alone in brackets */
+        if ((lx & LX_FIRST) && t->nalpha >= 3 && phi_punct(d, i - 1, '(') && phi_punct(d, i + 1, ')') && phi_tight(d, i) && phi_tight(d, i + 1)) {
+            phi_mark(d, i, i, PT_NAME, "rule:name-in-brackets", -1);
+            d->t[i].ctx_name = 1;
+            continue;
+        }
         /* in ALL CAPS / lower-case notes a listed word alone says too little (Hickman,
          * amber, aline), unless it has the only capital around ("spoke with Prendergast") */
         if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE) && !(!d->mixed && t->nalpha >= 3 && t->shape == SH_TITLE)) continue;
@@ -2443,6 +2509,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_zip(&d);
     phi_rule_streets(&d);
     phi_rule_devotional_hospitals(&d);
+    phi_rule_practices(&d);
     phi_rule_long_numbers(&d);
     phi_rule_titles(&d);
     phi_rule_credentials(&d);
@@ -2493,6 +2560,7 @@ static const char *phi_reason(const char *source) {
         {"rule:signature-line", "a name alone on the last line (a signature)"},
         {"rule:name-pair", "a listed first name and a surname or unknown word after it"},
         {"rule:name-from-department", "a name before 'from' + a department (from case management)"},
+        {"rule:name-in-brackets", "a listed first name alone in brackets"},
         {"rule:family-name", "a listed surname before 'family'"},
         {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
@@ -2534,6 +2602,7 @@ static const char *phi_reason(const char *source) {
         {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
         {"rule:place-area", "a place name before area/county after in/from"},
+        {"rule:practice-name", "the name before Surgery / Family Medicine / Health Centre (extra)"},
         {"rule:devotional-hospital", "a devotional hospital name (Holy Cross, Sacred Heart)"},
         {"rule:saint-name", "a saint's name (a hospital)"},
         {"rule:ward-room", "a ward, room or bed number (extra)"},
