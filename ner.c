@@ -220,7 +220,7 @@ static const PhiWordClass phi_builtin[] = {
                    "aneurysm hernia disease's ring angle line lines formula equation cath "
                    "solution index respiration thyroiditis encephalitis encephalopathy dementia "
                    "anemia anaemia ataxia dystrophy neuralgia neuroma carcinoma reaction stain "
-                   "method protocol criteria maneuvre spots nodules body bodies"},
+                   "method protocol criteria maneuvre spots nodules body bodies tear tears"},
     {LX_GENERIC, 0, "outside local prior previous recent other another same this that "
                     "their his her our your community county state general regional "
                     "university teaching district private public psychiatric mental "
@@ -2092,23 +2092,31 @@ static int phi_hosp_acronym(const PhiDoc *d, int i) {
     if (!phi_word(d, i)) return 0;
     const PhiTok *t = &d->t[i];
     if (t->nalpha < 2 || t->nalpha > 5 || t->b1 - t->b0 != t->nalpha) return 0;
-    if (d->mixed && t->shape != SH_UPPER) return 0;
-    if (t->lex & (LX_STOP | LX_PLACESTOP | LX_STATE | LX_UNIT | LX_NUMCTX | LX_VENT | LX_CRED | LX_ROLE)) return 0;
     const char *e = d->text + t->b1;
-    if (phi_is(d, i, "ch")) return 0; /* "oob to ch(air)" */
+    int low = d->mixed && t->shape != SH_UPPER; /* lower case in mixed text: no vowel at all (bh) */
+    if (low && (t->shape != SH_LOWER || t->nalpha > 4)) return 0;
+    if (low) for (const char *p = d->text + t->b0; p < e; p++) if (strchr("aeiouy", *p)) return 0;
+    if (t->lex & (LX_STOP | LX_PLACESTOP | LX_STATE | LX_UNIT | LX_NUMCTX | LX_VENT | LX_CRED | LX_ROLE)) return 0;
+    /* "oob to ch(air)", and diagnoses and therapies shaped like a hospital's acronym */
+    static const char *const clinical[] = {"ch", "cvvh", "ich", "sah", "sdh", "ivh", "iph", "bph", "lvh", "rvh", "pph",
+                                           "nph", "pih", "hh", "ah", "oh", "uh", "eh", "nh", NULL};
+    for (int k = 0; clinical[k]; k++) if (phi_is(d, i, clinical[k])) return 0;
     if (t->lex & LX_COMMON) /* an ordinary word (high, touch) unless it has no vowel after its first letter */
         for (const char *p = d->text + t->b0 + 1; p < e; p++)
             if (strchr("aeiouyAEIOUY", *p)) return 0;
     char z = (char)tolower((unsigned char)e[-1]), y = (char)tolower((unsigned char)e[-2]);
-    return z == 'h' || (t->nalpha >= 3 && z == 'c' && (y == 'm' || y == 'h'));
+    int shape = z == 'h' || (t->nalpha >= 3 && z == 'c' && (y == 'm' || y == 'h'));
+    return shape ? 1 + low : 0;
 }
 static void phi_rule_hospital_acronyms(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
-        if (!phi_free(d, i) || d->t[i].nl || !phi_hosp_acronym(d, i)) continue;
+        int ac = phi_free(d, i) && !d->t[i].nl ? phi_hosp_acronym(d, i) : 0;
+        if (!ac) continue;
         int p = i - 1;
         if (phi_is(d, p, "the")) p--;
         int cue = phi_is(d, p, "at") || phi_is(d, p, "from") || phi_is(d, p, "by") || phi_is(d, p, "to") || phi_punct(d, p, '@') ||
                   (phi_punct(d, p, '>') && phi_punct(d, p - 1, '-'));
+        if (ac == 2 && !(phi_is(d, p, "at") || phi_is(d, p, "from"))) cue = 0; /* lower case: "at bh", not "to nh" */
         if (phi_is(d, p, "to") && (phi_is(d, p - 1, "due") || phi_is(d, p - 1, "secondary") || phi_is(d, p - 1, "related") ||
                                    phi_is(d, p - 1, "progressed") || phi_is(d, p - 1, "progression") || phi_is(d, p - 1, "prior"))) cue = 0;
         int nx = i + 1;
@@ -2298,7 +2306,10 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
          * after it ("rosalind kowalczyk") is a name */
         if (!d->mixed && (lx & LX_FIRST) && t->nalpha >= 3 && phi_word(d, i + 1) && !d->t[i + 1].nl && d->t[i + 1].nalpha >= 3) {
             uint64_t l2 = d->t[i + 1].lex;
-            if (!(l2 & (LX_COMMON | LX_STOP)) && ((l2 & LX_LAST) || !l2)) pairok = 1;
+            int vowel = 0; /* "sang dng": an abbreviation has no vowel, a name has */
+            for (int b = d->t[i + 1].b0; b < d->t[i + 1].b1; b++) vowel |= strchr("aeiouyAEIOUY", d->text[b]) != NULL;
+            if (!(l2 & (LX_COMMON | LX_STOP)) && ((l2 & LX_LAST) || (!l2 && vowel)) &&
+                !(i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_EPONYM))) pairok = 1;
         }
         if (pairok) { phi_mark(d, i, i + 1, PT_NAME, "rule:name-pair", -1); d->t[i].ctx_name = d->t[i + 1].ctx_name = 1; continue; }
         /* "case mgmt (donna)": a listed first name alone in brackets */
