@@ -1044,6 +1044,7 @@ static void phi_rule_context_numbers(PhiDoc *d) {
             break;
         }
         if ((type == PT_PHONE || type == PT_FAX) && total < 4) continue;
+        if (type == PT_NHS && total != 10) continue; /* NHS and CHI numbers have 10 digits ("NHS 111" is a service) */
         phi_mark(d, k, end, type, is_hash ? "rule:number-sign" : src, is_hash ? -1 : i);
         i = end;
     }
@@ -1375,6 +1376,9 @@ static void phi_rule_zip(PhiDoc *d) {
                     if (d->t[c].nl) break;
                 }
             }
+        } else if (t->kind == TK_ALNUM && t->b1 - t->b0 >= 5 && t->b1 - t->b0 <= 7 && phi_uk_inward(d->text + t->b1 - 3, 3) &&
+                   phi_uk_outward(d->text + t->b0, t->b1 - t->b0 - 3) && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT)) {
+            phi_mark(d, i, i, PT_ZIP, "rule:uk-postcode", -1); /* SW1A1AA, written without its space */
         } else if ((t->kind == TK_ALNUM || t->kind == TK_WORD) && phi_uk_outward(d->text + t->b0, t->b1 - t->b0) &&
                    i + 1 < d->n && d->t[i + 1].kind == TK_ALNUM && d->t[i + 1].sp && !d->t[i + 1].nl &&
                    phi_uk_inward(d->text + d->t[i + 1].b0, d->t[i + 1].b1 - d->t[i + 1].b0)) {
