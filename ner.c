@@ -66,6 +66,7 @@ void sr_spans_free(SrSpans *s) { free(s->span); memset(s, 0, sizeof *s); }
 #define LX_ROLEWEAK    (1ull << 30) /* per, by, paged: a name follows only if the lists say so */
 #define LX_VENT        (1ull << 31) /* PEEP, PS, CPAP, settings: the a/b after is a vent setting */
 #define LX_CITY        (1ull << 32) /* a US city (ZIP database) */
+#define LX_ENGLISH     (1ull << 33) /* a listed name that is also an ordinary English word (amber, noble) */
 
 /* PHI type ids (index into phi_type_name) */
 enum {
@@ -525,6 +526,7 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
         {"phi_surnames.txt", LX_LAST},
         {"phi_safe_words.txt", LX_COMMON},
         {"phi_us_cities.txt", LX_CITY},
+        {"phi_english_names.txt", LX_ENGLISH},
         {"phi_clinical_safe.txt", LX_COMMON},
     };
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
@@ -771,6 +773,13 @@ static int phi_initial(const PhiDoc *d, int i) {
     return phi_word(d, i) && d->t[i].nalpha == 1 && d->t[i].b1 - d->t[i].b0 == 1;
 }
 static int phi_free(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->type[i] == PT_NONE; }
+/* token i starts a line, a sentence or a field: its capital says nothing */
+static int phi_sentence_start(const PhiDoc *d, int i) {
+    if (i <= 0 || d->t[i].nl) return 1;
+    const PhiTok *p = &d->t[i - 1];
+    return p->kind == TK_PUNCT && (p->ch == '.' || p->ch == '!' || p->ch == '?' || p->ch == ':' || p->ch == ';' ||
+                                   p->ch == '"' || p->ch == '(' || p->ch == '-' || p->ch == '*' || p->ch == 0);
+}
 
 /* How much a word looks like a name, by lexicons, shape and the document's case.
  * strict: outside a name slot (needs the name lists or a capital in mixed text);
@@ -1704,7 +1713,7 @@ static void phi_rule_roles(PhiDoc *d) {
         /* "with" is everywhere: a name after it needs a capital in mixed text, or a surname */
         /* (in ALL CAPS / lower-case notes: a listed first name, "spoke with rosalind") */
         if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE) &&
-            !(!d->mixed && listed && (lx & LX_FIRST) && d->t[j].nalpha >= 3)) continue;
+            !(!d->mixed && listed && (lx & LX_FIRST) && !(lx & LX_ENGLISH) && d->t[j].nalpha >= 3)) continue;
         if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
         if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
         phi_take_name(d, pair && !listed ? j + 1 : j, 3, pair && !listed ? 1 : 0, PT_DOCTOR, "rule:clinician-role", i);
@@ -2103,7 +2112,9 @@ static int phi_hosp_acronym(const PhiDoc *d, int i) {
     if (t->lex & (LX_STOP | LX_PLACESTOP | LX_STATE | LX_UNIT | LX_NUMCTX | LX_VENT | LX_CRED | LX_ROLE)) return 0;
     /* "oob to ch(air)", and diagnoses and therapies shaped like a hospital's acronym */
     static const char *const clinical[] = {"ch", "cvvh", "ich", "sah", "sdh", "ivh", "iph", "bph", "lvh", "rvh", "pph",
-                                           "nph", "pih", "hh", "ah", "oh", "uh", "eh", "nh", NULL};
+                                           "nph", "pih", "hh", "ah", "oh", "uh", "eh", "nh",
+                                           "tsh", "acth", "adh", "fsh", "lh", "pth", "hgh", "crh", "gnrh", "trh", "ghrh", "ldh",
+                                           "mch", "mchc", "mhc", "ach", "hch", "dh", "rh", "bh4", "nadh", "nadph", "fadh", NULL};
     for (int k = 0; clinical[k]; k++) if (phi_is(d, i, clinical[k])) return 0;
     if (t->lex & LX_COMMON) /* an ordinary word (high, touch) unless it has no vowel after its first letter */
         for (const char *p = d->text + t->b0 + 1; p < e; p++)
@@ -2127,7 +2138,7 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
         if (nx < d->n && !d->t[nx].nl && (phi_is(d, nx, "er") || phi_is(d, nx, "ew") || phi_is(d, nx, "ed"))) cue = 1;
         if (!cue) continue;
         phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-acronym", p >= 0 ? p : -1);
-        d->t[i].ctx_name = 1;
+        /* not a seed for the same word elsewhere: hormones and lab names share the shape */
     }
 }
 
@@ -2308,23 +2319,30 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
         int pairok = 0;
         /* ALL CAPS / lower-case notes: a listed first name with a surname or an unknown word
          * after it ("rosalind kowalczyk") is a name */
-        if (!d->mixed && (lx & LX_FIRST) && t->nalpha >= 3 && phi_word(d, i + 1) && !d->t[i + 1].nl && d->t[i + 1].nalpha >= 3) {
+        if (!d->mixed && (lx & LX_FIRST) && !(lx & LX_ENGLISH) && t->nalpha >= 3 && phi_word(d, i + 1) && !d->t[i + 1].nl && d->t[i + 1].nalpha >= 3) {
             uint64_t l2 = d->t[i + 1].lex;
             int vowel = 0; /* "sang dng": an abbreviation has no vowel, a name has */
             for (int b = d->t[i + 1].b0; b < d->t[i + 1].b1; b++) vowel |= strchr("aeiouyAEIOUY", d->text[b]) != NULL;
-            if (!(l2 & (LX_COMMON | LX_STOP)) && ((l2 & LX_LAST) || (!l2 && vowel)) &&
+            if (!(l2 & (LX_COMMON | LX_STOP | LX_ENGLISH)) && ((l2 & LX_LAST) || (!l2 && vowel)) &&
                 !(i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_EPONYM))) pairok = 1;
         }
         if (pairok) { phi_mark(d, i, i + 1, PT_NAME, "rule:name-pair", -1); d->t[i].ctx_name = d->t[i + 1].ctx_name = 1; continue; }
-        /* "case mgmt (donna)": a listed first name alone in brackets */
-        if ((lx & LX_FIRST) && t->nalpha >= 3 && phi_punct(d, i - 1, '(') && phi_punct(d, i + 1, ')') && phi_tight(d, i) && phi_tight(d, i + 1)) {
+        /* "case mgmt (donna)", "SW (Sarah)": a listed first name alone in brackets after a
+         * role, a department or a relation */
+        if ((lx & LX_FIRST) && !(lx & LX_ENGLISH) && t->nalpha >= 3 && t->shape != SH_UPPER && phi_punct(d, i - 1, '(') && phi_punct(d, i + 1, ')') &&
+            phi_tight(d, i) && phi_tight(d, i + 1) && i >= 2 && !d->t[i - 1].nl &&
+            ((d->t[i - 2].lex & (LX_ROLE | LX_RELATION | LX_CRED)) || phi_department(d, i - 2) || phi_is(d, i - 2, "mgmt") ||
+             phi_is(d, i - 2, "management") || phi_is(d, i - 2, "manager") || phi_is(d, i - 2, "worker"))) {
             phi_mark(d, i, i, PT_NAME, "rule:name-in-brackets", -1);
             d->t[i].ctx_name = 1;
             continue;
         }
         /* in ALL CAPS / lower-case notes a listed word alone says too little (Hickman,
          * amber, aline), unless it has the only capital around ("spoke with Prendergast") */
-        if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE) && !(!d->mixed && t->nalpha >= 3 && t->shape == SH_TITLE)) continue;
+        if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE) &&
+            !(!d->mixed && t->nalpha >= 3 && t->shape == SH_TITLE && !(lx & LX_ENGLISH) && !phi_sentence_start(d, i))) continue;
+        /* "Amber in color.", "Pearl 2-3 mm": an English word with a capital at a sentence start */
+        if (!(lx & LX_SITE) && (lx & LX_ENGLISH) && phi_sentence_start(d, i)) continue;
         phi_mark(d, i, i, PT_NAME, (lx & LX_SITE) ? "lexicon:site" : (lx & LX_FIRST) ? "lexicon:firstnames" : "lexicon:surnames", -1);
     }
 }
