@@ -1565,7 +1565,10 @@ static void phi_rule_titles(PhiDoc *d) {
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
         if (j >= d->n || d->t[j].nl) continue;
         /* "doctor" and "professor" are also nouns: only a name-like word after them */
-        int lenient = weak || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
+        /* "Mr Baker", "Ms. Marsh": a weak title written as a title (not MR, MS) before a
+         * capitalised word in mixed text names that word, even an ordinary one */
+        int weak_ok = weak && d->mixed && d->t[i].shape == SH_TITLE && phi_word(d, j) && d->t[j].shape == SH_TITLE;
+        int lenient = (weak && !weak_ok) || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
         if (lenient == 1 && phi_word(d, j) && !phi_initial(d, j) && !(d->t[j].lex & (LX_STOP | LX_UNIT | LX_PLACESTOP | LX_ROLE | LX_MONTH | LX_WEEKDAY)) &&
             !phi_is(d, j, "orders") && !phi_is(d, j, "order") && !phi_is(d, j, "note") && !phi_is(d, j, "office") &&
             !phi_is(d, j, "visit") && !phi_is(d, j, "appointment") && !phi_is(d, j, "consult") && !phi_is(d, j, "notes") &&
@@ -1704,6 +1707,7 @@ static void phi_rule_roles(PhiDoc *d) {
         if (phi_punct(d, j, ':') || phi_punct(d, j, ',') || phi_punct(d, j, '-')) j++;
         if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
         if (d->t[j].lex & (LX_TITLE | LX_ROLE)) continue; /* "seen by Dr X": the title rule */
+        if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_EPONYM)) continue; /* "with Cushing syndrome" */
         uint64_t lx = d->t[j].lex;
         int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
         /* "with martin carey": a common first name with a surname after it */
@@ -2342,7 +2346,14 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
         if (!(lx & LX_SITE) && (!d->mixed || t->shape != SH_TITLE) &&
             !(!d->mixed && t->nalpha >= 3 && t->shape == SH_TITLE && !(lx & LX_ENGLISH) && !phi_sentence_start(d, i))) continue;
         /* "Amber in color.", "Pearl 2-3 mm": an English word with a capital at a sentence start */
-        if (!(lx & LX_SITE) && (lx & LX_ENGLISH) && phi_sentence_start(d, i)) continue;
+        if (!(lx & LX_SITE) && (lx & LX_ENGLISH) && phi_sentence_start(d, i)) {
+            /* ... unless a capitalised listed name follows: "Glen Stone is a 56-year-old" */
+            int nx2 = i + 1;
+            uint64_t l2 = phi_lex(d, nx2);
+            if (!(d->mixed && phi_word(d, nx2) && !d->t[nx2].nl && d->t[nx2].shape == SH_TITLE && (l2 & (LX_FIRST | LX_LAST)) &&
+                  !(l2 & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_PLACESTOP | LX_UNIT | LX_EPONYM | LX_STREET | LX_STATE)) &&
+                  !(nx2 + 1 < d->n && !d->t[nx2 + 1].nl && (d->t[nx2 + 1].lex & (LX_EPONYM | LX_HOSPWORD | LX_STREET))))) continue;
+        }
         phi_mark(d, i, i, PT_NAME, (lx & LX_SITE) ? "lexicon:site" : (lx & LX_FIRST) ? "lexicon:firstnames" : "lexicon:surnames", -1);
     }
 }
@@ -2354,7 +2365,12 @@ static void phi_rule_name_neighbours(PhiDoc *d) {
             if (!phi_is_name_type(d->type[i]) || !phi_word(d, i)) continue;
             int nx = i + 1;
             if (phi_punct(d, nx, '.') && phi_initial(d, i)) nx++;
-            if (nx < d->n && !d->t[nx].nl && phi_free(d, nx) && (phi_namelike(d, nx, 0) ||
+            /* "Glen Stone": a capitalised listed surname after a first name, even an ordinary word */
+            int surname = nx < d->n && d->mixed && phi_word(d, nx) && d->t[nx].shape == SH_TITLE && (d->t[i].lex & LX_FIRST) &&
+                          (d->t[nx].lex & LX_LAST) && !(d->t[nx].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_PLACESTOP |
+                                                                       LX_UNIT | LX_EPONYM | LX_STREET | LX_STATE | LX_CRED | LX_ROLE)) &&
+                          !(nx + 1 < d->n && !d->t[nx + 1].nl && (d->t[nx + 1].lex & (LX_EPONYM | LX_HOSPWORD | LX_STREET)));
+            if (nx < d->n && !d->t[nx].nl && phi_free(d, nx) && (phi_namelike(d, nx, 0) || surname ||
                 (phi_initial(d, nx) && d->t[nx].shape == SH_UPPER && !phi_is(d, nx, "i") &&
                  phi_namelike(d, nx + (phi_punct(d, nx + 1, '.') ? 2 : 1), 0)))) {
                 phi_mark_name(d, nx, d->type[i], "rule:name-neighbour", -1, 0);
