@@ -1756,6 +1756,42 @@ static void phi_rule_name_from_department(PhiDoc *d) {
     }
 }
 
+/* "is a (very pleasant) 56-year-old", "is an 86 yo": the subject before it is the patient */
+static int phi_age_phrase(const PhiDoc *d, int k) {
+    if (!(phi_is(d, k, "is") || phi_is(d, k, "was")) || !(phi_is(d, k + 1, "a") || phi_is(d, k + 1, "an"))) return 0;
+    int j = k + 2;
+    for (int adj = 0; adj < 3 && phi_word(d, j) && !(d->t[j].lex & LX_STOP); adj++) j++; /* very pleasant, delightful */
+    if (d->t[j < d->n ? j : d->n - 1].nl) return 0;
+    if (j < d->n && d->t[j].kind == TK_ALNUM) { /* 56yo, 56y/o */
+        const char *p = d->text + d->t[j].b0;
+        return isdigit((unsigned char)p[0]) && d->t[j].ndig <= 3 && (p[d->t[j].ndig] == 'y' || p[d->t[j].ndig] == 'Y');
+    }
+    if (!phi_num(d, j) || d->t[j].ndig > 3) return 0;
+    j++;
+    if (phi_punct(d, j, '-')) j++;
+    return j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_is(d, j, "y") || phi_is(d, j, "month") || phi_is(d, j, "months"));
+}
+static void phi_rule_age_subject(PhiDoc *d) {
+    for (int k = 1; k + 3 < d->n; k++) {
+        if (!phi_age_phrase(d, k)) continue;
+        int a = k - 1, words = 0, listed = 0;
+        while (a >= 0 && words < 3 && phi_word(d, a) && !d->t[a + 1].nl) {
+            uint64_t lx = d->t[a].lex;
+            if (lx & (LX_STOP | LX_TITLE | LX_ROLE | LX_RELATION | LX_GENERIC | LX_HEADER | LX_MONTH | LX_WEEKDAY | LX_UNIT)) break;
+            if (d->mixed ? !phi_cap(&d->t[a]) : ((lx & LX_COMMON) || !phi_namelike(d, a, 1))) break;
+            if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) || !(lx & LX_COMMON)) listed++;
+            words++;
+            if (d->t[a].nl) { a--; break; }
+            a--;
+        }
+        int first = a + 1;
+        /* the subject starts the sentence (or follows a title: Mr Ward is a ...) */
+        if (!words || !listed || !(phi_sentence_start(d, first) || (d->t[first - 1].lex & LX_TITLE) ||
+                                   (phi_punct(d, first - 1, '.') && (phi_lex(d, first - 2) & LX_TITLE)))) continue;
+        for (int m = first; m < k; m++) phi_mark_name(d, m, PT_PATIENT, "rule:age-subject", k + 1, !(d->t[m].lex & LX_COMMON));
+    }
+}
+
 /* "J. Chang", "S. DOMINICO": a capital initial and a listed name */
 static void phi_rule_initial_name(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
@@ -2560,6 +2596,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_devotional_hospitals(&d);
     phi_rule_practices(&d);
     phi_rule_long_numbers(&d);
+    phi_rule_age_subject(&d);
     phi_rule_titles(&d);
     phi_rule_credentials(&d);
     phi_rule_relatives(&d);
@@ -2610,6 +2647,7 @@ static const char *phi_reason(const char *source) {
         {"rule:name-pair", "a listed first name and a surname or unknown word after it"},
         {"rule:name-from-department", "a name before 'from' + a department (from case management)"},
         {"rule:name-in-brackets", "a listed first name alone in brackets"},
+        {"rule:age-subject", "the capitalised subject of 'is a NN-year-old' (the patient)"},
         {"rule:family-name", "a listed surname before 'family'"},
         {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
