@@ -1875,6 +1875,8 @@ static void phi_rule_headers(PhiDoc *d) {
         int what = (lab->lex & LX_HEADER) && lab->e ? lab->e->aux_header : 0;
         if (phi_is(d, i - 1, "birth")) what = 3;
         if (phi_is(d, i - 1, "kin") || phi_is(d, i - 1, "social") || phi_is(d, i - 1, "family")) what = 6;
+        /* a letter's "Re: John Ashworth, DOB ...": the patient (capitalised, mixed text) */
+        if (phi_is(d, i - 1, "re") && d->mixed && lab->shape == SH_TITLE && i + 1 < d->n && !d->t[i + 1].nl && phi_cap(&d->t[i + 1])) what = 1;
         if (!what) continue;
         int j = i + 1;
         if (j >= d->n) continue;
@@ -2179,6 +2181,23 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
         if (!cue) continue;
         phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-acronym", p >= 0 ? p : -1);
         /* not a seed for the same word elsewhere: hormones and lab names share the shape */
+    }
+}
+
+/* a clinician from a place: "surgeon from Harbourside", "the cardiologist from Whitfield
+ * General" (mixed text: the place is capitalised; not a department: "resident from
+ * Medicine") */
+static void phi_rule_clinician_from(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!(d->t[i].lex & LX_ROLE) || !phi_word(d, i) || !phi_is(d, i + 1, "from") || d->t[i + 1].nl) continue;
+        int j = i + 2, k = j;
+        if (phi_is(d, k, "the")) j = ++k;
+        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_cap(&d->t[k]) && phi_free(d, k) &&
+               !(d->t[k].lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_ROLE | LX_TITLE | LX_UNIT)) && !phi_department(d, k))
+            k++;
+        if (k == j || (k == j + 1 && d->t[j].shape == SH_UPPER && d->t[j].nalpha <= 2)) continue;
+        phi_mark(d, j, k - 1, PT_HOSPITAL, "rule:clinician-from", i);
     }
 }
 
@@ -2614,6 +2633,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_unit_names(&d);
     phi_rule_hospital_acronyms(&d);
     phi_rule_place_shapes(&d);
+    phi_rule_clinician_from(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
     phi_rule_lexicon_names(&d);
@@ -2688,6 +2708,7 @@ static const char *phi_reason(const char *source) {
         {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
         {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
+        {"rule:clinician-from", "a capitalised place after a clinician + from (surgeon from X)"},
         {"rule:place-area", "a place name before area/county after in/from"},
         {"rule:practice-name", "the name before Surgery / Family Medicine / Health Centre (extra)"},
         {"rule:devotional-hospital", "a devotional hospital name (Holy Cross, Sacred Heart)"},
