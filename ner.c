@@ -285,6 +285,9 @@ static void *phi_big_alloc(size_t n, int *mapped) {
         if (a > m) munmap(m, (size_t)(a - m));
         if (a + len < m + len + PHI_HUGE) munmap(a + len, (size_t)(m + len + PHI_HUGE - (a + len)));
         madvise(a, len, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+        madvise(a, len, MADV_POPULATE_WRITE); /* fault it all in one call (Linux 5.14+; without THP: ~95 -> ~65 ms) */
+#endif
         *mapped = 1;
         return a;
     }
