@@ -1669,7 +1669,8 @@ static void phi_rule_relatives(PhiDoc *d) {
         int j = i + 1;
         /* -in-law */
         if (phi_punct(d, j, '-') && phi_is(d, j + 1, "in") && phi_punct(d, j + 2, '-') && phi_is(d, j + 3, "law")) j += 4;
-        while (j < d->n && !d->t[j].nl && j - i <= 4 &&
+        int j0 = j - 1;
+        while (j < d->n && !d->t[j].nl && j - j0 <= 4 &&
                (phi_punct(d, j, ',') || phi_punct(d, j, ':') || phi_punct(d, j, '-') || phi_punct(d, j, '(') ||
                 phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name")))
             j++;
@@ -2319,7 +2320,7 @@ static void phi_rule_practices(PhiDoc *d) {
  * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
 static void phi_rule_devotional_hospitals(PhiDoc *d) {
     static const char *const pair[][2] = {{"holy", "cross"}, {"holy", "family"}, {"holy", "name"}, {"holy", "redeemer"},
-        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "shepherd"},
+        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "sam"}, {"good", "shepherd"},
         {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
     for (int i = 0; i + 1 < d->n; i++) {
         if (!phi_word(d, i) || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
