@@ -96,7 +96,7 @@ static const PhiWordClass phi_builtin[] = {
                      "boyfriend girlfriend fiance fiancee spouse proxy hcp guardian sibling "
                      "siblings stepdaughter stepson stepmother stepfather in-law inlaw "
                      "neighbor neighbour caregiver carer widow widower relative relatives "
-                     "nok"},
+                     "nok children kids"},
     {LX_MONTH, 1, "january"}, {LX_MONTH, 2, "february"}, {LX_MONTH, 3, "march"},
     {LX_MONTH, 4, "april"}, {LX_MONTH, 5, "may"}, {LX_MONTH, 6, "june"},
     {LX_MONTH, 7, "july"}, {LX_MONTH, 8, "august"}, {LX_MONTH, 9, "september"},
@@ -1674,6 +1674,8 @@ static void phi_rule_relatives(PhiDoc *d) {
                (phi_punct(d, j, ',') || phi_punct(d, j, ':') || phi_punct(d, j, '-') || phi_punct(d, j, '(') ||
                 phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name")))
             j++;
+        if ((phi_is(d, i, "children") || phi_is(d, i, "kids")) && !(phi_punct(d, i + 1, ':') || phi_punct(d, i + 1, '-') || phi_punct(d, i + 1, '(')))
+            continue; /* "children: mike, sue and tom", not "children younger than 5" */
         int slot = possessive ? 0 : phi_relative_slot(d, j);
         if (slot == 2 && !phi_namelike(d, j, 1)) phi_mark_name(d, j, PT_RELATIVE, "rule:relative", i, 0);
         else if (slot) {
@@ -1793,6 +1795,29 @@ static void phi_rule_age_subject(PhiDoc *d) {
         if (!words || !listed || !(phi_sentence_start(d, first) || (d->t[first - 1].lex & LX_TITLE) ||
                                    (phi_punct(d, first - 1, '.') && (phi_lex(d, first - 2) & LX_TITLE)))) continue;
         for (int m = first; m < k; m++) phi_mark_name(d, m, PT_PATIENT, "rule:age-subject", k + 1, !(d->t[m].lex & LX_COMMON));
+    }
+}
+
+/* a listed first name or surname after a hand-over or naming phrase: "left message for
+ * lisa", "report given to maryanne", "her name is dolores", "spoke to ron" */
+static void phi_rule_name_cues(PhiDoc *d) {
+    static const char *const cue[][3] = {{"message", "for", NULL}, {"msg", "for", NULL}, {"message", "with", NULL},
+        {"report", "to", NULL}, {"given", "to", NULL}, {"handed", "to", NULL}, {"handoff", "to", NULL},
+        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL},
+        {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
+    for (int i = 0; i + 1 < d->n; i++) {
+        int j = -1;
+        for (size_t c = 0; c < sizeof cue / sizeof cue[0] && j < 0; c++) {
+            if (!phi_is(d, i, cue[c][0])) continue;
+            if (!cue[c][1]) j = i + 1;
+            else if (phi_is(d, i + 1, cue[c][1]) && !d->t[i + 1].nl) j = i + 2;
+        }
+        if (j < 0 || j >= d->n || d->t[j].nl || !phi_word(d, j) || !phi_free(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_FIRST | LX_LAST | LX_SITE)) || (lx & (LX_STOP | LX_COMMON | LX_ENGLISH | LX_TITLE | LX_ROLE | LX_RELATION | LX_MONTH | LX_WEEKDAY)) ||
+            d->t[j].nalpha < 3 || (d->mixed && !phi_cap(&d->t[j]))) continue;
+        if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_EPONYM)) continue;
+        phi_take_name(d, j, 3, 1, PT_NAME, "rule:name-cue", i);
     }
 }
 
@@ -2620,6 +2645,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_practices(&d);
     phi_rule_long_numbers(&d);
     phi_rule_age_subject(&d);
+    phi_rule_name_cues(&d);
     phi_rule_titles(&d);
     phi_rule_credentials(&d);
     phi_rule_relatives(&d);
@@ -2672,6 +2698,7 @@ static const char *phi_reason(const char *source) {
         {"rule:name-from-department", "a name before 'from' + a department (from case management)"},
         {"rule:name-in-brackets", "a listed first name alone in brackets"},
         {"rule:age-subject", "the capitalised subject of 'is a NN-year-old' (the patient)"},
+        {"rule:name-cue", "a listed name after 'message for', 'report to', 'name is'"},
         {"rule:family-name", "a listed surname before 'family'"},
         {"rule:name-before-phone", "a name right before a telephone word"},
         {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
