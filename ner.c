@@ -2213,6 +2213,33 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
     }
 }
 
+/* an employer: "wife CFO of NCB", "works for Acme Freight", "employed by Lockheed"
+ * (mixed text: capitalised words; ALL CAPS / lower case: an acronym or a word in no list) */
+static void phi_rule_employer(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!(phi_is(d, i, "ceo") || phi_is(d, i, "president") || phi_is(d, i, "owner") || phi_is(d, i, "employee") ||
+              phi_is(d, i, "employed") || phi_is(d, i, "works") || phi_is(d, i, "worked") || phi_is(d, i, "working") ||
+              phi_is(d, i, "retired") || phi_is(d, i, "founder") || phi_is(d, i, "director")) || d->t[i + 1].nl) continue;
+        if (!(phi_is(d, i + 1, "of") || phi_is(d, i + 1, "at") || phi_is(d, i + 1, "for") || phi_is(d, i + 1, "by") || phi_is(d, i + 1, "from"))) continue;
+        int j = i + 2, k = j;
+        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_free(d, k)) {
+            const PhiTok *t = &d->t[k];
+            if (t->lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_ROLE | LX_TITLE | LX_GENERIC | LX_RELATION)) break;
+            int ok;
+            if (d->mixed) ok = phi_cap(t) && !(k == j && t->shape == SH_UPPER && t->nalpha <= 1);
+            else {
+                int acro = t->nalpha >= 2 && t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha;
+                for (int b = t->b0 + 1; acro && b < t->b1; b++) if (strchr("aeiouyAEIOUY", d->text[b])) acro = 0;
+                ok = acro || (!t->lex && t->nalpha >= 4);
+            }
+            if (!ok) break;
+            k++;
+        }
+        if (k == j || phi_department(d, j)) continue;
+        phi_mark(d, j, k - 1, PT_LOCATION, "rule:employer", i);
+    }
+}
+
 /* a clinician from a place: "surgeon from Harbourside", "the cardiologist from Whitfield
  * General" (mixed text: the place is capitalised; not a department: "resident from
  * Medicine") */
@@ -2664,6 +2691,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_hospital_acronyms(&d);
     phi_rule_place_shapes(&d);
     phi_rule_clinician_from(&d);
+    phi_rule_employer(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
     phi_rule_lexicon_names(&d);
@@ -2739,6 +2767,7 @@ static const char *phi_reason(const char *source) {
         {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
         {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
+        {"rule:employer", "an employer after CEO of / works for / employed by"},
         {"rule:clinician-from", "a capitalised place after a clinician + from (surgeon from X)"},
         {"rule:place-area", "a place name before area/county after in/from"},
         {"rule:practice-name", "the name before Surgery / Family Medicine / Health Centre (extra)"},
