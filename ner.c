@@ -2442,6 +2442,17 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
                 !(i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_EPONYM))) pairok = 1;
         }
         if (pairok) { phi_mark(d, i, i + 1, PT_NAME, "rule:name-pair", -1); d->t[i].ctx_name = d->t[i + 1].ctx_name = 1; continue; }
+        /* "rosalind and odalys", "mike & lorna": first names joined by and / & (ALL CAPS / lower case) */
+        if (!d->mixed && (lx & LX_FIRST) && !(lx & LX_ENGLISH) && t->nalpha >= 3 && (phi_is(d, i + 1, "and") || phi_punct(d, i + 1, '&')) &&
+            !d->t[i + 1].nl && phi_word(d, i + 2) && !d->t[i + 2].nl) {
+            uint64_t l2 = d->t[i + 2].lex;
+            if ((l2 & LX_FIRST) && !(l2 & (LX_STOP | LX_COMMON | LX_ENGLISH | LX_MONTH | LX_WEEKDAY)) && d->t[i + 2].nalpha >= 3) {
+                phi_mark(d, i, i, PT_NAME, "rule:name-pair", -1);
+                phi_mark(d, i + 2, i + 2, PT_NAME, "rule:name-pair", -1);
+                d->t[i].ctx_name = d->t[i + 2].ctx_name = 1;
+                continue;
+            }
+        }
         /* "case mgmt (donna)", "SW (Sarah)": a listed first name alone in brackets after a
          * role, a department or a relation */
         if ((lx & LX_FIRST) && !(lx & LX_ENGLISH) && t->nalpha >= 3 && t->shape != SH_UPPER && phi_punct(d, i - 1, '(') && phi_punct(d, i + 1, ')') &&
