@@ -1438,6 +1438,41 @@ static void phi_rule_streets(PhiDoc *d) {
     }
 }
 
+/* an address written as a block: the short capitalised lines between a street line and
+ * the postcode / ZIP line are its locality and town ("14 Orchard Close / Little Haddon /
+ * Norwich / NR14 6QT") */
+static void phi_rule_address_blocks(PhiDoc *d) {
+    for (int z = 1; z < d->n; z++) {
+        if (!d->t[z].nl || d->type[z] != PT_ZIP) continue;
+        int line_end = z - 1, lines = 0;
+        int starts[4], ends[4], found_street = 0;
+        while (line_end >= 0 && lines < 4) {
+            int a = line_end;
+            while (a > 0 && !d->t[a].nl) a--;
+            int street = 0, ok = 1, words = 0;
+            for (int k = a; k <= line_end; k++) {
+                if (d->type[k] == PT_STREET) street = 1;
+                if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch != ',' && d->t[k].ch != '.' && d->t[k].ch != '-' && d->t[k].ch != '\'') ok = 0; continue; }
+                if (!phi_word(d, k) || (d->t[k].lex & (LX_STOP | LX_TITLE | LX_HEADER)) || (d->mixed && !phi_cap(&d->t[k]))) ok = 0;
+                words++;
+            }
+            if (street) { found_street = 1; break; }
+            /* a blank line ends the block */
+            int blank = 0;
+            for (int b = a > 0 ? d->t[a - 1].b1 : 0, nlc = 0; b < d->t[a].b0; b++) if (d->text[b] == '\n' && ++nlc > 1) blank = 1;
+            if (!ok || words == 0 || words > 4 || blank) break;
+            starts[lines] = a;
+            ends[lines] = line_end;
+            lines++;
+            line_end = a - 1;
+        }
+        if (!found_street) continue;
+        for (int l = 0; l < lines; l++)
+            for (int k = starts[l]; k <= ends[l]; k++)
+                if (phi_word(d, k)) phi_mark(d, k, k, (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
+    }
+}
+
 /* ---- written dates ---- */
 
 static int phi_day_token(const PhiDoc *d, int i) { /* 1..31, or 1st 2nd 3rd 21st */
@@ -2679,6 +2714,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_ages(&d);
     phi_rule_zip(&d);
     phi_rule_streets(&d);
+    phi_rule_address_blocks(&d);
     phi_rule_devotional_hospitals(&d);
     phi_rule_practices(&d);
     phi_rule_long_numbers(&d);

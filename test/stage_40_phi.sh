@@ -119,6 +119,14 @@ if [ "$(grep -c '^T[0-9]' "$W/b.ann")" -eq 5 ] && grep -q $'^T1\tDOCTOR 4 16\t\\
     pass "phi-brat: standoff T-lines with code-point offsets, PHI text starred"
 else fail "phi-brat: $(head -2 "$W/b.ann" | tr '\n' ' ')"; fi
 
+# an address block over several lines (invented): street, locality, town, postcode
+blk=$("$SR" deid --text $'Mrs Imelda Quarrington\n14 Orchard Close\nLittle Haddon\nNorwich\nNR14 6QT\n\nDear Mrs Quarrington,')
+want=$'Mrs [**NAME**]\n[**STREET**]\n[**CITY**]\n[**CITY**]\n[**ZIP**]\n\nDear Mrs [**NAME**],'
+blk2=$("$SR" deid --text $'Plan: diuresis\nFollow up in clinic\nSee GP\nNR14 6QT')
+if [ "$blk" = "$want" ] && [ "$blk2" = $'Plan: diuresis\nFollow up in clinic\nSee GP\n[**ZIP**]' ]; then
+    pass "phi-address-block: the lines between a street and a postcode are masked; other lines above a postcode are not"
+else fail "phi-address-block: got: $(echo "$blk" | tr '\n' '|') / $(echo "$blk2" | tr '\n' '|')"; fi
+
 # ---- 4. errors: bad JSON line, invalid UTF-8, --phi-model, missing data ----
 printf '{"id": 1, "text": "Dr. Smith"}\n{"id": 2, "text": \n{"id": 3, "text": "on 3/4/2020"}\n' >"$W/bad.jsonl"
 "$SR" deid --jsonl "$W/bad.jsonl" >"$W/bad.out" 2>"$W/bad.err"; rc=$?
