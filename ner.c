@@ -1087,7 +1087,8 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             if (phi_punct(d, b + 3, '%') || (b + 3 < d->n && phi_tight(d, b + 3) && d->t[b + 3].kind != TK_PUNCT)) more = 1;
             if (!more) {
                 int year_last = nc == 4 ? (c >= 1800 && c <= 2100) : nc == 2;
-                if (na <= 2 && nb <= 2 && year_last && (phi_month_day(a, bv) || phi_month_day(bv, a)) && (sep != '.' || nc == 4)) last = b + 2;
+                if (na <= 2 && nb <= 2 && year_last && (phi_month_day(a, bv) || phi_month_day(bv, a)) &&
+                    (sep != '.' || nc == 4 || (na == 2 && nb == 2 && nc == 2))) last = b + 2; /* 12.03.24: three two-digit parts */
                 else if (na == 4 && a >= 1800 && a <= 2100 && nb <= 2 && nc <= 2 && (phi_month_day(bv, c) || phi_month_day(c, bv))) last = b + 2;
                 src = "rule:date-numeric";
             }
