@@ -1294,7 +1294,8 @@ static void phi_rule_years(PhiDoc *d) {
             /* after a procedure/diagnosis acronym (or "in" after one), in a history list */
             int k = i - 1;
             if (phi_is(d, k, "in") || phi_is(d, k, "and")) k--;
-            int acro = k >= 0 && phi_word(d, k) && d->t[k].shape == SH_UPPER && d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 &&
+            int acro = k >= 0 && phi_word(d, k) && (d->t[k].shape == SH_UPPER || (!d->mixed && d->t[k].shape == SH_LOWER)) &&
+                       d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 && d->t[k].b1 - d->t[k].b0 == d->t[k].nalpha &&
                        !(d->t[k].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP));
             if (phi_is(d, i - 1, "and") && k >= 0 && d->type[k] == PT_YEAR) acro = 1; /* in 94 and 00 */
             int hx = phi_in_history(d, i);
@@ -1616,6 +1617,11 @@ static void phi_rule_titles(PhiDoc *d) {
             int k2 = j + 1;
             if (d->mixed && k2 < d->n && !d->t[k2].nl && phi_word(d, k2) && d->t[k2].shape == SH_TITLE &&
                 (d->t[k2].lex & (LX_FIRST | LX_LAST)) && !(d->t[k2].lex & LX_STOP)) phi_mark_name(d, k2++, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0);
+            /* "dr. art white" in lower case: a first name, then a listed surname */
+            else if (!d->mixed && k2 < d->n && !d->t[k2].nl && phi_word(d, k2) && (d->t[k2].lex & LX_LAST) &&
+                     ((d->t[j].lex & LX_FIRST) || k2 + 1 >= d->n || d->t[k2 + 1].nl || phi_punct(d, k2 + 1, '.') || phi_punct(d, k2 + 1, ',')) &&
+                     !(d->t[k2].lex & (LX_STOP | LX_UNIT | LX_PLACESTOP | LX_EPONYM | LX_ROLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_NUMCTX)) &&
+                     !(k2 + 1 < d->n && !d->t[k2 + 1].nl && (d->t[k2 + 1].lex & LX_EPONYM))) phi_mark_name(d, k2++, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0);
             phi_take_name(d, k2, 3, 0, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i);
         }
         if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
@@ -1903,7 +1909,7 @@ static void phi_rule_signature_line(PhiDoc *d) {
     int first = last;
     while (first > 0 && !d->t[first].nl && !(phi_punct(d, first - 1, '.') && !phi_initial(d, first - 2) && first < last + 1 && d->t[first].sp)) first--;
     if (!d->t[first].nl && first != 0 && !phi_punct(d, first - 1, '.')) return;
-    int words = 0, listed = 0;
+    int words = 0, listed = 0, firstname = 0, unknown = 0;
     for (int k = first; k <= last; k++) {
         if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch == '.' || d->t[k].ch == ',' || d->t[k].ch == '-') continue; return; }
         if (!phi_word(d, k)) return;
@@ -1913,8 +1919,11 @@ static void phi_rule_signature_line(PhiDoc *d) {
         if (!phi_namelike(d, k, 1) || (lx & LX_STOP)) return;
         if ((lx & LX_COMMON) && !(lx & (LX_FIRST | LX_LAST))) return;
         if (((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && phi_cap(&d->t[k]) && !(lx & LX_COMMON))) listed++;
+        if (lx & LX_FIRST) firstname = 1;
+        if (!lx && d->t[k].nalpha >= 4) unknown = 1;
         words++;
     }
+    if (!listed && firstname && unknown && words == 2) listed = 1; /* "mary quellenberg": a first name and a word in no list */
     if (!listed || words > 3) return;
     for (int k = first; k <= last; k++)
         if (phi_word(d, k) && !(d->t[k].lex & LX_CRED)) phi_mark_name(d, k, PT_DOCTOR, "rule:signature-line", -1, !phi_initial(d, k));
@@ -2342,7 +2351,7 @@ static void phi_rule_place_shapes(PhiDoc *d) {
 static void phi_rule_university(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
         if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
-        if (phi_is(d, i, "u") && (d->t[i].shape != SH_UPPER || phi_num(d, i - 1))) continue;
+        if (phi_is(d, i, "u") && ((d->t[i].shape != SH_UPPER && (d->mixed || !(phi_lex(d, i + 1) & LX_STATE))) || phi_num(d, i - 1))) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
         if (phi_is(d, j, "of")) j++;
@@ -2365,7 +2374,8 @@ static void phi_rule_saints(PhiDoc *d) {
         uint64_t lx = d->t[j].lex;
         if (!(lx & (LX_FIRST | LX_SITE)) || (lx & (LX_STOP | LX_UNIT))) continue;
         if (d->mixed && !phi_cap(&d->t[j])) continue;
-        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE)) continue;
+        int cue = !d->mixed && (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at") || phi_is(d, i - 1, "from") || (phi_lex(d, i - 1) & LX_MOVE));
+        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE || cue)) continue;
         phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
     }
 }
