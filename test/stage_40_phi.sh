@@ -189,6 +189,24 @@ if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
     if "$PY" -c "import sys; sys.exit(0 if float('$rec') >= 0.975 and float('$prec') >= 0.93 else 1)" 2>/dev/null; then
         pass "phi-deid-dev: token recall $rec, precision $prec (floors 0.975/0.93 against regressions; the issue's targets are recall 0.98, precision 0.80)"
     else fail "phi-deid-dev: token recall $rec, precision $prec below the floors 0.975/0.93"; fi
+    # the same notes all lower case and ALL CAPS (gold offsets unchanged): the rules must
+    # not lean on capitals (floors against regressions)
+    "$PY" -c 'import json, sys
+with open(sys.argv[2], "w") as lo, open(sys.argv[3], "w") as up:
+    for l in open(sys.argv[1], encoding="utf-8"):
+        r = json.loads(l)
+        lo.write(json.dumps(dict(r, text=r["text"].lower())) + "\n")
+        up.write(json.dumps(dict(r, text=r["text"].upper())) + "\n")' "$SHARED/deid-dev/notes.jsonl" "$W/dev_lower.jsonl" "$W/dev_upper.jsonl"
+    msg="" ok=1
+    for v in lower upper; do
+        "$SR" deid --jsonl "$W/dev_$v.jsonl" >"$W/dev_${v}_pred.jsonl" 2>/dev/null
+        l=$("$PY" test/eval_phi.py "$W/dev_$v.jsonl" "$W/dev_${v}_pred.jsonl" 2>&1 | grep '^OVERALL')
+        r=$(echo "$l" | awk '{print $4}'); p=$(echo "$l" | awk '{print $7}')
+        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.955 and float('$p') >= 0.92 else 1)" 2>/dev/null || ok=0
+        msg="$msg $v: recall $r, precision $p;"
+    done
+    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.955/0.92)"
+    else fail "phi-deid-dev-case:$msg below the floors 0.955/0.92"; fi
 else
     echo "SKIP phi-deid-dev: ../shared not found"
 fi
