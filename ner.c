@@ -165,7 +165,7 @@ static const PhiWordClass phi_builtin[] = {
     {LX_ROLE, 0, "attending resident intern fellow registrar consultant surgeon physician "
                  "cardiologist neurologist oncologist nephrologist pulmonologist "
                  "intensivist anesthesiologist anaesthetist radiologist psychiatrist "
-                 "pcp gp np nurse rn sw chaplain therapist pharmacist dietitian "
+                 "pcp gp np nurse rn sw chaplain therapist pharmacist dietitian docter doc "
                  "dietician coordinator manager caseworker staff md md's hospitalist "
                  "anesthesia cardiology neurosurgery nephrology"},
     {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
@@ -1432,7 +1432,16 @@ static void phi_rule_streets(PhiDoc *d) {
         if (words == 0 || k >= d->n || d->t[k].nl || !((d->t[k].lex & LX_STREET) || phi_street_dr(d, k)) || !phi_word(d, k)) continue;
         if (d->mixed && !phi_cap(&d->t[k])) continue;
         /* "1 ST DEGREE AV BLOCK": short street words need mixed-case text */
-        if (!d->mixed && d->t[k].nalpha <= 3) continue;
+        if (!d->mixed && d->t[k].nalpha <= 3) {
+            /* ... unless the street word ends the phrase: "19 birch st. in frostburg" */
+            int closed = phi_punct(d, k + 1, '.') || phi_punct(d, k + 1, ',') || k + 1 >= d->n || d->t[k + 1].nl;
+            int clean = !phi_is(d, k, "sq"), named = 0; /* "8u reg insulin sq." */
+            for (int m = i + 1; m < k; m++) {
+                if ((d->t[m].lex & (LX_STREET | LX_NUMCTX | LX_UNIT)) || d->t[m].nalpha < 3) clean = 0;
+                if ((d->t[m].lex & (LX_FIRST | LX_LAST | LX_CITY | LX_SITE)) || !d->t[m].lex) named = 1;
+            }
+            if (!closed || !clean || !named || words > 2 || d->t[i].kind != TK_NUM) continue;
+        }
         int end = k;
         if (phi_punct(d, end + 1, '.') && phi_tight(d, end + 1)) end++;
         phi_mark(d, i, end, PT_STREET, "rule:street-address", k);
@@ -2113,7 +2122,14 @@ static void phi_rule_places(PhiDoc *d) {
                 state = s < d->n && !d->t[s].nl && ((d->t[s].lex & LX_STATE) ||
                         (d->t[s].shape == SH_UPPER && phi_us_state_abbr(d->text + d->t[s].b0, d->t[s].b1 - d->t[s].b0) && s == last + 2));
             }
-            if (last >= 0 && (prep || state) && phi_city_ok(d, i, last)) {
+            /* "nephew amos kettleby of frostburg": a listed city after a person and of/from */
+            /* (and "19 birch st. in frostburg": after a street) */
+            int pp = i - 2;
+            while (pp >= 0 && d->t[pp].kind == TK_PUNCT && i - pp < 4) pp--;
+            int of_person = last >= 0 && !d->mixed && i >= 2 && !(d->t[i].lex & (LX_COMMON | LX_STOP)) && d->t[i].nalpha >= 4 &&
+                            (((phi_is(d, i - 1, "of") || phi_is(d, i - 1, "from")) && phi_is_name_type(d->type[i - 2])) ||
+                             (phi_is(d, i - 1, "in") && pp >= 0 && d->type[pp] == PT_STREET));
+            if (last >= 0 && (prep || state) && (phi_city_ok(d, i, last) || of_person)) {
                 phi_mark(d, i, last, PT_CITY, "rule:city-lexicon", prep ? i - 1 : -1);
                 for (int k = i; k <= last; k++) d->t[k].ctx_name = 1;
                 i = last;
@@ -2337,7 +2353,8 @@ static void phi_rule_place_shapes(PhiDoc *d) {
             continue;
         }
         /* "lives in DC", "moved from NY": a state's postal abbreviation */
-        if (t->shape == SH_UPPER && phi_us_state_abbr(d->text + t->b0, t->b1 - t->b0) &&
+        char up2[2] = {(char)toupper((unsigned char)d->text[t->b0]), t->b1 - t->b0 > 1 ? (char)toupper((unsigned char)d->text[t->b0 + 1]) : 0};
+        if ((t->shape == SH_UPPER || (!d->mixed && t->shape == SH_LOWER)) && t->b1 - t->b0 == 2 && phi_us_state_abbr(up2, 2) &&
             (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from")) &&
             (phi_is(d, i - 2, "lives") || phi_is(d, i - 2, "living") || phi_is(d, i - 2, "lived") || phi_is(d, i - 2, "resides") ||
              phi_is(d, i - 2, "residing") || phi_is(d, i - 2, "born") || phi_is(d, i - 2, "moved") || phi_is(d, i - 2, "relocated")) &&
