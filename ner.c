@@ -1854,7 +1854,7 @@ static void phi_rule_age_subject(PhiDoc *d) {
 static void phi_rule_name_cues(PhiDoc *d) {
     static const char *const cue[][3] = {{"message", "for", NULL}, {"msg", "for", NULL}, {"message", "with", NULL},
         {"report", "to", NULL}, {"given", "to", NULL}, {"handed", "to", NULL}, {"handoff", "to", NULL},
-        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL},
+        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL}, {"reported", "to", NULL},
         {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
     for (int i = 0; i + 1 < d->n; i++) {
         int j = -1;
@@ -1864,6 +1864,13 @@ static void phi_rule_name_cues(PhiDoc *d) {
             else if (phi_is(d, i + 1, cue[c][1]) && !d->t[i + 1].nl) j = i + 2;
         }
         if (j < 0 || j >= d->n || d->t[j].nl || !phi_word(d, j) || !phi_free(d, j)) continue;
+        /* "reported to d. phyllo": an initial, its '.', and a word that is no ordinary one */
+        if (phi_initial(d, j) && phi_punct(d, j + 1, '.') && phi_tight(d, j + 1) && phi_word(d, j + 2) && !d->t[j + 2].nl &&
+            !(d->t[j + 2].lex & (LX_COMMON | LX_STOP | LX_ENGLISH)) && d->t[j + 2].nalpha >= 3 && (!d->mixed || phi_cap(&d->t[j + 2]))) {
+            phi_mark_name(d, j, PT_NAME, "rule:name-cue", i, 0);
+            phi_mark_name(d, j + 2, PT_NAME, "rule:name-cue", i, 1);
+            continue;
+        }
         uint64_t lx = d->t[j].lex;
         if (!(lx & (LX_FIRST | LX_LAST | LX_SITE)) || (lx & (LX_STOP | LX_COMMON | LX_ENGLISH | LX_TITLE | LX_ROLE | LX_RELATION | LX_MONTH | LX_WEEKDAY)) ||
             d->t[j].nalpha < 3 || (d->mixed && !phi_cap(&d->t[j]))) continue;
@@ -2298,6 +2305,20 @@ static void phi_rule_employer(PhiDoc *d) {
         }
         if (k == j || phi_department(d, j)) continue;
         phi_mark(d, j, k - 1, PT_LOCATION, "rule:employer", i);
+    }
+}
+
+/* residences named after a person: "Penwarden House", "Bellamy Manor" (a listed surname,
+ * not an ordinary word) */
+static void phi_rule_named_houses(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_word(d, i) || !phi_free(d, i) || d->t[i + 1].nl) continue;
+        if (!(phi_is(d, i + 1, "house") || phi_is(d, i + 1, "manor") || phi_is(d, i + 1, "lodge") || phi_is(d, i + 1, "hall"))) continue;
+        uint64_t lx = d->t[i].lex;
+        if (!(lx & (LX_LAST | LX_SITE)) || (lx & (LX_COMMON | LX_STOP | LX_ENGLISH | LX_RELATION | LX_TITLE)) || d->t[i].nalpha < 4) continue;
+        if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1]))) continue;
+        phi_mark(d, i, i, PT_LOCATION, "rule:named-house", i + 1);
+        d->t[i].ctx_name = 1;
     }
 }
 
@@ -2766,6 +2787,7 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     phi_rule_hospital_acronyms(&d);
     phi_rule_place_shapes(&d);
     phi_rule_clinician_from(&d);
+    phi_rule_named_houses(&d);
     phi_rule_employer(&d);
     phi_rule_wards(&d);
     phi_rule_same_name(&d);
@@ -2843,6 +2865,7 @@ static const char *phi_reason(const char *source) {
         {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
         {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
         {"rule:employer", "an employer after CEO of / works for / employed by"},
+        {"rule:named-house", "a surname before House / Manor / Lodge (a residence)"},
         {"rule:clinician-from", "a capitalised place after a clinician + from (surgeon from X)"},
         {"rule:place-area", "a place name before area/county after in/from"},
         {"rule:practice-name", "the name before Surgery / Family Medicine / Health Centre (extra)"},
