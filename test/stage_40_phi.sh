@@ -202,11 +202,11 @@ with open(sys.argv[2], "w") as lo, open(sys.argv[3], "w") as up:
         "$SR" deid --jsonl "$W/dev_$v.jsonl" >"$W/dev_${v}_pred.jsonl" 2>/dev/null
         l=$("$PY" test/eval_phi.py "$W/dev_$v.jsonl" "$W/dev_${v}_pred.jsonl" 2>&1 | grep '^OVERALL')
         r=$(echo "$l" | awk '{print $4}'); p=$(echo "$l" | awk '{print $7}')
-        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.955 and float('$p') >= 0.92 else 1)" 2>/dev/null || ok=0
+        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.965 and float('$p') >= 0.93 else 1)" 2>/dev/null || ok=0
         msg="$msg $v: recall $r, precision $p;"
     done
-    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.955/0.92)"
-    else fail "phi-deid-dev-case:$msg below the floors 0.955/0.92"; fi
+    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.965/0.93)"
+    else fail "phi-deid-dev-case:$msg below the floors 0.965/0.93"; fi
 else
     echo "SKIP phi-deid-dev: ../shared not found"
 fi
