@@ -776,6 +776,13 @@ static int phi_initial(const PhiDoc *d, int i) {
     return phi_word(d, i) && d->t[i].nalpha == 1 && d->t[i].b1 - d->t[i].b0 == 1;
 }
 static int phi_free(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->type[i] == PT_NONE; }
+/* a cheap filter before a list of phi_is tests: token i is a word whose lower-cased first
+ * letter is in set */
+static inline int phi_starts_in(const PhiDoc *d, int i, const char *set) {
+    if (i < 0 || i >= d->n || d->t[i].kind != TK_WORD) return 0;
+    char c = (char)tolower((unsigned char)d->text[d->t[i].b0]);
+    return strchr(set, c) != NULL && c != 0;
+}
 /* token i starts a line, a sentence or a field: its capital says nothing */
 static int phi_sentence_start(const PhiDoc *d, int i) {
     if (i <= 0 || d->t[i].nl) return 1;
@@ -1857,6 +1864,7 @@ static void phi_rule_name_cues(PhiDoc *d) {
         {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL}, {"reported", "to", NULL},
         {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
     for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_starts_in(d, i, "mrghstnvc")) continue;
         int j = -1;
         for (size_t c = 0; c < sizeof cue / sizeof cue[0] && j < 0; c++) {
             if (!phi_is(d, i, cue[c][0])) continue;
@@ -2249,6 +2257,10 @@ static int phi_hosp_acronym(const PhiDoc *d, int i) {
     if (low && (t->shape != SH_LOWER || t->nalpha > 4)) return 0;
     if (low) for (const char *p = d->text + t->b0; p < e; p++) if (strchr("aeiouy", *p)) return 0;
     if (t->lex & (LX_STOP | LX_PLACESTOP | LX_STATE | LX_UNIT | LX_NUMCTX | LX_VENT | LX_CRED | LX_ROLE)) return 0;
+    {
+        char z0 = (char)tolower((unsigned char)e[-1]), y0 = (char)tolower((unsigned char)e[-2]);
+        if (!(z0 == 'h' || (t->nalpha >= 3 && z0 == 'c' && (y0 == 'm' || y0 == 'h')))) return 0; /* cheap test first */
+    }
     /* "oob to ch(air)", and diagnoses and therapies shaped like a hospital's acronym */
     static const char *const clinical[] = {"ch", "cvvh", "ich", "sah", "sdh", "ivh", "iph", "bph", "lvh", "rvh", "pph",
                                            "nph", "pih", "hh", "ah", "oh", "uh", "eh", "nh",
@@ -2285,6 +2297,7 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
  * (mixed text: capitalised words; ALL CAPS / lower case: an acronym or a word in no list) */
 static void phi_rule_employer(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_starts_in(d, i, "cpoewrfd")) continue;
         if (!(phi_is(d, i, "ceo") || phi_is(d, i, "president") || phi_is(d, i, "owner") || phi_is(d, i, "employee") ||
               phi_is(d, i, "employed") || phi_is(d, i, "works") || phi_is(d, i, "worked") || phi_is(d, i, "working") ||
               phi_is(d, i, "retired") || phi_is(d, i, "founder") || phi_is(d, i, "director")) || d->t[i + 1].nl) continue;
@@ -2345,9 +2358,11 @@ static void phi_rule_place_shapes(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!phi_free(d, i) || d->t[i].nl) continue;
         const PhiTok *t = &d->t[i];
+        if (t->kind != TK_ALNUM && t->kind != TK_WORD) continue;
         int p = i - 1;
         if (phi_is(d, p, "the")) p--;
-        int cue = phi_is(d, p, "to") || phi_is(d, p, "from") || phi_is(d, p, "at") || phi_is(d, p, "on") || phi_is(d, p, "transfer") || phi_punct(d, p, '@');
+        int cue = t->kind == TK_ALNUM && (phi_is(d, p, "to") || phi_is(d, p, "from") || phi_is(d, p, "at") || phi_is(d, p, "on") ||
+                                          phi_is(d, p, "transfer") || phi_punct(d, p, '@'));
         if (t->kind == TK_ALNUM && cue && t->ndig <= 2 && t->nalpha >= 5 && t->nalpha + t->ndig == t->b1 - t->b0 &&
             isdigit((unsigned char)d->text[t->b1 - 1]) && !isdigit((unsigned char)d->text[t->b0 + t->nalpha - 1])) { /* letters, then the digits */
             char low[64];
@@ -2459,7 +2474,7 @@ static void phi_rule_devotional_hospitals(PhiDoc *d) {
         {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "sam"}, {"good", "shepherd"},
         {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_word(d, i) || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
+        if (!phi_starts_in(d, i, "hsgodpm") || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
         for (size_t k = 0; k < sizeof pair / sizeof pair[0]; k++) {
             if (!phi_is(d, i, pair[k][0]) || !phi_is(d, i + 1, pair[k][1])) continue;
             /* in mixed text the name is capitalised, or a hospital word follows */
