@@ -864,7 +864,7 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
         if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
             uint64_t lk = d->t[k].lex;
             if (d->mixed && d->t[k].shape == SH_TITLE && (lk & (LX_FIRST | LX_LAST))) ok = 1; /* Dr. Art White */
-            else if (!(lk & LX_COMMON) && d->t[k].nalpha >= 3 && (d->t[k - 1].lex & LX_FIRST)) ok = 1; /* Karen Yanulis */
+            else if (!(lk & LX_COMMON) && d->t[k].nalpha >= 3 && (d->t[k - 1].lex & LX_FIRST)) ok = 1; /* Karen Quellenberg */
         }
         if (!ok) break;
         phi_mark_name(d, k, type, src, trig, 1);
@@ -985,7 +985,7 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
     }
 }
 
-/* a name right before a telephone word: "Lopie Certusi cell# 410-322-1419" */
+/* a name right before a telephone word: "Odalys Brackwater cell# 555-010-4477" */
 static void phi_rule_name_before_phone(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_PHONECTX) || !phi_word(d, i) || d->t[i].nl) continue;
@@ -1643,7 +1643,7 @@ static void phi_rule_titles(PhiDoc *d) {
         if (phi_initial(d, j) && !(weak && (phi_lex(d, j) & LX_STOP) && d->t[j].shape == SH_LOWER)) lenient = 2;
         int type = doctor ? PT_DOCTOR : PT_NAME;
         int k = phi_take_name(d, j, 4, lenient, type, "rule:title", i);
-        /* "Drs Ferullo and Saeed", "Dr. A, Dr. B": more names joined by and / & / , */
+        /* "Drs Okonkwo and Lindqvist", "Dr. A, Dr. B": more names joined by and / & / , */
         while (k > j && plural && k + 1 < d->n && !d->t[k].nl &&
                (phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ','))) {
             int m = phi_take_name(d, k + 1, 3, 1, type, "rule:title", i);
@@ -1662,7 +1662,7 @@ static int phi_dotted_cred(const PhiDoc *d, int i) {
     return -1;
 }
 
-/* signature: "Jean Hudson, RN", "EDWARD C. JONES, RRT", "q. lander rrt", "Mary X, R.N." */
+/* signature: "Jean Pemberton, RN", "EDWARD C. OYELARAN, RRT", "q. thistlewood rrt", "Mary X, R.N." */
 static void phi_rule_credentials(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         int start = i, weak = 0;
@@ -1718,8 +1718,8 @@ static int phi_relative_slot(const PhiDoc *d, int j) {
     return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
 }
 
-/* relatives: "wife Helen", "son, Ed,", "daughter: Lisa Rossetti", "Sons Smokey, Morris
- * and Roger", "dtr-in-law Rita", "Hank P. (son)" */
+/* relatives: "wife Deborah", "son, Ned,", "daughter: Lisa Threlkeld", "Sons Alvar, Morris
+ * and Roger", "dtr-in-law Greta", "Hollis P. (son)" */
 static void phi_rule_relatives(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!(d->t[i].lex & LX_RELATION) || !phi_word(d, i)) continue;
@@ -1774,7 +1774,7 @@ static void phi_rule_roles(PhiDoc *d) {
         if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_EPONYM)) continue; /* "with Cushing syndrome" */
         uint64_t lx = d->t[j].lex;
         int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
-        /* "with martin carey": a common first name with a surname after it */
+        /* "with martin quillfeather": a common first name with a surname after it */
         uint64_t l2 = phi_lex(d, j + 1);
         int pair = (lx & LX_FIRST) && !(lx & LX_STOP) && phi_word(d, j + 1) && !d->t[j + 1].nl &&
                    (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
@@ -1887,7 +1887,7 @@ static void phi_rule_name_cues(PhiDoc *d) {
     }
 }
 
-/* "J. Chang", "S. DOMINICO": a capital initial and a listed name */
+/* "J. Whitfield", "S. OKONKWO": a capital initial and a listed name */
 static void phi_rule_initial_name(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
         if (!phi_initial(d, i) || (d->t[i].shape != SH_UPPER && d->mixed) || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
@@ -1904,7 +1904,7 @@ static void phi_rule_initial_name(PhiDoc *d) {
     }
 }
 
-/* clinicians told about something: "Bea Tura aware", "Camarda and Clifford notified" */
+/* clinicians told about something: "Maribel Ostrava aware", "Pemberton and Kettleby notified" */
 static void phi_rule_aware(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(phi_is(d, i, "aware") || phi_is(d, i, "notified") || phi_is(d, i, "paged") || phi_is(d, i, "informed") ||
@@ -1953,7 +1953,7 @@ static void phi_rule_signature_line(PhiDoc *d) {
         if (phi_word(d, k) && !(d->t[k].lex & LX_CRED)) phi_mark_name(d, k, PT_DOCTOR, "rule:signature-line", -1, !phi_initial(d, k));
 }
 
-/* "the Romero family": a listed surname before "family" */
+/* "the Threlkeld family": a listed surname before "family" */
 static void phi_rule_family_name(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!phi_is(d, i, "family") && !phi_is(d, i, "families")) continue;
@@ -2121,7 +2121,7 @@ static int phi_city_ok(const PhiDoc *d, int i, int last) {
     return d->t[i].nalpha >= 4;
 }
 
-/* places after movement: "transferred to Quartermain", "lives in Leeds", "from GH";
+/* places after movement: "transferred to Whitcombe", "lives in Leeds", "from NRMC";
  * cities after in/from/of/near, and before a state */
 static void phi_rule_places(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
@@ -2213,7 +2213,7 @@ static void phi_rule_places(PhiDoc *d) {
     }
 }
 
-/* "Quartermain 2": an unknown word before a small number names a unit; "Kernan EW":
+/* "Whitcombe 2": an unknown word before a small number names a unit; "Brackwater EW":
  * a word before ER/EW/ED after to/from/at names a hospital */
 static void phi_rule_unit_names(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
@@ -2226,7 +2226,7 @@ static void phi_rule_unit_names(PhiDoc *d) {
         /* after to/from/on/at/per/transfer or at the start of a line or field */
         int placed = t->nl || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "on") || phi_is(d, i - 1, "at") ||
                      phi_is(d, i - 1, "per") || phi_is(d, i - 1, "transfer") || phi_punct(d, i - 1, ':');
-        /* and the number ends the phrase: "Quartermain 2.", "Quartermain 3 RN" */
+        /* and the number ends the phrase: "Whitcombe 2.", "Whitcombe 3 RN" */
         int ends = nx + 1 >= d->n || d->t[nx + 1].nl || phi_punct(d, nx + 1, '.') || phi_punct(d, nx + 1, ',') ||
                    phi_punct(d, nx + 1, ')') || phi_punct(d, nx + 1, ';') || (d->t[nx + 1].lex & (LX_STOP | LX_CRED));
         if (unknown && placed && ends && phi_num(d, nx) && d->t[nx].ndig <= 2 && !d->t[nx].nl && d->t[nx].sp &&
@@ -2416,7 +2416,7 @@ static void phi_rule_university(PhiDoc *d) {
     }
 }
 
-/* St. Mary's, St Agnes: a saint's name is a hospital's (not "Clover St.", "ST elevation") */
+/* St. Mary's, St Agnes: a saint's name is a hospital's (not "Birch St.", "ST elevation") */
 static void phi_rule_saints(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
         if (!(phi_is(d, i, "st") || phi_is(d, i, "saint")) || !phi_free(d, i)) continue;
@@ -2579,7 +2579,7 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
     }
 }
 
-/* a name's neighbours: "Gerry Masci" once one of them is known */
+/* a name's neighbours: "Gerry Quellenberg" once one of them is known */
 static void phi_rule_name_neighbours(PhiDoc *d) {
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < d->n; i++) {

@@ -155,9 +155,9 @@ if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visit
    [ $rc -eq 0 ] && [ "$c" = "zorblatt visited" ] && [ $rc2 -ne 0 ] && grep -q 'nosuch.txt' "$W/nosuch.err"; then
     pass "phi-lexicon: --lexicon adds a site's names; an empty list is fine, a missing one is an error naming it"
 else fail "phi-lexicon: without: $a / with: $b / empty: rc=$rc $c / missing: rc=$rc2 $(cat "$W/nosuch.err")"; fi
-a=$("$SR" deid --text "Transferred from Calvert Memorial Hospital in 2011.")
-b=$("$SR" deid --no-extras --text "Transferred from Calvert Memorial Hospital in 2011.")
-if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Calvert Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
+a=$("$SR" deid --text "Transferred from Penwarden Memorial Hospital in 2011.")
+b=$("$SR" deid --no-extras --text "Transferred from Penwarden Memorial Hospital in 2011.")
+if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Penwarden Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
 else fail "phi-extras: $a / $b"; fi
 "$SR" deid --explain --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex.err"
 "$SR" deid --explain --show-phi --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex2.err"
