@@ -119,6 +119,14 @@ if [ "$(grep -c '^T[0-9]' "$W/b.ann")" -eq 5 ] && grep -q $'^T1\tDOCTOR 4 16\t\\
     pass "phi-brat: standoff T-lines with code-point offsets, PHI text starred"
 else fail "phi-brat: $(head -2 "$W/b.ann" | tr '\n' ' ')"; fi
 
+# an address block over several lines (invented): street, locality, town, postcode
+blk=$("$SR" deid --text $'Mrs Imelda Quarrington\n14 Orchard Close\nLittle Haddon\nNorwich\nNR14 6QT\n\nDear Mrs Quarrington,')
+want=$'Mrs [**NAME**]\n[**STREET**]\n[**CITY**]\n[**CITY**]\n[**ZIP**]\n\nDear Mrs [**NAME**],'
+blk2=$("$SR" deid --text $'Plan: diuresis\nFollow up in clinic\nSee GP\nNR14 6QT')
+if [ "$blk" = "$want" ] && [ "$blk2" = $'Plan: diuresis\nFollow up in clinic\nSee GP\n[**ZIP**]' ]; then
+    pass "phi-address-block: the lines between a street and a postcode are masked; other lines above a postcode are not"
+else fail "phi-address-block: got: $(echo "$blk" | tr '\n' '|') / $(echo "$blk2" | tr '\n' '|')"; fi
+
 # ---- 4. errors: bad JSON line, invalid UTF-8, --phi-model, missing data ----
 printf '{"id": 1, "text": "Dr. Smith"}\n{"id": 2, "text": \n{"id": 3, "text": "on 3/4/2020"}\n' >"$W/bad.jsonl"
 "$SR" deid --jsonl "$W/bad.jsonl" >"$W/bad.out" 2>"$W/bad.err"; rc=$?
@@ -140,11 +148,16 @@ else fail "phi-data-missing: rc=$rc $(cat "$W/dd.err")"; fi
 printf '# site names\nZorblatt\nQuendrick Vasterholm\n' >"$W/site.txt"
 a=$("$SR" deid --text "zorblatt visited; quendrick smiled")
 b=$("$SR" deid --lexicon "$W/site.txt" --text "zorblatt visited; quendrick smiled")
-if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ]; then pass "phi-lexicon: --lexicon adds a site's names"
-else fail "phi-lexicon: without: $a / with: $b"; fi
-a=$("$SR" deid --text "Transferred from Calvert Memorial Hospital in 2011.")
-b=$("$SR" deid --no-extras --text "Transferred from Calvert Memorial Hospital in 2011.")
-if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Calvert Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
+: >"$W/empty.txt"
+c=$("$SR" deid --lexicon "$W/empty.txt" --text "zorblatt visited" 2>&1); rc=$?
+"$SR" deid --lexicon "$W/nosuch.txt" --text "x" >/dev/null 2>"$W/nosuch.err"; rc2=$?
+if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ] &&
+   [ $rc -eq 0 ] && [ "$c" = "zorblatt visited" ] && [ $rc2 -ne 0 ] && grep -q 'nosuch.txt' "$W/nosuch.err"; then
+    pass "phi-lexicon: --lexicon adds a site's names; an empty list is fine, a missing one is an error naming it"
+else fail "phi-lexicon: without: $a / with: $b / empty: rc=$rc $c / missing: rc=$rc2 $(cat "$W/nosuch.err")"; fi
+a=$("$SR" deid --text "Transferred from Penwarden Memorial Hospital in 2011.")
+b=$("$SR" deid --no-extras --text "Transferred from Penwarden Memorial Hospital in 2011.")
+if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Penwarden Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
 else fail "phi-extras: $a / $b"; fi
 "$SR" deid --explain --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex.err"
 "$SR" deid --explain --show-phi --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex2.err"
@@ -173,9 +186,27 @@ if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
     line=$(grep '^OVERALL' "$W/deid_dev_eval.txt")
     rec=$(echo "$line" | awk '{print $4}'); prec=$(echo "$line" | awk '{print $7}')
     # floors against regressions (the issue's targets are recall 0.98, precision 0.80)
-    if "$PY" -c "import sys; sys.exit(0 if float('$rec') >= 0.94 and float('$prec') >= 0.93 else 1)" 2>/dev/null; then
-        pass "phi-deid-dev: token recall $rec, precision $prec (floors 0.94/0.93 against regressions; the issue's target recall 0.98 is not reached)"
-    else fail "phi-deid-dev: token recall $rec, precision $prec below the floors 0.94/0.93"; fi
+    if "$PY" -c "import sys; sys.exit(0 if float('$rec') >= 0.975 and float('$prec') >= 0.93 else 1)" 2>/dev/null; then
+        pass "phi-deid-dev: token recall $rec, precision $prec (floors 0.975/0.93 against regressions; the issue's targets are recall 0.98, precision 0.80)"
+    else fail "phi-deid-dev: token recall $rec, precision $prec below the floors 0.975/0.93"; fi
+    # the same notes all lower case and ALL CAPS (gold offsets unchanged): the rules must
+    # not lean on capitals (floors against regressions)
+    "$PY" -c 'import json, sys
+with open(sys.argv[2], "w") as lo, open(sys.argv[3], "w") as up:
+    for l in open(sys.argv[1], encoding="utf-8"):
+        r = json.loads(l)
+        lo.write(json.dumps(dict(r, text=r["text"].lower())) + "\n")
+        up.write(json.dumps(dict(r, text=r["text"].upper())) + "\n")' "$SHARED/deid-dev/notes.jsonl" "$W/dev_lower.jsonl" "$W/dev_upper.jsonl"
+    msg="" ok=1
+    for v in lower upper; do
+        "$SR" deid --jsonl "$W/dev_$v.jsonl" >"$W/dev_${v}_pred.jsonl" 2>/dev/null
+        l=$("$PY" test/eval_phi.py "$W/dev_$v.jsonl" "$W/dev_${v}_pred.jsonl" 2>&1 | grep '^OVERALL')
+        r=$(echo "$l" | awk '{print $4}'); p=$(echo "$l" | awk '{print $7}')
+        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.965 and float('$p') >= 0.93 else 1)" 2>/dev/null || ok=0
+        msg="$msg $v: recall $r, precision $p;"
+    done
+    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.965/0.93)"
+    else fail "phi-deid-dev-case:$msg below the floors 0.965/0.93"; fi
 else
     echo "SKIP phi-deid-dev: ../shared not found"
 fi
