@@ -2367,6 +2367,7 @@ static void phi_rule_place_shapes(PhiDoc *d) {
             isdigit((unsigned char)d->text[t->b1 - 1]) && !isdigit((unsigned char)d->text[t->b0 + t->nalpha - 1])) { /* letters, then the digits */
             char low[64];
             int n = t->nalpha;
+            if (n > 60) continue; /* no lexicon word is longer */
             char lastc = (char)tolower((unsigned char)d->text[t->b0 + n - 1]);
             if (lastc == 'x' || lastc == 'q') continue; /* commodex3, combiventq4: times, frequency */
             for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)d->text[t->b0 + k]);
