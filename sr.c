@@ -1141,7 +1141,10 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int j = 0; j < ncols && j < np * SR_NR; j++) C[(size_t)r * ldc + j] = acc[r][j] + bias[j];
+        for (int j = 0; j < ncols && j < np * SR_NR; j++) {
+            float *c = &C[(size_t)r * ldc + j];
+            *c = bias ? acc[r][j] + bias[j] : *c + acc[r][j];
+        }
 }
 
 #if SR_HAVE_AVX512
@@ -1191,8 +1194,11 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
         int left = ncols - p * SR_NR;
         if (left <= 0) break;
         __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = _mm512_maskz_loadu_ps(mask, bias + p * SR_NR);
-        for (int r = 0; r < MR; r++) _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_add_ps(facc[r][p], b));
+        __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + p * SR_NR) : _mm512_setzero_ps();
+        for (int r = 0; r < MR; r++) {
+            float *c = C + (size_t)r * ldc + p * SR_NR;
+            _mm512_mask_storeu_ps(c, mask, bias ? _mm512_add_ps(facc[r][p], b) : _mm512_add_ps(_mm512_maskz_loadu_ps(mask, c), facc[r][p]));
+        }
     }
 }
 #define SR_Q8_CASE(mr)                                                                                          \
@@ -1210,15 +1216,16 @@ static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t
 #endif
 
 /* Output columns [32*b, 32*b + 32) of C = dequant(A) W^T + bias for all M rows of the
- * quantized activations A (row stride lda >= L->Kp; scales: row stride lds). */
+ * quantized activations A (row stride lda >= L->Kp; scales: row stride lds); with
+ * accumulate, C += dequant(A) W^T instead (no bias). */
 static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale, int lds, const SrLinear *L,
-                          float *C, int ldc, int M, int generic) {
+                          float *C, int ldc, int M, int accumulate, int generic) {
     int p0 = 2 * b, np = (L->N - p0 * SR_NR) > SR_NR ? 2 : 1, ng = L->Kp / L->group;
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
     const float *S = L->s + p0 * ps;
     const int32_t *wsum = L->wsum + p0 * ps;
-    const float *bias = L->bias + p0 * SR_NR;
+    const float *bias = accumulate ? NULL : L->bias + p0 * SR_NR; /* the tiles add into C when NULL */
     int ncols = L->N - p0 * SR_NR;
     (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
@@ -1540,7 +1547,7 @@ static void linear_rows(SrState *s, const SrLinear *L, const float *A, int lda, 
     float *as = s->ascale + (size_t)r0 * s->as_stride;
     quantize_rows(A, lda, M, L->K, L->Kp, L->group, aq, s->aq_stride, as, s->as_stride);
     int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
-    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, s->as_stride, L, C, ldc, M, generic);
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, s->as_stride, L, C, ldc, M, 0, generic);
 }
 
 /* Keys and values of tokens [r0, r1) of every head into the panels the attention GEMMs
@@ -1691,12 +1698,10 @@ static void head_linear(const SrLinear *L, const float *A, int lda, float *C, in
         gemm_f32(A, lda, L->f, L->K, L->N, L->bias, C, ldc, M, 1);
         return;
     }
-    int K = L->K, Kp = L->Kp, G = L->group, ng = Kp / G, N = L->N;
+    int K = L->K, Kp = L->Kp, G = L->group, ng = Kp / G;
     uint8_t *aq = xalign((size_t)2 * M * Kp);
     float *as = xalign((size_t)2 * M * ng * sizeof(float));
     float *residual = xalign((size_t)M * K * sizeof(float));
-    float *rest = xalign((size_t)M * N * sizeof(float));
-    float *zero = xcalloc((size_t)L->npanels * SR_NR, sizeof(float));
     uint8_t *aq2 = aq + (size_t)M * Kp;
     float *as2 = as + (size_t)M * ng;
     quantize_rows(A, lda, M, K, Kp, G, aq, Kp, as, ng);
@@ -1704,18 +1709,13 @@ static void head_linear(const SrLinear *L, const float *A, int lda, float *C, in
         for (int k = 0; k < K; k++)
             residual[(size_t)i * K + k] = A[(size_t)i * lda + k] - (float)((int)aq[(size_t)i * Kp + k] - 128) * as[(size_t)i * ng + k / G];
     quantize_rows(residual, K, M, K, Kp, G, aq2, Kp, as2, ng);
-    SrLinear nobias = *L;
-    nobias.bias = zero;
-    int nb = (N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
 SR_OMP_FOR
     for (int b = 0; b < nb; b++) {
-        gemm_q8_block(b, aq, Kp, as, ng, L, C, ldc, M, generic);
-        gemm_q8_block(b, aq2, Kp, as2, ng, &nobias, rest, N, M, generic);
-        int n0 = b * 2 * SR_NR, n1 = n0 + 2 * SR_NR < N ? n0 + 2 * SR_NR : N;
-        for (int i = 0; i < M; i++)
-            for (int n = n0; n < n1; n++) C[(size_t)i * ldc + n] += rest[(size_t)i * N + n];
+        gemm_q8_block(b, aq, Kp, as, ng, L, C, ldc, M, 0, generic);
+        gemm_q8_block(b, aq2, Kp, as2, ng, L, C, ldc, M, 1, generic); /* += the residual's share */
     }
-    free(aq); free(as); free(residual); free(rest); free(zero);
+    free(aq); free(as); free(residual);
 }
 
 int sr_mlm_logits(const SrModel *m, SrState *s, const int *positions, int npos, float *out, char *err) {

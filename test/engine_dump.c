@@ -222,7 +222,7 @@ static int check_gemm(int M, int N, int K, int G) {
     for (int generic = 0; generic < 2; generic++) {
         sr_generic_kernels = generic || !SR_HAVE_AVX512;
         int nb = (N + 31) / 32;
-        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, sr_generic_kernels);
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, 0, sr_generic_kernels);
     }
     double e_q = 0, e_qg = 0, e_qw = 0;
     for (int i = 0; i < M; i++)
@@ -436,7 +436,7 @@ static int cmd_gemmbench(int argc, char **argv) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
-            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, use_generic());
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 0, use_generic());
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             best = dt < best ? dt : best;
