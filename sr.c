@@ -1001,6 +1001,11 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #define SR_MR 6    /* rows of A per f32 tile */
 #define SR_MR_Q8 6 /* rows of A per q8 tile */
 
+/* q8 attention: the probabilities and the values are quantized in groups of this many
+ * keys (the int8 GEMM's group along k); the threads' chunks of rows are multiples of
+ * it, so each group lies in one chunk and the result does not depend on the chunking. */
+#define SR_ATT_G 64
+
 static int sr_generic_kernels = -1; /* -1: not decided yet */
 static int use_generic(void) {
     if (sr_generic_kernels < 0) {
@@ -1306,6 +1311,57 @@ static void quantize_rows(const float *A, int lda, int M, int K, int Kp, int G, 
         }
 }
 
+/* ---- q8 attention: the values as GEMM weights, the probabilities as activations ---- */
+
+/* Quantize values V[key][0..width) (row stride ld) of keys [k0, kn) as one group of
+ * SR_ATT_G keys per dimension j: scale[j] = max_key |V[key][j]| / 127, written into a
+ * q8 panel (section 2's layout, keys as k: the 4 keys 4t..4t+3 of dimension j are the
+ * 4 bytes at (t * 16 + j) * 4). Keys from kn to k0 + SR_ATT_G and dimensions from
+ * width to 16 are zero. Both versions give the same bytes. */
+static void pack_value_group(const float *V, int ld, int k0, int kn, int width, int generic, int8_t *panel,
+                             float *scale) {
+    float amax[SR_NR] = {0}, inv[SR_NR];
+    for (int key = k0; key < kn; key++)
+        for (int j = 0; j < width; j++) {
+            float v = fabsf(V[(size_t)key * ld + j]);
+            amax[j] = v > amax[j] ? v : amax[j];
+        }
+    for (int j = 0; j < SR_NR; j++) {
+        inv[j] = amax[j] > 0 ? 127.0f / amax[j] : 0.0f;
+        scale[j] = amax[j] / 127.0f;
+    }
+    (void)generic;
+#if SR_HAVE_AVX512
+    if (!generic) {
+        __mmask16 wm = (__mmask16)((1u << width) - 1);
+        __m512 vinv = _mm512_loadu_ps(inv), half = _mm512_set1_ps(0.5f);
+        __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), byte = _mm512_set1_epi32(0xFF);
+        __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+        for (int key4 = k0; key4 < k0 + SR_ATT_G; key4 += 4) {
+            __m512i word = _mm512_setzero_si512();
+            for (int b = 0; b < 4; b++) {
+                int key = key4 + b;
+                if (key >= kn) break;
+                __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(wm, V + (size_t)key * ld), vinv);
+                __m512 hs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
+                __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvttps_epi32(_mm512_add_ps(v, hs)), lo), hi);
+                word = _mm512_or_si512(word, _mm512_slli_epi32(_mm512_and_si512(r, byte), 8 * b));
+            }
+            _mm512_storeu_si512((void *)(panel + (size_t)(key4 / 4) * SR_NR * 4), word);
+        }
+        return;
+    }
+#endif
+    for (int key = k0; key < k0 + SR_ATT_G; key++) {
+        int8_t *d = panel + (size_t)(key / 4) * SR_NR * 4 + key % 4;
+        for (int j = 0; j < SR_NR; j++) {
+            float v = key < kn && j < width ? V[(size_t)key * ld + j] * inv[j] : 0.0f;
+            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+            d[j * 4] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+        }
+    }
+}
+
 /* ---- dense helpers for the heads (few rows: memory bound, no packing) ---- */
 
 /* Dot product with 16 independent partial sums (vectorizable, fixed order). */
@@ -1441,6 +1497,89 @@ static void softmax_row(float *row, int n, const float *keep, float scale) {
     softmax_row_generic(row, n, keep, scale);
 }
 
+/* q8 attention: softmax_row, with the probabilities going straight to u8 for the int8
+ * P V product: q = round(p / scale) with one scale per group of SR_ATT_G keys, scale =
+ * the group's largest p / 255 (unsigned and without the +128 of quantize_rows, since
+ * probabilities have no sign to spend a bit on; so the values' wsum is zero). Rounding
+ * e = exp(s - max) against the group's largest e gives the same bytes as rounding p,
+ * without the normalising pass; 1 / sum goes into the scale. row keeps the e's; q is
+ * zero-padded to a multiple of SR_ATT_G, qscale gets one scale per group. */
+static void softmax_quantize_row_generic(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        row[j] *= scale;
+        if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
+    }
+    float sum = 0;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gmax = 0;
+        for (int j = k0; j < n && j < k0 + SR_ATT_G; j++) {
+            float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
+            row[j] = e;
+            sum += e;
+            gmax = e > gmax ? e : gmax;
+        }
+        qscale[g] = gmax;
+    }
+    float inv_sum = 1.0f / sum;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gmax = qscale[g], inv = gmax > 0 ? 255.0f / gmax : 0.0f;
+        for (int j = k0; j < k0 + SR_ATT_G; j++) {
+            float v = j < n ? row[j] * inv : 0.0f;
+            int r = (int)(v + 0.5f);
+            q[j] = (uint8_t)(v >= 255.0f ? 255 : r); /* (a second use of v: no fused multiply-add) */
+        }
+        qscale[g] = gmax * inv_sum / 255.0f;
+    }
+}
+
+#if SR_HAVE_AVX512
+static void softmax_quantize_row_avx512(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
+    __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vs);
+        _mm512_mask_storeu_ps(row + j, m, v);
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+        vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
+    }
+    __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), vsum = zero;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        __m512 gmax = zero;
+        for (int j = k0; j < n && j < k0 + SR_ATT_G; j += 16) {
+            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
+            __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+            e = _mm512_maskz_mov_ps(valid, e);
+            _mm512_mask_storeu_ps(row + j, m, e);
+            vsum = _mm512_add_ps(vsum, e);
+            gmax = _mm512_max_ps(gmax, e);
+        }
+        qscale[g] = _mm512_reduce_max_ps(gmax);
+    }
+    float inv_sum = 1.0f / _mm512_reduce_add_ps(vsum);
+    __m512 half = _mm512_set1_ps(0.5f);
+    __m512i top = _mm512_set1_epi32(255);
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gm = qscale[g];
+        __m512 inv = _mm512_set1_ps(gm > 0 ? 255.0f / gm : 0.0f);
+        for (int j = k0; j < k0 + SR_ATT_G; j += 16) {
+            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (n - j > 0 ? (__mmask16)((1u << (n - j)) - 1) : 0);
+            __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv), half));
+            _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtepi32_epi8(_mm512_min_epi32(r, top)));
+        }
+        qscale[g] = gm * inv_sum / 255.0f;
+    }
+}
+#endif
+
+static void softmax_quantize_row(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
+#if SR_HAVE_AVX512
+    if (!use_generic()) { softmax_quantize_row_avx512(row, n, keep, scale, q, qscale); return; }
+#endif
+    softmax_quantize_row_generic(row, n, keep, scale, q, qscale);
+}
+
 /* out = LayerNorm(a + b) (b may be NULL) over rows of length n: two-pass mean and
  * variance, as torch. out may alias a. */
 static void add_layernorm_row(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
@@ -1477,7 +1616,13 @@ struct SrState {
     int nscratch;             /* threads the per-thread scratch is sized for */
     float *x;                 /* [T][H] hidden states: the forward's result */
     float *qkv;               /* [T][3H] query | key | value */
-    float *kpack, *vpack;     /* keys and values of every head packed for the GEMM */
+    int q8;                   /* q8 weights: attention in int8 too (see attention_rows) */
+    float *kpack, *vpack;     /* f32: keys and values of every head packed for the GEMM */
+    int8_t *kq, *vq;          /* q8: the same, quantized (keys per key, values per 64 keys) */
+    float *ks, *vs;           /* q8: their scales */
+    int32_t *kwsum;           /* q8: 128 x each key's sum (the +128 of the queries) */
+    int32_t *zero_i;          /* q8: zero wsum of the values (probabilities have no offset) */
+    float *zero_f;            /* q8: zero bias of both attention GEMMs */
     float *ctx;               /* [T][H] attention context */
     float *tmp;               /* [T][H] a dense layer's output before its LayerNorm */
     float *h1;                /* [T][H] attention block output */
@@ -1494,6 +1639,8 @@ struct SrState {
 };
 
 static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+static size_t round4(size_t n) { return (n + 3) / 4 * 4; }
+static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 SrState *sr_state_new(const SrModel *m, int max_tokens) {
     const SrConfig *c = &m->cfg;
@@ -1505,15 +1652,33 @@ SrState *sr_state_new(const SrModel *m, int max_tokens) {
     s->max_tokens = max_tokens;
     s->x = xalign(T * H * sizeof(float));
     s->qkv = xalign(T * 3 * H * sizeof(float));
-    s->kpack = xalign(nh * round16(T) * dh * sizeof(float));
-    s->vpack = xalign(nh * round16(dh) * T * sizeof(float));
+    s->q8 = c->weight_type == SR_WEIGHTS_Q8;
+    if (s->q8) {
+        size_t dhp = round4(dh), Tp = round_up(T, SR_ATT_G), zeros = round16(T) > round16(dh) * (Tp / SR_ATT_G)
+                                                                      ? round16(T) : round16(dh) * (Tp / SR_ATT_G);
+        s->kq = xalign(nh * round16(T) * dhp);
+        s->ks = xalign(nh * round16(T) * sizeof(float));
+        s->kwsum = xalign(nh * round16(T) * sizeof(int32_t));
+        s->vq = xalign(nh * round16(dh) * Tp);
+        s->vs = xalign(nh * round16(dh) * (Tp / SR_ATT_G) * sizeof(float));
+        s->zero_i = xcalloc(zeros, sizeof(int32_t));
+        s->zero_f = xcalloc(zeros, sizeof(float));
+    } else {
+        s->kpack = xalign(nh * round16(T) * dh * sizeof(float));
+        s->vpack = xalign(nh * round16(dh) * T * sizeof(float));
+    }
     s->ctx = xalign(T * H * sizeof(float));
     s->tmp = xalign(T * H * sizeof(float));
     s->h1 = xalign(T * H * sizeof(float));
     s->ffn = xalign(T * I * sizeof(float));
-    s->aq_stride = (int)(H > I ? H : I) + (c->group_size > 0 ? c->group_size : 0);
+    /* quantized activations: rows of the dense layers' inputs, and (q8 attention) of the
+     * attention probabilities over up to T keys */
+    size_t widest = H > I ? H : I;
+    if (s->q8 && round_up(T, SR_ATT_G) > widest) widest = round_up(T, SR_ATT_G);
+    int G = c->group_size > 0 ? c->group_size : SR_ATT_G, gmin = G < SR_ATT_G ? G : SR_ATT_G;
+    s->aq_stride = (int)widest + G;
     s->aq = xalign(T * (size_t)s->aq_stride);
-    s->as_stride = c->group_size > 0 ? (s->aq_stride + c->group_size - 1) / c->group_size : 1;
+    s->as_stride = (s->aq_stride + gmin - 1) / gmin;
     s->ascale = xalign(T * (size_t)s->as_stride * sizeof(float));
     s->keep = xalign(T * sizeof(float));
     s->nscratch = sr_threads();
@@ -1524,6 +1689,7 @@ SrState *sr_state_new(const SrModel *m, int max_tokens) {
 
 void sr_state_free(SrState *s) {
     if (!s) return;
+    free(s->kq); free(s->vq); free(s->ks); free(s->vs); free(s->kwsum); free(s->zero_i); free(s->zero_f);
     free(s->x); free(s->qkv); free(s->kpack); free(s->vpack); free(s->ctx); free(s->tmp); free(s->h1);
     free(s->ffn); free(s->aq); free(s->ascale); free(s->keep); free(s->scratch);
     free(s);
@@ -1591,6 +1757,86 @@ static void attention_rows(const SrModel *m, SrState *s, int n, int r0, int r1, 
     }
 }
 
+/* q8 models: keys and values of tokens [r0, r1) of every head, quantized into int8
+ * panels in the layout of a q8 Linear (section 2), so that the attention GEMMs run on
+ * the int8 kernels like every other product of a q8 model:
+ *   keys: one "weight row" per key over dh (padded to a multiple of 4), one scale per
+ *         key (its own group), and 128 x its sum for the queries' +128;
+ *   values: one "weight row" per head dimension over the keys, one scale per dimension
+ *         and group of SR_ATT_G keys (r0 is a multiple of it: see sr_forward).
+ * Zero padding (keys up to a multiple of 16 / of SR_ATT_G) is written by the chunk
+ * holding the last token. The chunk's rows of the quantized-activation buffer are free
+ * here (its QKV projection is done) and hold the quantized keys on the way. */
+static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
+    int dhp = (int)round4(dh), n16 = (int)round16(n), Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G;
+    int vpanels = (int)round16(dh) / SR_NR, generic = use_generic();
+    int kend = r1 == n ? n16 : r1;
+    uint8_t *tmp = s->aq + (size_t)r0 * s->aq_stride;
+    float *tscale = s->ascale + (size_t)r0 * s->as_stride;
+    for (int h = 0; h < nh; h++) {
+        int8_t *Kq = s->kq + (size_t)h * n16 * dhp;
+        float *Ks = s->ks + (size_t)h * n16;
+        int32_t *Kw = s->kwsum + (size_t)h * n16;
+        /* u8 = q + 128 as for activations; the panels want q itself */
+        quantize_rows(s->qkv + (size_t)r0 * ld + H + h * dh, ld, r1 - r0, dh, dhp, dhp, tmp, dhp, tscale, 1);
+        for (int key = r0; key < kend; key++) {
+            const uint8_t *u = tmp + (size_t)(key - r0) * dhp;
+            int8_t *dst = Kq + (size_t)(key / SR_NR) * dhp * SR_NR + (key % SR_NR) * 4;
+            int32_t sum = 0;
+            for (int d = 0; d < dhp; d += 4) { /* 4 consecutive dims of a key are 4 consecutive bytes */
+                int8_t q4[4];
+                for (int b = 0; b < 4; b++) {
+                    q4[b] = key < n ? (int8_t)(u[d + b] ^ 0x80) : 0; /* u8 q + 128 -> s8 q */
+                    sum += q4[b];
+                }
+                memcpy(dst + (size_t)(d / 4) * SR_NR * 4, q4, 4);
+            }
+            Ks[key] = key < n ? tscale[key - r0] : 0.0f;
+            Kw[key] = 128 * sum;
+        }
+        int8_t *Vq = s->vq + (size_t)h * vpanels * SR_NR * Kpn;
+        float *Vs = s->vs + (size_t)h * vpanels * ng * SR_NR;
+        for (int k0 = r0; k0 < r1; k0 += SR_ATT_G) {
+            int kn = k0 + SR_ATT_G < n ? k0 + SR_ATT_G : n;
+            for (int p = 0; p < vpanels; p++) {
+                int width = dh - p * SR_NR < SR_NR ? dh - p * SR_NR : SR_NR;
+                const float *V = s->qkv + 2 * H + h * dh + p * SR_NR;
+                pack_value_group(V, ld, k0, kn, width, generic, Vq + (size_t)p * Kpn * SR_NR,
+                                 Vs + ((size_t)p * ng + k0 / SR_ATT_G) * SR_NR);
+            }
+        }
+    }
+}
+
+/* attention_rows for q8 models: Q K^T and P V on the int8 kernels. The queries are
+ * quantized per head and row (one group of dh), the probabilities per row and group of
+ * SR_ATT_G keys; both reuse the rows [r0, r1) of the state's quantized-activation
+ * buffer, which belong to this chunk. */
+static void attention_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1, float *S) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H, rows = r1 - r0;
+    int dhp = (int)round4(dh), n16 = (int)round16(n), Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G;
+    int vpanels = (int)round16(dh) / SR_NR, generic = use_generic();
+    float scale = 1.0f / sqrtf((float)dh);
+    uint8_t *aq = s->aq + (size_t)r0 * s->aq_stride;
+    float *as = s->ascale + (size_t)r0 * s->as_stride;
+    for (int h = 0; h < nh; h++) {
+        SrLinear keys = {.type = SR_TENSOR_Q8, .N = n, .K = dh, .Kp = dhp, .group = dhp, .npanels = n16 / SR_NR,
+                         .q = s->kq + (size_t)h * n16 * dhp, .s = s->ks + (size_t)h * n16,
+                         .wsum = s->kwsum + (size_t)h * n16, .bias = s->zero_f};
+        SrLinear values = {.type = SR_TENSOR_Q8, .N = dh, .K = n, .Kp = Kpn, .group = SR_ATT_G, .npanels = vpanels,
+                           .q = s->vq + (size_t)h * vpanels * SR_NR * Kpn, .s = s->vs + (size_t)h * vpanels * ng * SR_NR,
+                           .wsum = s->zero_i, .bias = s->zero_f};
+        quantize_rows(s->qkv + (size_t)r0 * ld + h * dh, ld, rows, dh, dhp, dhp, aq, dhp, as, 1);
+        for (int b = 0; b < (n + 2 * SR_NR - 1) / (2 * SR_NR); b++)
+            gemm_q8_block(b, aq, dhp, as, 1, &keys, S, n, rows, 0, generic);
+        for (int i = 0; i < rows; i++)
+            softmax_quantize_row(S + (size_t)i * n, n, s->keep, scale, aq + (size_t)i * Kpn, as + (size_t)i * ng);
+        for (int b = 0; b < (dh + 2 * SR_NR - 1) / (2 * SR_NR); b++)
+            gemm_q8_block(b, aq, Kpn, as, ng, &values, s->ctx + (size_t)r0 * H + h * dh, H, rows, 0, generic);
+    }
+}
+
 /* Everything of one layer after attention, for tokens [r0, r1): output projection,
  * residual + LayerNorm, FFN with GELU, residual + LayerNorm, into x. Row-local, so a
  * thread carries its rows through without waiting for the others. */
@@ -1639,8 +1885,9 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
     for (int j = 0; j < n; j++) s->keep[j] = !attn || attn[j] || !any ? 1.0f : 0.0f;
     int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
     if (nt < 1) nt = 1;
-    /* one chunk per thread (each streams the weights once), 16-row aligned */
-    int chunk = (int)round16((size_t)((n + nt - 1) / nt));
+    /* one chunk per thread (each streams the weights once), 16-row aligned (q8: aligned
+     * to the attention's groups of keys) */
+    int chunk = (int)round_up((size_t)((n + nt - 1) / nt), s->q8 ? SR_ATT_G : 16);
     int nchunks = (n + chunk - 1) / chunk;
     (void)nchunks;
 #ifdef _OPENMP
@@ -1670,14 +1917,16 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
             for (int ch = 0; ch < nchunks; ch++) {
                 int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
                 linear_rows(s, &L->qkv, s->x, H, s->qkv, 3 * H, r0, r1);
-                pack_kv_rows(m, s, n, r0, r1);
+                if (s->q8) pack_kv_rows_q8(m, s, n, r0, r1);
+                else pack_kv_rows(m, s, n, r0, r1);
             }
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic)
 #endif
             for (int ch = 0; ch < nchunks; ch++) {
                 int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
-                attention_rows(m, s, n, r0, r1, S);
+                if (s->q8) attention_rows_q8(m, s, n, r0, r1, S);
+                else attention_rows(m, s, n, r0, r1, S);
                 layer_rows(m, s, L, r0, r1);
             }
         }

@@ -254,6 +254,74 @@ static int check_gemm(int M, int N, int K, int G) {
     return fail;
 }
 
+/* q8 attention, values: fast and generic give the same panel bytes and scales, and
+ * each stored byte is the value rounded to the nearest multiple of its scale. */
+static int check_value_packing(void) {
+    int bad = 0, cases = 0;
+    const int ld = 40, counts[] = {1, 3, 17, 63, 64};
+    float V[64 * 40];
+    for (int i = 0; i < 64 * ld; i++) V[i] = (float)(urand() * 3);
+    V[5 * ld + 2] = 0; /* a dimension may be all zero in a group */
+    for (int w = 1; w <= SR_NR; w++)
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++, cases++) {
+            int kn = counts[c];
+            int8_t p1[SR_ATT_G * SR_NR], p2[SR_ATT_G * SR_NR];
+            float s1[SR_NR], s2[SR_NR];
+            memset(p1, 0x55, sizeof p1);
+            memset(p2, 0x55, sizeof p2);
+            pack_value_group(V, ld, 0, kn, w, 1, p1, s1);
+            pack_value_group(V, ld, 0, kn, w, !SR_HAVE_AVX512, p2, s2);
+            bad += memcmp(p1, p2, sizeof p1) != 0 || memcmp(s1, s2, sizeof s1) != 0;
+            for (int key = 0; key < SR_ATT_G; key++)
+                for (int j = 0; j < SR_NR; j++) {
+                    int q = p1[(key / 4) * SR_NR * 4 + j * 4 + key % 4];
+                    double v = key < kn && j < w ? V[key * ld + j] : 0.0;
+                    bad += fabs(q * (double)s1[j] - v) > s1[j] * 0.5001 + 1e-12 || (j >= w && s1[j] != 0);
+                }
+        }
+    printf("%s q8 attention values: %d panels, fast = generic, each byte = value / scale rounded (%d bad)\n",
+           bad ? "BAD" : "ok ", cases, bad);
+    return bad != 0;
+}
+
+/* q8 attention, probabilities: fast and generic agree (bytes within 1, from exp's last
+ * bit), and q * scale is the softmax (double precision) to within half a step. */
+static int check_softmax_quantize(void) {
+    int bad = 0, rows = 0;
+    const int lens[] = {1, 5, 64, 100, 130, 512};
+    static float row[512], r1[512], r2[512], keep[512];
+    static uint8_t q1[512], q2[512];
+    float qs1[8], qs2[8];
+    for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++)
+        for (int masked = 0; masked < 2; masked++, rows++) {
+            int n = lens[c], Kp = (n + SR_ATT_G - 1) / SR_ATT_G * SR_ATT_G;
+            for (int j = 0; j < n; j++) {
+                row[j] = (float)(urand() * 40);
+                keep[j] = masked && j % 3 == 1 && n > 1 ? 0.0f : 1.0f;
+            }
+            memcpy(r1, row, n * sizeof(float));
+            memcpy(r2, row, n * sizeof(float));
+            sr_generic_kernels = 1;
+            softmax_quantize_row(r1, n, keep, 0.125f, q1, qs1);
+            sr_generic_kernels = !SR_HAVE_AVX512;
+            softmax_quantize_row(r2, n, keep, 0.125f, q2, qs2);
+            sr_generic_kernels = -1;
+            double mx = -1e300, sum = 0;
+            for (int j = 0; j < n; j++)
+                if (keep[j] != 0) mx = fmax(mx, row[j] * 0.125);
+            for (int j = 0; j < n; j++) sum += keep[j] != 0 ? exp(row[j] * 0.125 - mx) : 0;
+            for (int j = 0; j < Kp; j++) {
+                int g = j / SR_ATT_G;
+                double p = j < n && keep[j] != 0 ? exp(row[j] * 0.125 - mx) / sum : 0;
+                bad += abs((int)q1[j] - (int)q2[j]) > 1 || fabs(qs1[g] - qs2[g]) > 1e-5 * qs1[g];
+                bad += fabs(q1[j] * (double)qs1[g] - p) > qs1[g] * 0.5001 + 1e-9;
+            }
+        }
+    printf("%s q8 attention probabilities: %d rows, fast ~ generic, q * scale = softmax within half a step (%d bad)\n",
+           bad ? "BAD" : "ok ", rows, bad);
+    return bad != 0;
+}
+
 static int cmd_kernels(void) {
     int fail = 0;
     const int shapes[][4] = {{1, 1, 1, 4}, {1, 16, 64, 64}, {5, 17, 33, 64}, {6, 32, 64, 64}, {7, 33, 100, 64},
@@ -290,6 +358,8 @@ static int cmd_kernels(void) {
     }
     sr_generic_kernels = -1;
     printf("%s activation quantizer: fast and generic identical on %d rows (%d differ)\n", qbad ? "BAD" : "ok ", 57, qbad);
+    int vbad = check_value_packing(), pbad = check_softmax_quantize();
+    qbad |= vbad | pbad;
     int ef = qbad || e_exp > 4e-7 || e_erf > 5e-7 || e_gelu > 2e-6;
     printf("%s exp max rel error %.3g, erf max abs error %.3g, gelu max abs error %.3g\n", ef ? "BAD" : "ok ", e_exp, e_erf, e_gelu);
     return fail | ef;
