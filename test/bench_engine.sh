@@ -9,6 +9,9 @@
 #   ratios. The machine is shared: compare ratios, not absolute times.
 # Also: full-size parity (f32 vs torch modules), int8 top-1/top-5 agreement on [MASK]
 # positions, and peak RSS of the q8 model at sequence 512 against its file size.
+# AGREE_ALL=1 adds int8 agreement on 2-layer full-width models with other weight
+# distributions, and what rounding the 12-layer model's weights to bf16 / fp16 / int8
+# costs with f32 arithmetic (test/round_weights.py).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/test/out/bench
@@ -60,6 +63,15 @@ if [ -n "${AGREE_ALL:-}" ]; then
         for t in f32 q8; do "$PY" "$ROOT/convert_weights.py" "$B/q8m/$n" "$B/q8m/$n.$t.srm" --dtype $t >/dev/null; done
         echo "  2-layer full-width $n: $("$B/engine_dump" agree "$B/q8m/$n.f32.srm" "$B/q8m/$n.q8.srm" "$B/q8m/$n/ref/masked.txt")"
     done
+    # what the weight format alone costs on the 12-layer normal(0.02) model: its weights
+    # rounded (bf16, fp16, or int8 in groups of 64 for some matrices) and run in f32
+    for spec in "bf16 all" "fp16 all" "q8 all" "q8 enc" "q8 emb"; do
+        set -- $spec
+        "$PY" "$ROOT/test/round_weights.py" "$D" "$B/rounded" "$1" "$2" >/dev/null &&
+            "$PY" "$ROOT/convert_weights.py" "$B/rounded" "$B/rounded.srm" --dtype f32 >/dev/null &&
+            echo "  12-layer normal(0.02), weights rounded to $1 ($2 matrices), f32 arithmetic: $("$B/engine_dump" agree "$B/full.f32.srm" "$B/rounded.srm" "$D/ref/masked.txt")"
+    done
+    rm -rf "$B/rounded" "$B/rounded.srm"
 fi
 
 echo "== speed: $THREADS threads, $ROUNDS rounds x $ITERS forwards (median of round medians)"
