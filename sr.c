@@ -510,6 +510,8 @@ typedef struct {
     int8_t *q;     /* q8 panels */
     float *s;      /* q8 scales */
     int32_t *wsum; /* q8: [npanels][ngroups][16] 128 * the group's weight sum */
+    int plain_u8;  /* q8: activations are plain u8, not q + 128 (attention probabilities;
+                      wsum is then zero) */
     float *bias;   /* [npanels * 16], zero-padded */
 } SrLinear;
 
@@ -979,9 +981,16 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 #define SR_HAVE_AVX512 1
+#define SR_HAVE_AVX2 0
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define SR_HAVE_AVX512 0
+#define SR_HAVE_AVX2 1 /* most x86 workstations: no AVX-512, or no VNNI */
 #else
 #define SR_HAVE_AVX512 0
+#define SR_HAVE_AVX2 0
 #endif
+#define SR_HAVE_SIMD (SR_HAVE_AVX512 || SR_HAVE_AVX2) /* GEMM tiles: tile_f32_fast, tile_q8_fast */
 
 /* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings).
  * Dynamic schedules: each task (a column block, a head, a chunk of rows) computes its
@@ -1010,11 +1019,14 @@ static int sr_generic_kernels = -1; /* -1: not decided yet */
 static int use_generic(void) {
     if (sr_generic_kernels < 0) {
         const char *e = getenv("SR_KERNELS");
-        sr_generic_kernels = !SR_HAVE_AVX512 || (e && !strcmp(e, "generic"));
+        sr_generic_kernels = !SR_HAVE_SIMD || (e && !strcmp(e, "generic"));
     }
     return sr_generic_kernels;
 }
-static const char *kernel_name(void) { return use_generic() ? "generic C" : "AVX-512 (f32 FMA, int8 VNNI)"; }
+static const char *kernel_name(void) {
+    if (use_generic()) return "generic C";
+    return SR_HAVE_AVX512 ? "AVX-512 (f32 FMA, int8 VNNI)" : "AVX2 (f32 FMA, int8 maddubs)";
+}
 
 static int sr_threads(void) {
 #ifdef _OPENMP
@@ -1088,6 +1100,57 @@ static void tile_f32_fast(int mr, int np, const float *A, int lda, const float *
 }
 #endif
 
+#if SR_HAVE_AVX2
+/* Lanes j < n of 8 set (for AVX2 masked loads and stores). */
+static inline __m256i sr_mask8(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+/* C[r][j] = acc[r][j] (+ bias[j]) for the first ncols of 16 columns, or (bias NULL and
+ * add) C += acc. */
+static inline __attribute__((always_inline)) void store16_avx2(float *c, __m256 lo, __m256 hi, const float *bias,
+                                                               int add, int ncols) {
+    __m256i m0 = sr_mask8(ncols), m1 = sr_mask8(ncols - 8);
+    if (bias) {
+        lo = _mm256_add_ps(lo, _mm256_maskload_ps(bias, m0));
+        hi = _mm256_add_ps(hi, _mm256_maskload_ps(bias + 8, m1));
+    } else if (add) {
+        lo = _mm256_add_ps(_mm256_maskload_ps(c, m0), lo);
+        hi = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), hi);
+    }
+    _mm256_maskstore_ps(c, m0, lo);
+    _mm256_maskstore_ps(c + 8, m1, hi);
+}
+/* One panel (16 columns, two 8-float halves) x MR rows: 2 MR + 3 of the 16 registers. */
+static inline __attribute__((always_inline)) void tile_f32_avx2(const int MR, const float *A, int lda, const float *W,
+                                                                int K, float *C, int ldc, const float *bias, int ncols) {
+    __m256 acc[SR_MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m256 w0 = _mm256_loadu_ps(W + (size_t)k * SR_NR), w1 = _mm256_loadu_ps(W + (size_t)k * SR_NR + 8);
+        for (int r = 0; r < MR; r++) {
+            __m256 a = _mm256_broadcast_ss(A + (size_t)r * lda + k);
+            acc[r][0] = _mm256_fmadd_ps(a, w0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, w1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < MR; r++) store16_avx2(C + (size_t)r * ldc, acc[r][0], acc[r][1], bias, 0, ncols);
+}
+#define SR_F32_AVX2_CASE(mr) case mr: tile_f32_avx2(mr, A, lda, Wp, K, Cp, ldc, bp, left); break;
+static void tile_f32_fast(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const float *Wp = W + p * pstride, *bp = bias ? bias + p * SR_NR : NULL;
+        float *Cp = C + p * SR_NR;
+        switch (mr) {
+            SR_F32_AVX2_CASE(1) SR_F32_AVX2_CASE(2) SR_F32_AVX2_CASE(3)
+            SR_F32_AVX2_CASE(4) SR_F32_AVX2_CASE(5) SR_F32_AVX2_CASE(6)
+        }
+    }
+}
+#endif
+
 /* Output columns [32*b, 32*b + 32) of C = A Wf^T + bias, for all M rows. Wf: panels of
  * K x 16 floats; N: valid columns. */
 static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int K, int N, const float *bias,
@@ -1102,7 +1165,7 @@ static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int 
         int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
         const float *Am = A + (size_t)m0 * lda;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
-#if SR_HAVE_AVX512
+#if SR_HAVE_SIMD
         if (!generic) { tile_f32_fast(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols); continue; }
 #endif
         tile_f32_generic(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols);
@@ -1213,9 +1276,86 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
         break;
 static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
                          const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
-                         const float *bias, int ncols) {
+                         const float *bias, int ncols, int plain_u8) {
+    (void)plain_u8; /* vpdpbusd takes u8 as it is */
     switch (mr) {
         SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
+    }
+}
+#endif
+
+#if SR_HAVE_AVX2
+/* int8 without VNNI. vpmaddubsw multiplies u8 by s8 and adds pairs into int16, which
+ * saturates for u8 > 127, so the u8 activation q + 128 is not fed as it is:
+ *   q + 128 (the usual case): |q| times w with q's sign (vpsignb); each pair is at most
+ *     2 x 127 x 127 < 2^15, and the sum is sum q w itself, so wsum is not subtracted;
+ *   plain u8 (attention probabilities, wsum = 0): u = 128 h + l with h in {0, 1} and
+ *     l < 128, two products that cannot saturate.
+ * Either way the int32 group sums equal the VNNI kernel's, and the float steps are the
+ * same, so the results are too. One panel (two 8-output halves) x MR <= 3 rows. */
+static inline __attribute__((always_inline)) void tile_q8_avx2(const int MR, const int PLAIN, const uint8_t *A,
+                                                               int lda, const int8_t *W, const float *S, int ngroups,
+                                                               int G, const float *ascale, int lds, float *C, int ldc,
+                                                               const float *bias, int ncols) {
+    __m256 facc[3][2];
+    for (int r = 0; r < MR; r++) facc[r][0] = facc[r][1] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8((char)0x80);
+    const __m256i low7 = _mm256_set1_epi8(0x7F), bit0 = _mm256_set1_epi8(1), w128 = _mm256_set1_epi16(128);
+    for (int g = 0; g < ngroups; g++) {
+        __m256i iacc[3][2];
+        for (int r = 0; r < MR; r++) iacc[r][0] = iacc[r][1] = _mm256_setzero_si256();
+        const int8_t *Wg = W + (size_t)g * G * SR_NR;
+        for (int t = 0; t < G / 4; t++) {
+            __m256i w[2] = {_mm256_loadu_si256((const __m256i *)(Wg + (size_t)t * 64)),
+                            _mm256_loadu_si256((const __m256i *)(Wg + (size_t)t * 64 + 32))};
+            for (int r = 0; r < MR; r++) {
+                int32_t a4;
+                memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
+                __m256i a = _mm256_set1_epi32(a4);
+                if (!PLAIN) {
+                    __m256i q = _mm256_xor_si256(a, flip), aq = _mm256_abs_epi8(q);
+                    for (int h = 0; h < 2; h++)
+                        iacc[r][h] = _mm256_add_epi32(iacc[r][h],
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(w[h], q)), ones));
+                } else {
+                    __m256i lo = _mm256_and_si256(a, low7), hi = _mm256_and_si256(_mm256_srli_epi16(a, 7), bit0);
+                    for (int h = 0; h < 2; h++)
+                        iacc[r][h] = _mm256_add_epi32(iacc[r][h], _mm256_add_epi32(
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(lo, w[h]), ones),
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(hi, w[h]), w128)));
+                }
+            }
+        }
+        for (int h = 0; h < 2; h++) {
+            __m256 sc = _mm256_loadu_ps(S + (size_t)g * SR_NR + 8 * h);
+            for (int r = 0; r < MR; r++) {
+                __m256 sa = _mm256_mul_ps(sc, _mm256_set1_ps(ascale[(size_t)r * lds + g]));
+                facc[r][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(iacc[r][h]), sa, facc[r][h]);
+            }
+        }
+    }
+    for (int r = 0; r < MR; r++) store16_avx2(C + (size_t)r * ldc, facc[r][0], facc[r][1], bias, 1, ncols);
+}
+#define SR_Q8_AVX2_CASE(m)                                                                                       \
+    case m:                                                                                                      \
+        if (plain_u8) tile_q8_avx2(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                   \
+        else tile_q8_avx2(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                            \
+        break;
+static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
+                         const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
+                         const float *bias, int ncols, int plain_u8) {
+    (void)wsum; /* see above: the sums come out without the +128 */
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const int8_t *Wp = W + p * pq;
+        const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;
+        for (int r0 = 0; r0 < mr; r0 += 3) {
+            const uint8_t *Ar = A + (size_t)r0 * lda;
+            const float *ar = as + (size_t)r0 * lds;
+            float *Cr = C + (size_t)r0 * ldc + p * SR_NR;
+            switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_AVX2_CASE(1) SR_Q8_AVX2_CASE(2) SR_Q8_AVX2_CASE(3) }
+        }
     }
 }
 #endif
@@ -1238,8 +1378,8 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
         const uint8_t *Am = A + (size_t)m0 * lda;
         const float *as = ascale + (size_t)m0 * lds;
         float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
-#if SR_HAVE_AVX512
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols); continue; }
+#if SR_HAVE_SIMD
+        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols, L->plain_u8); continue; }
 #endif
         tile_q8_generic(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols);
     }
@@ -1826,7 +1966,7 @@ static void attention_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r
                          .wsum = s->kwsum + (size_t)h * n16, .bias = s->zero_f};
         SrLinear values = {.type = SR_TENSOR_Q8, .N = dh, .K = n, .Kp = Kpn, .group = SR_ATT_G, .npanels = vpanels,
                            .q = s->vq + (size_t)h * vpanels * SR_NR * Kpn, .s = s->vs + (size_t)h * vpanels * ng * SR_NR,
-                           .wsum = s->zero_i, .bias = s->zero_f};
+                           .wsum = s->zero_i, .plain_u8 = 1, .bias = s->zero_f};
         quantize_rows(s->qkv + (size_t)r0 * ld + h * dh, ld, rows, dh, dhp, dhp, aq, dhp, as, 1);
         for (int b = 0; b < (n + 2 * SR_NR - 1) / (2 * SR_NR); b++)
             gemm_q8_block(b, aq, dhp, as, 1, &keys, S, n, rows, 0, generic);

@@ -202,7 +202,7 @@ static int check_gemm(int M, int N, int K, int G) {
     int fail = 0;
     /* f32: fast vs generic vs double */
     for (int generic = 0; generic < 2; generic++) {
-        sr_generic_kernels = generic || !SR_HAVE_AVX512;
+        sr_generic_kernels = generic || !SR_HAVE_SIMD;
         gemm_f32(A, K, Lf.f, K, N, Lf.bias, generic ? C2 : C1, N, M, 1);
     }
     /* errors are relative to sum |a w| + |bias|, the scale of a dot product's rounding */
@@ -220,7 +220,7 @@ static int check_gemm(int M, int N, int K, int G) {
     /* q8: the exact integer result of the quantized operands, scaled */
     quantize_rows(A, K, M, K, Kp, G, aq, Kp, as, ng);
     for (int generic = 0; generic < 2; generic++) {
-        sr_generic_kernels = generic || !SR_HAVE_AVX512;
+        sr_generic_kernels = generic || !SR_HAVE_SIMD;
         int nb = (N + 31) / 32;
         for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, 0, sr_generic_kernels);
     }
@@ -242,13 +242,39 @@ static int check_gemm(int M, int N, int K, int G) {
             e_qg = fmax(e_qg, fabs(C2[(size_t)i * N + n] - ref) / mag);
             e_qw = fmax(e_qw, fabs(C1[(size_t)i * N + n] - exact) / mag);
         }
+    /* q8 with plain u8 activations (0..255, no +128: the attention's probabilities; the
+     * layer's wsum is then zero), accumulating into C: the exact integer result again */
+    double e_p = 0;
+    memset(Lq.wsum, 0, (size_t)Lq.npanels * ng * SR_NR * sizeof(int32_t));
+    Lq.plain_u8 = 1;
+    for (int i = 0; i < M * Kp; i++) aq[i] = (uint8_t)(i % 7 == 3 ? 255 : (urand() + 1) * 127.9);
+    for (int generic = 0; generic < 2; generic++) {
+        sr_generic_kernels = generic || !SR_HAVE_SIMD;
+        float *C = generic ? C2 : C1;
+        for (int i = 0; i < M * N; i++) C[i] = 1.0f;
+        for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 1, sr_generic_kernels);
+    }
+    for (int i = 0; i < M; i++)
+        for (int n = 0; n < N; n++) {
+            double ref = 1.0, mag = 1.0;
+            for (int g = 0; g < ng; g++) {
+                long isum = 0, iabs = 0;
+                for (int k = g * G; k < g * G + G; k++) {
+                    isum += (long)aq[(size_t)i * Kp + k] * q[(size_t)n * Kp + k];
+                    iabs += labs((long)aq[(size_t)i * Kp + k] * q[(size_t)n * Kp + k]);
+                }
+                ref += (double)isum * sc[(size_t)n * ng + g] * as[(size_t)i * ng + g];
+                mag += (double)iabs * sc[(size_t)n * ng + g] * as[(size_t)i * ng + g];
+            }
+            e_p = fmax(e_p, fmax(fabs(C1[(size_t)i * N + n] - ref), fabs(C2[(size_t)i * N + n] - ref)) / mag);
+        }
     sr_generic_kernels = -1;
     /* f32: float rounding only; q8 against its own integer math: the same; q8 against
      * the f32 product: the quantization error of both operands (< 1/127 each) */
     double tol = 1e-6;
-    fail = e_f > tol || e_fg > tol || e_q > tol || e_qg > tol || e_qw > 2.0 / 127;
-    printf("%s gemm M=%d N=%d K=%d G=%d: f32 fast %.2g generic %.2g | q8 fast %.2g generic %.2g (vs exact int) | q8 vs f32 math %.3g\n",
-           fail ? "BAD" : "ok ", M, N, K, G, e_f, e_fg, e_q, e_qg, e_qw);
+    fail = e_f > tol || e_fg > tol || e_q > tol || e_qg > tol || e_qw > 2.0 / 127 || e_p > tol;
+    printf("%s gemm M=%d N=%d K=%d G=%d: f32 fast %.2g generic %.2g | q8 fast %.2g generic %.2g (vs exact int) | q8 vs f32 math %.3g | q8 plain u8 %.2g\n",
+           fail ? "BAD" : "ok ", M, N, K, G, e_f, e_fg, e_q, e_qg, e_qw, e_p);
     free_linear(&Lf); free_linear(&Lq);
     free(W); free(A); free(bias); free(q); free(sc); free(C1); free(C2); free(aq); free(as);
     return fail;
