@@ -1569,14 +1569,21 @@ static void gelu_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + sr_erff(x[i] * 0.70710678118654752f));
 }
 
-/* One row of attention probabilities, in place: row = softmax(row * scale) over the
- * keys with keep[j] = 1; keys with keep[j] = 0 get exactly 0. */
-static void softmax_row_generic(float *row, int n, const float *keep, float scale) {
+/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
+ * keep[j] != 0 (-inf if none). */
+static float scale_row_max_generic(float *row, int n, const float *keep, float scale) {
     float mx = -INFINITY;
     for (int j = 0; j < n; j++) {
         row[j] *= scale;
         if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
     }
+    return mx;
+}
+
+/* One row of attention probabilities, in place: row = softmax(row * scale) over the
+ * keys with keep[j] = 1; keys with keep[j] = 0 get exactly 0. */
+static void softmax_row_generic(float *row, int n, const float *keep, float scale) {
+    float mx = scale_row_max_generic(row, n, keep, scale);
     float sum = 0;
     for (int j = 0; j < n; j++) {
         float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
@@ -1604,7 +1611,9 @@ static inline __m512 sr_exp16(__m512 x) {
     return _mm512_scalef_ps(y, n);
 }
 
-static void softmax_row_avx512(float *row, int n, const float *keep, float scale) {
+/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
+ * keep[j] != 0 (-inf if none). */
+static float scale_row_max_avx512(float *row, int n, const float *keep, float scale) {
     __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
     for (int j = 0; j < n; j += 16) {
         __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
@@ -1613,7 +1622,11 @@ static void softmax_row_avx512(float *row, int n, const float *keep, float scale
         __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
         vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
     }
-    __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), vsum = zero;
+    return _mm512_reduce_max_ps(vmx);
+}
+
+static void softmax_row_avx512(float *row, int n, const float *keep, float scale) {
+    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
     for (int j = 0; j < n; j += 16) {
         __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
         __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
@@ -1645,11 +1658,7 @@ static void softmax_row(float *row, int n, const float *keep, float scale) {
  * without the normalising pass; 1 / sum goes into the scale. row keeps the e's; q is
  * zero-padded to a multiple of SR_ATT_G, qscale gets one scale per group. */
 static void softmax_quantize_row_generic(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
-    float mx = -INFINITY;
-    for (int j = 0; j < n; j++) {
-        row[j] *= scale;
-        if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
-    }
+    float mx = scale_row_max_generic(row, n, keep, scale);
     float sum = 0;
     for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
         float gmax = 0;
@@ -1675,15 +1684,7 @@ static void softmax_quantize_row_generic(float *row, int n, const float *keep, f
 
 #if SR_HAVE_AVX512
 static void softmax_quantize_row_avx512(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
-    __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
-    for (int j = 0; j < n; j += 16) {
-        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vs);
-        _mm512_mask_storeu_ps(row + j, m, v);
-        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
-        vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
-    }
-    __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(vmx)), vsum = zero;
+    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
     for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
         __m512 gmax = zero;
         for (int j = k0; j < n && j < k0 + SR_ATT_G; j += 16) {
