@@ -8,7 +8,8 @@
  *   3. kernels: blocked matrix-matrix products (f32 and int8), LayerNorm, GELU, softmax
  *   4. the BERT encoder forward over the whole sequence, and its heads
  *   5. #include "tokenizer.c"  WordPiece exactly as Hugging Face
- *      #include "ner.c"        token classification decoding, PHI rules, the Masker
+ *      #include "ner.c"        token classification decoding, the Masker; it includes
+ *               "phi.c"        the PHI rules
  *      #include "mlm.c"        MLM sampling, mask filling, sr fill / sr generate
  *   6. the command line: `sr COMMAND ...`; each module owns its commands (cmd_*),
  *      main() only dispatches.
