@@ -881,7 +881,153 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
     return real ? k : i;
 }
 
-/* ---- rules over numbers ---- */
+/* ---- helpers shared by several rules ---- */
+
+static int phi_day_token(const PhiDoc *d, int i) { /* 1..31, or 1st 2nd 3rd 21st */
+    if (i < 0 || i >= d->n) return 0;
+    const PhiTok *t = &d->t[i];
+    if (t->kind == TK_NUM) return t->ndig <= 2 && t->val >= 1 && t->val <= 31;
+    if (t->kind == TK_ALNUM && t->ndig <= 2 && t->nalpha == 2) {
+        const char *p = d->text + t->b0 + t->ndig;
+        int v = t->ndig == 2 ? (d->text[t->b0] - '0') * 10 + (d->text[t->b0 + 1] - '0') : d->text[t->b0] - '0';
+        return v >= 1 && v <= 31 && isdigit((unsigned char)d->text[t->b0]) &&
+               (!strncasecmp(p, "st", 2) || !strncasecmp(p, "nd", 2) || !strncasecmp(p, "rd", 2) || !strncasecmp(p, "th", 2));
+    }
+    return 0;
+}
+
+/* the word in a relative's slot ("wife ___") is a name: the name lists say so (even for
+ * a common word: "son Bill", "wife Rose"), or a capital in mixed text, or an initial */
+static int phi_relative_slot(const PhiDoc *d, int j) {
+    if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
+    uint64_t lx = d->t[j].lex;
+    if (d->mixed && d->t[j].shape == SH_TITLE && d->t[j].nalpha >= 2 && phi_punct(d, j - 1, ',') &&
+        !(lx & (LX_CRED | LX_ROLE | LX_TITLE | LX_RELATION | LX_MONTH | LX_WEEKDAY | LX_UNIT)) &&
+        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 2; /* "Son, Ned, was": a capital between commas */
+    if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
+    if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
+    if (!(lx & LX_COMMON) && d->t[j].nalpha >= 3 &&
+        (j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1;
+    if (lx & LX_SITE) return 1;
+    if ((lx & (LX_FIRST | LX_LAST)) && (!(lx & LX_COMMON) || !d->mixed || phi_cap(&d->t[j]))) return 1;
+    return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
+}
+
+/* hospital words that are part of the name (Memorial, Adventist) rather than its head */
+static int phi_hosp_nameish(const PhiDoc *d, int i) {
+    return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
+           phi_is(d, i, "baptist") || phi_is(d, i, "methodist") || phi_is(d, i, "regional");
+}
+
+/* ---- the rules, in the order they run (see phi_rules below) ---- */
+
+/* e-mail, URL, IP: whole whitespace-free chunks */
+static void phi_rule_chunks(PhiDoc *d) {
+    const char *s = d->text;
+    size_t len = d->len, i = 0;
+    int tk = 0;
+    while (i < len) {
+        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+        size_t a = i;
+        while (i < len && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+        size_t b = i;
+        while (a < b && strchr("(<[\"'", s[a])) a++;
+        while (b > a && strchr(".,;:)>]\"'!?", s[b - 1])) b--;
+        if (b - a < 4) continue;
+        const char *at = memchr(s + a, '@', b - a);
+        int type = 0;
+        const char *src = NULL;
+        if (at && at > s + a) {
+            const char *dot = memchr(at, '.', (size_t)(s + b - at));
+            if (dot && dot > at + 1 && dot < s + b - 1) { type = PT_EMAIL; src = "rule:email"; }
+        }
+        if (!type && ((b - a > 7 && (!strncasecmp(s + a, "http://", 7) || !strncasecmp(s + a, "https://", 8) || !strncasecmp(s + a, "ftp://", 6))) ||
+                      (b - a > 4 && !strncasecmp(s + a, "www.", 4)))) { type = PT_URL; src = "rule:url"; }
+        if (!type && memchr(s + a, '.', b - a)) {
+            static const char *tld[] = {".com", ".org", ".net", ".edu", ".gov", ".io", ".co.uk", ".org.uk", ".nhs.uk", ".ac.uk", ".info", ".us"};
+            for (size_t k = 0; k < sizeof tld / sizeof tld[0] && !type; k++) {
+                size_t n = strlen(tld[k]);
+                for (size_t p = a + 1; p + n <= b; p++) {
+                    if (!strncasecmp(s + p, tld[k], n) && (p + n == b || s[p + n] == '/' || s[p + n] == ':')) {
+                        int alnum_before = isalnum((unsigned char)s[p - 1]);
+                        if (alnum_before) { type = PT_URL; src = "rule:url"; }
+                        break;
+                    }
+                }
+            }
+        }
+        if (!type) { /* IPv4 */
+            int parts = 0, v = -1, ok = 1;
+            for (size_t p = a; p < b && ok; p++) {
+                if (isdigit((unsigned char)s[p])) { v = (v < 0 ? 0 : v) * 10 + (s[p] - '0'); if (v > 255) ok = 0; }
+                else if (s[p] == '.' && v >= 0) { parts++; v = -1; }
+                else if (s[p] == ':' && parts == 3 && v >= 0) break;
+                else ok = 0;
+            }
+            if (ok && parts == 3 && v >= 0) { type = PT_IP; src = "rule:ip-address"; }
+        }
+        if (!type) continue;
+        while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
+        int first = tk, last = -1;
+        for (int k = tk; k < d->n && (size_t)d->t[k].b0 < b; k++) last = k;
+        if (last >= first) phi_mark(d, first, last, type, src, -1);
+    }
+}
+
+/* header fields: "Name: ...", "Address: ...", "DOB: ...", "GP: ..." */
+static void phi_rule_headers(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_punct(d, i, ':') || !phi_word(d, i - 1)) continue;
+        const PhiTok *lab = &d->t[i - 1];
+        int what = (lab->lex & LX_HEADER) && lab->e ? lab->e->aux_header : 0;
+        if (phi_is(d, i - 1, "birth")) what = 3;
+        if (phi_is(d, i - 1, "kin") || phi_is(d, i - 1, "social") || phi_is(d, i - 1, "family")) what = 6;
+        /* a letter's "Re: John Ashworth, DOB ...": the patient (capitalised, mixed text) */
+        if (phi_is(d, i - 1, "re") && d->mixed && lab->shape == SH_TITLE && i + 1 < d->n && !d->t[i + 1].nl && phi_cap(&d->t[i + 1])) what = 1;
+        if (!what) continue;
+        int j = i + 1;
+        if (j >= d->n) continue;
+        if (what == 6) { /* "Social: Bill called": a relative's slot */
+            if (phi_relative_slot(d, j) && !phi_initial(d, j)) phi_take_name(d, j, 3, 2, PT_RELATIVE, "rule:header-field", i - 1);
+            continue;
+        }
+        if (what == 1 || what == 4 || what == 5) {
+            if (d->t[j].nl) continue;
+            while (j < d->n && !d->t[j].nl && (d->t[j].lex & LX_TITLE)) { j++; if (phi_punct(d, j, '.')) j++; }
+            int type = what == 1 ? PT_PATIENT : what == 4 ? PT_DOCTOR : PT_RELATIVE;
+            /* "Surname, Forename" */
+            int k = phi_take_name(d, j, 4, 1, type, "rule:header-field", i - 1);
+            if (k > j && phi_punct(d, k, ',') && !d->t[k + 1 < d->n ? k + 1 : k].nl) phi_take_name(d, k + 1, 3, 1, type, "rule:header-field", i - 1);
+        } else if (what == 2) {
+            /* the address: the rest of the line, and following lines until a blank line
+             * or another "Label:" (at most 4 lines) */
+            int k = j, lines = 0;
+            if (k < d->n && d->t[k].nl) lines = 0;
+            while (k < d->n && lines < 4) {
+                if (k > j && d->t[k].nl) {
+                    lines++;
+                    /* blank line: the text has two line breaks; check the source */
+                    int nlc = 0;
+                    for (int b = d->t[k - 1].b1; b < d->t[k].b0; b++) if (d->text[b] == '\n') nlc++;
+                    if (nlc > 1 || lines >= 4) break;
+                    if (k + 1 < d->n && phi_punct(d, k + 1, ':')) break;
+                    if (k + 2 < d->n && phi_punct(d, k + 2, ':') && phi_word(d, k + 1)) break;
+                }
+                k++;
+            }
+            if (k > j) phi_mark(d, j, k - 1, phi_is(d, i - 1, "city") || phi_is(d, i - 1, "town") ? PT_CITY : (phi_is(d, i - 1, "postcode") || phi_is(d, i - 1, "zip") || phi_is(d, i - 1, "zipcode")) ? PT_ZIP : phi_is(d, i - 1, "county") ? PT_COUNTY : PT_STREET, "rule:header-field", i - 1);
+        } else if (what == 3) {
+            if (!phi_is(d, i - 1, "dob") && !phi_is(d, i - 1, "birth") && !phi_is(d, i - 1, "date")) continue;
+            int k = j, any = 0;
+            while (k < d->n && !d->t[k].nl && k - j < 8) {
+                if (d->t[k].kind == TK_NUM || (d->t[k].lex & LX_MONTH) || phi_day_token(d, k)) any = 1;
+                else if (d->t[k].kind == TK_WORD && !(d->t[k].lex & LX_MONTH)) break;
+                k++;
+            }
+            if (any && k > j) phi_mark(d, j, k - 1, PT_DATE, "rule:header-field", i - 1);
+        }
+    }
+}
 
 static int phi_month_day(int m, int dd) { return m >= 1 && m <= 12 && dd >= 1 && dd <= 31; }
 
@@ -979,25 +1125,6 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
             if (paren && phi_punct(d, last + 1, ')')) endk = last; /* keep ')' outside unless inside */
             phi_mark(d, first, endk, type, type == PT_NHS ? "rule:nhs-number" : "rule:phone-shape", ctx);
             i = last;
-        }
-    }
-}
-
-/* a name right before a telephone word: "Odalys Brackwater cell# 555-010-4477" */
-static void phi_rule_name_before_phone(PhiDoc *d) {
-    for (int i = 1; i < d->n; i++) {
-        if (!(d->t[i].lex & LX_PHONECTX) || !phi_word(d, i) || d->t[i].nl) continue;
-        int k = i - 1, words = 0;
-        if (phi_punct(d, k, ':') || phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
-        while (k >= 0 && words < 3 && phi_word(d, k) && phi_free(d, k) && !d->t[k + 1].nl) {
-            uint64_t lx = d->t[k].lex;
-            if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_PHONECTX | LX_PLACESTOP | LX_HEADER)) break;
-            int ok = ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && d->t[k].shape == SH_TITLE && !(lx & LX_COMMON));
-            if (!ok) break;
-            phi_mark_name(d, k, PT_NAME, "rule:name-before-phone", i, 1);
-            words++;
-            if (d->t[k].nl) break;
-            k--;
         }
     }
 }
@@ -1196,6 +1323,106 @@ static void phi_rule_odd_dates(PhiDoc *d) {
         i = p[np - 1];
     }
 }
+static int phi_year_token(const PhiDoc *d, int i) {
+    return phi_num(d, i) && ((d->t[i].ndig == 4 && d->t[i].val >= 1800 && d->t[i].val <= 2100));
+}
+
+static void phi_rule_written_dates(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        uint64_t lx = d->t[i].lex;
+        if (!phi_word(d, i) || !phi_free(d, i)) continue;
+        if (lx & LX_MONTH) {
+            int m = d->t[i].e ? d->t[i].e->aux_month : 0;
+            int ambiguous = m >= 100 || phi_is(d, i, "may") || phi_is(d, i, "march");
+            /* 13-Apr-2019, 13-Apr-19, Apr-2019 */
+            int hy_b = phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_tight(d, i - 1) && phi_day_token(d, i - 2);
+            int hy_a = phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_tight(d, i + 2) && phi_num(d, i + 2) &&
+                       (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) && !(i + 3 < d->n && phi_tight(d, i + 3) && !phi_punct(d, i + 3, ',') && !phi_punct(d, i + 3, '.') && !phi_punct(d, i + 3, ')'));
+            int amb_word = phi_is(d, i, "may") || phi_is(d, i, "mar") || phi_is(d, i, "march");
+            if ((hy_a || hy_b) && !(amb_word && !(hy_a && phi_year_token(d, i + 2)))) {
+                phi_mark(d, hy_b ? i - 2 : i, hy_a ? i + 2 : i, PT_DATE, "rule:date-written", -1);
+                continue;
+            }
+            int j = i + 1;
+            if (phi_punct(d, j, '.') && phi_tight(d, j) && m >= 100) j++;
+            int end = -1, start = i;
+            if (j < d->n && !d->t[j].nl && phi_day_token(d, j) && !(j + 1 < d->n && phi_tight(d, j + 1) && phi_punct(d, j + 1, '.') && phi_num(d, j + 2))) {
+                end = j;
+                int y = j + 1;
+                if (phi_punct(d, y, ',')) y++;
+                if (phi_year_token(d, y) && !d->t[y].nl) end = y;
+                else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
+                         !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
+                else if (phi_punct(d, y, '\'') && phi_num(d, y + 1) && d->t[y + 1].ndig == 2) end = y + 1;
+            } else if (j < d->n && !d->t[j].nl && phi_year_token(d, j)) {
+                end = j;
+            } else if (phi_is(d, j, "of") && phi_year_token(d, j + 1)) {
+                phi_mark(d, j + 1, j + 1, PT_DATE, "rule:date-written", -1);
+                end = i;
+            }
+            /* day before: 12 March, 3rd of July, the 1st of May */
+            int b = i - 1;
+            if (phi_is(d, b, "of")) b--;
+            if (b >= 0 && !d->t[i].nl && phi_day_token(d, b) && !(b > 0 && phi_tight(d, b) && (d->t[b - 1].ch == '/' || d->t[b - 1].ch == '.' || d->t[b - 1].kind != TK_PUNCT))) {
+                start = b;
+                /* 1->2 Nov: a range of days */
+                if (b >= 2 && phi_tight(d, b) && d->t[b - 1].kind == TK_PUNCT && phi_day_token(d, b - 2)) start = b - 2;
+                else if (b >= 3 && phi_tight(d, b) && phi_punct(d, b - 1, '>') && phi_punct(d, b - 2, '-') && phi_day_token(d, b - 3)) start = b - 3;
+                if (end < 0) end = i;
+                else if (end == i + 1 || end == i + 2) {}
+                if (end == i) { /* 21 Apr, 21 / 2 nov, 96 */
+                    int y = i + 1;
+                    if (phi_punct(d, y, ',')) y++;
+                    if (phi_year_token(d, y) && !d->t[y].nl) end = y;
+                    else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
+                             !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
+                }
+            }
+            if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
+                (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
+                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) {
+                end = i;
+                ambiguous = 0; /* "in sept.": the preposition and the '.' make it a month */
+            }
+            if (end < 0) {
+                if (ambiguous) continue;
+                if (d->mixed && !phi_cap(&d->t[i])) continue; /* "august" company */
+                end = i;
+            }
+            if (end < 0 || (ambiguous && d->mixed && !phi_cap(&d->t[i]) && d->t[i].shape != SH_UPPER)) continue;
+            phi_mark(d, start, end, PT_DATE, "rule:date-written", -1);
+            continue;
+        }
+        if (lx & LX_WEEKDAY) {
+            /* a weekday is masked as part of a date ("Friday 9/17", "Tue, 3 March"); alone
+             * ("plan trach Monday") it names no date and is left, as the deid gold does */
+            int abbr = d->t[i].e && (d->t[i].e->aux_weak & 1);
+            int j = i + 1;
+            if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
+            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && phi_punct(d, j + 1, '/') && phi_num(d, j + 2)) ||
+                        (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
+            if (!dated) continue;
+            if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
+            phi_mark(d, i, i, PT_DATE, "rule:weekday", -1);
+            continue;
+        }
+        if (lx & LX_HOLIDAY) { phi_mark(d, i, i, PT_DATE, "rule:holiday", -1); continue; }
+        /* "on the 11th", "it's the 3rd." : an ordinal day standing alone */
+        if (phi_is(d, i, "the") && phi_day_token(d, i + 1) && d->t[i + 1].kind == TK_ALNUM && !d->t[i + 1].nl &&
+            (i + 2 >= d->n || d->t[i + 2].nl || d->t[i + 2].kind == TK_PUNCT || phi_is(d, i + 2, "of"))) {
+            if (!phi_is(d, i + 2, "of") || (phi_lex(d, i + 3) & LX_MONTH)) phi_mark(d, i + 1, i + 1, PT_DATE, "rule:date-written", -1);
+        }
+        /* Memorial Day, New Year's Eve, Valentine's Day */
+        if ((phi_is(d, i + 1, "day") || phi_is(d, i + 1, "eve")) && !d->t[i + 1].nl &&
+            (phi_is(d, i, "memorial") || phi_is(d, i, "labor") || phi_is(d, i, "labour") || phi_is(d, i, "independence") ||
+             phi_is(d, i, "veterans") || phi_is(d, i, "boxing") || phi_is(d, i, "valentine's") || phi_is(d, i, "mother's") ||
+             phi_is(d, i, "father's") || phi_is(d, i, "presidents") || phi_is(d, i, "columbus") || phi_is(d, i, "year's") ||
+             phi_is(d, i, "christmas") || phi_is(d, i, "armistice") || phi_is(d, i, "remembrance"))) {
+            int a = phi_is(d, i, "year's") && phi_is(d, i - 1, "new") ? i - 1 : i;
+            phi_mark(d, a, i + 1, PT_DATE, "rule:holiday", -1);
+        }
+    }
+}
 
 /* ages over 89: "98 yo", "aged 92", "92yoM", "ninety-two" is left to the lexicon-free
  * rules below (rare) */
@@ -1232,106 +1459,6 @@ static void phi_rule_ages(PhiDoc *d) {
                   phi_is(d, j, "lady") || phi_is(d, j, "yom") || phi_is(d, j, "yof"));
         if (who && phi_is(d, j, "s") && !(phi_punct(d, j + 1, '/') && phi_is(d, j + 2, "p"))) who = 0;
         if (unit || before || (start && who)) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
-    }
-}
-
-/* lone identifiers: 7+ digits, or letters with 5+ digits (not a dose) */
-static void phi_rule_long_numbers(PhiDoc *d) {
-    for (int i = 0; i < d->n; i++) {
-        const PhiTok *t = &d->t[i];
-        if (!phi_free(d, i)) continue;
-        if (t->kind == TK_NUM && t->ndig >= 7) {
-            if ((phi_punct(d, i - 1, '.') || phi_punct(d, i - 1, ',')) && phi_tight(d, i) && phi_num(d, i - 2)) continue;
-            if ((phi_punct(d, i + 1, '.') || phi_punct(d, i + 1, ',')) && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2)) continue;
-            phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
-        } else if (t->kind == TK_ALNUM && t->ndig >= 5) {
-            int times = 0; /* 600x12, 8X650X50: ventilator settings */
-            for (int b = t->b0 + 1; b + 1 < t->b1; b++)
-                if ((d->text[b] == 'x' || d->text[b] == 'X') && isdigit((unsigned char)d->text[b - 1])) times = 1;
-            if (times) continue;
-            phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
-        }
-    }
-}
-
-/* inside a past-history list: "PMH:", "hx", "history" within the last 40 tokens */
-static int phi_in_history(const PhiDoc *d, int i) {
-    for (int m = i - 1; m >= 0 && m >= i - 40; m--) {
-        if (phi_is(d, m, "pmh") || phi_is(d, m, "pmhx") || phi_is(d, m, "hx") || phi_is(d, m, "psh") || phi_is(d, m, "history")) return 1;
-        if (d->t[m].nl && m < i - 1 && phi_punct(d, m - 1, '.')) return 0;
-    }
-    return 0;
-}
-
-/* a list of events with years: a year marked in the last 8 tokens ("MI 81'. APPENDECTOMY 85'") */
-static int phi_year_list(const PhiDoc *d, int i) {
-    for (int k = i - 1; k >= 0 && k >= i - 8; k--)
-        if (d->type[k] == PT_YEAR || (d->type[k] == PT_DATE && phi_num(d, k) && d->t[k].ndig == 2 && phi_punct(d, k + 1, '\''))) return 1;
-    return 0;
-}
-
-/* years alone (extra): '92, 1980s, and 4-digit years that are not times or amounts */
-static void phi_rule_years(PhiDoc *d) {
-    for (int i = 0; i < d->n; i++) {
-        const PhiTok *t = &d->t[i];
-        if (!phi_free(d, i)) continue;
-        if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i - 1, '\'') && phi_tight(d, i) &&
-            (i < 2 || d->t[i - 1].sp || d->t[i - 1].nl || d->t[i - 2].kind == TK_PUNCT)) {
-            if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT && !phi_is(d, i + 1, "s")) continue;
-            phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
-            continue;
-        }
-        /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
-        if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
-            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
-            (phi_in_history(d, i) || phi_year_list(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
-                                      !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
-            phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
-            continue;
-        }
-        if (t->kind == TK_ALNUM && t->ndig == 4 && t->nalpha == 1 && (d->text[t->b1 - 1] == 's' || d->text[t->b1 - 1] == 'S')) {
-            int v = atoi(d->text + t->b0);
-            if (v >= 1900 && v <= 2099 && v % 10 == 0) phi_mark(d, i, i, PT_YEAR, "rule:year-decade", -1);
-            continue;
-        }
-        if (t->kind == TK_NUM && t->ndig == 2 && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT &&
-            !phi_punct(d, i + 1, ',')) && !(phi_punct(d, i + 1, '.') && phi_num(d, i + 2) && phi_tight(d, i + 2))) {
-            /* after a procedure/diagnosis acronym (or "in" after one), in a history list */
-            int k = i - 1;
-            if (phi_is(d, k, "in") || phi_is(d, k, "and")) k--;
-            int acro = k >= 0 && phi_word(d, k) && (d->t[k].shape == SH_UPPER || (!d->mixed && d->t[k].shape == SH_LOWER)) &&
-                       d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 && d->t[k].b1 - d->t[k].b0 == d->t[k].nalpha &&
-                       !(d->t[k].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP));
-            if (phi_is(d, i - 1, "and") && k >= 0 && d->type[k] == PT_YEAR) acro = 1; /* in 94 and 00 */
-            int hx = phi_in_history(d, i);
-            int after_ok = !(i + 1 < d->n && phi_tight(d, i + 1) && (phi_punct(d, i + 1, '%') || phi_punct(d, i + 1, '-') ||
-                             phi_punct(d, i + 1, '/') || phi_punct(d, i + 1, '\'')));
-            if (acro && hx && after_ok && (t->val >= 30 || t->val <= 25)) { phi_mark(d, i, i, PT_YEAR, "rule:year-in-history", -1); continue; }
-        }
-        if (t->kind != TK_NUM || t->ndig != 4 || t->val < 1900 || t->val > 2099) continue;
-        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(' && d->t[i - 1].ch != '\'') continue;
-        if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind == TK_PUNCT && d->t[i + 1].ch != ')' &&
-            d->t[i + 1].ch != ',' && d->t[i + 1].ch != '.' && d->t[i + 1].ch != ';') continue;
-        if ((phi_punct(d, i + 1, '.') || phi_punct(d, i + 1, ',')) && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2)) continue;
-        if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT) continue;
-        if (i + 1 < d->n && !d->t[i + 1].nl && (d->t[i + 1].lex & LX_UNIT)) continue;
-        if (phi_ctx_before(d, i, LX_NUMCTX | LX_UNIT, 2) >= 0) continue;
-        int mins = t->val % 100;
-        if (mins < 60) { /* could be a time: 1930, 2000 */
-            if (phi_ctx_before(d, i, LX_TIMECTX, 1) >= 0) continue;
-            if (i > 0 && (phi_num(d, i - 1) || phi_punct(d, i - 1, '-') || phi_punct(d, i - 1, '@') || phi_punct(d, i - 1, '~'))) continue;
-            if (i + 1 < d->n && !d->t[i + 1].nl && (phi_is(d, i + 1, "h") || phi_is(d, i + 1, "hr") || phi_is(d, i + 1, "hrs") ||
-                phi_is(d, i + 1, "hours") || phi_is(d, i + 1, "pm") || phi_is(d, i + 1, "am") || phi_punct(d, i + 1, '-') ||
-                phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
-            if (!(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "year") || phi_is(d, i - 1, "of") ||
-                  phi_is(d, i - 1, "circa") || phi_is(d, i - 1, "dob") || phi_is(d, i - 1, "born") || phi_is(d, i - 1, "birth") ||
-                  phi_punct(d, i - 1, ',') || (phi_punct(d, i - 1, ':') && phi_ctx_before(d, i, LX_DATECTX, 2) >= 0) ||
-                  phi_in_history(d, i))) continue;
-        }
-        int dob = phi_ctx_before(d, i, LX_DATECTX, 3);
-        if (dob >= 0 && (phi_is(d, dob, "dob") || phi_is(d, dob, "birth") || phi_is(d, dob, "born") || phi_is(d, dob, "d.o.b")))
-            phi_mark(d, i, i, PT_DATE, "rule:year-of-birth", dob);
-        else phi_mark(d, i, i, PT_YEAR, "rule:year", -1);
     }
 }
 
@@ -1489,122 +1616,147 @@ static void phi_rule_address_blocks(PhiDoc *d) {
     }
 }
 
-/* ---- written dates ---- */
-
-static int phi_day_token(const PhiDoc *d, int i) { /* 1..31, or 1st 2nd 3rd 21st */
-    if (i < 0 || i >= d->n) return 0;
-    const PhiTok *t = &d->t[i];
-    if (t->kind == TK_NUM) return t->ndig <= 2 && t->val >= 1 && t->val <= 31;
-    if (t->kind == TK_ALNUM && t->ndig <= 2 && t->nalpha == 2) {
-        const char *p = d->text + t->b0 + t->ndig;
-        int v = t->ndig == 2 ? (d->text[t->b0] - '0') * 10 + (d->text[t->b0 + 1] - '0') : d->text[t->b0] - '0';
-        return v >= 1 && v <= 31 && isdigit((unsigned char)d->text[t->b0]) &&
-               (!strncasecmp(p, "st", 2) || !strncasecmp(p, "nd", 2) || !strncasecmp(p, "rd", 2) || !strncasecmp(p, "th", 2));
+/* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
+ * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
+static void phi_rule_devotional_hospitals(PhiDoc *d) {
+    static const char *const pair[][2] = {{"holy", "cross"}, {"holy", "family"}, {"holy", "name"}, {"holy", "redeemer"},
+        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "sam"}, {"good", "shepherd"},
+        {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_starts_in(d, i, "hsgodpm") || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
+        for (size_t k = 0; k < sizeof pair / sizeof pair[0]; k++) {
+            if (!phi_is(d, i, pair[k][0]) || !phi_is(d, i + 1, pair[k][1])) continue;
+            /* in mixed text the name is capitalised, or a hospital word follows */
+            int hw = i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_HOSPWORD);
+            if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1])) && !hw) break;
+            if (!d->mixed && !hw && !phi_is(d, i - 1, "at") && !phi_is(d, i - 1, "to") && !phi_is(d, i - 1, "from") &&
+                !phi_is(d, i - 1, "by") && !phi_is(d, i - 1, "in") && !phi_punct(d, i - 1, '(')) break;
+            phi_mark(d, i, i + 1, PT_HOSPITAL, "rule:devotional-hospital", -1);
+            if (hw && phi_hosp_nameish(d, i + 2)) phi_mark(d, i + 2, i + 2, PT_HOSPITAL, "rule:devotional-hospital", -1);
+            break;
+        }
     }
-    return 0;
-}
-static int phi_year_token(const PhiDoc *d, int i) {
-    return phi_num(d, i) && ((d->t[i].ndig == 4 && d->t[i].val >= 1800 && d->t[i].val <= 2100));
 }
 
-static void phi_rule_written_dates(PhiDoc *d) {
+/* practices and health centres, named by the capitalised words before their head
+ * ("Lakeside Family Medicine", "Bridge Street Surgery", "Hollins Health Centre"); the
+ * name needs a word that is not an ordinary one, or a street word (not "General
+ * Surgery", "Cardiac Surgery") */
+static void phi_rule_practices(PhiDoc *d) {
+    if (!d->mixed) return;
+    static const char *const head[][2] = {{"family", "medicine"}, {"internal", "medicine"}, {"family", "practice"},
+        {"primary", "care"}, {"health", "center"}, {"health", "centre"}, {"medical", "group"}, {"medical", "centre"},
+        {"medical", "center"}, {"surgery", NULL}, {"health", "clinic"}, {"family", "health"}, {"pediatrics", NULL},
+        {"paediatrics", NULL}, {"associates", NULL}, {"group", "practice"}};
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_word(d, i) || !phi_cap(&d->t[i])) continue;
+        int end = -1;
+        for (size_t h = 0; h < sizeof head / sizeof head[0] && end < 0; h++) {
+            if (!phi_is(d, i, head[h][0])) continue;
+            if (!head[h][1]) end = i;
+            else if (i + 1 < d->n && !d->t[i + 1].nl && phi_is(d, i + 1, head[h][1]) && phi_cap(&d->t[i + 1])) end = i + 1;
+        }
+        if (end < 0) continue;
+        int k = i - 1, words = 0, strong = 0;
+        while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k])) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_GENERIC | LX_TITLE | LX_ROLE | LX_CRED | LX_MONTH | LX_WEEKDAY)) break;
+            if (!(lx & LX_COMMON) || (lx & (LX_STREET | LX_CITY | LX_SITE)) || ((lx & (LX_FIRST | LX_LAST)) && !(lx & LX_COMMON))) strong = 1;
+            words++;
+            k--;
+        }
+        if (!words || !strong) continue;
+        phi_mark(d, k + 1, i - 1, PT_HOSPITAL, "rule:practice-name", i);
+        for (int m = k + 1; m < i; m++) d->t[m].ctx_name = 1;
+        i = end;
+    }
+}
+
+/* lone identifiers: 7+ digits, or letters with 5+ digits (not a dose) */
+static void phi_rule_long_numbers(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
-        uint64_t lx = d->t[i].lex;
-        if (!phi_word(d, i) || !phi_free(d, i)) continue;
-        if (lx & LX_MONTH) {
-            int m = d->t[i].e ? d->t[i].e->aux_month : 0;
-            int ambiguous = m >= 100 || phi_is(d, i, "may") || phi_is(d, i, "march");
-            /* 13-Apr-2019, 13-Apr-19, Apr-2019 */
-            int hy_b = phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_tight(d, i - 1) && phi_day_token(d, i - 2);
-            int hy_a = phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_tight(d, i + 2) && phi_num(d, i + 2) &&
-                       (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) && !(i + 3 < d->n && phi_tight(d, i + 3) && !phi_punct(d, i + 3, ',') && !phi_punct(d, i + 3, '.') && !phi_punct(d, i + 3, ')'));
-            int amb_word = phi_is(d, i, "may") || phi_is(d, i, "mar") || phi_is(d, i, "march");
-            if ((hy_a || hy_b) && !(amb_word && !(hy_a && phi_year_token(d, i + 2)))) {
-                phi_mark(d, hy_b ? i - 2 : i, hy_a ? i + 2 : i, PT_DATE, "rule:date-written", -1);
-                continue;
-            }
-            int j = i + 1;
-            if (phi_punct(d, j, '.') && phi_tight(d, j) && m >= 100) j++;
-            int end = -1, start = i;
-            if (j < d->n && !d->t[j].nl && phi_day_token(d, j) && !(j + 1 < d->n && phi_tight(d, j + 1) && phi_punct(d, j + 1, '.') && phi_num(d, j + 2))) {
-                end = j;
-                int y = j + 1;
-                if (phi_punct(d, y, ',')) y++;
-                if (phi_year_token(d, y) && !d->t[y].nl) end = y;
-                else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
-                         !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
-                else if (phi_punct(d, y, '\'') && phi_num(d, y + 1) && d->t[y + 1].ndig == 2) end = y + 1;
-            } else if (j < d->n && !d->t[j].nl && phi_year_token(d, j)) {
-                end = j;
-            } else if (phi_is(d, j, "of") && phi_year_token(d, j + 1)) {
-                phi_mark(d, j + 1, j + 1, PT_DATE, "rule:date-written", -1);
-                end = i;
-            }
-            /* day before: 12 March, 3rd of July, the 1st of May */
-            int b = i - 1;
-            if (phi_is(d, b, "of")) b--;
-            if (b >= 0 && !d->t[i].nl && phi_day_token(d, b) && !(b > 0 && phi_tight(d, b) && (d->t[b - 1].ch == '/' || d->t[b - 1].ch == '.' || d->t[b - 1].kind != TK_PUNCT))) {
-                start = b;
-                /* 1->2 Nov: a range of days */
-                if (b >= 2 && phi_tight(d, b) && d->t[b - 1].kind == TK_PUNCT && phi_day_token(d, b - 2)) start = b - 2;
-                else if (b >= 3 && phi_tight(d, b) && phi_punct(d, b - 1, '>') && phi_punct(d, b - 2, '-') && phi_day_token(d, b - 3)) start = b - 3;
-                if (end < 0) end = i;
-                else if (end == i + 1 || end == i + 2) {}
-                if (end == i) { /* 21 Apr, 21 / 2 nov, 96 */
-                    int y = i + 1;
-                    if (phi_punct(d, y, ',')) y++;
-                    if (phi_year_token(d, y) && !d->t[y].nl) end = y;
-                    else if (phi_num(d, y) && d->t[y].ndig == 2 && phi_punct(d, y - 1, ',') && !d->t[y].nl &&
-                             !(y + 1 < d->n && !d->t[y + 1].nl && (d->t[y + 1].lex & LX_UNIT))) end = y;
-                }
-            }
-            if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
-                (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
-                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) {
-                end = i;
-                ambiguous = 0; /* "in sept.": the preposition and the '.' make it a month */
-            }
-            if (end < 0) {
-                if (ambiguous) continue;
-                if (d->mixed && !phi_cap(&d->t[i])) continue; /* "august" company */
-                end = i;
-            }
-            if (end < 0 || (ambiguous && d->mixed && !phi_cap(&d->t[i]) && d->t[i].shape != SH_UPPER)) continue;
-            phi_mark(d, start, end, PT_DATE, "rule:date-written", -1);
-            continue;
-        }
-        if (lx & LX_WEEKDAY) {
-            /* a weekday is masked as part of a date ("Friday 9/17", "Tue, 3 March"); alone
-             * ("plan trach Monday") it names no date and is left, as the deid gold does */
-            int abbr = d->t[i].e && (d->t[i].e->aux_weak & 1);
-            int j = i + 1;
-            if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
-            int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && phi_punct(d, j + 1, '/') && phi_num(d, j + 2)) ||
-                        (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
-            if (!dated) continue;
-            if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
-            phi_mark(d, i, i, PT_DATE, "rule:weekday", -1);
-            continue;
-        }
-        if (lx & LX_HOLIDAY) { phi_mark(d, i, i, PT_DATE, "rule:holiday", -1); continue; }
-        /* "on the 11th", "it's the 3rd." : an ordinal day standing alone */
-        if (phi_is(d, i, "the") && phi_day_token(d, i + 1) && d->t[i + 1].kind == TK_ALNUM && !d->t[i + 1].nl &&
-            (i + 2 >= d->n || d->t[i + 2].nl || d->t[i + 2].kind == TK_PUNCT || phi_is(d, i + 2, "of"))) {
-            if (!phi_is(d, i + 2, "of") || (phi_lex(d, i + 3) & LX_MONTH)) phi_mark(d, i + 1, i + 1, PT_DATE, "rule:date-written", -1);
-        }
-        /* Memorial Day, New Year's Eve, Valentine's Day */
-        if ((phi_is(d, i + 1, "day") || phi_is(d, i + 1, "eve")) && !d->t[i + 1].nl &&
-            (phi_is(d, i, "memorial") || phi_is(d, i, "labor") || phi_is(d, i, "labour") || phi_is(d, i, "independence") ||
-             phi_is(d, i, "veterans") || phi_is(d, i, "boxing") || phi_is(d, i, "valentine's") || phi_is(d, i, "mother's") ||
-             phi_is(d, i, "father's") || phi_is(d, i, "presidents") || phi_is(d, i, "columbus") || phi_is(d, i, "year's") ||
-             phi_is(d, i, "christmas") || phi_is(d, i, "armistice") || phi_is(d, i, "remembrance"))) {
-            int a = phi_is(d, i, "year's") && phi_is(d, i - 1, "new") ? i - 1 : i;
-            phi_mark(d, a, i + 1, PT_DATE, "rule:holiday", -1);
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i)) continue;
+        if (t->kind == TK_NUM && t->ndig >= 7) {
+            if ((phi_punct(d, i - 1, '.') || phi_punct(d, i - 1, ',')) && phi_tight(d, i) && phi_num(d, i - 2)) continue;
+            if ((phi_punct(d, i + 1, '.') || phi_punct(d, i + 1, ',')) && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2)) continue;
+            phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
+        } else if (t->kind == TK_ALNUM && t->ndig >= 5) {
+            int times = 0; /* 600x12, 8X650X50: ventilator settings */
+            for (int b = t->b0 + 1; b + 1 < t->b1; b++)
+                if ((d->text[b] == 'x' || d->text[b] == 'X') && isdigit((unsigned char)d->text[b - 1])) times = 1;
+            if (times) continue;
+            phi_mark(d, i, i, PT_ID, "rule:long-number", -1);
         }
     }
 }
 
-/* ---- names ---- */
+/* "is a (very pleasant) 56-year-old", "is an 86 yo": the subject before it is the patient */
+static int phi_age_phrase(const PhiDoc *d, int k) {
+    if (!(phi_is(d, k, "is") || phi_is(d, k, "was")) || !(phi_is(d, k + 1, "a") || phi_is(d, k + 1, "an"))) return 0;
+    int j = k + 2;
+    for (int adj = 0; adj < 3 && phi_word(d, j) && !(d->t[j].lex & LX_STOP); adj++) j++; /* very pleasant, delightful */
+    if (d->t[j < d->n ? j : d->n - 1].nl) return 0;
+    if (j < d->n && d->t[j].kind == TK_ALNUM) { /* 56yo, 56y/o */
+        const char *p = d->text + d->t[j].b0;
+        return isdigit((unsigned char)p[0]) && d->t[j].ndig <= 3 && (p[d->t[j].ndig] == 'y' || p[d->t[j].ndig] == 'Y');
+    }
+    if (!phi_num(d, j) || d->t[j].ndig > 3) return 0;
+    j++;
+    if (phi_punct(d, j, '-')) j++;
+    return j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_is(d, j, "y") || phi_is(d, j, "month") || phi_is(d, j, "months"));
+}
+static void phi_rule_age_subject(PhiDoc *d) {
+    for (int k = 1; k + 3 < d->n; k++) {
+        if (!phi_age_phrase(d, k)) continue;
+        int a = k - 1, words = 0, listed = 0;
+        while (a >= 0 && words < 3 && phi_word(d, a) && !d->t[a + 1].nl) {
+            uint64_t lx = d->t[a].lex;
+            if (lx & (LX_STOP | LX_TITLE | LX_ROLE | LX_RELATION | LX_GENERIC | LX_HEADER | LX_MONTH | LX_WEEKDAY | LX_UNIT)) break;
+            if (d->mixed ? !phi_cap(&d->t[a]) : ((lx & LX_COMMON) || !phi_namelike(d, a, 1))) break;
+            if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) || !(lx & LX_COMMON)) listed++;
+            words++;
+            if (d->t[a].nl) { a--; break; }
+            a--;
+        }
+        int first = a + 1;
+        /* the subject starts the sentence (or follows a title: Mr Ward is a ...) */
+        if (!words || !listed || !(phi_sentence_start(d, first) || (d->t[first - 1].lex & LX_TITLE) ||
+                                   (phi_punct(d, first - 1, '.') && (phi_lex(d, first - 2) & LX_TITLE)))) continue;
+        for (int m = first; m < k; m++) phi_mark_name(d, m, PT_PATIENT, "rule:age-subject", k + 1, !(d->t[m].lex & LX_COMMON));
+    }
+}
+
+/* a listed first name or surname after a hand-over or naming phrase: "left message for
+ * lisa", "report given to maryanne", "her name is dolores", "spoke to ron" */
+static void phi_rule_name_cues(PhiDoc *d) {
+    static const char *const cue[][3] = {{"message", "for", NULL}, {"msg", "for", NULL}, {"message", "with", NULL},
+        {"report", "to", NULL}, {"given", "to", NULL}, {"handed", "to", NULL}, {"handoff", "to", NULL},
+        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL}, {"reported", "to", NULL},
+        {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_starts_in(d, i, "mrghstnvc")) continue;
+        int j = -1;
+        for (size_t c = 0; c < sizeof cue / sizeof cue[0] && j < 0; c++) {
+            if (!phi_is(d, i, cue[c][0])) continue;
+            if (!cue[c][1]) j = i + 1;
+            else if (phi_is(d, i + 1, cue[c][1]) && !d->t[i + 1].nl) j = i + 2;
+        }
+        if (j < 0 || j >= d->n || d->t[j].nl || !phi_word(d, j) || !phi_free(d, j)) continue;
+        /* "reported to d. phyllo": an initial, its '.', and a word that is no ordinary one */
+        if (phi_initial(d, j) && phi_punct(d, j + 1, '.') && phi_tight(d, j + 1) && phi_word(d, j + 2) && !d->t[j + 2].nl &&
+            !(d->t[j + 2].lex & (LX_COMMON | LX_STOP | LX_ENGLISH)) && d->t[j + 2].nalpha >= 3 && (!d->mixed || phi_cap(&d->t[j + 2]))) {
+            phi_mark_name(d, j, PT_NAME, "rule:name-cue", i, 0);
+            phi_mark_name(d, j + 2, PT_NAME, "rule:name-cue", i, 1);
+            continue;
+        }
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_FIRST | LX_LAST | LX_SITE)) || (lx & (LX_STOP | LX_COMMON | LX_ENGLISH | LX_TITLE | LX_ROLE | LX_RELATION | LX_MONTH | LX_WEEKDAY)) ||
+            d->t[j].nalpha < 3 || (d->mixed && !phi_cap(&d->t[j]))) continue;
+        if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_EPONYM)) continue;
+        phi_take_name(d, j, 3, 1, PT_NAME, "rule:name-cue", i);
+    }
+}
 
 /* Dr Smith, Mrs. O'Rourke, Prof. J. van der Berg; weak titles (Mr, Ms) only before a
  * word that looks like a name on its own. */
@@ -1699,23 +1851,6 @@ static void phi_rule_credentials(PhiDoc *d) {
     }
 }
 
-/* the word in a relative's slot ("wife ___") is a name: the name lists say so (even for
- * a common word: "son Bill", "wife Rose"), or a capital in mixed text, or an initial */
-static int phi_relative_slot(const PhiDoc *d, int j) {
-    if (j >= d->n || d->t[j].nl || !phi_word(d, j)) return 0;
-    uint64_t lx = d->t[j].lex;
-    if (d->mixed && d->t[j].shape == SH_TITLE && d->t[j].nalpha >= 2 && phi_punct(d, j - 1, ',') &&
-        !(lx & (LX_CRED | LX_ROLE | LX_TITLE | LX_RELATION | LX_MONTH | LX_WEEKDAY | LX_UNIT)) &&
-        (phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 2; /* "Son, Ned, was": a capital between commas */
-    if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_PLACESTOP)) return 0;
-    if (phi_initial(d, j)) return d->t[j].shape == SH_UPPER && phi_punct(d, j + 1, '.');
-    if (!(lx & LX_COMMON) && d->t[j].nalpha >= 3 &&
-        (j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '.') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')'))) return 1;
-    if (lx & LX_SITE) return 1;
-    if ((lx & (LX_FIRST | LX_LAST)) && (!(lx & LX_COMMON) || !d->mixed || phi_cap(&d->t[j]))) return 1;
-    return d->mixed && phi_cap(&d->t[j]) && !(lx & LX_COMMON);
-}
-
 /* relatives: "wife Deborah", "son, Ned,", "daughter: Lisa Threlkeld", "Sons Alvar, Morris
  * and Roger", "dtr-in-law Greta", "Hollis P. (son)" */
 static void phi_rule_relatives(PhiDoc *d) {
@@ -1786,6 +1921,23 @@ static void phi_rule_roles(PhiDoc *d) {
     }
 }
 
+/* "J. Whitfield", "S. OKONKWO": a capital initial and a listed name */
+static void phi_rule_initial_name(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_initial(d, i) || (d->t[i].shape != SH_UPPER && d->mixed) || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
+        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
+        if (i > 0 && phi_punct(d, i - 1, '.') && phi_tight(d, i)) continue; /* R.N., U.S. */
+        int j = i + 2;
+        if (d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
+        if (!listed && !(d->mixed && phi_cap(&d->t[j]) && !(lx & (LX_COMMON | LX_STOP)))) continue;
+        if (!phi_free(d, j)) continue;
+        phi_mark_name(d, i, PT_NAME, "rule:initial-name", -1, 0);
+        phi_take_name(d, j, 2, 0, PT_NAME, "rule:initial-name", -1);
+    }
+}
+
 /* a department after "from" says the words before it are a clinician's name: "talked
  * with gwendolyn from case management", "Mary T. Quill from speech and swallow" */
 static int phi_department(const PhiDoc *d, int i) {
@@ -1818,87 +1970,22 @@ static void phi_rule_name_from_department(PhiDoc *d) {
     }
 }
 
-/* "is a (very pleasant) 56-year-old", "is an 86 yo": the subject before it is the patient */
-static int phi_age_phrase(const PhiDoc *d, int k) {
-    if (!(phi_is(d, k, "is") || phi_is(d, k, "was")) || !(phi_is(d, k + 1, "a") || phi_is(d, k + 1, "an"))) return 0;
-    int j = k + 2;
-    for (int adj = 0; adj < 3 && phi_word(d, j) && !(d->t[j].lex & LX_STOP); adj++) j++; /* very pleasant, delightful */
-    if (d->t[j < d->n ? j : d->n - 1].nl) return 0;
-    if (j < d->n && d->t[j].kind == TK_ALNUM) { /* 56yo, 56y/o */
-        const char *p = d->text + d->t[j].b0;
-        return isdigit((unsigned char)p[0]) && d->t[j].ndig <= 3 && (p[d->t[j].ndig] == 'y' || p[d->t[j].ndig] == 'Y');
-    }
-    if (!phi_num(d, j) || d->t[j].ndig > 3) return 0;
-    j++;
-    if (phi_punct(d, j, '-')) j++;
-    return j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_is(d, j, "y") || phi_is(d, j, "month") || phi_is(d, j, "months"));
-}
-static void phi_rule_age_subject(PhiDoc *d) {
-    for (int k = 1; k + 3 < d->n; k++) {
-        if (!phi_age_phrase(d, k)) continue;
-        int a = k - 1, words = 0, listed = 0;
-        while (a >= 0 && words < 3 && phi_word(d, a) && !d->t[a + 1].nl) {
-            uint64_t lx = d->t[a].lex;
-            if (lx & (LX_STOP | LX_TITLE | LX_ROLE | LX_RELATION | LX_GENERIC | LX_HEADER | LX_MONTH | LX_WEEKDAY | LX_UNIT)) break;
-            if (d->mixed ? !phi_cap(&d->t[a]) : ((lx & LX_COMMON) || !phi_namelike(d, a, 1))) break;
-            if ((lx & (LX_FIRST | LX_LAST | LX_SITE)) || !(lx & LX_COMMON)) listed++;
+/* a name right before a telephone word: "Odalys Brackwater cell# 555-010-4477" */
+static void phi_rule_name_before_phone(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PHONECTX) || !phi_word(d, i) || d->t[i].nl) continue;
+        int k = i - 1, words = 0;
+        if (phi_punct(d, k, ':') || phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
+        while (k >= 0 && words < 3 && phi_word(d, k) && phi_free(d, k) && !d->t[k + 1].nl) {
+            uint64_t lx = d->t[k].lex;
+            if (lx & (LX_STOP | LX_RELATION | LX_TITLE | LX_ROLE | LX_PHONECTX | LX_PLACESTOP | LX_HEADER)) break;
+            int ok = ((lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & LX_COMMON)) || (d->mixed && d->t[k].shape == SH_TITLE && !(lx & LX_COMMON));
+            if (!ok) break;
+            phi_mark_name(d, k, PT_NAME, "rule:name-before-phone", i, 1);
             words++;
-            if (d->t[a].nl) { a--; break; }
-            a--;
+            if (d->t[k].nl) break;
+            k--;
         }
-        int first = a + 1;
-        /* the subject starts the sentence (or follows a title: Mr Ward is a ...) */
-        if (!words || !listed || !(phi_sentence_start(d, first) || (d->t[first - 1].lex & LX_TITLE) ||
-                                   (phi_punct(d, first - 1, '.') && (phi_lex(d, first - 2) & LX_TITLE)))) continue;
-        for (int m = first; m < k; m++) phi_mark_name(d, m, PT_PATIENT, "rule:age-subject", k + 1, !(d->t[m].lex & LX_COMMON));
-    }
-}
-
-/* a listed first name or surname after a hand-over or naming phrase: "left message for
- * lisa", "report given to maryanne", "her name is dolores", "spoke to ron" */
-static void phi_rule_name_cues(PhiDoc *d) {
-    static const char *const cue[][3] = {{"message", "for", NULL}, {"msg", "for", NULL}, {"message", "with", NULL},
-        {"report", "to", NULL}, {"given", "to", NULL}, {"handed", "to", NULL}, {"handoff", "to", NULL},
-        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL}, {"reported", "to", NULL},
-        {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
-    for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_starts_in(d, i, "mrghstnvc")) continue;
-        int j = -1;
-        for (size_t c = 0; c < sizeof cue / sizeof cue[0] && j < 0; c++) {
-            if (!phi_is(d, i, cue[c][0])) continue;
-            if (!cue[c][1]) j = i + 1;
-            else if (phi_is(d, i + 1, cue[c][1]) && !d->t[i + 1].nl) j = i + 2;
-        }
-        if (j < 0 || j >= d->n || d->t[j].nl || !phi_word(d, j) || !phi_free(d, j)) continue;
-        /* "reported to d. phyllo": an initial, its '.', and a word that is no ordinary one */
-        if (phi_initial(d, j) && phi_punct(d, j + 1, '.') && phi_tight(d, j + 1) && phi_word(d, j + 2) && !d->t[j + 2].nl &&
-            !(d->t[j + 2].lex & (LX_COMMON | LX_STOP | LX_ENGLISH)) && d->t[j + 2].nalpha >= 3 && (!d->mixed || phi_cap(&d->t[j + 2]))) {
-            phi_mark_name(d, j, PT_NAME, "rule:name-cue", i, 0);
-            phi_mark_name(d, j + 2, PT_NAME, "rule:name-cue", i, 1);
-            continue;
-        }
-        uint64_t lx = d->t[j].lex;
-        if (!(lx & (LX_FIRST | LX_LAST | LX_SITE)) || (lx & (LX_STOP | LX_COMMON | LX_ENGLISH | LX_TITLE | LX_ROLE | LX_RELATION | LX_MONTH | LX_WEEKDAY)) ||
-            d->t[j].nalpha < 3 || (d->mixed && !phi_cap(&d->t[j]))) continue;
-        if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_EPONYM)) continue;
-        phi_take_name(d, j, 3, 1, PT_NAME, "rule:name-cue", i);
-    }
-}
-
-/* "J. Whitfield", "S. OKONKWO": a capital initial and a listed name */
-static void phi_rule_initial_name(PhiDoc *d) {
-    for (int i = 0; i + 2 < d->n; i++) {
-        if (!phi_initial(d, i) || (d->t[i].shape != SH_UPPER && d->mixed) || !phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1)) continue;
-        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind != TK_PUNCT) continue;
-        if (i > 0 && phi_punct(d, i - 1, '.') && phi_tight(d, i)) continue; /* R.N., U.S. */
-        int j = i + 2;
-        if (d->t[j].nl || !phi_word(d, j)) continue;
-        uint64_t lx = d->t[j].lex;
-        int listed = (lx & (LX_FIRST | LX_LAST | LX_SITE)) && !(lx & (LX_COMMON | LX_STOP));
-        if (!listed && !(d->mixed && phi_cap(&d->t[j]) && !(lx & (LX_COMMON | LX_STOP)))) continue;
-        if (!phi_free(d, j)) continue;
-        phi_mark_name(d, i, PT_NAME, "rule:initial-name", -1, 0);
-        phi_take_name(d, j, 2, 0, PT_NAME, "rule:initial-name", -1);
     }
 }
 
@@ -1963,67 +2050,6 @@ static void phi_rule_family_name(PhiDoc *d) {
     }
 }
 
-/* header fields: "Name: ...", "Address: ...", "DOB: ...", "GP: ..." */
-static void phi_rule_headers(PhiDoc *d) {
-    for (int i = 1; i < d->n; i++) {
-        if (!phi_punct(d, i, ':') || !phi_word(d, i - 1)) continue;
-        const PhiTok *lab = &d->t[i - 1];
-        int what = (lab->lex & LX_HEADER) && lab->e ? lab->e->aux_header : 0;
-        if (phi_is(d, i - 1, "birth")) what = 3;
-        if (phi_is(d, i - 1, "kin") || phi_is(d, i - 1, "social") || phi_is(d, i - 1, "family")) what = 6;
-        /* a letter's "Re: John Ashworth, DOB ...": the patient (capitalised, mixed text) */
-        if (phi_is(d, i - 1, "re") && d->mixed && lab->shape == SH_TITLE && i + 1 < d->n && !d->t[i + 1].nl && phi_cap(&d->t[i + 1])) what = 1;
-        if (!what) continue;
-        int j = i + 1;
-        if (j >= d->n) continue;
-        if (what == 6) { /* "Social: Bill called": a relative's slot */
-            if (phi_relative_slot(d, j) && !phi_initial(d, j)) phi_take_name(d, j, 3, 2, PT_RELATIVE, "rule:header-field", i - 1);
-            continue;
-        }
-        if (what == 1 || what == 4 || what == 5) {
-            if (d->t[j].nl) continue;
-            while (j < d->n && !d->t[j].nl && (d->t[j].lex & LX_TITLE)) { j++; if (phi_punct(d, j, '.')) j++; }
-            int type = what == 1 ? PT_PATIENT : what == 4 ? PT_DOCTOR : PT_RELATIVE;
-            /* "Surname, Forename" */
-            int k = phi_take_name(d, j, 4, 1, type, "rule:header-field", i - 1);
-            if (k > j && phi_punct(d, k, ',') && !d->t[k + 1 < d->n ? k + 1 : k].nl) phi_take_name(d, k + 1, 3, 1, type, "rule:header-field", i - 1);
-        } else if (what == 2) {
-            /* the address: the rest of the line, and following lines until a blank line
-             * or another "Label:" (at most 4 lines) */
-            int k = j, lines = 0;
-            if (k < d->n && d->t[k].nl) lines = 0;
-            while (k < d->n && lines < 4) {
-                if (k > j && d->t[k].nl) {
-                    lines++;
-                    /* blank line: the text has two line breaks; check the source */
-                    int nlc = 0;
-                    for (int b = d->t[k - 1].b1; b < d->t[k].b0; b++) if (d->text[b] == '\n') nlc++;
-                    if (nlc > 1 || lines >= 4) break;
-                    if (k + 1 < d->n && phi_punct(d, k + 1, ':')) break;
-                    if (k + 2 < d->n && phi_punct(d, k + 2, ':') && phi_word(d, k + 1)) break;
-                }
-                k++;
-            }
-            if (k > j) phi_mark(d, j, k - 1, phi_is(d, i - 1, "city") || phi_is(d, i - 1, "town") ? PT_CITY : (phi_is(d, i - 1, "postcode") || phi_is(d, i - 1, "zip") || phi_is(d, i - 1, "zipcode")) ? PT_ZIP : phi_is(d, i - 1, "county") ? PT_COUNTY : PT_STREET, "rule:header-field", i - 1);
-        } else if (what == 3) {
-            if (!phi_is(d, i - 1, "dob") && !phi_is(d, i - 1, "birth") && !phi_is(d, i - 1, "date")) continue;
-            int k = j, any = 0;
-            while (k < d->n && !d->t[k].nl && k - j < 8) {
-                if (d->t[k].kind == TK_NUM || (d->t[k].lex & LX_MONTH) || phi_day_token(d, k)) any = 1;
-                else if (d->t[k].kind == TK_WORD && !(d->t[k].lex & LX_MONTH)) break;
-                k++;
-            }
-            if (any && k > j) phi_mark(d, j, k - 1, PT_DATE, "rule:header-field", i - 1);
-        }
-    }
-}
-
-/* hospital words that are part of the name (Memorial, Adventist) rather than its head */
-static int phi_hosp_nameish(const PhiDoc *d, int i) {
-    return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
-           phi_is(d, i, "baptist") || phi_is(d, i, "methodist") || phi_is(d, i, "regional");
-}
-
 /* hospitals: the words before "Hospital", "Clinic", "Medical Center", "Rehab" */
 static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
@@ -2066,6 +2092,39 @@ static void phi_rule_hospitals(PhiDoc *d) {
         for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
         /* Memorial, Adventist (and a named Rehab) are part of the name */
         if ((phi_hosp_nameish(d, i) || phi_is(d, i, "rehab")) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+    }
+}
+
+/* St. Mary's, St Agnes: a saint's name is a hospital's (not "Birch St.", "ST elevation") */
+static void phi_rule_saints(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!(phi_is(d, i, "st") || phi_is(d, i, "saint")) || !phi_free(d, i)) continue;
+        if (i > 0 && !d->t[i].nl && (d->t[i - 1].kind == TK_NUM || (phi_word(d, i - 1) && phi_cap(&d->t[i - 1]) && !(d->t[i - 1].lex & (LX_STOP | LX_MOVE))))) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_FIRST | LX_SITE)) || (lx & (LX_STOP | LX_UNIT))) continue;
+        if (d->mixed && !phi_cap(&d->t[j])) continue;
+        int cue = !d->mixed && (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at") || phi_is(d, i - 1, "from") || (phi_lex(d, i - 1) & LX_MOVE));
+        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE || cue)) continue;
+        phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
+    }
+}
+
+/* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
+static void phi_rule_university(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
+        if (phi_is(d, i, "u") && ((d->t[i].shape != SH_UPPER && (d->mixed || !(phi_lex(d, i + 1) & LX_STATE))) || phi_num(d, i - 1))) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (phi_is(d, j, "of")) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (!(lx & (LX_STATE | LX_CITY | LX_SITE)) && !(!phi_is(d, i, "u") && d->mixed && phi_cap(&d->t[j]) && !(lx & LX_STOP))) continue;
+        if (d->mixed && !phi_cap(&d->t[j])) continue;
+        phi_mark(d, i, j, PT_HOSPITAL, "rule:university", -1);
     }
 }
 
@@ -2291,65 +2350,6 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
     }
 }
 
-/* an employer: "wife CFO of NCB", "works for Acme Freight", "employed by Lockheed"
- * (mixed text: capitalised words; ALL CAPS / lower case: an acronym or a word in no list) */
-static void phi_rule_employer(PhiDoc *d) {
-    for (int i = 0; i + 2 < d->n; i++) {
-        if (!phi_starts_in(d, i, "cpoewrfd")) continue;
-        if (!(phi_is(d, i, "ceo") || phi_is(d, i, "president") || phi_is(d, i, "owner") || phi_is(d, i, "employee") ||
-              phi_is(d, i, "employed") || phi_is(d, i, "works") || phi_is(d, i, "worked") || phi_is(d, i, "working") ||
-              phi_is(d, i, "retired") || phi_is(d, i, "founder") || phi_is(d, i, "director")) || d->t[i + 1].nl) continue;
-        if (!(phi_is(d, i + 1, "of") || phi_is(d, i + 1, "at") || phi_is(d, i + 1, "for") || phi_is(d, i + 1, "by") || phi_is(d, i + 1, "from"))) continue;
-        int j = i + 2, k = j;
-        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_free(d, k)) {
-            const PhiTok *t = &d->t[k];
-            if (t->lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_ROLE | LX_TITLE | LX_GENERIC | LX_RELATION)) break;
-            int ok;
-            if (d->mixed) ok = phi_cap(t) && !(k == j && t->shape == SH_UPPER && t->nalpha <= 1);
-            else {
-                int acro = t->nalpha >= 2 && t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha;
-                for (int b = t->b0 + 1; acro && b < t->b1; b++) if (strchr("aeiouyAEIOUY", d->text[b])) acro = 0;
-                ok = acro || (!t->lex && t->nalpha >= 4);
-            }
-            if (!ok) break;
-            k++;
-        }
-        if (k == j || phi_department(d, j)) continue;
-        phi_mark(d, j, k - 1, PT_LOCATION, "rule:employer", i);
-    }
-}
-
-/* residences named after a person: "Penwarden House", "Bellamy Manor" (a listed surname,
- * not an ordinary word) */
-static void phi_rule_named_houses(PhiDoc *d) {
-    for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_word(d, i) || !phi_free(d, i) || d->t[i + 1].nl) continue;
-        if (!(phi_is(d, i + 1, "house") || phi_is(d, i + 1, "manor") || phi_is(d, i + 1, "lodge") || phi_is(d, i + 1, "hall"))) continue;
-        uint64_t lx = d->t[i].lex;
-        if (!(lx & (LX_LAST | LX_SITE)) || (lx & (LX_COMMON | LX_STOP | LX_ENGLISH | LX_RELATION | LX_TITLE)) || d->t[i].nalpha < 4) continue;
-        if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1]))) continue;
-        phi_mark(d, i, i, PT_LOCATION, "rule:named-house", i + 1);
-        d->t[i].ctx_name = 1;
-    }
-}
-
-/* a clinician from a place: "surgeon from Harbourside", "the cardiologist from Whitfield
- * General" (mixed text: the place is capitalised; not a department: "resident from
- * Medicine") */
-static void phi_rule_clinician_from(PhiDoc *d) {
-    if (!d->mixed) return;
-    for (int i = 0; i + 2 < d->n; i++) {
-        if (!(d->t[i].lex & LX_ROLE) || !phi_word(d, i) || !phi_is(d, i + 1, "from") || d->t[i + 1].nl) continue;
-        int j = i + 2, k = j;
-        if (phi_is(d, k, "the")) j = ++k;
-        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_cap(&d->t[k]) && phi_free(d, k) &&
-               !(d->t[k].lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_ROLE | LX_TITLE | LX_UNIT)) && !phi_department(d, k))
-            k++;
-        if (k == j || (k == j + 1 && d->t[j].shape == SH_UPPER && d->t[j].nalpha <= 2)) continue;
-        phi_mark(d, j, k - 1, PT_HOSPITAL, "rule:clinician-from", i);
-    }
-}
-
 /* places named by their shape and a cue: "to Blake12" (a unit: a word in no list with a
  * number stuck to it), "in the Penwarden area", "lives in NJ" */
 static void phi_rule_place_shapes(PhiDoc *d) {
@@ -2399,92 +2399,62 @@ static void phi_rule_place_shapes(PhiDoc *d) {
     }
 }
 
-/* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
-static void phi_rule_university(PhiDoc *d) {
-    for (int i = 0; i + 1 < d->n; i++) {
-        if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
-        if (phi_is(d, i, "u") && ((d->t[i].shape != SH_UPPER && (d->mixed || !(phi_lex(d, i + 1) & LX_STATE))) || phi_num(d, i - 1))) continue;
-        int j = i + 1;
-        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
-        if (phi_is(d, j, "of")) j++;
-        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
-        uint64_t lx = d->t[j].lex;
-        if (!(lx & (LX_STATE | LX_CITY | LX_SITE)) && !(!phi_is(d, i, "u") && d->mixed && phi_cap(&d->t[j]) && !(lx & LX_STOP))) continue;
-        if (d->mixed && !phi_cap(&d->t[j])) continue;
-        phi_mark(d, i, j, PT_HOSPITAL, "rule:university", -1);
-    }
-}
-
-/* St. Mary's, St Agnes: a saint's name is a hospital's (not "Birch St.", "ST elevation") */
-static void phi_rule_saints(PhiDoc *d) {
-    for (int i = 0; i + 1 < d->n; i++) {
-        if (!(phi_is(d, i, "st") || phi_is(d, i, "saint")) || !phi_free(d, i)) continue;
-        if (i > 0 && !d->t[i].nl && (d->t[i - 1].kind == TK_NUM || (phi_word(d, i - 1) && phi_cap(&d->t[i - 1]) && !(d->t[i - 1].lex & (LX_STOP | LX_MOVE))))) continue;
-        int j = i + 1;
-        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
-        if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
-        uint64_t lx = d->t[j].lex;
-        if (!(lx & (LX_FIRST | LX_SITE)) || (lx & (LX_STOP | LX_UNIT))) continue;
-        if (d->mixed && !phi_cap(&d->t[j])) continue;
-        int cue = !d->mixed && (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at") || phi_is(d, i - 1, "from") || (phi_lex(d, i - 1) & LX_MOVE));
-        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE || cue)) continue;
-        phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
-    }
-}
-
-/* practices and health centres, named by the capitalised words before their head
- * ("Lakeside Family Medicine", "Bridge Street Surgery", "Hollins Health Centre"); the
- * name needs a word that is not an ordinary one, or a street word (not "General
- * Surgery", "Cardiac Surgery") */
-static void phi_rule_practices(PhiDoc *d) {
+/* a clinician from a place: "surgeon from Harbourside", "the cardiologist from Whitfield
+ * General" (mixed text: the place is capitalised; not a department: "resident from
+ * Medicine") */
+static void phi_rule_clinician_from(PhiDoc *d) {
     if (!d->mixed) return;
-    static const char *const head[][2] = {{"family", "medicine"}, {"internal", "medicine"}, {"family", "practice"},
-        {"primary", "care"}, {"health", "center"}, {"health", "centre"}, {"medical", "group"}, {"medical", "centre"},
-        {"medical", "center"}, {"surgery", NULL}, {"health", "clinic"}, {"family", "health"}, {"pediatrics", NULL},
-        {"paediatrics", NULL}, {"associates", NULL}, {"group", "practice"}};
-    for (int i = 1; i < d->n; i++) {
-        if (!phi_word(d, i) || !phi_cap(&d->t[i])) continue;
-        int end = -1;
-        for (size_t h = 0; h < sizeof head / sizeof head[0] && end < 0; h++) {
-            if (!phi_is(d, i, head[h][0])) continue;
-            if (!head[h][1]) end = i;
-            else if (i + 1 < d->n && !d->t[i + 1].nl && phi_is(d, i + 1, head[h][1]) && phi_cap(&d->t[i + 1])) end = i + 1;
-        }
-        if (end < 0) continue;
-        int k = i - 1, words = 0, strong = 0;
-        while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k])) {
-            uint64_t lx = d->t[k].lex;
-            if (lx & (LX_STOP | LX_GENERIC | LX_TITLE | LX_ROLE | LX_CRED | LX_MONTH | LX_WEEKDAY)) break;
-            if (!(lx & LX_COMMON) || (lx & (LX_STREET | LX_CITY | LX_SITE)) || ((lx & (LX_FIRST | LX_LAST)) && !(lx & LX_COMMON))) strong = 1;
-            words++;
-            k--;
-        }
-        if (!words || !strong) continue;
-        phi_mark(d, k + 1, i - 1, PT_HOSPITAL, "rule:practice-name", i);
-        for (int m = k + 1; m < i; m++) d->t[m].ctx_name = 1;
-        i = end;
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!(d->t[i].lex & LX_ROLE) || !phi_word(d, i) || !phi_is(d, i + 1, "from") || d->t[i + 1].nl) continue;
+        int j = i + 2, k = j;
+        if (phi_is(d, k, "the")) j = ++k;
+        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_cap(&d->t[k]) && phi_free(d, k) &&
+               !(d->t[k].lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_ROLE | LX_TITLE | LX_UNIT)) && !phi_department(d, k))
+            k++;
+        if (k == j || (k == j + 1 && d->t[j].shape == SH_UPPER && d->t[j].nalpha <= 2)) continue;
+        phi_mark(d, j, k - 1, PT_HOSPITAL, "rule:clinician-from", i);
     }
 }
 
-/* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
- * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
-static void phi_rule_devotional_hospitals(PhiDoc *d) {
-    static const char *const pair[][2] = {{"holy", "cross"}, {"holy", "family"}, {"holy", "name"}, {"holy", "redeemer"},
-        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "sam"}, {"good", "shepherd"},
-        {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
+/* residences named after a person: "Penwarden House", "Bellamy Manor" (a listed surname,
+ * not an ordinary word) */
+static void phi_rule_named_houses(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_starts_in(d, i, "hsgodpm") || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
-        for (size_t k = 0; k < sizeof pair / sizeof pair[0]; k++) {
-            if (!phi_is(d, i, pair[k][0]) || !phi_is(d, i + 1, pair[k][1])) continue;
-            /* in mixed text the name is capitalised, or a hospital word follows */
-            int hw = i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_HOSPWORD);
-            if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1])) && !hw) break;
-            if (!d->mixed && !hw && !phi_is(d, i - 1, "at") && !phi_is(d, i - 1, "to") && !phi_is(d, i - 1, "from") &&
-                !phi_is(d, i - 1, "by") && !phi_is(d, i - 1, "in") && !phi_punct(d, i - 1, '(')) break;
-            phi_mark(d, i, i + 1, PT_HOSPITAL, "rule:devotional-hospital", -1);
-            if (hw && phi_hosp_nameish(d, i + 2)) phi_mark(d, i + 2, i + 2, PT_HOSPITAL, "rule:devotional-hospital", -1);
-            break;
+        if (!phi_word(d, i) || !phi_free(d, i) || d->t[i + 1].nl) continue;
+        if (!(phi_is(d, i + 1, "house") || phi_is(d, i + 1, "manor") || phi_is(d, i + 1, "lodge") || phi_is(d, i + 1, "hall"))) continue;
+        uint64_t lx = d->t[i].lex;
+        if (!(lx & (LX_LAST | LX_SITE)) || (lx & (LX_COMMON | LX_STOP | LX_ENGLISH | LX_RELATION | LX_TITLE)) || d->t[i].nalpha < 4) continue;
+        if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1]))) continue;
+        phi_mark(d, i, i, PT_LOCATION, "rule:named-house", i + 1);
+        d->t[i].ctx_name = 1;
+    }
+}
+
+/* an employer: "wife CFO of NCB", "works for Acme Freight", "employed by Lockheed"
+ * (mixed text: capitalised words; ALL CAPS / lower case: an acronym or a word in no list) */
+static void phi_rule_employer(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_starts_in(d, i, "cpoewrfd")) continue;
+        if (!(phi_is(d, i, "ceo") || phi_is(d, i, "president") || phi_is(d, i, "owner") || phi_is(d, i, "employee") ||
+              phi_is(d, i, "employed") || phi_is(d, i, "works") || phi_is(d, i, "worked") || phi_is(d, i, "working") ||
+              phi_is(d, i, "retired") || phi_is(d, i, "founder") || phi_is(d, i, "director")) || d->t[i + 1].nl) continue;
+        if (!(phi_is(d, i + 1, "of") || phi_is(d, i + 1, "at") || phi_is(d, i + 1, "for") || phi_is(d, i + 1, "by") || phi_is(d, i + 1, "from"))) continue;
+        int j = i + 2, k = j;
+        while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_free(d, k)) {
+            const PhiTok *t = &d->t[k];
+            if (t->lex & (LX_STOP | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_UNIT | LX_ROLE | LX_TITLE | LX_GENERIC | LX_RELATION)) break;
+            int ok;
+            if (d->mixed) ok = phi_cap(t) && !(k == j && t->shape == SH_UPPER && t->nalpha <= 1);
+            else {
+                int acro = t->nalpha >= 2 && t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha;
+                for (int b = t->b0 + 1; acro && b < t->b1; b++) if (strchr("aeiouyAEIOUY", d->text[b])) acro = 0;
+                ok = acro || (!t->lex && t->nalpha >= 4);
+            }
+            if (!ok) break;
+            k++;
         }
+        if (k == j || phi_department(d, j)) continue;
+        phi_mark(d, j, k - 1, PT_LOCATION, "rule:employer", i);
     }
 }
 
@@ -2502,19 +2472,54 @@ static void phi_rule_wards(PhiDoc *d) {
     }
 }
 
-/* occupations, when the text ties them to someone: "retired electrician", "works as a
- * librarian", "Occupation: teacher", "is a 34 year old teacher" */
-static void phi_rule_professions(PhiDoc *d) {
+/* a word the context rules called a name is that name everywhere in the document */
+typedef struct { uint32_t h; int tok; } PhiSeed;
+static int phi_seed_cmp(const void *a, const void *b) {
+    uint32_t x = ((const PhiSeed *)a)->h, y = ((const PhiSeed *)b)->h;
+    return x < y ? -1 : x > y;
+}
+static uint32_t phi_tok_hash_lower(const PhiDoc *d, int i) {
+    uint32_t h = 2166136261u;
+    for (int b = d->t[i].b0; b < d->t[i].b1; b++) h = (h ^ (uint8_t)tolower((unsigned char)d->text[b])) * 16777619u;
+    return h;
+}
+/* a seed: a word a context rule called a name or a place, that is not an ordinary word
+ * (or, for a place, a short capital acronym such as GH) */
+static int phi_seed(const PhiDoc *d, int i) {
+    const PhiTok *t = &d->t[i];
+    if (!t->ctx_name || t->nalpha < 2 || t->kind != TK_WORD || (t->lex & LX_STOP)) return 0;
+    int ty = d->type[i];
+    if (phi_is_name_type(ty)) return !(t->lex & LX_COMMON);
+    if (ty == PT_LOCATION || ty == PT_CITY || ty == PT_HOSPITAL)
+        return !(t->lex & (LX_COMMON | LX_PLACESTOP)) || (t->shape == SH_UPPER && t->nalpha <= 4 && !(t->lex & LX_PLACESTOP));
+    return 0;
+}
+
+static void phi_rule_same_name(PhiDoc *d) {
+    int n = 0;
+    for (int i = 0; i < d->n; i++)
+        if (phi_seed(d, i)) n++;
+    if (!n) return;
+    PhiSeed *s = xmalloc((size_t)n * sizeof *s);
+    n = 0;
+    for (int i = 0; i < d->n; i++)
+        if (phi_seed(d, i))
+            s[n++] = (PhiSeed){phi_tok_hash_lower(d, i), i};
+    qsort(s, (size_t)n, sizeof *s, phi_seed_cmp);
     for (int i = 0; i < d->n; i++) {
-        if (!(d->t[i].lex & LX_PROFESSION) || !phi_word(d, i) || !phi_free(d, i)) continue;
-        int tied = 0;
-        for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
-            if (phi_is(d, k, "works") || phi_is(d, k, "worked") || phi_is(d, k, "working") || phi_is(d, k, "retired") ||
-                phi_is(d, k, "occupation") || phi_is(d, k, "job") || phi_is(d, k, "employed") || phi_is(d, k, "former") ||
-                phi_is(d, k, "profession") || phi_is(d, k, "career") || phi_is(d, k, "is") || phi_is(d, k, "was") ||
-                phi_is(d, k, "as")) { tied = 1; break; }
-        if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+        if (!phi_free(d, i) || !phi_word(d, i) || d->t[i].nalpha < 2) continue;
+        uint32_t h = phi_tok_hash_lower(d, i);
+        int lo = 0, hi = n;
+        while (lo < hi) { int m = (lo + hi) / 2; if (s[m].h < h) lo = m + 1; else hi = m; }
+        for (int k = lo; k < n && s[k].h == h; k++) {
+            const PhiTok *a = &d->t[s[k].tok], *b = &d->t[i];
+            if (a->b1 - a->b0 == b->b1 - b->b0 && !strncasecmp(d->text + a->b0, d->text + b->b0, (size_t)(a->b1 - a->b0))) {
+                phi_mark(d, i, i, d->type[s[k].tok], "rule:same-name", -1);
+                break;
+            }
+        }
     }
+    free(s);
 }
 
 /* a word in the name lists and not in the safe list, not an eponym */
@@ -2602,108 +2607,244 @@ static void phi_rule_name_neighbours(PhiDoc *d) {
     }
 }
 
-/* a word the context rules called a name is that name everywhere in the document */
-typedef struct { uint32_t h; int tok; } PhiSeed;
-static int phi_seed_cmp(const void *a, const void *b) {
-    uint32_t x = ((const PhiSeed *)a)->h, y = ((const PhiSeed *)b)->h;
-    return x < y ? -1 : x > y;
-}
-static uint32_t phi_tok_hash_lower(const PhiDoc *d, int i) {
-    uint32_t h = 2166136261u;
-    for (int b = d->t[i].b0; b < d->t[i].b1; b++) h = (h ^ (uint8_t)tolower((unsigned char)d->text[b])) * 16777619u;
-    return h;
-}
-/* a seed: a word a context rule called a name or a place, that is not an ordinary word
- * (or, for a place, a short capital acronym such as GH) */
-static int phi_seed(const PhiDoc *d, int i) {
-    const PhiTok *t = &d->t[i];
-    if (!t->ctx_name || t->nalpha < 2 || t->kind != TK_WORD || (t->lex & LX_STOP)) return 0;
-    int ty = d->type[i];
-    if (phi_is_name_type(ty)) return !(t->lex & LX_COMMON);
-    if (ty == PT_LOCATION || ty == PT_CITY || ty == PT_HOSPITAL)
-        return !(t->lex & (LX_COMMON | LX_PLACESTOP)) || (t->shape == SH_UPPER && t->nalpha <= 4 && !(t->lex & LX_PLACESTOP));
+/* inside a past-history list: "PMH:", "hx", "history" within the last 40 tokens */
+static int phi_in_history(const PhiDoc *d, int i) {
+    for (int m = i - 1; m >= 0 && m >= i - 40; m--) {
+        if (phi_is(d, m, "pmh") || phi_is(d, m, "pmhx") || phi_is(d, m, "hx") || phi_is(d, m, "psh") || phi_is(d, m, "history")) return 1;
+        if (d->t[m].nl && m < i - 1 && phi_punct(d, m - 1, '.')) return 0;
+    }
     return 0;
 }
 
-static void phi_rule_same_name(PhiDoc *d) {
-    int n = 0;
-    for (int i = 0; i < d->n; i++)
-        if (phi_seed(d, i)) n++;
-    if (!n) return;
-    PhiSeed *s = xmalloc((size_t)n * sizeof *s);
-    n = 0;
-    for (int i = 0; i < d->n; i++)
-        if (phi_seed(d, i))
-            s[n++] = (PhiSeed){phi_tok_hash_lower(d, i), i};
-    qsort(s, (size_t)n, sizeof *s, phi_seed_cmp);
-    for (int i = 0; i < d->n; i++) {
-        if (!phi_free(d, i) || !phi_word(d, i) || d->t[i].nalpha < 2) continue;
-        uint32_t h = phi_tok_hash_lower(d, i);
-        int lo = 0, hi = n;
-        while (lo < hi) { int m = (lo + hi) / 2; if (s[m].h < h) lo = m + 1; else hi = m; }
-        for (int k = lo; k < n && s[k].h == h; k++) {
-            const PhiTok *a = &d->t[s[k].tok], *b = &d->t[i];
-            if (a->b1 - a->b0 == b->b1 - b->b0 && !strncasecmp(d->text + a->b0, d->text + b->b0, (size_t)(a->b1 - a->b0))) {
-                phi_mark(d, i, i, d->type[s[k].tok], "rule:same-name", -1);
-                break;
-            }
-        }
-    }
-    free(s);
+/* a list of events with years: a year marked in the last 8 tokens ("MI 81'. APPENDECTOMY 85'") */
+static int phi_year_list(const PhiDoc *d, int i) {
+    for (int k = i - 1; k >= 0 && k >= i - 8; k--)
+        if (d->type[k] == PT_YEAR || (d->type[k] == PT_DATE && phi_num(d, k) && d->t[k].ndig == 2 && phi_punct(d, k + 1, '\''))) return 1;
+    return 0;
 }
 
-/* e-mail, URL, IP: whole whitespace-free chunks */
-static void phi_rule_chunks(PhiDoc *d) {
-    const char *s = d->text;
-    size_t len = d->len, i = 0;
-    int tk = 0;
-    while (i < len) {
-        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-        size_t a = i;
-        while (i < len && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-        size_t b = i;
-        while (a < b && strchr("(<[\"'", s[a])) a++;
-        while (b > a && strchr(".,;:)>]\"'!?", s[b - 1])) b--;
-        if (b - a < 4) continue;
-        const char *at = memchr(s + a, '@', b - a);
-        int type = 0;
-        const char *src = NULL;
-        if (at && at > s + a) {
-            const char *dot = memchr(at, '.', (size_t)(s + b - at));
-            if (dot && dot > at + 1 && dot < s + b - 1) { type = PT_EMAIL; src = "rule:email"; }
+/* years alone (extra): '92, 1980s, and 4-digit years that are not times or amounts */
+static void phi_rule_years(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i)) continue;
+        if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i - 1, '\'') && phi_tight(d, i) &&
+            (i < 2 || d->t[i - 1].sp || d->t[i - 1].nl || d->t[i - 2].kind == TK_PUNCT)) {
+            if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT && !phi_is(d, i + 1, "s")) continue;
+            phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
+            continue;
         }
-        if (!type && ((b - a > 7 && (!strncasecmp(s + a, "http://", 7) || !strncasecmp(s + a, "https://", 8) || !strncasecmp(s + a, "ftp://", 6))) ||
-                      (b - a > 4 && !strncasecmp(s + a, "www.", 4)))) { type = PT_URL; src = "rule:url"; }
-        if (!type && memchr(s + a, '.', b - a)) {
-            static const char *tld[] = {".com", ".org", ".net", ".edu", ".gov", ".io", ".co.uk", ".org.uk", ".nhs.uk", ".ac.uk", ".info", ".us"};
-            for (size_t k = 0; k < sizeof tld / sizeof tld[0] && !type; k++) {
-                size_t n = strlen(tld[k]);
-                for (size_t p = a + 1; p + n <= b; p++) {
-                    if (!strncasecmp(s + p, tld[k], n) && (p + n == b || s[p + n] == '/' || s[p + n] == ':')) {
-                        int alnum_before = isalnum((unsigned char)s[p - 1]);
-                        if (alnum_before) { type = PT_URL; src = "rule:url"; }
-                        break;
-                    }
-                }
-            }
+        /* 74' (a year written with a trailing apostrophe) in a history: not "HOB 30'" */
+        if (t->kind == TK_NUM && t->ndig == 2 && phi_punct(d, i + 1, '\'') && phi_tight(d, i + 1) && (t->sp || t->nl) &&
+            (i + 2 >= d->n || !phi_tight(d, i + 2) || d->t[i + 2].kind == TK_PUNCT) &&
+            (phi_in_history(d, i) || phi_year_list(d, i) || (phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 && d->t[i - 1].nalpha <= 5 &&
+                                      !(d->t[i - 1].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP))))) {
+            phi_mark(d, i, i, PT_YEAR, "rule:year-apostrophe", -1);
+            continue;
         }
-        if (!type) { /* IPv4 */
-            int parts = 0, v = -1, ok = 1;
-            for (size_t p = a; p < b && ok; p++) {
-                if (isdigit((unsigned char)s[p])) { v = (v < 0 ? 0 : v) * 10 + (s[p] - '0'); if (v > 255) ok = 0; }
-                else if (s[p] == '.' && v >= 0) { parts++; v = -1; }
-                else if (s[p] == ':' && parts == 3 && v >= 0) break;
-                else ok = 0;
-            }
-            if (ok && parts == 3 && v >= 0) { type = PT_IP; src = "rule:ip-address"; }
+        if (t->kind == TK_ALNUM && t->ndig == 4 && t->nalpha == 1 && (d->text[t->b1 - 1] == 's' || d->text[t->b1 - 1] == 'S')) {
+            int v = atoi(d->text + t->b0);
+            if (v >= 1900 && v <= 2099 && v % 10 == 0) phi_mark(d, i, i, PT_YEAR, "rule:year-decade", -1);
+            continue;
         }
-        if (!type) continue;
-        while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
-        int first = tk, last = -1;
-        for (int k = tk; k < d->n && (size_t)d->t[k].b0 < b; k++) last = k;
-        if (last >= first) phi_mark(d, first, last, type, src, -1);
+        if (t->kind == TK_NUM && t->ndig == 2 && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT &&
+            !phi_punct(d, i + 1, ',')) && !(phi_punct(d, i + 1, '.') && phi_num(d, i + 2) && phi_tight(d, i + 2))) {
+            /* after a procedure/diagnosis acronym (or "in" after one), in a history list */
+            int k = i - 1;
+            if (phi_is(d, k, "in") || phi_is(d, k, "and")) k--;
+            int acro = k >= 0 && phi_word(d, k) && (d->t[k].shape == SH_UPPER || (!d->mixed && d->t[k].shape == SH_LOWER)) &&
+                       d->t[k].nalpha >= 2 && d->t[k].nalpha <= 5 && d->t[k].b1 - d->t[k].b0 == d->t[k].nalpha &&
+                       !(d->t[k].lex & (LX_NUMCTX | LX_VENT | LX_UNIT | LX_STOP));
+            if (phi_is(d, i - 1, "and") && k >= 0 && d->type[k] == PT_YEAR) acro = 1; /* in 94 and 00 */
+            int hx = phi_in_history(d, i);
+            int after_ok = !(i + 1 < d->n && phi_tight(d, i + 1) && (phi_punct(d, i + 1, '%') || phi_punct(d, i + 1, '-') ||
+                             phi_punct(d, i + 1, '/') || phi_punct(d, i + 1, '\'')));
+            if (acro && hx && after_ok && (t->val >= 30 || t->val <= 25)) { phi_mark(d, i, i, PT_YEAR, "rule:year-in-history", -1); continue; }
+        }
+        if (t->kind != TK_NUM || t->ndig != 4 || t->val < 1900 || t->val > 2099) continue;
+        if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(' && d->t[i - 1].ch != '\'') continue;
+        if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind == TK_PUNCT && d->t[i + 1].ch != ')' &&
+            d->t[i + 1].ch != ',' && d->t[i + 1].ch != '.' && d->t[i + 1].ch != ';') continue;
+        if ((phi_punct(d, i + 1, '.') || phi_punct(d, i + 1, ',')) && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2)) continue;
+        if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT) continue;
+        if (i + 1 < d->n && !d->t[i + 1].nl && (d->t[i + 1].lex & LX_UNIT)) continue;
+        if (phi_ctx_before(d, i, LX_NUMCTX | LX_UNIT, 2) >= 0) continue;
+        int mins = t->val % 100;
+        if (mins < 60) { /* could be a time: 1930, 2000 */
+            if (phi_ctx_before(d, i, LX_TIMECTX, 1) >= 0) continue;
+            if (i > 0 && (phi_num(d, i - 1) || phi_punct(d, i - 1, '-') || phi_punct(d, i - 1, '@') || phi_punct(d, i - 1, '~'))) continue;
+            if (i + 1 < d->n && !d->t[i + 1].nl && (phi_is(d, i + 1, "h") || phi_is(d, i + 1, "hr") || phi_is(d, i + 1, "hrs") ||
+                phi_is(d, i + 1, "hours") || phi_is(d, i + 1, "pm") || phi_is(d, i + 1, "am") || phi_punct(d, i + 1, '-') ||
+                phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
+            if (!(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "year") || phi_is(d, i - 1, "of") ||
+                  phi_is(d, i - 1, "circa") || phi_is(d, i - 1, "dob") || phi_is(d, i - 1, "born") || phi_is(d, i - 1, "birth") ||
+                  phi_punct(d, i - 1, ',') || (phi_punct(d, i - 1, ':') && phi_ctx_before(d, i, LX_DATECTX, 2) >= 0) ||
+                  phi_in_history(d, i))) continue;
+        }
+        int dob = phi_ctx_before(d, i, LX_DATECTX, 3);
+        if (dob >= 0 && (phi_is(d, dob, "dob") || phi_is(d, dob, "birth") || phi_is(d, dob, "born") || phi_is(d, dob, "d.o.b")))
+            phi_mark(d, i, i, PT_DATE, "rule:year-of-birth", dob);
+        else phi_mark(d, i, i, PT_YEAR, "rule:year", -1);
     }
 }
+
+/* occupations, when the text ties them to someone: "retired electrician", "works as a
+ * librarian", "Occupation: teacher", "is a 34 year old teacher" */
+static void phi_rule_professions(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        if (!(d->t[i].lex & LX_PROFESSION) || !phi_word(d, i) || !phi_free(d, i)) continue;
+        int tied = 0;
+        for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
+            if (phi_is(d, k, "works") || phi_is(d, k, "worked") || phi_is(d, k, "working") || phi_is(d, k, "retired") ||
+                phi_is(d, k, "occupation") || phi_is(d, k, "job") || phi_is(d, k, "employed") || phi_is(d, k, "former") ||
+                phi_is(d, k, "profession") || phi_is(d, k, "career") || phi_is(d, k, "is") || phi_is(d, k, "was") ||
+                phi_is(d, k, "as")) { tied = 1; break; }
+        if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+    }
+}
+/* ---- the table of rules ---- */
+
+/* Every rule, in the order they run: most specific first, since a token keeps the
+ * first type it gets. A row with a function runs it; rows without one name the further
+ * sources that the function above marks. `source` is what a span carries (JSON
+ * "source", --explain), `finds` says what the rule looks for, `why` is the reason
+ * --explain prints (it quotes only the context word, never the PHI). */
+typedef struct {
+    void (*run)(PhiDoc *d);
+    const char *source, *finds, *why;
+} PhiRule;
+static const PhiRule phi_rules[] = {
+    {phi_rule_chunks, "rule:email", "e-mail addresses, web addresses and IP addresses, found as whole chunks of text",
+     "an e-mail address"},
+    {NULL, "rule:url", NULL,
+     "a web address"},
+    {NULL, "rule:ip-address", NULL,
+     "an IP address"},
+    {phi_rule_headers, "rule:header-field", "the value after a Name: / Address: / DOB: / GP: header",
+     "the value of a header field"},
+    {phi_rule_phone_shapes, "rule:phone-shape", "telephone and fax numbers by their shape (US, UK, international)",
+     "the shape of a telephone number"},
+    {NULL, "rule:ssn-shape", NULL,
+     "the shape of a social security number"},
+    {NULL, "rule:nhs-number", NULL,
+     "a 10-digit number after NHS"},
+    {phi_rule_context_numbers, "rule:phone-context", "numbers after a telephone, identifier or '#' word",
+     "a number after a telephone/pager word"},
+    {NULL, "rule:id-context", NULL,
+     "a number after an identifier word"},
+    {NULL, "rule:number-sign", NULL,
+     "a number after '#'"},
+    {phi_rule_numeric_dates, "rule:date-numeric", "numeric dates (3/4/2024, 2024-03-04, 12.03.24), not doses, ratios or vitals",
+     "a valid numeric date, not a dose, ratio or vital sign"},
+    {NULL, "rule:date-after-context", NULL,
+     "a short numeric date after a date word"},
+    {phi_rule_odd_dates, "rule:date-numeric", "numeric dates in rarer shapes",
+     "a valid numeric date, not a dose, ratio or vital sign"},
+    {phi_rule_written_dates, "rule:date-written", "written dates (3 March 2024, Mar 3rd), weekdays and holidays",
+     "a written date (month name)"},
+    {NULL, "rule:weekday", NULL,
+     "a day of the week"},
+    {NULL, "rule:holiday", NULL,
+     "a holiday (a date element)"},
+    {phi_rule_ages, "rule:age-over-89", "ages over 89",
+     "an age over 89"},
+    {phi_rule_zip, "rule:zip-after-state", "US ZIP codes after a state, UK postcodes, the city before them",
+     "a ZIP code after a state"},
+    {NULL, "rule:city-before-state", NULL,
+     "a city before a state and ZIP"},
+    {NULL, "rule:uk-postcode", NULL,
+     "the shape of a UK postcode"},
+    {phi_rule_streets, "rule:street-address", "street addresses (a house number and a street word) and PO boxes",
+     "a house number and a street word"},
+    {NULL, "rule:po-box", NULL,
+     "a post-office box"},
+    {phi_rule_address_blocks, "rule:address-line", "the lines of an address block that ends in a postcode",
+     "the words of an address line that ends in a postcode"},
+    {phi_rule_devotional_hospitals, "rule:devotional-hospital", "devotional hospital names (Holy Cross, Sacred Heart)",
+     "a devotional hospital name (Holy Cross, Sacred Heart)"},
+    {phi_rule_practices, "rule:practice-name", "GP practice names (the name before Surgery / Health Centre)",
+     "the name before Surgery / Family Medicine / Health Centre (extra)"},
+    {phi_rule_long_numbers, "rule:long-number", "long numbers (7+ digits, or 5+ digits with letters)",
+     "a long number (7+ digits, or 5+ digits with letters)"},
+    {phi_rule_age_subject, "rule:age-subject", "the subject of 'is a NN-year-old' (the patient)",
+     "the capitalised subject of 'is a NN-year-old' (the patient)"},
+    {phi_rule_name_cues, "rule:name-cue", "names after hand-over and naming phrases (message for, name is)",
+     "a listed name after 'message for', 'report to', 'name is'"},
+    {phi_rule_titles, "rule:title", "names after a title (Dr, Mrs, Prof)",
+     "a name after a title"},
+    {phi_rule_credentials, "rule:credential", "names before a credential (RN, MD)",
+     "a name before a professional credential"},
+    {phi_rule_relatives, "rule:relative", "relatives' names beside a relation word",
+     "a name beside a family/relation word"},
+    {phi_rule_roles, "rule:clinician-role", "clinicians' names after a role word",
+     "a name after a clinician's role word"},
+    {phi_rule_initial_name, "rule:initial-name", "an initial and a listed name",
+     "an initial and a listed name"},
+    {phi_rule_name_from_department, "rule:name-from-department", "a name before 'from' + a department",
+     "a name before 'from' + a department (from case management)"},
+    {phi_rule_name_before_phone, "rule:name-before-phone", "a name right before a telephone word",
+     "a name right before a telephone word"},
+    {phi_rule_aware, "rule:told-name", "a listed name before aware / notified / paged",
+     "a listed name before aware/notified/paged"},
+    {phi_rule_signature_line, "rule:signature-line", "a name alone on the last line (a signature)",
+     "a name alone on the last line (a signature)"},
+    {phi_rule_family_name, "rule:family-name", "a listed surname before 'family'",
+     "a listed surname before 'family'"},
+    {phi_rule_hospitals, "rule:hospital-name", "hospital names (the words before a hospital word)",
+     "the name before a hospital word (extra)"},
+    {phi_rule_saints, "rule:saint-name", "saints' names (hospitals)",
+     "a saint's name (a hospital)"},
+    {phi_rule_university, "rule:university", "university (hospital) names",
+     "a university (hospital) name"},
+    {phi_rule_places, "rule:place-after-movement", "places after movement and residence words; listed US cities",
+     "a place after transferred/admitted/sent to or from"},
+    {NULL, "rule:place-of-residence", NULL,
+     "a place after lives/resides in"},
+    {NULL, "rule:city-lexicon", NULL,
+     "a US city (ZIP database) after in/from/of or before a state"},
+    {phi_rule_unit_names, "rule:unit-name", "unit and ward names; a hospital before ER",
+     "an unknown word before a small number (a ward or unit name)"},
+    {NULL, "rule:hospital-before-er", NULL,
+     "a name before ER/EW after to/from/at"},
+    {phi_rule_hospital_acronyms, "rule:hospital-acronym", "hospital-like acronyms (..H, ..MC) after at/to/from",
+     "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
+    {phi_rule_place_shapes, "rule:place-area", "places before area / county",
+     "a place name before area/county after in/from"},
+    {phi_rule_clinician_from, "rule:clinician-from", "a capitalised place after a clinician + from",
+     "a capitalised place after a clinician + from (surgeon from X)"},
+    {phi_rule_named_houses, "rule:named-house", "residences: a surname before House / Manor / Lodge",
+     "a surname before House / Manor / Lodge (a residence)"},
+    {phi_rule_employer, "rule:employer", "employers after CEO of / works for / employed by",
+     "an employer after CEO of / works for / employed by"},
+    {phi_rule_wards, "rule:ward-room", "ward, room and bed numbers",
+     "a ward, room or bed number (extra)"},
+    {phi_rule_same_name, "rule:same-name", "every other occurrence of a word called a name",
+     "the same word was called a name elsewhere in the text"},
+    {phi_rule_lexicon_names, "lexicon:firstnames", "listed names that are not ordinary words; name pairs",
+     "in the first-name list and not in the safe word list"},
+    {NULL, "lexicon:surnames", NULL,
+     "in the surname list and not in the safe word list"},
+    {NULL, "lexicon:site", NULL,
+     "in a site lexicon (--lexicon)"},
+    {NULL, "rule:name-pair", NULL,
+     "a listed first name and a surname or unknown word after it"},
+    {NULL, "rule:name-in-brackets", NULL,
+     "a listed first name alone in brackets"},
+    {phi_rule_name_neighbours, "rule:name-neighbour", "name-like words next to a name",
+     "a name-like word next to a name"},
+    {phi_rule_years, "rule:year", "years alone, abbreviated years, decades, years of birth",
+     "a year (masked as an extra)"},
+    {NULL, "rule:year-apostrophe", NULL,
+     "an abbreviated year like '92 (masked as an extra)"},
+    {NULL, "rule:year-decade", NULL,
+     "a decade like 1980s (masked as an extra)"},
+    {NULL, "rule:year-of-birth", NULL,
+     "a year tied to birth"},
+    {NULL, "rule:year-in-history", NULL,
+     "a two-digit year after a procedure in a past-history list (extra)"},
+    {phi_rule_professions, "lexicon:professions", "occupations",
+     "an occupation (extra)"},
+};
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
  * space, a date's '/'). */
@@ -2766,49 +2907,8 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
     d.src = xcalloc((size_t)d.n + 1, sizeof *d.src);
     d.trig = xmalloc(((size_t)d.n + 1) * sizeof *d.trig);
     for (int i = 0; i < d.n; i++) d.trig[i] = -1;
-    /* most specific first: a token keeps the first type it gets */
-    phi_rule_chunks(&d);
-    phi_rule_headers(&d);
-    phi_rule_phone_shapes(&d);
-    phi_rule_context_numbers(&d);
-    phi_rule_numeric_dates(&d);
-    phi_rule_odd_dates(&d);
-    phi_rule_written_dates(&d);
-    phi_rule_ages(&d);
-    phi_rule_zip(&d);
-    phi_rule_streets(&d);
-    phi_rule_address_blocks(&d);
-    phi_rule_devotional_hospitals(&d);
-    phi_rule_practices(&d);
-    phi_rule_long_numbers(&d);
-    phi_rule_age_subject(&d);
-    phi_rule_name_cues(&d);
-    phi_rule_titles(&d);
-    phi_rule_credentials(&d);
-    phi_rule_relatives(&d);
-    phi_rule_roles(&d);
-    phi_rule_initial_name(&d);
-    phi_rule_name_from_department(&d);
-    phi_rule_name_before_phone(&d);
-    phi_rule_aware(&d);
-    phi_rule_signature_line(&d);
-    phi_rule_family_name(&d);
-    phi_rule_hospitals(&d);
-    phi_rule_saints(&d);
-    phi_rule_university(&d);
-    phi_rule_places(&d);
-    phi_rule_unit_names(&d);
-    phi_rule_hospital_acronyms(&d);
-    phi_rule_place_shapes(&d);
-    phi_rule_clinician_from(&d);
-    phi_rule_named_houses(&d);
-    phi_rule_employer(&d);
-    phi_rule_wards(&d);
-    phi_rule_same_name(&d);
-    phi_rule_lexicon_names(&d);
-    phi_rule_name_neighbours(&d);
-    phi_rule_years(&d);
-    phi_rule_professions(&d);
+    for (size_t k = 0; k < sizeof phi_rules / sizeof phi_rules[0]; k++)
+        if (phi_rules[k].run) phi_rules[k].run(&d);
     phi_emit(&d, out);
     free(d.t);
     free(d.type);
@@ -2822,75 +2922,9 @@ int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out,
 /* Why a rule fired, in words, for --explain. Quotes only the context word (Dr, wife,
  * MRN), never the PHI itself. */
 static const char *phi_reason(const char *source) {
-    static const struct { const char *rule, *why; } reasons[] = {
-        {"rule:title", "a name after a title"},
-        {"rule:credential", "a name before a professional credential"},
-        {"rule:relative", "a name beside a family/relation word"},
-        {"rule:clinician-role", "a name after a clinician's role word"},
-        {"rule:header-field", "the value of a header field"},
-        {"rule:same-name", "the same word was called a name elsewhere in the text"},
-        {"rule:name-neighbour", "a name-like word next to a name"},
-        {"rule:initial-name", "an initial and a listed name"},
-        {"rule:told-name", "a listed name before aware/notified/paged"},
-        {"rule:signature-line", "a name alone on the last line (a signature)"},
-        {"rule:name-pair", "a listed first name and a surname or unknown word after it"},
-        {"rule:name-from-department", "a name before 'from' + a department (from case management)"},
-        {"rule:name-in-brackets", "a listed first name alone in brackets"},
-        {"rule:age-subject", "the capitalised subject of 'is a NN-year-old' (the patient)"},
-        {"rule:name-cue", "a listed name after 'message for', 'report to', 'name is'"},
-        {"rule:family-name", "a listed surname before 'family'"},
-        {"rule:name-before-phone", "a name right before a telephone word"},
-        {"lexicon:firstnames", "in the first-name list and not in the safe word list"},
-        {"lexicon:surnames", "in the surname list and not in the safe word list"},
-        {"lexicon:site", "in a site lexicon (--lexicon)"},
-        {"rule:date-numeric", "a valid numeric date, not a dose, ratio or vital sign"},
-        {"rule:date-after-context", "a short numeric date after a date word"},
-        {"rule:date-written", "a written date (month name)"},
-        {"rule:weekday", "a day of the week"},
-        {"rule:holiday", "a holiday (a date element)"},
-        {"rule:year", "a year (masked as an extra)"},
-        {"rule:year-apostrophe", "an abbreviated year like '92 (masked as an extra)"},
-        {"rule:year-decade", "a decade like 1980s (masked as an extra)"},
-        {"rule:year-of-birth", "a year tied to birth"},
-        {"rule:year-in-history", "a two-digit year after a procedure in a past-history list (extra)"},
-        {"rule:university", "a university (hospital) name"},
-        {"rule:age-over-89", "an age over 89"},
-        {"rule:phone-shape", "the shape of a telephone number"},
-        {"rule:phone-context", "a number after a telephone/pager word"},
-        {"rule:nhs-number", "a 10-digit number after NHS"},
-        {"rule:ssn-shape", "the shape of a social security number"},
-        {"rule:id-context", "a number after an identifier word"},
-        {"rule:number-sign", "a number after '#'"},
-        {"rule:long-number", "a long number (7+ digits, or 5+ digits with letters)"},
-        {"rule:email", "an e-mail address"},
-        {"rule:url", "a web address"},
-        {"rule:ip-address", "an IP address"},
-        {"rule:zip-after-state", "a ZIP code after a state"},
-        {"rule:city-before-state", "a city before a state and ZIP"},
-        {"rule:uk-postcode", "the shape of a UK postcode"},
-        {"rule:address-line", "the words of an address line that ends in a postcode"},
-        {"rule:street-address", "a house number and a street word"},
-        {"rule:po-box", "a post-office box"},
-        {"rule:hospital-name", "the name before a hospital word (extra)"},
-        {"rule:place-after-movement", "a place after transferred/admitted/sent to or from"},
-        {"rule:place-of-residence", "a place after lives/resides in"},
-        {"rule:city-lexicon", "a US city (ZIP database) after in/from/of or before a state"},
-        {"rule:unit-name", "an unknown word before a small number (a ward or unit name)"},
-        {"rule:hospital-before-er", "a name before ER/EW after to/from/at"},
-        {"rule:hospital-acronym", "a hospital-like acronym (..H, ..MC) after at/to/from/by or before ER"},
-        {"rule:employer", "an employer after CEO of / works for / employed by"},
-        {"rule:named-house", "a surname before House / Manor / Lodge (a residence)"},
-        {"rule:clinician-from", "a capitalised place after a clinician + from (surgeon from X)"},
-        {"rule:place-area", "a place name before area/county after in/from"},
-        {"rule:practice-name", "the name before Surgery / Family Medicine / Health Centre (extra)"},
-        {"rule:devotional-hospital", "a devotional hospital name (Holy Cross, Sacred Heart)"},
-        {"rule:saint-name", "a saint's name (a hospital)"},
-        {"rule:ward-room", "a ward, room or bed number (extra)"},
-        {"lexicon:professions", "an occupation (extra)"},
-    };
     size_t n = strcspn(source, "/");
-    for (size_t k = 0; k < sizeof reasons / sizeof reasons[0]; k++)
-        if (strlen(reasons[k].rule) == n && !strncmp(reasons[k].rule, source, n)) return reasons[k].why;
+    for (size_t k = 0; k < sizeof phi_rules / sizeof phi_rules[0]; k++)
+        if (strlen(phi_rules[k].source) == n && !strncmp(phi_rules[k].source, source, n)) return phi_rules[k].why;
     return "";
 }
 
