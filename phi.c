@@ -80,167 +80,180 @@ static const char *const phi_type_name[PT_COUNT] = {
     "LOCATION", "HOSPITAL", "WARD", "PROFESSION", "YEAR"};
 static int phi_type_is_extra(int t) { return t == PT_HOSPITAL || t == PT_WARD || t == PT_PROFESSION || t == PT_YEAR; }
 
-/* Built-in word classes: "flag aux word word ..." (one class a line). Lower case. */
-typedef struct { uint64_t flag; int aux; const char *words; } PhiWordClass;
-static const PhiWordClass phi_builtin[] = {
-    /* titles: aux 0 strong (dr, prof: a name follows), 1 weak (mr/ms also mean mitral
-     * regurgitation, multiple sclerosis: the next word must look like a name) */
-    {LX_TITLE, 0, "dr drs doctor prof professor mrs mister mme mlle sir dame rev reverend"},
-    {LX_TITLE, 1, "mr ms miss mx madam"},
-    {LX_RELATION, 0, "wife husband son sons daughter daughters dtr dau sister sisters brother "
-                     "brothers bro sis niece nephew mother mom mum mommy father dad daddy aunt "
-                     "auntie uncle grandson granddaughter grandaughter grandchild grandchildren "
-                     "grandmother grandfather grandma grandpa cousin friend friends partner "
-                     "boyfriend girlfriend fiance fiancee spouse proxy hcp guardian sibling "
-                     "siblings stepdaughter stepson stepmother stepfather in-law inlaw "
-                     "neighbor neighbour caregiver carer widow widower relative relatives "
-                     "nok children kids"},
-    {LX_MONTH, 1, "january"}, {LX_MONTH, 2, "february"}, {LX_MONTH, 3, "march"},
-    {LX_MONTH, 4, "april"}, {LX_MONTH, 5, "may"}, {LX_MONTH, 6, "june"},
-    {LX_MONTH, 7, "july"}, {LX_MONTH, 8, "august"}, {LX_MONTH, 9, "september"},
-    {LX_MONTH, 10, "october"}, {LX_MONTH, 11, "november"}, {LX_MONTH, 12, "december"},
-    {LX_MONTH, 101, "jan"}, {LX_MONTH, 102, "feb"}, {LX_MONTH, 103, "mar"},
-    {LX_MONTH, 104, "apr"}, {LX_MONTH, 106, "jun"}, {LX_MONTH, 107, "jul"},
-    {LX_MONTH, 108, "aug"}, {LX_MONTH, 109, "sep sept"}, {LX_MONTH, 110, "oct"},
-    {LX_MONTH, 111, "nov"}, {LX_MONTH, 112, "dec"},
-    {LX_WEEKDAY, 0, "monday tuesday wednesday thursday friday saturday sunday"},
-    {LX_WEEKDAY, 1, "mon tue tues wed thu thur thurs fri sat sun"},
-    {LX_HOLIDAY, 0, "christmas xmas thanksgiving easter halloween hanukkah chanukah "
-                    "passover ramadan eid diwali kwanzaa"},
-    /* credentials after a signature's name: aux 1 = also a common abbreviation (PA
-     * pulmonary artery, PT patient, DO ditto, OT, SW), so only at the end of a line */
-    {LX_CRED, 0, "rn rrt np lpn lvn cna msw licsw lcsw crna bsn msn aprn fnp dnp phd "
-                 "pharmd rph mbbs mbchb frcp mrcp frcs frcpc facc facs facp rd ccrn "
-                 "cnm cns slp ccc-slp dpt otr mpt rt atc lcpc lmft dds dmd md ms3 ms4"},
-    {LX_CRED, 1, "pa pa-c pt ot do sw sn crt"},
-    {LX_HOSPWORD, 0, "hospital hosp hospitals clinic infirmary memorial medical medicine "
-                     "healthcare hospice sanatorium adventist presbyterian baptist rehab regional med practice "
-                     "methodist nhs mc"},
-    {LX_STREET, 0, "street st road rd avenue ave av lane ln drive boulevard blvd way court "
-                   "ct place pl terrace terr close crescent cres square sq highway hwy "
-                   "parkway pkwy circle cir trail trl pike turnpike alley row mews grove "
-                   "gardens walk hill"},
-    {LX_STATE, 0, "alabama alaska arizona arkansas california colorado connecticut "
-                  "delaware florida georgia hawaii idaho illinois indiana iowa kansas "
-                  "kentucky louisiana maine maryland massachusetts michigan minnesota "
-                  "mississippi missouri montana nebraska nevada ohio oklahoma oregon "
-                  "pennsylvania tennessee texas utah vermont virginia washington "
-                  "wisconsin wyoming"},
-    /* function words and frequent verbs: never taken for a name, even when a name list
-     * has them (Will, May, Said...) */
-    {LX_STOP, 0, "a an the and or but nor so yet for of in on at to from by with without "
-                 "into onto over under about above after before during since until till "
-                 "per via than then there here this that these those it its is are was "
-                 "were be been being am do does did done doing have has had having will "
-                 "would shall should can could may might must not no yes all any some "
-                 "each every both either neither one two three four five six seven eight "
-                 "nine ten he she him her his hers they them their we us our you your i me "
-                 "my mine who whom whose which what when where why how also only just "
-                 "very too as if while because although though aware notified informed "
-                 "called paged made spoke speak spoken talked met saw seen see sees said "
-                 "says told tells states stated asked updated came come went gone gave "
-                 "given give get got getting wants want wanted feels felt took taken "
-                 "aware at in re pt pts patient patients team service md mds rn rns staff "
-                 "nurse nurses doctor doctors resident residents attending intern fellow "
-                 "covering on-call oncall house officer ho np pa rrt ed er icu ccu micu "
-                 "sicu floor today tonight tomorrow yesterday now later am pm noc night "
-                 "day days morning evening afternoon shift hr hrs x s"},
-    {LX_PHONECTX, 0, "phone telephone tel tele ph phn pager beeper pg bleep cell cellphone "
-                     "mobile mob tel. telno cell# pager# ph# extension ext"},
-    {LX_PHONECTX, 1, "fax facsimile"},
-    /* identifiers: aux = PT_ type */
-    {LX_IDCTX, PT_MRN, "mrn mr# mrno hospno crn urn"},
-    {LX_IDCTX, PT_NHS, "nhs chi"},
-    {LX_IDCTX, PT_SSN, "ssn sin"},
-    {LX_IDCTX, PT_HEALTHPLAN, "medicaid medicare insurance insurer policy member subscriber "
-                              "beneficiary plan"},
-    {LX_IDCTX, PT_ACCOUNT, "account acct acc billing invoice"},
-    {LX_IDCTX, PT_LICENSE, "license licence lic dea npi gmc nmc registration"},
-    {LX_IDCTX, PT_DEVICE, "serial sn# device pacemaker implant model lot"},
-    {LX_IDCTX, PT_VEHICLE, "vin plate"},
-    {LX_IDCTX, PT_ID, "id ref reference case claim record unit accession specimen passport "
-                      "encounter no."},
-    {LX_ROLE, 0, "attending resident intern fellow registrar consultant surgeon physician "
-                 "cardiologist neurologist oncologist nephrologist pulmonologist "
-                 "intensivist anesthesiologist anaesthetist radiologist psychiatrist "
-                 "pcp gp np nurse rn sw chaplain therapist pharmacist dietitian docter doc "
-                 "dietician coordinator manager caseworker staff md md's hospitalist "
-                 "anesthesia cardiology neurosurgery nephrology"},
-    {LX_ROLEWEAK, 0, "by per paged called notified informed seen pa contacted contacts page "
-                     "ask with w/"},
-    {LX_VENT, 0, "peep ps psv cpap ips ipap epap bipap vent settings setting ac simv imv prvc "
-                 "trial mode weaning wean psv/cpap cpap/ps ps/peep flowby flow-by"},
-    {LX_MOVE, 0, "transferred transfered transfer transferring admitted admit admission "
-                 "sent taken went came arrived arrives transported brought discharged "
-                 "returned return moved flown medflighted medflight airlifted referred "
-                 "lives living lived resides residing resident born visiting travelled "
-                 "traveled trip vacation vacationing moving accepted accepting excepted presented enroute "
-                 "presenting presents go going goes went visiting visited trans tx txd tx'd come comes coming "
-                 "adm arrival followed meeting records transfered"},
-    {LX_PLACESTOP, 0, "icu micu sicu ccu csru cvicu ctic nicu picu tsicu ticu cticu "
-                      "pacu er ed ew or ir ct mri cath lab floor floors home house unit ward "
-                      "room rehab hospital hosp osh rm bed chair commode bathroom hd "
-                      "dialysis radiology endoscopy echo us gi ep cardiology surgery stepdown "
-                      "step-down tele telemetry nursing facility snf ltac ltach nh alf "
-                      "vicu pt ot the a an his her their this that bedside clinic office "
-                      "cmed fmicu f-micu ficu cvru pcu imc imu sdu msicu nsicu bmt ep cathlab "
-                      "xray x-ray nuc ems vna oh ltc sx cxr ekg ecg eeg lp tee pmicu mccu bb lab labs "
-                      "morgue hospice cmo tx vent ventilator triage"},
-    {LX_PROFESSION, 0, "teacher lawyer attorney engineer accountant electrician plumber "
-                       "carpenter farmer mechanic firefighter fireman policeman policewoman "
-                       "police officer soldier sailor pilot chef cook waiter waitress "
-                       "cashier banker clerk secretary librarian journalist programmer "
-                       "architect builder painter welder machinist trucker postman postwoman "
-                       "postal carpenter bricklayer roofer decorator hairdresser barber "
-                       "butcher baker fisherman shopkeeper salesperson receptionist "
-                       "administrator civil servant surveyor solicitor barrister judge "
-                       "magistrate optician pharmacist-retired lecturer academic scientist "
-                       "chemist physicist economist consultant-engineer technician "
-                       "labourer laborer factory-worker miner steelworker docker "
-                       "truck-driver driver janitor salesman saleswoman realtor professor "
-                       "miner fisherman musician singer actor actress dentist veterinarian "
-                       "pastor priest minister rabbi imam"},
-    {LX_AGEUNIT, 0, "yo y/o yrs yr year years yo. yof yom yoM yoF yowm yowf y.o year-old "
-                    "years-old yr-old yrold yearold"},
-    {LX_UNIT, 0, "tab tabs tablet tablets pill pills cap caps capsule capsules tsp tbsp "
-                 "dose doses strength murmur murmurs sem holosystolic systolic diastolic "
-                 "ns mg mcg ml cc l g kg mmol meq units unit iu mm mmhg cm "
-                 "breaths beats bpm hg pulses pulse reflexes power grade score"},
-    {LX_NUMCTX, 0, "bp nbp abp sbp dbp map cvp pap pa pcwp peep ps psv cpap bipap ipap "
-                   "epap simv imv prvc vt fio2 ratio i:e ie grade strength power "
-                   "murmur sem x abg vbg ph gcs apgar score scale rass cam tidal vol vs "
-                   "hr rr sat sats o2 spo2 pco2 po2 vs. ci co co/ci ef hob bun cr lvef"},
-    {LX_EPONYM, 0, "disease diseases syndrome syndromes sign signs test tests reflex "
-                   "maneuver manoeuvre procedure operation fracture fractures palsy "
-                   "phenomenon tumor tumour lymphoma sarcoma criteria score scale "
-                   "classification law triad node nodes cell cells duct catheter valve "
-                   "repair ulcer rhythm block position stockings disorder anomaly "
-                   "effect tube drain shunt filter bundle cyst contracture deformity "
-                   "aneurysm hernia disease's ring angle line lines formula equation cath "
-                   "solution index respiration thyroiditis encephalitis encephalopathy dementia "
-                   "anemia anaemia ataxia dystrophy neuralgia neuroma carcinoma reaction stain "
-                   "method protocol criteria maneuvre spots nodules body bodies tear tears"},
-    {LX_GENERIC, 0, "outside local prior previous recent other another same this that "
-                    "their his her our your community county state general regional "
-                    "university teaching district private public psychiatric mental "
-                    "childrens children's women's womens veterans va day stay admission "
-                    "discharge last first new old nearest nearby referring referral "
-                    "rehabilitation rehab surgical medical "
-                    "acute chronic major main big small"},
-    {LX_NAMEPART, 0, "van von der den de del della la le du da di dos das mc mac st st. "
-                     "saint bin ibn al el ben ter ten"},
-    {LX_DATECTX, 0, "on since until till dated date dob d.o.b birth born dod died death "
-                    "deceased admitted discharged seen from through thru"},
-    /* header labels followed by ':'; aux: 1 name, 2 address, 3 date, 4 clinician */
-    {LX_HEADER, 1, "name patient pt.name patientname surname forename forenames firstname "
-                   "lastname"},
-    {LX_HEADER, 2, "address addr street city town county postcode zip zipcode"},
-    {LX_HEADER, 3, "dob date"},
-    {LX_HEADER, 4, "gp consultant referrer signed author dictated attending physician "
-                   "surgeon provider clinician cc"},
-    {LX_TIMECTX, 0, "at @ until till by around approx approximately about ~ between "
-                    "from to and before after since starting started hrs hours"},
-    {LX_WARDWORD, 0, "room rm bed bay ward cubicle suite apt apartment flat"},
+/* The rules' word classes. Their words live in data/phi_cues.txt (one section a class),
+ * so that an auditor reads what the rules look for without reading C. Two kinds:
+ *   lexicon classes set an LX_* flag (and a small value) on the word's entry in the
+ *       lexicon table, looked up like the name lists (lower case, trailing 's dropped);
+ *   cue classes (CUE_*) are tested on the whole token's lower-cased text: a word class
+ *       through one small table of cue words (a bit per class), a phrase class as
+ *       consecutive tokens on one line, a string class inside a token (.com).
+ * Every class below must have a section in the file, and every section a class here. */
+enum {
+    CUE_HOSPITAL_NAME_WORD, CUE_HEADER_BIRTH, CUE_HEADER_RELATIVE, CUE_HEADER_RE,
+    CUE_HEADER_CITY, CUE_HEADER_ZIP, CUE_COUNTY_WORD, CUE_HEADER_DOB, CUE_ID_FILLER,
+    CUE_ID_FILLER_WIDE, CUE_RECORD_WORD, CUE_RECORD_KIND, CUE_PAIN_SCORE_WORD,
+    CUE_PAIN_WORD, CUE_MURMUR_WORD, CUE_RATIO_WORD, CUE_MONTH_AMBIGUOUS,
+    CUE_MONTH_AMBIGUOUS_SHORT, CUE_MONTH_NOT_AFTER_PREP, CUE_BEFORE_MONTH_ABBREV,
+    CUE_HOLIDAY_DAY, CUE_HOLIDAY_NAME, CUE_HOLIDAY_YEAR, CUE_HOLIDAY_NEW,
+    CUE_AGE_UNIT_LETTER, CUE_AGE_YEAR_SINGULAR, CUE_AGE_OLD, CUE_AGE_YEAR_PLURAL,
+    CUE_AGE_WORD, CUE_SEX_WORD, CUE_ZIP_LABEL, CUE_STREET_DR, CUE_STREET_WORD_AMBIGUOUS,
+    CUE_AGE_UNIT_PHRASE, CUE_TITLE_PLURAL, CUE_TITLE_DOCTOR, CUE_TITLE_NOUN,
+    CUE_TITLE_NOT_NAME, CUE_RELATIVE_FILLER, CUE_RELATION_CHILDREN,
+    CUE_CLINICIAN_ROLE_AMBIGUOUS, CUE_TOLD_VERB, CUE_TOLD_AUX, CUE_FAMILY_WORD,
+    CUE_HOSPITAL_WORD_DEPARTMENT, CUE_HOSPITAL_WORD_MEDICAL, CUE_HOSPITAL_WORD_MED,
+    CUE_HOSPITAL_WORD_AFTER_MEDICAL, CUE_HOSPITAL_WORD_NHS, CUE_HOSPITAL_WORD_AFTER_NHS,
+    CUE_HOSPITAL_WORD_MC, CUE_HOSPITAL_WORD_REHAB, CUE_SAINT_ABBREV, CUE_SAINT_WORD,
+    CUE_SAINT_FULL, CUE_UNIVERSITY_WORD, CUE_CITY_PREPOSITION, CUE_MOVEMENT_AFTER_IN,
+    CUE_MOVEMENT_TRANSFER, CUE_RESIDENCE_VERB, CUE_FACILITY_VERB, CUE_VISIT_WORD,
+    CUE_MOVEMENT_CAME, CUE_GO_VERB, CUE_MOVEMENT_OF_OK, CUE_DEPARTMENT_HEAD,
+    CUE_UNIT_NAME_CUE, CUE_EMERGENCY_DEPT, CUE_TO_NOT_PLACE, CUE_PLACE_SHAPE_CUE,
+    CUE_AREA_WORD, CUE_RESIDENCE_VERB_MOVED, CUE_RESIDENCE_HEAD, CUE_EMPLOYMENT_WORD,
+    CUE_APARTMENT_WORD, CUE_DEPARTMENT_ROLE, CUE_HISTORY_WORD, CUE_TIME_AFTER_NUMBER,
+    CUE_YEAR_CUE, CUE_BIRTH_WORD, CUE_PROFESSION_CUE, CUE_DATE_WORD_GLUED, CUE_DEPARTMENT,
+    CUE_HOSPITAL_ACRONYM_CLINICAL, CUE_HOSPITAL_DEVOTIONAL, CUE_PRACTICE_HEAD, CUE_NAME_CUE,
+    CUE_WEB_DOMAIN_ENDING,
+    CUE_COUNT
+};
+#define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
+enum { PHI_CLASS_LEXICON, PHI_CLASS_CUE, PHI_CLASS_PHRASE, PHI_CLASS_STRING };
+typedef struct {
+    const char *name; /* the section in data/phi_cues.txt */
+    int kind;         /* PHI_CLASS_* */
+    uint64_t flag;    /* lexicon: LX_* */
+    int value;        /* lexicon: the class's small value (title strength, id type...); cue: CUE_* */
+} PhiClassDef;
+static const PhiClassDef phi_class_defs[] = {
+    {"title", PHI_CLASS_LEXICON, LX_TITLE, 0},
+    {"title.weak", PHI_CLASS_LEXICON, LX_TITLE, 1},
+    {"relation", PHI_CLASS_LEXICON, LX_RELATION, 0},
+    {"month", PHI_CLASS_LEXICON, LX_MONTH, 0},
+    {"weekday", PHI_CLASS_LEXICON, LX_WEEKDAY, 0},
+    {"weekday.abbrev", PHI_CLASS_LEXICON, LX_WEEKDAY, 1},
+    {"holiday", PHI_CLASS_LEXICON, LX_HOLIDAY, 0},
+    {"credential", PHI_CLASS_LEXICON, LX_CRED, 0},
+    {"credential.weak", PHI_CLASS_LEXICON, LX_CRED, 1},
+    {"hospital-word", PHI_CLASS_LEXICON, LX_HOSPWORD, 0},
+    {"street-word", PHI_CLASS_LEXICON, LX_STREET, 0},
+    {"us-state", PHI_CLASS_LEXICON, LX_STATE, 0},
+    {"stop", PHI_CLASS_LEXICON, LX_STOP, 0},
+    {"phone-word", PHI_CLASS_LEXICON, LX_PHONECTX, 0},
+    {"fax-word", PHI_CLASS_LEXICON, LX_PHONECTX, 1},
+    {"id-word.mrn", PHI_CLASS_LEXICON, LX_IDCTX, PT_MRN},
+    {"id-word.nhs", PHI_CLASS_LEXICON, LX_IDCTX, PT_NHS},
+    {"id-word.ssn", PHI_CLASS_LEXICON, LX_IDCTX, PT_SSN},
+    {"id-word.healthplan", PHI_CLASS_LEXICON, LX_IDCTX, PT_HEALTHPLAN},
+    {"id-word.account", PHI_CLASS_LEXICON, LX_IDCTX, PT_ACCOUNT},
+    {"id-word.license", PHI_CLASS_LEXICON, LX_IDCTX, PT_LICENSE},
+    {"id-word.device", PHI_CLASS_LEXICON, LX_IDCTX, PT_DEVICE},
+    {"id-word.vehicle", PHI_CLASS_LEXICON, LX_IDCTX, PT_VEHICLE},
+    {"id-word.id", PHI_CLASS_LEXICON, LX_IDCTX, PT_ID},
+    {"clinician-role", PHI_CLASS_LEXICON, LX_ROLE, 0},
+    {"name-cue.weak", PHI_CLASS_LEXICON, LX_ROLEWEAK, 0},
+    {"vent-word", PHI_CLASS_LEXICON, LX_VENT, 0},
+    {"movement", PHI_CLASS_LEXICON, LX_MOVE, 0},
+    {"clinical-place", PHI_CLASS_LEXICON, LX_PLACESTOP, 0},
+    {"profession", PHI_CLASS_LEXICON, LX_PROFESSION, 0},
+    {"age-unit", PHI_CLASS_LEXICON, LX_AGEUNIT, 0},
+    {"clinical-unit", PHI_CLASS_LEXICON, LX_UNIT, 0},
+    {"clinical-measure", PHI_CLASS_LEXICON, LX_NUMCTX, 0},
+    {"eponym-head", PHI_CLASS_LEXICON, LX_EPONYM, 0},
+    {"generic-place-word", PHI_CLASS_LEXICON, LX_GENERIC, 0},
+    {"name-particle", PHI_CLASS_LEXICON, LX_NAMEPART, 0},
+    {"date-cue", PHI_CLASS_LEXICON, LX_DATECTX, 0},
+    {"header.name", PHI_CLASS_LEXICON, LX_HEADER, 1},
+    {"header.address", PHI_CLASS_LEXICON, LX_HEADER, 2},
+    {"header.date", PHI_CLASS_LEXICON, LX_HEADER, 3},
+    {"header.clinician", PHI_CLASS_LEXICON, LX_HEADER, 4},
+    {"time-cue", PHI_CLASS_LEXICON, LX_TIMECTX, 0},
+    {"ward-word", PHI_CLASS_LEXICON, LX_WARDWORD, 0},
+    {"hospital-name-word", PHI_CLASS_CUE, 0, CUE_HOSPITAL_NAME_WORD},
+    {"header.birth", PHI_CLASS_CUE, 0, CUE_HEADER_BIRTH},
+    {"header.relative", PHI_CLASS_CUE, 0, CUE_HEADER_RELATIVE},
+    {"header.re", PHI_CLASS_CUE, 0, CUE_HEADER_RE},
+    {"header.city", PHI_CLASS_CUE, 0, CUE_HEADER_CITY},
+    {"header.zip", PHI_CLASS_CUE, 0, CUE_HEADER_ZIP},
+    {"county-word", PHI_CLASS_CUE, 0, CUE_COUNTY_WORD},
+    {"header.dob", PHI_CLASS_CUE, 0, CUE_HEADER_DOB},
+    {"id-filler", PHI_CLASS_CUE, 0, CUE_ID_FILLER},
+    {"id-filler.wide", PHI_CLASS_CUE, 0, CUE_ID_FILLER_WIDE},
+    {"record-word", PHI_CLASS_CUE, 0, CUE_RECORD_WORD},
+    {"record-kind", PHI_CLASS_CUE, 0, CUE_RECORD_KIND},
+    {"pain-score-word", PHI_CLASS_CUE, 0, CUE_PAIN_SCORE_WORD},
+    {"pain-word", PHI_CLASS_CUE, 0, CUE_PAIN_WORD},
+    {"murmur-word", PHI_CLASS_CUE, 0, CUE_MURMUR_WORD},
+    {"ratio-word", PHI_CLASS_CUE, 0, CUE_RATIO_WORD},
+    {"month.ambiguous", PHI_CLASS_CUE, 0, CUE_MONTH_AMBIGUOUS},
+    {"month.ambiguous-short", PHI_CLASS_CUE, 0, CUE_MONTH_AMBIGUOUS_SHORT},
+    {"month.not-after-prep", PHI_CLASS_CUE, 0, CUE_MONTH_NOT_AFTER_PREP},
+    {"before-month-abbrev", PHI_CLASS_CUE, 0, CUE_BEFORE_MONTH_ABBREV},
+    {"holiday.day", PHI_CLASS_CUE, 0, CUE_HOLIDAY_DAY},
+    {"holiday.name", PHI_CLASS_CUE, 0, CUE_HOLIDAY_NAME},
+    {"holiday.year", PHI_CLASS_CUE, 0, CUE_HOLIDAY_YEAR},
+    {"holiday.new", PHI_CLASS_CUE, 0, CUE_HOLIDAY_NEW},
+    {"age-unit.letter", PHI_CLASS_CUE, 0, CUE_AGE_UNIT_LETTER},
+    {"age-year.singular", PHI_CLASS_CUE, 0, CUE_AGE_YEAR_SINGULAR},
+    {"age-old", PHI_CLASS_CUE, 0, CUE_AGE_OLD},
+    {"age-year.plural", PHI_CLASS_CUE, 0, CUE_AGE_YEAR_PLURAL},
+    {"age-word", PHI_CLASS_CUE, 0, CUE_AGE_WORD},
+    {"sex-word", PHI_CLASS_CUE, 0, CUE_SEX_WORD},
+    {"zip-label", PHI_CLASS_CUE, 0, CUE_ZIP_LABEL},
+    {"street-dr", PHI_CLASS_CUE, 0, CUE_STREET_DR},
+    {"street-word.ambiguous", PHI_CLASS_CUE, 0, CUE_STREET_WORD_AMBIGUOUS},
+    {"age-unit.phrase", PHI_CLASS_CUE, 0, CUE_AGE_UNIT_PHRASE},
+    {"title.plural", PHI_CLASS_CUE, 0, CUE_TITLE_PLURAL},
+    {"title.doctor", PHI_CLASS_CUE, 0, CUE_TITLE_DOCTOR},
+    {"title.noun", PHI_CLASS_CUE, 0, CUE_TITLE_NOUN},
+    {"title.not-name", PHI_CLASS_CUE, 0, CUE_TITLE_NOT_NAME},
+    {"relative-filler", PHI_CLASS_CUE, 0, CUE_RELATIVE_FILLER},
+    {"relation.children", PHI_CLASS_CUE, 0, CUE_RELATION_CHILDREN},
+    {"clinician-role.ambiguous", PHI_CLASS_CUE, 0, CUE_CLINICIAN_ROLE_AMBIGUOUS},
+    {"told-verb", PHI_CLASS_CUE, 0, CUE_TOLD_VERB},
+    {"told-aux", PHI_CLASS_CUE, 0, CUE_TOLD_AUX},
+    {"family-word", PHI_CLASS_CUE, 0, CUE_FAMILY_WORD},
+    {"hospital-word.department", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_DEPARTMENT},
+    {"hospital-word.medical", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_MEDICAL},
+    {"hospital-word.med", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_MED},
+    {"hospital-word.after-medical", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_AFTER_MEDICAL},
+    {"hospital-word.nhs", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_NHS},
+    {"hospital-word.after-nhs", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_AFTER_NHS},
+    {"hospital-word.mc", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_MC},
+    {"hospital-word.rehab", PHI_CLASS_CUE, 0, CUE_HOSPITAL_WORD_REHAB},
+    {"saint-abbrev", PHI_CLASS_CUE, 0, CUE_SAINT_ABBREV},
+    {"saint-word", PHI_CLASS_CUE, 0, CUE_SAINT_WORD},
+    {"saint-full", PHI_CLASS_CUE, 0, CUE_SAINT_FULL},
+    {"university-word", PHI_CLASS_CUE, 0, CUE_UNIVERSITY_WORD},
+    {"city-preposition", PHI_CLASS_CUE, 0, CUE_CITY_PREPOSITION},
+    {"movement.after-in", PHI_CLASS_CUE, 0, CUE_MOVEMENT_AFTER_IN},
+    {"movement.transfer", PHI_CLASS_CUE, 0, CUE_MOVEMENT_TRANSFER},
+    {"residence-verb", PHI_CLASS_CUE, 0, CUE_RESIDENCE_VERB},
+    {"facility-verb", PHI_CLASS_CUE, 0, CUE_FACILITY_VERB},
+    {"visit-word", PHI_CLASS_CUE, 0, CUE_VISIT_WORD},
+    {"movement.came", PHI_CLASS_CUE, 0, CUE_MOVEMENT_CAME},
+    {"go-verb", PHI_CLASS_CUE, 0, CUE_GO_VERB},
+    {"movement.of-ok", PHI_CLASS_CUE, 0, CUE_MOVEMENT_OF_OK},
+    {"department-head", PHI_CLASS_CUE, 0, CUE_DEPARTMENT_HEAD},
+    {"unit-name-cue", PHI_CLASS_CUE, 0, CUE_UNIT_NAME_CUE},
+    {"emergency-dept", PHI_CLASS_CUE, 0, CUE_EMERGENCY_DEPT},
+    {"to-not-place", PHI_CLASS_CUE, 0, CUE_TO_NOT_PLACE},
+    {"place-shape-cue", PHI_CLASS_CUE, 0, CUE_PLACE_SHAPE_CUE},
+    {"area-word", PHI_CLASS_CUE, 0, CUE_AREA_WORD},
+    {"residence-verb.moved", PHI_CLASS_CUE, 0, CUE_RESIDENCE_VERB_MOVED},
+    {"residence-head", PHI_CLASS_CUE, 0, CUE_RESIDENCE_HEAD},
+    {"employment-word", PHI_CLASS_CUE, 0, CUE_EMPLOYMENT_WORD},
+    {"apartment-word", PHI_CLASS_CUE, 0, CUE_APARTMENT_WORD},
+    {"department-role", PHI_CLASS_CUE, 0, CUE_DEPARTMENT_ROLE},
+    {"history-word", PHI_CLASS_CUE, 0, CUE_HISTORY_WORD},
+    {"time-after-number", PHI_CLASS_CUE, 0, CUE_TIME_AFTER_NUMBER},
+    {"year-cue", PHI_CLASS_CUE, 0, CUE_YEAR_CUE},
+    {"birth-word", PHI_CLASS_CUE, 0, CUE_BIRTH_WORD},
+    {"profession-cue", PHI_CLASS_CUE, 0, CUE_PROFESSION_CUE},
+    {"date-word.glued", PHI_CLASS_CUE, 0, CUE_DATE_WORD_GLUED},
+    {"department", PHI_CLASS_CUE, 0, CUE_DEPARTMENT},
+    {"hospital-acronym.clinical", PHI_CLASS_CUE, 0, CUE_HOSPITAL_ACRONYM_CLINICAL},
+    {"hospital.devotional", PHI_CLASS_PHRASE, 0, CUE_HOSPITAL_DEVOTIONAL},
+    {"practice-head", PHI_CLASS_PHRASE, 0, CUE_PRACTICE_HEAD},
+    {"name-cue", PHI_CLASS_PHRASE, 0, CUE_NAME_CUE},
+    {"web-domain-ending", PHI_CLASS_STRING, 0, CUE_WEB_DOMAIN_ENDING},
 };
 
 /* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
@@ -249,7 +262,7 @@ static const PhiWordClass phi_builtin[] = {
 typedef struct {
     uint64_t flags; /* LX_* */
     uint16_t len;
-    uint8_t aux_title, aux_month; /* per-class small values (see phi_builtin) */
+    uint8_t aux_title, aux_month; /* per-class small values (see phi_class_defs) */
     uint8_t aux_id, aux_weak;     /* id type; weak weekday / credential / phone=fax */
     uint8_t aux_header, pad;
 } PhiEntry;
@@ -259,6 +272,21 @@ typedef struct {
     uint32_t hash;
 } PhiSlot;
 
+/* A cue word (exact lower-case token text) and the cue classes that hold it. */
+typedef struct {
+    char w[32];
+    uint8_t len;
+    uint64_t bits[PHI_CUE_WORDS];
+} PhiCueWord;
+
+/* A phrase (or string) of a phrase/string class: up to 4 words. */
+typedef struct {
+    int cls;
+    int n;
+    uint8_t len[4];
+    char w[4][32];
+} PhiPhrase;
+
 struct SrPhiRules {
     PhiSlot *tab;
     uint32_t cap, n; /* cap: power of two */
@@ -266,6 +294,11 @@ struct SrPhiRules {
     size_t arena_len, arena_cap;
     int tab_mapped, arena_mapped; /* from phi_big_alloc's maps (else the heap) */
     int extras;       /* HOSPITAL, WARD, PROFESSION, YEAR on (default 1) */
+    PhiCueWord *cue;  /* cue words; cue_tab holds index + 1 (0 = empty), open addressing */
+    int n_cue, cap_cue;
+    int32_t cue_tab[4096];
+    PhiPhrase *phrase;
+    int n_phrase, cap_phrase;
     char data_dir[4096];
 };
 
@@ -449,28 +482,131 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
     return 0;
 }
 
-static void phi_add_builtins(SrPhiRules *r) {
-    for (size_t c = 0; c < sizeof phi_builtin / sizeof phi_builtin[0]; c++) {
-        const PhiWordClass *k = &phi_builtin[c];
-        const char *p = k->words;
-        while (*p) {
-            while (*p == ' ') p++;
-            const char *q = p;
-            while (*q && *q != ' ') q++;
-            if (q > p) {
-                PhiEntry *e = phi_add_word(r, p, (size_t)(q - p), k->flag);
-                if (e) {
-                    if (k->flag == LX_TITLE) e->aux_title = (uint8_t)(k->aux + 1);
-                    if (k->flag == LX_MONTH) e->aux_month = (uint8_t)k->aux;
-                    if (k->flag == LX_IDCTX) e->aux_id = (uint8_t)k->aux;
-                    if (k->flag == LX_HEADER) e->aux_header = (uint8_t)k->aux;
-                    if ((k->flag == LX_WEEKDAY || k->flag == LX_CRED || k->flag == LX_PHONECTX) && k->aux)
-                        e->aux_weak |= (uint8_t)(k->flag == LX_WEEKDAY ? 1 : k->flag == LX_CRED ? 2 : 4);
+/* The small value a lexicon class gives its words (see phi_class_defs). */
+static void phi_set_value(PhiEntry *e, uint64_t flag, int value) {
+    if (flag == LX_TITLE) e->aux_title = (uint8_t)(value + 1);
+    if (flag == LX_MONTH) e->aux_month = (uint8_t)value;
+    if (flag == LX_IDCTX) e->aux_id = (uint8_t)value;
+    if (flag == LX_HEADER) e->aux_header = (uint8_t)value;
+    if ((flag == LX_WEEKDAY || flag == LX_CRED || flag == LX_PHONECTX) && value)
+        e->aux_weak |= (uint8_t)(flag == LX_WEEKDAY ? 1 : flag == LX_CRED ? 2 : 4);
+}
+
+static int phi_cue_find(const SrPhiRules *r, const char *w, size_t n) {
+    if (n == 0 || n >= sizeof r->cue[0].w) return -1;
+    uint32_t i = phi_hash(w, n) & 4095u;
+    for (; r->cue_tab[i]; i = (i + 1) & 4095u) {
+        const PhiCueWord *c = &r->cue[r->cue_tab[i] - 1];
+        if (c->len == n && !memcmp(c->w, w, n)) return r->cue_tab[i] - 1;
+    }
+    return -1;
+}
+
+static int phi_cue_add(SrPhiRules *r, const char *w, size_t n, int cls) {
+    int k = phi_cue_find(r, w, n);
+    if (k < 0) {
+        if (n == 0 || n >= sizeof r->cue[0].w || r->n_cue >= 4095 / 2) return -1;
+        r->cue = grow(r->cue, &r->cap_cue, r->n_cue + 1, sizeof *r->cue);
+        k = r->n_cue++;
+        memset(&r->cue[k], 0, sizeof r->cue[k]);
+        memcpy(r->cue[k].w, w, n);
+        r->cue[k].len = (uint8_t)n;
+        uint32_t i = phi_hash(w, n) & 4095u;
+        while (r->cue_tab[i]) i = (i + 1) & 4095u;
+        r->cue_tab[i] = k + 1;
+    }
+    r->cue[k].bits[cls >> 6] |= 1ull << (cls & 63);
+    return 0;
+}
+
+/* Read data/phi_cues.txt: "[class]" sections of words (see the file's header). */
+static int phi_load_cues(SrPhiRules *r, const char *path, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    enum { N_DEFS = sizeof phi_class_defs / sizeof phi_class_defs[0] };
+    char seen[N_DEFS] = {0};
+    const PhiClassDef *def = NULL;
+    int line = 0, rc = 0;
+    for (size_t i = 0; i < len && rc == 0;) {
+        size_t j = i;
+        while (j < len && buf[j] != '\n') j++;
+        line++;
+        size_t a = i, b = j;
+        i = j + 1;
+        while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\t' || buf[b - 1] == '\r')) b--;
+        while (a < b && (buf[a] == ' ' || buf[a] == '\t')) a++;
+        if (a == b || buf[a] == '#') continue; /* a comment line */
+        if (buf[a] == '[') {
+            if (buf[b - 1] != ']') { rc = sr_fail(err, "%s:%d: a class header is [name]", path, line); break; }
+            def = NULL;
+            for (int k = 0; k < N_DEFS; k++)
+                if (strlen(phi_class_defs[k].name) == b - a - 2 && !memcmp(phi_class_defs[k].name, buf + a + 1, b - a - 2)) {
+                    if (seen[k]) { rc = sr_fail(err, "%s:%d: class [%s] given twice", path, line, phi_class_defs[k].name); break; }
+                    def = &phi_class_defs[k];
+                    seen[k] = 1;
                 }
+            if (!def && rc == 0) rc = sr_fail(err, "%s:%d: unknown class %.*s (phi.c knows no such class)", path, line, (int)(b - a), buf + a);
+            continue;
+        }
+        if (!def) { rc = sr_fail(err, "%s:%d: words before the first [class]", path, line); break; }
+        if (def->kind == PHI_CLASS_PHRASE) { /* one phrase a line */
+            r->phrase = grow(r->phrase, &r->cap_phrase, r->n_phrase + 1, sizeof *r->phrase);
+            PhiPhrase *p = &r->phrase[r->n_phrase];
+            memset(p, 0, sizeof *p);
+            p->cls = def->value;
+            for (size_t k = a; k < b;) {
+                size_t w = k;
+                while (w < b && buf[w] != ' ' && buf[w] != '\t') w++;
+                if (p->n == 4 || w - k >= sizeof p->w[0]) { rc = sr_fail(err, "%s:%d: a phrase has at most 4 words of up to 31 bytes", path, line); break; }
+                for (size_t c = k; c < w; c++) p->w[p->n][c - k] = (char)tolower((unsigned char)buf[c]);
+                p->len[p->n++] = (uint8_t)(w - k);
+                k = w;
+                while (k < b && (buf[k] == ' ' || buf[k] == '\t')) k++;
             }
-            p = q;
+            r->n_phrase++;
+            continue;
+        }
+        for (size_t k = a; k < b && rc == 0;) { /* words (or strings), separated by spaces */
+            size_t w = k;
+            while (w < b && buf[w] != ' ' && buf[w] != '\t') w++;
+            size_t wend = w;
+            int value = def->kind == PHI_CLASS_LEXICON ? def->value : 0;
+            const char *eq = memchr(buf + k, '=', w - k);
+            if (eq && def->kind == PHI_CLASS_LEXICON) {
+                char *endp;
+                long v = strtol(eq + 1, &endp, 10);
+                if (endp != buf + w || v < 0 || v > 255) { rc = sr_fail(err, "%s:%d: bad value in %.*s", path, line, (int)(w - k), buf + k); break; }
+                value = (int)v;
+                wend = (size_t)(eq - buf);
+            }
+            char low[32];
+            if (wend - k >= sizeof low) { rc = sr_fail(err, "%s:%d: %.*s is longer than 31 bytes", path, line, (int)(wend - k), buf + k); break; }
+            for (size_t c = k; c < wend; c++) low[c - k] = (char)tolower((unsigned char)buf[c]);
+            size_t n = wend - k;
+            if (def->kind == PHI_CLASS_LEXICON) {
+                PhiEntry *en = phi_add_word(r, low, n, def->flag);
+                if (en) phi_set_value(en, def->flag, value);
+            } else if (def->kind == PHI_CLASS_CUE) {
+                if (phi_cue_add(r, low, n, def->value) < 0) rc = sr_fail(err, "%s:%d: too many cue words", path, line);
+            } else { /* a string */
+                r->phrase = grow(r->phrase, &r->cap_phrase, r->n_phrase + 1, sizeof *r->phrase);
+                PhiPhrase *p = &r->phrase[r->n_phrase++];
+                memset(p, 0, sizeof *p);
+                p->cls = def->value;
+                p->n = 1;
+                memcpy(p->w[0], low, n);
+                p->len[0] = (uint8_t)n;
+            }
+            k = w;
+            while (k < b && (buf[k] == ' ' || buf[k] == '\t')) k++;
         }
     }
+    free(buf);
+    for (int k = 0; k < N_DEFS && rc == 0; k++)
+        if (!seen[k]) rc = sr_fail(err, "%s: class [%s] is missing (the PHI rules need it)", path, phi_class_defs[k].name);
+    return rc;
 }
 
 /* out = a + b, or 0 when it would not fit (no silent truncation of a path) */
@@ -536,7 +672,9 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
         phi_path(p + strlen(p), sizeof p - strlen(p), lists[k].file, "");
         if (phi_load_list(r, p, lists[k].flag, err) < 0) { sr_phi_rules_free(r); return NULL; }
     }
-    phi_add_builtins(r);
+    char p[4096 + 64];
+    phi_path(p, sizeof p, r->data_dir, "/phi_cues.txt");
+    if (phi_load_cues(r, p, err) < 0) { sr_phi_rules_free(r); return NULL; }
     return r;
 }
 
@@ -548,6 +686,8 @@ void sr_phi_rules_free(SrPhiRules *r) {
     if (!r) return;
     phi_big_free(r->tab, (size_t)r->cap * sizeof(PhiSlot), r->tab_mapped);
     phi_big_free(r->arena, r->arena_cap, r->arena_mapped);
+    free(r->cue);
+    free(r->phrase);
     free(r);
 }
 
@@ -570,6 +710,7 @@ typedef struct {
     uint8_t nl, sp;     /* a line break / whitespace precedes it */
     uint8_t ch;         /* TK_PUNCT: the ASCII character ('\'' for a curly quote, 0 other) */
     uint8_t ctx_name;   /* marked by a context rule (seed for same-name propagation) */
+    int16_t cue;        /* index of its cue word (exact lower-case text), or -1 */
 } PhiTok;
 
 typedef struct {
@@ -695,12 +836,14 @@ static int phi_tokenize(PhiDoc *d, char *err) {
         else t->shape = SH_MIXED;
         upper += up;
         lower += lo;
+        t->cue = -1;
         /* lexicon: lower-cased, without a trailing 's */
         if (t->kind != TK_NUM) {
             char low[64];
             int n = t->b1 - t->b0;
             if (n <= 60) {
                 for (int k = 0; k < n; k++) low[k] = (char)tolower(s[t->b0 + k]);
+                if (t->kind != TK_PUNCT) t->cue = (int16_t)phi_cue_find(d->r, low, (size_t)n);
                 if (n > 2 && low[n - 1] == 's' && low[n - 2] == '\'') n -= 2;
                 else if (n > 4 && low[n - 1] == 's' && (unsigned char)low[n - 2] == 0x99 &&
                          (unsigned char)low[n - 3] == 0x80 && (unsigned char)low[n - 4] == 0xE2) n -= 4;
@@ -774,12 +917,31 @@ static int phi_initial(const PhiDoc *d, int i) {
     return phi_word(d, i) && d->t[i].nalpha == 1 && d->t[i].b1 - d->t[i].b0 == 1;
 }
 static int phi_free(const PhiDoc *d, int i) { return i >= 0 && i < d->n && d->type[i] == PT_NONE; }
-/* a cheap filter before a list of phi_is tests: token i is a word whose lower-cased first
- * letter is in set */
-static inline int phi_starts_in(const PhiDoc *d, int i, const char *set) {
-    if (i < 0 || i >= d->n || d->t[i].kind != TK_WORD) return 0;
-    char c = (char)tolower((unsigned char)d->text[d->t[i].b0]);
-    return strchr(set, c) != NULL && c != 0;
+/* token i's whole text is a word of cue class c (data/phi_cues.txt) */
+static inline int phi_cue(const PhiDoc *d, int i, int c) {
+    if (i < 0 || i >= d->n || d->t[i].cue < 0) return 0;
+    return (int)((d->r->cue[d->t[i].cue].bits[c >> 6] >> (c & 63)) & 1);
+}
+/* the same for a piece of text (any case) */
+static int phi_cue_text(const SrPhiRules *r, const char *p, int n, int c) {
+    char low[32];
+    if (n <= 0 || n >= (int)sizeof low) return 0;
+    for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)p[k]);
+    int k = phi_cue_find(r, low, (size_t)n);
+    return k >= 0 && ((r->cue[k].bits[c >> 6] >> (c & 63)) & 1);
+}
+/* the number of tokens (1..4) of the first phrase of class c that starts at token i,
+ * its words on one line; 0 when none does */
+static int phi_phrase(const PhiDoc *d, int i, int c) {
+    for (int k = 0; k < d->r->n_phrase; k++) {
+        const PhiPhrase *p = &d->r->phrase[k];
+        if (p->cls != c || i + p->n > d->n) continue;
+        int m = 0;
+        while (m < p->n && (m == 0 || !d->t[i + m].nl) && d->t[i + m].b1 - d->t[i + m].b0 == p->len[m] &&
+               phi_is(d, i + m, p->w[m])) m++;
+        if (m == p->n) return m;
+    }
+    return 0;
 }
 /* token i starts a line, a sentence or a field: its capital says nothing */
 static int phi_sentence_start(const PhiDoc *d, int i) {
@@ -915,8 +1077,7 @@ static int phi_relative_slot(const PhiDoc *d, int j) {
 
 /* hospital words that are part of the name (Memorial, Adventist) rather than its head */
 static int phi_hosp_nameish(const PhiDoc *d, int i) {
-    return phi_is(d, i, "memorial") || phi_is(d, i, "adventist") || phi_is(d, i, "presbyterian") ||
-           phi_is(d, i, "baptist") || phi_is(d, i, "methodist") || phi_is(d, i, "regional");
+    return phi_cue(d, i, CUE_HOSPITAL_NAME_WORD);
 }
 
 /* ---- the rules, in the order they run (see phi_rules below) ---- */
@@ -944,11 +1105,12 @@ static void phi_rule_chunks(PhiDoc *d) {
         if (!type && ((b - a > 7 && (!strncasecmp(s + a, "http://", 7) || !strncasecmp(s + a, "https://", 8) || !strncasecmp(s + a, "ftp://", 6))) ||
                       (b - a > 4 && !strncasecmp(s + a, "www.", 4)))) { type = PT_URL; src = "rule:url"; }
         if (!type && memchr(s + a, '.', b - a)) {
-            static const char *tld[] = {".com", ".org", ".net", ".edu", ".gov", ".io", ".co.uk", ".org.uk", ".nhs.uk", ".ac.uk", ".info", ".us"};
-            for (size_t k = 0; k < sizeof tld / sizeof tld[0] && !type; k++) {
-                size_t n = strlen(tld[k]);
+            for (int k = 0; k < d->r->n_phrase && !type; k++) {
+                const PhiPhrase *tld = &d->r->phrase[k];
+                if (tld->cls != CUE_WEB_DOMAIN_ENDING) continue;
+                size_t n = tld->len[0];
                 for (size_t p = a + 1; p + n <= b; p++) {
-                    if (!strncasecmp(s + p, tld[k], n) && (p + n == b || s[p + n] == '/' || s[p + n] == ':')) {
+                    if (!strncasecmp(s + p, tld->w[0], n) && (p + n == b || s[p + n] == '/' || s[p + n] == ':')) {
                         int alnum_before = isalnum((unsigned char)s[p - 1]);
                         if (alnum_before) { type = PT_URL; src = "rule:url"; }
                         break;
@@ -980,10 +1142,10 @@ static void phi_rule_headers(PhiDoc *d) {
         if (!phi_punct(d, i, ':') || !phi_word(d, i - 1)) continue;
         const PhiTok *lab = &d->t[i - 1];
         int what = (lab->lex & LX_HEADER) && lab->e ? lab->e->aux_header : 0;
-        if (phi_is(d, i - 1, "birth")) what = 3;
-        if (phi_is(d, i - 1, "kin") || phi_is(d, i - 1, "social") || phi_is(d, i - 1, "family")) what = 6;
+        if (phi_cue(d, i - 1, CUE_HEADER_BIRTH)) what = 3;
+        if (phi_cue(d, i - 1, CUE_HEADER_RELATIVE)) what = 6;
         /* a letter's "Re: John Ashworth, DOB ...": the patient (capitalised, mixed text) */
-        if (phi_is(d, i - 1, "re") && d->mixed && lab->shape == SH_TITLE && i + 1 < d->n && !d->t[i + 1].nl && phi_cap(&d->t[i + 1])) what = 1;
+        if (phi_cue(d, i - 1, CUE_HEADER_RE) && d->mixed && lab->shape == SH_TITLE && i + 1 < d->n && !d->t[i + 1].nl && phi_cap(&d->t[i + 1])) what = 1;
         if (!what) continue;
         int j = i + 1;
         if (j >= d->n) continue;
@@ -1015,9 +1177,9 @@ static void phi_rule_headers(PhiDoc *d) {
                 }
                 k++;
             }
-            if (k > j) phi_mark(d, j, k - 1, phi_is(d, i - 1, "city") || phi_is(d, i - 1, "town") ? PT_CITY : (phi_is(d, i - 1, "postcode") || phi_is(d, i - 1, "zip") || phi_is(d, i - 1, "zipcode")) ? PT_ZIP : phi_is(d, i - 1, "county") ? PT_COUNTY : PT_STREET, "rule:header-field", i - 1);
+            if (k > j) phi_mark(d, j, k - 1, phi_cue(d, i - 1, CUE_HEADER_CITY) ? PT_CITY : (phi_cue(d, i - 1, CUE_HEADER_ZIP)) ? PT_ZIP : phi_cue(d, i - 1, CUE_COUNTY_WORD) ? PT_COUNTY : PT_STREET, "rule:header-field", i - 1);
         } else if (what == 3) {
-            if (!phi_is(d, i - 1, "dob") && !phi_is(d, i - 1, "birth") && !phi_is(d, i - 1, "date")) continue;
+            if (!phi_cue(d, i - 1, CUE_HEADER_DOB)) continue;
             int k = j, any = 0;
             while (k < d->n && !d->t[k].nl && k - j < 8) {
                 if (d->t[k].kind == TK_NUM || (d->t[k].lex & LX_MONTH) || phi_day_token(d, k)) any = 1;
@@ -1068,8 +1230,7 @@ static int phi_ctx_before(const PhiDoc *d, int i, uint64_t flag, int back) {
             continue;
         }
         if (t->lex & flag) return k;
-        if (t->kind == TK_WORD && (phi_is(d, k, "number") || phi_is(d, k, "no") || phi_is(d, k, "num") ||
-                                   phi_is(d, k, "nr") || phi_is(d, k, "is") || phi_is(d, k, "of"))) continue;
+        if (t->kind == TK_WORD && (phi_cue(d, k, CUE_ID_FILLER))) continue;
         return -1;
     }
     return -1;
@@ -1144,8 +1305,7 @@ static void phi_rule_context_numbers(PhiDoc *d) {
                 if (!(k > 0 && phi_punct(d, k - 1, ':'))) break;
             }
             if (t->kind == TK_PUNCT && (t->ch == ':' || t->ch == '#' || t->ch == '-' || t->ch == '(' || t->ch == '.' || t->ch == '=')) { k++; skipped++; continue; }
-            if (t->kind == TK_WORD && (phi_is(d, k, "number") || phi_is(d, k, "no") || phi_is(d, k, "num") || phi_is(d, k, "nr") ||
-                                       phi_is(d, k, "is") || ((lx & LX_PHONECTX) && phi_is(d, k, "at")) || phi_is(d, k, "id") || phi_is(d, k, "of"))) { k++; skipped++; continue; }
+            if (t->kind == TK_WORD && (phi_cue(d, k, CUE_ID_FILLER_WIDE) || ((lx & LX_PHONECTX) && phi_is(d, k, "at")))) { k++; skipped++; continue; }
             break;
         }
         if (k >= d->n || is_hash) k = is_hash ? i + 1 : k;
@@ -1158,7 +1318,7 @@ static void phi_rule_context_numbers(PhiDoc *d) {
         else if (lx & LX_IDCTX) {
             type = d->t[i].e ? d->t[i].e->aux_id : PT_ID;
             if (!type) type = PT_ID;
-            if (phi_is(d, i, "record") && (phi_is(d, i - 1, "medical") || phi_is(d, i - 1, "hospital") || phi_is(d, i - 1, "health"))) type = PT_MRN;
+            if (phi_cue(d, i, CUE_RECORD_WORD) && (phi_cue(d, i - 1, CUE_RECORD_KIND))) type = PT_MRN;
         }
         int digits = t->ndig;
         if (t->kind == TK_NUM) {
@@ -1235,24 +1395,21 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             for (int k = i - 1; k >= 0 && k >= i - 8 && !d->t[k + 1].nl; k--) {
                 if (d->t[k].kind == TK_WORD) words_back++;
                 if ((d->t[k].lex & LX_VENT) && bv <= 10 && words_back <= 2) numctx = 1;
-                if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "discomfort") ||
-                    phi_is(d, k, "headache") || phi_is(d, k, "ha") || phi_is(d, k, "rated") || phi_is(d, k, "rates") ||
-                    phi_is(d, k, "score") || phi_is(d, k, "scale") || phi_is(d, k, "o") || phi_is(d, k, "aches") || phi_is(d, k, "ache")))
+                if (bv == 10 && a <= 10 && (phi_cue(d, k, CUE_PAIN_SCORE_WORD)))
                     numctx = pain = 1;
             }
             if (pain) ctx = -1;
             for (int k = b + 1; k < d->n && k <= b + 2 && !d->t[k].nl; k++)
-                if (bv == 10 && a <= 10 && (phi_is(d, k, "pain") || phi_is(d, k, "cp") || phi_is(d, k, "angina") || phi_is(d, k, "headache"))) { numctx = 1; ctx = -1; }
+                if (bv == 10 && a <= 10 && (phi_cue(d, k, CUE_PAIN_WORD))) { numctx = 1; ctx = -1; }
             if (phi_punct(d, b + 1, '/') && phi_tight(d, b + 1)) numctx = 1, ctx = -1; /* 10/5/.30 */
             if (bv == 6 || bv == 4) /* "2/6 ejection systolic murmur", "3/4 holosystolic" */
                 for (int k = b + 1; k < d->n && k <= b + 4 && !d->t[k].nl; k++)
-                    if (phi_is(d, k, "murmur") || phi_is(d, k, "sem") || phi_is(d, k, "systolic") || phi_is(d, k, "diastolic") ||
-                        phi_is(d, k, "holosystolic") || phi_is(d, k, "pansystolic") || phi_is(d, k, "esm") || phi_is(d, k, "psm")) { numctx = 1; ctx = -1; }
+                    if (phi_cue(d, k, CUE_MURMUR_WORD)) { numctx = 1; ctx = -1; }
             if (phi_punct(d, i - 1, '\'') && phi_tight(d, i)) numctx = 1, ctx = -1;  /* 120-140'2/70's */
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
-                             phi_is(d, b + 1, "x") || phi_is(d, b + 1, "ratio"));
+                             phi_cue(d, b + 1, CUE_RATIO_WORD));
             if (sep == '/') {
                 int fraction = na == 1 && nb == 1 && a < bv && (bv == 2 || bv == 3 || bv == 4);
                 /* two parts: month/day only (a day/month without a year is too often a
@@ -1290,11 +1447,7 @@ static void phi_rule_odd_dates(PhiDoc *d) {
         if (t->kind == TK_ALNUM) { /* a date word glued to the month: on10, since3 */
             int n = t->nalpha;
             if (t->ndig > 2 || n + t->ndig != t->b1 - t->b0 || !isdigit((unsigned char)d->text[t->b0 + n])) continue;
-            char low[16];
-            if (n > 10) continue;
-            for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)d->text[t->b0 + k]);
-            low[n] = 0;
-            if (strcmp(low, "on") && strcmp(low, "since") && strcmp(low, "from") && strcmp(low, "until") && strcmp(low, "dated") && strcmp(low, "dob")) continue;
+            if (n > 10 || !phi_cue_text(d->r, d->text + t->b0, n, CUE_DATE_WORD_GLUED)) continue;
             a = atoi(d->text + t->b0 + n);
         } else {
             if (t->ndig > 2) continue;
@@ -1333,12 +1486,12 @@ static void phi_rule_written_dates(PhiDoc *d) {
         if (!phi_word(d, i) || !phi_free(d, i)) continue;
         if (lx & LX_MONTH) {
             int m = d->t[i].e ? d->t[i].e->aux_month : 0;
-            int ambiguous = m >= 100 || phi_is(d, i, "may") || phi_is(d, i, "march");
+            int ambiguous = m >= 100 || phi_cue(d, i, CUE_MONTH_AMBIGUOUS);
             /* 13-Apr-2019, 13-Apr-19, Apr-2019 */
             int hy_b = phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_tight(d, i - 1) && phi_day_token(d, i - 2);
             int hy_a = phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_tight(d, i + 2) && phi_num(d, i + 2) &&
                        (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) && !(i + 3 < d->n && phi_tight(d, i + 3) && !phi_punct(d, i + 3, ',') && !phi_punct(d, i + 3, '.') && !phi_punct(d, i + 3, ')'));
-            int amb_word = phi_is(d, i, "may") || phi_is(d, i, "mar") || phi_is(d, i, "march");
+            int amb_word = phi_cue(d, i, CUE_MONTH_AMBIGUOUS_SHORT);
             if ((hy_a || hy_b) && !(amb_word && !(hy_a && phi_year_token(d, i + 2)))) {
                 phi_mark(d, hy_b ? i - 2 : i, hy_a ? i + 2 : i, PT_DATE, "rule:date-written", -1);
                 continue;
@@ -1379,8 +1532,7 @@ static void phi_rule_written_dates(PhiDoc *d) {
                 }
             }
             if (end < 0 && m >= 100 && phi_punct(d, i + 1, '.') && phi_tight(d, i + 1) && d->t[i].nalpha >= 3 &&
-                (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "during") || phi_is(d, i - 1, "until") ||
-                 phi_is(d, i - 1, "early") || phi_is(d, i - 1, "late") || phi_is(d, i - 1, "mid")) && !phi_is(d, i, "mar")) {
+                (phi_cue(d, i - 1, CUE_BEFORE_MONTH_ABBREV)) && !phi_cue(d, i, CUE_MONTH_NOT_AFTER_PREP)) {
                 end = i;
                 ambiguous = 0; /* "in sept.": the preposition and the '.' make it a month */
             }
@@ -1413,12 +1565,9 @@ static void phi_rule_written_dates(PhiDoc *d) {
             if (!phi_is(d, i + 2, "of") || (phi_lex(d, i + 3) & LX_MONTH)) phi_mark(d, i + 1, i + 1, PT_DATE, "rule:date-written", -1);
         }
         /* Memorial Day, New Year's Eve, Valentine's Day */
-        if ((phi_is(d, i + 1, "day") || phi_is(d, i + 1, "eve")) && !d->t[i + 1].nl &&
-            (phi_is(d, i, "memorial") || phi_is(d, i, "labor") || phi_is(d, i, "labour") || phi_is(d, i, "independence") ||
-             phi_is(d, i, "veterans") || phi_is(d, i, "boxing") || phi_is(d, i, "valentine's") || phi_is(d, i, "mother's") ||
-             phi_is(d, i, "father's") || phi_is(d, i, "presidents") || phi_is(d, i, "columbus") || phi_is(d, i, "year's") ||
-             phi_is(d, i, "christmas") || phi_is(d, i, "armistice") || phi_is(d, i, "remembrance"))) {
-            int a = phi_is(d, i, "year's") && phi_is(d, i - 1, "new") ? i - 1 : i;
+        if ((phi_cue(d, i + 1, CUE_HOLIDAY_DAY)) && !d->t[i + 1].nl &&
+            (phi_cue(d, i, CUE_HOLIDAY_NAME))) {
+            int a = phi_cue(d, i, CUE_HOLIDAY_YEAR) && phi_cue(d, i - 1, CUE_HOLIDAY_NEW) ? i - 1 : i;
             phi_mark(d, a, i + 1, PT_DATE, "rule:holiday", -1);
         }
     }
@@ -1443,20 +1592,18 @@ static void phi_rule_ages(PhiDoc *d) {
         if (phi_punct(d, i + 1, '.') && phi_num(d, i + 2) && phi_tight(d, i + 1)) continue;
         int j = i + 1;
         if (phi_punct(d, j, '-') && phi_tight(d, j)) j++;
-        int unit = j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_is(d, j, "y") || phi_is(d, j, "yoM") || phi_is(d, j, "yoF"));
-        if (unit && phi_is(d, j, "year") && !(phi_punct(d, j + 1, '-') || phi_is(d, j + 1, "old") || phi_is(d, j + 2, "old"))) unit = 0;
-        if (unit && (phi_is(d, j, "years") || phi_is(d, j, "yrs") || phi_is(d, j, "yr")) &&
-            !(phi_is(d, j + 1, "old") || phi_punct(d, j + 1, '-') || phi_is(d, j + 2, "old"))) unit = 0;
+        int unit = j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_cue(d, j, CUE_AGE_UNIT_LETTER));
+        if (unit && phi_cue(d, j, CUE_AGE_YEAR_SINGULAR) && !(phi_punct(d, j + 1, '-') || phi_cue(d, j + 1, CUE_AGE_OLD) || phi_cue(d, j + 2, CUE_AGE_OLD))) unit = 0;
+        if (unit && (phi_cue(d, j, CUE_AGE_YEAR_PLURAL)) &&
+            !(phi_cue(d, j + 1, CUE_AGE_OLD) || phi_punct(d, j + 1, '-') || phi_cue(d, j + 2, CUE_AGE_OLD))) unit = 0;
         int before = 0;
         for (int k = i - 1; k >= 0 && k >= i - 2; k--) {
-            if (phi_is(d, k, "age") || phi_is(d, k, "aged") || phi_is(d, k, "ages")) { before = 1; break; }
+            if (phi_cue(d, k, CUE_AGE_WORD)) { before = 1; break; }
             if (!(d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '='))) break;
         }
         /* "98 s/p hip fracture", "92 F with sepsis" at the start of a line or sentence */
         int start = i == 0 || d->t[i].nl || phi_punct(d, i - 1, '.') || phi_punct(d, i - 1, ':');
-        int who = j < d->n && !d->t[j].nl && (phi_is(d, j, "s") || phi_is(d, j, "m") || phi_is(d, j, "f") || phi_is(d, j, "male") ||
-                  phi_is(d, j, "female") || phi_is(d, j, "man") || phi_is(d, j, "woman") || phi_is(d, j, "gentleman") ||
-                  phi_is(d, j, "lady") || phi_is(d, j, "yom") || phi_is(d, j, "yof"));
+        int who = j < d->n && !d->t[j].nl && (phi_cue(d, j, CUE_SEX_WORD));
         if (who && phi_is(d, j, "s") && !(phi_punct(d, j + 1, '/') && phi_is(d, j + 2, "p"))) who = 0;
         if (unit || before || (start && who)) phi_mark(d, i, i, PT_AGE, "rule:age-over-89", -1);
     }
@@ -1507,7 +1654,7 @@ static void phi_rule_zip(PhiDoc *d) {
             if (phi_punct(d, k, ',')) k--;
             int st = k >= 0 && !d->t[i].nl && ((d->t[k].lex & LX_STATE) ||
                      (d->t[k].kind == TK_WORD && d->t[k].shape == SH_UPPER && phi_us_state_abbr(d->text + d->t[k].b0, d->t[k].b1 - d->t[k].b0)));
-            int zipctx = phi_ctx_before(d, i, LX_HEADER, 2) >= 0 && (phi_is(d, phi_ctx_before(d, i, LX_HEADER, 2), "zip") || phi_is(d, phi_ctx_before(d, i, LX_HEADER, 2), "zipcode"));
+            int zipctx = phi_ctx_before(d, i, LX_HEADER, 2) >= 0 && (phi_cue(d, phi_ctx_before(d, i, LX_HEADER, 2), CUE_ZIP_LABEL));
             if (st || zipctx) {
                 int end = i;
                 if (phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_num(d, i + 2) && d->t[i + 2].ndig == 4) end = i + 2;
@@ -1537,7 +1684,7 @@ static void phi_rule_zip(PhiDoc *d) {
 /* street addresses: "12 Oak Road", "221B Baker Street", "PO Box 17" */
 /* "Dr" ends a street ("2231 Maple Ridge Dr, Dearborn") only at a comma or a line end */
 static int phi_street_dr(const PhiDoc *d, int k) {
-    if (!phi_is(d, k, "dr") || !d->mixed || d->t[k].shape != SH_TITLE) return 0;
+    if (!phi_cue(d, k, CUE_STREET_DR) || !d->mixed || d->t[k].shape != SH_TITLE) return 0;
     int nx = k + 1;
     if (phi_punct(d, nx, '.') && phi_tight(d, nx)) nx++;
     return nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',');
@@ -1567,7 +1714,7 @@ static void phi_rule_streets(PhiDoc *d) {
         if (!d->mixed && d->t[k].nalpha <= 3) {
             /* ... unless the street word ends the phrase: "19 birch st. in frostburg" */
             int closed = phi_punct(d, k + 1, '.') || phi_punct(d, k + 1, ',') || k + 1 >= d->n || d->t[k + 1].nl;
-            int clean = !phi_is(d, k, "sq"), named = 0; /* "8u reg insulin sq." */
+            int clean = !phi_cue(d, k, CUE_STREET_WORD_AMBIGUOUS), named = 0; /* "8u reg insulin sq." */
             for (int m = i + 1; m < k; m++) {
                 if ((d->t[m].lex & (LX_STREET | LX_NUMCTX | LX_UNIT)) || d->t[m].nalpha < 3) clean = 0;
                 if ((d->t[m].lex & (LX_FIRST | LX_LAST | LX_CITY | LX_SITE)) || !d->t[m].lex) named = 1;
@@ -1619,22 +1766,15 @@ static void phi_rule_address_blocks(PhiDoc *d) {
 /* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
  * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
 static void phi_rule_devotional_hospitals(PhiDoc *d) {
-    static const char *const pair[][2] = {{"holy", "cross"}, {"holy", "family"}, {"holy", "name"}, {"holy", "redeemer"},
-        {"holy", "spirit"}, {"holy", "trinity"}, {"sacred", "heart"}, {"good", "samaritan"}, {"good", "sam"}, {"good", "shepherd"},
-        {"our", "lady"}, {"divine", "providence"}, {"precious", "blood"}, {"mount", "sinai"}, {"mt", "sinai"}};
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_starts_in(d, i, "hsgodpm") || d->t[i + 1].nl || !phi_word(d, i + 1)) continue;
-        for (size_t k = 0; k < sizeof pair / sizeof pair[0]; k++) {
-            if (!phi_is(d, i, pair[k][0]) || !phi_is(d, i + 1, pair[k][1])) continue;
-            /* in mixed text the name is capitalised, or a hospital word follows */
-            int hw = i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_HOSPWORD);
-            if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1])) && !hw) break;
-            if (!d->mixed && !hw && !phi_is(d, i - 1, "at") && !phi_is(d, i - 1, "to") && !phi_is(d, i - 1, "from") &&
-                !phi_is(d, i - 1, "by") && !phi_is(d, i - 1, "in") && !phi_punct(d, i - 1, '(')) break;
-            phi_mark(d, i, i + 1, PT_HOSPITAL, "rule:devotional-hospital", -1);
-            if (hw && phi_hosp_nameish(d, i + 2)) phi_mark(d, i + 2, i + 2, PT_HOSPITAL, "rule:devotional-hospital", -1);
-            break;
-        }
+        if (d->t[i + 1].nl || !phi_word(d, i + 1) || phi_phrase(d, i, CUE_HOSPITAL_DEVOTIONAL) != 2) continue;
+        /* in mixed text the name is capitalised, or a hospital word follows */
+        int hw = i + 2 < d->n && !d->t[i + 2].nl && (d->t[i + 2].lex & LX_HOSPWORD);
+        if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1])) && !hw) continue;
+        if (!d->mixed && !hw && !phi_is(d, i - 1, "at") && !phi_is(d, i - 1, "to") && !phi_is(d, i - 1, "from") &&
+            !phi_is(d, i - 1, "by") && !phi_is(d, i - 1, "in") && !phi_punct(d, i - 1, '(')) continue;
+        phi_mark(d, i, i + 1, PT_HOSPITAL, "rule:devotional-hospital", -1);
+        if (hw && phi_hosp_nameish(d, i + 2)) phi_mark(d, i + 2, i + 2, PT_HOSPITAL, "rule:devotional-hospital", -1);
     }
 }
 
@@ -1644,19 +1784,11 @@ static void phi_rule_devotional_hospitals(PhiDoc *d) {
  * Surgery", "Cardiac Surgery") */
 static void phi_rule_practices(PhiDoc *d) {
     if (!d->mixed) return;
-    static const char *const head[][2] = {{"family", "medicine"}, {"internal", "medicine"}, {"family", "practice"},
-        {"primary", "care"}, {"health", "center"}, {"health", "centre"}, {"medical", "group"}, {"medical", "centre"},
-        {"medical", "center"}, {"surgery", NULL}, {"health", "clinic"}, {"family", "health"}, {"pediatrics", NULL},
-        {"paediatrics", NULL}, {"associates", NULL}, {"group", "practice"}};
     for (int i = 1; i < d->n; i++) {
         if (!phi_word(d, i) || !phi_cap(&d->t[i])) continue;
-        int end = -1;
-        for (size_t h = 0; h < sizeof head / sizeof head[0] && end < 0; h++) {
-            if (!phi_is(d, i, head[h][0])) continue;
-            if (!head[h][1]) end = i;
-            else if (i + 1 < d->n && !d->t[i + 1].nl && phi_is(d, i + 1, head[h][1]) && phi_cap(&d->t[i + 1])) end = i + 1;
-        }
-        if (end < 0) continue;
+        int head = phi_phrase(d, i, CUE_PRACTICE_HEAD);
+        if (!head || (head == 2 && !phi_cap(&d->t[i + 1]))) continue;
+        int end = i + head - 1;
         int k = i - 1, words = 0, strong = 0;
         while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k])) {
             uint64_t lx = d->t[k].lex;
@@ -1704,7 +1836,7 @@ static int phi_age_phrase(const PhiDoc *d, int k) {
     if (!phi_num(d, j) || d->t[j].ndig > 3) return 0;
     j++;
     if (phi_punct(d, j, '-')) j++;
-    return j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_is(d, j, "y") || phi_is(d, j, "month") || phi_is(d, j, "months"));
+    return j < d->n && !d->t[j].nl && ((d->t[j].lex & LX_AGEUNIT) || phi_cue(d, j, CUE_AGE_UNIT_PHRASE));
 }
 static void phi_rule_age_subject(PhiDoc *d) {
     for (int k = 1; k + 3 < d->n; k++) {
@@ -1730,18 +1862,9 @@ static void phi_rule_age_subject(PhiDoc *d) {
 /* a listed first name or surname after a hand-over or naming phrase: "left message for
  * lisa", "report given to maryanne", "her name is dolores", "spoke to ron" */
 static void phi_rule_name_cues(PhiDoc *d) {
-    static const char *const cue[][3] = {{"message", "for", NULL}, {"msg", "for", NULL}, {"message", "with", NULL},
-        {"report", "to", NULL}, {"given", "to", NULL}, {"handed", "to", NULL}, {"handoff", "to", NULL},
-        {"spoke", "to", NULL}, {"talked", "to", NULL}, {"name", "is", NULL}, {"named", NULL, NULL}, {"reported", "to", NULL},
-        {"relieved", "by", NULL}, {"covered", "by", NULL}, {"visited", "by", NULL}};
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_starts_in(d, i, "mrghstnvc")) continue;
-        int j = -1;
-        for (size_t c = 0; c < sizeof cue / sizeof cue[0] && j < 0; c++) {
-            if (!phi_is(d, i, cue[c][0])) continue;
-            if (!cue[c][1]) j = i + 1;
-            else if (phi_is(d, i + 1, cue[c][1]) && !d->t[i + 1].nl) j = i + 2;
-        }
+        int cue = phi_phrase(d, i, CUE_NAME_CUE);
+        int j = cue ? i + cue : -1;
         if (j < 0 || j >= d->n || d->t[j].nl || !phi_word(d, j) || !phi_free(d, j)) continue;
         /* "reported to d. phyllo": an initial, its '.', and a word that is no ordinary one */
         if (phi_initial(d, j) && phi_punct(d, j + 1, '.') && phi_tight(d, j + 1) && phi_word(d, j + 2) && !d->t[j + 2].nl &&
@@ -1763,10 +1886,10 @@ static void phi_rule_name_cues(PhiDoc *d) {
 static void phi_rule_titles(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!(d->t[i].lex & LX_TITLE) || !phi_word(d, i)) continue;
-        int plural = phi_is(d, i, "drs") || phi_is(d, i, "dr's") || phi_is(d, i, "drs'");
+        int plural = phi_cue(d, i, CUE_TITLE_PLURAL);
         if (!plural && d->t[i].b1 - d->t[i].b0 > 2 && d->text[d->t[i].b1 - 2] == '\'') continue; /* doctor's */
         int weak = d->t[i].e && d->t[i].e->aux_title == 2;
-        int doctor = phi_is(d, i, "dr") || plural || phi_is(d, i, "doctor") || phi_is(d, i, "prof") || phi_is(d, i, "professor");
+        int doctor = phi_cue(d, i, CUE_TITLE_DOCTOR) || plural;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
         if (j >= d->n || d->t[j].nl) continue;
@@ -1774,10 +1897,9 @@ static void phi_rule_titles(PhiDoc *d) {
         /* "Mr Baker", "Ms. Marsh": a weak title written as a title (not MR, MS) before a
          * capitalised word in mixed text names that word, even an ordinary one */
         int weak_ok = weak && d->mixed && d->t[i].shape == SH_TITLE && phi_word(d, j) && d->t[j].shape == SH_TITLE;
-        int lenient = (weak && !weak_ok) || phi_is(d, i, "doctor") || phi_is(d, i, "professor") ? 0 : 1;
+        int lenient = (weak && !weak_ok) || phi_cue(d, i, CUE_TITLE_NOUN) ? 0 : 1;
         if (lenient == 1 && phi_word(d, j) && !phi_initial(d, j) && !(d->t[j].lex & (LX_STOP | LX_UNIT | LX_PLACESTOP | LX_ROLE | LX_MONTH | LX_WEEKDAY)) &&
-            !phi_is(d, j, "orders") && !phi_is(d, j, "order") && !phi_is(d, j, "note") && !phi_is(d, j, "office") &&
-            !phi_is(d, j, "visit") && !phi_is(d, j, "appointment") && !phi_is(d, j, "consult") && !phi_is(d, j, "notes") &&
+            !phi_cue(d, j, CUE_TITLE_NOT_NAME) &&
             (d->mixed ? d->t[j].shape == SH_TITLE : 1)) {
             phi_mark_name(d, j, doctor ? PT_DOCTOR : PT_NAME, "rule:title", i, 0); /* Dr. Art White, dr small */
             int k2 = j + 1;
@@ -1863,9 +1985,9 @@ static void phi_rule_relatives(PhiDoc *d) {
         int j0 = j - 1;
         while (j < d->n && !d->t[j].nl && j - j0 <= 4 &&
                (phi_punct(d, j, ',') || phi_punct(d, j, ':') || phi_punct(d, j, '-') || phi_punct(d, j, '(') ||
-                phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_is(d, j, "named") || phi_is(d, j, "is") || phi_is(d, j, "name")))
+                phi_punct(d, j, ')') || phi_punct(d, j, '?') || phi_cue(d, j, CUE_RELATIVE_FILLER)))
             j++;
-        if ((phi_is(d, i, "children") || phi_is(d, i, "kids")) && !(phi_punct(d, i + 1, ':') || phi_punct(d, i + 1, '-') || phi_punct(d, i + 1, '(')))
+        if ((phi_cue(d, i, CUE_RELATION_CHILDREN)) && !(phi_punct(d, i + 1, ':') || phi_punct(d, i + 1, '-') || phi_punct(d, i + 1, '(')))
             continue; /* "children: mike, sue and tom", not "children younger than 5" */
         int slot = possessive ? 0 : phi_relative_slot(d, j);
         if (slot == 2 && !phi_namelike(d, j, 1)) phi_mark_name(d, j, PT_RELATIVE, "rule:relative", i, 0);
@@ -1899,7 +2021,7 @@ static void phi_rule_roles(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         if (!(d->t[i].lex & (LX_ROLE | LX_ROLEWEAK)) || !phi_word(d, i)) continue;
         if (d->t[i].lex & LX_TITLE) continue;
-        if (d->mixed && d->t[i].shape == SH_LOWER && (phi_is(d, i, "pa") || phi_is(d, i, "np") || phi_is(d, i, "rn"))) continue;
+        if (d->mixed && d->t[i].shape == SH_LOWER && (phi_cue(d, i, CUE_CLINICIAN_ROLE_AMBIGUOUS))) continue;
         int j = i + 1;
         if (phi_punct(d, j, ':') || phi_punct(d, j, ',') || phi_punct(d, j, '-')) j++;
         if (j >= d->n || d->t[j].nl || !phi_word(d, j)) continue;
@@ -1913,7 +2035,7 @@ static void phi_rule_roles(PhiDoc *d) {
                    (((l2 & LX_LAST) && !(l2 & LX_COMMON)) || (d->mixed && d->t[j].shape == SH_TITLE && d->t[j + 1].shape == SH_TITLE && !(l2 & (LX_COMMON | LX_STOP))));
         /* "with" is everywhere: a name after it needs a capital in mixed text, or a surname */
         /* (in ALL CAPS / lower-case notes: a listed first name, "spoke with rosalind") */
-        if ((phi_is(d, i, "with") || phi_is(d, i, "w/")) && !pair && !(d->mixed && d->t[j].shape == SH_TITLE) &&
+        if (phi_is(d, i, "with") && !pair && !(d->mixed && d->t[j].shape == SH_TITLE) &&
             !(!d->mixed && listed && (lx & LX_FIRST) && !(lx & LX_ENGLISH) && d->t[j].nalpha >= 3)) continue;
         if (!(d->t[i].lex & LX_ROLE) && !listed && !pair) continue;
         if (pair && !listed) phi_mark_name(d, j, PT_DOCTOR, "rule:clinician-role", i, 0);
@@ -1940,15 +2062,7 @@ static void phi_rule_initial_name(PhiDoc *d) {
 
 /* a department after "from" says the words before it are a clinician's name: "talked
  * with gwendolyn from case management", "Mary T. Quill from speech and swallow" */
-static int phi_department(const PhiDoc *d, int i) {
-    static const char *const dept[] = {"case", "speech", "pt", "ot", "social", "sw", "nutrition", "pharmacy", "rehab",
-        "hospice", "cardiology", "psych", "psychiatry", "palliative", "pastoral", "chaplaincy", "respiratory", "rt",
-        "physical", "occupational", "dietary", "wound", "ostomy", "iv", "picc", "transplant", "renal", "neurology",
-        "gi", "ep", "admitting", "billing", "interpreter", "interpreting", "security", "radiology", "lab", "blood",
-        "vna", "infection", "ethics", "nephrology", "oncology", "surgery", "anesthesia", "medicine", NULL};
-    for (int k = 0; dept[k]; k++) if (phi_is(d, i, dept[k])) return 1;
-    return 0;
-}
+static int phi_department(const PhiDoc *d, int i) { return phi_cue(d, i, CUE_DEPARTMENT); }
 static void phi_rule_name_from_department(PhiDoc *d) {
     for (int i = 1; i + 1 < d->n; i++) {
         if (!phi_is(d, i, "from") || d->t[i + 1].nl || !phi_department(d, i + 1)) continue;
@@ -1992,10 +2106,9 @@ static void phi_rule_name_before_phone(PhiDoc *d) {
 /* clinicians told about something: "Maribel Ostrava aware", "Pemberton and Kettleby notified" */
 static void phi_rule_aware(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
-        if (!(phi_is(d, i, "aware") || phi_is(d, i, "notified") || phi_is(d, i, "paged") || phi_is(d, i, "informed") ||
-              phi_is(d, i, "updated") || phi_is(d, i, "called"))) continue;
+        if (!(phi_cue(d, i, CUE_TOLD_VERB))) continue;
         int k = i - 1, words = 0;
-        if (phi_is(d, k, "made") || phi_is(d, k, "was") || phi_is(d, k, "is") || phi_is(d, k, "were")) k--;
+        if (phi_cue(d, k, CUE_TOLD_AUX)) k--;
         while (k >= 0 && words < 4 && !d->t[k + 1].nl) {
             if ((phi_is(d, k, "and") || phi_punct(d, k, '&') || phi_punct(d, k, ',')) && words) { k--; continue; }
             if (!phi_word(d, k)) break;
@@ -2041,7 +2154,7 @@ static void phi_rule_signature_line(PhiDoc *d) {
 /* "the Threlkeld family": a listed surname before "family" */
 static void phi_rule_family_name(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
-        if (!phi_is(d, i, "family") && !phi_is(d, i, "families")) continue;
+        if (!phi_cue(d, i, CUE_FAMILY_WORD)) continue;
         int k = i - 1;
         if (!phi_word(d, k) || d->t[i].nl || !phi_free(d, k)) continue;
         uint64_t lx = d->t[k].lex;
@@ -2055,18 +2168,17 @@ static void phi_rule_hospitals(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
         if (!(d->t[i].lex & LX_HOSPWORD) || !phi_word(d, i)) continue;
         /* department-like heads (Heart Failure Clinic, Memory Clinic) need a proper name */
-        int rehab = phi_is(d, i, "rehab") || phi_is(d, i, "regional") || phi_is(d, i, "clinic") || phi_is(d, i, "practice") ||
-                    phi_is(d, i, "med") || phi_is(d, i, "medical") || phi_is(d, i, "medicine");
-        if (d->mixed && !phi_cap(&d->t[i]) && (phi_is(d, i, "medical") || phi_is(d, i, "medicine") || rehab)) continue;
-        if ((phi_is(d, i, "medical") || phi_is(d, i, "medicine") || phi_is(d, i, "med")) && !(phi_is(d, i + 1, "center") || phi_is(d, i + 1, "centre") || phi_is(d, i + 1, "ctr") || phi_is(d, i + 1, "college") || phi_is(d, i + 1, "school") || phi_is(d, i + 1, "group"))) continue;
-        if (phi_is(d, i, "nhs") && !(phi_is(d, i + 1, "trust") || phi_is(d, i + 1, "foundation"))) continue;
-        if (phi_is(d, i, "mc") && d->t[i].shape != SH_UPPER) continue;
+        int rehab = phi_cue(d, i, CUE_HOSPITAL_WORD_DEPARTMENT);
+        if (d->mixed && !phi_cap(&d->t[i]) && (phi_cue(d, i, CUE_HOSPITAL_WORD_MEDICAL) || rehab)) continue;
+        if ((phi_cue(d, i, CUE_HOSPITAL_WORD_MED)) && !(phi_cue(d, i + 1, CUE_HOSPITAL_WORD_AFTER_MEDICAL))) continue;
+        if (phi_cue(d, i, CUE_HOSPITAL_WORD_NHS) && !(phi_cue(d, i + 1, CUE_HOSPITAL_WORD_AFTER_NHS))) continue;
+        if (phi_cue(d, i, CUE_HOSPITAL_WORD_MC) && d->t[i].shape != SH_UPPER) continue;
         int k = i - 1, words = 0, strong = 0;
         int last = k;
         if (k >= 0 && (d->t[k].lex & LX_HOSPWORD) && !phi_hosp_nameish(d, k)) { k--; last = k; } /* Medical Center */
         while (k >= 0 && words < 4 && !d->t[k + 1].nl) {
             const PhiTok *t = &d->t[k];
-            if (phi_punct(d, k, '.') && k > 0 && phi_is(d, k - 1, "st")) { k--; continue; }
+            if (phi_punct(d, k, '.') && k > 0 && phi_cue(d, k - 1, CUE_SAINT_ABBREV)) { k--; continue; }
             if (phi_punct(d, k, '-') && phi_tight(d, k) && phi_tight(d, k + 1) && k > 0 && phi_word(d, k - 1)) { k--; continue; }
             if (phi_punct(d, k, '\'') || phi_punct(d, k, '&')) { if (words) { k--; continue; } break; }
             if (!phi_word(d, k)) break;
@@ -2091,14 +2203,14 @@ static void phi_rule_hospitals(PhiDoc *d) {
         if (first <= last) phi_mark(d, first, last, PT_HOSPITAL, "rule:hospital-name", i);
         for (int m = first; m <= last; m++) d->t[m].ctx_name = 1; /* seeds for the same name elsewhere */
         /* Memorial, Adventist (and a named Rehab) are part of the name */
-        if ((phi_hosp_nameish(d, i) || phi_is(d, i, "rehab")) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
+        if ((phi_hosp_nameish(d, i) || phi_cue(d, i, CUE_HOSPITAL_WORD_REHAB)) && (!rehab || strong)) phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-name", i);
     }
 }
 
 /* St. Mary's, St Agnes: a saint's name is a hospital's (not "Birch St.", "ST elevation") */
 static void phi_rule_saints(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!(phi_is(d, i, "st") || phi_is(d, i, "saint")) || !phi_free(d, i)) continue;
+        if (!(phi_cue(d, i, CUE_SAINT_WORD)) || !phi_free(d, i)) continue;
         if (i > 0 && !d->t[i].nl && (d->t[i - 1].kind == TK_NUM || (phi_word(d, i - 1) && phi_cap(&d->t[i - 1]) && !(d->t[i - 1].lex & (LX_STOP | LX_MOVE))))) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
@@ -2107,7 +2219,7 @@ static void phi_rule_saints(PhiDoc *d) {
         if (!(lx & (LX_FIRST | LX_SITE)) || (lx & (LX_STOP | LX_UNIT))) continue;
         if (d->mixed && !phi_cap(&d->t[j])) continue;
         int cue = !d->mixed && (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at") || phi_is(d, i - 1, "from") || (phi_lex(d, i - 1) & LX_MOVE));
-        if ((lx & LX_COMMON) && !(phi_is(d, i, "saint") || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE || cue)) continue;
+        if ((lx & LX_COMMON) && !(phi_cue(d, i, CUE_SAINT_FULL) || phi_punct(d, i + 1, '.') || d->t[i].shape == SH_TITLE || cue)) continue;
         phi_mark(d, i, j, PT_HOSPITAL, "rule:saint-name", i);
     }
 }
@@ -2115,7 +2227,7 @@ static void phi_rule_saints(PhiDoc *d) {
 /* "U Maryland", "Univ. of Michigan", "University of Leeds": a university hospital */
 static void phi_rule_university(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!(phi_is(d, i, "u") || phi_is(d, i, "univ") || phi_is(d, i, "university")) || !phi_free(d, i)) continue;
+        if (!(phi_cue(d, i, CUE_UNIVERSITY_WORD)) || !phi_free(d, i)) continue;
         if (phi_is(d, i, "u") && ((d->t[i].shape != SH_UPPER && (d->mixed || !(phi_lex(d, i + 1) & LX_STATE))) || phi_num(d, i - 1))) continue;
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
@@ -2183,8 +2295,7 @@ static int phi_city_ok(const PhiDoc *d, int i, int last) {
 static void phi_rule_places(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         /* a US city after a preposition, or before ", MD" / "Maryland" */
-        int prep = phi_word(d, i) && i > 0 && !d->t[i].nl && (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "of") ||
-                   phi_is(d, i - 1, "near") || phi_is(d, i - 1, "outside") || phi_is(d, i - 1, "nearby"));
+        int prep = phi_word(d, i) && i > 0 && !d->t[i].nl && (phi_cue(d, i - 1, CUE_CITY_PREPOSITION));
         if (phi_word(d, i) && (prep || (d->t[i].lex & LX_CITY)) && phi_free(d, i)) {
             int last = phi_city_at(d, i);
             int state = 0;
@@ -2210,27 +2321,19 @@ static void phi_rule_places(PhiDoc *d) {
         }
         if (!(d->t[i].lex & LX_MOVE) || !phi_word(d, i)) continue;
         int j = i + 1;
-        if (phi_is(d, j, "in") && (phi_is(d, j + 1, "from") || phi_is(d, j + 1, "to") || phi_is(d, j + 1, "transfer"))) j += 2;
-        if (phi_is(d, j, "transfer")) j++;
+        if (phi_is(d, j, "in") && (phi_cue(d, j + 1, CUE_MOVEMENT_AFTER_IN))) j += 2;
+        if (phi_cue(d, j, CUE_MOVEMENT_TRANSFER)) j++;
         if (phi_punct(d, j, '-') && phi_punct(d, j + 1, '>')) j += 2; /* unresponsive-> GH */
-        int live = phi_is(d, i, "lives") || phi_is(d, i, "living") || phi_is(d, i, "lived") || phi_is(d, i, "resides") ||
-                   phi_is(d, i, "residing") || phi_is(d, i, "resident") || phi_is(d, i, "born");
+        int live = phi_cue(d, i, CUE_RESIDENCE_VERB);
         /* facility verbs: a short acronym after them names a place (to GH) */
-        int facility = phi_is(d, i, "transferred") || phi_is(d, i, "transfered") || phi_is(d, i, "transfer") || phi_is(d, i, "trans") ||
-                       phi_is(d, i, "tx") || phi_is(d, i, "txd") || phi_is(d, i, "tx'd") || phi_is(d, i, "admitted") || phi_is(d, i, "admit") ||
-                       phi_is(d, i, "adm") || phi_is(d, i, "arrived") || phi_is(d, i, "arrival") || phi_is(d, i, "referred") ||
-                       phi_is(d, i, "presented") || phi_is(d, i, "followed") || phi_is(d, i, "taken") || phi_is(d, i, "transferring") ||
-                       phi_is(d, i, "sent") || phi_is(d, i, "came") || phi_is(d, i, "brought") || phi_is(d, i, "medflight") ||
-                       phi_is(d, i, "medflighted") || phi_is(d, i, "enroute") || phi_is(d, i, "airlifted") || phi_is(d, i, "flown") ||
-                       phi_is(d, i, "discharged") || phi_is(d, i, "accepted") || phi_is(d, i, "come") || phi_is(d, i, "comes");
-        int in_ok = live || phi_is(d, i, "vacationing") || phi_is(d, i, "visiting") || phi_is(d, i, "vacation") || phi_is(d, i, "trip");
+        int facility = phi_cue(d, i, CUE_FACILITY_VERB);
+        int in_ok = live || phi_cue(d, i, CUE_VISIT_WORD);
         if (phi_punct(d, i + 1, '-') && phi_punct(d, i + 2, '>')) {}
         else if (phi_is(d, j, "to") || phi_is(d, j, "from") || phi_is(d, j, "at") || phi_is(d, j, "near") || phi_is(d, j, "of") ||
-                 (in_ok && phi_is(d, j, "in")) || (phi_is(d, i, "came") && phi_is(d, j, "into"))) j++;
+                 (in_ok && phi_is(d, j, "in")) || (phi_cue(d, i, CUE_MOVEMENT_CAME) && phi_is(d, j, "into"))) j++;
         else continue;
-        if ((phi_is(d, i, "go") || phi_is(d, i, "going") || phi_is(d, i, "goes") || phi_is(d, i, "went") || phi_is(d, i, "return") ||
-             phi_is(d, i, "returned") || phi_is(d, i, "sent")) && !phi_is(d, j - 1, "to")) continue; /* specimens are "sent from" lines */
-        if (phi_is(d, j - 1, "of") && !phi_is(d, i, "resident") && !phi_is(d, i, "records")) continue;
+        if ((phi_cue(d, i, CUE_GO_VERB)) && !phi_is(d, j - 1, "to")) continue; /* specimens are "sent from" lines */
+        if (phi_is(d, j - 1, "of") && !phi_cue(d, i, CUE_MOVEMENT_OF_OK)) continue;
         if (phi_is(d, j, "the")) j++;
         int k = j, words = 0;
         while (k < d->n && words < 3 && !d->t[k].nl && phi_word(d, k)) {
@@ -2256,9 +2359,7 @@ static void phi_rule_places(PhiDoc *d) {
         if (k < d->n && (d->t[k].lex & LX_HOSPWORD) && !d->t[k].nl) continue; /* the hospital rule's */
         /* "referred to Cardiac Surgery", "sent to Vascular team": ordinary words before a
          * department name a service, not a place */
-        if (k < d->n && !d->t[k].nl && (phi_department(d, k) || phi_is(d, k, "team") || phi_is(d, k, "service") ||
-                                        phi_is(d, k, "services") || phi_is(d, k, "department") || phi_is(d, k, "dept") ||
-                                        phi_is(d, k, "clinic") || phi_is(d, k, "unit") || phi_is(d, k, "ward"))) {
+        if (k < d->n && !d->t[k].nl && (phi_department(d, k) || phi_cue(d, k, CUE_DEPARTMENT_HEAD))) {
             int ordinary = 1;
             for (int m = j; m < k; m++)
                 if (!(d->t[m].lex & LX_COMMON) || (d->t[m].lex & (LX_CITY | LX_SITE))) ordinary = 0;
@@ -2281,8 +2382,7 @@ static void phi_rule_unit_names(PhiDoc *d) {
                       t->nalpha >= 6 && (!d->mixed || phi_cap(t) || (lx & LX_SITE));
         int nx = i + 1;
         /* after to/from/on/at/per/transfer or at the start of a line or field */
-        int placed = t->nl || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "on") || phi_is(d, i - 1, "at") ||
-                     phi_is(d, i - 1, "per") || phi_is(d, i - 1, "transfer") || phi_punct(d, i - 1, ':');
+        int placed = t->nl || phi_cue(d, i - 1, CUE_UNIT_NAME_CUE) || phi_punct(d, i - 1, ':');
         /* and the number ends the phrase: "Whitcombe 2.", "Whitcombe 3 RN" */
         int ends = nx + 1 >= d->n || d->t[nx + 1].nl || phi_punct(d, nx + 1, '.') || phi_punct(d, nx + 1, ',') ||
                    phi_punct(d, nx + 1, ')') || phi_punct(d, nx + 1, ';') || (d->t[nx + 1].lex & (LX_STOP | LX_CRED));
@@ -2292,7 +2392,7 @@ static void phi_rule_unit_names(PhiDoc *d) {
             d->t[i].ctx_name = 1;
             continue;
         }
-        if ((phi_is(d, nx, "ew") || phi_is(d, nx, "er") || phi_is(d, nx, "ed")) && !d->t[nx].nl &&
+        if ((phi_cue(d, nx, CUE_EMERGENCY_DEPT)) && !d->t[nx].nl &&
             (phi_is(d, i - 1, "to") || phi_is(d, i - 1, "from") || phi_is(d, i - 1, "at")) &&
             !(lx & (LX_STOP | LX_PLACESTOP | LX_UNIT | LX_GENERIC)) &&
             (!(lx & LX_COMMON) || (t->nalpha <= 4 && t->b1 - t->b0 == t->nalpha && (!d->mixed || t->shape == SH_UPPER)))) {
@@ -2319,11 +2419,7 @@ static int phi_hosp_acronym(const PhiDoc *d, int i) {
         if (!(z0 == 'h' || (t->nalpha >= 3 && z0 == 'c' && (y0 == 'm' || y0 == 'h')))) return 0; /* cheap test first */
     }
     /* "oob to ch(air)", and diagnoses and therapies shaped like a hospital's acronym */
-    static const char *const clinical[] = {"ch", "cvvh", "ich", "sah", "sdh", "ivh", "iph", "bph", "lvh", "rvh", "pph",
-                                           "nph", "pih", "hh", "ah", "oh", "uh", "eh", "nh",
-                                           "tsh", "acth", "adh", "fsh", "lh", "pth", "hgh", "crh", "gnrh", "trh", "ghrh", "ldh",
-                                           "mch", "mchc", "mhc", "ach", "hch", "dh", "rh", "bh4", "nadh", "nadph", "fadh", NULL};
-    for (int k = 0; clinical[k]; k++) if (phi_is(d, i, clinical[k])) return 0;
+    if (phi_cue(d, i, CUE_HOSPITAL_ACRONYM_CLINICAL)) return 0;
     if (t->lex & LX_COMMON) /* an ordinary word (high, touch) unless it has no vowel after its first letter */
         for (const char *p = d->text + t->b0 + 1; p < e; p++)
             if (strchr("aeiouyAEIOUY", *p)) return 0;
@@ -2340,10 +2436,9 @@ static void phi_rule_hospital_acronyms(PhiDoc *d) {
         int cue = phi_is(d, p, "at") || phi_is(d, p, "from") || phi_is(d, p, "by") || phi_is(d, p, "to") || phi_punct(d, p, '@') ||
                   (phi_punct(d, p, '>') && phi_punct(d, p - 1, '-'));
         if (ac == 2 && !(phi_is(d, p, "at") || phi_is(d, p, "from"))) cue = 0; /* lower case: "at bh", not "to nh" */
-        if (phi_is(d, p, "to") && (phi_is(d, p - 1, "due") || phi_is(d, p - 1, "secondary") || phi_is(d, p - 1, "related") ||
-                                   phi_is(d, p - 1, "progressed") || phi_is(d, p - 1, "progression") || phi_is(d, p - 1, "prior"))) cue = 0;
+        if (phi_is(d, p, "to") && (phi_cue(d, p - 1, CUE_TO_NOT_PLACE))) cue = 0;
         int nx = i + 1;
-        if (nx < d->n && !d->t[nx].nl && (phi_is(d, nx, "er") || phi_is(d, nx, "ew") || phi_is(d, nx, "ed"))) cue = 1;
+        if (nx < d->n && !d->t[nx].nl && (phi_cue(d, nx, CUE_EMERGENCY_DEPT))) cue = 1;
         if (!cue) continue;
         phi_mark(d, i, i, PT_HOSPITAL, "rule:hospital-acronym", p >= 0 ? p : -1);
         /* not a seed for the same word elsewhere: hormones and lab names share the shape */
@@ -2359,8 +2454,7 @@ static void phi_rule_place_shapes(PhiDoc *d) {
         if (t->kind != TK_ALNUM && t->kind != TK_WORD) continue;
         int p = i - 1;
         if (phi_is(d, p, "the")) p--;
-        int cue = t->kind == TK_ALNUM && (phi_is(d, p, "to") || phi_is(d, p, "from") || phi_is(d, p, "at") || phi_is(d, p, "on") ||
-                                          phi_is(d, p, "transfer") || phi_punct(d, p, '@'));
+        int cue = t->kind == TK_ALNUM && (phi_cue(d, p, CUE_PLACE_SHAPE_CUE) || phi_punct(d, p, '@'));
         if (t->kind == TK_ALNUM && cue && t->ndig <= 2 && t->nalpha >= 5 && t->nalpha + t->ndig == t->b1 - t->b0 &&
             isdigit((unsigned char)d->text[t->b1 - 1]) && !isdigit((unsigned char)d->text[t->b0 + t->nalpha - 1])) { /* letters, then the digits */
             char low[64];
@@ -2378,12 +2472,11 @@ static void phi_rule_place_shapes(PhiDoc *d) {
         if (!phi_word(d, i)) continue;
         /* "in the Penwarden area", "from Harford County" */
         int nx = i + 1;
-        if (nx < d->n && !d->t[nx].nl && (phi_is(d, nx, "area") || phi_is(d, nx, "county") || phi_is(d, nx, "neighborhood") ||
-                                         phi_is(d, nx, "neighbourhood") || phi_is(d, nx, "region")) &&
+        if (nx < d->n && !d->t[nx].nl && (phi_cue(d, nx, CUE_AREA_WORD)) &&
             (phi_is(d, p, "in") || phi_is(d, p, "from") || phi_is(d, p, "near") || phi_is(d, p, "of") || phi_is(d, p, "around")) &&
             !(t->lex & (LX_STOP | LX_PLACESTOP | LX_GENERIC | LX_UNIT | LX_MONTH | LX_WEEKDAY)) && t->nalpha >= 3 &&
             (d->mixed ? phi_cap(t) : !(t->lex & LX_COMMON) || (t->lex & (LX_CITY | LX_STATE)))) {
-            int county = phi_is(d, nx, "county");
+            int county = phi_cue(d, nx, CUE_COUNTY_WORD);
             phi_mark(d, i, county ? nx : i, county ? PT_COUNTY : PT_LOCATION, "rule:place-area", nx);
             continue;
         }
@@ -2391,8 +2484,7 @@ static void phi_rule_place_shapes(PhiDoc *d) {
         char up2[2] = {(char)toupper((unsigned char)d->text[t->b0]), t->b1 - t->b0 > 1 ? (char)toupper((unsigned char)d->text[t->b0 + 1]) : 0};
         if ((t->shape == SH_UPPER || (!d->mixed && t->shape == SH_LOWER)) && t->b1 - t->b0 == 2 && phi_us_state_abbr(up2, 2) &&
             (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from")) &&
-            (phi_is(d, i - 2, "lives") || phi_is(d, i - 2, "living") || phi_is(d, i - 2, "lived") || phi_is(d, i - 2, "resides") ||
-             phi_is(d, i - 2, "residing") || phi_is(d, i - 2, "born") || phi_is(d, i - 2, "moved") || phi_is(d, i - 2, "relocated")) &&
+            (phi_cue(d, i - 2, CUE_RESIDENCE_VERB_MOVED)) &&
             !(t->lex & LX_PLACESTOP) && !d->t[i - 1].nl) {
             phi_mark(d, i, i, PT_LOCATION, "rule:place-of-residence", i - 2);
         }
@@ -2421,7 +2513,7 @@ static void phi_rule_clinician_from(PhiDoc *d) {
 static void phi_rule_named_houses(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
         if (!phi_word(d, i) || !phi_free(d, i) || d->t[i + 1].nl) continue;
-        if (!(phi_is(d, i + 1, "house") || phi_is(d, i + 1, "manor") || phi_is(d, i + 1, "lodge") || phi_is(d, i + 1, "hall"))) continue;
+        if (!(phi_cue(d, i + 1, CUE_RESIDENCE_HEAD))) continue;
         uint64_t lx = d->t[i].lex;
         if (!(lx & (LX_LAST | LX_SITE)) || (lx & (LX_COMMON | LX_STOP | LX_ENGLISH | LX_RELATION | LX_TITLE)) || d->t[i].nalpha < 4) continue;
         if (d->mixed && !(phi_cap(&d->t[i]) && phi_cap(&d->t[i + 1]))) continue;
@@ -2434,10 +2526,7 @@ static void phi_rule_named_houses(PhiDoc *d) {
  * (mixed text: capitalised words; ALL CAPS / lower case: an acronym or a word in no list) */
 static void phi_rule_employer(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
-        if (!phi_starts_in(d, i, "cpoewrfd")) continue;
-        if (!(phi_is(d, i, "ceo") || phi_is(d, i, "president") || phi_is(d, i, "owner") || phi_is(d, i, "employee") ||
-              phi_is(d, i, "employed") || phi_is(d, i, "works") || phi_is(d, i, "worked") || phi_is(d, i, "working") ||
-              phi_is(d, i, "retired") || phi_is(d, i, "founder") || phi_is(d, i, "director")) || d->t[i + 1].nl) continue;
+        if (!(phi_cue(d, i, CUE_EMPLOYMENT_WORD)) || d->t[i + 1].nl) continue;
         if (!(phi_is(d, i + 1, "of") || phi_is(d, i + 1, "at") || phi_is(d, i + 1, "for") || phi_is(d, i + 1, "by") || phi_is(d, i + 1, "from"))) continue;
         int j = i + 2, k = j;
         while (k < d->n && k < j + 3 && !d->t[k].nl && phi_word(d, k) && phi_free(d, k)) {
@@ -2467,7 +2556,7 @@ static void phi_rule_wards(PhiDoc *d) {
         if (j >= d->n || d->t[j].nl) continue;
         if (!((d->t[j].kind == TK_NUM && d->t[j].ndig <= 4) || (d->t[j].kind == TK_ALNUM && d->t[j].b1 - d->t[j].b0 <= 5))) continue;
         if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_UNIT)) continue;
-        int apt = phi_is(d, i, "apt") || phi_is(d, i, "apartment") || phi_is(d, i, "flat") || phi_is(d, i, "suite");
+        int apt = phi_cue(d, i, CUE_APARTMENT_WORD);
         phi_mark(d, j, j, apt ? PT_STREET : PT_WARD, apt ? "rule:street-address" : "rule:ward-room", i);
     }
 }
@@ -2560,8 +2649,7 @@ static void phi_rule_lexicon_names(PhiDoc *d) {
          * role, a department or a relation */
         if ((lx & LX_FIRST) && !(lx & LX_ENGLISH) && t->nalpha >= 3 && t->shape != SH_UPPER && phi_punct(d, i - 1, '(') && phi_punct(d, i + 1, ')') &&
             phi_tight(d, i) && phi_tight(d, i + 1) && i >= 2 && !d->t[i - 1].nl &&
-            ((d->t[i - 2].lex & (LX_ROLE | LX_RELATION | LX_CRED)) || phi_department(d, i - 2) || phi_is(d, i - 2, "mgmt") ||
-             phi_is(d, i - 2, "management") || phi_is(d, i - 2, "manager") || phi_is(d, i - 2, "worker"))) {
+            ((d->t[i - 2].lex & (LX_ROLE | LX_RELATION | LX_CRED)) || phi_department(d, i - 2) || phi_cue(d, i - 2, CUE_DEPARTMENT_ROLE))) {
             phi_mark(d, i, i, PT_NAME, "rule:name-in-brackets", -1);
             d->t[i].ctx_name = 1;
             continue;
@@ -2610,7 +2698,7 @@ static void phi_rule_name_neighbours(PhiDoc *d) {
 /* inside a past-history list: "PMH:", "hx", "history" within the last 40 tokens */
 static int phi_in_history(const PhiDoc *d, int i) {
     for (int m = i - 1; m >= 0 && m >= i - 40; m--) {
-        if (phi_is(d, m, "pmh") || phi_is(d, m, "pmhx") || phi_is(d, m, "hx") || phi_is(d, m, "psh") || phi_is(d, m, "history")) return 1;
+        if (phi_cue(d, m, CUE_HISTORY_WORD)) return 1;
         if (d->t[m].nl && m < i - 1 && phi_punct(d, m - 1, '.')) return 0;
     }
     return 0;
@@ -2673,16 +2761,14 @@ static void phi_rule_years(PhiDoc *d) {
         if (mins < 60) { /* could be a time: 1930, 2000 */
             if (phi_ctx_before(d, i, LX_TIMECTX, 1) >= 0) continue;
             if (i > 0 && (phi_num(d, i - 1) || phi_punct(d, i - 1, '-') || phi_punct(d, i - 1, '@') || phi_punct(d, i - 1, '~'))) continue;
-            if (i + 1 < d->n && !d->t[i + 1].nl && (phi_is(d, i + 1, "h") || phi_is(d, i + 1, "hr") || phi_is(d, i + 1, "hrs") ||
-                phi_is(d, i + 1, "hours") || phi_is(d, i + 1, "pm") || phi_is(d, i + 1, "am") || phi_punct(d, i + 1, '-') ||
+            if (i + 1 < d->n && !d->t[i + 1].nl && (phi_cue(d, i + 1, CUE_TIME_AFTER_NUMBER) || phi_punct(d, i + 1, '-') ||
                 phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
-            if (!(phi_is(d, i - 1, "in") || phi_is(d, i - 1, "since") || phi_is(d, i - 1, "year") || phi_is(d, i - 1, "of") ||
-                  phi_is(d, i - 1, "circa") || phi_is(d, i - 1, "dob") || phi_is(d, i - 1, "born") || phi_is(d, i - 1, "birth") ||
+            if (!(phi_cue(d, i - 1, CUE_YEAR_CUE) ||
                   phi_punct(d, i - 1, ',') || (phi_punct(d, i - 1, ':') && phi_ctx_before(d, i, LX_DATECTX, 2) >= 0) ||
                   phi_in_history(d, i))) continue;
         }
         int dob = phi_ctx_before(d, i, LX_DATECTX, 3);
-        if (dob >= 0 && (phi_is(d, dob, "dob") || phi_is(d, dob, "birth") || phi_is(d, dob, "born") || phi_is(d, dob, "d.o.b")))
+        if (dob >= 0 && (phi_cue(d, dob, CUE_BIRTH_WORD)))
             phi_mark(d, i, i, PT_DATE, "rule:year-of-birth", dob);
         else phi_mark(d, i, i, PT_YEAR, "rule:year", -1);
     }
@@ -2695,10 +2781,7 @@ static void phi_rule_professions(PhiDoc *d) {
         if (!(d->t[i].lex & LX_PROFESSION) || !phi_word(d, i) || !phi_free(d, i)) continue;
         int tied = 0;
         for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
-            if (phi_is(d, k, "works") || phi_is(d, k, "worked") || phi_is(d, k, "working") || phi_is(d, k, "retired") ||
-                phi_is(d, k, "occupation") || phi_is(d, k, "job") || phi_is(d, k, "employed") || phi_is(d, k, "former") ||
-                phi_is(d, k, "profession") || phi_is(d, k, "career") || phi_is(d, k, "is") || phi_is(d, k, "was") ||
-                phi_is(d, k, "as")) { tied = 1; break; }
+            if (phi_cue(d, k, CUE_PROFESSION_CUE)) { tied = 1; break; }
         if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
     }
 }
