@@ -780,33 +780,6 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
     return 0;
 }
 
-/* ---- Data files ------------------------------------------------------------------
- * data_dir given: only there. Otherwise, in order: $SR_DATA, data/ beside the binary,
- * ../../data from the binary (test binaries live in test/out/), ../data. */
-static int ner_data_file(const char *data_dir, const char *name, char *out, size_t cap, char *err) {
-    char dirs[4][4096];
-    int nd = 0;
-    if (data_dir) snprintf(dirs[nd++], sizeof dirs[0], "%s", data_dir);
-    else {
-        const char *env = getenv("SR_DATA");
-        if (env && *env) snprintf(dirs[nd++], sizeof dirs[0], "%s", env);
-        char exe[4000];
-        exe_dir(exe, sizeof exe);
-        snprintf(dirs[nd++], sizeof dirs[0], "%s/data", exe);
-        snprintf(dirs[nd++], sizeof dirs[0], "%s/../../data", exe);
-        snprintf(dirs[nd++], sizeof dirs[0], "%s/../data", exe);
-    }
-    for (int i = 0; i < nd; i++) {
-        if (strlen(dirs[i]) + strlen(name) + 2 > cap) continue;
-        strcpy(out, dirs[i]);
-        strcat(out, "/");
-        strcat(out, name);
-        if (access(out, R_OK) == 0) return 0;
-    }
-    return sr_fail(err, "data file %s not found in %s%s (set SR_DATA or --data DIR)", name, dirs[0],
-                   nd > 1 ? " or the other usual places" : "");
-}
-
 /* ---- The Masker -------------------------------------------------------------------
  * For each text: PHI spans (rules, plus the de-identification model when given),
  * merged where they overlap; then medical entities to protect (medical NER model, or
@@ -890,15 +863,15 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     if (opt->med_model) {
         if (ner_runner_init(&mk->med_ner, opt->med_model, 0, -1, err) < 0) goto fail;
     } else {
-        if (ner_data_file(opt->data_dir, "med_lexicon.txt", path, sizeof path, err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_lexicon.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->med, path, "PROBLEM", "lexicon:icd10cm", err) < 0) goto fail;
-        if (ner_data_file(opt->data_dir, "med_terms.txt", path, sizeof path, err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_terms.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->med, path, "PROBLEM", "lexicon:med-terms", err) < 0) goto fail;
     }
     if (opt->pos_model) {
         if (ner_runner_init(&mk->pos_ner, opt->pos_model, 0, -1, err) < 0) goto fail;
     } else {
-        if (ner_data_file(opt->data_dir, "closed_class.txt", path, sizeof path, err) < 0) goto fail;
+        if (data_file(opt->data_dir, "closed_class.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->closed, path, "CLOSED", "closed-class", err) < 0) goto fail;
     }
     return mk;

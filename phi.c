@@ -609,46 +609,6 @@ static int phi_load_cues(SrPhiRules *r, const char *path, char *err) {
     return rc;
 }
 
-/* out = a + b, or 0 when it would not fit (no silent truncation of a path) */
-static int phi_path(char *out, size_t cap, const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    if (na + nb + 1 > cap) { if (cap) out[0] = 0; return 0; }
-    memcpy(out, a, na);
-    memcpy(out + na, b, nb + 1);
-    return 1;
-}
-
-static int phi_dir_has_lexicons(const char *dir) {
-    char p[4096];
-    return phi_path(p, sizeof p, dir, "/phi_firstnames.txt") && access(p, R_OK) == 0;
-}
-
-/* Where the shipped lexicons are: the given folder; else $SR_DATA; else data/ beside
- * the binary, or two levels up (test binaries live in test/out/); else the data/ folder
- * of the source tree this binary was compiled from. */
-static int phi_find_data_dir(const char *data_dir, char *out, size_t cap, char *err) {
-    if (data_dir) {
-        if (!phi_dir_has_lexicons(data_dir) || !phi_path(out, cap, data_dir, ""))
-            return sr_fail(err, "%s: no phi_firstnames.txt there (the PHI lexicons)", data_dir);
-        return 0;
-    }
-    const char *env = getenv("SR_DATA");
-    if (env && *env && phi_dir_has_lexicons(env) && phi_path(out, cap, env, "")) return 0;
-    char exe[2048], cand[4096];
-    exe_dir(exe, sizeof exe);
-    const char *rel[] = {"/data", "/../data", "/../../data"};
-    for (int k = 0; k < 3; k++)
-        if (phi_path(cand, sizeof cand, exe, rel[k]) && phi_dir_has_lexicons(cand) && phi_path(out, cap, cand, "")) return 0;
-    char src[2048];
-    phi_path(src, sizeof src, __FILE__, "");
-    char *slash = strrchr(src, '/');
-    if (slash) { *slash = 0; phi_path(cand, sizeof cand, src, "/data"); }
-    else phi_path(cand, sizeof cand, "data", "");
-    if (phi_dir_has_lexicons(cand) && phi_path(out, cap, cand, "")) return 0;
-    return sr_fail(err, "PHI lexicons not found ($SR_DATA, data/ beside the binary or 2 levels up, "
-                        "the source tree's data/); pass --data DIR");
-}
-
 SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     SrPhiRules *r = xcalloc(1, sizeof *r);
     r->extras = 1;
@@ -657,7 +617,6 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     r->arena_cap = 14u << 20; /* the shipped lists take ~12.7 MB */
     r->arena = phi_big_alloc(r->arena_cap, &r->arena_mapped); /* 8-byte aligned at least */
     r->arena_len = 8; /* offset 0 means an empty slot */
-    if (phi_find_data_dir(data_dir, r->data_dir, sizeof r->data_dir, err) < 0) { sr_phi_rules_free(r); return NULL; }
     static const struct { const char *file; uint64_t flag; } lists[] = {
         {"phi_firstnames.txt", LX_FIRST},
         {"phi_surnames.txt", LX_LAST},
@@ -666,15 +625,19 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
         {"phi_english_names.txt", LX_ENGLISH},
         {"phi_clinical_safe.txt", LX_COMMON},
     };
+    char p[4096];
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
-        char p[4096 + 64];
-        phi_path(p, sizeof p, r->data_dir, "/");
-        phi_path(p + strlen(p), sizeof p - strlen(p), lists[k].file, "");
-        if (phi_load_list(r, p, lists[k].flag, err) < 0) { sr_phi_rules_free(r); return NULL; }
+        if (data_file(data_dir, lists[k].file, p, sizeof p, err) < 0 || phi_load_list(r, p, lists[k].flag, err) < 0) {
+            sr_phi_rules_free(r);
+            return NULL;
+        }
+        if (k == 0) { /* the folder --explain names */
+            snprintf(r->data_dir, sizeof r->data_dir, "%s", p);
+            char *slash = strrchr(r->data_dir, '/');
+            if (slash) *slash = 0;
+        }
     }
-    char p[4096 + 64];
-    phi_path(p, sizeof p, r->data_dir, "/phi_cues.txt");
-    if (phi_load_cues(r, p, err) < 0) { sr_phi_rules_free(r); return NULL; }
+    if (data_file(data_dir, "phi_cues.txt", p, sizeof p, err) < 0 || phi_load_cues(r, p, err) < 0) { sr_phi_rules_free(r); return NULL; }
     return r;
 }
 

@@ -472,6 +472,42 @@ static void exe_dir(char *out, size_t cap) {
     if (slash) *slash = 0;
 }
 
+/* Where a shipped data file (lexicons, cue words, tagger weights...) is: in the folder
+ * given (--data DIR) and nowhere else; otherwise in the first of $SR_DATA, data/ beside
+ * the binary, one or two levels up (test binaries live in test/out/), and the data/
+ * folder of the source tree this binary was compiled from, that holds it. Every data
+ * file is found here. */
+static int data_file(const char *data_dir, const char *name, char *out, size_t cap, char *err) {
+    char dirs[6][4096];
+    int nd = 0;
+    if (data_dir) snprintf(dirs[nd++], sizeof dirs[0], "%s", data_dir);
+    else {
+        const char *env = getenv("SR_DATA");
+        if (env && *env) snprintf(dirs[nd++], sizeof dirs[0], "%s", env);
+        char exe[4000];
+        exe_dir(exe, sizeof exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/data", exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/../data", exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/../../data", exe);
+        char src[4000];
+        snprintf(src, sizeof src, "%s", __FILE__);
+        char *slash = strrchr(src, '/');
+        if (slash) { *slash = 0; snprintf(dirs[nd++], sizeof dirs[0], "%s/data", src); }
+        else snprintf(dirs[nd++], sizeof dirs[0], "data");
+    }
+    for (int i = 0; i < nd; i++) {
+        size_t nd_len = strlen(dirs[i]), nn = strlen(name);
+        if (nd_len + nn + 2 > cap) continue; /* never a truncated path */
+        memcpy(out, dirs[i], nd_len);
+        out[nd_len] = '/';
+        memcpy(out + nd_len + 1, name, nn + 1);
+        if (access(out, R_OK) == 0) return 0;
+    }
+    if (data_dir) return sr_fail(err, "%s: no %s there (pass --data DIR with sr's data/ folder)", data_dir, name);
+    return sr_fail(err, "data file %s not found ($SR_DATA, data/ beside the binary or 1-2 levels up, "
+                        "the source tree's data/); set SR_DATA or pass --data DIR", name);
+}
+
 /* ================================================================================
  * 2. The model file
  * ================================================================================ */
