@@ -536,69 +536,6 @@ static int ner_phi_spans(const SrModel *m, const SrTokenizer *t, const char *tex
     return rc;
 }
 
-/* ---- Words ----------------------------------------------------------------------
- * A word is what the generator may replace as a whole: a maximal run of letters and
- * digits, where a single apostrophe (' or U+2019) or hyphen (- U+2010 U+2011) between two
- * such characters joins ("don't", "patient's", "follow-up", "x-ray"). Letters are ASCII
- * letters and every code point >= U+0080 except Latin-1 punctuation and symbols, general
- * punctuation, currency, arrows, maths, box drawing, CJK punctuation, full-width ASCII
- * punctuation and emoji (no Unicode tables: this is the only non-ASCII knowledge). */
-
-typedef struct {
-    int b0, b1, c0, c1; /* bytes and code points, end exclusive */
-} NerWord;
-
-static int ner_word_cp(int cp) {
-    if (cp < 0x80) return isalnum(cp) != 0;
-    if (cp <= 0xBF) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
-    if (cp == 0xD7 || cp == 0xF7) return 0;
-    if (cp >= 0x2000 && cp <= 0x2BFF) return 0; /* punctuation, currency, symbols, arrows, maths */
-    if (cp >= 0x3000 && cp <= 0x303F) return 0;
-    if (cp >= 0xFE30 && cp <= 0xFE4F) return 0;
-    if (cp >= 0xFF00 && cp <= 0xFF0F) return 0;
-    if (cp >= 0xFF1A && cp <= 0xFF20) return 0;
-    if (cp >= 0xFF3B && cp <= 0xFF40) return 0;
-    if (cp >= 0xFF5B && cp <= 0xFF65) return 0;
-    if (cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF)) return 0;
-    if (cp >= 0x1F000 && cp <= 0x1FAFF) return 0; /* emoji and pictographs */
-    return 1;
-}
-static int ner_joiner_cp(int cp) { return cp == '\'' || cp == 0x2019 || cp == '-' || cp == 0x2010 || cp == 0x2011; }
-
-/* Split text into words; returns the count (words in *words, grown as needed). */
-static int ner_words(const char *text, size_t len, NerWord **words, int *cap, char *err) {
-    int n = 0, cpi = 0;
-    size_t i = 0;
-    const unsigned char *s = (const unsigned char *)text;
-    int in_word = 0;
-    NerWord cur = {0};
-    while (i < len) {
-        size_t at = i;
-        int cp = utf8_decode(s, len, &i);
-        if (cp < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", at);
-        int wc = ner_word_cp(cp);
-        if (!wc && in_word && ner_joiner_cp(cp) && i < len) { /* joins only between word characters */
-            size_t j = i;
-            int next = utf8_decode(s, len, &j);
-            if (next >= 0 && ner_word_cp(next)) wc = 1;
-        }
-        if (wc && !in_word) { in_word = 1; cur.b0 = (int)at; cur.c0 = cpi; }
-        if (!wc && in_word) {
-            in_word = 0;
-            cur.b1 = (int)at; cur.c1 = cpi;
-            *words = grow(*words, cap, n + 1, sizeof **words);
-            (*words)[n++] = cur;
-        }
-        cpi++;
-    }
-    if (in_word) {
-        cur.b1 = (int)len; cur.c1 = cpi;
-        *words = grow(*words, cap, n + 1, sizeof **words);
-        (*words)[n++] = cur;
-    }
-    return n;
-}
-
 /* A word's lookup form: ASCII lower case, U+2019 as ', a final 's dropped. */
 static int ner_norm_word(const char *w, int n, char *out, int cap) {
     int k = 0;
@@ -746,7 +683,7 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
     if (src == lx->n_srcs && lx->n_srcs < 8) snprintf(lx->srcs[lx->n_srcs++], 64, "%s", source);
     if (src >= 8) src = 0;
     int cat = ner_lex_name(lx->cats, &lx->n_cats, 16, default_cat);
-    NerWord *w = NULL;
+    Word *w = NULL;
     int wcap = 0;
     NerStr key = {0};
     char norm[256];
@@ -764,7 +701,7 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
             cat = ner_lex_name(lx->cats, &lx->n_cats, 16, name);
             continue;
         }
-        int nw = ner_words(line, n, &w, &wcap, e);
+        int nw = text_words(line, n, &w, &wcap, e);
         if (nw <= 0) continue;
         key.n = 0;
         for (int k = 0; k < nw; k++) {
@@ -823,7 +760,7 @@ struct SrMasker {
     NerLabelSet med_labels, mask_pos;
     int phi_extras;
     /* scratch, reused across calls */
-    NerWord *words;
+    Word *words;
     int words_cap;
     SrSpans phi_spans;
     NerEntities ents;
@@ -888,7 +825,7 @@ static int ner_gap_blank(const char *text, int a, int b) {
 }
 
 /* Content-word shape: >= 2 code points, some letter, no digit. */
-static int ner_content_shape(const char *text, const NerWord *w) {
+static int ner_content_shape(const char *text, const Word *w) {
     if (w->c1 - w->c0 < 2) return 0;
     int letter = 0;
     for (int i = w->b0; i < w->b1; i++) {
@@ -910,14 +847,14 @@ static int ner_cp_before(const char *text, size_t len, int b, int *start) {
     return utf8_decode((const unsigned char *)text, len, &i);
 }
 
-static int ner_letter_cp(int cp) { return ner_word_cp(cp) && !(cp >= '0' && cp <= '9'); }
+static int ner_letter_cp(int cp) { return word_cp(cp) && !(cp >= '0' && cp <= '9'); }
 
 /* Grow PHI span s to the edges of word w, one code point at a time: over letters and
  * digits always, over a joiner (' - U+2019 ...) only when letters stand on both sides. */
-static void ner_grow_span(const char *text, size_t len, const NerWord *w, SrSpan *s) {
+static void ner_grow_span(const char *text, size_t len, const Word *w, SrSpan *s) {
     while (s->byte_start > w->b0) {
         int at, c = ner_cp_before(text, len, s->byte_start, &at);
-        if (!ner_word_cp(c)) { /* a joiner: look at both sides */
+        if (!word_cp(c)) { /* a joiner: look at both sides */
             int at2, before = at > w->b0 ? ner_cp_before(text, len, at, &at2) : -1;
             size_t j = (size_t)s->byte_start;
             int after = utf8_decode((const unsigned char *)text, len, &j);
@@ -929,7 +866,7 @@ static void ner_grow_span(const char *text, size_t len, const NerWord *w, SrSpan
     while (s->byte_end < w->b1) {
         size_t j = (size_t)s->byte_end;
         int c = utf8_decode((const unsigned char *)text, len, &j);
-        if (!ner_word_cp(c)) {
+        if (!word_cp(c)) {
             int at, before = ner_cp_before(text, len, s->byte_end, &at);
             size_t k = j;
             int after = k < (size_t)w->b1 ? utf8_decode((const unsigned char *)text, len, &k) : -1;
@@ -945,14 +882,18 @@ static void ner_grow_span(const char *text, size_t len, const NerWord *w, SrSpan
  * to whole words. Returns the word count, or -1. */
 static int masker_phi(SrMasker *mk, const char *text, size_t len, char *err) {
     if (len > (size_t)INT32_MAX / 2) return sr_fail(err, "text too long (%zu bytes)", len);
-    int nw = ner_words(text, len, &mk->words, &mk->words_cap, err);
-    if (nw < 0) return -1;
-    NerWord *w = mk->words;
-
-    /* 1. PHI: rules, then the model; sorted and merged where they overlap */
+    /* the text is cut into tokens once: the PHI rules read them, and the Masker's words
+     * are made of them */
     SrSpans *ps = &mk->phi_spans;
     ps->n = 0;
-    if (sr_phi_find(mk->phi, text, len, ps, err) < 0) return -1;
+    PhiDoc doc;
+    if (phi_doc_open(&doc, mk->phi, text, len, err) < 0) return -1;
+    int nw = phi_doc_words(&doc, &mk->words, &mk->words_cap);
+    Word *w = mk->words;
+
+    /* 1. PHI: rules, then the model; sorted and merged where they overlap */
+    phi_doc_find(&doc, ps);
+    phi_doc_close(&doc);
     if (mk->phi_ner.m) {
         ner_entities_clear(&mk->ents);
         if (ner_run(&mk->phi_ner, text, len, NER_AGG_FIRST, 1, 0, &mk->ents, err) < 0) return -1;
@@ -998,7 +939,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     out->n = 0;
     int nw = masker_phi(mk, text, len, err);
     if (nw < 0) return -1;
-    NerWord *w = mk->words;
+    Word *w = mk->words;
     SrSpans *ps = &mk->phi_spans;
     int np = ps->n;
 

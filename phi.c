@@ -657,6 +657,39 @@ void sr_phi_rules_free(SrPhiRules *r) {
 /* Extras (hospitals, wards, professions, lone years): on by default. */
 void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
 
+/* ---- Words: the one segmentation of a text -------------------------------------
+ * The PHI rules' tokens (below) are runs of letters and digits, or one punctuation
+ * character; the Masker's words are made of those tokens. A word is what the generator
+ * may replace as a whole: a maximal run of letters and
+ * digits, where a single apostrophe (' or U+2019) or hyphen (- U+2010 U+2011) between two
+ * such characters joins ("don't", "patient's", "follow-up", "x-ray"). Letters are ASCII
+ * letters and every code point >= U+0080 except Latin-1 punctuation and symbols, general
+ * punctuation, currency, arrows, maths, box drawing, CJK punctuation, full-width ASCII
+ * punctuation and emoji (no Unicode tables: this is the only non-ASCII knowledge). The
+ * tokens use the same letters: a token is a run of word characters, and a word is
+ * tokens joined by a tight joiner. */
+
+typedef struct {
+    int b0, b1, c0, c1; /* bytes and code points, end exclusive */
+} Word;
+
+static int word_cp(int cp) {
+    if (cp < 0x80) return isalnum(cp) != 0;
+    if (cp <= 0xBF) return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
+    if (cp == 0xD7 || cp == 0xF7) return 0;
+    if (cp >= 0x2000 && cp <= 0x2BFF) return 0; /* punctuation, currency, symbols, arrows, maths */
+    if (cp >= 0x3000 && cp <= 0x303F) return 0;
+    if (cp >= 0xFE30 && cp <= 0xFE4F) return 0;
+    if (cp >= 0xFF00 && cp <= 0xFF0F) return 0;
+    if (cp >= 0xFF1A && cp <= 0xFF20) return 0;
+    if (cp >= 0xFF3B && cp <= 0xFF40) return 0;
+    if (cp >= 0xFF5B && cp <= 0xFF65) return 0;
+    if (cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF)) return 0;
+    if (cp >= 0x1F000 && cp <= 0x1FAFF) return 0; /* emoji and pictographs */
+    return 1;
+}
+static int joiner_cp(int cp) { return cp == '\'' || cp == 0x2019 || cp == '-' || cp == 0x2010 || cp == 0x2011; }
+
 /* ---- one document: tokens with shapes, then rules that mark tokens ---- */
 
 enum { TK_WORD = 1, TK_NUM, TK_ALNUM, TK_PUNCT };
@@ -688,15 +721,6 @@ typedef struct {
     int mixed;         /* the document is mixed case: capitals mean something */
 } PhiDoc;
 
-static int phi_is_letter_cp(int cp) {
-    if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
-    if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return 1;
-    if (cp >= 0xC0 && cp <= 0x24F) return cp != 0xD7 && cp != 0xF7;
-    if (cp >= 0x370 && cp < 0x2000) return 1;  /* Greek, Cyrillic, ... */
-    if (cp >= 0x2C00 && cp < 0xFE00) return 1; /* other scripts, CJK */
-    if (cp >= 0x10000) return 1;
-    return 0;
-}
 /* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
 static int phi_upper_cp(int cp) {
     if (cp < 0x80) return cp >= 'A' && cp <= 'Z';
@@ -742,7 +766,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
         t->sp = (uint8_t)sp;
         nl = sp = 0;
         int isdig = cp < 0x80 && isdigit(cp);
-        if (!isdig && !phi_is_letter_cp(cp)) {
+        if (!isdig && !word_cp(cp)) {
             t->kind = TK_PUNCT;
             t->ch = cp < 0x80 ? (uint8_t)cp : (cp == 0x2019 || cp == 0x2018) ? '\'' :
                     (cp == 0x2013 || cp == 0x2014) ? '-' : 0;
@@ -774,7 +798,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
             } else {
                 nc = utf8_decode(s, len, &j);
                 if (nc < 0) return sr_fail(err, "invalid UTF-8 at byte offset %zu", i);
-                if (phi_is_letter_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
+                if (word_cp(nc)) { i = j; cp_pos++; c = nc; continue; }
             }
             /* apostrophe between letters stays inside the word */
             if ((nc == '\'' || nc == 0x2019) && nalpha > 0 && ndig == 0 && j < len) {
@@ -801,7 +825,7 @@ static int phi_tokenize(PhiDoc *d, char *err) {
         lower += lo;
         t->cue = -1;
         /* lexicon: lower-cased, without a trailing 's */
-        if (t->kind != TK_NUM) {
+        if (t->kind != TK_NUM && d->r) {
             char low[64];
             int n = t->b1 - t->b0;
             if (n <= 60) {
@@ -2940,27 +2964,79 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
     }
 }
 
+/* One document: open cuts it into tokens (with their lexicon entries when r is given),
+ * find runs the rules and appends their spans, words makes the Masker's words of the
+ * same tokens, close frees. */
+static int phi_doc_open(PhiDoc *d, const SrPhiRules *r, const char *text, size_t len, char *err) {
+    memset(d, 0, sizeof *d);
+    if (len > 0x7fffffff) return sr_fail(err, "text too long (%zu bytes)", len);
+    d->r = r;
+    d->text = text;
+    d->len = len;
+    if (phi_tokenize(d, err) < 0) { free(d->t); d->t = NULL; return -1; }
+    return 0;
+}
+
+static void phi_doc_find(PhiDoc *d, SrSpans *out) {
+    d->type = xcalloc((size_t)d->n + 1, 1);
+    d->src = xcalloc((size_t)d->n + 1, sizeof *d->src);
+    d->trig = xmalloc(((size_t)d->n + 1) * sizeof *d->trig);
+    for (int i = 0; i < d->n; i++) d->trig[i] = -1;
+    for (size_t k = 0; k < sizeof phi_rules / sizeof phi_rules[0]; k++)
+        if (phi_rules[k].run) phi_rules[k].run(d);
+    phi_emit(d, out);
+}
+
+/* token i is one joiner character (' U+2019 - U+2010 U+2011) */
+static int phi_joiner_tok(const PhiDoc *d, int i) {
+    if (d->t[i].kind != TK_PUNCT) return 0;
+    size_t k = (size_t)d->t[i].b0;
+    return joiner_cp(utf8_decode((const unsigned char *)d->text, d->len, &k));
+}
+
+/* tokens joined by a tight joiner between word tokens */
+static int phi_doc_words(const PhiDoc *d, Word **words, int *cap) {
+    int n = 0;
+    for (int i = 0; i < d->n;) {
+        if (d->t[i].kind == TK_PUNCT) { i++; continue; }
+        Word w = {d->t[i].b0, d->t[i].b1, d->t[i].c0, d->t[i].c1};
+        int j = i + 1;
+        while (j + 1 < d->n && !d->t[j].sp && !d->t[j + 1].sp && d->t[j + 1].kind != TK_PUNCT && phi_joiner_tok(d, j)) {
+            w.b1 = d->t[j + 1].b1;
+            w.c1 = d->t[j + 1].c1;
+            j += 2;
+        }
+        *words = grow(*words, cap, n + 1, sizeof **words);
+        (*words)[n++] = w;
+        i = j;
+    }
+    return n;
+}
+
+static void phi_doc_close(PhiDoc *d) {
+    free(d->t);
+    free(d->type);
+    free(d->src);
+    free(d->trig);
+    memset(d, 0, sizeof *d);
+}
+
 int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out, char *err) {
     if (!r) return sr_fail(err, "no PHI rules loaded");
-    if (len > 0x7fffffff) return sr_fail(err, "text too long (%zu bytes)", len);
     PhiDoc d;
-    memset(&d, 0, sizeof d);
-    d.r = r;
-    d.text = text;
-    d.len = len;
-    if (phi_tokenize(&d, err) < 0) { free(d.t); return -1; }
-    d.type = xcalloc((size_t)d.n + 1, 1);
-    d.src = xcalloc((size_t)d.n + 1, sizeof *d.src);
-    d.trig = xmalloc(((size_t)d.n + 1) * sizeof *d.trig);
-    for (int i = 0; i < d.n; i++) d.trig[i] = -1;
-    for (size_t k = 0; k < sizeof phi_rules / sizeof phi_rules[0]; k++)
-        if (phi_rules[k].run) phi_rules[k].run(&d);
-    phi_emit(&d, out);
-    free(d.t);
-    free(d.type);
-    free(d.src);
-    free(d.trig);
+    if (phi_doc_open(&d, r, text, len, err) < 0) return -1;
+    phi_doc_find(&d, out);
+    phi_doc_close(&d);
     return 0;
+}
+
+/* The words of a text without the rules (phrase lists split their entries so). */
+static int text_words(const char *text, size_t len, Word **words, int *cap, char *err) {
+    PhiDoc d;
+    if (phi_doc_open(&d, NULL, text, len, err) < 0) return -1;
+    int n = phi_doc_words(&d, words, cap);
+    phi_doc_close(&d);
+    return n;
 }
 
 /* ---- sr deid ---- */
