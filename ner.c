@@ -763,6 +763,7 @@ struct SrMasker {
     Word *words;
     int words_cap;
     SrSpans phi_spans;
+    SrSpans label_spans; /* field labels before PHI values: kept, never resampled */
     NerEntities ents;
 };
 
@@ -776,6 +777,7 @@ void sr_masker_free(SrMasker *mk) {
     ner_lex_free(&mk->closed);
     free(mk->words);
     sr_spans_free(&mk->phi_spans);
+    sr_spans_free(&mk->label_spans);
     ner_entities_free(&mk->ents);
     free(mk);
 }
@@ -794,6 +796,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     mk->phi = sr_phi_rules_new(opt->data_dir, err);
     if (!mk->phi) goto fail;
     sr_phi_set_extras(mk->phi, mk->phi_extras);
+    sr_phi_set_fail_closed(mk->phi, !opt->no_fail_closed);
     for (int i = 0; i < opt->n_lexicons; i++)
         if (sr_phi_add_lexicon(mk->phi, opt->lexicons[i], err) < 0) goto fail;
     if (opt->phi_model && ner_runner_init(&mk->phi_ner, opt->phi_model, 0, -1, err) < 0) goto fail;
@@ -836,7 +839,7 @@ static int ner_content_shape(const char *text, const Word *w) {
     return letter;
 }
 
-enum { W_NONE = 0, W_PHI, W_PROTECT, W_ELIGIBLE };
+enum { W_NONE = 0, W_PHI, W_PROTECT, W_ELIGIBLE, W_LABEL };
 
 /* The code point ending just before byte b (b > 0), and its start in *start. */
 static int ner_cp_before(const char *text, size_t len, int b, int *start) {
@@ -866,6 +869,8 @@ static void ner_grow_span(const char *text, size_t len, const Word *w, SrSpan *s
     while (s->byte_end < w->b1) {
         size_t j = (size_t)s->byte_end;
         int c = utf8_decode((const unsigned char *)text, len, &j);
+        /* a possessive 's ending the word is not part of the name ("Smith's") */
+        if ((c == '\'' || c == 0x2019) && j < (size_t)w->b1 && (text[j] | 32) == 's' && j + 1 == (size_t)w->b1) break;
         if (!word_cp(c)) {
             int at, before = ner_cp_before(text, len, s->byte_end, &at);
             size_t k = j;
@@ -880,7 +885,7 @@ static void ner_grow_span(const char *text, size_t len, const Word *w, SrSpan *s
 /* Step 1 of the Masker, alone: the words of the text (mk->words) and every PHI span
  * (mk->phi_spans): rules, then the model, sorted, merged where they overlap and grown
  * to whole words. Returns the word count, or -1. */
-static int masker_phi(SrMasker *mk, const char *text, size_t len, char *err) {
+static int masker_phi(SrMasker *mk, const char *text, size_t len, const SrKnownPhi *known, char *err) {
     if (len > (size_t)INT32_MAX / 2) return sr_fail(err, "text too long (%zu bytes)", len);
     /* the text is cut into tokens once: the PHI rules read them, and the Masker's words
      * are made of them */
@@ -891,10 +896,30 @@ static int masker_phi(SrMasker *mk, const char *text, size_t len, char *err) {
     int nw = phi_doc_words(&doc, &mk->words, &mk->words_cap);
     Word *w = mk->words;
 
-    /* 1. PHI: rules, then the model; sorted and merged where they overlap */
-    phi_doc_find(&doc, ps);
+    /* 1. PHI: spans given from outside; the rules (with the record's known strings),
+     * then the model, unless the given spans are all there is; sorted and merged where
+     * they overlap */
+    int only = known && known->only;
+    if (known) {
+        for (int k = 0; k < known->n_given; k++) {
+            const SrSpan *g = &known->given[k];
+            if (g->byte_start < 0 || g->byte_end > (int)len || g->byte_end <= g->byte_start) {
+                phi_doc_close(&doc);
+                return sr_fail(err, "a given PHI span (%d-%d) lies outside the text", g->cp_start, g->cp_end);
+            }
+            *ner_span_push(ps) = *g;
+        }
+        doc.known = known->strings;
+        doc.known_types = known->types;
+        doc.n_known = known->n_strings;
+    }
+    mk->label_spans.n = 0;
+    if (!only) {
+        phi_doc_find(&doc, ps);
+        phi_doc_labels(&doc, &mk->label_spans);
+    }
     phi_doc_close(&doc);
-    if (mk->phi_ner.m) {
+    if (mk->phi_ner.m && !only) {
         ner_entities_clear(&mk->ents);
         if (ner_run(&mk->phi_ner, text, len, NER_AGG_FIRST, 1, 0, &mk->ents, err) < 0) return -1;
         ner_entities_to_phi(&mk->ents, ps);
@@ -936,8 +961,12 @@ static int masker_phi(SrMasker *mk, const char *text, size_t len, char *err) {
 }
 
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
+    return sr_masker_run_known(mk, text, len, NULL, out, err);
+}
+
+int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnownPhi *known, SrSpans *out, char *err) {
     out->n = 0;
-    int nw = masker_phi(mk, text, len, err);
+    int nw = masker_phi(mk, text, len, known, err);
     if (nw < 0) return -1;
     Word *w = mk->words;
     SrSpans *ps = &mk->phi_spans;
@@ -950,6 +979,12 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     for (int i = 0, p = 0; i < nw; i++) {
         while (p < np && ps->span[p].byte_end <= w[i].b0) p++;
         if (p < np && ps->span[p].byte_start < w[i].b1) state[i] = W_PHI;
+    }
+    /* the labels of fields whose value is PHI (MRN:, Date of birth:) stay as they are */
+    const SrSpans *ls = &mk->label_spans;
+    for (int i = 0, p = 0; i < nw; i++) {
+        while (p < ls->n && ls->span[p].byte_end <= w[i].b0) p++;
+        if (p < ls->n && ls->span[p].byte_start < w[i].b1 && state[i] == W_NONE) state[i] = W_LABEL;
     }
 
     /* 2. protected medical entities */
@@ -1036,6 +1071,17 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
                 s->score = 1;
             }
             i = j;
+        } else if (state[i] == W_LABEL) {
+            int j = i;
+            while (j + 1 < nw && state[j + 1] == W_LABEL && ner_gap_blank(text, w[j].b1, w[j + 1].b0)) j++;
+            SrSpan *s = ner_span_push(out);
+            s->byte_start = w[i].b0; s->cp_start = w[i].c0;
+            s->byte_end = w[j].b1; s->cp_end = w[j].c1;
+            s->action = SR_ACT_PROTECT;
+            snprintf(s->category, sizeof s->category, "LABEL");
+            snprintf(s->source, sizeof s->source, "rule:labelled-field");
+            s->score = 1;
+            i = j;
         } else if (state[i] == W_ELIGIBLE) {
             SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
@@ -1066,9 +1112,9 @@ done:
 
 /* The PHI spans alone of the Masker's decision (for sr deid): step 1 only, without the
  * medical-entity and eligibility work sr deid does not print. */
-static int masker_phi_spans(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
+static int masker_phi_spans(SrMasker *mk, const char *text, size_t len, const SrKnownPhi *known, SrSpans *out, char *err) {
     out->n = 0;
-    if (masker_phi(mk, text, len, err) < 0) return -1;
+    if (masker_phi(mk, text, len, known, err) < 0) return -1;
     for (int k = 0; k < mk->phi_spans.n; k++) *ner_span_push(out) = mk->phi_spans.span[k];
     return 0;
 }
@@ -1078,6 +1124,7 @@ static int cmd_deid(int argc, char **argv) {
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
+    int fail_closed = 1, phi_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -1096,7 +1143,12 @@ static int cmd_deid(int argc, char **argv) {
                   "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
                   "  --no-extras       do not mask hospitals, wards/rooms, professions, lone years\n"
                   "  --data DIR        folder of the shipped lexicons (default: data/ beside sr)\n"
-                  "  --phi-model M     a de-identification NER model, unioned with the rules\n",
+                  "  --phi-model M     a de-identification NER model, unioned with the rules\n"
+                  "  --no-fail-closed  mask only what a rule finds (for comparison; by default every\n"
+                  "                    word no rule decided and no safe vocabulary knows is masked)\n"
+                  "  --phi-input H     union (default): the records' \"given_phi\" spans and the rules';\n"
+                  "                    only: the given spans alone. \"known_phi\" strings are masked\n"
+                  "                    wherever they occur (a \"phi\" field, as in gold files, is not read)\n",
                   stdout);
             free(lexicons); free(items);
             return 0;
@@ -1111,6 +1163,13 @@ static int cmd_deid(int argc, char **argv) {
         else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--phi-model")) phi_model = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--no-fail-closed")) fail_closed = 0;
+        else if (!strcmp(a, "--phi-input")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (!strcmp(v, "union")) phi_only = 0;
+            else if (!strcmp(v, "only")) phi_only = 1;
+            else { fprintf(stderr, "sr deid: --phi-input must be union or only, not %s\n", v); free(lexicons); free(items); return 2; }
+        }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); free(lexicons); free(items); return 2; }
         else {
             if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); free(lexicons); free(items); return 2; }
@@ -1135,6 +1194,7 @@ static int cmd_deid(int argc, char **argv) {
     mo.n_lexicons = n_lex;
     mo.phi_model = model;
     mo.no_phi_extras = !extras;
+    mo.no_fail_closed = !fail_closed;
     SrMasker *mk = sr_masker_new(&mo, err);
     if (!mk) { fprintf(stderr, "sr deid: %s\n", err); sr_free(model); free(lexicons); free(items); return 2; }
     if (explain) fprintf(stderr, "sr deid: lexicons from %s loaded in %.0f ms\n", mk->phi->data_dir, (now_seconds() - t0) * 1e3);
@@ -1157,7 +1217,9 @@ static int cmd_deid(int argc, char **argv) {
             record_free(&rec);
             continue;
         }
-        if (masker_phi_spans(mk, rec.text, rec.len, &sp, err) < 0) {
+        SrKnownPhi known = {rec.given, rec.n_given, (const char *const *)rec.known, (const char *const *)rec.known_type,
+                            rec.n_known, phi_only};
+        if (masker_phi_spans(mk, rec.text, rec.len, &known, &sp, err) < 0) {
             failed = 1;
             if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
             fprintf(stderr, "sr deid: record %ld: %s\n", index, err);

@@ -13,22 +13,26 @@
  * PHI types (SrSpan.category), HIPAA Safe Harbor identifiers first:
  *   names       DOCTOR (title Dr, credential RN/MD..., clinician role), RELATIVE
  *               (wife, son, proxy...), PATIENT (the "Name:" / "Patient:" header),
- *               NAME (role unknown: Mr/Mrs/Ms, lexicon, same word elsewhere)
+ *               NAME (role unknown: Mr/Mrs/Ms, lexicon, same word elsewhere), USERNAME
  *   dates       DATE (numeric, written, weekdays, holidays; the year too when it is part
  *               of a date or tied to birth)
  *   AGE         ages over 89
  *   contact     PHONE, FAX, EMAIL, URL, IP
  *   numbers     SSN, MRN, NHS, HEALTHPLAN, ACCOUNT, LICENSE, DEVICE, VEHICLE, ID
- *   geography   STREET, CITY, ZIP (US ZIP and UK postcode), LOCATION (a place named
- *               after "transferred to/from", "lives in", "Address:")
+ *   geography   STREET, CITY, COUNTY, STATE, ZIP (US ZIP and UK postcode), COUNTRY,
+ *               LOCATION (a place named after "transferred to/from", "lives in")
+ *   OTHER       a word or number that no rule decided and no safe vocabulary knows
+ *               (the fail-closed layer, last: what is not understood is masked)
  * Configurable extras (on by default; off with --no-extras / sr_phi_set_extras):
- *   HOSPITAL, WARD, PROFESSION, YEAR (a year alone: not a HIPAA identifier, but
- *   "MI in '92" dates the patient's history, so by default it is masked too)
+ *   HOSPITAL, WARD, PROFESSION, ORGANIZATION, YEAR (a year alone: not a HIPAA
+ *   identifier, but "MI in '92" dates the patient's history, so by default it is
+ *   masked too)
  *
  * Capitalisation is a name signal only when the document is mixed case (decided per
  * document from the share of capital letters); ALL CAPS and all-lower notes rely on
  * context and lexicons. Lexicons: first names, surnames and a safe list of common and
- * medical words (Philter, BSD-3, data/), plus small built-in word classes below. */
+ * medical words (Philter, BSD-3, data/), an English dictionary (SCOWL), and the rules'
+ * own word classes (data/phi_cues.txt). */
 
 /* ---- lexicon flags: one hash entry per lower-cased word (64 bits) ---- */
 #define LX_FIRST       (1ull << 0) /* first-name list */
@@ -65,20 +69,29 @@
 #define LX_VENT        (1ull << 31) /* PEEP, PS, CPAP, settings: the a/b after is a vent setting */
 #define LX_CITY        (1ull << 32) /* a US city (ZIP database) */
 #define LX_ENGLISH     (1ull << 33) /* a listed name that is also an ordinary English word (amber, noble) */
+#define LX_VOCAB       (1ull << 34) /* a word of the safe vocabulary (English dictionary, medical words): the fail-closed layer leaves it */
 
 /* PHI type ids (index into phi_type_name) */
 enum {
     PT_NONE, PT_DOCTOR, PT_PATIENT, PT_RELATIVE, PT_NAME, PT_DATE, PT_AGE, PT_PHONE,
     PT_FAX, PT_EMAIL, PT_URL, PT_IP, PT_SSN, PT_MRN, PT_NHS, PT_HEALTHPLAN, PT_ACCOUNT,
     PT_LICENSE, PT_DEVICE, PT_VEHICLE, PT_ID, PT_STREET, PT_CITY, PT_COUNTY, PT_ZIP,
-    PT_LOCATION, PT_HOSPITAL, PT_WARD, PT_PROFESSION, PT_YEAR, PT_COUNT
+    PT_LOCATION, PT_HOSPITAL, PT_WARD, PT_PROFESSION, PT_YEAR, PT_USERNAME, PT_STATE, PT_COUNTRY,
+    PT_ORGANIZATION, PT_OTHER, PT_COUNT
 };
 static const char *const phi_type_name[PT_COUNT] = {
     "", "DOCTOR", "PATIENT", "RELATIVE", "NAME", "DATE", "AGE", "PHONE",
     "FAX", "EMAIL", "URL", "IP", "SSN", "MRN", "NHS", "HEALTHPLAN", "ACCOUNT",
     "LICENSE", "DEVICE", "VEHICLE", "ID", "STREET", "CITY", "COUNTY", "ZIP",
-    "LOCATION", "HOSPITAL", "WARD", "PROFESSION", "YEAR"};
-static int phi_type_is_extra(int t) { return t == PT_HOSPITAL || t == PT_WARD || t == PT_PROFESSION || t == PT_YEAR; }
+    "LOCATION", "HOSPITAL", "WARD", "PROFESSION", "YEAR", "USERNAME", "STATE", "COUNTRY",
+    "ORGANIZATION", "OTHER"};
+/* token states beyond the PHI types: claimed by a rule as not PHI (an eponym, a
+ * clinical look-alike), or the label of a field whose value is PHI (kept, never
+ * resampled). Neither is emitted as PHI; both keep later rules off the token. */
+enum { PT_SAFE = 100, PT_LABEL = 101 };
+static int phi_type_is_extra(int t) {
+    return t == PT_HOSPITAL || t == PT_WARD || t == PT_PROFESSION || t == PT_YEAR || t == PT_ORGANIZATION;
+}
 
 /* The rules' word classes. Their words live in data/phi_cues.txt (one section a class),
  * so that an auditor reads what the rules look for without reading C. Two kinds:
@@ -112,6 +125,8 @@ enum {
     CUE_YEAR_CUE, CUE_BIRTH_WORD, CUE_PROFESSION_CUE, CUE_DATE_WORD_GLUED, CUE_DEPARTMENT,
     CUE_HOSPITAL_ACRONYM_CLINICAL, CUE_HOSPITAL_DEVOTIONAL, CUE_PRACTICE_HEAD, CUE_NAME_CUE,
     CUE_WEB_DOMAIN_ENDING,
+    CUE_COUNT_WORD, CUE_COUNT_UNIT, CUE_ORDINAL, CUE_VOCAB_SUFFIX, CUE_VOCAB_PREFIX, CUE_CONTRACTION,
+    CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -254,6 +269,15 @@ static const PhiClassDef phi_class_defs[] = {
     {"practice-head", PHI_CLASS_PHRASE, 0, CUE_PRACTICE_HEAD},
     {"name-cue", PHI_CLASS_PHRASE, 0, CUE_NAME_CUE},
     {"web-domain-ending", PHI_CLASS_STRING, 0, CUE_WEB_DOMAIN_ENDING},
+    {"vocab-suffix", PHI_CLASS_STRING, 0, CUE_VOCAB_SUFFIX},
+    {"vocab-prefix", PHI_CLASS_STRING, 0, CUE_VOCAB_PREFIX},
+    {"count-word", PHI_CLASS_CUE, 0, CUE_COUNT_WORD},
+    {"count-unit", PHI_CLASS_CUE, 0, CUE_COUNT_UNIT},
+    {"ordinal", PHI_CLASS_CUE, 0, CUE_ORDINAL},
+    {"contraction", PHI_CLASS_CUE, 0, CUE_CONTRACTION},
+    {"contraction-stem", PHI_CLASS_CUE, 0, CUE_CONTRACTION_STEM},
+    {"phone-ext", PHI_CLASS_CUE, 0, CUE_PHONE_EXT},
+    {"eponym-head.strong", PHI_CLASS_CUE, 0, CUE_EPONYM_HEAD},
 };
 
 /* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
@@ -277,7 +301,16 @@ typedef struct {
     char w[32];
     uint8_t len;
     uint64_t bits[PHI_CUE_WORDS];
+    uint16_t label0, nlabel; /* the labels (r->label) whose first word this is */
 } PhiCueWord;
+
+/* A field label of data/phi_labels.txt: its words, the PHI type of its value, and
+ * whether it is weak (its value needs more evidence). */
+typedef struct {
+    uint8_t type, weak, n;
+    uint8_t len[6];
+    char w[6][24];
+} PhiLabel;
 
 /* A phrase (or string) of a phrase/string class: up to 4 words. */
 typedef struct {
@@ -294,11 +327,15 @@ struct SrPhiRules {
     size_t arena_len, arena_cap;
     int tab_mapped, arena_mapped; /* from phi_big_alloc's maps (else the heap) */
     int extras;       /* HOSPITAL, WARD, PROFESSION, YEAR on (default 1) */
+    int fail_closed;  /* the fail-closed layer on (default 1) */
     PhiCueWord *cue;  /* cue words; cue_tab holds index + 1 (0 = empty), open addressing */
     int n_cue, cap_cue;
     int32_t cue_tab[4096];
     PhiPhrase *phrase;
     int n_phrase, cap_phrase;
+    PhiLabel *label; /* sorted by first word, longest first */
+    int n_label, cap_label;
+    struct { const char *p; size_t len; } sorted[2]; /* phi_safe_words.txt, phi_vocab.txt mapped: sorted, for prefixes */
     char data_dir[4096];
 };
 
@@ -415,7 +452,8 @@ static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint64_t f
 
 /* Load a word list (one entry a line) with the given flags. A line holding several
  * words (a site's "Mary Jane Smith") adds each word. */
-static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *err) {
+enum { PHI_SPLIT_LINES, PHI_SPLIT_SPACES, PHI_SPLIT_WORDS };
+static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, int split, char *err) {
     size_t len = 0;
     char e[SR_ERR_LEN];
     /* map the file read-only (the words are hashed straight from the page cache, no
@@ -441,7 +479,17 @@ static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, char *
     while (i < len) {
         size_t j = i;
         while (j < len && buf[j] != '\n') j++;
-        if (flags & LX_SITE) { /* split on spaces and commas */
+        if (split == PHI_SPLIT_WORDS) { /* phrases: every run of letters and digits */
+            size_t a = i;
+            if (j > i && (buf[i] == '#' || buf[i] == '@')) a = j; /* comment, category */
+            while (a < j) {
+                while (a < j && !isalnum((unsigned char)buf[a]) && !((unsigned char)buf[a] & 0x80)) a++;
+                size_t b = a;
+                while (b < j && (isalnum((unsigned char)buf[b]) || ((unsigned char)buf[b] & 0x80) || buf[b] == '\'')) b++;
+                if (b > a) phi_add_word(r, buf + a, b - a, flags);
+                a = b;
+            }
+        } else if (split == PHI_SPLIT_SPACES) { /* split on spaces and commas */
             size_t a = i;
             while (a < j) {
                 while (a < j && (buf[a] == ' ' || buf[a] == ',' || buf[a] == '\t' || buf[a] == '\r')) a++;
@@ -609,25 +657,96 @@ static int phi_load_cues(SrPhiRules *r, const char *path, char *err) {
     return rc;
 }
 
+static int phi_label_cmp(const void *a, const void *b) {
+    const PhiLabel *x = a, *y = b;
+    int c = strcmp(x->w[0], y->w[0]);
+    return c ? c : y->n - x->n;
+}
+
+/* Read data/phi_labels.txt: "[?]TYPE word word..." a line. '/' '-' '.' inside a label
+ * separate its words (city/town, e-mail, d.o.b), as the tokens do. */
+static int phi_load_labels(SrPhiRules *r, const char *path, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    int line = 0, rc = 0;
+    for (size_t i = 0; i < len && rc == 0;) {
+        size_t j = i;
+        while (j < len && buf[j] != '\n') j++;
+        line++;
+        char l[256];
+        size_t n = j - i < sizeof l - 1 ? j - i : sizeof l - 1;
+        memcpy(l, buf + i, n);
+        l[n] = 0;
+        i = j + 1;
+        char *p = l;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p || *p == '#' || *p == '\r') continue;
+        PhiLabel lab;
+        memset(&lab, 0, sizeof lab);
+        if (*p == '?') { lab.weak = 1; p++; }
+        char *q = p;
+        while (*q && *q != ' ' && *q != '\t') q++;
+        int type = 0;
+        for (int t = 1; t < PT_COUNT; t++)
+            if ((size_t)(q - p) == strlen(phi_type_name[t]) && !memcmp(p, phi_type_name[t], (size_t)(q - p))) type = t;
+        if (!type) { rc = sr_fail(err, "%s:%d: unknown PHI type %.*s", path, line, (int)(q - p), p); break; }
+        lab.type = (uint8_t)type;
+        for (char *c = q; *c; c++) if (*c == '/' || *c == '-' || *c == '.' || *c == '\t' || *c == '\r') *c = ' ';
+        while (*q) {
+            while (*q == ' ') q++;
+            char *w = q;
+            while (*q && *q != ' ') q++;
+            if (q == w) break;
+            if (lab.n == 6 || q - w >= 24) { rc = sr_fail(err, "%s:%d: a label has at most 6 words of up to 23 bytes", path, line); break; }
+            for (char *c = w; c < q; c++) lab.w[lab.n][c - w] = (char)tolower((unsigned char)*c);
+            lab.len[lab.n++] = (uint8_t)(q - w);
+        }
+        if (rc) break;
+        if (!lab.n) { rc = sr_fail(err, "%s:%d: a label needs words after its type", path, line); break; }
+        r->label = grow(r->label, &r->cap_label, r->n_label + 1, sizeof *r->label);
+        r->label[r->n_label++] = lab;
+    }
+    free(buf);
+    if (rc) return rc;
+    qsort(r->label, (size_t)r->n_label, sizeof *r->label, phi_label_cmp);
+    for (int k = 0; k < r->n_label;) { /* index them by their first word */
+        int m = k;
+        while (m < r->n_label && !strcmp(r->label[m].w[0], r->label[k].w[0])) m++;
+        if (phi_cue_add(r, r->label[k].w[0], r->label[k].len[0], CUE_LABEL_START) < 0) return sr_fail(err, "%s: too many cue words", path);
+        PhiCueWord *c = &r->cue[phi_cue_find(r, r->label[k].w[0], r->label[k].len[0])];
+        c->label0 = (uint16_t)k;
+        c->nlabel = (uint16_t)(m - k);
+        k = m;
+    }
+    return 0;
+}
+
+
 SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
     SrPhiRules *r = xcalloc(1, sizeof *r);
     r->extras = 1;
+    r->fail_closed = 1;
     r->cap = 1u << 20;
     r->tab = phi_big_alloc((size_t)r->cap * sizeof(PhiSlot), &r->tab_mapped);
     r->arena_cap = 14u << 20; /* the shipped lists take ~12.7 MB */
     r->arena = phi_big_alloc(r->arena_cap, &r->arena_mapped); /* 8-byte aligned at least */
     r->arena_len = 8; /* offset 0 means an empty slot */
-    static const struct { const char *file; uint64_t flag; } lists[] = {
-        {"phi_firstnames.txt", LX_FIRST},
-        {"phi_surnames.txt", LX_LAST},
-        {"phi_safe_words.txt", LX_COMMON},
-        {"phi_us_cities.txt", LX_CITY},
-        {"phi_english_names.txt", LX_ENGLISH},
-        {"phi_clinical_safe.txt", LX_COMMON},
+    static const struct { const char *file; uint64_t flag; int split; } lists[] = {
+        {"phi_firstnames.txt", LX_FIRST, PHI_SPLIT_LINES},
+        {"phi_surnames.txt", LX_LAST, PHI_SPLIT_LINES},
+        {"phi_safe_words.txt", LX_COMMON, PHI_SPLIT_LINES},
+        {"phi_us_cities.txt", LX_CITY, PHI_SPLIT_LINES},
+        {"phi_english_names.txt", LX_ENGLISH, PHI_SPLIT_LINES},
+        {"phi_clinical_safe.txt", LX_COMMON, PHI_SPLIT_LINES},
+        {"phi_vocab.txt", LX_VOCAB, PHI_SPLIT_LINES},
+        {"med_lexicon.txt", LX_VOCAB, PHI_SPLIT_WORDS}, /* phrases: each of their words */
+        {"med_terms.txt", LX_VOCAB, PHI_SPLIT_WORDS},
     };
     char p[4096];
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
-        if (data_file(data_dir, lists[k].file, p, sizeof p, err) < 0 || phi_load_list(r, p, lists[k].flag, err) < 0) {
+        if (data_file(data_dir, lists[k].file, p, sizeof p, err) < 0 || phi_load_list(r, p, lists[k].flag, lists[k].split, err) < 0) {
             sr_phi_rules_free(r);
             return NULL;
         }
@@ -637,12 +756,30 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
             if (slash) *slash = 0;
         }
     }
-    if (data_file(data_dir, "phi_cues.txt", p, sizeof p, err) < 0 || phi_load_cues(r, p, err) < 0) { sr_phi_rules_free(r); return NULL; }
+    if (data_file(data_dir, "phi_cues.txt", p, sizeof p, err) < 0 || phi_load_cues(r, p, err) < 0 ||
+        data_file(data_dir, "phi_labels.txt", p, sizeof p, err) < 0 || phi_load_labels(r, p, err) < 0) {
+        sr_phi_rules_free(r);
+        return NULL;
+    }
+    /* the safe list and the dictionary stay mapped (pages are read only when a prefix is
+     * looked for): both are sorted (LC_ALL=C), so a binary search finds a word's
+     * completions */
+    static const char *const sorted[2] = {"phi_safe_words.txt", "phi_vocab.txt"};
+    for (int k = 0; k < 2; k++) {
+        if (data_file(data_dir, sorted[k], p, sizeof p, err) < 0) { sr_phi_rules_free(r); return NULL; }
+        int fd = open(p, O_RDONLY);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) { r->sorted[k].p = m; r->sorted[k].len = (size_t)st.st_size; }
+        }
+        if (fd >= 0) close(fd);
+    }
     return r;
 }
 
 int sr_phi_add_lexicon(SrPhiRules *r, const char *path, char *err) {
-    return phi_load_list(r, path, LX_SITE, err);
+    return phi_load_list(r, path, LX_SITE, PHI_SPLIT_SPACES, err);
 }
 
 void sr_phi_rules_free(SrPhiRules *r) {
@@ -651,11 +788,14 @@ void sr_phi_rules_free(SrPhiRules *r) {
     phi_big_free(r->arena, r->arena_cap, r->arena_mapped);
     free(r->cue);
     free(r->phrase);
+    free(r->label);
+    for (int k = 0; k < 2; k++) if (r->sorted[k].p) munmap((void *)r->sorted[k].p, r->sorted[k].len);
     free(r);
 }
 
 /* Extras (hospitals, wards, professions, lone years): on by default. */
 void sr_phi_set_extras(SrPhiRules *r, int on) { r->extras = on != 0; }
+void sr_phi_set_fail_closed(SrPhiRules *r, int on) { r->fail_closed = on != 0; }
 
 /* ---- Words: the one segmentation of a text -------------------------------------
  * The PHI rules' tokens (below) are runs of letters and digits, or one punctuation
@@ -719,7 +859,12 @@ typedef struct {
     const char **src;  /* rule that marked it */
     int *trig;         /* token index of the context word that triggered it, or -1 */
     int mixed;         /* the document is mixed case: capitals mean something */
+    const char *const *known, *const *known_types; /* the record's known PHI strings */
+    int n_known;
 } PhiDoc;
+
+static int phi_doc_open(PhiDoc *d, const SrPhiRules *r, const char *text, size_t len, char *err);
+static void phi_doc_close(PhiDoc *d);
 
 /* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
 static int phi_upper_cp(int cp) {
@@ -738,6 +883,31 @@ static int phi_is_space_cp(int cp) {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
            cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
            cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+/* Latin letters with diacritics folded to ASCII for lexicon lookups (the lists are ASCII:
+ * Müller -> muller, Señora -> senora, Ångström -> angstrom); combining marks (decomposed
+ * text) are dropped. Returns the folded length, or -1 when a letter has no ASCII form. */
+static int phi_fold(const char *p, int n, char *out, int cap) {
+    static const char latin1[] = "aaaaaa3ceeeeiiiidnooooo-ouuuuy45aaaaaa3ceeeeiiiidnooooo-ouuuuy4y";
+    static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii11jjkkkllllllllllnnnnnnnnnoooooo22rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    static const char *const multi[] = {"ij", "oe", "ae", "th", "ss"};
+    int k = 0;
+    size_t i = 0;
+    while (i < (size_t)n) {
+        int cp = (unsigned char)p[i] < 0x80 ? (unsigned char)p[i++] : utf8_decode((const unsigned char *)p, (size_t)n, &i);
+        if (cp < 0) return -1;
+        if (cp >= 0x300 && cp <= 0x36F) continue;
+        char c = cp < 0x80 ? (char)tolower(cp) : cp >= 0xC0 && cp <= 0xFF ? latin1[cp - 0xC0] :
+                 cp >= 0x100 && cp <= 0x17F ? ext_a[cp - 0x100] : 0;
+        if (!c || c == '-') return -1;
+        const char *m = c >= '1' && c <= '5' ? multi[c - '1'] : NULL;
+        int len = m ? 2 : 1;
+        if (k + len >= cap) return -1;
+        if (m) { out[k++] = m[0]; out[k++] = m[1]; }
+        else out[k++] = c;
+    }
+    return k;
 }
 
 /* Cut text into tokens. Words may hold an apostrophe between letters (O'Rourke,
@@ -843,6 +1013,15 @@ static int phi_tokenize(PhiDoc *d, char *err) {
                     t->e = phi_lookup(d->r, j2, (size_t)n - 1);
                     if (!t->e) t->e = phi_lookup(d->r, low + 2, (size_t)n - 2);
                     if (t->e && !(t->e->flags & (LX_FIRST | LX_LAST))) t->e = NULL;
+                }
+                int wide = 0;
+                for (int k = t->b0; k < t->b1; k++) wide |= s[k] >= 0x80;
+                if (!t->e && wide) {
+                    /* letters beyond ASCII: look the folded word up (Müller, Señora) */
+                    char f[64];
+                    int fn = phi_fold(d->text + t->b0, t->b1 - t->b0, f, sizeof f);
+                    if (fn > 2 && f[fn - 1] == 's' && f[fn - 2] == '\'') fn -= 2;
+                    if (fn > 0) t->e = phi_lookup(d->r, f, (size_t)fn);
                 }
                 if (t->e) t->lex = t->e->flags;
             }
@@ -959,6 +1138,12 @@ static int phi_namelike(const PhiDoc *d, int i, int lenient) {
     if (!common) return 1;                      /* unknown word in a name slot */
     if (inlist && (!d->mixed || phi_cap(t))) return 1; /* "Dr. White", "son Bill" */
     return 0;
+}
+
+/* a word no vocabulary knows, or one the name and place lists hold */
+static int phi_unfamiliar(const PhiDoc *d, int k) {
+    uint64_t lx = d->t[k].lex;
+    return !(lx & (LX_COMMON | LX_VOCAB | LX_STOP)) || (lx & (LX_FIRST | LX_LAST | LX_CITY | LX_STATE | LX_SITE));
 }
 
 static void phi_mark(PhiDoc *d, int a, int b, int type, const char *src, int trig) {
@@ -1175,6 +1360,265 @@ static void phi_rule_headers(PhiDoc *d) {
             }
             if (any && k > j) phi_mark(d, j, k - 1, PT_DATE, "rule:header-field", i - 1);
         }
+    }
+}
+
+
+/* ---- PHI known from the record ---- */
+
+/* the PHI type named by a known string's type, or a guess from its shape */
+static int phi_known_type(const char *type, const char *s) {
+    for (int t = 1; t < PT_COUNT; t++) if (type && !strcmp(type, phi_type_name[t])) return t;
+    int digits = 0, at = 0;
+    for (const char *p = s; *p; p++) { digits += isdigit((unsigned char)*p) != 0; at |= *p == '@'; }
+    return at ? PT_EMAIL : digits ? PT_ID : PT_NAME;
+}
+
+/* The record's known PHI ("known_phi"): every occurrence of each string in any case;
+ * for a name, every occurrence of each of its words (but particles and titles); for a
+ * number, every occurrence of its digits whatever separates them (7730215, 773-0215). */
+static void phi_rule_known(PhiDoc *d) {
+    for (int q = 0; q < d->n_known; q++) {
+        const char *s = d->known[q];
+        size_t sl = strlen(s);
+        int type = phi_known_type(d->known_types ? d->known_types[q] : NULL, s);
+        char digits[64];
+        int nd = 0, letters = 0;
+        for (size_t k = 0; k < sl; k++) {
+            if (isdigit((unsigned char)s[k]) && nd < 63) digits[nd++] = s[k];
+            letters += isalpha((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80;
+        }
+        /* the whole string, case-insensitively, on token boundaries */
+        for (int i = 0; i < d->n; i++) {
+            size_t b0 = (size_t)d->t[i].b0;
+            if (b0 + sl > d->len || strncasecmp(d->text + b0, s, sl)) continue;
+            int j = i;
+            while (j + 1 < d->n && (size_t)d->t[j + 1].b1 <= b0 + sl) j++;
+            if ((size_t)d->t[j].b1 != b0 + sl) continue;
+            phi_mark(d, i, j, type, "rule:known-phi", -1);
+        }
+        /* a number: its digits in a row of number tokens */
+        if (nd >= 4 && !letters) {
+            for (int i = 0; i < d->n; i++) {
+                if (d->t[i].kind != TK_NUM) continue;
+                int got = 0, j = i;
+                for (; j < d->n && got < nd; j++) {
+                    const PhiTok *t = &d->t[j];
+                    if (j > i && t->nl) break;
+                    if (t->kind == TK_PUNCT) { if (!strchr("-./() ", t->ch ? t->ch : 'x')) break; continue; }
+                    if (t->kind != TK_NUM || got + t->ndig > nd || memcmp(d->text + t->b0, digits + got, t->ndig)) break;
+                    got += t->ndig;
+                }
+                if (got == nd) phi_mark(d, i, j - 1, type, "rule:known-phi", -1);
+            }
+        }
+        /* a name: each of its words wherever it stands alone */
+        if (type == PT_NAME || type == PT_PATIENT || type == PT_RELATIVE || type == PT_DOCTOR) {
+            PhiDoc w;
+            char e[SR_ERR_LEN];
+            if (phi_doc_open(&w, d->r, s, sl, e) < 0) continue;
+            for (int k = 0; k < w.n; k++) {
+                const PhiTok *t = &w.t[k];
+                if (t->kind != TK_WORD || t->nalpha < 2 || (t->lex & (LX_NAMEPART | LX_TITLE | LX_STOP | LX_CRED))) continue;
+                for (int i = 0; i < d->n; i++) {
+                    if (d->t[i].kind != TK_WORD || d->t[i].b1 - d->t[i].b0 < t->b1 - t->b0) continue;
+                    int n = t->b1 - t->b0, m = d->t[i].b1 - d->t[i].b0;
+                    if (strncasecmp(d->text + d->t[i].b0, s + t->b0, (size_t)n)) continue;
+                    /* the word itself, or with a possessive 's */
+                    if (m != n && !(m == n + 2 && d->text[d->t[i].b0 + n] == '\'' && (d->text[d->t[i].b0 + n + 1] | 32) == 's')) continue;
+                    phi_mark_name(d, i, type, "rule:known-phi", -1, 1);
+                }
+            }
+            phi_doc_close(&w);
+        }
+    }
+}
+
+/* ---- look-alikes: eponyms ---- */
+
+/* "Hashimoto thyroiditis", "Charcot-Marie-Tooth disease", "Babinski's sign", "mallory
+ * weiss tear": names before a strong eponym head (data/phi_cues.txt) are medicine, not
+ * PHI. Up to three name-like words and their hyphens; not after a title (Dr Parkinson). */
+static void phi_rule_eponyms(PhiDoc *d) {
+    for (int h = 1; h < d->n; h++) {
+        if (!phi_cue(d, h, CUE_EPONYM_HEAD)) continue;
+        int k = h - 1, words = 0, first = -1;
+        while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_free(d, k)) {
+            const PhiTok *t = &d->t[k];
+            if (phi_punct(d, k, '-') && !t->sp && k > 0 && !d->t[k + 1].sp && phi_word(d, k - 1)) { k--; continue; }
+            if (!phi_word(d, k) || (t->lex & (LX_STOP | LX_TITLE | LX_RELATION | LX_STATE)) || t->nalpha < 2) break;
+            int name = d->mixed ? phi_cap(t) : phi_unfamiliar(d, k);
+            if (!name) break;
+            if (d->mixed && !phi_unfamiliar(d, k) && words == 0 && !(k + 1 < h)) { /* "Acute disease": an ordinary word */
+                int possessive = t->b1 - t->b0 > 2 && d->text[t->b1 - 2] == '\'';
+                if (!possessive) break;
+            }
+            first = k;
+            words++;
+            k--;
+        }
+        if (first < 0) continue;
+        if (k >= 0 && !d->t[k + 1].nl && ((d->t[k].lex & LX_TITLE) || (phi_punct(d, k, '.') && (phi_lex(d, k - 1) & LX_TITLE)))) continue;
+        for (int m = first; m < h; m++) d->type[m] = PT_SAFE;
+    }
+}
+
+/* ---- labelled fields: data/phi_labels.txt ---- */
+
+/* whitespace before token k that separates fields: a tab, or 2+ spaces */
+static int phi_gap_before(const PhiDoc *d, int k) {
+    if (k <= 0 || k >= d->n || !d->t[k].sp || d->t[k].nl) return 0;
+    int spaces = 0;
+    for (int b = d->t[k - 1].b1; b < d->t[k].b0; b++) {
+        if (d->text[b] == '\t') return 1;
+        spaces += d->text[b] == ' ';
+    }
+    return spaces >= 2;
+}
+
+/* The longest label that starts at token i: its index in r->label, its last token in
+ * *end; -1 when none. Between its words only a space or one tight '.', '-' or '/'. */
+static int phi_label_at(const PhiDoc *d, int i, int *end) {
+    if (!phi_cue(d, i, CUE_LABEL_START)) return -1;
+    const PhiCueWord *c = &d->r->cue[d->t[i].cue];
+    for (int k = c->label0; k < c->label0 + c->nlabel; k++) { /* longest first */
+        const PhiLabel *lab = &d->r->label[k];
+        int t = i, m = 1;
+        for (; m < lab->n; m++) {
+            int nx = t + 1;
+            if (nx < d->n && d->t[nx].kind == TK_PUNCT && !d->t[nx].sp && (d->t[nx].ch == '.' || d->t[nx].ch == '-' || d->t[nx].ch == '/')) nx++;
+            if (nx >= d->n || d->t[nx].nl || d->t[nx].kind == TK_PUNCT || d->t[nx].b1 - d->t[nx].b0 != lab->len[m] || !phi_is(d, nx, lab->w[m])) break;
+            t = nx;
+        }
+        if (m == lab->n) { *end = t; return k; }
+    }
+    return -1;
+}
+
+/* After a label ending at token e: where its value starts (after ':' '#' '=' ' - ' or
+ * a field gap), or -1. *next_line: the value is on the line below ("Address:" alone). */
+static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLabel *lab, int *next_line) {
+    int k = e + 1;
+    *next_line = 0;
+    if (phi_punct(d, k, '.') && !d->t[k].sp) k++;
+    if (phi_punct(d, k, '(') && phi_word(d, k + 1) && phi_punct(d, k + 2, ')')) k += 3; /* Name(s): */
+    if (k >= d->n) return -1;
+    int sep = 0;
+    if (!d->t[k].nl && d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '#' || d->t[k].ch == '=')) sep = 1;
+    else if (!d->t[k].nl && phi_punct(d, k, '-') && d->t[k].sp && k + 1 < d->n && d->t[k + 1].sp) sep = 1;
+    if (sep) {
+        k++;
+        while (k < d->n && !d->t[k].nl && d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '#' || d->t[k].ch == '-')) k++;
+        if (k < d->n && d->t[k].nl) {
+            /* the value on the next line, when the label stands alone on its line */
+            if (!(d->t[first].nl || first == 0)) return -1;
+            *next_line = 1;
+        }
+        return k < d->n ? k : -1;
+    }
+    if (k < d->n && !d->t[k].nl && phi_gap_before(d, k) && (d->t[first].nl || first == 0 || phi_gap_before(d, first)) && !lab->weak) return k;
+    /* an identifier right after its label: "MRN 1234567", "NHS no 943 476 5919" */
+    int id = lab->type == PT_MRN || lab->type == PT_NHS || lab->type == PT_SSN || lab->type == PT_HEALTHPLAN ||
+             lab->type == PT_ACCOUNT || lab->type == PT_LICENSE || lab->type == PT_DEVICE || lab->type == PT_VEHICLE || lab->type == PT_ID;
+    if (id && !lab->weak && k < d->n && !d->t[k].nl && d->t[k].ndig > 0 && d->t[k].kind != TK_PUNCT) return k;
+    return -1;
+}
+
+enum { LV_ID, LV_NAME, LV_PLACE, LV_DATE, LV_PHONE, LV_TIGHT };
+static int phi_label_group(int type) {
+    switch (type) {
+    case PT_PATIENT: case PT_DOCTOR: case PT_RELATIVE: case PT_NAME: return LV_NAME;
+    case PT_DATE: return LV_DATE;
+    case PT_PHONE: case PT_FAX: return LV_PHONE;
+    case PT_USERNAME: case PT_EMAIL: case PT_URL: case PT_IP: return LV_TIGHT;
+    case PT_STREET: case PT_CITY: case PT_COUNTY: case PT_STATE: case PT_ZIP: case PT_COUNTRY: case PT_LOCATION:
+    case PT_HOSPITAL: case PT_ORGANIZATION: case PT_WARD: case PT_PROFESSION: return LV_PLACE;
+    default: return LV_ID;
+    }
+}
+
+static void phi_rule_labels(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        int e;
+        int li = phi_label_at(d, i, &e);
+        if (li < 0 || !phi_free(d, i)) continue;
+        const PhiLabel *lab = &d->r->label[li];
+        int next_line;
+        int v = phi_label_value_start(d, i, e, lab, &next_line);
+        if (v < 0) continue;
+        /* a label begins a field: a line, or after a gap, a value, or punctuation; after an
+         * ordinary word ("in the hospital - would like") only with ':' or '#' */
+        int group = phi_label_group(lab->type);
+        if (i > 0 && !d->t[i].nl && !phi_gap_before(d, i) && d->t[i - 1].kind == TK_WORD && d->type[i - 1] == PT_NONE &&
+            !(phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#')) && !(group == LV_ID && d->t[v].ndig > 0)) continue;
+        int k = v, last = -1, tokens = 0, digits = 0, months = 0, unfamiliar = 0, capital = 0, commas = 0;
+        if (group == LV_NAME) /* titles are kept: "Name: Mrs J. Smith" */
+            while (k < d->n && !d->t[k].nl && (d->t[k].lex & LX_TITLE) && phi_word(d, k)) { k++; if (phi_punct(d, k, '.')) k++; }
+        v = k;
+        for (; k < d->n && tokens < 12; k++) {
+            const PhiTok *t = &d->t[k];
+            if (k > v && t->nl) break;
+            if (k > v && phi_gap_before(d, k) && !next_line) break;
+            if (t->kind == TK_PUNCT && (t->ch == ';' || t->ch == '|')) break;
+            int le;
+            if (k > v && phi_label_at(d, k, &le) >= 0) { /* the next field's label */
+                int nl2;
+                if (phi_label_value_start(d, k, le, &d->r->label[phi_label_at(d, k, &le)], &nl2) >= 0) break;
+            }
+            if (group == LV_TIGHT) {
+                if (k > v && t->sp) break;
+                if (t->kind == TK_PUNCT && strchr(",;)(]>\"", t->ch ? t->ch : ' ')) break;
+            } else if (group == LV_ID) {
+                if (t->kind == TK_PUNCT && (t->ch == ',' || t->ch == '(' || t->ch == ')')) break;
+                if (t->kind == TK_WORD && (t->lex & LX_STOP) && t->shape != SH_UPPER) break;
+                if (t->kind == TK_WORD && tokens && !phi_unfamiliar(d, k) && t->shape != SH_UPPER) break;
+            } else if (group == LV_NAME) {
+                if (t->kind == TK_PUNCT && t->ch == ',') {
+                    /* "Smith, John": one comma between the surname and the forenames */
+                    if (commas || !tokens || lab->type == PT_DOCTOR || !phi_namelike(d, k + 1, 1)) break;
+                    commas++;
+                    continue;
+                }
+                if (t->kind == TK_PUNCT && !(t->ch == '.' || t->ch == '-' || t->ch == '\'')) break;
+                if (t->kind == TK_WORD && ((t->lex & (LX_CRED | LX_STOP | LX_RELATION)) && !(t->lex & (LX_FIRST | LX_LAST)) ? 1 : 0) && tokens) break;
+                if (t->kind == TK_WORD && !phi_initial(d, k) && !phi_namelike(d, k, 1)) break;
+                if (t->kind == TK_NUM) break;
+            } else if (group == LV_DATE) {
+                if (t->kind == TK_WORD && !(t->lex & (LX_MONTH | LX_WEEKDAY)) && !phi_is(d, k, "of")) break;
+                if (t->kind == TK_ALNUM && !phi_day_token(d, k)) break; /* 3rd, not Cabgx4 */
+            } else if (group == LV_PHONE) {
+                if (t->kind == TK_WORD && !phi_cue(d, k, CUE_PHONE_EXT)) break;
+                if (t->kind == TK_PUNCT && !strchr("()+-./", t->ch ? t->ch : ' ')) break;
+            } else { /* a place, a facility, an employer, an occupation */
+                if (t->kind == TK_PUNCT && (t->ch == '(' || t->ch == ')')) break;
+                if (lab->type == PT_PROFESSION && tokens >= 5) break;
+            }
+            if (t->kind != TK_PUNCT) {
+                tokens++;
+                digits += t->ndig;
+                months += (t->lex & LX_MONTH) != 0;
+                if (t->kind == TK_WORD && phi_unfamiliar(d, k)) unfamiliar++;
+                if (t->kind == TK_WORD && t->shape != SH_LOWER) capital++;
+            }
+            last = k;
+        }
+        if (last < 0 || !tokens) continue;
+        while (last > v && d->t[last].kind == TK_PUNCT && d->t[last].ch != ')') last--; /* "Smith." */
+        /* is it a value of its kind? */
+        int ok;
+        switch (group) {
+        case LV_ID: ok = digits > 0 || unfamiliar > 0 || (capital > 0 && d->t[v].b1 - d->t[v].b0 >= 4); break;
+        case LV_DATE: ok = digits > 0 || months > 0; break;
+        case LV_PHONE: ok = digits >= 6; break;
+        case LV_NAME: ok = 1; break;
+        case LV_TIGHT: ok = 1; break;
+        default: ok = !d->mixed || capital > 0 || digits > 0 || unfamiliar > 0; break;
+        }
+        if (lab->weak && !(digits > 0 || unfamiliar > 0 || months > 0)) ok = 0;
+        if (!ok) continue;
+        phi_mark(d, v, last, lab->type, "rule:labelled-field", i);
+        for (int m = i; m <= e; m++) if (phi_free(d, m)) d->type[m] = PT_LABEL;
+        i = last;
     }
 }
 
@@ -2772,6 +3216,268 @@ static void phi_rule_professions(PhiDoc *d) {
         if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
     }
 }
+
+/* ---- the fail-closed layer: what no rule decided and no vocabulary knows ---- */
+
+/* the flags that say a word is known (not PHI by itself): the safe list, the dictionary,
+ * the medical words, and every class of the rules but the name and place lists */
+#define LX_KNOWN (~(LX_FIRST | LX_LAST | LX_SITE | LX_CITY))
+
+/* lower-case s[0..n) is a known word */
+static int phi_known_text(const SrPhiRules *r, const char *s, int n) {
+    const PhiEntry *e = phi_lookup(r, s, (size_t)n);
+    return e && (e->flags & LX_KNOWN);
+}
+
+/* A word known after taking off an affix (data/phi_cues.txt: vocab-prefix,
+ * vocab-suffix): "rehydrated" from "hydrate", "nonblanching" from "blanching". The
+ * rest must be a known word of 4+ letters. */
+static int phi_known_affixed(const SrPhiRules *r, const char *low, int n) {
+    for (int k = 0; k < r->n_phrase; k++) {
+        const PhiPhrase *a = &r->phrase[k];
+        int m = a->len[0];
+        if (a->cls == CUE_VOCAB_SUFFIX && n - m >= 4 && !memcmp(low + n - m, a->w[0], (size_t)m)) {
+            if (phi_known_text(r, low, n - m)) return 1;
+            char e[64]; /* a silent e: "sedated" - "ed" + "e" */
+            memcpy(e, low, (size_t)(n - m));
+            e[n - m] = 'e';
+            if (phi_known_text(r, e, n - m + 1)) return 1;
+            if (n - m >= 5 && low[n - m - 1] == low[n - m - 2] && phi_known_text(r, low, n - m - 1)) return 1; /* "stopped" */
+        }
+        if (a->cls == CUE_VOCAB_PREFIX && n - m >= 4 && !memcmp(low, a->w[0], (size_t)m)) {
+            const char *rest = low + m;
+            int rn = n - m;
+            if (rest[0] == '-') rest++, rn--;
+            if (rn >= 4 && (phi_known_text(r, rest, rn) || phi_known_affixed(r, rest, rn))) return 1;
+        }
+    }
+    return 0;
+}
+
+/* one edit (a letter dropped, added, changed, or two swapped) away from a known word of
+ * 5+ letters: a misspelling (recieved, secreations, extremites), not a new word */
+static int phi_misspelt(const SrPhiRules *r, const char *w, int n) {
+    if (n < 5 || n > 24) return 0;
+    char c[32];
+    for (int k = 0; k < n; k++) { /* dropped, swapped */
+        memcpy(c, w, (size_t)k);
+        memcpy(c + k, w + k + 1, (size_t)(n - k - 1));
+        if (n - 1 >= 5 && phi_known_text(r, c, n - 1)) return 1;
+        if (k + 1 < n && w[k] != w[k + 1]) {
+            memcpy(c, w, (size_t)n);
+            c[k] = w[k + 1];
+            c[k + 1] = w[k];
+            if (phi_known_text(r, c, n)) return 1;
+        }
+    }
+    for (int k = 0; k <= n; k++) /* changed, added */
+        for (char a = 'a'; a <= 'z'; a++) {
+            if (k < n && a != w[k]) {
+                memcpy(c, w, (size_t)n);
+                c[k] = a;
+                if (phi_known_text(r, c, n)) return 1;
+            }
+            memcpy(c, w, (size_t)k);
+            c[k] = a;
+            memcpy(c + k + 1, w + k, (size_t)(n - k));
+            if (phi_known_text(r, c, n + 1)) return 1;
+        }
+    return 0;
+}
+
+/* w[0..n) begins a known word at least `more` letters longer (adeq: adequate, hemodyn:
+ * hemodynamic): a binary search of the sorted safe list and dictionary */
+static int phi_truncated(const SrPhiRules *r, const char *w, int n, int more) {
+    for (int f = 0; f < 2; f++) {
+        const char *buf = r->sorted[f].p;
+        size_t len = r->sorted[f].len, lo = 0, hi = len;
+        if (!buf) continue;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2, a = mid, b;
+            while (a > lo && buf[a - 1] != '\n') a--;
+            for (b = a; b < len && buf[b] != '\n'; b++) {}
+            size_t m = b - a < (size_t)n ? b - a : (size_t)n;
+            int c = memcmp(buf + a, w, m);
+            if (c == 0) c = b - a < (size_t)n ? -1 : 0;
+            if (c < 0) lo = b + 1;
+            else hi = a;
+        }
+        size_t b = lo;
+        while (b < len && buf[b] != '\n') b++;
+        if (lo < len && b - lo >= (size_t)(n + more) && !memcmp(buf + lo, w, (size_t)n)) return 1;
+    }
+    return 0;
+}
+
+/* restricted Damerau-Levenshtein distance of a and b, or `cut` + 1 when larger */
+static int phi_edit_distance(const char *a, int n, const char *b, int m, int cut) {
+    int dp[3][40];
+    if (n >= 39 || m >= 39) return cut + 1;
+    for (int j = 0; j <= m; j++) dp[0][j] = j;
+    for (int i = 1; i <= n; i++) {
+        int *cur = dp[i % 3], *prev = dp[(i - 1) % 3], *prev2 = dp[(i + 1) % 3];
+        cur[0] = i;
+        int best = i;
+        for (int j = 1; j <= m; j++) {
+            int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < c) c = prev[j] + 1;
+            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < c) c = prev2[j - 2] + 1;
+            cur[j] = c;
+            if (c < best) best = c;
+        }
+        if (best > cut) return cut + 1;
+    }
+    return dp[n % 3][m];
+}
+
+/* A long word (7+ letters) within two edits of a known word that begins with the same
+ * three letters (amnioderone, purpousful, somulent): a misspelling. The sorted lists
+ * give the candidates by binary search. */
+static int phi_misspelt_twice(const SrPhiRules *r, const char *w, int n) {
+    if (n < 7 || n > 30) return 0;
+    for (int f = 0; f < 2; f++) {
+        const char *buf = r->sorted[f].p;
+        size_t len = r->sorted[f].len, lo = 0, hi = len;
+        if (!buf) continue;
+        while (lo < hi) { /* the first line >= the 3-letter prefix */
+            size_t mid = lo + (hi - lo) / 2, a = mid, b;
+            while (a > lo && buf[a - 1] != '\n') a--;
+            for (b = a; b < len && buf[b] != '\n'; b++) {}
+            size_t m = b - a < 3 ? b - a : 3;
+            int c = memcmp(buf + a, w, m);
+            if (c == 0) c = b - a < 3 ? -1 : 0;
+            if (c < 0) lo = b + 1;
+            else hi = a;
+        }
+        for (size_t a = lo; a < len;) {
+            size_t b = a;
+            while (b < len && buf[b] != '\n') b++;
+            if (b - a < 3 || memcmp(buf + a, w, 3)) break;
+            int m = (int)(b - a);
+            if (m >= n - 2 && m <= n + 2 && m >= 5 && phi_edit_distance(w, n, buf + a, m, 2) <= 2) return 1;
+            a = b + 1;
+        }
+    }
+    return 0;
+}
+
+/* two known words written as one (tubefeeds, waterseal, breathsounds) */
+static int phi_compound(const SrPhiRules *r, const char *w, int n) {
+    for (int k = 3; k + 3 <= n; k++)
+        if (phi_known_text(r, w, k) && phi_known_text(r, w + k, n - k)) return 1;
+    return 0;
+}
+
+/* clinical shorthand written without its vowels (sxn, drng, snds, dsgs): at most one
+ * vowel in 3+ letters */
+static int phi_vowelless(const char *w, int n) {
+    int v = 0;
+    for (int k = 0; k < n; k++) v += strchr("aeiouy", w[k]) != NULL;
+    return n >= 2 && v <= (n >= 5 ? 1 : n >= 3 ? 1 : 0);
+}
+
+/* Token i (a word) is understood without being PHI: a word of the safe vocabularies or
+ * the rules' classes, one with a known stem under an affix or a contraction, a
+ * misspelling of a known word, clinical shorthand, or an acronym in mixed-case text.
+ * Words of the name lists get no benefit of the doubt (a misspelt word is no name). */
+static int phi_known_word(const PhiDoc *d, int i) {
+    const PhiTok *t = &d->t[i];
+    if ((t->lex & LX_KNOWN) || t->cue >= 0 || t->nalpha <= 1) return 1;
+    int n = t->b1 - t->b0;
+    char low[64];
+    if (n >= (int)sizeof low) return 0;
+    int wide = 0;
+    for (int k = 0; k < n; k++) wide |= (unsigned char)d->text[t->b0 + k] >= 0x80;
+    if (wide) n = phi_fold(d->text + t->b0, n, low, sizeof low);
+    else for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)d->text[t->b0 + k]);
+    if (n <= 0) return 0;
+    /* a contraction or a possessive: cont'd, rec'ing, don't, they're */
+    char *ap = memchr(low, '\'', (size_t)n);
+    if (ap) {
+        int stem = (int)(ap - low);
+        if (stem >= 1 && phi_cue_text(d->r, ap, n - stem, CUE_CONTRACTION)) {
+            if (phi_known_text(d->r, low, stem) || phi_cue_text(d->r, low, stem, CUE_CONTRACTION_STEM)) return 1;
+            n = stem;
+        } else return 0;
+    }
+    if (phi_known_text(d->r, low, n) || phi_known_affixed(d->r, low, n)) return 1;
+    /* a listed name: only short ones in text without case, or in capitals in mixed text,
+     * where no rule saw a name (HOH, SERO-SANG, VUE are shorthand far more often than a
+     * surname out of context) */
+    if (t->lex & (LX_FIRST | LX_LAST)) return n <= 4 && (!d->mixed || t->shape == SH_UPPER);
+    int title = d->mixed && t->shape == SH_TITLE && !phi_sentence_start(d, i);
+    if (title) return 0; /* an unknown capitalised word in running text: a name, a place */
+    if (d->mixed && t->shape == SH_LOWER) return 1; /* in mixed-case text names have capitals:
+                                                        a lower-case word is shorthand or a slip */
+    if (d->mixed && t->shape == SH_UPPER && n <= 6) return 1; /* an acronym (PDQ, GABA) */
+    if (n <= 4) return 1; /* shorthand (huo, ivab): the name lists hold the short names */
+    return phi_vowelless(low, n) || phi_misspelt(d->r, low, n) || phi_truncated(d->r, low, n, 2) || phi_compound(d->r, low, n) ||
+           phi_misspelt_twice(d->r, low, n);
+}
+
+/* a number the clinical grammar explains: a unit or '%' after it, a measurement or a
+ * count word before it (WBC 12000, 250000 platelets, 100000 units) */
+static int phi_clinical_number(const PhiDoc *d, int i) {
+    int nx = i + 1;
+    if (nx < d->n && !d->t[nx].nl) {
+        if (phi_punct(d, nx, '%')) return 1;
+        if (phi_word(d, nx) && ((d->t[nx].lex & LX_UNIT) || phi_cue(d, nx, CUE_COUNT_UNIT))) return 1;
+        if (phi_punct(d, nx, '/') && phi_word(d, nx + 1) && ((d->t[nx + 1].lex & LX_UNIT) || phi_cue(d, nx + 1, CUE_COUNT_UNIT))) return 1;
+    }
+    for (int k = i - 1; k >= 0 && k >= i - 3 && !d->t[k + 1].nl; k--) {
+        if (d->t[k].kind == TK_PUNCT && (d->t[k].ch == ':' || d->t[k].ch == '=' || d->t[k].ch == '-')) continue;
+        return (d->t[k].lex & (LX_NUMCTX | LX_UNIT)) || phi_cue(d, k, CUE_COUNT_WORD);
+    }
+    return 0;
+}
+
+/* Letters and digits mixed: an identifier (A1234567, JD4471, jdoe42) when it holds a
+ * run of 4+ digits and is no quantity with its unit (1000mg), or when it has 2+ digits
+ * and a run of 3+ letters that is no known word; clinical codes stay (q4h, FiO2, HbA1c,
+ * 500x12, G3P2, NOTCH3). */
+static int phi_alnum_identifier(const PhiDoc *d, int i) {
+    const PhiTok *t = &d->t[i];
+    const char *p = d->text + t->b0;
+    int n = t->b1 - t->b0, long_digits = 0, unknown = 0, unit_tail = 0, runs = 0;
+    for (int k = 0; k < n;) {
+        int a = k;
+        if (isdigit((unsigned char)p[k])) {
+            while (k < n && isdigit((unsigned char)p[k])) k++;
+            if (k - a >= 4) long_digits = 1;
+            continue;
+        }
+        char run[64];
+        int m = 0;
+        while (k < n && !isdigit((unsigned char)p[k])) { if (m < 63) run[m++] = (char)tolower((unsigned char)p[k]); k++; }
+        runs++;
+        int unit = phi_cue_text(d->r, run, m, CUE_COUNT_UNIT) || phi_cue_text(d->r, run, m, CUE_ORDINAL);
+        const PhiEntry *e = phi_lookup(d->r, run, (size_t)m);
+        if (e && (e->flags & LX_UNIT)) unit = 1;
+        if (k == n && a > 0 && unit) unit_tail = 1;
+        if (m >= 3 && !unit && !phi_known_text(d->r, run, m)) unknown = 1;
+    }
+    if (long_digits) return !(unit_tail && runs == 1);
+    return unknown && t->ndig >= 2;
+}
+
+static void phi_rule_fail_closed(PhiDoc *d) {
+    if (!d->r->fail_closed) return;
+    for (int i = 0; i < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i) || t->kind == TK_PUNCT) continue;
+        if (t->kind == TK_WORD) {
+            if (phi_known_word(d, i)) continue;
+            phi_mark(d, i, i, (t->lex & (LX_FIRST | LX_LAST)) ? PT_NAME : PT_OTHER, "rule:fail-closed", -1);
+        } else if (t->kind == TK_NUM) {
+            if (t->ndig < 5 || phi_clinical_number(d, i)) continue;
+            phi_mark(d, i, i, PT_ID, "rule:fail-closed-number", -1);
+        } else if (phi_alnum_identifier(d, i)) {
+            phi_mark(d, i, i, PT_ID, "rule:fail-closed-number", -1);
+        }
+    }
+}
+
 /* ---- the table of rules ---- */
 
 /* Every rule, in the order they run: most specific first, since a token keeps the
@@ -2792,6 +3498,11 @@ static const PhiRule phi_rules[] = {
      "an IP address"},
     {phi_rule_headers, "rule:header-field", "the value after a Name: / Address: / DOB: / GP: header",
      "the value of a header field"},
+    {phi_rule_known, "rule:known-phi", "the record's known PHI strings (known_phi), every occurrence",
+     "a string the record says is PHI (known_phi)"},
+    {phi_rule_eponyms, "rule:eponym", "names inside eponyms (Hashimoto thyroiditis): claimed as not PHI", ""},
+    {phi_rule_labels, "rule:labelled-field", "the value after a field label (data/phi_labels.txt), to the end of the field",
+     "the value of a labelled field"},
     {phi_rule_phone_shapes, "rule:phone-shape", "telephone and fax numbers by their shape (US, UK, international)",
      "the shape of a telephone number"},
     {NULL, "rule:ssn-shape", NULL,
@@ -2914,6 +3625,10 @@ static const PhiRule phi_rules[] = {
      "a two-digit year after a procedure in a past-history list (extra)"},
     {phi_rule_professions, "lexicon:professions", "occupations",
      "an occupation (extra)"},
+    {phi_rule_fail_closed, "rule:fail-closed", "last: every word no rule decided that no safe vocabulary knows",
+     "no rule understood this word and no safe vocabulary knows it (fail-closed)"},
+    {NULL, "rule:fail-closed-number", NULL,
+     "a long number or code that no clinical grammar explains (fail-closed)"},
 };
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
@@ -2921,7 +3636,7 @@ static const PhiRule phi_rules[] = {
 static void phi_emit(const PhiDoc *d, SrSpans *out) {
     int i = 0;
     while (i < d->n) {
-        if (!d->type[i] || (!d->r->extras && phi_type_is_extra(d->type[i]))) { i++; continue; }
+        if (!d->type[i] || d->type[i] >= PT_COUNT || (!d->r->extras && phi_type_is_extra(d->type[i]))) { i++; continue; }
         int j = i;
         while (j + 1 < d->n && d->type[j + 1] == d->type[i] && !d->t[j + 1].nl) j++;
         /* trailing punctuation is not part of the identifier, except an initial's '.' */
@@ -3011,6 +3726,25 @@ static int phi_doc_words(const PhiDoc *d, Word **words, int *cap) {
         i = j;
     }
     return n;
+}
+
+/* The field labels the rules kept (before a PHI value), as spans. */
+static void phi_doc_labels(const PhiDoc *d, SrSpans *out) {
+    for (int i = 0; i < d->n; i++) {
+        if (d->type[i] != PT_LABEL) continue;
+        int j = i;
+        while (j + 1 < d->n && d->type[j + 1] == PT_LABEL) j++;
+        out->span = grow(out->span, &out->cap, out->n + 1, sizeof *out->span);
+        SrSpan *s = &out->span[out->n++];
+        memset(s, 0, sizeof *s);
+        s->byte_start = d->t[i].b0; s->byte_end = d->t[j].b1;
+        s->cp_start = d->t[i].c0; s->cp_end = d->t[j].c1;
+        s->action = SR_ACT_PROTECT;
+        snprintf(s->category, sizeof s->category, "LABEL");
+        snprintf(s->source, sizeof s->source, "rule:labelled-field");
+        s->score = 1;
+        i = j;
+    }
 }
 
 static void phi_doc_close(PhiDoc *d) {
