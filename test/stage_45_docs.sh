@@ -19,6 +19,14 @@ else
     echo "FAIL docs build_gold.py: $(head -c 500 "$W/build.log")"
 fi
 
+# 1b. the counts table in test/docs/README.md is the one build_gold.py --stats prints
+if "$PY" "$D/build_gold.py" --check --stats >"$W/stats.md" 2>"$W/stats.err" && grep -qxF -f "$W/stats.md" "$D/README.md" &&
+   [ "$(grep -cxF -f "$W/stats.md" "$D/README.md")" -eq "$(wc -l <"$W/stats.md")" ]; then
+    echo "PASS docs README counts match build_gold.py --stats"
+else
+    echo "FAIL docs README counts differ from build_gold.py --stats (paste its table into test/docs/README.md)"
+fi
+
 # 2. the size the test set promises: >= 56 documents, >= 28 kinds in each split, >= 25,000 words
 "$PY" - "$D" <<'EOF'
 import json, sys
