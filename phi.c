@@ -70,6 +70,8 @@
 #define LX_CITY        (1ull << 32) /* a US city (ZIP database) */
 #define LX_ENGLISH     (1ull << 33) /* a listed name that is also an ordinary English word (amber, noble) */
 #define LX_VOCAB       (1ull << 34) /* a word of the safe vocabulary (English dictionary, medical words): the fail-closed layer leaves it */
+#define LX_REGION      (1ull << 35) /* a state, province, county or region of the gazetteer (phi_places.txt) */
+#define LX_COUNTRY     (1ull << 36) /* a country (phi_places.txt) */
 
 /* PHI type ids (index into phi_type_name) */
 enum {
@@ -126,7 +128,8 @@ enum {
     CUE_HOSPITAL_ACRONYM_CLINICAL, CUE_HOSPITAL_DEVOTIONAL, CUE_PRACTICE_HEAD, CUE_NAME_CUE,
     CUE_WEB_DOMAIN_ENDING,
     CUE_COUNT_WORD, CUE_COUNT_UNIT, CUE_ORDINAL, CUE_VOCAB_SUFFIX, CUE_VOCAB_PREFIX, CUE_CONTRACTION,
-    CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD,
+    CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
+    CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -278,6 +281,13 @@ static const PhiClassDef phi_class_defs[] = {
     {"contraction-stem", PHI_CLASS_CUE, 0, CUE_CONTRACTION_STEM},
     {"phone-ext", PHI_CLASS_CUE, 0, CUE_PHONE_EXT},
     {"eponym-head.strong", PHI_CLASS_CUE, 0, CUE_EPONYM_HEAD},
+    {"state-code", PHI_CLASS_CUE, 0, CUE_STATE_CODE},
+    {"state-code.four-digit", PHI_CLASS_CUE, 0, CUE_STATE_CODE4},
+    {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
+    {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
+    {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
+    {"street-word.more", PHI_CLASS_CUE, 0, CUE_STREET_MORE},
+    {"street-particle", PHI_CLASS_CUE, 0, CUE_STREET_PARTICLE},
 };
 
 /* One word's record, in the arena (8-byte aligned); the lower-case word follows it,
@@ -377,6 +387,31 @@ static uint32_t phi_hash(const char *s, size_t n) {
     return h ? h : 1;
 }
 
+/* Latin letters with diacritics folded to ASCII for lexicon lookups (the lists are ASCII:
+ * Müller -> muller, Señora -> senora, Ångström -> angstrom); combining marks (decomposed
+ * text) are dropped. Returns the folded length, or -1 when a letter has no ASCII form. */
+static int phi_fold(const char *p, int n, char *out, int cap) {
+    static const char latin1[] = "aaaaaa3ceeeeiiiidnooooo-ouuuuy45aaaaaa3ceeeeiiiidnooooo-ouuuuy4y";
+    static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii11jjkkkllllllllllnnnnnnnnnoooooo22rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    static const char *const multi[] = {"ij", "oe", "ae", "th", "ss"};
+    int k = 0;
+    size_t i = 0;
+    while (i < (size_t)n) {
+        int cp = (unsigned char)p[i] < 0x80 ? (unsigned char)p[i++] : utf8_decode((const unsigned char *)p, (size_t)n, &i);
+        if (cp < 0) return -1;
+        if (cp >= 0x300 && cp <= 0x36F) continue;
+        char c = cp < 0x80 ? (char)tolower(cp) : cp >= 0xC0 && cp <= 0xFF ? latin1[cp - 0xC0] :
+                 cp >= 0x100 && cp <= 0x17F ? ext_a[cp - 0x100] : 0;
+        if (!c || c == '-') return -1;
+        const char *m = c >= '1' && c <= '5' ? multi[c - '1'] : NULL;
+        int len = m ? 2 : 1;
+        if (k + len >= cap) return -1;
+        if (m) { out[k++] = m[0]; out[k++] = m[1]; }
+        else out[k++] = c;
+    }
+    return k;
+}
+
 static PhiEntry *phi_entry_at(const SrPhiRules *r, uint32_t off) { return (PhiEntry *)(void *)(r->arena + off); }
 
 /* Find (or with add, insert) the entry for lower-case s[0..n-1]; NULL when absent.
@@ -452,6 +487,33 @@ static PhiEntry *phi_add_word(SrPhiRules *r, const char *w, size_t n, uint64_t f
 
 /* Load a word list (one entry a line) with the given flags. A line holding several
  * words (a site's "Mary Jane Smith") adds each word. */
+/* A place name's lookup form: lower case, '-' as a space, '.' dropped, one space
+ * between words ("Trois-Rivières" -> "trois rivières", "St. Louis" -> "st louis").
+ * With fold, letters with diacritics become ASCII too. Returns the length, or 0. */
+static int phi_place_key(const char *p, int n, char *out, int cap, int fold) {
+    char tmp[128];
+    int k = 0;
+    for (int i = 0; i < n && k < (int)sizeof tmp - 1; i++) {
+        char c = p[i];
+        if (c == '.') continue;
+        if (c == '-' || c == '\t' || c == ' ') { if (k && tmp[k - 1] != ' ') tmp[k++] = ' '; continue; }
+        tmp[k++] = (char)tolower((unsigned char)c);
+    }
+    while (k && tmp[k - 1] == ' ') k--;
+    if (!fold) { if (k >= cap) return 0; memcpy(out, tmp, (size_t)k); return k; }
+    int m = 0; /* fold word by word (phi_fold knows no spaces) */
+    for (int a = 0; a < k;) {
+        int b = a;
+        while (b < k && tmp[b] != ' ') b++;
+        int f = phi_fold(tmp + a, b - a, out + m, cap - m - 1);
+        if (f < 0) return 0;
+        m += f;
+        if (b < k) out[m++] = ' ';
+        a = b + 1;
+    }
+    return m;
+}
+
 enum { PHI_SPLIT_LINES, PHI_SPLIT_SPACES, PHI_SPLIT_WORDS };
 static int phi_load_list(SrPhiRules *r, const char *path, uint64_t flags, int split, char *err) {
     size_t len = 0;
@@ -738,6 +800,9 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err) {
         {"phi_surnames.txt", LX_LAST, PHI_SPLIT_LINES},
         {"phi_safe_words.txt", LX_COMMON, PHI_SPLIT_LINES},
         {"phi_us_cities.txt", LX_CITY, PHI_SPLIT_LINES},
+        {"phi_cities.txt", LX_CITY, PHI_SPLIT_LINES}, /* in phi_place_key's form */
+        {"phi_regions.txt", LX_REGION, PHI_SPLIT_LINES},
+        {"phi_countries.txt", LX_COUNTRY, PHI_SPLIT_LINES},
         {"phi_english_names.txt", LX_ENGLISH, PHI_SPLIT_LINES},
         {"phi_clinical_safe.txt", LX_COMMON, PHI_SPLIT_LINES},
         {"phi_vocab.txt", LX_VOCAB, PHI_SPLIT_LINES},
@@ -883,31 +948,6 @@ static int phi_is_space_cp(int cp) {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
            cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
            cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
-}
-
-/* Latin letters with diacritics folded to ASCII for lexicon lookups (the lists are ASCII:
- * Müller -> muller, Señora -> senora, Ångström -> angstrom); combining marks (decomposed
- * text) are dropped. Returns the folded length, or -1 when a letter has no ASCII form. */
-static int phi_fold(const char *p, int n, char *out, int cap) {
-    static const char latin1[] = "aaaaaa3ceeeeiiiidnooooo-ouuuuy45aaaaaa3ceeeeiiiidnooooo-ouuuuy4y";
-    static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii11jjkkkllllllllllnnnnnnnnnoooooo22rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-    static const char *const multi[] = {"ij", "oe", "ae", "th", "ss"};
-    int k = 0;
-    size_t i = 0;
-    while (i < (size_t)n) {
-        int cp = (unsigned char)p[i] < 0x80 ? (unsigned char)p[i++] : utf8_decode((const unsigned char *)p, (size_t)n, &i);
-        if (cp < 0) return -1;
-        if (cp >= 0x300 && cp <= 0x36F) continue;
-        char c = cp < 0x80 ? (char)tolower(cp) : cp >= 0xC0 && cp <= 0xFF ? latin1[cp - 0xC0] :
-                 cp >= 0x100 && cp <= 0x17F ? ext_a[cp - 0x100] : 0;
-        if (!c || c == '-') return -1;
-        const char *m = c >= '1' && c <= '5' ? multi[c - '1'] : NULL;
-        int len = m ? 2 : 1;
-        if (k + len >= cap) return -1;
-        if (m) { out[k++] = m[0]; out[k++] = m[1]; }
-        else out[k++] = c;
-    }
-    return k;
 }
 
 /* Cut text into tokens. Words may hold an apostrophe between letters (O'Rourke,
@@ -1145,6 +1185,37 @@ static int phi_unfamiliar(const PhiDoc *d, int k) {
     uint64_t lx = d->t[k].lex;
     return !(lx & (LX_COMMON | LX_VOCAB | LX_STOP)) || (lx & (LX_FIRST | LX_LAST | LX_CITY | LX_STATE | LX_SITE));
 }
+
+/* The longest place name with one of `flags` (LX_CITY, LX_REGION, LX_COUNTRY) that
+ * starts at token i: up to 4 words on one line, with tight '-' and '.' between them
+ * (Stoke-on-Trent, St. Louis), in any case, with or without diacritics. Returns its last
+ * token, or -1. */
+static int phi_place_at(const PhiDoc *d, int i, uint64_t flags) {
+    int best = -1, words = 0;
+    char raw[128], key[128];
+    int n = 0;
+    for (int k = i; k < d->n && words < 4; k++) {
+        if (k > i && d->t[k].nl) break;
+        if (d->t[k].kind == TK_PUNCT) {
+            if (k == i || d->t[k].sp || (d->t[k].ch != '-' && d->t[k].ch != '.')) break;
+            continue;
+        }
+        if (!phi_word(d, k) || (k > i && d->t[k - 1].kind != TK_PUNCT && !d->t[k].sp)) break;
+        int w = d->t[k].b1 - d->t[k].b0;
+        if (n + w + 1 >= (int)sizeof raw) break;
+        if (n) raw[n++] = ' ';
+        memcpy(raw + n, d->text + d->t[k].b0, (size_t)w);
+        n += w;
+        words++;
+        for (int fold = 0; fold < 2; fold++) {
+            int m = phi_place_key(raw, n, key, sizeof key, fold);
+            const PhiEntry *e = m > 0 ? phi_lookup(d->r, key, (size_t)m) : NULL;
+            if (e && (e->flags & flags)) { best = k; break; }
+        }
+    }
+    return best;
+}
+static int phi_city_at(const PhiDoc *d, int i) { return phi_place_at(d, i, LX_CITY); }
 
 static void phi_mark(PhiDoc *d, int a, int b, int type, const char *src, int trig) {
     if (a < 0) a = 0;
@@ -1460,6 +1531,206 @@ static void phi_rule_eponyms(PhiDoc *d) {
         if (first < 0) continue;
         if (k >= 0 && !d->t[k + 1].nl && ((d->t[k].lex & LX_TITLE) || (phi_punct(d, k, '.') && (phi_lex(d, k - 1) & LX_TITLE)))) continue;
         for (int m = first; m < h; m++) d->type[m] = PT_SAFE;
+    }
+}
+
+/* ---- addresses beyond the house number + street word ---- */
+
+/* a street word after a name: the English ones (lexicon) and the others */
+static int phi_street_word(const PhiDoc *d, int k) {
+    return phi_word(d, k) && ((d->t[k].lex & LX_STREET) || phi_cue(d, k, CUE_STREET_MORE));
+}
+/* a word of a street's or a place's name: capitalised in mixed text (or a particle) */
+static int phi_name_word(const PhiDoc *d, int k) {
+    if (!phi_word(d, k) || (d->t[k].lex & LX_STOP && !phi_cue(d, k, CUE_STREET_PARTICLE))) return 0;
+    if (phi_cue(d, k, CUE_STREET_PARTICLE)) return 1;
+    return d->mixed ? phi_cap(&d->t[k]) : 1;
+}
+
+/* The street part of an address line, starting at token i; returns its last token or -1:
+ *   [Flat|Unit|Suite|Plot N(/N)[,]]* [Building Name House,] N[A] Name Words Street-word
+ *   N, Street-first Name Words [N]        (3840, chemin des Érables-Rouges; Rua do X 1634)
+ *   Name Words Street-word                (Rathmichael Road, Upper George's Street)
+ * `strict`: the last form only in mixed text, the name capitalised. */
+static int phi_street_at(const PhiDoc *d, int i, int strict) {
+    int k = i, units = 0;
+    /* in text without case an address begins a line or a field (after ':' or ',') */
+    if (!d->mixed && i > 0 && !d->t[i].nl && !phi_punct(d, i - 1, ':') && !phi_punct(d, i - 1, ',')) return -1;
+    /* unit prefixes: "Flat 6,", "Suite 4, Level 2,", "Unit 5/22" */
+    while (k < d->n && phi_cue(d, k, CUE_UNIT_WORD) && (d->mixed ? d->t[k].shape != SH_LOWER : 1)) {
+        int m = k + 1;
+        if (phi_punct(d, m, '.')) m++;
+        if (m >= d->n || d->t[m].nl || !(d->t[m].kind == TK_NUM || d->t[m].kind == TK_ALNUM ||
+                                         (d->mixed && d->t[m].kind == TK_WORD && d->t[m].nalpha == 1 && d->t[m].shape == SH_UPPER))) break;
+        if (phi_punct(d, m + 1, '.') && phi_num(d, m + 2)) break; /* LEVEL 2.2 */
+        m++;
+        while (m + 1 < d->n && (phi_punct(d, m, '/') || phi_punct(d, m, '-')) && !d->t[m].sp && (d->t[m + 1].kind == TK_NUM || d->t[m + 1].kind == TK_ALNUM)) m += 2;
+        units++;
+        if (phi_punct(d, m, ',')) m++;
+        if (!phi_punct(d, m - 1, ',') && !(m < d->n && !d->t[m].nl && phi_word(d, m))) break; /* "Suite 300" alone needs a comma or a street after */
+        k = m;
+        if (k >= d->n || d->t[k].nl) return d->mixed ? k - 1 - (phi_punct(d, k - 1, ',') ? 1 : 0) : -1;
+    }
+    /* a building's name: "Mercer House," */
+    if (units && k < d->n) {
+        int m = k, w = 0;
+        while (m < d->n && !d->t[m].nl && phi_name_word(d, m) && !phi_cue(d, m, CUE_BUILDING_WORD) && w < 3) m++, w++;
+        if (w && phi_cue(d, m, CUE_BUILDING_WORD) && (phi_punct(d, m + 1, ',') || d->t[m + 1 < d->n ? m + 1 : m].nl)) k = phi_punct(d, m + 1, ',') ? m + 2 : m + 1;
+    }
+    if (k >= d->n || (d->t[k].nl && k > i)) return units ? k - 1 : -1;
+    /* N[A] (or N, before a street word that comes first) */
+    int num = -1;
+    if ((d->t[k].kind == TK_NUM && d->t[k].ndig <= 5) || (d->t[k].kind == TK_ALNUM && d->t[k].ndig <= 5 && d->t[k].nalpha <= 2 && isdigit((unsigned char)d->text[d->t[k].b0]))) {
+        num = k++;
+        if (phi_punct(d, k, '-') && !d->t[k].sp && phi_num(d, k + 1)) k += 2; /* 12-14 */
+        if (phi_punct(d, k, ',')) k++;
+    }
+    if (k >= d->n || d->t[k].nl) return -1;
+    /* the street word first: Rua do Arenque (1634) */
+    /* (in text without case only after a house number: "VIA FOLEY" is a route) */
+    if (phi_cue(d, k, CUE_STREET_FIRST) && (d->mixed || num >= 0 || units)) {
+        int m = k + 1, w = 0, proper = 0;
+        while (m < d->n && !d->t[m].nl && w < 4 && (phi_name_word(d, m) || (phi_punct(d, m, '-') && !d->t[m].sp))) {
+            if (d->t[m].kind != TK_PUNCT) { w++; proper |= !phi_cue(d, m, CUE_STREET_PARTICLE) && phi_unfamiliar(d, m); }
+            m++;
+        }
+        if (w && proper && !phi_cue(d, m - 1, CUE_STREET_PARTICLE)) {
+            if (m < d->n && !d->t[m].nl && phi_num(d, m) && d->t[m].ndig <= 5) m++;
+            if (num >= 0 || units || phi_num(d, m - 1)) return m - 1;
+        }
+        return units ? k - 1 : -1;
+    }
+    /* Name Words Street-word */
+    int m = k, w = 0;
+    while (m < d->n && !d->t[m].nl && w < 4 && !phi_street_word(d, m) &&
+           (phi_name_word(d, m) || (num >= 0 && phi_word(d, m) && d->t[m].nalpha == 1 && d->t[m].shape == SH_UPPER) ||
+            (phi_punct(d, m, '-') && !d->t[m].sp) || (phi_punct(d, m, '\'') && !d->t[m].sp))) {
+        if (d->t[m].kind != TK_PUNCT) w++;
+        m++;
+    }
+    if (!w || m >= d->n || d->t[m].nl || !phi_street_word(d, m)) return units && num < 0 ? k - 1 : -1;
+    if (d->mixed && !phi_cap(&d->t[m])) return -1;
+    if (!d->mixed) { /* "1 ST DEGREE": a short street word must close the address, the name be a word */
+        int longest = 0;
+        for (int q = k; q < m; q++) if (d->t[q].nalpha > longest) longest = d->t[q].nalpha;
+        if (longest < 3) return -1;
+        if (d->t[m].nalpha <= 3 && !(m + 1 >= d->n || d->t[m + 1].nl || phi_punct(d, m + 1, ',') || phi_punct(d, m + 1, '.'))) return -1;
+    }
+    if (num < 0 && !units) { /* no number: only a proper name in mixed text */
+        if (strict && !d->mixed) return -1;
+        int proper = 0;
+        for (int q = k; q < m; q++) if (phi_word(d, q) && !phi_cue(d, q, CUE_STREET_PARTICLE) && phi_unfamiliar(d, q)) proper = 1;
+        if (!proper && strict) return -1;
+        if (phi_sentence_start(d, k) && !proper) return -1;
+    }
+    if (phi_punct(d, m + 1, '.') && !d->t[m + 1].sp) m++;
+    return m;
+}
+
+static void phi_rule_more_streets(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        if (!phi_free(d, i) || d->t[i].kind == TK_PUNCT) continue;
+        if (i > 0 && !d->t[i].nl && phi_street_at(d, i - 1, 1) >= i) continue;
+        int e = phi_street_at(d, i, 1);
+        if (e < i) continue;
+        phi_mark(d, i, e, PT_STREET, "rule:street-line", -1);
+        i = e;
+    }
+}
+
+/* postcodes beyond the US ZIP and the UK's: Canada (H3H 1V4), Ireland's Eircode (A96
+ * K7T2), and 4- and 6-digit postcodes at the end of an address line after a state or a
+ * town (Westmead NSW 2145, Auckland 0620, Navi Mumbai - 410210) */
+static int phi_postcode_at(const PhiDoc *d, int i, int *end) {
+    const PhiTok *t = &d->t[i];
+    const char *p = d->text + t->b0;
+    int n = t->b1 - t->b0;
+    *end = i;
+    if (t->kind == TK_ALNUM && n == 3 && isalpha((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && isalpha((unsigned char)p[2]) &&
+        i + 1 < d->n && d->t[i + 1].kind == TK_ALNUM && !d->t[i + 1].nl && d->t[i + 1].b1 - d->t[i + 1].b0 == 3) {
+        const char *q = d->text + d->t[i + 1].b0;
+        if (isdigit((unsigned char)q[0]) && isalpha((unsigned char)q[1]) && isdigit((unsigned char)q[2])) { *end = i + 1; return 1; }
+    }
+    if (t->kind == TK_ALNUM && n == 3 && isupper((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && (isdigit((unsigned char)p[2]) || p[2] == 'W') &&
+        i + 1 < d->n && !d->t[i + 1].nl && d->t[i + 1].b1 - d->t[i + 1].b0 == 4 && d->t[i + 1].kind == TK_ALNUM) { *end = i + 1; return 1; }
+    if (t->kind == TK_NUM && (t->ndig == 4 || t->ndig == 6)) {
+        int nx = i + 1;
+        int line_end = nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',') || phi_punct(d, nx, ')');
+        if (!line_end) return 0;
+        int k = i - 1;
+        if (phi_punct(d, k, '-') && t->ndig == 6) k--;
+        if (k < 0 || d->t[i].nl || !phi_word(d, k)) return 0;
+        if (t->ndig == 4 && phi_cue(d, k, CUE_STATE_CODE4) && d->t[k].shape == SH_UPPER) return 1;
+        if ((d->t[k].lex & (LX_MONTH | LX_STOP | LX_UNIT)) || (d->mixed && !phi_cap(&d->t[k])) || !d->mixed) return 0;
+        if (d->t[k].lex & (LX_CITY | LX_REGION)) return 1;
+        return phi_punct(d, k - 1, ',') && d->type[k - 1 > 0 ? k - 2 : 0] != PT_NONE; /* "..., Takapuna, Auckland 0620" */
+    }
+    return 0;
+}
+
+/* the town, state and country around a postcode, and the fields of its line before */
+static void phi_postal_line(PhiDoc *d, int z, int zend) {
+    int k = z - 1;
+    if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
+    if (k >= 0 && !d->t[k + 1].nl && phi_cue(d, k, CUE_STATE_CODE) && d->t[k].shape == SH_UPPER) { phi_mark(d, k, k, PT_STATE, "rule:postal-line", z); k--; }
+    else if (k >= 0 && !d->t[k + 1].nl) { /* a state's name before the postcode */
+        for (int a = k; a >= 0 && a > k - 4 && !d->t[a + 1].nl; a--)
+            if (phi_place_at(d, a, LX_REGION) == k && (!d->mixed || phi_cap(&d->t[a]))) { phi_mark(d, a, k, PT_STATE, "rule:postal-line", z); k = a - 1; break; }
+    }
+    if (phi_punct(d, k, ',')) k--;
+    /* the town: up to 3 name words */
+    int w = 0;
+    while (k >= 0 && w < 3 && !d->t[k + 1].nl && (phi_name_word(d, k) || (phi_punct(d, k, '-') && !d->t[k].sp)) && !(d->t[k].lex & (LX_TITLE | LX_HEADER))) {
+        if (d->t[k].kind != TK_PUNCT) { phi_mark(d, k, k, (d->t[k].lex & LX_REGION) && !(d->t[k].lex & LX_CITY) ? PT_STATE : PT_CITY, "rule:postal-line", z); w++; }
+        if (d->t[k].nl) { k = -1; break; }
+        k--;
+    }
+    /* earlier fields of the line, right to left: a street, or a locality */
+    for (int f = 0; f < 4 && k >= 0 && phi_punct(d, k, ',') && !d->t[k + 1].nl; f++) {
+        int b = k - 1, a = b;
+        while (a > 0 && !d->t[a].nl && !phi_punct(d, a - 1, ',')) a--;
+        if (a < 0 || b < a) break;
+        int e = phi_street_at(d, a, 0);
+        if (e >= b - 1 && e >= a) { phi_mark(d, a, b, PT_STREET, "rule:postal-line", z); k = a - 1; continue; }
+        int ok = 1, words = 0;
+        for (int q = a; q <= b; q++) {
+            if (d->t[q].kind == TK_PUNCT) { if (!strchr(".-'", d->t[q].ch ? d->t[q].ch : ' ')) ok = 0; continue; }
+            if (!phi_name_word(d, q) || (d->t[q].lex & (LX_TITLE | LX_HEADER))) ok = 0;
+            words++;
+        }
+        if (!ok || !words || words > 4) break;
+        for (int q = a; q <= b; q++) if (d->t[q].kind != TK_PUNCT) phi_mark(d, q, q, PT_CITY, "rule:postal-line", z);
+        k = a - 1;
+    }
+    /* ", Country" after the postcode */
+    int c = zend + 1;
+    if (phi_punct(d, c, ',')) c++;
+    if (c < d->n && !d->t[c].nl) {
+        int e = phi_place_at(d, c, LX_COUNTRY);
+        if (e >= c) phi_mark(d, c, e, PT_COUNTRY, "rule:postal-line", z);
+    }
+}
+
+static void phi_rule_postal(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        int e;
+        if (phi_free(d, i) && phi_postcode_at(d, i, &e)) phi_mark(d, i, e, PT_ZIP, "rule:postcode", -1);
+        else if (d->type[i] != PT_ZIP || (i > 0 && d->type[i - 1] == PT_ZIP && !d->t[i].nl)) continue;
+        e = i;
+        while (e + 1 < d->n && d->type[e + 1] == PT_ZIP && !d->t[e + 1].nl) e++;
+        phi_postal_line(d, i, e);
+        i = e;
+    }
+    /* "Sacramento, CA" at the end of a line or before a bracket: a US town and state */
+    for (int i = 2; i < d->n; i++) {
+        if (!phi_cue(d, i, CUE_STATE_CODE) || d->t[i].shape != SH_UPPER || d->t[i].nl || !phi_punct(d, i - 1, ',') || !phi_free(d, i)) continue;
+        int nx = i + 1;
+        if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, '(') || phi_punct(d, nx, ')') || phi_punct(d, nx, '.'))) continue;
+        int c = i - 2, w = 0;
+        while (c >= 0 && w < 3 && phi_name_word(d, c) && d->mixed && !(d->t[c].lex & (LX_TITLE | LX_HEADER))) { w++; if (d->t[c].nl) break; c--; }
+        if (!w) continue;
+        phi_mark(d, c + 1 + (c + 1 < i - 1 && d->t[c + 1].kind == TK_PUNCT), i - 2, PT_CITY, "rule:city-state", i);
+        phi_mark(d, i, i, PT_STATE, "rule:city-state", -1);
     }
 }
 
@@ -2672,21 +2943,6 @@ static void phi_rule_university(PhiDoc *d) {
 }
 
 /* the longest US city (1-3 words) starting at token i; returns its last token or -1 */
-static int phi_city_at(const PhiDoc *d, int i) {
-    int best = -1;
-    char buf[64];
-    size_t n = 0;
-    for (int k = i; k < d->n && k < i + 3; k++) {
-        if (!phi_word(d, k) || (k > i && (d->t[k].nl || !d->t[k].sp))) break;
-        size_t w = (size_t)(d->t[k].b1 - d->t[k].b0);
-        if (n + w + 1 >= sizeof buf) break;
-        if (k > i) buf[n++] = ' ';
-        for (size_t c = 0; c < w; c++) buf[n++] = (char)tolower((unsigned char)d->text[d->t[k].b0 + c]);
-        const PhiEntry *e = phi_lookup(d->r, buf, n);
-        if (e && (e->flags & LX_CITY)) best = k;
-    }
-    return best;
-}
 
 /* is the city name i..last trustworthy here: several words, or one word that is not an
  * ordinary word (or is capitalised in mixed text) */
@@ -3221,7 +3477,7 @@ static void phi_rule_professions(PhiDoc *d) {
 
 /* the flags that say a word is known (not PHI by itself): the safe list, the dictionary,
  * the medical words, and every class of the rules but the name and place lists */
-#define LX_KNOWN (~(LX_FIRST | LX_LAST | LX_SITE | LX_CITY))
+#define LX_KNOWN (~(LX_FIRST | LX_LAST | LX_SITE | LX_CITY | LX_REGION | LX_COUNTRY))
 
 /* lower-case s[0..n) is a known word */
 static int phi_known_text(const SrPhiRules *r, const char *s, int n) {
@@ -3539,6 +3795,12 @@ static const PhiRule phi_rules[] = {
      "a house number and a street word"},
     {NULL, "rule:po-box", NULL,
      "a post-office box"},
+    {phi_rule_more_streets, "rule:street-line", "street lines: unit prefixes, building names, international street words, named streets",
+     "a street line (number, name and street word, or its parts)"},
+    {phi_rule_postal, "rule:postcode", "postcodes of Canada, Ireland, Australia, New Zealand, India...; the town, state and country around a postcode",
+     "the shape of a postcode at the end of an address line"},
+    {NULL, "rule:postal-line", NULL, "a town, state or street on the line of a postcode"},
+    {NULL, "rule:city-state", NULL, "a town and a state code (Sacramento, CA)"},
     {phi_rule_address_blocks, "rule:address-line", "the lines of an address block that ends in a postcode",
      "the words of an address line that ends in a postcode"},
     {phi_rule_devotional_hospitals, "rule:devotional-hospital", "devotional hospital names (Holy Cross, Sacred Heart)",
