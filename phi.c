@@ -130,6 +130,7 @@ enum {
     CUE_COUNT_WORD, CUE_COUNT_UNIT, CUE_ORDINAL, CUE_VOCAB_SUFFIX, CUE_VOCAB_PREFIX, CUE_CONTRACTION,
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
+    CUE_USER_CUE, CUE_QUANTITY_UNIT,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -283,6 +284,8 @@ static const PhiClassDef phi_class_defs[] = {
     {"eponym-head.strong", PHI_CLASS_CUE, 0, CUE_EPONYM_HEAD},
     {"state-code", PHI_CLASS_CUE, 0, CUE_STATE_CODE},
     {"state-code.four-digit", PHI_CLASS_CUE, 0, CUE_STATE_CODE4},
+    {"user-cue", PHI_CLASS_CUE, 0, CUE_USER_CUE},
+    {"quantity-unit", PHI_CLASS_CUE, 0, CUE_QUANTITY_UNIT},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -1371,6 +1374,30 @@ static void phi_rule_chunks(PhiDoc *d) {
             }
             if (ok && parts == 3 && v >= 0) { type = PT_IP; src = "rule:ip-address"; }
         }
+        if (!type) { /* IPv6: hex groups and ':' (one '::' may stand for zeros), 3+ colons */
+            int colons = 0, hex = 0, ok = 1, run = 0, dbl = 0, digits = 0;
+            for (size_t p = a; p < b && ok; p++) {
+                char c = s[p];
+                if (isxdigit((unsigned char)c)) { if (++run > 4) ok = 0; hex++; digits += isdigit((unsigned char)c) != 0; }
+                else if (c == ':') { if (p > a && s[p - 1] == ':') { if (dbl++) ok = 0; } colons++; run = 0; }
+                else if (c == '%' || c == '/') break; /* zone, prefix length */
+                else ok = 0;
+            }
+            if (ok && colons >= 3 && (colons <= 7) && hex >= 4 && digits > 0 && (dbl || colons == 7)) { type = PT_IP; src = "rule:ip-address"; }
+        }
+        if (!type && b - a >= 16 && isdigit((unsigned char)s[a]) && isdigit((unsigned char)s[a + 3]) && s[a + 4] == '-' &&
+            s[a + 7] == '-' && (s[a + 10] == 'T' || s[a + 10] == 't') && isdigit((unsigned char)s[a + 11]) && s[a + 13] == ':') {
+            type = PT_DATE; /* an ISO 8601 timestamp: 2024-05-14T19:41:07Z */
+            src = "rule:timestamp";
+        }
+        if (!type && s[a] == '@' && b - a >= 3 && isalpha((unsigned char)s[a + 1])) { /* a handle: @name_of_someone */
+            int ok = 1, letters = 0;
+            for (size_t p = a + 1; p < b && ok; p++) {
+                if (isalnum((unsigned char)s[p])) letters++;
+                else if (s[p] != '_' && s[p] != '.' && s[p] != '-') ok = 0;
+            }
+            if (ok && letters >= 2) { type = PT_USERNAME; src = "rule:handle"; }
+        }
         if (!type) continue;
         while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
         int first = tk, last = -1;
@@ -1726,11 +1753,127 @@ static void phi_rule_postal(PhiDoc *d) {
         if (!phi_cue(d, i, CUE_STATE_CODE) || d->t[i].shape != SH_UPPER || d->t[i].nl || !phi_punct(d, i - 1, ',') || !phi_free(d, i)) continue;
         int nx = i + 1;
         if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, '(') || phi_punct(d, nx, ')') || phi_punct(d, nx, '.'))) continue;
-        int c = i - 2, w = 0;
-        while (c >= 0 && w < 3 && phi_name_word(d, c) && d->mixed && !(d->t[c].lex & (LX_TITLE | LX_HEADER))) { w++; if (d->t[c].nl) break; c--; }
-        if (!w) continue;
+        int c = i - 2, w = 0, town = 0;
+        while (c >= 0 && w < 3 && phi_name_word(d, c) && d->mixed && !(d->t[c].lex & (LX_TITLE | LX_HEADER)) &&
+               !(d->t[c].shape == SH_UPPER && d->t[c].nalpha <= 3)) {
+            town |= (d->t[c].lex & LX_CITY) || (d->t[c].shape == SH_TITLE && phi_unfamiliar(d, c));
+            w++;
+            if (d->t[c].nl) break;
+            c--;
+        }
+        if (!w || !town) continue; /* "Abd soft, ND, NT." */
         phi_mark(d, c + 1 + (c + 1 < i - 1 && d->t[c + 1].kind == TK_PUNCT), i - 2, PT_CITY, "rule:city-state", i);
         phi_mark(d, i, i, PT_STATE, "rule:city-state", -1);
+    }
+}
+
+/* ---- identifier shapes: codes of letters and digits joined by - / _ . ---- */
+
+/* The tight chain of tokens from i (no space inside): letters/digits joined by one of
+ * - / _ . ( ); returns its last token, with its digit count, segments, letters, the
+ * longest digit run and whether a run of 3+ digits begins with a zero. */
+typedef struct { int last, digits, segments, letters, longest, zero_lead, underscore, dots, free, code_letters, decimal; } PhiChain;
+
+/* a run of letters that a quantity carries (cc, hr, mg, x, 's, am): a unit, not a code */
+static int phi_unit_run(const PhiDoc *d, const char *p, int n) {
+    char low[16];
+    if (n <= 0 || n >= (int)sizeof low) return 0;
+    for (int k = 0; k < n; k++) low[k] = (char)tolower((unsigned char)p[k]);
+    if (phi_cue_text(d->r, low, n, CUE_COUNT_UNIT) || phi_cue_text(d->r, low, n, CUE_ORDINAL) || phi_cue_text(d->r, low, n, CUE_QUANTITY_UNIT)) return 1;
+    const PhiEntry *e = phi_lookup(d->r, low, (size_t)n);
+    return e && (e->flags & (LX_UNIT | LX_AGEUNIT | LX_NUMCTX | LX_VENT));
+}
+
+static PhiChain phi_chain(const PhiDoc *d, int i) {
+    PhiChain c = {i, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
+    for (int k = i; k < d->n; k++) {
+        const PhiTok *t = &d->t[k];
+        if (k > i && (t->sp || t->nl)) break;
+        if (t->kind == TK_PUNCT) {
+            if (!(t->ch == '-' || t->ch == '/' || t->ch == '_' || t->ch == '.' || t->ch == '(' || t->ch == ')')) break;
+            /* brackets only between digits, as in GS1 codes: (01)0506...(17)2811 */
+            if ((t->ch == '(' || t->ch == ')') && !((k == i || d->t[k - 1].kind != TK_WORD) && k + 1 < d->n && d->t[k + 1].kind != TK_WORD)) break;
+            if (k + 1 >= d->n || d->t[k + 1].sp || d->t[k + 1].nl || (d->t[k + 1].kind == TK_PUNCT && d->t[k + 1].ch != '(')) break;
+            c.underscore |= t->ch == '_';
+            c.dots += t->ch == '.';
+            if (t->ch == '.' && k > i && d->t[k - 1].kind == TK_NUM && d->t[k + 1].kind != TK_PUNCT &&
+                isdigit((unsigned char)d->text[d->t[k + 1].b0])) c.decimal = 1; /* 33.5, 100.4r */
+            continue;
+        }
+        c.last = k;
+        c.segments++;
+        c.digits += t->ndig;
+        c.letters += t->nalpha;
+        if (!phi_free(d, k)) c.free = 0;
+        /* digit runs inside the token, and letter runs that are no units */
+        const char *p = d->text + t->b0;
+        for (int a = 0, n = t->b1 - t->b0; a < n;) {
+            if (!isdigit((unsigned char)p[a])) {
+                int b = a;
+                while (b < n && !isdigit((unsigned char)p[b])) b++;
+                if (!phi_unit_run(d, p + a, b - a)) c.code_letters += b - a;
+                a = b;
+                continue;
+            }
+            int b = a;
+            while (b < n && isdigit((unsigned char)p[b])) b++;
+            if (b - a > c.longest) c.longest = b - a;
+            if (b - a >= 3 && p[a] == '0') c.zero_lead = 1;
+            a = b;
+        }
+    }
+    return c;
+}
+
+/* Codes that identify: V2231-0457, SMH/2023/004417, WX24-H03302, 94-3318027, GB-014,
+ * (01)05060244718209(17)281130(21)CVN718204Q; not clinical ones (T2-T4, COVID-19,
+ * CA-125, 120/80, 100-120/40-60, HbA1c, 5-FU, PHQ-9) and not dates or decimals. */
+static int phi_id_chain(const PhiDoc *d, const PhiChain *c) {
+    if (c->segments < 2 || !c->free || c->underscore) return 0;
+    if ((c->dots && c->letters == 0) || c->decimal) return 0; /* 1.5.3, 12.04, HCT-33.5, TD-5.15/2.51 */
+    if (c->letters && !c->code_letters) return 0; /* quantities: 30-40cc/hr, 700x12x1.0/5, 70's-109/40-50's */
+    if (c->letters == 0) /* digits alone: a long group, or 3+ groups with a group of 4+ */
+        return c->longest >= 5 || (c->segments >= 3 && c->longest >= 4 && c->digits >= 8);
+    return c->digits >= 4 || (c->zero_lead && c->digits >= 3) || (c->segments >= 3 && c->digits >= 3);
+}
+
+static void phi_rule_id_shapes(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        if (d->t[i].kind == TK_PUNCT && !(d->t[i].ch == '(' && i + 1 < d->n && !d->t[i + 1].sp)) continue;
+        if (i > 0 && !d->t[i].sp && !d->t[i].nl && d->t[i - 1].kind != TK_PUNCT) continue;
+        if (i > 0 && !d->t[i].sp && !d->t[i].nl && d->t[i - 1].kind == TK_PUNCT && strchr("-/_.", d->t[i - 1].ch ? d->t[i - 1].ch : ' ')) continue;
+        PhiChain c = phi_chain(d, i);
+        if (c.underscore && c.letters >= 3 && c.free) { /* user names: mstone_rm1939, MCL_AUTOFAX */
+            phi_mark(d, i, c.last, PT_USERNAME, "rule:username-shape", -1);
+            i = c.last;
+            continue;
+        }
+        if (!phi_id_chain(d, &c)) continue;
+        /* a code of letters right before, with a space: "ARH 66-20417", "ND 482-117" */
+        int first = i;
+        if (i > 0 && d->t[i].sp && !d->t[i].nl && phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 &&
+            d->t[i - 1].nalpha <= 4 && phi_free(d, i - 1) && !(d->t[i - 1].lex & (LX_STOP | LX_IDCTX | LX_PHONECTX | LX_NUMCTX | LX_UNIT)) &&
+            !phi_cue(d, i - 1, CUE_LABEL_START) && phi_unfamiliar(d, i - 1)) first = i - 1;
+        phi_mark(d, first, c.last, PT_ID, "rule:id-shape", -1);
+        i = c.last;
+    }
+}
+
+/* user names after a login or account cue: "login tamsin.or84", "by jbarraclough2" */
+static void phi_rule_usernames(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_cue(d, i, CUE_USER_CUE) || d->t[i + 1].nl) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, ':')) j++;
+        if (j >= d->n || d->t[j].nl || !phi_free(d, j) || d->t[j].kind == TK_PUNCT) continue;
+        PhiChain c = phi_chain(d, j);
+        if (isdigit((unsigned char)d->text[d->t[j].b0]) || c.code_letters < 3) continue; /* by 6am, by 10cc */
+        /* a login has digits, dots or underscores, or is lower case with no known word */
+        int shaped = c.digits > 0 || c.dots > 0 || c.underscore;
+        if (!shaped && !(d->t[j].shape == SH_LOWER && d->mixed && phi_unfamiliar(d, j) && c.segments == 1)) continue;
+        if (c.digits > 0 && c.letters == 0) continue;
+        phi_mark(d, j, c.last, PT_USERNAME, "rule:username-cue", i);
+        i = c.last;
     }
 }
 
@@ -3750,6 +3893,8 @@ static const PhiRule phi_rules[] = {
      "an e-mail address"},
     {NULL, "rule:url", NULL,
      "a web address"},
+    {NULL, "rule:timestamp", NULL, "an ISO 8601 date and time"},
+    {NULL, "rule:handle", NULL, "a user's handle (@name)"},
     {NULL, "rule:ip-address", NULL,
      "an IP address"},
     {phi_rule_headers, "rule:header-field", "the value after a Name: / Address: / DOB: / GP: header",
@@ -3807,6 +3952,10 @@ static const PhiRule phi_rules[] = {
      "a devotional hospital name (Holy Cross, Sacred Heart)"},
     {phi_rule_practices, "rule:practice-name", "GP practice names (the name before Surgery / Health Centre)",
      "the name before Surgery / Family Medicine / Health Centre (extra)"},
+    {phi_rule_id_shapes, "rule:id-shape", "codes of letters and digits joined by - / _ . (V2231-0457, SMH/2023/004417); user names with _",
+     "the shape of an identifier (letters and digits joined by - / .)"},
+    {NULL, "rule:username-shape", NULL, "the shape of a user name (words joined by _)"},
+    {phi_rule_usernames, "rule:username-cue", "user names after login / account / by", "a user name after a login or account word"},
     {phi_rule_long_numbers, "rule:long-number", "long numbers (7+ digits, or 5+ digits with letters)",
      "a long number (7+ digits, or 5+ digits with letters)"},
     {phi_rule_age_subject, "rule:age-subject", "the subject of 'is a NN-year-old' (the patient)",
