@@ -130,7 +130,7 @@ enum {
     CUE_COUNT_WORD, CUE_COUNT_UNIT, CUE_ORDINAL, CUE_VOCAB_SUFFIX, CUE_VOCAB_PREFIX, CUE_CONTRACTION,
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
-    CUE_USER_CUE, CUE_QUANTITY_UNIT,
+    CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -286,6 +286,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"state-code.four-digit", PHI_CLASS_CUE, 0, CUE_STATE_CODE4},
     {"user-cue", PHI_CLASS_CUE, 0, CUE_USER_CUE},
     {"quantity-unit", PHI_CLASS_CUE, 0, CUE_QUANTITY_UNIT},
+    {"weekday-cue", PHI_CLASS_CUE, 0, CUE_WEEKDAY_CUE},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -1796,8 +1797,8 @@ static PhiChain phi_chain(const PhiDoc *d, int i) {
             if (k + 1 >= d->n || d->t[k + 1].sp || d->t[k + 1].nl || (d->t[k + 1].kind == TK_PUNCT && d->t[k + 1].ch != '(')) break;
             c.underscore |= t->ch == '_';
             c.dots += t->ch == '.';
-            if (t->ch == '.' && k > i && d->t[k - 1].kind == TK_NUM && d->t[k + 1].kind != TK_PUNCT &&
-                isdigit((unsigned char)d->text[d->t[k + 1].b0])) c.decimal = 1; /* 33.5, 100.4r */
+            if (t->ch == '.' && k > i && d->t[k - 1].kind != TK_PUNCT && isdigit((unsigned char)d->text[d->t[k - 1].b1 - 1]) &&
+                d->t[k + 1].kind != TK_PUNCT && isdigit((unsigned char)d->text[d->t[k + 1].b0])) c.decimal = 1; /* 33.5, 100.4r */
             continue;
         }
         c.last = k;
@@ -1811,7 +1812,13 @@ static PhiChain phi_chain(const PhiDoc *d, int i) {
             if (!isdigit((unsigned char)p[a])) {
                 int b = a;
                 while (b < n && !isdigit((unsigned char)p[b])) b++;
-                if (!phi_unit_run(d, p + a, b - a)) c.code_letters += b - a;
+                /* a code's letters: no unit, no ordinary word (but short capitals: CT-8812) */
+                int word = 0;
+                if (b - a == n) { /* the whole token */
+                    int caps = t->shape == SH_UPPER && b - a <= 4 && !(t->lex & LX_STOP);
+                    word = !caps && !phi_unfamiliar(d, k);
+                }
+                if (!phi_unit_run(d, p + a, b - a) && !word) c.code_letters += b - a;
                 a = b;
                 continue;
             }
@@ -1834,7 +1841,7 @@ static int phi_id_chain(const PhiDoc *d, const PhiChain *c) {
     if (c->letters && !c->code_letters) return 0; /* quantities: 30-40cc/hr, 700x12x1.0/5, 70's-109/40-50's */
     if (c->letters == 0) /* digits alone: a long group, or 3+ groups with a group of 4+ */
         return c->longest >= 5 || (c->segments >= 3 && c->longest >= 4 && c->digits >= 8);
-    return c->digits >= 4 || (c->zero_lead && c->digits >= 3) || (c->segments >= 3 && c->digits >= 3);
+    return (c->digits >= 4 && c->longest >= 3) || (c->zero_lead && c->digits >= 3) || (c->segments >= 3 && c->digits >= 3 && c->longest >= 2);
 }
 
 static void phi_rule_id_shapes(PhiDoc *d) {
@@ -2335,7 +2342,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
             /* 13-Apr-2019, 13-Apr-19, Apr-2019 */
             int hy_b = phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_tight(d, i - 1) && phi_day_token(d, i - 2);
             int hy_a = phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_tight(d, i + 2) && phi_num(d, i + 2) &&
-                       (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) && !(i + 3 < d->n && phi_tight(d, i + 3) && !phi_punct(d, i + 3, ',') && !phi_punct(d, i + 3, '.') && !phi_punct(d, i + 3, ')'));
+                       (phi_year_token(d, i + 2) || (hy_b && d->t[i + 2].ndig == 2)) &&
+                       !(i + 3 < d->n && phi_tight(d, i + 3) && (d->t[i + 3].kind != TK_PUNCT || d->t[i + 3].ch == '-' || d->t[i + 3].ch == '/'));
             int amb_word = phi_cue(d, i, CUE_MONTH_AMBIGUOUS_SHORT);
             if ((hy_a || hy_b) && !(amb_word && !(hy_a && phi_year_token(d, i + 2)))) {
                 phi_mark(d, hy_b ? i - 2 : i, hy_a ? i + 2 : i, PT_DATE, "rule:date-written", -1);
@@ -2398,6 +2406,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
             if (phi_punct(d, j, '.') || phi_punct(d, j, ',')) j++;
             int dated = j < d->n && !d->t[j].nl && ((phi_num(d, j) && phi_punct(d, j + 1, '/') && phi_num(d, j + 2)) ||
                         (phi_lex(d, j) & LX_MONTH) || phi_day_token(d, j) || phi_is(d, j, "the"));
+            /* "on Friday", "last Monday", "since Tuesday": a day of a week the letter dates */
+            if (!dated && !abbr && i > 0 && !d->t[i].nl && phi_cue(d, i - 1, CUE_WEEKDAY_CUE) && d->mixed && phi_cap(&d->t[i])) dated = 1;
             if (!dated) continue;
             if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
             phi_mark(d, i, i, PT_DATE, "rule:weekday", -1);
@@ -2413,7 +2423,9 @@ static void phi_rule_written_dates(PhiDoc *d) {
         if ((phi_cue(d, i + 1, CUE_HOLIDAY_DAY)) && !d->t[i + 1].nl &&
             (phi_cue(d, i, CUE_HOLIDAY_NAME))) {
             int a = phi_cue(d, i, CUE_HOLIDAY_YEAR) && phi_cue(d, i - 1, CUE_HOLIDAY_NEW) ? i - 1 : i;
-            phi_mark(d, a, i + 1, PT_DATE, "rule:holiday", -1);
+            int e = i + 1;
+            if (e + 1 < d->n && !d->t[e + 1].nl && phi_year_token(d, e + 1)) e++; /* Boxing Day 2023 */
+            phi_mark(d, a, e, PT_DATE, "rule:holiday", -1);
         }
     }
 }
@@ -3850,9 +3862,8 @@ static int phi_alnum_identifier(const PhiDoc *d, int i) {
         int m = 0;
         while (k < n && !isdigit((unsigned char)p[k])) { if (m < 63) run[m++] = (char)tolower((unsigned char)p[k]); k++; }
         runs++;
-        int unit = phi_cue_text(d->r, run, m, CUE_COUNT_UNIT) || phi_cue_text(d->r, run, m, CUE_ORDINAL);
-        const PhiEntry *e = phi_lookup(d->r, run, (size_t)m);
-        if (e && (e->flags & LX_UNIT)) unit = 1;
+        int unit = phi_unit_run(d, run, m);
+        for (int cut = 1; cut < m && !unit; cut++) unit = phi_unit_run(d, run, cut) && phi_unit_run(d, run + cut, m - cut); /* 40meqiv */
         if (k == n && a > 0 && unit) unit_tail = 1;
         if (m >= 3 && !unit && !phi_known_text(d->r, run, m)) unknown = 1;
     }
