@@ -130,7 +130,7 @@ enum {
     CUE_COUNT_WORD, CUE_COUNT_UNIT, CUE_ORDINAL, CUE_VOCAB_SUFFIX, CUE_VOCAB_PREFIX, CUE_CONTRACTION,
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
-    CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE,
+    CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -287,6 +287,9 @@ static const PhiClassDef phi_class_defs[] = {
     {"user-cue", PHI_CLASS_CUE, 0, CUE_USER_CUE},
     {"quantity-unit", PHI_CLASS_CUE, 0, CUE_QUANTITY_UNIT},
     {"weekday-cue", PHI_CLASS_CUE, 0, CUE_WEEKDAY_CUE},
+    {"county-abbrev", PHI_CLASS_CUE, 0, CUE_COUNTY_ABBREV},
+    {"region-cue", PHI_CLASS_CUE, 0, CUE_REGION_CUE},
+    {"landmark", PHI_CLASS_CUE, 0, CUE_LANDMARK},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -928,6 +931,7 @@ typedef struct {
     const char **src;  /* rule that marked it */
     int *trig;         /* token index of the context word that triggered it, or -1 */
     int mixed;         /* the document is mixed case: capitals mean something */
+    int dmy;           /* its full numeric dates put the day first (31/12/2024): 1, the month: -1, unknown: 0 */
     const char *const *known, *const *known_types; /* the record's known PHI strings */
     int n_known;
 } PhiDoc;
@@ -1884,6 +1888,106 @@ static void phi_rule_usernames(PhiDoc *d) {
     }
 }
 
+/* ---- more names and places ---- */
+
+/* "D WHITTAKER", "J. TRAN-OKAFOR": an initial and a surname in capitals, in mixed text */
+static void phi_rule_caps_names(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_initial(d, i) || d->t[i].shape != SH_UPPER || !phi_free(d, i) || phi_is(d, i, "i")) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j) || d->t[j].shape != SH_UPPER || d->t[j].nalpha < 3 || !phi_free(d, j)) continue;
+        uint64_t lx = d->t[j].lex;
+        if (lx & (LX_STOP | LX_UNIT | LX_NUMCTX | LX_CRED | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_TITLE)) continue;
+        if (!((lx & LX_LAST) || !(lx & (LX_COMMON | LX_VOCAB)))) continue; /* a listed or unknown surname */
+        if (j + 1 < d->n && !d->t[j + 1].nl && (phi_lex(d, j + 1) & LX_EPONYM)) continue;
+        phi_mark_name(d, i, PT_NAME, "rule:caps-name", -1, 0);
+        int e = j;
+        if (phi_punct(d, e + 1, '-') && phi_tight(d, e + 1) && phi_tight(d, e + 2) && phi_word(d, e + 2) && d->t[e + 2].shape == SH_UPPER) e += 2;
+        phi_mark(d, j, e, PT_NAME, "rule:caps-name", -1);
+        d->t[j].ctx_name = 1;
+        i = e;
+    }
+}
+
+/* "from Montana", "lives in Coeur d'Alene, Idaho", "Co. Dublin": a state, province or
+ * county by name, capitalised, after a place word or a town and a comma */
+static void phi_rule_regions(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        if (!phi_word(d, i) || !phi_free(d, i) || (d->mixed && !phi_cap(&d->t[i]))) continue;
+        int county = phi_cue(d, i - 1, CUE_COUNTY_ABBREV) || (phi_punct(d, i - 1, '.') && phi_cue(d, i - 2, CUE_COUNTY_ABBREV));
+        int e = phi_place_at(d, i, county ? (LX_REGION | LX_CITY) : LX_REGION | LX_STATE);
+        if (e < i) {
+            if (!(d->t[i].lex & LX_STATE)) continue;
+            e = i;
+        }
+        int p = i - 1;
+        if (phi_punct(d, p, '.') && county) p--;
+        int cue = county || phi_cue(d, p, CUE_CITY_PREPOSITION) || phi_cue(d, p, CUE_REGION_CUE) ||
+                  (phi_punct(d, i - 1, ',') && i >= 2 && (d->type[i - 2] == PT_CITY || (d->t[i - 2].lex & LX_CITY)) && phi_cap(&d->t[i - 2]));
+        if (!cue || !d->mixed) continue;
+        if (county) { phi_mark(d, p, e, PT_COUNTY, "rule:region", p); i = e; continue; }
+        phi_mark(d, i, e, PT_STATE, "rule:region", p);
+        /* the town before ", Idaho" */
+        if (phi_punct(d, i - 1, ',') && i >= 2 && phi_free(d, i - 2)) {
+            int c = i - 2, w = 0;
+            while (c >= 0 && w < 3 && (phi_name_word(d, c) || (phi_punct(d, c, '\'') && !d->t[c].sp)) && !d->t[c + 1].nl && !(d->t[c].lex & LX_STOP)) { w++; c--; }
+            if (w) phi_mark(d, c + 1, i - 2, PT_CITY, "rule:region", i);
+        }
+        i = e;
+    }
+}
+
+/* "Rosemount Women's Hospital, Glasgow": a town after a hospital's name and a comma,
+ * ending the line */
+static void phi_rule_town_after_hospital(PhiDoc *d) {
+    for (int i = 2; i < d->n; i++) {
+        if (!phi_punct(d, i - 1, ',') || !phi_free(d, i) || d->t[i].nl || !phi_word(d, i)) continue;
+        if (!(d->type[i - 2] == PT_HOSPITAL || d->type[i - 2] == PT_ORGANIZATION || (d->t[i - 2].lex & LX_HOSPWORD))) continue;
+        int e = i, w = 0;
+        while (e < d->n && !d->t[e].nl && w < 3 && (phi_name_word(d, e) || (phi_punct(d, e, '-') && !d->t[e].sp))) { if (d->t[e].kind != TK_PUNCT) w++; e++; }
+        if (!w || !(e >= d->n || d->t[e].nl || phi_punct(d, e, ',') || phi_punct(d, e, ')'))) continue;
+        if (d->mixed && !phi_cap(&d->t[i])) continue;
+        phi_mark(d, i, e - 1, PT_CITY, "rule:town-after-hospital", i - 2);
+        i = e;
+    }
+}
+
+/* "Oatlands Rise Cemetery", "Division Street bridge", "Wenlock Edge": a landmark's
+ * capitalised name before a landmark word (mixed text) */
+static void phi_rule_landmarks(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int h = 1; h < d->n; h++) {
+        if (!phi_cue(d, h, CUE_LANDMARK)) continue;
+        int k = h - 1, w = 0, proper = 0;
+        while (k >= 0 && w < 3 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k]) && !phi_sentence_start(d, k + (w ? 0 : 0)) &&
+               !(d->t[k].lex & (LX_STOP | LX_TITLE | LX_MONTH | LX_WEEKDAY))) {
+            proper |= phi_unfamiliar(d, k) || (d->type[k] == PT_STREET);
+            w++;
+            k--;
+        }
+        if (w && k >= 0 && !d->t[k + 1].nl && phi_word(d, k) && phi_cap(&d->t[k]) && !(d->t[k].lex & LX_STOP) && phi_sentence_start(d, k)) {
+            proper |= phi_unfamiliar(d, k);
+            w++;
+            k--;
+        }
+        if (!w || !proper) continue;
+        int head_cap = phi_cap(&d->t[h]);
+        phi_mark(d, k + 1, head_cap ? h : h - 1, PT_LOCATION, "rule:landmark", h);
+        if (!head_cap) phi_mark(d, h, h, PT_LOCATION, "rule:landmark", h);
+    }
+}
+
+/* an age over 89 in brackets after a name: "his wife Jean (90)", "Mrs Vera Green (93)" */
+static void phi_rule_age_after_name(PhiDoc *d) {
+    for (int i = 2; i + 1 < d->n; i++) {
+        if (!phi_num(d, i) || d->t[i].val < 90 || d->t[i].val > 125 || !phi_punct(d, i - 1, '(') || !phi_punct(d, i + 1, ')')) continue;
+        if (!phi_is_name_type(d->type[i - 2]) || !phi_free(d, i)) continue;
+        phi_mark(d, i, i, PT_AGE, "rule:age-after-name", i - 2);
+    }
+}
+
 /* ---- labelled fields: data/phi_labels.txt ---- */
 
 /* whitespace before token k that separates fields: a tab, or 2+ spaces */
@@ -2119,6 +2223,7 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 else if (m == 2 && paren && a == 3 && b == 7) last = g[1];
                 else if (plus && sum >= 10 && sum <= 13 && !(seps & 2)) last = g[m - 1];
                 else if (lead0 && !(seps & 2) && sum >= 10 && sum <= 11 && m >= 2 && m <= 3) last = g[m - 1];
+                else if (lead0 && !(seps & 2) && sum == 9 && m == 3 && a == 2) last = g[2]; /* 09-489 5517 */
             }
             if (last < 0 && n == 1 && lead0 && dg[0] == 11 && !phi_punct(d, i + 1, '.')) last = i;
             if (last < 0 && paren && n >= 2 && !(seps & 2)) {
@@ -2127,9 +2232,28 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 if ((sum == 10 || sum == 11) && phi_punct(d, g[n - 1] + 1, ')')) last = g[n - 1];
             }
         }
+        if (last < 0 && plus) { /* +44 (0)20 7946 0382, +91 22 2741 0000: international */
+            int k = i, digits = 0, end = -1;
+            while (k < d->n && !d->t[k].nl) {
+                if (phi_num(d, k)) { digits += d->t[k].ndig; end = k; k++; }
+                else if (phi_punct(d, k, '(') && phi_num(d, k + 1) && d->t[k + 1].ndig == 1 && phi_punct(d, k + 2, ')')) { end = k + 2; k += 3; }
+                else if ((phi_punct(d, k, '-') || phi_punct(d, k, '.')) && !d->t[k].sp && phi_num(d, k + 1) && !d->t[k + 1].sp) k++;
+                else break;
+                if (k < d->n && phi_num(d, k) && !d->t[k].sp && d->t[k - 1].kind != TK_PUNCT) break;
+                if (k < d->n && d->t[k].kind == TK_PUNCT && !strchr("(-.", d->t[k].ch ? d->t[k].ch : ' ')) break;
+            }
+            if (digits >= 9 && digits <= 15 && end >= i) last = end;
+        }
         if (last >= 0) {
             if (plus) first = i - 1;
             if (paren) first = i - 1;
+            /* an extension after the number: "ext. 210", "x 214", "extn 4471" */
+            int x = last + 1;
+            if (x < d->n && !d->t[x].nl && phi_cue(d, x, CUE_PHONE_EXT)) {
+                int y = x + 1;
+                if (phi_punct(d, y, '.')) y++;
+                if (y < d->n && !d->t[y].nl && phi_num(d, y) && d->t[y].ndig <= 5) last = y;
+            }
             int type = PT_PHONE;
             int ctx = phi_ctx_before(d, first, LX_PHONECTX | LX_IDCTX, 4);
             if (ctx >= 0 && (d->t[ctx].lex & LX_PHONECTX) && d->t[ctx].e && (d->t[ctx].e->aux_weak & 4)) type = PT_FAX;
@@ -2207,7 +2331,25 @@ static void phi_rule_context_numbers(PhiDoc *d) {
 }
 
 /* numeric dates: 8/14, 8/28/1995, 28.08.1995, 1995-08-28, on 7-8 */
+/* The order of the document's numeric dates, from its full dates whose first or second
+ * part is over 12 (31/12/2024 day first; 12/31/2024 month first). */
+static void phi_date_order(PhiDoc *d) {
+    int day_first = 0, month_first = 0;
+    for (int i = 0; i + 4 < d->n; i++) {
+        if (!phi_num(d, i) || d->t[i].ndig > 2 || !phi_punct(d, i + 1, d->t[i + 1].ch) || d->t[i + 1].kind != TK_PUNCT) continue;
+        char sep = (char)d->t[i + 1].ch;
+        if ((sep != '/' && sep != '.' && sep != '-') || !phi_num(d, i + 2) || d->t[i + 2].ndig > 2 || !phi_punct(d, i + 3, sep) ||
+            !phi_num(d, i + 4) || (d->t[i + 4].ndig != 2 && d->t[i + 4].ndig != 4) || !phi_tight(d, i + 1) || !phi_tight(d, i + 2) ||
+            !phi_tight(d, i + 3) || !phi_tight(d, i + 4)) continue;
+        int a = d->t[i].val, b = d->t[i + 2].val;
+        if (a > 12 && a <= 31 && b >= 1 && b <= 12) day_first++;
+        if (b > 12 && b <= 31 && a >= 1 && a <= 12) month_first++;
+    }
+    d->dmy = day_first > month_first ? 1 : month_first > day_first ? -1 : 0;
+}
+
 static void phi_rule_numeric_dates(PhiDoc *d) {
+    phi_date_order(d);
     for (int i = 0; i < d->n; i++) {
         if (!phi_num(d, i) || !phi_free(d, i)) continue;
         if (d->t[i].ndig > 4) continue;
@@ -2259,6 +2401,7 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                     if (phi_cue(d, k, CUE_MURMUR_WORD)) { numctx = 1; ctx = -1; }
             if (phi_punct(d, i - 1, '\'') && phi_tight(d, i)) numctx = 1, ctx = -1;  /* 120-140'2/70's */
             if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && phi_num(d, i - 2)) numctx = 1; /* 4-6/2-4 */
+            if (phi_punct(d, i - 1, '-') && phi_tight(d, i) && i >= 2 && d->type[i - 2] == PT_DATE) { numctx = 0; ctx = i - 2; } /* 2/20-2/21 */
             int unit_after = b + 1 < d->n && !d->t[b + 1].nl && ((d->t[b + 1].lex & LX_UNIT) ||
                              phi_punct(d, b + 1, '+') || phi_punct(d, b + 1, '%') || phi_punct(d, b + 1, 'x') ||
                              phi_cue(d, b + 1, CUE_RATIO_WORD));
@@ -2273,7 +2416,15 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                     for (int k = i - 12; k <= b + 4; k++)
                         if (k >= 0 && k < d->n && (d->t[k].lex & LX_VENT)) { ctx = -1; numctx = 1; break; }
                 int my = na <= 2 && a >= 1 && a <= 12 && (nb == 2 || (nb == 4 && bv >= 1900 && bv <= 2100));
-                if ((md || my) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
+                /* day/month (27/11, 19/07): where the document writes the day first, or the
+                 * day cannot be a month; not a UK duration (3/7 days, 2/52 weeks, 18/12 months) */
+                int duration = (bv == 7 && nb == 1) || bv == 52 || (bv == 12 && a <= 24);
+                int dm = na <= 2 && nb <= 2 && phi_month_day(bv, a) && !duration && d->dmy >= 0 &&
+                         (a > 12 || d->dmy > 0 || (nb == 2 && d->text[d->t[b].b0] == '0'));
+                if (dm && d->dmy < 0) dm = 0;
+                if (d->dmy > 0 && md && !dm) md = 0; /* 3/7 in a day-first letter is a duration */
+                if (bv == 52 || (duration && d->dmy > 0)) my = 0;   /* 2/52: two weeks, not February 1952 */
+                if ((md || my || dm) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
             } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after &&
                        !(b + 1 < d->n && !d->t[b + 1].nl && phi_word(d, b + 1) && (d->t[b + 1].lex & LX_COMMON) && !(d->t[b + 1].lex & LX_STOP))) {
                 last = b; src = "rule:date-after-context";
@@ -3420,7 +3571,9 @@ static int phi_seed(const PhiDoc *d, int i) {
     const PhiTok *t = &d->t[i];
     if (!t->ctx_name || t->nalpha < 2 || t->kind != TK_WORD || (t->lex & LX_STOP)) return 0;
     int ty = d->type[i];
-    if (phi_is_name_type(ty)) return !(t->lex & LX_COMMON);
+    /* a name that is also a word (Owen, Rose) spreads only to capitalised occurrences in
+     * mixed text (see phi_rule_same_name) */
+    if (phi_is_name_type(ty)) return !(t->lex & LX_COMMON) ? 1 : d->mixed && phi_cap(t) ? 2 : 0;
     if (ty == PT_LOCATION || ty == PT_CITY || ty == PT_HOSPITAL)
         return !(t->lex & (LX_COMMON | LX_PLACESTOP)) || (t->shape == SH_UPPER && t->nalpha <= 4 && !(t->lex & LX_PLACESTOP));
     return 0;
@@ -3444,6 +3597,7 @@ static void phi_rule_same_name(PhiDoc *d) {
         while (lo < hi) { int m = (lo + hi) / 2; if (s[m].h < h) lo = m + 1; else hi = m; }
         for (int k = lo; k < n && s[k].h == h; k++) {
             const PhiTok *a = &d->t[s[k].tok], *b = &d->t[i];
+            if (phi_seed(d, s[k].tok) == 2 && !(phi_cap(b) && b->shape == a->shape)) continue;
             if (a->b1 - a->b0 == b->b1 - b->b0 && !strncasecmp(d->text + a->b0, d->text + b->b0, (size_t)(a->b1 - a->b0))) {
                 phi_mark(d, i, i, d->type[s[k].tok], "rule:same-name", -1);
                 break;
@@ -4021,6 +4175,11 @@ static const PhiRule phi_rules[] = {
      "an employer after CEO of / works for / employed by"},
     {phi_rule_wards, "rule:ward-room", "ward, room and bed numbers",
      "a ward, room or bed number (extra)"},
+    {phi_rule_caps_names, "rule:caps-name", "an initial and a surname in capitals (D WHITTAKER) in mixed text", "an initial and a surname in capitals"},
+    {phi_rule_regions, "rule:region", "states, provinces and counties by name after a place word or a town", "a state, province or county after a place word or a town"},
+    {phi_rule_town_after_hospital, "rule:town-after-hospital", "a town after a hospital's name and a comma", "a town after a hospital's name"},
+    {phi_rule_landmarks, "rule:landmark", "landmarks: capitalised names before Cemetery, Bridge, Park...", "a landmark's name"},
+    {phi_rule_age_after_name, "rule:age-after-name", "an age over 89 in brackets after a name", "an age over 89 after a name"},
     {phi_rule_same_name, "rule:same-name", "every other occurrence of a word called a name",
      "the same word was called a name elsewhere in the text"},
     {phi_rule_lexicon_names, "lexicon:firstnames", "listed names that are not ordinary words; name pairs",
@@ -4061,6 +4220,7 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
         if (!d->type[i] || d->type[i] >= PT_COUNT || (!d->r->extras && phi_type_is_extra(d->type[i]))) { i++; continue; }
         int j = i;
         while (j + 1 < d->n && d->type[j + 1] == d->type[i] && !d->t[j + 1].nl) j++;
+        int run_end = j; /* the run's tokens: punctuation trimmed below is skipped, not emitted alone */
         /* trailing punctuation is not part of the identifier, except an initial's '.' */
         while (j > i && d->t[j].kind == TK_PUNCT && !(d->t[j].ch == '.' && phi_initial(d, j - 1)) && d->t[j].ch != ')') j--;
         if (d->t[j].kind == TK_PUNCT && d->t[j].ch == ')') {
@@ -4096,8 +4256,7 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
             snprintf(s->source, sizeof s->source, "%s", d->src[i]);
         }
         s->score = 1.0f;
-        i = j + 1;
-        while (i < d->n && d->type[i] == d->type[j] && i <= j) i++;
+        i = run_end + 1;
     }
 }
 
