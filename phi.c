@@ -1634,7 +1634,7 @@ static int phi_street_at(const PhiDoc *d, int i, int strict) {
     }
     /* Name Words Street-word */
     int m = k, w = 0;
-    while (m < d->n && !d->t[m].nl && w < 4 && !phi_street_word(d, m) &&
+    while (m < d->n && (m == k || !d->t[m].nl) && w < 4 && !phi_street_word(d, m) &&
            (phi_name_word(d, m) || (num >= 0 && phi_word(d, m) && d->t[m].nalpha == 1 && d->t[m].shape == SH_UPPER) ||
             (phi_punct(d, m, '-') && !d->t[m].sp) || (phi_punct(d, m, '\'') && !d->t[m].sp))) {
         if (d->t[m].kind != TK_PUNCT) w++;
@@ -1705,9 +1705,15 @@ static void phi_postal_line(PhiDoc *d, int z, int zend) {
     int k = z - 1;
     if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
     if (k >= 0 && !d->t[k + 1].nl && phi_cue(d, k, CUE_STATE_CODE) && d->t[k].shape == SH_UPPER) { phi_mark(d, k, k, PT_STATE, "rule:postal-line", z); k--; }
-    else if (k >= 0 && !d->t[k + 1].nl) { /* a state's name before the postcode */
+    else if (k >= 0 && !d->t[k + 1].nl) { /* a state's or a county's name before the postcode */
         for (int a = k; a >= 0 && a > k - 4 && !d->t[a + 1].nl; a--)
-            if (phi_place_at(d, a, LX_REGION) == k && (!d->mixed || phi_cap(&d->t[a]))) { phi_mark(d, a, k, PT_STATE, "rule:postal-line", z); k = a - 1; break; }
+            if (phi_place_at(d, a, LX_REGION | LX_CITY) == k && (!d->mixed || phi_cap(&d->t[a]))) {
+                int co = a - 1;
+                if (phi_punct(d, co, '.')) co--;
+                if (co >= 0 && phi_cue(d, co, CUE_COUNTY_ABBREV) && !d->t[a].nl) { phi_mark(d, co, k, PT_COUNTY, "rule:postal-line", z); k = co - 1; }
+                else if (d->t[a].lex & LX_REGION) { phi_mark(d, a, k, PT_STATE, "rule:postal-line", z); k = a - 1; }
+                break;
+            }
     }
     if (phi_punct(d, k, ',')) k--;
     /* the town: up to 3 name words */
@@ -1723,7 +1729,10 @@ static void phi_postal_line(PhiDoc *d, int z, int zend) {
         while (a > 0 && !d->t[a].nl && !phi_punct(d, a - 1, ',')) a--;
         if (a < 0 || b < a) break;
         int e = phi_street_at(d, a, 0);
-        if (e >= b - 1 && e >= a) { phi_mark(d, a, b, PT_STREET, "rule:postal-line", z); k = a - 1; continue; }
+        /* a house number and a name: "3 The Paddocks", "12B Kowhai" */
+        int house = (phi_num(d, a) || (d->t[a].kind == TK_ALNUM && isdigit((unsigned char)d->text[d->t[a].b0]) && d->t[a].nalpha <= 2)) &&
+                    a < b && phi_name_word(d, a + 1);
+        if ((e >= b - 1 && e >= a) || house) { phi_mark(d, a, b, PT_STREET, "rule:postal-line", z); k = a - 1; continue; }
         int ok = 1, words = 0;
         for (int q = a; q <= b; q++) {
             if (d->t[q].kind == TK_PUNCT) { if (!strchr(".-'", d->t[q].ch ? d->t[q].ch : ' ')) ok = 0; continue; }
@@ -1816,13 +1825,15 @@ static PhiChain phi_chain(const PhiDoc *d, int i) {
             if (!isdigit((unsigned char)p[a])) {
                 int b = a;
                 while (b < n && !isdigit((unsigned char)p[b])) b++;
-                /* a code's letters: no unit, no ordinary word (but short capitals: CT-8812) */
+                /* a code's letters: no unit, no ordinary word (but short capitals: CT-8812);
+                 * letters before digits are a code's (V2231), but x3 and q4h */
+                int prefix = a == 0 && b < n && b - a == 1 && !(p[a] == 'x' || p[a] == 'X' || p[a] == 'q' || p[a] == 'Q');
                 int word = 0;
                 if (b - a == n) { /* the whole token */
                     int caps = t->shape == SH_UPPER && b - a <= 4 && !(t->lex & LX_STOP);
                     word = !caps && !phi_unfamiliar(d, k);
                 }
-                if (!phi_unit_run(d, p + a, b - a) && !word) c.code_letters += b - a;
+                if ((prefix || !phi_unit_run(d, p + a, b - a)) && !word) c.code_letters += b - a;
                 a = b;
                 continue;
             }
@@ -1892,15 +1903,27 @@ static void phi_rule_usernames(PhiDoc *d) {
 
 /* "D WHITTAKER", "J. TRAN-OKAFOR": an initial and a surname in capitals, in mixed text */
 static void phi_rule_caps_names(PhiDoc *d) {
-    if (!d->mixed) return;
     for (int i = 0; i + 1 < d->n; i++) {
-        if (!phi_initial(d, i) || d->t[i].shape != SH_UPPER || !phi_free(d, i) || phi_is(d, i, "i")) continue;
+        if (!phi_initial(d, i) || !phi_free(d, i) || strchr("aiox", tolower((unsigned char)d->text[d->t[i].b0]))) continue;
+        if (d->mixed && d->t[i].shape != SH_UPPER) continue;
+        if (i > 0 && !d->t[i].sp && phi_punct(d, i - 1, '/')) continue; /* S/P AMI */
         int j = i + 1;
         if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
-        if (j >= d->n || d->t[j].nl || !phi_word(d, j) || d->t[j].shape != SH_UPPER || d->t[j].nalpha < 3 || !phi_free(d, j)) continue;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j) || d->t[j].nalpha < (d->mixed ? 3 : 4) || !phi_free(d, j)) continue;
+        if (d->mixed ? d->t[j].shape != SH_UPPER : d->t[j].shape != d->t[i].shape) continue;
         uint64_t lx = d->t[j].lex;
-        if (lx & (LX_STOP | LX_UNIT | LX_NUMCTX | LX_CRED | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_TITLE)) continue;
-        if (!((lx & LX_LAST) || !(lx & (LX_COMMON | LX_VOCAB)))) continue; /* a listed or unknown surname */
+        if (lx & (LX_STOP | LX_UNIT | LX_NUMCTX | LX_CRED | LX_PLACESTOP | LX_MONTH | LX_WEEKDAY | LX_TITLE | LX_VENT)) continue;
+        /* a listed surname that is no ordinary word, or an unknown word (in mixed text a
+         * listed surname that is one too: D WHITTAKER) */
+        if (!(((lx & LX_LAST) && (d->mixed || !(lx & (LX_COMMON | LX_VOCAB)))) || !(lx & (LX_COMMON | LX_VOCAB)))) continue;
+        if (!d->mixed) { /* without case: shorthand letters (L SUBCLAVIAN, W LETHARGY) abound; a
+                          * listed surname set off by brackets or commas ("(PC R ASPINALL,") */
+            if (strchr("lrwcpsuxdtbe", tolower((unsigned char)d->text[d->t[i].b0])) || !(lx & LX_LAST)) continue;
+            int before = i == 0 || d->t[i].nl || phi_punct(d, i - 1, '(') || phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ':') ||
+                         (phi_word(d, i - 1) && d->t[i - 1].nalpha <= 3 && !(d->t[i - 1].lex & LX_STOP) && d->t[i].sp);
+            int after = j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '(') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')');
+            if (!before || !after) continue;
+        }
         if (j + 1 < d->n && !d->t[j + 1].nl && (phi_lex(d, j + 1) & LX_EPONYM)) continue;
         phi_mark_name(d, i, PT_NAME, "rule:caps-name", -1, 0);
         int e = j;
