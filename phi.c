@@ -131,6 +131,7 @@ enum {
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
+    CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -290,6 +291,9 @@ static const PhiClassDef phi_class_defs[] = {
     {"county-abbrev", PHI_CLASS_CUE, 0, CUE_COUNTY_ABBREV},
     {"region-cue", PHI_CLASS_CUE, 0, CUE_REGION_CUE},
     {"landmark", PHI_CLASS_CUE, 0, CUE_LANDMARK},
+    {"id-suffix", PHI_CLASS_CUE, 0, CUE_ID_SUFFIX},
+    {"vehicle-cue", PHI_CLASS_CUE, 0, CUE_VEHICLE_CUE},
+    {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -1632,8 +1636,10 @@ static int phi_street_at(const PhiDoc *d, int i, int strict) {
         }
         return units ? k - 1 : -1;
     }
-    /* Name Words Street-word */
+    /* Name Words Street-word ("E. Larchmont Ave", "N. Mallory St": a direction's letter first) */
     int m = k, w = 0;
+    if (m + 1 < d->n && phi_word(d, m) && d->t[m].nalpha == 1 && d->t[m].shape == SH_UPPER && strchr("NSEW", d->text[d->t[m].b0]) &&
+        phi_punct(d, m + 1, '.') && !d->t[m + 1].sp && m + 2 < d->n && !d->t[m + 2].nl && phi_name_word(d, m + 2)) m += 2;
     while (m < d->n && (m == k || !d->t[m].nl) && w < 4 && !phi_street_word(d, m) &&
            (phi_name_word(d, m) || (num >= 0 && phi_word(d, m) && d->t[m].nalpha == 1 && d->t[m].shape == SH_UPPER) ||
             (phi_punct(d, m, '-') && !d->t[m].sp) || (phi_punct(d, m, '\'') && !d->t[m].sp))) {
@@ -1665,7 +1671,22 @@ static void phi_rule_more_streets(PhiDoc *d) {
         if (i > 0 && !d->t[i].nl && phi_street_at(d, i - 1, 1) >= i) continue;
         int e = phi_street_at(d, i, 1);
         if (e < i) continue;
-        phi_mark(d, i, e, PT_STREET, "rule:street-line", -1);
+        /* a unit after the street: ", Suite 300", ", Apt 4", ", Bldg C" */
+        while (phi_punct(d, e + 1, ',') && e + 3 < d->n && !d->t[e + 2].nl && phi_cue(d, e + 2, CUE_UNIT_WORD) &&
+               (d->mixed ? phi_cap(&d->t[e + 2]) : 1) && (phi_num(d, e + 3) || d->t[e + 3].kind == TK_ALNUM ||
+               (phi_word(d, e + 3) && d->t[e + 3].nalpha == 1 && d->t[e + 3].shape == SH_UPPER)) && !d->t[e + 3].nl) e += 3;
+        /* a house's name before it on its line: "Rose Cottage, 14 Barrow Hill Lane" */
+        int a = i;
+        if (d->mixed && phi_punct(d, i - 1, ',') && i >= 2) {
+            int h = i - 2, w = 0;
+            while (h >= 0 && w < 4 && (phi_name_word(d, h) || phi_is(d, h, "the")) && !(d->t[h].lex & (LX_TITLE | LX_HEADER))) {
+                w++;
+                if (d->t[h].nl) break;
+                h--;
+            }
+            if (w && (h < 0 || d->t[h + 1].nl) && phi_free(d, h + 1)) a = h + 1;
+        }
+        phi_mark(d, a, e, PT_STREET, "rule:street-line", -1);
         i = e;
     }
 }
@@ -1829,11 +1850,15 @@ static PhiChain phi_chain(const PhiDoc *d, int i) {
                  * letters before digits are a code's (V2231), but x3 and q4h */
                 int prefix = a == 0 && b < n && b - a == 1 && !(p[a] == 'x' || p[a] == 'X' || p[a] == 'q' || p[a] == 'Q');
                 int word = 0;
+                int unit = phi_unit_run(d, p + a, b - a);
                 if (b - a == n) { /* the whole token */
                     int caps = t->shape == SH_UPPER && b - a <= 4 && !(t->lex & LX_STOP);
                     word = !caps && !phi_unfamiliar(d, k);
+                    /* a unit only after digits (30-40cc/hr); before them a code's letter (R-3311),
+                     * but a measurement's name (BP-120/80, K-4.3) */
+                    if (unit && !c.digits && !(t->lex & (LX_NUMCTX | LX_VENT)) && b - a == 1) unit = 0;
                 }
-                if ((prefix || !phi_unit_run(d, p + a, b - a)) && !word) c.code_letters += b - a;
+                if ((prefix || !unit) && !word) c.code_letters += b - a;
                 a = b;
                 continue;
             }
@@ -2011,6 +2036,43 @@ static void phi_rule_age_after_name(PhiDoc *d) {
     }
 }
 
+/* ---- vehicles and country codes ---- */
+
+/* UK number plates (YD19 KXR), and a plate after a vehicle cue: "car (ND 482-117)",
+ * "VEHICLE: DCA 3312" */
+static void phi_rule_vehicles(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        const PhiTok *t = &d->t[i], *u = &d->t[i + 1];
+        const char *p = d->text + t->b0, *q = d->text + u->b0;
+        if (t->kind == TK_ALNUM && t->b1 - t->b0 == 4 && isupper((unsigned char)p[0]) && isupper((unsigned char)p[1]) &&
+            isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) && u->kind == TK_WORD && u->b1 - u->b0 == 3 &&
+            u->shape == SH_UPPER && !u->nl && phi_free(d, i) && phi_free(d, i + 1)) {
+            (void)q;
+            phi_mark(d, i, i + 1, PT_VEHICLE, "rule:vehicle-plate", -1);
+            continue;
+        }
+        if (!phi_cue(d, i, CUE_VEHICLE_CUE)) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '(') || phi_punct(d, j, ':') || phi_punct(d, j, '#')) j++;
+        if (j >= d->n || d->t[j].nl || !phi_free(d, j)) continue;
+        /* letters then a number group: a plate */
+        if (phi_word(d, j) && d->t[j].shape == SH_UPPER && d->t[j].nalpha >= 2 && d->t[j].nalpha <= 4 && j + 1 < d->n && !d->t[j + 1].nl &&
+            d->t[j + 1].ndig >= 2 && d->t[j + 1].kind != TK_PUNCT) {
+            PhiChain c = phi_chain(d, j + 1);
+            if (c.digits >= 3 && c.digits <= 8) phi_mark(d, j, c.last, PT_VEHICLE, "rule:vehicle-cue", i);
+        }
+    }
+}
+
+/* "in the US", "back to the UK": a country's code after a place preposition and "the" */
+static void phi_rule_country_codes(PhiDoc *d) {
+    for (int i = 2; i < d->n; i++) {
+        if (!phi_cue(d, i, CUE_COUNTRY_CODE) || d->t[i].shape != SH_UPPER || !phi_free(d, i) || !phi_is(d, i - 1, "the")) continue;
+        if (!phi_cue(d, i - 2, CUE_CITY_PREPOSITION) && !phi_is(d, i - 2, "to") && !(phi_lex(d, i - 2) & LX_MOVE)) continue;
+        phi_mark(d, i, i, PT_COUNTRY, "rule:country-code", i - 2);
+    }
+}
+
 /* ---- labelled fields: data/phi_labels.txt ---- */
 
 /* whitespace before token k that separates fields: a tab, or 2+ spaces */
@@ -2049,6 +2111,8 @@ static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLab
     int k = e + 1;
     *next_line = 0;
     if (phi_punct(d, k, '.') && !d->t[k].sp) k++;
+    /* "Aadhaar No.:", "Hospice number:": an identifier word after the label */
+    if (k < d->n && !d->t[k].nl && phi_cue(d, k, CUE_ID_SUFFIX)) { k++; if (phi_punct(d, k, '.') && !d->t[k].sp) k++; }
     if (phi_punct(d, k, '(') && phi_word(d, k + 1) && phi_punct(d, k + 2, ')')) k += 3; /* Name(s): */
     if (k >= d->n) return -1;
     int sep = 0;
@@ -2127,6 +2191,7 @@ static void phi_rule_labels(PhiDoc *d) {
                     commas++;
                     continue;
                 }
+                if (t->kind == TK_PUNCT && t->ch == '"' && phi_namelike(d, k + 1, 1) && (phi_punct(d, k + 2, '"') || phi_punct(d, k - 2, '"'))) { last = k; continue; } /* Beauregard "Bo" Tillman */
                 if (t->kind == TK_PUNCT && !(t->ch == '.' || t->ch == '-' || t->ch == '\'')) break;
                 if (t->kind == TK_WORD && ((t->lex & (LX_CRED | LX_STOP | LX_RELATION)) && !(t->lex & (LX_FIRST | LX_LAST)) ? 1 : 0) && tokens) break;
                 if (t->kind == TK_WORD && !phi_initial(d, k) && !phi_namelike(d, k, 1)) break;
@@ -4201,6 +4266,9 @@ static const PhiRule phi_rules[] = {
     {phi_rule_caps_names, "rule:caps-name", "an initial and a surname in capitals (D WHITTAKER) in mixed text", "an initial and a surname in capitals"},
     {phi_rule_regions, "rule:region", "states, provinces and counties by name after a place word or a town", "a state, province or county after a place word or a town"},
     {phi_rule_town_after_hospital, "rule:town-after-hospital", "a town after a hospital's name and a comma", "a town after a hospital's name"},
+    {phi_rule_vehicles, "rule:vehicle-plate", "number plates (UK shape; after car/vehicle/plate)", "the shape of a number plate"},
+    {NULL, "rule:vehicle-cue", NULL, "a number plate after a vehicle word"},
+    {phi_rule_country_codes, "rule:country-code", "a country's code after in/from/to the (in the US)", "a country's code after a place word"},
     {phi_rule_landmarks, "rule:landmark", "landmarks: capitalised names before Cemetery, Bridge, Park...", "a landmark's name"},
     {phi_rule_age_after_name, "rule:age-after-name", "an age over 89 in brackets after a name", "an age over 89 after a name"},
     {phi_rule_same_name, "rule:same-name", "every other occurrence of a word called a name",
