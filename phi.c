@@ -131,7 +131,7 @@ enum {
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
-    CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE,
+    CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -294,6 +294,8 @@ static const PhiClassDef phi_class_defs[] = {
     {"id-suffix", PHI_CLASS_CUE, 0, CUE_ID_SUFFIX},
     {"vehicle-cue", PHI_CLASS_CUE, 0, CUE_VEHICLE_CUE},
     {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
+    {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
+    {"org-head", PHI_CLASS_CUE, 0, CUE_ORG_HEAD},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -2070,6 +2072,61 @@ static void phi_rule_country_codes(PhiDoc *d) {
         if (!phi_cue(d, i, CUE_COUNTRY_CODE) || d->t[i].shape != SH_UPPER || !phi_free(d, i) || !phi_is(d, i - 1, "the")) continue;
         if (!phi_cue(d, i - 2, CUE_CITY_PREPOSITION) && !phi_is(d, i - 2, "to") && !(phi_lex(d, i - 2) & LX_MOVE)) continue;
         phi_mark(d, i, i, PT_COUNTRY, "rule:country-code", i - 2);
+    }
+}
+
+/* ---- facilities and organisations named by their head noun ---- */
+
+/* "Riverside General Hospital", "Lakeside Family Practice", "Brew & Bloom Café", "Halvern
+ * Therapeutics Ltd": capitalised words before a facility's or an organisation's head noun
+ * (data/phi_cues.txt: facility-head, org-head); in mixed text, where capitals say what a
+ * name is. The head noun stays (as the deid gold standards mark it): the name is the PHI. A clinic named by its medicine (Heart Failure Clinic,
+ * Memory Clinic) is a department, not a facility. */
+static void phi_rule_facility_names(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int h = 1; h < d->n; h++) {
+        int fac = phi_cue(d, h, CUE_FACILITY_HEAD) || (d->t[h].lex & LX_HOSPWORD);
+        int org = !fac && phi_cue(d, h, CUE_ORG_HEAD);
+        if ((!fac && !org) || !phi_word(d, h) || !phi_cap(&d->t[h])) continue;
+        if (phi_cue(d, h - 1, CUE_FACILITY_HEAD) || phi_cue(d, h - 1, CUE_ORG_HEAD) || (d->t[h - 1].lex & LX_HOSPWORD)) continue; /* the first head of a run starts */
+        int k = h - 1, words = 0, proper = 0, medical = 0;
+        while (k >= 0 && words < 5 && !d->t[k + 1].nl) {
+            const PhiTok *t = &d->t[k];
+            if (t->kind == TK_PUNCT) {
+                if ((t->ch == '&' || t->ch == '\'' || t->ch == '-' || (t->ch == '.' && phi_cue(d, k - 1, CUE_SAINT_ABBREV))) && words) { k--; continue; }
+                break;
+            }
+            if (!phi_word(d, k)) break;
+            int glue = (phi_is(d, k, "of") || phi_is(d, k, "and") || phi_is(d, k, "the")) && words && k > 0 && phi_word(d, k - 1) && phi_cap(&d->t[k - 1]);
+            if (!glue && (!phi_cap(t) || (t->lex & (LX_STOP | LX_TITLE | LX_MONTH | LX_WEEKDAY)))) break;
+            if (!glue && phi_sentence_start(d, k) && !phi_unfamiliar(d, k) && !(t->lex & (LX_CITY | LX_REGION))) {
+                /* "The", "Our", "Seen at" ...: a capital that only starts the sentence */
+                if (t->lex & LX_GENERIC) break;
+            }
+            if (!glue) {
+                words++;
+                proper |= phi_unfamiliar(d, k) || (t->lex & (LX_CITY | LX_REGION | LX_FIRST | LX_LAST | LX_SITE)) != 0;
+                medical += (t->lex & (LX_EPONYM | LX_NUMCTX | LX_UNIT)) != 0 || phi_cue(d, k, CUE_DEPARTMENT);
+            }
+            if (t->nl) { k--; break; }
+            k--;
+        }
+        int first = k + 1;
+        while (first < h && (d->t[first].kind == TK_PUNCT || phi_is(d, first, "of") || phi_is(d, first, "and") || phi_is(d, first, "the"))) first++;
+        if (first >= h) continue;
+        if (words - medical <= 0 && !proper) continue; /* Cardiology Clinic, Memory Clinic */
+        if (phi_cue(d, h, CUE_HOSPITAL_WORD_DEPARTMENT) && !proper) continue;
+        /* further heads: "Medical Centre", "Hospital NHS Foundation Trust", "Pty Ltd" */
+        int last = h;
+        while (last + 1 < d->n && !d->t[last + 1].nl && phi_word(d, last + 1) && phi_cap(&d->t[last + 1]) &&
+               (phi_cue(d, last + 1, CUE_FACILITY_HEAD) || phi_cue(d, last + 1, CUE_ORG_HEAD) || (d->t[last + 1].lex & LX_HOSPWORD)))
+            last++;
+        int any = 0;
+        for (int m = first; m < h; m++) any |= phi_free(d, m) && d->t[m].kind != TK_PUNCT;
+        if (!any) continue;
+        phi_mark(d, first, h - 1, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
+        for (int m = first; m < h; m++) if (phi_unfamiliar(d, m)) d->t[m].ctx_name = 1;
+        h = last;
     }
 }
 
@@ -4235,6 +4292,8 @@ static const PhiRule phi_rules[] = {
      "a name alone on the last line (a signature)"},
     {phi_rule_family_name, "rule:family-name", "a listed surname before 'family'",
      "a listed surname before 'family'"},
+    {phi_rule_facility_names, "rule:facility-name", "facilities and organisations named by their head noun (Riverside General Hospital, Acme Plumbing Ltd)",
+     "a name before a facility's or an organisation's head noun (extra)"},
     {phi_rule_hospitals, "rule:hospital-name", "hospital names (the words before a hospital word)",
      "the name before a hospital word (extra)"},
     {phi_rule_saints, "rule:saint-name", "saints' names (hospitals)",
