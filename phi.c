@@ -131,7 +131,8 @@ enum {
     CUE_CONTRACTION_STEM, CUE_LABEL_START, CUE_PHONE_EXT, CUE_EPONYM_HEAD, CUE_STATE_CODE,
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
-    CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD,
+    CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
+    CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -296,6 +297,11 @@ static const PhiClassDef phi_class_defs[] = {
     {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
     {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
     {"org-head", PHI_CLASS_CUE, 0, CUE_ORG_HEAD},
+    {"placeholder.name", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_NAME},
+    {"placeholder.place", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_PLACE},
+    {"placeholder.date", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_DATE},
+    {"placeholder.number", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_NUMBER},
+    {"placeholder.phone", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_PHONE},
     {"unit-word", PHI_CLASS_CUE, 0, CUE_UNIT_WORD},
     {"building-word", PHI_CLASS_CUE, 0, CUE_BUILDING_WORD},
     {"street-word.first", PHI_CLASS_CUE, 0, CUE_STREET_FIRST},
@@ -1472,6 +1478,41 @@ static void phi_rule_headers(PhiDoc *d) {
     }
 }
 
+
+/* ---- already masked: MIMIC-style placeholders ---- */
+
+/* "[**Last Name (NamePattern1) 1234**]", "[**2101-4-5**]", "[**Hospital1 18**]": PHI that
+ * a de-identifier already replaced; typed by the words inside (data/phi_cues.txt,
+ * placeholder.*), DATE when only digits and '-', else OTHER */
+static void phi_rule_placeholders(PhiDoc *d) {
+    const char *s = d->text;
+    for (size_t a = 0; a + 5 < d->len; a++) {
+        if (s[a] != '[' || s[a + 1] != '*' || s[a + 2] != '*') continue;
+        const char *end = NULL;
+        for (size_t b = a + 3; b + 2 < d->len && b < a + 200 && s[b] != '\n'; b++)
+            if (s[b] == '*' && s[b + 1] == '*' && s[b + 2] == ']') { end = s + b + 3; break; }
+        if (!end) continue;
+        size_t b = (size_t)(end - s);
+        int type = PT_DATE;
+        for (size_t k = a + 3; k + 3 < b; k++) if (!isdigit((unsigned char)s[k]) && s[k] != '-' && s[k] != '/' && s[k] != ' ') type = PT_OTHER;
+        int first = -1, last = -1;
+        for (int k = 0; k < d->n; k++) {
+            if ((size_t)d->t[k].b1 <= a) continue;
+            if ((size_t)d->t[k].b0 >= b) break;
+            if (first < 0) first = k;
+            last = k;
+            if (type == PT_OTHER) {
+                if (phi_cue(d, k, CUE_PLACEHOLDER_NAME)) type = PT_NAME;
+                else if (phi_cue(d, k, CUE_PLACEHOLDER_PLACE)) type = PT_LOCATION;
+                else if (phi_cue(d, k, CUE_PLACEHOLDER_DATE)) type = PT_DATE;
+                else if (phi_cue(d, k, CUE_PLACEHOLDER_NUMBER)) type = PT_ID;
+                else if (phi_cue(d, k, CUE_PLACEHOLDER_PHONE)) type = PT_PHONE;
+            }
+        }
+        if (first >= 0) phi_mark(d, first, last, type, "rule:placeholder", -1);
+        a = b - 1;
+    }
+}
 
 /* ---- PHI known from the record ---- */
 
@@ -4209,6 +4250,7 @@ static const PhiRule phi_rules[] = {
      "an IP address"},
     {phi_rule_headers, "rule:header-field", "the value after a Name: / Address: / DOB: / GP: header",
      "the value of a header field"},
+    {phi_rule_placeholders, "rule:placeholder", "PHI already replaced by a de-identifier: [** ... **]", "an already masked placeholder [** ... **]"},
     {phi_rule_known, "rule:known-phi", "the record's known PHI strings (known_phi), every occurrence",
      "a string the record says is PHI (known_phi)"},
     {phi_rule_eponyms, "rule:eponym", "names inside eponyms (Hashimoto thyroiditis): claimed as not PHI", ""},
@@ -4371,8 +4413,10 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
         int j = i;
         while (j + 1 < d->n && d->type[j + 1] == d->type[i] && !d->t[j + 1].nl) j++;
         int run_end = j; /* the run's tokens: punctuation trimmed below is skipped, not emitted alone */
-        /* trailing punctuation is not part of the identifier, except an initial's '.' */
-        while (j > i && d->t[j].kind == TK_PUNCT && !(d->t[j].ch == '.' && phi_initial(d, j - 1)) && d->t[j].ch != ')') j--;
+        /* trailing punctuation is not part of the identifier, except an initial's '.' (and a
+         * placeholder's "**]") */
+        int whole = d->src[i] && !strcmp(d->src[i], "rule:placeholder");
+        while (!whole && j > i && d->t[j].kind == TK_PUNCT && !(d->t[j].ch == '.' && phi_initial(d, j - 1)) && d->t[j].ch != ')') j--;
         if (d->t[j].kind == TK_PUNCT && d->t[j].ch == ')') {
             int open = 0;
             for (int k = i; k < j; k++) if (phi_punct(d, k, '(')) open = 1;

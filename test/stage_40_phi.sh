@@ -146,10 +146,10 @@ else fail "phi-data-missing: rc=$rc $(cat "$W/dd.err")"; fi
 
 # ---- 5. --lexicon, --no-extras, --explain privacy ----
 printf '# site names\nZorblatt\nQuendrick Vasterholm\n' >"$W/site.txt"
-a=$("$SR" deid --text "zorblatt visited; quendrick smiled")
+a=$("$SR" deid --no-fail-closed --text "zorblatt visited; quendrick smiled")
 b=$("$SR" deid --lexicon "$W/site.txt" --text "zorblatt visited; quendrick smiled")
 : >"$W/empty.txt"
-c=$("$SR" deid --lexicon "$W/empty.txt" --text "zorblatt visited" 2>&1); rc=$?
+c=$("$SR" deid --no-fail-closed --lexicon "$W/empty.txt" --text "zorblatt visited" 2>&1); rc=$?
 "$SR" deid --lexicon "$W/nosuch.txt" --text "x" >/dev/null 2>"$W/nosuch.err"; rc2=$?
 if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visited; [**NAME**] smiled" ] &&
    [ $rc -eq 0 ] && [ "$c" = "zorblatt visited" ] && [ $rc2 -ne 0 ] && grep -q 'nosuch.txt' "$W/nosuch.err"; then
@@ -181,14 +181,29 @@ fi
 # ---- 7. deid-dev (../shared): token and span scores per type; prints no text ----
 if [ -n "$SHARED" ] && [ -f "$SHARED/deid-dev/notes.jsonl" ]; then
     "$SR" deid --jsonl "$SHARED/deid-dev/notes.jsonl" >"$W/deid_dev_pred.jsonl" 2>"$W/deid_dev.err"
-    "$PY" test/eval_phi.py "$SHARED/deid-dev/notes.jsonl" "$W/deid_dev_pred.jsonl" >"$W/deid_dev_eval.txt" 2>&1
+    # the patients kept out of sight while the rules were written (pid % 5 == 0) and the
+    # rest, apart; errors are never printed
+    "$PY" test/eval_phi.py "$SHARED/deid-dev/notes.jsonl" "$W/deid_dev_pred.jsonl" --held-out >"$W/deid_dev_eval.txt" 2>&1
     sed 's/^/  /' "$W/deid_dev_eval.txt"
-    line=$(grep '^OVERALL' "$W/deid_dev_eval.txt")
-    rec=$(echo "$line" | awk '{print $4}'); prec=$(echo "$line" | awk '{print $7}')
-    # floors against regressions (the issue's targets are recall 0.98, precision 0.80)
-    if "$PY" -c "import sys; sys.exit(0 if float('$rec') >= 0.975 and float('$prec') >= 0.93 else 1)" 2>/dev/null; then
-        pass "phi-deid-dev: token recall $rec, precision $prec (floors 0.975/0.93 against regressions; the issue's targets are recall 0.98, precision 0.80)"
-    else fail "phi-deid-dev: token recall $rec, precision $prec below the floors 0.975/0.93"; fi
+    msg="" ok=1
+    for part in held dev; do
+        line=$(awk -v p="== $part" 'index($0, p) == 1 {on = 1; next} /^== / {on = 0} on && /^OVERALL/' "$W/deid_dev_eval.txt")
+        rec=$(echo "$line" | awk '{print $4}'); prec=$(echo "$line" | awk '{print $7}')
+        # floors against regressions (the issue's bar: recall 0.985, precision 0.75)
+        floor=0.975; [ $part = dev ] && floor=0.985
+        "$PY" -c "import sys; sys.exit(0 if float('$rec') >= $floor and float('$prec') >= 0.75 else 1)" 2>/dev/null || ok=0
+        msg="$msg $part: token recall $rec, precision $prec (floors $floor/0.75);"
+    done
+    if [ $ok -eq 1 ]; then pass "phi-deid-dev:$msg"
+    else fail "phi-deid-dev:$msg below a floor"; fi
+    # the fail-closed layer's cost, side by side: the same notes without it
+    "$SR" deid --no-fail-closed --jsonl "$SHARED/deid-dev/notes.jsonl" >"$W/deid_dev_nofc.jsonl" 2>/dev/null
+    with=$("$PY" test/eval_phi.py "$SHARED/deid-dev/notes.jsonl" "$W/deid_dev_pred.jsonl" | grep '^OVERALL' | awk '{print $4" / "$7}')
+    without=$("$PY" test/eval_phi.py "$SHARED/deid-dev/notes.jsonl" "$W/deid_dev_nofc.jsonl" | grep '^OVERALL' | awk '{print $4" / "$7}')
+    wr=${with%% *}; nr=${without%% *}
+    if "$PY" -c "import sys; sys.exit(0 if float('$wr') >= float('$nr') else 1)"; then
+        pass "phi-fail-closed-cost deid-dev: recall / precision with the layer $with, without $without"
+    else fail "phi-fail-closed-cost deid-dev: the layer lost recall: with $with, without $without"; fi
     # the same notes all lower case and ALL CAPS (gold offsets unchanged): the rules must
     # not lean on capitals (floors against regressions)
     "$PY" -c 'import json, sys
@@ -202,11 +217,41 @@ with open(sys.argv[2], "w") as lo, open(sys.argv[3], "w") as up:
         "$SR" deid --jsonl "$W/dev_$v.jsonl" >"$W/dev_${v}_pred.jsonl" 2>/dev/null
         l=$("$PY" test/eval_phi.py "$W/dev_$v.jsonl" "$W/dev_${v}_pred.jsonl" 2>&1 | grep '^OVERALL')
         r=$(echo "$l" | awk '{print $4}'); p=$(echo "$l" | awk '{print $7}')
-        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.965 and float('$p') >= 0.93 else 1)" 2>/dev/null || ok=0
+        "$PY" -c "import sys; sys.exit(0 if float('$r') >= 0.975 and float('$p') >= 0.72 else 1)" 2>/dev/null || ok=0
         msg="$msg $v: recall $r, precision $p;"
     done
-    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.965/0.93)"
-    else fail "phi-deid-dev-case:$msg below the floors 0.965/0.93"; fi
+    if [ $ok -eq 1 ]; then pass "phi-deid-dev-case:$msg (floors 0.975/0.72)"
+    else fail "phi-deid-dev-case:$msg below the floors 0.975/0.72"; fi
 else
     echo "SKIP phi-deid-dev: ../shared not found"
 fi
+
+# ---- 8. the invented documents (test/docs): recall floors per split, the fail-closed cost ----
+for split in dev held; do
+    "$SR" deid --jsonl "test/docs/$split.jsonl" >"$W/docs_$split.jsonl" 2>/dev/null
+    "$SR" deid --no-fail-closed --jsonl "test/docs/$split.jsonl" >"$W/docs_${split}_nofc.jsonl" 2>/dev/null
+done
+"$PY" test/phi_docs_check.py "$W"
+
+# ---- 9. the rules' table, the data files, PHI known from the record, placeholders ----
+"$PY" test/phi_table_check.py phi.c
+mkdir -p "$W/baddata"; cp data/*.txt "$W/baddata/"
+printf '[no-such-class]\nfoo\n' >>"$W/baddata/phi_cues.txt"
+"$SR" deid --data "$W/baddata" --text x >/dev/null 2>"$W/bd.err"; rc1=$?
+cp data/phi_cues.txt "$W/baddata/"; printf 'TOWN town name\n' >>"$W/baddata/phi_labels.txt"
+"$SR" deid --data "$W/baddata" --text x >/dev/null 2>"$W/bd2.err"; rc2=$?
+if [ $rc1 -eq 2 ] && grep -q 'phi_cues.txt:[0-9]*: unknown class \[no-such-class\]' "$W/bd.err" &&
+   [ $rc2 -eq 2 ] && grep -q 'phi_labels.txt:[0-9]*: unknown PHI type TOWN' "$W/bd2.err"; then
+    pass "phi-data-errors: an unknown cue class or label type is one error naming file:line"
+else fail "phi-data-errors: $(cat "$W/bd.err" "$W/bd2.err" | tr '\n' ' ')"; fi
+cat >"$W/known.jsonl" <<'EOF'
+{"id": 1, "text": "Mrs Zelwyn came with ZELWYN and Orabel. Chart 773-0215; ask orabel's son.", "known_phi": ["Orabel Zelwyn", {"text": "7730215", "type": "MRN"}]}
+{"id": 2, "text": "Seen today. Plan: review.", "given_phi": [{"start": 0, "end": 4, "type": "DATE"}], "phi": [{"start": 5, "end": 10, "type": "DATE"}]}
+{"id": 3, "text": "Seen today.", "given_phi": [{"start": 0, "end": 40, "type": "DATE"}]}
+EOF
+"$SR" deid --jsonl "$W/known.jsonl" >"$W/known.out" 2>/dev/null; rc=$?
+"$SR" deid --jsonl --phi-input only "$W/known.jsonl" >"$W/known_only.out" 2>/dev/null
+"$PY" test/phi_known_check.py "$W" $rc
+got=$("$SR" deid --text "Seen by Dr. [**Last Name (NamePattern1) 1234**] on [**2101-4-5**] at [**Hospital1 18**].")
+if [ "$got" = "Seen by Dr. [**NAME**] on [**DATE**] at [**LOCATION**]." ]; then pass "phi-placeholders: MIMIC-style [** ... **] placeholders are PHI, typed by their words"
+else fail "phi-placeholders: $got"; fi
