@@ -2043,7 +2043,7 @@ static int ev_json_spans(JsonCursor *c, EvSpans *out, const char *dflt, char *er
 
 /* One JSONL record: "id", "text", gold "phi" (or "spans": sr deid --jsonl), "med",
  * "error"; other keys are ignored. */
-static int ev_parse_record(const char *line, size_t len, EvDoc *d, char *err) {
+static int ev_parse_record(const char *line, size_t len, EvDoc *d, int need_text, char *err) {
     JsonCursor c = {line, len, 0};
     json_ws(&c);
     if (c.pos >= c.len || line[c.pos] != '{') return sr_fail(err, "expected a JSON object");
@@ -2095,7 +2095,7 @@ static int ev_parse_record(const char *line, size_t len, EvDoc *d, char *err) {
     if (c.pos != c.len) { sr_fail(err, "trailing characters at byte offset %zu", c.pos); goto bad; }
     if (!d->has_phi && have_spans_key) { d->phi = spans_key; d->has_phi = 1; memset(&spans_key, 0, sizeof spans_key); }
     ev_spans_free(&spans_key);
-    if (!have_text && !d->error) return sr_fail(err, "no \"text\" field");
+    if (!have_text && !d->error && need_text) return sr_fail(err, "no \"text\" field");
     if (have_text && utf8_check(d->text, d->len, err) < 0) return -1;
     return 0;
 bad:
@@ -2184,7 +2184,8 @@ static void ev_doc_from_name(EvDoc *d, const char *path) {
     snprintf(d->where, sizeof d->where, "%s", path);
 }
 
-static int ev_read_jsonl(const char *path, EvDocs *ds, char *err) {
+/* need_text = 0: a file of predicted spans (its "text", if any, is not the original). */
+static int ev_read_jsonl(const char *path, EvDocs *ds, int need_text, char *err) {
     size_t len;
     char e[SR_ERR_LEN];
     char *buf = read_file(path, &len, e);
@@ -2201,14 +2202,14 @@ static int ev_read_jsonl(const char *path, EvDocs *ds, char *err) {
         if (k == n) continue;
         EvDoc *d = ev_docs_push(ds);
         snprintf(d->where, sizeof d->where, "%s:%ld", path, line);
-        if (ev_parse_record(s, n, d, e) < 0) { sr_fail(err, "%s:%ld: %s", path, line, e); free(buf); return -1; }
+        if (ev_parse_record(s, n, d, need_text, e) < 0) { sr_fail(err, "%s:%ld: %s", path, line, e); free(buf); return -1; }
         if (!d->id_json) { /* as sr generate: the record's index */
             char num[32];
             snprintf(num, sizeof num, "%ld", index);
             ev_set_id(d, num, strlen(num), e);
         }
         index++;
-        if (d->text && (ev_check_spans(d, &d->phi, "phi", err) < 0 || ev_check_spans(d, &d->med, "med", err) < 0)) { free(buf); return -1; }
+        if (need_text && d->text && (ev_check_spans(d, &d->phi, "phi", err) < 0 || ev_check_spans(d, &d->med, "med", err) < 0)) { free(buf); return -1; }
     }
     free(buf);
     return 0;
@@ -2401,7 +2402,7 @@ static int ev_read_input(const char *path, const EvLists *L, int gold, EvDocs *d
         if (rc == 0 && used == 0) return sr_fail(err, "%s: no .txt or .xml letters in the folder", path);
         return rc;
     }
-    if (ev_ends(path, ".jsonl") || ev_ends(path, ".json")) return ev_read_jsonl(path, ds, err);
+    if (ev_ends(path, ".jsonl") || ev_ends(path, ".json")) return ev_read_jsonl(path, ds, 1, err);
     return ev_read_file(path, L, gold, ds, err);
 }
 
@@ -3051,7 +3052,15 @@ static int ev_evaluate(EvCtx *cx, const EvDocs *orig, const EvDocs *syn, const E
         if (pred) {
             int q = ev_lookup(&kp, o->key);
             if (q < 0) { sr_fail(err, "the --phi-pred file has no record for id %s", o->id_json); goto out; }
-            p = &pred->d[ap[q]].phi;
+            const EvDoc *pd = &pred->d[ap[q]];
+            p = &pd->phi;
+            int ncp = ev_code_points(o->text, o->len);
+            for (int k2 = 0; k2 < p->n; k2++)
+                if (p->s[k2].start < 0 || p->s[k2].end > ncp || p->s[k2].start >= p->s[k2].end) {
+                    sr_fail(err, "%s: predicted span %d [%d, %d) is empty or outside the text of id %s (%d code points)", pd->where, k2 + 1,
+                            p->s[k2].start, p->s[k2].end, o->id_json, ncp);
+                    goto out;
+                }
         } else if (ev_masker_phi(mk, o, &ps, err) < 0) goto out;
         if (ev_pair(cx, R, o, s, p, err) < 0) goto out;
         for (int q = 0; q < ps.n; q++) free(ps.s[q].type);
@@ -3093,14 +3102,17 @@ static void ev_phi_totals(const EvCtx *cx, const EvResult *R, int hipaa_only, Ev
 
 static const EvCtx *ev_type_ctx;
 static const EvResult *ev_type_res;
+static int ev_type_fp; /* sort by false positives rather than gold tokens */
 static int ev_type_cmp(const void *a, const void *b) {
     int x = *(const int *)a, y = *(const int *)b;
-    long tx = ev_type_res->tok_gold[x], ty = ev_type_res->tok_gold[y];
+    const long *by = ev_type_fp ? ev_type_res->fp_pred : ev_type_res->tok_gold;
+    long tx = by[x], ty = by[y];
     if (tx != ty) return tx > ty ? -1 : 1;
     return strcmp(ev_intern_str(&ev_type_ctx->types, x), ev_intern_str(&ev_type_ctx->types, y));
 }
 /* Gold types (those with a gold span), most tokens first; or predicted types with
- * false positives (fp = 1). Returns the count; *ids is malloc'd. */
+ * false positives (fp = 1), most first; ties by name. Returns the count; *ids is
+ * malloc'd. */
 static int ev_type_list(const EvCtx *cx, const EvResult *R, int fp, int **ids) {
     int n = 0;
     *ids = xmalloc((size_t)(cx->types.n + 1) * sizeof(int));
@@ -3108,7 +3120,8 @@ static int ev_type_list(const EvCtx *cx, const EvResult *R, int fp, int **ids) {
         if (fp ? R->fp_pred[i] > 0 : R->span_gold[i] > 0) (*ids)[n++] = i;
     ev_type_ctx = cx;
     ev_type_res = R;
-    if (!fp) qsort(*ids, (size_t)n, sizeof(int), ev_type_cmp);
+    ev_type_fp = fp;
+    qsort(*ids, (size_t)n, sizeof(int), ev_type_cmp);
     return n;
 }
 
@@ -3368,7 +3381,7 @@ static int cmd_eval(int argc, char **argv) {
     rc = 1;
     if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 1; }
     if (ev_read_input(items[0], &cx.lists, 1, &orig, err) < 0 || ev_read_input(items[1], &cx.lists, 0, &syn, err) < 0 ||
-        (pred_path && ev_read_jsonl(pred_path, &pred, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+        (pred_path && ev_read_jsonl(pred_path, &pred, 0, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     /* two single letter files are one pair, whatever their names */
     struct stat s0, s1;
     if (orig.n == 1 && syn.n == 1 && stat(items[0], &s0) == 0 && stat(items[1], &s1) == 0 && S_ISREG(s0.st_mode) && S_ISREG(s1.st_mode) &&
