@@ -2994,8 +2994,8 @@ static void ev_list_add(char ***list, int *n, int *cap, const char *s) {
 static int ev_index(const EvDocs *ds, EvIntern *keys, int **at, const char *what, char *err) {
     *at = xmalloc((size_t)(ds->n + 1) * sizeof(int));
     for (int i = 0; i < ds->n; i++) {
-        int id = ev_intern(keys, ds->d[i].key, (int)strlen(ds->d[i].key));
-        if (id < keys->n - 1) return sr_fail(err, "%s: id %s appears twice in the %s", ds->d[i].where, ds->d[i].id_json, what);
+        int before = keys->n, id = ev_intern(keys, ds->d[i].key, (int)strlen(ds->d[i].key));
+        if (keys->n == before) return sr_fail(err, "%s: id %s appears twice in the %s", ds->d[i].where, ds->d[i].id_json, what);
         (*at)[id] = i;
     }
     return 0;
@@ -3418,4 +3418,669 @@ done:
     free(lexicons);
     return rc;
 }
-static int ev_sweep(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+
+/* ---- sr eval --sweep: the grid of masking ratios and fill strategies, the report ---- */
+
+#define EV_PAPER_KEYS 9
+static const char *const ev_paper_key[EV_PAPER_KEYS] = {"phi_recall", "reid_risk", "rouge1", "rouge2", "rougeL", "smog",
+                                                        "flesch_reading_ease", "flesch_kincaid_grade", "seconds_per_letter"};
+typedef struct { double value[EV_PAPER_KEYS]; char note[EV_PAPER_KEYS][200]; } EvPaper;
+
+/* data/eval_paper.txt: "KEY VALUE NOTE" lines. */
+static int ev_load_paper(const char *data_dir, EvPaper *p, char *err) {
+    char path[8192];
+    size_t len;
+    for (int k = 0; k < EV_PAPER_KEYS; k++) { p->value[k] = NAN; p->note[k][0] = 0; }
+    if (ner_data_file(data_dir, "eval_paper.txt", path, sizeof path, err) < 0) return -1;
+    char *buf = read_file(path, &len, err);
+    if (!buf) return -1;
+    long line = 0;
+    for (char *s = buf, *nl; s < buf + len; s = nl + 1) {
+        nl = memchr(s, '\n', (size_t)(buf + len - s));
+        if (!nl) nl = buf + len;
+        *nl = 0;
+        line++;
+        while (*s == ' ' || *s == '\t') s++;
+        if (!*s || *s == '#') continue;
+        char key[64], *e;
+        int kl = 0;
+        while (s[kl] && !isspace((unsigned char)s[kl]) && kl < 63) { key[kl] = s[kl]; kl++; }
+        key[kl] = 0;
+        int k = 0;
+        while (k < EV_PAPER_KEYS && strcmp(ev_paper_key[k], key)) k++;
+        double v = strtod(s + kl, &e);
+        if (k == EV_PAPER_KEYS || e == s + kl) { free(buf); return sr_fail(err, "%s:%ld: expected \"KEY VALUE NOTE\" with a known KEY", path, line); }
+        while (*e == ' ' || *e == '\t') e++;
+        p->value[k] = v;
+        snprintf(p->note[k], sizeof p->note[k], "%s", e);
+    }
+    free(buf);
+    return 0;
+}
+
+typedef struct {
+    char fill_name[32];
+    SrGenOptions opt;
+    int letters, failed;
+    long forwards, masks;
+    double seconds;
+    EvResult R;
+} EvRun;
+
+static void ev_html_esc(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
+    }
+}
+/* <tag data-key="key">value</tag>: a number of results.json, "-" when undefined. */
+static void ev_hv(FILE *f, const char *tag, const char *attrs, const char *fmt, double v, const char *keyfmt, ...) {
+    char key[256];
+    va_list ap;
+    va_start(ap, keyfmt);
+    vsnprintf(key, sizeof key, keyfmt, ap);
+    va_end(ap);
+    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
+    if (isnan(v) || isinf(v)) fputs("-", f);
+    else fprintf(f, fmt, v);
+    fprintf(f, "</%s>", tag);
+}
+/* The same for a string of results.json. */
+static void ev_hs(FILE *f, const char *tag, const char *attrs, const char *s, const char *keyfmt, ...) {
+    char key[256];
+    va_list ap;
+    va_start(ap, keyfmt);
+    vsnprintf(key, sizeof key, keyfmt, ap);
+    va_end(ap);
+    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
+    ev_html_esc(f, s);
+    fprintf(f, "</%s>", tag);
+}
+
+static const char *ev_fill_color(const char *fill) {
+    if (!strcmp(fill, "iterative")) return "#1f77b4";
+    if (!strcmp(fill, "parallel")) return "#2ca02c";
+    return "#e8730c"; /* rounds:N */
+}
+
+typedef struct {
+    const char *originals, *model_path, *masker;
+    int demo, letters, threads;
+    double ratios[32];
+    int n_ratios;
+    char fills[8][32];
+    int n_fills;
+    char created[64];
+    const SrConfig *cfg;
+    EvPaper paper;
+    int compare; /* the run set beside the paper: iterative at the ratio nearest 0.5 */
+} EvSweep;
+
+static double ev_run_val(const EvRun *r, const char *what) {
+    const EvResult *R = &r->R;
+    if (!strcmp(what, "rouge1")) return ev_mean(R->rouge_sum[0], R->pairs);
+    if (!strcmp(what, "rouge2")) return ev_mean(R->rouge_sum[1], R->pairs);
+    if (!strcmp(what, "rougeL")) return ev_mean(R->rouge_sum[2], R->pairs);
+    if (!strcmp(what, "reid")) return ev_ratio(R->reid_surv, R->reid_strings);
+    if (!strcmp(what, "fre")) return ev_mean(R->read_sum_s[0], R->read_docs_s);
+    if (!strcmp(what, "fkgl")) return ev_mean(R->read_sum_s[1], R->read_docs_s);
+    if (!strcmp(what, "smog")) return ev_mean(R->read_sum_s[2], R->read_docs_s);
+    if (!strcmp(what, "spl")) return r->letters ? r->seconds / r->letters : NAN;
+    return NAN;
+}
+
+static void ev_put_results(FILE *f, const EvCtx *cx, const EvSweep *sw, const EvRun *runs, int n_runs) {
+    fputs("{\"report\":\"sr eval --sweep\",\"created\":", f);
+    json_put_cstr(f, sw->created);
+    fputs(",\n\"settings\":{\"originals\":", f);
+    json_put_cstr(f, sw->originals);
+    fprintf(f, ",\"letters\":%d,\"ratios\":[", sw->letters);
+    for (int i = 0; i < sw->n_ratios; i++) { fputs(i ? "," : "", f); ev_num(f, sw->ratios[i]); }
+    fputs("],\"fills\":[", f);
+    for (int i = 0; i < sw->n_fills; i++) { fputs(i ? "," : "", f); json_put_cstr(f, sw->fills[i]); }
+    const SrGenOptions *o = &runs[0].opt;
+    fprintf(f, "],\"seed\":%llu,\"top_k\":%d,\"window\":%d,\"max_pieces\":%d,\"threads\":%d,\"masker\":", (unsigned long long)o->seed, o->top_k, o->window, o->max_pieces, sw->threads);
+    json_put_cstr(f, sw->masker);
+    fputs("},\n\"model\":{\"path\":", f);
+    json_put_cstr(f, sw->model_path);
+    fprintf(f, ",\"demo\":%s,\"layers\":%d,\"hidden\":%d,\"heads\":%d,\"vocab\":%d,\"weights\":\"%s\",\"lowercase\":%s},\n\"paper\":{",
+            sw->demo ? "true" : "false", sw->cfg->n_layers, sw->cfg->hidden, sw->cfg->n_heads, sw->cfg->vocab_size,
+            sw->cfg->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", sw->cfg->flags & SR_FLAG_LOWERCASE ? "true" : "false");
+    fputs("\"source\":\"Belkadi et al. (2025), NAACL SRW; figures as quoted in data/eval_paper.txt\"", f);
+    for (int k = 0; k < EV_PAPER_KEYS; k++) {
+        fprintf(f, ",\"%s\":{\"value\":", ev_paper_key[k]);
+        ev_num(f, sw->paper.value[k]);
+        fputs(",\"note\":", f);
+        json_put_cstr(f, sw->paper.note[k]);
+        fputc('}', f);
+    }
+    fprintf(f, "},\n\"compare_run\":%d,\n\"runs\":[", sw->compare);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fprintf(f, "%s\n{\"fill\":\"%s\",\"ratio\":", r ? "," : "", u->fill_name);
+        ev_num(f, u->opt.ratio);
+        fprintf(f, ",\"letters\":%d,\"failed\":%d,\"forwards\":%ld,\"masks\":%ld,\"seconds\":", u->letters, u->failed, u->forwards, u->masks);
+        ev_num(f, u->seconds);
+        fputs(",\"seconds_per_letter\":", f);
+        ev_num(f, ev_run_val(u, "spl"));
+        fputs(",\"eval\":", f);
+        ev_put_json(f, cx, &u->R, 0);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+/* Plot frame: data [x0, x1] x [y0, y1] in a W x H box, grid every xstep / ystep. */
+typedef struct { double L, T, W, H, x0, x1, y0, y1, xstep, ystep; } EvPlot;
+static double ev_px(const EvPlot *p, double x) { return p->L + (x - p->x0) / (p->x1 - p->x0) * p->W; }
+static double ev_py(const EvPlot *p, double y) { return p->T + p->H - (y - p->y0) / (p->y1 - p->y0) * p->H; }
+/* A range in [0, 1] around lo..hi, on multiples of 0.1 (at least 0.3 wide); *step for its grid. */
+static void ev_range(double lo, double hi, double *a, double *b, double *step) {
+    if (isnan(lo) || isnan(hi)) { lo = 0; hi = 1; }
+    *a = floor((lo - 0.02) * 10) / 10;
+    *b = ceil((hi + 0.02) * 10) / 10;
+    if (*a < 0) *a = 0;
+    if (*b > 1) *b = 1;
+    while (*b - *a < 0.29) { if (*a > 0) *a -= 0.1; if (*b - *a < 0.29 && *b < 1) *b += 0.1; }
+    *step = *b - *a > 0.61 ? 0.2 : 0.1;
+}
+static void ev_axes(FILE *f, const EvPlot *p, const char *xtitle, const char *ytitle) {
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"#999\"/>\n", p->L, p->T, p->W, p->H);
+    int yd = p->ystep < 0.01 ? 3 : p->ystep < 0.1 ? 2 : 1;
+    for (int i = 0; p->x0 + i * p->xstep <= p->x1 + 1e-9; i++) {
+        double v = p->x0 + i * p->xstep, x = ev_px(p, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", x, p->T, x, p->T + p->H);
+        fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>\n", x, p->T + p->H + 16, v);
+    }
+    for (int i = 0; p->y0 + i * p->ystep <= p->y1 + 1e-9; i++) {
+        double v = p->y0 + i * p->ystep, y = ev_py(p, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", p->L, y, p->L + p->W, y);
+        fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", p->L - 6, y + 4, yd, v);
+    }
+    fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", p->L + p->W / 2, p->T + p->H + 36);
+    ev_html_esc(f, xtitle);
+    fprintf(f, "</text><text class=\"name\" transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">", p->L - 44, p->T + p->H / 2);
+    ev_html_esc(f, ytitle);
+    fputs("</text>\n", f);
+}
+static void ev_legend(FILE *f, const EvSweep *sw, const EvRun *runs, int n_runs, double x, double y) {
+    for (int i = 0; i < sw->n_fills; i++) {
+        int r = 0;
+        while (r < n_runs && strcmp(runs[r].fill_name, sw->fills[i])) r++;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, y + 18 * i, ev_fill_color(sw->fills[i]));
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\"", x + 18, y + 18 * i + 11);
+        ev_hs(f, "text", at, sw->fills[i], "runs.%d.fill", r);
+        fputc('\n', f);
+    }
+}
+
+static int ev_write_report(const char *path, const EvCtx *cx, const EvSweep *sw, const EvRun *runs, int n_runs, char *err) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return sr_fail(err, "%s: %s", path, strerror(errno));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>sr eval report</title>\n<style>\n"
+          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1220px;margin:20px auto;padding:0 16px;color:#222;font-size:14px}\n"
+          "h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}\n"
+          "table{border-collapse:collapse;margin:8px 0 12px}\n"
+          "td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;font-size:13px}\n"
+          "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.orig td{background:#f6f6f6;font-style:italic}\n"
+          ".warn{background:#fff4d6;border:1px solid #e0b84c;padding:10px 14px;margin:12px 0}\n"
+          ".note{color:#555;font-size:13px}\nsvg{background:#fff}svg text{font-size:12px}\n"
+          ".plots{display:flex;flex-wrap:wrap;gap:20px}\n</style>\n</head>\n<body>\n", f);
+    fputs("<h1>sr eval: synthetic letters measured against their originals</h1>\n<p class=\"note\">Letters: ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->letters, "settings.letters");
+    fputs(" from ", f);
+    ev_hs(f, "code", NULL, sw->originals, "settings.originals");
+    fputs(". Made ", f);
+    ev_hs(f, "span", NULL, sw->created, "created");
+    fputs(" by <code>sr eval --sweep</code>; the numbers are in <code>results.json</code> beside this page.</p>\n", f);
+    if (sw->demo)
+        fputs("<div class=\"warn\"><b>These are the demo model's numbers.</b> The model that filled the masks is sr's own "
+              "small demo model (<code>models/sr-demo.srm</code>, trained on public medical text; see "
+              "<code>models/MODEL_CARD.md</code>). It is there to show that the pipeline runs: its fills are mostly "
+              "frequent words, so ROUGE, readability and overlap below describe the demo model, not what the method can "
+              "do with a clinical model such as Bio_ClinicalBERT. The Masker's numbers (PHI detection) and the "
+              "re-identification check do not depend on the model.</div>\n", f);
+    /* settings */
+    fputs("<h2>Settings</h2>\n<table>\n<tr><th class=\"l\">model</th><td class=\"l\">", f);
+    ev_hs(f, "code", NULL, sw->model_path, "model.path");
+    fputs(" (", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->n_layers, "model.layers");
+    fputs(" layers, hidden ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->hidden, "model.hidden");
+    fputs(", vocabulary ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->vocab_size, "model.vocab");
+    fputs(", weights ", f);
+    ev_hs(f, "span", NULL, sw->cfg->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", "model.weights");
+    fputs(")</td></tr>\n<tr><th class=\"l\">Masker</th><td class=\"l\">", f);
+    ev_hs(f, "span", NULL, sw->masker, "settings.masker");
+    fputs("</td></tr>\n<tr><th class=\"l\">masking ratios</th><td class=\"l\">", f);
+    for (int i = 0; i < sw->n_ratios; i++) { fputs(i ? ", " : "", f); ev_hv(f, "span", NULL, "%.2f", sw->ratios[i], "settings.ratios.%d", i); }
+    fputs("</td></tr>\n<tr><th class=\"l\">fill strategies</th><td class=\"l\">", f);
+    for (int i = 0; i < sw->n_fills; i++) { fputs(i ? ", " : "", f); ev_hs(f, "span", NULL, sw->fills[i], "settings.fills.%d", i); }
+    const SrGenOptions *o = &runs[0].opt;
+    fputs("</td></tr>\n<tr><th class=\"l\">sampling</th><td class=\"l\">top-k ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->top_k, "settings.top_k");
+    fputs(", seed ", f);
+    ev_hv(f, "span", NULL, "%.0f", (double)o->seed, "settings.seed");
+    fputs(", window ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->window, "settings.window");
+    fputs(" tokens each side, at most ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->max_pieces, "settings.max_pieces");
+    fputs(" WordPieces a word, threads ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->threads, "settings.threads");
+    fputs("</td></tr>\n</table>\n", f);
+    /* the paper's table */
+    const EvRun *r0 = &runs[0];
+    fputs("<h2>The paper's table, reproduced for this run</h2>\n<table>\n<tr><th>ratio</th><th class=\"l\">fill</th>"
+          "<th>ROUGE-1</th><th>ROUGE-2</th><th>ROUGE-L</th><th>top-5</th><th>top-10</th><th>top-20</th><th>top-50</th>"
+          "<th>top-100</th><th>SMOG</th><th>Flesch RE</th><th>FK grade</th><th>re-id risk</th><th>entities kept</th>"
+          "<th>words changed</th><th>s / letter</th></tr>\n", f);
+    fputs("<tr class=\"orig\"><td>-</td><td class=\"l\">original letters</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td>", f);
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[2], r0->R.read_docs_o), "runs.0.eval.readability.original.smog");
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[0], r0->R.read_docs_o), "runs.0.eval.readability.original.flesch_reading_ease");
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[1], r0->R.read_docs_o), "runs.0.eval.readability.original.flesch_kincaid_grade");
+    fputs("<td>-</td><td>-</td><td>-</td><td>-</td></tr>\n", f);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fputs("<tr>", f);
+        ev_hv(f, "td", NULL, "%.2f", u->opt.ratio, "runs.%d.ratio", r);
+        ev_hs(f, "td", "class=\"l\"", u->fill_name, "runs.%d.fill", r);
+        static const char *const rk[3] = {"rouge1", "rouge2", "rougeL"};
+        for (int k = 0; k < 3; k++) ev_hv(f, "td", NULL, "%.3f", ev_run_val(u, rk[k]), "runs.%d.eval.rouge.%s", r, rk[k]);
+        for (int k = 0; k < EV_NTOP; k++) ev_hv(f, "td", NULL, "%.2f", u->R.overlap[k], "runs.%d.eval.overlap.%d", r, ev_top_n[k]);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "smog"), "runs.%d.eval.readability.synthetic.smog", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "fre"), "runs.%d.eval.readability.synthetic.flesch_reading_ease", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "fkgl"), "runs.%d.eval.readability.synthetic.flesch_kincaid_grade", r);
+        ev_hv(f, "td", NULL, "%.3f", ev_run_val(u, "reid"), "runs.%d.eval.reid_risk.risk", r);
+        if (u->R.med_docs) ev_hv(f, "td", NULL, "%.3f", ev_ratio(u->R.ent_kept, u->R.ent_gold), "runs.%d.eval.entities.share", r);
+        else fputs("<td>-</td>", f);
+        ev_hv(f, "td", NULL, "%.3f", ev_ratio(u->R.changed, u->R.words), "runs.%d.eval.changed.share", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "spl"), "runs.%d.seconds_per_letter", r);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">ROUGE: <span class=\"name\">F1</span> of each synthetic letter against its original, mean over letters "
+          "(rouge_score's defaults). top-N: share of the N most frequent words (stop words removed) that the originals "
+          "and the synthetic letters have in common, over all letters: lower means more diverse. Readability: mean over "
+          "letters. Re-id risk: share of PHI strings that survive into the synthetic letters. Entities kept: gold "
+          "medical entities found verbatim at their aligned place (\"-\": no gold entities given).</p>\n", f);
+    /* beside the paper */
+    const EvRun *cr = &runs[sw->compare];
+    EvPhiTot all;
+    ev_phi_totals(cx, &cr->R, 0, &all);
+    fputs("<h2>Belkadi et al. (2025) and this run</h2>\n<table>\n<tr><th class=\"l\">measure</th><th>the paper</th><th>this run", f);
+    fputs(sw->demo ? " (demo model)" : "", f);
+    fputs("</th><th class=\"l\">notes</th></tr>\n", f);
+    static const char *const rowname[EV_PAPER_KEYS] = {"PHI recall (tokens)", "re-identification risk", "ROUGE-1", "ROUGE-2",
+                                                        "ROUGE-L", "SMOG", "Flesch reading ease", "Flesch-Kincaid grade", "seconds a letter"};
+    for (int k = 0; k < EV_PAPER_KEYS; k++) {
+        fprintf(f, "<tr><th class=\"l\">%s</th>", rowname[k]);
+        ev_hv(f, "td", NULL, k == 1 ? "%.3f" : "%.2f", sw->paper.value[k], "paper.%s.value", ev_paper_key[k]);
+        double ours = NAN;
+        char key[160];
+        if (k == 0) { ours = cr->R.phi_docs ? ev_ratio(all.found, all.tok) : NAN; snprintf(key, sizeof key, "runs.%d.eval.phi.token_recall", sw->compare); }
+        else if (k == 1) { ours = ev_run_val(cr, "reid"); snprintf(key, sizeof key, "runs.%d.eval.reid_risk.risk", sw->compare); }
+        else if (k <= 4) { ours = ev_run_val(cr, ev_paper_key[k]); snprintf(key, sizeof key, "runs.%d.eval.rouge.%s", sw->compare, ev_paper_key[k]); }
+        else if (k <= 7) { ours = ev_run_val(cr, k == 5 ? "smog" : k == 6 ? "fre" : "fkgl"); snprintf(key, sizeof key, "runs.%d.eval.readability.synthetic.%s", sw->compare, ev_paper_key[k]); }
+        else { ours = ev_run_val(cr, "spl"); snprintf(key, sizeof key, "runs.%d.seconds_per_letter", sw->compare); }
+        ev_hv(f, "td", NULL, k == 1 ? "%.3f" : "%.2f", ours, "%s", key);
+        fputs("<td class=\"l\">", f);
+        if (!isnan(sw->paper.value[k])) ev_hs(f, "span", NULL, sw->paper.note[k], "paper.%s.note", ev_paper_key[k]);
+        else fputs("the paper's figure is not in data/eval_paper.txt", f);
+        if (k == 0 && !cr->R.phi_docs) fputs("; this run: no gold PHI given", f);
+        if (k == 8) fputs("; this run: CPU", f);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">\"this run\" is the run with fill ", f);
+    ev_hs(f, "span", NULL, cr->fill_name, "runs.%d.fill", sw->compare);
+    fputs(" at masking ratio ", f);
+    ev_hv(f, "span", NULL, "%.2f", cr->opt.ratio, "runs.%d.ratio", sw->compare);
+    fputs(" (the paper fills iteratively). \"-\": no figure. The paper's PHI recall is Philter's on its own data; "
+          "ours is sr's Masker on the letters given here.</p>\n", f);
+    /* plots */
+    fputs("<div class=\"plots\">\n<div><h2>Fidelity against diversity</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\" height=\"400\" viewBox=\"0 0 560 400\">\n", f);
+    double xlo = NAN, xhi = NAN, ylo = NAN, yhi = NAN;
+    for (int r = 0; r < n_runs; r++) {
+        double x = 1 - runs[r].R.overlap[2], y = ev_run_val(&runs[r], "rougeL");
+        if (isnan(x) || isnan(y)) continue;
+        if (isnan(xlo) || x < xlo) xlo = x;
+        if (isnan(xhi) || x > xhi) xhi = x;
+        if (isnan(ylo) || y < ylo) ylo = y;
+        if (isnan(yhi) || y > yhi) yhi = y;
+    }
+    EvPlot p = {70, 20, 360, 320, 0, 1, 0, 1, 0.2, 0.2};
+    ev_range(xlo, xhi, &p.x0, &p.x1, &p.xstep);
+    ev_range(ylo, yhi, &p.y0, &p.y1, &p.ystep);
+    ev_axes(f, &p, "diversity: 1 - top-20 word overlap", "fidelity: ROUGE-L F1");
+    for (int r = 0; r < n_runs; r++) {
+        double x = 1 - runs[r].R.overlap[2], y = ev_run_val(&runs[r], "rougeL");
+        if (isnan(x) || isnan(y)) continue;
+        int fi = 0;
+        while (fi < sw->n_fills && strcmp(sw->fills[fi], runs[r].fill_name)) fi++;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#333\"/>", ev_px(&p, x), ev_py(&p, y), ev_fill_color(runs[r].fill_name));
+        char at[96]; /* each fill's labels on its own side of the point */
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"%s\" text-anchor=\"%s\"", ev_px(&p, x) + (fi == 1 ? -8 : 8),
+                 ev_py(&p, y) + (fi == 2 ? 14 : -5), ev_fill_color(runs[r].fill_name), fi == 1 ? "end" : "start");
+        ev_hv(f, "text", at, "%.2f", runs[r].opt.ratio, "runs.%d.ratio", r);
+        fputc('\n', f);
+    }
+    ev_legend(f, sw, runs, n_runs, 445, 30);
+    fputs("<text class=\"name\" x=\"445\" y=\"100\">label: ratio</text>\n</svg></div>\n", f);
+    /* re-identification risk by ratio */
+    double top = 0;
+    for (int r = 0; r < n_runs; r++) { double v = ev_run_val(&runs[r], "reid"); if (v > top) top = v; }
+    if (!isnan(sw->paper.value[1]) && sw->paper.value[1] > top) top = sw->paper.value[1];
+    static const double nice[] = {0.05, 0.1, 0.2, 0.5, 1.0};
+    double ymax = 1.0;
+    for (int i = 0; i < 5; i++) if (top <= nice[i] * 0.92) { ymax = nice[i]; break; }
+    fputs("<div><h2>Re-identification risk by masking ratio</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\" height=\"400\" viewBox=\"0 0 560 400\">\n", f);
+    p = (EvPlot){70, 20, 360, 320, 0, 1, 0, ymax, 0.2, ymax / 5};
+    ev_axes(f, &p, "masking ratio", "share of PHI strings that survive");
+    if (!isnan(sw->paper.value[1])) {
+        double y = ev_py(&p, sw->paper.value[1]);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b00\" stroke-dasharray=\"5,4\"/>", p.L, y, p.L + p.W, y);
+        fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#b00\">the paper</text>", p.L + 4, y - 4);
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"#b00\"", p.L + 70, y - 4);
+        ev_hv(f, "text", at, "%.3f", sw->paper.value[1], "paper.reid_risk.value");
+        fputc('\n', f);
+    }
+    for (int i = 0; i < sw->n_fills; i++) {
+        fputs("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"", f);
+        fputs(ev_fill_color(sw->fills[i]), f);
+        fputs("\" points=\"", f);
+        for (int j = 0; j < sw->n_ratios; j++)
+            for (int r = 0; r < n_runs; r++)
+                if (!strcmp(runs[r].fill_name, sw->fills[i]) && runs[r].opt.ratio == (float)sw->ratios[j] && !isnan(ev_run_val(&runs[r], "reid")))
+                    fprintf(f, "%.1f,%.1f ", ev_px(&p, runs[r].opt.ratio), ev_py(&p, ev_run_val(&runs[r], "reid")));
+        fputs("\"/>\n", f);
+    }
+    for (int r = 0; r < n_runs; r++) {
+        double v = ev_run_val(&runs[r], "reid");
+        if (isnan(v)) continue;
+        double x = ev_px(&p, runs[r].opt.ratio), y = ev_py(&p, v);
+        int fi = 0;
+        while (fi < sw->n_fills && strcmp(sw->fills[fi], runs[r].fill_name)) fi++;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>", x, y, ev_fill_color(runs[r].fill_name));
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"", x, y - 8 - 13 * fi);
+        ev_hv(f, "text", at, "%.3f", v, "runs.%d.eval.reid_risk.risk", r);
+        fputc('\n', f);
+    }
+    ev_legend(f, sw, runs, n_runs, 445, 30);
+    fputs("</svg></div>\n</div>\n", f);
+    /* PHI recall per type */
+    fputs("<h2>PHI recall by type (the Masker on the originals)</h2>\n", f);
+    if (!r0->R.phi_docs) fputs("<p class=\"note\">No gold PHI in the originals: give \"phi\" spans (JSONL), i2b2 XML or BRAT files to measure the Masker.</p>\n", f);
+    else {
+        int *ids, n = ev_type_list(cx, &r0->R, 0, &ids);
+        EvPhiTot hip;
+        ev_phi_totals(cx, &r0->R, 0, &all);
+        ev_phi_totals(cx, &r0->R, 1, &hip);
+        int rows = n + 2;
+        double bx = 190, bw = 420, rh = 24;
+        fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"%.0f\" viewBox=\"0 0 900 %.0f\">\n", rows * rh + 50, rows * rh + 50);
+        for (int i = 0; i <= 5; i++) {
+            double x = bx + bw * i / 5.0;
+            fprintf(f, "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/><text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>\n",
+                    x, x, rows * rh + 14, x, rows * rh + 30, i / 5.0);
+        }
+        for (int i = 0; i < rows; i++) {
+            double y = 14 + i * rh, v;
+            char at[96], key[128];
+            const char *label;
+            long tok;
+            if (i < 2) {
+                const EvPhiTot *t = i ? &hip : &all;
+                v = ev_ratio(t->found, t->tok);
+                tok = t->tok;
+                label = i ? "HIPAA subset" : "all types";
+                snprintf(key, sizeof key, "runs.0.eval.phi.%s", i ? "hipaa." : "");
+                fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-weight=\"bold\">%s</text>", bx - 8, y + 14, label);
+            } else {
+                int t = ids[i - 2];
+                v = ev_ratio(r0->R.tok_found[t], r0->R.tok_gold[t]);
+                tok = r0->R.tok_gold[t];
+                snprintf(key, sizeof key, "runs.0.eval.phi.per_type.%d.", i - 2);
+                snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"", bx - 8, y + 14);
+                ev_hs(f, "text", at, ev_intern_str(&cx->types, t), "%stype", key);
+            }
+            if (!isnan(v)) fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", bx, y, bw * v, rh - 6, i < 2 ? "#555" : "#1f77b4");
+            snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\"", bx + bw + 8, y + 14);
+            ev_hv(f, "text", at, "%.3f", v, "%stoken_recall", key);
+            snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"#666\"", bx + bw + 60, y + 14);
+            ev_hv(f, "text", at, "%.0f", (double)tok, "%stokens", key);
+            fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#666\">tokens</text>\n", bx + bw + 100, y + 14);
+        }
+        if (!isnan(sw->paper.value[0])) {
+            double x = bx + bw * sw->paper.value[0];
+            fprintf(f, "<line x1=\"%.1f\" y1=\"6\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b00\" stroke-dasharray=\"5,4\"/>", x, x, rows * rh + 10);
+            fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#b00\" text-anchor=\"end\">Philter in the paper</text>\n", x - 4, rows * rh + 44);
+        }
+        fputs("</svg>\n<p class=\"note\">Token recall: a gold PHI token (a run of letters and digits) counts as found when "
+              "every character is masked. Types outside the HIPAA Safe Harbor list (data/eval_types.txt) are left out of "
+              "the HIPAA line.</p>\n", f);
+        free(ids);
+    }
+    /* timings */
+    fputs("<h2>Timings</h2>\n<table>\n<tr><th>ratio</th><th class=\"l\">fill</th><th>letters</th><th>failed</th><th>masks</th><th>forward passes</th><th>seconds</th><th>s / letter</th></tr>\n", f);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fputs("<tr>", f);
+        ev_hv(f, "td", NULL, "%.2f", u->opt.ratio, "runs.%d.ratio", r);
+        ev_hs(f, "td", "class=\"l\"", u->fill_name, "runs.%d.fill", r);
+        ev_hv(f, "td", NULL, "%.0f", u->letters, "runs.%d.letters", r);
+        ev_hv(f, "td", NULL, "%.0f", u->failed, "runs.%d.failed", r);
+        ev_hv(f, "td", NULL, "%.0f", (double)u->masks, "runs.%d.masks", r);
+        ev_hv(f, "td", NULL, "%.0f", (double)u->forwards, "runs.%d.forwards", r);
+        ev_hv(f, "td", NULL, "%.2f", u->seconds, "runs.%d.seconds", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "spl"), "runs.%d.seconds_per_letter", r);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">Definitions of every measure: README, section \"sr eval\". The synthetic letters of each "
+          "run are beside this page (synthetic-FILL-RATIO.jsonl); <code>sr eval ORIGINALS FILE</code> measures one again "
+          "with its per-letter table.</p>\n</body>\n</html>\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) return sr_fail(err, "%s: write error", path);
+    return 0;
+}
+
+/* One run's progress on stderr. */
+typedef struct { int run, n_runs; const char *fill; float ratio; int letter, letters; double start; } EvProgress;
+static void ev_progress(const EvProgress *p, int end) {
+    fprintf(stderr, "%ssr eval: run %d/%d (%s, ratio %.2f): letter %d/%d, %.1f s%s", isatty(2) ? "\r" : "", p->run, p->n_runs, p->fill, p->ratio,
+            p->letter, p->letters, now_seconds() - p->start, end ? "\n" : "   ");
+}
+
+static int ev_sweep(int argc, char **argv) {
+    SrGenOptions base;
+    sr_gen_options_default(&base);
+    SrMaskerOptions mo;
+    memset(&mo, 0, sizeof mo);
+    const char *orig_path = NULL, *report = NULL, *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL;
+    const char *ratios = "0.3,0.5,0.7,0.9,1.0", *fills = "iterative,rounds:4,parallel";
+    const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
+    int n_lex = 0, threads = 0, quiet = 0;
+    EvSweep sw;
+    memset(&sw, 0, sizeof sw);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--sweep")) continue;
+        if (!strcmp(a, "--report")) report = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--ratios")) ratios = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--fill")) fills = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--seed")) base.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
+        else if (!strcmp(a, "--top-k")) base.top_k = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--window")) base.window = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--max-pieces")) base.max_pieces = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+        else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
+        else if (!orig_path) orig_path = a;
+        else { fprintf(stderr, "sr eval --sweep: give ORIGINALS only (the sweep makes the synthetic letters)\n"); free(lexicons); return 2; }
+    }
+    if (!orig_path || !report) { fprintf(stderr, "sr eval --sweep: give ORIGINALS and --report DIR\n"); free(lexicons); return 2; }
+    if (base.top_k < 0 || base.window < 1 || base.max_pieces < 1 || base.max_pieces > SR_GEN_MAX_PIECES) {
+        fprintf(stderr, "sr eval --sweep: --top-k >= 0, --window >= 1 and --max-pieces 1..%d\n", SR_GEN_MAX_PIECES); free(lexicons); return 2;
+    }
+    for (const char *p = ratios; *p;) {
+        char *e;
+        double v = strtod(p, &e);
+        if (e == p || !(v >= 0 && v <= 1) || sw.n_ratios == 32 || (*e && *e != ',')) { fprintf(stderr, "sr eval --sweep: --ratios wants numbers in [0, 1], comma-separated (at most 32)\n"); free(lexicons); return 2; }
+        sw.ratios[sw.n_ratios++] = v;
+        p = *e ? e + 1 : e;
+    }
+    for (const char *p = fills; *p;) {
+        size_t n = strcspn(p, ",");
+        if (sw.n_fills == 8 || n == 0 || n >= 32) { fprintf(stderr, "sr eval --sweep: --fill wants iterative, parallel, rounds:N (comma-separated, at most 8)\n"); free(lexicons); return 2; }
+        memcpy(sw.fills[sw.n_fills], p, n);
+        sw.fills[sw.n_fills][n] = 0;
+        const char *v = sw.fills[sw.n_fills];
+        char *e = NULL;
+        if (strcmp(v, "iterative") && strcmp(v, "parallel") && !(!strncmp(v, "rounds:", 7) && strtol(v + 7, &e, 10) >= 1 && e && !*e)) {
+            fprintf(stderr, "sr eval --sweep: unknown --fill %s (iterative, parallel, rounds:N)\n", v); free(lexicons); return 2;
+        }
+        sw.n_fills++;
+        p += n + (p[n] == ',');
+    }
+    char err[SR_ERR_LEN];
+    EvCtx cx;
+    EvDocs orig = {0};
+    int n_runs = sw.n_fills * sw.n_ratios, rc = 1;
+    EvRun *runs = xcalloc((size_t)n_runs, sizeof *runs);
+    SrModel *m = NULL, *phi_m = NULL, *med_m = NULL, *pos_m = NULL;
+    SrTokenizer *tok = NULL;
+    SrMasker *mk = NULL;
+    SrState *st = NULL;
+    char model_found[4096];
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 1; }
+    if (ev_read_input(orig_path, &cx.lists, 1, &orig, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (orig.n == 0) { fprintf(stderr, "sr eval: %s holds no letters\n", orig_path); goto done; }
+    struct stat sb;
+    if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
+    if (load_model_or_demo("eval", model_path, &m, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (!(sr_config(m)->flags & SR_FLAG_MLM_HEAD)) { fprintf(stderr, "sr eval: %s has no masked-LM head\n", model_path ? model_path : "the demo model"); goto done; }
+    if ((phi_path && sr_load(&phi_m, phi_path, err) < 0) || (med_path && sr_load(&med_m, med_path, err) < 0) ||
+        (pos_path && sr_load(&pos_m, pos_path, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (threads > 0) sr_set_threads(threads);
+    if (!(tok = sr_tokenizer_from_model(m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    mo.lexicons = lexicons;
+    mo.n_lexicons = n_lex;
+    mo.phi_model = phi_m;
+    mo.med_model = med_m;
+    mo.pos_model = pos_m;
+    if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    base.stratify = pos_m != NULL;
+    st = sr_state_new(m, sr_gen_state_tokens(m, &base));
+    if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
+    else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");
+    sw.originals = orig_path;
+    sw.model_path = model_found;
+    sw.demo = !model_path || !strcmp(ev_base(model_path), "sr-demo.srm");
+    sw.masker = phi_m ? "rules and lexicons, unioned with --phi-model" : "rules and lexicons";
+    sw.letters = orig.n;
+    sw.cfg = sr_config(m);
+#ifdef _OPENMP
+    sw.threads = threads > 0 ? threads : omp_get_max_threads();
+#else
+    sw.threads = 1;
+#endif
+    time_t now = time(NULL);
+    strftime(sw.created, sizeof sw.created, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    double best = 2;
+    for (int fi = 0, r = 0; fi < sw.n_fills; fi++)
+        for (int ri = 0; ri < sw.n_ratios; ri++, r++) {
+            EvRun *u = &runs[r];
+            u->opt = base;
+            u->opt.ratio = (float)sw.ratios[ri];
+            snprintf(u->fill_name, sizeof u->fill_name, "%s", sw.fills[fi]);
+            if (!strcmp(sw.fills[fi], "iterative")) u->opt.fill = SR_FILL_ITERATIVE;
+            else if (!strcmp(sw.fills[fi], "parallel")) u->opt.fill = SR_FILL_PARALLEL;
+            else { u->opt.fill = SR_FILL_ROUNDS; u->opt.rounds = atoi(sw.fills[fi] + 7); }
+            double d = fabs(sw.ratios[ri] - 0.5) + (u->opt.fill == SR_FILL_ITERATIVE ? 0 : 1);
+            if (d < best) { best = d; sw.compare = r; }
+        }
+    for (int r = 0; r < n_runs; r++) {
+        EvRun *u = &runs[r];
+        char path[4096];
+        char fname[64];
+        snprintf(fname, sizeof fname, "%s", u->fill_name);
+        for (char *c = fname; *c; c++) if (*c == ':') *c = '-';
+        snprintf(path, sizeof path, "%s/synthetic-%s-%.2f.jsonl", report, fname, u->opt.ratio);
+        FILE *out = fopen(path, "wb");
+        if (!out) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+        EvDocs syn = {0};
+        EvProgress pg = {r + 1, n_runs, u->fill_name, u->opt.ratio, 0, orig.n, now_seconds()};
+        for (int i = 0; i < orig.n; i++) {
+            const EvDoc *o = &orig.d[i];
+            SrGenResult res;
+            memset(&res, 0, sizeof res);
+            EvDoc *s = ev_docs_push(&syn);
+            s->key = ev_strndup(o->key, strlen(o->key));
+            s->id_json = ev_strndup(o->id_json, strlen(o->id_json));
+            snprintf(s->where, sizeof s->where, "%.300s", path);
+            SrRecord rec = {o->text, o->len, o->id_json};
+            if (sr_generate(m, st, tok, mk, &u->opt, o->text, o->len, &res, err) < 0) {
+                s->error = ev_strndup(err, strlen(err));
+                print_error_record(out, &rec, i, err);
+                u->failed++;
+            } else {
+                s->text = ev_strndup(res.text, res.len);
+                s->len = res.len;
+                print_jsonl(out, m, &rec, i, &res, 0, 0);
+                u->forwards += res.forwards;
+                u->masks += res.masks;
+            }
+            u->letters++;
+            sr_gen_result_free(&res);
+            pg.letter = i + 1;
+            if (!quiet && isatty(2)) ev_progress(&pg, 0);
+        }
+        u->seconds = now_seconds() - pg.start;
+        int bad = ferror(out);
+        if (fclose(out) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); ev_docs_free(&syn); goto done; }
+        if (!quiet) ev_progress(&pg, 1);
+        snprintf(u->R.phi_source, sizeof u->R.phi_source, "the Masker (%s)", sw.masker);
+        int erc = ev_evaluate(&cx, &orig, &syn, NULL, mk, &u->R, err);
+        ev_docs_free(&syn);
+        if (erc < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.json", report);
+    FILE *f = fopen(path, "wb");
+    if (!f) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+    ev_put_results(f, &cx, &sw, runs, n_runs);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); goto done; }
+    snprintf(path, sizeof path, "%s/report.html", report);
+    if (ev_write_report(path, &cx, &sw, runs, n_runs, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    int failed = 0;
+    for (int r = 0; r < n_runs; r++) failed += runs[r].failed;
+    fprintf(stderr, "sr eval: %d runs of %d letters; report %s/report.html, numbers %s/results.json%s\n", n_runs, orig.n, report, report,
+            failed ? " (some letters failed: see the error records)" : "");
+    rc = failed ? 1 : 0;
+done:
+    for (int r = 0; r < n_runs; r++) ev_result_free(&runs[r].R);
+    free(runs);
+    ev_docs_free(&orig);
+    sr_state_free(st);
+    sr_masker_free(mk);
+    sr_tokenizer_free(tok);
+    if (m) sr_free(m);
+    if (phi_m) sr_free(phi_m);
+    if (med_m) sr_free(med_m);
+    if (pos_m) sr_free(pos_m);
+    ev_ctx_free(&cx);
+    free(lexicons);
+    return rc;
+}

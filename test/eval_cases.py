@@ -4,10 +4,12 @@
   eval_cases.py gen DIR            DIR/orig.jsonl, syn.jsonl, pred.jsonl: 240 generated
                                    pairs (empty, one-word, Unicode, letter-like, long),
                                    plus one missing, one extra and one error record
-  eval_cases.py compare GOT REF    every value of two `sr eval --json`-shaped objects
+  eval_cases.py compare GOT REF [LABEL]  every value of two `sr eval --json`-shaped objects
                                    equal (numbers to 1e-6); PASS/FAIL lines per section
   eval_cases.py hand DIR           DIR/hand_orig.jsonl, hand_syn.jsonl, hand_pred.jsonl
   eval_cases.py hand-check GOT     the hand-computed values (below) against sr's JSON
+  eval_cases.py folders DIR        the first 30 pairs as i2b2 XML / BRAT folders, and as JSONL
+  eval_cases.py example LETTER PHI.json MED.json OUT   the example letter, gold phi + med
   eval_cases.py letters N DIR      N letter pairs like data/example_letter.txt, for speed
 """
 import json
@@ -214,14 +216,15 @@ def gen(d):
     print("generated %d originals, %d synthetic records" % (len(origs), len(syns)))
 
 
-def compare(got_path, ref_path):
+def compare(got_path, ref_path, label="eval_ref.py"):
     got, ref = json.load(open(got_path, encoding="utf-8")), json.load(open(ref_path, encoding="utf-8"))
     problems = {}
 
     def walk(a, b, path, section):
         if isinstance(b, dict):
-            if isinstance(a, dict) and path == "phi":
-                a = {k: v for k, v in a.items() if k != "source"}  # where predictions came from: a path
+            if isinstance(a, dict) and path == "phi":  # where predictions came from: a path
+                a = {k: v for k, v in a.items() if k != "source"}
+                b = {k: v for k, v in b.items() if k != "source"}
             if not isinstance(a, dict) or set(a) != set(b):
                 problems.setdefault(section, []).append("%s: keys %s vs %s" % (path, sorted(a) if isinstance(a, dict) else a, sorted(b)))
                 return
@@ -258,9 +261,9 @@ def compare(got_path, ref_path):
                                 {"per_document rouge", "per_document reid", "per_document entities", "per_document changed",
                                  "per_document readability", "per_document overlap", "per_document phi"}):
         if s in problems:
-            print("FAIL sr eval %s vs eval_ref.py: %d differences, e.g. %s" % (s, len(problems[s]), "; ".join(problems[s][:3])))
+            print("FAIL sr eval %s vs %s: %d differences, e.g. %s" % (s, label, len(problems[s]), "; ".join(problems[s][:3])))
         else:
-            print("PASS sr eval %s equals eval_ref.py (%d pairs, numbers to 1e-6)" % (s, n))
+            print("PASS sr eval %s equals %s (%d pairs, numbers to 1e-6)" % (s, label, n))
 
 
 # ---- hand-computed cases ----
@@ -357,6 +360,20 @@ def hand_check(got_path):
         print("FAIL sr eval hand case phi per type: %r, false positives %r" % (have, (got["phi"] or {}).get("false_positives")))
 
 
+def example(letter, phi_json, med_json, out):
+    """The example letter with its hand-annotated PHI and medical entities as gold spans
+    (every occurrence of each string, on word boundaries)."""
+    import re
+    text = open(letter, encoding="utf-8").read()
+    rec = {"id": "example_letter", "text": text}
+    for key, path in (("phi", phi_json), ("med", med_json)):
+        rec[key] = [{"start": m.start(), "end": m.end(), "type": t}
+                    for s, t in json.load(open(path, encoding="utf-8"))[key]
+                    for m in re.finditer(r"(?<!\w)" + re.escape(s) + r"(?!\w)", text)]
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
 def letters(n, d):
     letter = open(d + "/letter.txt", encoding="utf-8").read()
     rng = random.Random(5)
@@ -370,16 +387,55 @@ def letters(n, d):
             fs.write(json.dumps({"id": i, "text": perturb(rng, t, 0.3)}) + "\n")
 
 
+def folders(d, n=30):
+    """The first n generated pairs again, as an i2b2 XML / BRAT standoff folder of
+    originals and a folder of synthetic NAME.txt, plus the same as JSONL (ids = names)."""
+    import os
+    from xml.sax.saxutils import escape, quoteattr
+    origs = [json.loads(l) for l in open(d + "/orig.jsonl", encoding="utf-8")][:n]
+    syns = {r["id"]: r for r in (json.loads(l) for l in open(d + "/syn.jsonl", encoding="utf-8"))}
+    for sub in ("orig_dir", "syn_dir"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    with open(d + "/folder_orig.jsonl", "w", encoding="utf-8") as fo, open(d + "/folder_syn.jsonl", "w", encoding="utf-8") as fs:
+        for k, r in enumerate(origs):
+            name = "letter%02d" % k
+            text, phi, med = r["text"], r.get("phi", []), r.get("med", [])
+            if k % 2 == 0:  # i2b2 2014 XML; half the texts in CDATA, half escaped
+                body = "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>" if k % 4 == 0 else escape(text)
+                tags = "".join('<%s id="P%d" start="%d" end="%d" text=%s TYPE=%s comment="" />\n' % (
+                    "NAME" if i % 2 else "DATE", i, sp["start"], sp["end"], quoteattr(text[sp["start"]:sp["end"]]),
+                    quoteattr(sp["type"])) for i, sp in enumerate(phi))
+                tags += "".join('<ENTITY id="E%d" start="%d" end="%d" text=%s TYPE=%s comment="" />\n' % (
+                    i, sp["start"], sp["end"], quoteattr(text[sp["start"]:sp["end"]]), quoteattr(sp["type"])) for i, sp in enumerate(med))
+                with open(os.path.join(d, "orig_dir", name + ".xml"), "w", encoding="utf-8") as f:
+                    f.write('<?xml version="1.0" encoding="UTF-8" ?>\n<deIdi2b2>\n<TEXT>%s</TEXT>\n<TAGS>\n%s</TAGS>\n</deIdi2b2>\n' % (body, tags))
+            else:  # BRAT standoff
+                with open(os.path.join(d, "orig_dir", name + ".txt"), "w", encoding="utf-8", newline="") as f:
+                    f.write(text)
+                with open(os.path.join(d, "orig_dir", name + ".ann"), "w", encoding="utf-8") as f:
+                    for i, sp in enumerate(phi + med):
+                        f.write("T%d\t%s %d %d\t%s\n" % (i + 1, sp["type"], sp["start"], sp["end"],
+                                                          text[sp["start"]:sp["end"]].replace("\n", " ")))
+            with open(os.path.join(d, "syn_dir", name + ".txt"), "w", encoding="utf-8", newline="") as f:
+                f.write(syns[r["id"]]["text"])
+            fo.write(json.dumps({"id": name, "text": text, "phi": phi, "med": med}) + "\n")
+            fs.write(json.dumps({"id": name, "text": syns[r["id"]]["text"]}) + "\n")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "gen":
         gen(sys.argv[2])
     elif cmd == "compare":
-        compare(sys.argv[2], sys.argv[3])
+        compare(sys.argv[2], sys.argv[3], *sys.argv[4:5])
     elif cmd == "hand":
         hand(sys.argv[2])
     elif cmd == "hand-check":
         hand_check(sys.argv[2])
+    elif cmd == "example":
+        example(*sys.argv[2:6])
+    elif cmd == "folders":
+        folders(sys.argv[2])
     elif cmd == "letters":
         letters(int(sys.argv[2]), sys.argv[3])
     else:
