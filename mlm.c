@@ -2715,6 +2715,74 @@ static void ev_overlap(EvCtx *cx, EvCount *a, int na, EvCount *b, int nb, double
     }
 }
 
+/* ---- similarity (optional, -m MODEL): BERTScore-style on the model's last layer ----
+ * Each text is tokenized without [CLS]/[SEP], cut into chunks of max_position - 2
+ * WordPieces, each chunk run as [CLS] chunk [SEP]; every WordPiece's last hidden state
+ * is scaled to unit length. P = mean over synthetic pieces of the best cosine with an
+ * original piece, R = the same the other way, F1 = 2PR/(P+R); no idf weighting, no
+ * baseline rescaling. Not the paper's roberta-large BERTScore: its numbers depend on
+ * the model given. Undefined for a pair with an empty side. */
+typedef struct {
+    const SrModel *m;
+    SrState *st;
+    SrTokenizer *tok;
+    SrTokens tk;
+    int *ids;
+    float *a, *b;
+    size_t cap_a, cap_b;
+} EvSim;
+
+static int ev_embed(EvSim *sm, const char *text, size_t len, float **out, size_t *cap, int *n, char *err) {
+    const SrConfig *c = sr_config(sm->m);
+    if (sr_tokenize(sm->tok, text, len, 0, &sm->tk, err) < 0) return -1;
+    int H = c->hidden, L = c->max_position - 2;
+    *n = sm->tk.n;
+    size_t need = (size_t)(*n ? *n : 1) * H;
+    if (need > *cap) { free(*out); *cap = need; *out = xmalloc(need * sizeof(float)); }
+    for (int at = 0; at < *n; at += L) {
+        int k = *n - at < L ? *n - at : L;
+        sm->ids[0] = c->cls_id;
+        for (int i = 0; i < k; i++) sm->ids[i + 1] = sm->tk.tok[at + i].id;
+        sm->ids[k + 1] = c->sep_id;
+        const float *h = sr_forward(sm->m, sm->st, sm->ids, NULL, NULL, k + 2);
+        if (!h) return sr_fail(err, "encoder forward failed: %s", sr_state_error(sm->st));
+        for (int i = 0; i < k; i++) {
+            const float *row = h + (size_t)(i + 1) * H;
+            float *dst = *out + (size_t)(at + i) * H;
+            double norm = 0;
+            for (int j = 0; j < H; j++) norm += (double)row[j] * row[j];
+            double inv = norm > 0 ? 1.0 / sqrt(norm) : 0;
+            for (int j = 0; j < H; j++) dst[j] = (float)(row[j] * inv);
+        }
+    }
+    return 0;
+}
+
+static int ev_similarity(EvSim *sm, const EvDoc *o, const EvDoc *s, double out[3], char *err) {
+    int n, m, H = sr_config(sm->m)->hidden;
+    out[0] = out[1] = out[2] = NAN;
+    if (ev_embed(sm, o->text, o->len, &sm->a, &sm->cap_a, &n, err) < 0 || ev_embed(sm, s->text, s->len, &sm->b, &sm->cap_b, &m, err) < 0) return -1;
+    if (n == 0 || m == 0) return 0;
+    double *best_o = xmalloc((size_t)n * sizeof(double)), sum_p = 0, sum_r = 0;
+    for (int i = 0; i < n; i++) best_o[i] = -2;
+    for (int j = 0; j < m; j++) {
+        const float *y = sm->b + (size_t)j * H;
+        double best = -2;
+        for (int i = 0; i < n; i++) {
+            double d = dot_f32(sm->a + (size_t)i * H, y, H);
+            if (d > best) best = d;
+            if (d > best_o[i]) best_o[i] = d;
+        }
+        sum_p += best;
+    }
+    for (int i = 0; i < n; i++) sum_r += best_o[i];
+    free(best_o);
+    out[0] = sum_p / m;
+    out[1] = sum_r / n;
+    out[2] = out[0] + out[1] > 0 ? 2 * out[0] * out[1] / (out[0] + out[1]) : 0;
+    return 0;
+}
+
 /* ---- per document and overall results ---- */
 
 typedef struct {
@@ -2728,6 +2796,7 @@ typedef struct {
     double overlap[EV_NTOP];
     int has_phi;
     long phi_tok, phi_found, phi_fp, phi_spans, phi_spans_found;
+    double sim[3]; /* similarity precision, recall, F1 (NAN: not measured) */
 } EvDocResult;
 
 typedef struct {
@@ -2754,6 +2823,10 @@ typedef struct {
     double overlap[EV_NTOP];
     int med_docs;
     long ent_gold, ent_kept, words, changed;
+    EvSim *sim;        /* -m MODEL given: the similarity is measured */
+    const char *sim_model;
+    double sim_sum[3];
+    int sim_pairs;
 } EvResult;
 
 static void ev_result_free(EvResult *R) {
@@ -2963,6 +3036,11 @@ static int ev_pair(EvCtx *cx, EvResult *R, const EvDoc *o, const EvDoc *s, const
     ev_reid_doc(o, &to, s->text, s->len, ref, dr);
     R->reid_strings += dr->reid_strings;
     R->reid_surv += dr->reid_surv;
+    dr->sim[0] = dr->sim[1] = dr->sim[2] = NAN;
+    if (R->sim) {
+        if (ev_similarity(R->sim, o, s, dr->sim, e) < 0) { sr_fail(err, "%s: similarity: %s", o->where, e); goto out; }
+        if (!isnan(dr->sim[0])) { R->sim_pairs++; for (int k = 0; k < 3; k++) R->sim_sum[k] += dr->sim[k]; }
+    }
     R->pairs++;
     rc = 0;
 out:
@@ -3224,7 +3302,19 @@ static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc
     else { fprintf(f, "{\"documents\":%d,\"gold\":%ld,\"kept\":%ld,\"share\":", R->med_docs, R->ent_gold, R->ent_kept); ev_num(f, ev_ratio(R->ent_kept, R->ent_gold)); fputc('}', f); }
     fprintf(f, ",\n\"changed\":{\"words\":%ld,\"changed\":%ld,\"share\":", R->words, R->changed);
     ev_num(f, ev_ratio(R->changed, R->words));
-    fputc('}', f);
+    fputs("},\n\"similarity\":", f);
+    if (!R->sim) fputs("null", f);
+    else {
+        fputs("{\"model\":", f);
+        json_put_cstr(f, R->sim_model);
+        fprintf(f, ",\"kind\":\"BERTScore-style, last hidden layer of this model (not roberta-large BERTScore)\",\"pairs\":%d,\"precision\":", R->sim_pairs);
+        ev_num(f, ev_mean(R->sim_sum[0], R->sim_pairs));
+        fputs(",\"recall\":", f);
+        ev_num(f, ev_mean(R->sim_sum[1], R->sim_pairs));
+        fputs(",\"f1\":", f);
+        ev_num(f, ev_mean(R->sim_sum[2], R->sim_pairs));
+        fputc('}', f);
+    }
     if (per_doc) {
         fputs(",\n\"per_document\":[", f);
         for (int i = 0; i < R->n_doc; i++) {
@@ -3242,6 +3332,15 @@ static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc
             ev_put_read(f, &d->rs, d->read_s);
             fputs("},\"overlap\":", f);
             ev_put_overlap(f, d->overlap);
+            if (R->sim) {
+                fputs(",\"similarity\":{\"precision\":", f);
+                ev_num(f, d->sim[0]);
+                fputs(",\"recall\":", f);
+                ev_num(f, d->sim[1]);
+                fputs(",\"f1\":", f);
+                ev_num(f, d->sim[2]);
+                fputc('}', f);
+            }
             if (d->has_phi) fprintf(f, ",\"phi\":{\"tokens\":%ld,\"found\":%ld,\"false_positives\":%ld,\"spans\":%ld,\"spans_found\":%ld}}", d->phi_tok, d->phi_found, d->phi_fp, d->phi_spans, d->phi_spans_found);
             else fputs(",\"phi\":null}", f);
         }
@@ -3296,6 +3395,9 @@ static void ev_put_table(FILE *f, const EvCtx *cx, const EvResult *R, int per_do
     fputc('\n', f);
     if (R->med_docs) fprintf(f, "%-28s %s  (%ld of %ld gold entities)\n", "Medical entities kept", ev_fmt(a, sizeof a, "%.4f", ev_ratio(R->ent_kept, R->ent_gold)), R->ent_kept, R->ent_gold);
     else fprintf(f, "%-28s -  (no gold \"med\" spans)\n", "Medical entities kept");
+    if (R->sim)
+        fprintf(f, "%-28s P %s  R %s  F1 %s  (%d pairs; %s, last layer)\n", "Similarity (BERTScore-style)", ev_fmt(a, sizeof a, "%.4f", ev_mean(R->sim_sum[0], R->sim_pairs)),
+                ev_fmt(b, sizeof b, "%.4f", ev_mean(R->sim_sum[1], R->sim_pairs)), ev_fmt(c, sizeof c, "%.4f", ev_mean(R->sim_sum[2], R->sim_pairs)), R->sim_pairs, R->sim_model);
     fprintf(f, "%-28s %s  (%ld of %ld words)\n\n", "Words changed", ev_fmt(a, sizeof a, "%.4f", ev_ratio(R->changed, R->words)), R->changed, R->words);
     static const char *const read_name[3] = {"Flesch reading ease", "Flesch-Kincaid grade", "SMOG"};
     fprintf(f, "%-28s %10s %10s\n", "Readability (mean)", "original", "synthetic");
@@ -3331,6 +3433,9 @@ static void eval_usage(FILE *f) {
           "  --no-documents    leave out the per-document table / \"per_document\"\n"
           "  --phi-pred FILE   predicted PHI spans (sr deid --jsonl, or any tool's\n"
           "                    {\"id\",\"spans\"|\"phi\"}) instead of running the Masker\n"
+          "  -m MODEL          also a BERTScore-style similarity from MODEL's last layer\n"
+          "                    (\"similarity\"; not the paper's roberta-large BERTScore)\n"
+          "  --threads N       threads for that model's forward passes\n"
           "  --phi-model M, --med-model M, --pos-model M, --lexicon FILE, --data DIR\n"
           "                    the Masker's options, as sr generate\n"
           "Sweep (runs the Masker and the generator over a grid, writes DIR/report.html,\n"
@@ -3352,14 +3457,16 @@ static int cmd_eval(int argc, char **argv) {
         if (!strcmp(argv[i], "--sweep")) return ev_sweep(argc, argv);
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
-    const char *items[2] = {NULL, NULL}, *pred_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL;
+    const char *items[2] = {NULL, NULL}, *pred_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *sim_path = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
-    int n_items = 0, n_lex = 0, json = 0, per_doc = 1, rc = 2;
+    int n_items = 0, n_lex = 0, json = 0, per_doc = 1, rc = 2, threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--no-documents")) per_doc = 0;
         else if (!strcmp(a, "--phi-pred")) pred_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) sim_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
@@ -3376,8 +3483,10 @@ static int cmd_eval(int argc, char **argv) {
     EvDocs orig = {0}, syn = {0}, pred = {0};
     EvResult R;
     memset(&R, 0, sizeof R);
-    SrModel *phi_m = NULL, *med_m = NULL, *pos_m = NULL;
+    SrModel *phi_m = NULL, *med_m = NULL, *pos_m = NULL, *sim_m = NULL;
     SrMasker *mk = NULL;
+    EvSim sim;
+    memset(&sim, 0, sizeof sim);
     rc = 1;
     if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 1; }
     if (ev_read_input(items[0], &cx.lists, 1, &orig, err) < 0 || ev_read_input(items[1], &cx.lists, 0, &syn, err) < 0 ||
@@ -3401,6 +3510,16 @@ static int cmd_eval(int argc, char **argv) {
         if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
         snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", phi_m ? " (rules + --phi-model)" : " (rules and lexicons)");
     }
+    if (sim_path) {
+        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); goto done; }
+        if (threads > 0) sr_set_threads(threads);
+        sim.m = sim_m;
+        sim.st = sr_state_new(sim_m, sr_config(sim_m)->max_position);
+        sim.ids = xmalloc((size_t)sr_config(sim_m)->max_position * sizeof(int));
+        R.sim = &sim;
+        R.sim_model = sim_path;
+    }
     if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (json) ev_put_json(stdout, &cx, &R, per_doc);
     else ev_put_table(stdout, &cx, &R, per_doc);
@@ -3414,6 +3533,11 @@ done:
     if (phi_m) sr_free(phi_m);
     if (med_m) sr_free(med_m);
     if (pos_m) sr_free(pos_m);
+    sr_state_free(sim.st);
+    sr_tokenizer_free(sim.tok);
+    sr_tokens_free(&sim.tk);
+    free(sim.ids); free(sim.a); free(sim.b);
+    if (sim_m) sr_free(sim_m);
     ev_ctx_free(&cx);
     free(lexicons);
     return rc;

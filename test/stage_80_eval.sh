@@ -80,3 +80,30 @@ print(("FAIL sweep run differs from sr eval of its synthetic letters: %s" % bad)
       "PASS sweep run (rounds:2, ratio 1.0) equals sr eval of synthetic-rounds-2-1.00.jsonl (%s)" % ", ".join(keys))
 P
 else fail "sr eval --sweep: $(tail -3 "$E/sweep.err")"; fi
+
+# 7. the optional similarity (-m MODEL) against PyTorch holding the same weights: the
+#    demo model's weights in an f32 file (so sr's arithmetic is plain f32 too), 40 short
+#    pairs and the 10 long ones (several 510-piece chunks each)
+{ head -n 40 "$E/orig.jsonl"; sed -n 231,240p "$E/orig.jsonl"; } >"$E/s_orig.jsonl"
+{ head -n 40 "$E/syn.jsonl"; sed -n 231,240p "$E/syn.jsonl"; } >"$E/s_syn.jsonl"
+{ head -n 40 "$E/pred.jsonl"; sed -n 231,240p "$E/pred.jsonl"; } >"$E/s_pred.jsonl"
+if "$PY" "$ROOT/test/demo_fill.py" export "$ROOT/models/sr-demo.srm" "$E/hf" >"$E/sim.log" 2>&1 &&
+    "$PY" "$ROOT/convert_weights.py" "$E/hf" "$E/demo.f32.srm" --dtype f32 >>"$E/sim.log" 2>&1 &&
+    "$SR" tokenize -m "$E/demo.f32.srm" --jsonl --no-special "$E/s_orig.jsonl" >"$E/t_o.jsonl" 2>>"$E/sim.log" &&
+    "$SR" tokenize -m "$E/demo.f32.srm" --jsonl --no-special "$E/s_syn.jsonl" >"$E/t_s.jsonl" 2>>"$E/sim.log" &&
+    OMP_WAIT_POLICY=PASSIVE "$SR_NATIVE" eval "$E/s_orig.jsonl" "$E/s_syn.jsonl" --phi-pred "$E/s_pred.jsonl" -m "$E/demo.f32.srm" --json >"$E/s_got.json" 2>>"$E/sim.log" &&
+    OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE "$PY" "$ROOT/test/eval_similarity_ref.py" "$E/demo.f32.srm" "$E/t_o.jsonl" "$E/t_s.jsonl" >"$E/s_ref.json" 2>>"$E/sim.log"; then
+    "$PY" - "$E/s_got.json" "$E/s_ref.json" <<'P'
+import json, sys
+g, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+bad, n = [], 0
+for a, b in [(g["similarity"], r)] + [(x["similarity"], y) for x, y in zip(g["per_document"], r["per_document"])]:
+    for k in ("precision", "recall", "f1"):
+        n += 1
+        if (a[k] is None) != (b[k] is None) or (a[k] is not None and abs(a[k] - b[k]) > 1e-5):
+            bad.append("%s %r vs %r" % (k, a[k], b[k]))
+ok = not bad and g["similarity"]["pairs"] == r["pairs"] and len(g["per_document"]) == len(r["per_document"])
+print(("PASS sr eval -m similarity equals PyTorch's last layer + cosine (%d values to 1e-5, %d pairs defined)" % (n, r["pairs"])) if ok
+      else "FAIL sr eval similarity vs PyTorch: %s" % bad[:3])
+P
+else fail "similarity: $(tail -3 "$E/sim.log")"; fi
