@@ -1501,6 +1501,51 @@ static int parse_shard(const char *s, int *i, int *n) {
     return 0;
 }
 
+/* The models, tokenizer, Masker and state sr generate runs with (sr eval --sweep too;
+ * plain sr eval needs only the Masker: with_lm = 0). Says what failed on stderr. */
+typedef struct {
+    SrModel *m, *phi, *med, *pos;
+    SrTokenizer *tok;
+    SrMasker *mk;
+    SrState *st;
+} GenTools;
+
+static void gen_tools_close(GenTools *g) {
+    sr_state_free(g->st);
+    sr_masker_free(g->mk);
+    sr_tokenizer_free(g->tok);
+    if (g->m) sr_free(g->m);
+    if (g->phi) sr_free(g->phi);
+    if (g->med) sr_free(g->med);
+    if (g->pos) sr_free(g->pos);
+    memset(g, 0, sizeof *g);
+}
+
+static int gen_tools_open(GenTools *g, const char *cmd, int with_lm, const char *model_path, const char *phi_path,
+                          const char *med_path, const char *pos_path, SrMaskerOptions *mo, int threads, SrGenOptions *opt) {
+    char err[SR_ERR_LEN];
+    memset(g, 0, sizeof *g);
+    if (with_lm) {
+        if (load_model_or_demo(cmd, model_path, &g->m, err) < 0) goto fail;
+        if (!(sr_config(g->m)->flags & SR_FLAG_MLM_HEAD)) { sr_fail(err, "%s has no masked-LM head", model_path ? model_path : "the demo model"); goto fail; }
+    }
+    if ((phi_path && sr_load(&g->phi, phi_path, err) < 0) || (med_path && sr_load(&g->med, med_path, err) < 0) ||
+        (pos_path && sr_load(&g->pos, pos_path, err) < 0)) goto fail;
+    if (threads > 0) sr_set_threads(threads);
+    if (with_lm && !(g->tok = sr_tokenizer_from_model(g->m, err))) goto fail;
+    mo->phi_model = g->phi;
+    mo->med_model = g->med;
+    mo->pos_model = g->pos;
+    if (opt) opt->stratify = g->pos != NULL;
+    if (!(g->mk = sr_masker_new(mo, err))) goto fail;
+    if (with_lm) g->st = sr_state_new(g->m, sr_gen_state_tokens(g->m, opt));
+    return 0;
+fail:
+    fprintf(stderr, "sr %s: %s\n", cmd, err);
+    gen_tools_close(g);
+    return -1;
+}
+
 static void gen_usage(FILE *f) {
     fputs("usage: sr generate [-m MODEL] [options] [FILE|DIR...]   (stdin without files)\n"
           "Turn clinical letters into synthetic letters: PHI masked and refilled, medical\n"
@@ -1613,27 +1658,17 @@ static int cmd_generate(int argc, char **argv) {
     }
 
     char err[SR_ERR_LEN];
-    SrModel *m = NULL, *phi_m = NULL, *med_m = NULL, *pos_m = NULL;
-    SrTokenizer *tok = NULL;
-    SrMasker *mk = NULL;
-    SrState *st = NULL;
+    GenTools gt;
     char **files = NULL;
     int n_files = 0;
     rc = 1;
-    if (load_model_or_demo("generate", model_path, &m, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    if (!(sr_config(m)->flags & SR_FLAG_MLM_HEAD)) { fprintf(stderr, "sr generate: %s has no masked-LM head\n", model_path ? model_path : "the demo model"); goto cleanup; }
-    if ((phi_path && sr_load(&phi_m, phi_path, err) < 0) || (med_path && sr_load(&med_m, med_path, err) < 0) ||
-        (pos_path && sr_load(&pos_m, pos_path, err) < 0)) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    if (threads > 0) sr_set_threads(threads);
-    if (!(tok = sr_tokenizer_from_model(m, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    mo.phi_model = phi_m;
-    mo.med_model = med_m;
-    mo.pos_model = pos_m;
-    opt.stratify = pos_m != NULL;
-    if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    st = sr_state_new(m, sr_gen_state_tokens(m, &opt));
+    if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt) < 0) goto cleanup;
+    SrModel *m = gt.m;
+    SrTokenizer *tok = gt.tok;
+    SrMasker *mk = gt.mk;
+    SrState *st = gt.st;
 
     files = expand_inputs(items, n_items, &n_files);
     /* records to expect, for the progress line (unknown for stdin) */
@@ -1731,13 +1766,7 @@ static int cmd_generate(int argc, char **argv) {
 cleanup:
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
-    sr_state_free(st);
-    sr_masker_free(mk);
-    sr_tokenizer_free(tok);
-    sr_free(m);
-    if (phi_m) sr_free(phi_m);
-    if (med_m) sr_free(med_m);
-    if (pos_m) sr_free(pos_m);
+    gen_tools_close(&gt);
 out:
     free(lexicons);
     free(items);
@@ -2123,19 +2152,32 @@ static int ev_in_list(const EvIntern *t, const char *s) {
     return 0;
 }
 
-static int ev_load_lists(const char *data_dir, EvLists *L, char *err) {
-    char path[8192];
+/* The lines of the data file `name` (--data DIR or the usual places): NUL-terminated,
+ * without a final '\r', pointing into *buf. Returns the count, -1 on error; path gets
+ * the file's path for messages. */
+static int ev_data_lines(const char *data_dir, const char *name, char **buf, char ***lines, char *path, size_t cap, char *err) {
     size_t len;
-    if (ner_data_file(data_dir, "eval_types.txt", path, sizeof path, err) < 0) return -1;
-    char *buf = read_file(path, &len, err);
-    if (!buf) return -1;
-    long line = 0;
-    for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t)(buf + len - p));
-        if (!nl) nl = buf + len;
-        line++;
-        char *h = memchr(p, '#', (size_t)(nl - p));
-        char *e = h ? h : nl;
+    if (ner_data_file(data_dir, name, path, cap, err) < 0) return -1;
+    if (!(*buf = read_file(path, &len, err))) return -1;
+    int n = 0, ncap = 0;
+    *lines = NULL;
+    for (char *p = *buf, *nl; p < *buf + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(*buf + len - p));
+        if (!nl) nl = *buf + len;
+        *nl = 0;
+        if (nl > p && nl[-1] == '\r') nl[-1] = 0;
+        *lines = grow(*lines, &ncap, n + 1, sizeof **lines);
+        (*lines)[n++] = p;
+    }
+    return n;
+}
+
+static int ev_load_lists(const char *data_dir, EvLists *L, char *err) {
+    char path[8192], *buf, **lines;
+    int n = ev_data_lines(data_dir, "eval_types.txt", &buf, &lines, path, sizeof path, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        char *p = lines[i], *h = strchr(p, '#'), *e = h ? h : p + strlen(p);
         while (e > p && isspace((unsigned char)e[-1])) e--;
         while (p < e && isspace((unsigned char)*p)) p++;
         if (p == e) continue;
@@ -2143,28 +2185,23 @@ static int ev_load_lists(const char *data_dir, EvLists *L, char *err) {
         while (sp < e && !isspace((unsigned char)*sp)) sp++;
         char *t = sp;
         while (t < e && isspace((unsigned char)*t)) t++;
-        if (t == e || memchr(t, ' ', (size_t)(e - t)) || e - t >= 255) { free(buf); return sr_fail(err, "%s:%ld: expected \"KIND TYPE\"", path, line); }
+        int bad = t == e || memchr(t, ' ', (size_t)(e - t)) || e - t >= 255;
         for (char *q = t; q < e; q++) *q = (char)tolower((unsigned char)*q);
-        if (sp - p == 9 && !memcmp(p, "non-hipaa", 9)) ev_intern(&L->non_hipaa, t, (int)(e - t));
-        else if (sp - p == 3 && !memcmp(p, "med", 3)) ev_intern(&L->med, t, (int)(e - t));
-        else { free(buf); return sr_fail(err, "%s:%ld: unknown kind (non-hipaa, med)", path, line); }
+        if (!bad && sp - p == 9 && !memcmp(p, "non-hipaa", 9)) ev_intern(&L->non_hipaa, t, (int)(e - t));
+        else if (!bad && sp - p == 3 && !memcmp(p, "med", 3)) ev_intern(&L->med, t, (int)(e - t));
+        else { free(buf); free(lines); return sr_fail(err, "%s:%d: expected \"non-hipaa TYPE\" or \"med TYPE\"", path, i + 1); }
     }
     free(buf);
-    if (ner_data_file(data_dir, "eval_stopwords_en.txt", path, sizeof path, err) < 0) return -1;
-    if (!(buf = read_file(path, &len, err))) return -1;
-    line = 0;
-    for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t)(buf + len - p));
-        if (!nl) nl = buf + len;
-        line++;
-        char *e = nl;
-        if (e > p && e[-1] == '\r') e--;
-        if (e == p) continue;
-        for (char *q = p; q < e; q++)
-            if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9'))) { free(buf); return sr_fail(err, "%s:%ld: a stop word must be [a-z0-9]+ (a ROUGE token)", path, line); }
-        ev_intern(&L->stop, p, (int)(e - p));
+    free(lines);
+    if ((n = ev_data_lines(data_dir, "eval_stopwords_en.txt", &buf, &lines, path, sizeof path, err)) < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *w = lines[i];
+        if (!*w) continue;
+        if (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(w)) { free(buf); free(lines); return sr_fail(err, "%s:%d: a stop word must be [a-z0-9]+ (a ROUGE token)", path, i + 1); }
+        ev_intern(&L->stop, w, (int)strlen(w));
     }
     free(buf);
+    free(lines);
     return 0;
 }
 static void ev_lists_free(EvLists *L) { ev_intern_free(&L->non_hipaa); ev_intern_free(&L->med); ev_intern_free(&L->stop); }
@@ -3208,13 +3245,19 @@ static const char *ev_reid_reference(const EvResult *R) {
 }
 static double ev_mean(double sum, int n) { return n ? sum / n : NAN; }
 
+/* "k0":v0,"k1":v1,... */
+static void ev_put_fields(FILE *f, const char *const *keys, const double *v, int n) {
+    for (int i = 0; i < n; i++) { fprintf(f, "%s\"%s\":", i ? "," : "", keys[i]); ev_num(f, v[i]); }
+}
+static const char *const ev_rouge_keys[3] = {"rouge1", "rouge2", "rougeL"};
+static const char *const ev_read_keys[3] = {"flesch_reading_ease", "flesch_kincaid_grade", "smog"};
+static const char *const ev_sim_keys[3] = {"precision", "recall", "f1"};
+/* The three means of sums over n. */
+static void ev_means(const double *sum, int n, double *out) { for (int k = 0; k < 3; k++) out[k] = ev_mean(sum[k], n); }
+
 static void ev_put_read(FILE *f, const EvRead *r, const double s[3]) {
-    fprintf(f, "{\"words\":%ld,\"sentences\":%ld,\"syllables\":%ld,\"polysyllables\":%ld,\"flesch_reading_ease\":", r->words, r->sentences, r->syllables, r->poly);
-    ev_num(f, s[0]);
-    fputs(",\"flesch_kincaid_grade\":", f);
-    ev_num(f, s[1]);
-    fputs(",\"smog\":", f);
-    ev_num(f, s[2]);
+    fprintf(f, "{\"words\":%ld,\"sentences\":%ld,\"syllables\":%ld,\"polysyllables\":%ld,", r->words, r->sentences, r->syllables, r->poly);
+    ev_put_fields(f, ev_read_keys, s, 3);
     fputc('}', f);
 }
 static void ev_put_overlap(FILE *f, const double v[EV_NTOP]) {
@@ -3277,22 +3320,16 @@ static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc
     }
     fprintf(f, ",\n\"reid_risk\":{\"reference\":\"%s\",\"strings\":%ld,\"surviving\":%ld,\"risk\":", ev_reid_reference(R), R->reid_strings, R->reid_surv);
     ev_num(f, ev_ratio(R->reid_surv, R->reid_strings));
-    fprintf(f, "},\n\"rouge\":{\"pairs\":%d,\"rouge1\":", R->pairs);
-    ev_num(f, ev_mean(R->rouge_sum[0], R->pairs));
-    fputs(",\"rouge2\":", f);
-    ev_num(f, ev_mean(R->rouge_sum[1], R->pairs));
-    fputs(",\"rougeL\":", f);
-    ev_num(f, ev_mean(R->rouge_sum[2], R->pairs));
+    double v[3];
+    fprintf(f, "},\n\"rouge\":{\"pairs\":%d,", R->pairs);
+    ev_means(R->rouge_sum, R->pairs, v);
+    ev_put_fields(f, ev_rouge_keys, v, 3);
     fputs("},\n\"readability\":{", f);
     for (int side = 0; side < 2; side++) {
-        const double *sum = side ? R->read_sum_s : R->read_sum_o;
         int n = side ? R->read_docs_s : R->read_docs_o;
-        fprintf(f, "%s\"%s\":{\"documents\":%d,\"flesch_reading_ease\":", side ? "," : "", side ? "synthetic" : "original", n);
-        ev_num(f, ev_mean(sum[0], n));
-        fputs(",\"flesch_kincaid_grade\":", f);
-        ev_num(f, ev_mean(sum[1], n));
-        fputs(",\"smog\":", f);
-        ev_num(f, ev_mean(sum[2], n));
+        fprintf(f, "%s\"%s\":{\"documents\":%d,", side ? "," : "", side ? "synthetic" : "original", n);
+        ev_means(side ? R->read_sum_s : R->read_sum_o, n, v);
+        ev_put_fields(f, ev_read_keys, v, 3);
         fputc('}', f);
     }
     fputs("},\n\"overlap\":", f);
@@ -3307,24 +3344,17 @@ static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc
     else {
         fputs("{\"model\":", f);
         json_put_cstr(f, R->sim_model);
-        fprintf(f, ",\"kind\":\"BERTScore-style, last hidden layer of this model (not roberta-large BERTScore)\",\"pairs\":%d,\"precision\":", R->sim_pairs);
-        ev_num(f, ev_mean(R->sim_sum[0], R->sim_pairs));
-        fputs(",\"recall\":", f);
-        ev_num(f, ev_mean(R->sim_sum[1], R->sim_pairs));
-        fputs(",\"f1\":", f);
-        ev_num(f, ev_mean(R->sim_sum[2], R->sim_pairs));
+        fprintf(f, ",\"kind\":\"BERTScore-style, last hidden layer of this model (not roberta-large BERTScore)\",\"pairs\":%d,", R->sim_pairs);
+        ev_means(R->sim_sum, R->sim_pairs, v);
+        ev_put_fields(f, ev_sim_keys, v, 3);
         fputc('}', f);
     }
     if (per_doc) {
         fputs(",\n\"per_document\":[", f);
         for (int i = 0; i < R->n_doc; i++) {
             const EvDocResult *d = &R->doc[i];
-            fprintf(f, "%s\n{\"id\":%s,\"rouge1\":", i ? "," : "", d->id_json);
-            ev_num(f, d->rouge[0]);
-            fputs(",\"rouge2\":", f);
-            ev_num(f, d->rouge[1]);
-            fputs(",\"rougeL\":", f);
-            ev_num(f, d->rouge[2]);
+            fprintf(f, "%s\n{\"id\":%s,", i ? "," : "", d->id_json);
+            ev_put_fields(f, ev_rouge_keys, d->rouge, 3);
             fprintf(f, ",\"words\":%ld,\"changed\":%ld,\"entities_gold\":%ld,\"entities_kept\":%ld,\"reid_strings\":%ld,\"reid_surviving\":%ld,\"readability\":{\"original\":",
                     d->words, d->changed, d->ent_gold, d->ent_kept, d->reid_strings, d->reid_surv);
             ev_put_read(f, &d->ro, d->read_o);
@@ -3333,12 +3363,8 @@ static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc
             fputs("},\"overlap\":", f);
             ev_put_overlap(f, d->overlap);
             if (R->sim) {
-                fputs(",\"similarity\":{\"precision\":", f);
-                ev_num(f, d->sim[0]);
-                fputs(",\"recall\":", f);
-                ev_num(f, d->sim[1]);
-                fputs(",\"f1\":", f);
-                ev_num(f, d->sim[2]);
+                fputs(",\"similarity\":{", f);
+                ev_put_fields(f, ev_sim_keys, d->sim, 3);
                 fputc('}', f);
             }
             if (d->has_phi) fprintf(f, ",\"phi\":{\"tokens\":%ld,\"found\":%ld,\"false_positives\":%ld,\"spans\":%ld,\"spans_found\":%ld}}", d->phi_tok, d->phi_found, d->phi_fp, d->phi_spans, d->phi_spans_found);
@@ -3450,6 +3476,19 @@ static void eval_usage(FILE *f) {
           f);
 }
 
+/* The Masker's options, as sr generate takes them: 1 when argv[*i] was one. */
+static int ev_masker_arg(int argc, char **argv, int *i, SrMaskerOptions *mo, const char **phi, const char **med, const char **pos,
+                         const char **lexicons, int *n_lex) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "--phi-model")) *phi = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--med-model")) *med = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--pos-model")) *pos = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--lexicon")) lexicons[(*n_lex)++] = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--data")) mo->data_dir = opt_value(argc, argv, i);
+    else return 0;
+    return 1;
+}
+
 static int ev_sweep(int argc, char **argv);
 
 static int cmd_eval(int argc, char **argv) {
@@ -3467,11 +3506,7 @@ static int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--phi-pred")) pred_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) sim_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
+        else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
         else if (n_items < 2) items[n_items++] = a;
@@ -3483,8 +3518,9 @@ static int cmd_eval(int argc, char **argv) {
     EvDocs orig = {0}, syn = {0}, pred = {0};
     EvResult R;
     memset(&R, 0, sizeof R);
-    SrModel *phi_m = NULL, *med_m = NULL, *pos_m = NULL, *sim_m = NULL;
-    SrMasker *mk = NULL;
+    SrModel *sim_m = NULL;
+    GenTools gt;
+    memset(&gt, 0, sizeof gt);
     EvSim sim;
     memset(&sim, 0, sizeof sim);
     rc = 1;
@@ -3500,15 +3536,10 @@ static int cmd_eval(int argc, char **argv) {
     }
     if (pred_path) snprintf(R.phi_source, sizeof R.phi_source, "%s", pred_path);
     else {
-        if ((phi_path && sr_load(&phi_m, phi_path, err) < 0) || (med_path && sr_load(&med_m, med_path, err) < 0) ||
-            (pos_path && sr_load(&pos_m, pos_path, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
         mo.lexicons = lexicons;
         mo.n_lexicons = n_lex;
-        mo.phi_model = phi_m;
-        mo.med_model = med_m;
-        mo.pos_model = pos_m;
-        if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-        snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", phi_m ? " (rules + --phi-model)" : " (rules and lexicons)");
+        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) goto done;
+        snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", gt.phi ? " (rules + --phi-model)" : " (rules and lexicons)");
     }
     if (sim_path) {
         if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
@@ -3520,7 +3551,7 @@ static int cmd_eval(int argc, char **argv) {
         R.sim = &sim;
         R.sim_model = sim_path;
     }
-    if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, gt.mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (json) ev_put_json(stdout, &cx, &R, per_doc);
     else ev_put_table(stdout, &cx, &R, per_doc);
     if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr eval: write error on stdout\n"); goto done; }
@@ -3529,10 +3560,7 @@ static int cmd_eval(int argc, char **argv) {
 done:
     ev_result_free(&R);
     ev_docs_free(&orig); ev_docs_free(&syn); ev_docs_free(&pred);
-    sr_masker_free(mk);
-    if (phi_m) sr_free(phi_m);
-    if (med_m) sr_free(med_m);
-    if (pos_m) sr_free(pos_m);
+    gen_tools_close(&gt);
     sr_state_free(sim.st);
     sr_tokenizer_free(sim.tok);
     sr_tokens_free(&sim.tk);
@@ -3552,33 +3580,27 @@ typedef struct { double value[EV_PAPER_KEYS]; char note[EV_PAPER_KEYS][200]; } E
 
 /* data/eval_paper.txt: "KEY VALUE NOTE" lines. */
 static int ev_load_paper(const char *data_dir, EvPaper *p, char *err) {
-    char path[8192];
-    size_t len;
+    char path[8192], *buf, **lines;
     for (int k = 0; k < EV_PAPER_KEYS; k++) { p->value[k] = NAN; p->note[k][0] = 0; }
-    if (ner_data_file(data_dir, "eval_paper.txt", path, sizeof path, err) < 0) return -1;
-    char *buf = read_file(path, &len, err);
-    if (!buf) return -1;
-    long line = 0;
-    for (char *s = buf, *nl; s < buf + len; s = nl + 1) {
-        nl = memchr(s, '\n', (size_t)(buf + len - s));
-        if (!nl) nl = buf + len;
-        *nl = 0;
-        line++;
+    int n = ev_data_lines(data_dir, "eval_paper.txt", &buf, &lines, path, sizeof path, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        char *s = lines[i], key[64], *e;
         while (*s == ' ' || *s == '\t') s++;
         if (!*s || *s == '#') continue;
-        char key[64], *e;
         int kl = 0;
         while (s[kl] && !isspace((unsigned char)s[kl]) && kl < 63) { key[kl] = s[kl]; kl++; }
         key[kl] = 0;
         int k = 0;
         while (k < EV_PAPER_KEYS && strcmp(ev_paper_key[k], key)) k++;
         double v = strtod(s + kl, &e);
-        if (k == EV_PAPER_KEYS || e == s + kl) { free(buf); return sr_fail(err, "%s:%ld: expected \"KEY VALUE NOTE\" with a known KEY", path, line); }
+        if (k == EV_PAPER_KEYS || e == s + kl) { free(buf); free(lines); return sr_fail(err, "%s:%d: expected \"KEY VALUE NOTE\" with a known KEY", path, i + 1); }
         while (*e == ' ' || *e == '\t') e++;
         p->value[k] = v;
         snprintf(p->note[k], sizeof p->note[k], "%s", e);
     }
     free(buf);
+    free(lines);
     return 0;
 }
 
@@ -3600,26 +3622,28 @@ static void ev_html_esc(FILE *f, const char *s) {
         else fputc(*s, f);
     }
 }
+/* <tag attrs data-key="key">: the key is a path into results.json. */
+static void ev_hopen(FILE *f, const char *tag, const char *attrs, const char *keyfmt, va_list ap) {
+    char key[256];
+    vsnprintf(key, sizeof key, keyfmt, ap);
+    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
+}
 /* <tag data-key="key">value</tag>: a number of results.json, "-" when undefined. */
 static void ev_hv(FILE *f, const char *tag, const char *attrs, const char *fmt, double v, const char *keyfmt, ...) {
-    char key[256];
     va_list ap;
     va_start(ap, keyfmt);
-    vsnprintf(key, sizeof key, keyfmt, ap);
+    ev_hopen(f, tag, attrs, keyfmt, ap);
     va_end(ap);
-    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
     if (isnan(v) || isinf(v)) fputs("-", f);
     else fprintf(f, fmt, v);
     fprintf(f, "</%s>", tag);
 }
 /* The same for a string of results.json. */
 static void ev_hs(FILE *f, const char *tag, const char *attrs, const char *s, const char *keyfmt, ...) {
-    char key[256];
     va_list ap;
     va_start(ap, keyfmt);
-    vsnprintf(key, sizeof key, keyfmt, ap);
+    ev_hopen(f, tag, attrs, keyfmt, ap);
     va_end(ap);
-    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
     ev_html_esc(f, s);
     fprintf(f, "</%s>", tag);
 }
@@ -4043,11 +4067,7 @@ static int ev_sweep(int argc, char **argv) {
         else if (!strcmp(a, "--max-pieces")) base.max_pieces = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
-        else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
+        else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
         else if (!orig_path) orig_path = a;
@@ -4082,36 +4102,24 @@ static int ev_sweep(int argc, char **argv) {
     EvDocs orig = {0};
     int n_runs = sw.n_fills * sw.n_ratios, rc = 1;
     EvRun *runs = xcalloc((size_t)n_runs, sizeof *runs);
-    SrModel *m = NULL, *phi_m = NULL, *med_m = NULL, *pos_m = NULL;
-    SrTokenizer *tok = NULL;
-    SrMasker *mk = NULL;
-    SrState *st = NULL;
+    GenTools gt;
+    memset(&gt, 0, sizeof gt);
     char model_found[4096];
     if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 1; }
     if (ev_read_input(orig_path, &cx.lists, 1, &orig, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (orig.n == 0) { fprintf(stderr, "sr eval: %s holds no letters\n", orig_path); goto done; }
     struct stat sb;
     if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
-    if (load_model_or_demo("eval", model_path, &m, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-    if (!(sr_config(m)->flags & SR_FLAG_MLM_HEAD)) { fprintf(stderr, "sr eval: %s has no masked-LM head\n", model_path ? model_path : "the demo model"); goto done; }
-    if ((phi_path && sr_load(&phi_m, phi_path, err) < 0) || (med_path && sr_load(&med_m, med_path, err) < 0) ||
-        (pos_path && sr_load(&pos_m, pos_path, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-    if (threads > 0) sr_set_threads(threads);
-    if (!(tok = sr_tokenizer_from_model(m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    mo.phi_model = phi_m;
-    mo.med_model = med_m;
-    mo.pos_model = pos_m;
-    if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-    base.stratify = pos_m != NULL;
-    st = sr_state_new(m, sr_gen_state_tokens(m, &base));
+    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) goto done;
+    SrModel *m = gt.m;
     if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
     else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");
     sw.originals = orig_path;
     sw.model_path = model_found;
     sw.demo = !model_path || !strcmp(ev_base(model_path), "sr-demo.srm");
-    sw.masker = phi_m ? "rules and lexicons, unioned with --phi-model" : "rules and lexicons";
+    sw.masker = gt.phi ? "rules and lexicons, unioned with --phi-model" : "rules and lexicons";
     sw.letters = orig.n;
     sw.cfg = sr_config(m);
 #ifdef _OPENMP
@@ -4154,7 +4162,7 @@ static int ev_sweep(int argc, char **argv) {
             s->id_json = ev_strndup(o->id_json, strlen(o->id_json));
             snprintf(s->where, sizeof s->where, "%.300s", path);
             SrRecord rec = {o->text, o->len, o->id_json};
-            if (sr_generate(m, st, tok, mk, &u->opt, o->text, o->len, &res, err) < 0) {
+            if (sr_generate(m, gt.st, gt.tok, gt.mk, &u->opt, o->text, o->len, &res, err) < 0) {
                 s->error = ev_strndup(err, strlen(err));
                 print_error_record(out, &rec, i, err);
                 u->failed++;
@@ -4175,7 +4183,7 @@ static int ev_sweep(int argc, char **argv) {
         if (fclose(out) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); ev_docs_free(&syn); goto done; }
         if (!quiet) ev_progress(&pg, 1);
         snprintf(u->R.phi_source, sizeof u->R.phi_source, "the Masker (%s)", sw.masker);
-        int erc = ev_evaluate(&cx, &orig, &syn, NULL, mk, &u->R, err);
+        int erc = ev_evaluate(&cx, &orig, &syn, NULL, gt.mk, &u->R, err);
         ev_docs_free(&syn);
         if (erc < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     }
@@ -4197,13 +4205,7 @@ done:
     for (int r = 0; r < n_runs; r++) ev_result_free(&runs[r].R);
     free(runs);
     ev_docs_free(&orig);
-    sr_state_free(st);
-    sr_masker_free(mk);
-    sr_tokenizer_free(tok);
-    if (m) sr_free(m);
-    if (phi_m) sr_free(phi_m);
-    if (med_m) sr_free(med_m);
-    if (pos_m) sr_free(pos_m);
+    gen_tools_close(&gt);
     ev_ctx_free(&cx);
     free(lexicons);
     return rc;

@@ -77,30 +77,25 @@ def make_text(rng, n_words, unicode_share=0.0):
 def perturb(rng, text, share, keep_phi=()):
     """A synthetic letter: a share of the words replaced (some by an original PHI string),
     a few deleted or inserted, spacing kept."""
-    pieces, i, n = [], 0, len(text)
-    while i < n:
-        if text[i].isalnum():
-            j = i
-            while j < n and text[j].isalnum():
-                j += 1
-            w = text[i:j]
-            r = rng.random()
-            if r < share:
-                if keep_phi and rng.random() < 0.1:
-                    w = rng.choice(keep_phi)
-                else:
-                    w = rng.choice(VOCAB)
-                    if text[i].isupper():
-                        w = w.capitalize()
-            elif r < share + 0.02:
-                w = ""
-            elif r < share + 0.04:
-                w = w + " " + rng.choice(VOCAB)
-            pieces.append(w)
-            i = j
-        else:
-            pieces.append(text[i])
-            i += 1
+    pieces, at = [], 0
+    for a, b in word_spans(text):
+        pieces.append(text[at:a])
+        w = text[a:b]
+        r = rng.random()
+        if r < share:
+            if keep_phi and rng.random() < 0.1:
+                w = rng.choice(keep_phi)
+            else:
+                w = rng.choice(VOCAB)
+                if text[a].isupper():
+                    w = w.capitalize()
+        elif r < share + 0.02:
+            w = ""
+        elif r < share + 0.04:
+            w = w + " " + rng.choice(VOCAB)
+        pieces.append(w)
+        at = b
+    pieces.append(text[at:])
     return "".join(pieces)
 
 
