@@ -3869,7 +3869,7 @@ static int ev_write_report(const char *path, const EvCtx *cx, const EvSweep *sw,
         ev_hv(f, "td", NULL, k == 1 ? "%.3f" : "%.2f", sw->paper.value[k], "paper.%s.value", ev_paper_key[k]);
         double ours = NAN;
         char key[160];
-        if (k == 0) { ours = cr->R.phi_docs ? ev_ratio(all.found, all.tok) : NAN; snprintf(key, sizeof key, "runs.%d.eval.phi.token_recall", sw->compare); }
+        if (k == 0) { ours = cr->R.phi_docs ? ev_ratio(all.found, all.tok) : NAN; snprintf(key, sizeof key, cr->R.phi_docs ? "runs.%d.eval.phi.token_recall" : "runs.%d.eval.phi", sw->compare); }
         else if (k == 1) { ours = ev_run_val(cr, "reid"); snprintf(key, sizeof key, "runs.%d.eval.reid_risk.risk", sw->compare); }
         else if (k <= 4) { ours = ev_run_val(cr, ev_paper_key[k]); snprintf(key, sizeof key, "runs.%d.eval.rouge.%s", sw->compare, ev_paper_key[k]); }
         else if (k <= 7) { ours = ev_run_val(cr, k == 5 ? "smog" : k == 6 ? "fre" : "fkgl"); snprintf(key, sizeof key, "runs.%d.eval.readability.synthetic.%s", sw->compare, ev_paper_key[k]); }
@@ -3962,7 +3962,7 @@ static int ev_write_report(const char *path, const EvCtx *cx, const EvSweep *sw,
     fputs("</svg></div>\n</div>\n", f);
     /* PHI recall per type */
     fputs("<h2>PHI recall by type (the Masker on the originals)</h2>\n", f);
-    if (!r0->R.phi_docs) fputs("<p class=\"note\">No gold PHI in the originals: give \"phi\" spans (JSONL), i2b2 XML or BRAT files to measure the Masker.</p>\n", f);
+    if (!r0->R.phi_docs) fputs("<p class=\"note\">No gold PHI in the originals: give \"phi\" spans (JSONL), <span class=\"name\">i2b2</span> XML or BRAT files to measure the Masker.</p>\n", f);
     else {
         int *ids, n = ev_type_list(cx, &r0->R, 0, &ids);
         EvPhiTot hip;

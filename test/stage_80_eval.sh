@@ -107,3 +107,9 @@ print(("PASS sr eval -m similarity equals PyTorch's last layer + cosine (%d valu
       else "FAIL sr eval similarity vs PyTorch: %s" % bad[:3])
 P
 else fail "similarity: $(tail -3 "$E/sim.log")"; fi
+
+# 8. the sweep on the plain example letter (no gold: PHI recall "-", reference = predicted)
+if OMP_WAIT_POLICY=PASSIVE "$SR_NATIVE" eval --sweep "$ROOT/data/example_letter.txt" --fill parallel --ratios 0.5 --report "$E/report_plain" \
+    >"$E/sweep_plain.out" 2>"$E/sweep_plain.err"; then
+    "$PY" "$ROOT/test/eval_report_check.py" "$E/report_plain" | sed 's/^\(PASS\|FAIL\) report/\1 report (no gold)/'
+else fail "sr eval --sweep data/example_letter.txt: $(tail -3 "$E/sweep_plain.err")"; fi
