@@ -1501,6 +1501,51 @@ static int parse_shard(const char *s, int *i, int *n) {
     return 0;
 }
 
+/* The models, tokenizer, Masker and state sr generate runs with (sr eval --sweep too;
+ * plain sr eval needs only the Masker: with_lm = 0). Says what failed on stderr. */
+typedef struct {
+    SrModel *m, *phi, *med, *pos;
+    SrTokenizer *tok;
+    SrMasker *mk;
+    SrState *st;
+} GenTools;
+
+static void gen_tools_close(GenTools *g) {
+    sr_state_free(g->st);
+    sr_masker_free(g->mk);
+    sr_tokenizer_free(g->tok);
+    if (g->m) sr_free(g->m);
+    if (g->phi) sr_free(g->phi);
+    if (g->med) sr_free(g->med);
+    if (g->pos) sr_free(g->pos);
+    memset(g, 0, sizeof *g);
+}
+
+static int gen_tools_open(GenTools *g, const char *cmd, int with_lm, const char *model_path, const char *phi_path,
+                          const char *med_path, const char *pos_path, SrMaskerOptions *mo, int threads, SrGenOptions *opt) {
+    char err[SR_ERR_LEN];
+    memset(g, 0, sizeof *g);
+    if (with_lm) {
+        if (load_model_or_demo(cmd, model_path, &g->m, err) < 0) goto fail;
+        if (!(sr_config(g->m)->flags & SR_FLAG_MLM_HEAD)) { sr_fail(err, "%s has no masked-LM head", model_path ? model_path : "the demo model"); goto fail; }
+    }
+    if ((phi_path && sr_load(&g->phi, phi_path, err) < 0) || (med_path && sr_load(&g->med, med_path, err) < 0) ||
+        (pos_path && sr_load(&g->pos, pos_path, err) < 0)) goto fail;
+    if (threads > 0) sr_set_threads(threads);
+    if (with_lm && !(g->tok = sr_tokenizer_from_model(g->m, err))) goto fail;
+    mo->phi_model = g->phi;
+    mo->med_model = g->med;
+    mo->pos_model = g->pos;
+    if (opt) opt->stratify = g->pos != NULL;
+    if (!(g->mk = sr_masker_new(mo, err))) goto fail;
+    if (with_lm) g->st = sr_state_new(g->m, sr_gen_state_tokens(g->m, opt));
+    return 0;
+fail:
+    fprintf(stderr, "sr %s: %s\n", cmd, err);
+    gen_tools_close(g);
+    return -1;
+}
+
 static void gen_usage(FILE *f) {
     fputs("usage: sr generate [-m MODEL] [options] [FILE|DIR...]   (stdin without files)\n"
           "Turn clinical letters into synthetic letters: PHI masked and refilled, medical\n"
@@ -1626,27 +1671,17 @@ static int cmd_generate(int argc, char **argv) {
     }
 
     char err[SR_ERR_LEN];
-    SrModel *m = NULL, *phi_m = NULL, *med_m = NULL, *pos_m = NULL;
-    SrTokenizer *tok = NULL;
-    SrMasker *mk = NULL;
-    SrState *st = NULL;
+    GenTools gt;
     char **files = NULL;
     int n_files = 0;
     rc = 1;
-    if (load_model_or_demo("generate", model_path, &m, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    if (!(sr_config(m)->flags & SR_FLAG_MLM_HEAD)) { fprintf(stderr, "sr generate: %s has no masked-LM head\n", model_path ? model_path : "the demo model"); goto cleanup; }
-    if ((phi_path && sr_load(&phi_m, phi_path, err) < 0) || (med_path && sr_load(&med_m, med_path, err) < 0) ||
-        (pos_path && sr_load(&pos_m, pos_path, err) < 0)) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    if (threads > 0) sr_set_threads(threads);
-    if (!(tok = sr_tokenizer_from_model(m, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    mo.phi_model = phi_m;
-    mo.med_model = med_m;
-    mo.pos_model = pos_m;
-    opt.stratify = pos_m != NULL;
-    if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
-    st = sr_state_new(m, sr_gen_state_tokens(m, &opt));
+    if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt) < 0) goto cleanup;
+    SrModel *m = gt.m;
+    SrTokenizer *tok = gt.tok;
+    SrMasker *mk = gt.mk;
+    SrState *st = gt.st;
 
     files = expand_inputs(items, n_items, &n_files);
     /* records to expect, for the progress line (unknown for stdin) */
@@ -1747,15 +1782,2447 @@ static int cmd_generate(int argc, char **argv) {
 cleanup:
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
-    sr_state_free(st);
-    sr_masker_free(mk);
-    sr_tokenizer_free(tok);
-    sr_free(m);
-    if (phi_m) sr_free(phi_m);
-    if (med_m) sr_free(med_m);
-    if (pos_m) sr_free(pos_m);
+    gen_tools_close(&gt);
 out:
     free(lexicons);
     free(items);
+    return rc;
+}
+
+/* ================================================================================
+ * sr eval: the paper's evaluation, and the masking-ratio sweep with its report
+ * ================================================================================
+ *
+ * `sr eval ORIGINALS SYNTHETIC` joins letters by id and measures, per document and
+ * overall, what Belkadi et al. (2025) report. The definitions (the README's "sr eval"
+ * section says the same; test/eval_ref.py implements them separately in Python):
+ *
+ *   word character  a code point that is not white space (Unicode White_Space), not
+ *                   punctuation (ASCII punctuation or Unicode P*) and not one BERT's
+ *                   clean_text removes (control, format, unassigned, private use): the
+ *                   tokenizer's Unicode tables, categories as of Unicode 8.0. A word is
+ *                   a maximal run of word characters (BERT's pre-tokenizer words, its
+ *                   punctuation dropped): what the generator refills.
+ *   phi             tokens = runs of [A-Za-z0-9] of the original; a gold PHI token is
+ *                   found when every character is inside a predicted span, a non-PHI
+ *                   token is a false positive when any character is; span recall: a
+ *                   gold span is found when a predicted span overlaps it (as
+ *                   ../shared/README.md and test/eval_phi.py). Per gold type, all
+ *                   types, and the HIPAA subset (data/eval_types.txt lists the types
+ *                   outside it). Predictions: the Masker (as sr generate runs it) or
+ *                   --phi-pred FILE.
+ *   reid_risk       for every gold PHI span (the predicted ones when a letter has no
+ *                   gold) holding a word character: its string survives when the
+ *                   synthetic letter holds it more often than the original holds it
+ *                   outside every PHI span. "Holds" = occurrences at any start, ASCII
+ *                   letters compared case-insensitively, everything else exactly, on
+ *                   word boundaries (no word character just before a string that
+ *                   starts with one, nor just after a string that ends with one).
+ *                   risk = surviving / strings, pooled over the letters.
+ *   rouge           google rouge_score's defaults: Python lower-casing (of the
+ *                   non-ASCII characters only U+0130 and U+212A become ASCII letters),
+ *                   every character other than [a-z0-9] a separator, no stemmer;
+ *                   ROUGE-1/2 on n-gram counts, ROUGE-L on the longest common
+ *                   subsequence of the whole document; F1 with P = overlap /
+ *                   synthetic count, R = overlap / original count (0 when empty);
+ *                   the mean over the pairs.
+ *   readability     words as above; sentences: a run of . ! ? followed by white space
+ *                   or the end, or a blank line, ends one (a sentence needs a word);
+ *                   syllables of a word: its ASCII letters lower-cased, groups of
+ *                   [aeiouy], minus one for a final silent e (ends in e, the letter
+ *                   before is a consonant, and not a consonant + "le"), at least 1;
+ *                   polysyllables: >= 3. Flesch reading ease 206.835 - 1.015 W/S -
+ *                   84.6 Y/W; Flesch-Kincaid grade 0.39 W/S + 11.8 Y/W - 15.59; SMOG
+ *                   1.0430 sqrt(30 P/S) + 3.1291. Per letter; overall the mean over
+ *                   letters with a word.
+ *   overlap         ROUGE tokens without the stop words of data/eval_stopwords_en.txt;
+ *                   the N most frequent (ties: alphabetical) of the originals and of the
+ *                   synthetic letters, N = 5 10 20 50 100: |common| / the larger list.
+ *                   Overall on the pooled counts of all letters; per letter too.
+ *   changed         words of the original that the word alignment leaves unmatched,
+ *                   pooled. The alignment: the longest common subsequence of the two
+ *                   word sequences (exact comparison), traced back from the end:
+ *                   equal words match, else step back in the original when that keeps
+ *                   the LCS length, else in the synthetic letter.
+ *   entities        a gold "med" span is kept verbatim when every word it overlaps is
+ *                   matched, to consecutive synthetic words, and the synthetic text
+ *                   from (first match's start + the span's offset into its first word)
+ *                   to (last match's end + the span's overhang past its last word)
+ *                   equals the span's text. Spans over no word are not counted.
+ *
+ * Cost: linear in the text except the two LCS (ROUGE-L and the alignment), done by the
+ * bit-vector algorithm (Allison-Dix, Hyyro): m x ceil(n/64) word operations for
+ * sequences of n and m tokens, no n x m table: a 100 kB letter pair (about 15,000 words
+ * each) costs ~3.5 M word operations. The alignment keeps the bit vector of every row
+ * for its traceback, m x n / 8 bytes (28 MB for that pair); a pair needing over 1 GiB
+ * is refused with an error naming it.
+ */
+
+#define EV_NTOP 5
+static const int ev_top_n[EV_NTOP] = {5, 10, 20, 50, 100};
+
+/* ---- word characters (see above) ---- */
+
+static int ev_word_cp(uint32_t cp) {
+    if (cp < 128) return (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z');
+    return !(uc_flags(cp) & (UC_DROP | UC_SPACE | UC_PUNCT));
+}
+static int ev_space_cp(uint32_t cp) { return (uc_flags(cp) & UC_SPACE) != 0; }
+
+/* The code point at byte i of valid UTF-8 text, and the one ending just before i. */
+static uint32_t ev_cp_at(const char *s, size_t len, size_t i) {
+    size_t k = i;
+    int cp = utf8_decode((const unsigned char *)s, len, &k);
+    return cp < 0 ? 0xFFFD : (uint32_t)cp;
+}
+static uint32_t ev_cp_before(const char *s, size_t len, size_t i) {
+    if (i == 0) return 0;
+    size_t k = i - 1;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    return ev_cp_at(s, len, k);
+}
+
+/* ---- an interning table: byte strings -> dense ids ---- */
+
+typedef struct {
+    char *pool;
+    size_t pool_len, pool_cap;
+    size_t *off;
+    int *len;
+    int n, cap;
+    int32_t *slot;
+    uint32_t mask;
+} EvIntern;
+
+static uint32_t ev_hash(const char *s, int n) { return (uint32_t)fnv1a(s, (size_t)n); }
+
+static int ev_intern(EvIntern *t, const char *s, int n) {
+    if (!t->slot || 2 * (t->n + 1) > (int)t->mask + 1) { /* (re)hash at half full */
+        uint32_t size = t->slot ? 2 * (t->mask + 1) : 1024;
+        free(t->slot);
+        t->slot = xmalloc(size * sizeof(int32_t));
+        for (uint32_t i = 0; i < size; i++) t->slot[i] = -1;
+        t->mask = size - 1;
+        for (int id = 0; id < t->n; id++) {
+            uint32_t h = ev_hash(t->pool + t->off[id], t->len[id]) & t->mask;
+            while (t->slot[h] >= 0) h = (h + 1) & t->mask;
+            t->slot[h] = id;
+        }
+    }
+    uint32_t h = ev_hash(s, n) & t->mask;
+    for (; t->slot[h] >= 0; h = (h + 1) & t->mask) {
+        int id = t->slot[h];
+        if (t->len[id] == n && !memcmp(t->pool + t->off[id], s, (size_t)n)) return id;
+    }
+    if (t->pool_len + (size_t)n + 1 > t->pool_cap) {
+        t->pool_cap = 2 * (t->pool_len + (size_t)n + 1) + 4096;
+        t->pool = xrealloc(t->pool, t->pool_cap);
+    }
+    if (t->n + 1 > t->cap) {
+        t->cap = 2 * t->cap + 256;
+        t->off = xrealloc(t->off, (size_t)t->cap * sizeof *t->off);
+        t->len = xrealloc(t->len, (size_t)t->cap * sizeof *t->len);
+    }
+    memcpy(t->pool + t->pool_len, s, (size_t)n);
+    t->pool[t->pool_len + (size_t)n] = 0;
+    t->off[t->n] = t->pool_len;
+    t->len[t->n] = n;
+    t->pool_len += (size_t)n + 1;
+    t->slot[h] = t->n;
+    return t->n++;
+}
+static const char *ev_intern_str(const EvIntern *t, int id) { return t->pool + t->off[id]; }
+static void ev_intern_free(EvIntern *t) { free(t->pool); free(t->off); free(t->len); free(t->slot); memset(t, 0, sizeof *t); }
+
+/* ---- documents: originals (with gold spans) and synthetic letters ---- */
+
+typedef struct { int start, end; char *type; } EvSpan; /* code points, end exclusive */
+typedef struct { EvSpan *s; int n, cap; } EvSpans;
+
+typedef struct {
+    char *key;     /* the id, for joining: a string id decoded, else its JSON text */
+    char *id_json; /* the id as JSON, for output */
+    char *text;
+    size_t len;
+    int has_phi, has_med; /* the record gave gold "phi" / "med" (possibly empty) */
+    EvSpans phi, med;
+    char *error;   /* a synthetic record {"id","error"} */
+    char where[320]; /* file (and line) it came from, for messages */
+} EvDoc;
+
+typedef struct { EvDoc *d; int n, cap; } EvDocs;
+
+static void ev_spans_free(EvSpans *s) {
+    for (int i = 0; i < s->n; i++) free(s->s[i].type);
+    free(s->s);
+    memset(s, 0, sizeof *s);
+}
+static void ev_docs_free(EvDocs *ds) {
+    for (int i = 0; i < ds->n; i++) {
+        EvDoc *d = &ds->d[i];
+        free(d->key); free(d->id_json); free(d->text); free(d->error);
+        ev_spans_free(&d->phi); ev_spans_free(&d->med);
+    }
+    free(ds->d);
+    memset(ds, 0, sizeof *ds);
+}
+static EvDoc *ev_docs_push(EvDocs *ds) {
+    ds->d = grow(ds->d, &ds->cap, ds->n + 1, sizeof *ds->d);
+    EvDoc *d = &ds->d[ds->n++];
+    memset(d, 0, sizeof *d);
+    return d;
+}
+static char *ev_strndup(const char *s, size_t n) {
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+static void ev_span_add(EvSpans *s, int a, int b, const char *type, size_t tl) {
+    s->s = grow(s->s, &s->cap, s->n + 1, sizeof *s->s);
+    s->s[s->n++] = (EvSpan){a, b, ev_strndup(type, tl)};
+}
+
+/* The id as a JSON string literal (for file names). */
+static char *ev_json_quote(const char *s) {
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    json_put_cstr(f, s);
+    fclose(f);
+    return buf;
+}
+
+/* Set a document's id from its JSON text. */
+static int ev_set_id(EvDoc *d, const char *json, size_t n, char *err) {
+    d->id_json = ev_strndup(json, n);
+    if (n > 0 && json[0] == '"') {
+        JsonCursor c = {json, n, 0};
+        size_t kl;
+        if (json_string(&c, &d->key, &kl, err) < 0) return -1;
+    } else d->key = ev_strndup(json, n);
+    return 0;
+}
+
+static int ev_code_points(const char *s, size_t len) {
+    int n = 0;
+    for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Every span inside the text, start < end. */
+static int ev_check_spans(const EvDoc *d, const EvSpans *s, const char *what, char *err) {
+    int n = ev_code_points(d->text, d->len);
+    for (int i = 0; i < s->n; i++)
+        if (s->s[i].start < 0 || s->s[i].end > n || s->s[i].start >= s->s[i].end)
+            return sr_fail(err, "%s: %s span %d [%d, %d) is empty or outside the text (%d code points)", d->where, what,
+                           i + 1, s->s[i].start, s->s[i].end, n);
+    return 0;
+}
+
+/* A JSON number at the cursor that must be an integer. */
+static int ev_json_int(JsonCursor *c, int *out, char *err) {
+    json_ws(c);
+    size_t a = c->pos;
+    if (json_skip_value(c, 0, err) < 0) return -1;
+    char num[40];
+    size_t n = c->pos - a;
+    if (n == 0 || n >= sizeof num || c->s[a] == '"') return sr_fail(err, "expected an integer offset at byte offset %zu", a);
+    memcpy(num, c->s + a, n);
+    num[n] = 0;
+    char *e;
+    double v = strtod(num, &e);
+    if (*e || v != floor(v) || v < -1e9 || v > 1e9) return sr_fail(err, "expected an integer offset at byte offset %zu", a);
+    *out = (int)v;
+    return 0;
+}
+
+/* [{"start": int, "end": int, "type": str, ...}, ...] */
+static int ev_json_spans(JsonCursor *c, EvSpans *out, const char *dflt, char *err) {
+    json_ws(c);
+    if (c->pos >= c->len || c->s[c->pos] != '[') return sr_fail(err, "expected a list of spans at byte offset %zu", c->pos);
+    c->pos++;
+    json_ws(c);
+    if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+    for (;;) {
+        json_ws(c);
+        if (c->pos >= c->len || c->s[c->pos] != '{') return sr_fail(err, "expected a span object at byte offset %zu", c->pos);
+        c->pos++;
+        int start = -1, end = -1, have_s = 0, have_e = 0;
+        char *type = NULL;
+        size_t tl = 0;
+        json_ws(c);
+        if (c->pos < c->len && c->s[c->pos] == '}') c->pos++;
+        else for (;;) {
+            char *key = NULL;
+            size_t kl;
+            json_ws(c);
+            if (json_string(c, &key, &kl, err) < 0) { free(type); return -1; }
+            json_ws(c);
+            if (c->pos >= c->len || c->s[c->pos] != ':') { free(key); free(type); return sr_fail(err, "expected ':' at byte offset %zu", c->pos); }
+            c->pos++;
+            json_ws(c);
+            int rc;
+            if (!strcmp(key, "start")) { rc = ev_json_int(c, &start, err); have_s = 1; }
+            else if (!strcmp(key, "end")) { rc = ev_json_int(c, &end, err); have_e = 1; }
+            else if (!strcmp(key, "type") && c->pos < c->len && c->s[c->pos] == '"') { free(type); type = NULL; rc = json_string(c, &type, &tl, err); }
+            else rc = json_skip_value(c, 0, err);
+            free(key);
+            if (rc < 0) { free(type); return -1; }
+            json_ws(c);
+            if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; continue; }
+            if (c->pos < c->len && c->s[c->pos] == '}') { c->pos++; break; }
+            free(type);
+            return sr_fail(err, "expected ',' or '}' at byte offset %zu", c->pos);
+        }
+        if (!have_s || !have_e) { free(type); return sr_fail(err, "a span without \"start\" and \"end\" before byte offset %zu", c->pos); }
+        if (type && tl == 0) { free(type); type = NULL; }
+        ev_span_add(out, start, end, type ? type : dflt, type ? tl : strlen(dflt));
+        free(type);
+        json_ws(c);
+        if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; continue; }
+        if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+        return sr_fail(err, "expected ',' or ']' at byte offset %zu", c->pos);
+    }
+}
+
+/* One JSONL record: "id", "text", gold "phi" (or "spans": sr deid --jsonl), "med",
+ * "error"; other keys are ignored. */
+static int ev_parse_record(const char *line, size_t len, EvDoc *d, int need_text, char *err) {
+    JsonCursor c = {line, len, 0};
+    json_ws(&c);
+    if (c.pos >= c.len || line[c.pos] != '{') return sr_fail(err, "expected a JSON object");
+    c.pos++;
+    int have_text = 0, have_spans_key = 0;
+    EvSpans spans_key = {0};
+    json_ws(&c);
+    if (c.pos < c.len && line[c.pos] == '}') c.pos++;
+    else for (;;) {
+        char *key = NULL;
+        size_t kl;
+        json_ws(&c);
+        if (json_string(&c, &key, &kl, err) < 0) goto bad;
+        json_ws(&c);
+        if (c.pos >= c.len || line[c.pos] != ':') { free(key); sr_fail(err, "expected ':' at byte offset %zu", c.pos); goto bad; }
+        c.pos++;
+        json_ws(&c);
+        int rc = 0;
+        if (!strcmp(key, "text") && !have_text) {
+            if (c.pos < c.len && line[c.pos] != '"') rc = sr_fail(err, "\"text\" is not a string");
+            else rc = json_string(&c, &d->text, &d->len, err);
+            have_text = rc == 0;
+        } else if (!strcmp(key, "id") && !d->id_json) {
+            size_t a = c.pos;
+            rc = json_skip_value(&c, 0, err);
+            if (rc == 0) rc = ev_set_id(d, line + a, c.pos - a, err);
+        } else if (!strcmp(key, "phi") && !d->has_phi) {
+            rc = ev_json_spans(&c, &d->phi, "PHI", err);
+            d->has_phi = 1;
+        } else if (!strcmp(key, "spans") && !have_spans_key) {
+            rc = ev_json_spans(&c, &spans_key, "PHI", err);
+            have_spans_key = 1;
+        } else if (!strcmp(key, "med") && !d->has_med) {
+            rc = ev_json_spans(&c, &d->med, "MED", err);
+            d->has_med = 1;
+        } else if (!strcmp(key, "error") && !d->error && c.pos < c.len && line[c.pos] == '"') {
+            size_t el;
+            rc = json_string(&c, &d->error, &el, err);
+        } else rc = json_skip_value(&c, 0, err);
+        free(key);
+        if (rc < 0) goto bad;
+        json_ws(&c);
+        if (c.pos < c.len && line[c.pos] == ',') { c.pos++; continue; }
+        if (c.pos < c.len && line[c.pos] == '}') { c.pos++; break; }
+        sr_fail(err, "expected ',' or '}' at byte offset %zu", c.pos);
+        goto bad;
+    }
+    json_ws(&c);
+    if (c.pos != c.len) { sr_fail(err, "trailing characters at byte offset %zu", c.pos); goto bad; }
+    if (!d->has_phi && have_spans_key) { d->phi = spans_key; d->has_phi = 1; memset(&spans_key, 0, sizeof spans_key); }
+    ev_spans_free(&spans_key);
+    if (!have_text && !d->error && need_text) return sr_fail(err, "no \"text\" field");
+    if (have_text && utf8_check(d->text, d->len, err) < 0) return -1;
+    return 0;
+bad:
+    ev_spans_free(&spans_key);
+    return -1;
+}
+
+/* ---- reading files: JSONL, i2b2 XML, BRAT standoff, plain text ---- */
+
+typedef struct {
+    EvIntern non_hipaa, med; /* data/eval_types.txt, lower-cased */
+    EvIntern stop;           /* data/eval_stopwords_en.txt */
+} EvLists;
+
+static int ev_in_list(const EvIntern *t, const char *s) {
+    char low[256];
+    size_t n = strlen(s);
+    if (n >= sizeof low || !t->slot) return 0;
+    for (size_t i = 0; i < n; i++) low[i] = (char)tolower((unsigned char)s[i]);
+    uint32_t h = ev_hash(low, (int)n) & t->mask;
+    for (; t->slot[h] >= 0; h = (h + 1) & t->mask) {
+        int id = t->slot[h];
+        if (t->len[id] == (int)n && !memcmp(t->pool + t->off[id], low, n)) return 1;
+    }
+    return 0;
+}
+
+/* The lines of the data file `name` (--data DIR or the usual places): NUL-terminated,
+ * without a final '\r', pointing into *buf. Returns the count, -1 on error; path gets
+ * the file's path for messages. */
+static int ev_data_lines(const char *data_dir, const char *name, char **buf, char ***lines, char *path, size_t cap, char *err) {
+    size_t len;
+    if (ner_data_file(data_dir, name, path, cap, err) < 0) return -1;
+    if (!(*buf = read_file(path, &len, err))) return -1;
+    int n = 0, ncap = 0;
+    *lines = NULL;
+    for (char *p = *buf, *nl; p < *buf + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(*buf + len - p));
+        if (!nl) nl = *buf + len;
+        *nl = 0;
+        if (nl > p && nl[-1] == '\r') nl[-1] = 0;
+        *lines = grow(*lines, &ncap, n + 1, sizeof **lines);
+        (*lines)[n++] = p;
+    }
+    return n;
+}
+
+static int ev_load_lists(const char *data_dir, EvLists *L, char *err) {
+    char path[8192], *buf, **lines;
+    int n = ev_data_lines(data_dir, "eval_types.txt", &buf, &lines, path, sizeof path, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        char *p = lines[i], *h = strchr(p, '#'), *e = h ? h : p + strlen(p);
+        while (e > p && isspace((unsigned char)e[-1])) e--;
+        while (p < e && isspace((unsigned char)*p)) p++;
+        if (p == e) continue;
+        char *sp = p;
+        while (sp < e && !isspace((unsigned char)*sp)) sp++;
+        char *t = sp;
+        while (t < e && isspace((unsigned char)*t)) t++;
+        int bad = t == e || memchr(t, ' ', (size_t)(e - t)) || e - t >= 255;
+        for (char *q = t; q < e; q++) *q = (char)tolower((unsigned char)*q);
+        if (!bad && sp - p == 9 && !memcmp(p, "non-hipaa", 9)) ev_intern(&L->non_hipaa, t, (int)(e - t));
+        else if (!bad && sp - p == 3 && !memcmp(p, "med", 3)) ev_intern(&L->med, t, (int)(e - t));
+        else { free(buf); free(lines); return sr_fail(err, "%s:%d: expected \"non-hipaa TYPE\" or \"med TYPE\"", path, i + 1); }
+    }
+    free(buf);
+    free(lines);
+    if ((n = ev_data_lines(data_dir, "eval_stopwords_en.txt", &buf, &lines, path, sizeof path, err)) < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *w = lines[i];
+        if (!*w) continue;
+        if (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(w)) { free(buf); free(lines); return sr_fail(err, "%s:%d: a stop word must be [a-z0-9]+ (a ROUGE token)", path, i + 1); }
+        ev_intern(&L->stop, w, (int)strlen(w));
+    }
+    free(buf);
+    free(lines);
+    return 0;
+}
+static void ev_lists_free(EvLists *L) { ev_intern_free(&L->non_hipaa); ev_intern_free(&L->med); ev_intern_free(&L->stop); }
+
+static const char *ev_base(const char *path) { const char *b = strrchr(path, '/'); return b ? b + 1 : path; }
+static int ev_ends(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
+}
+/* The file's base name without its extension: the id of a letter read from a file. */
+static void ev_doc_from_name(EvDoc *d, const char *path) {
+    const char *b = ev_base(path);
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    d->key = ev_strndup(b, n);
+    d->id_json = ev_json_quote(d->key);
+    snprintf(d->where, sizeof d->where, "%s", path);
+}
+
+/* need_text = 0: a file of predicted spans (its "text", if any, is not the original). */
+static int ev_read_jsonl(const char *path, EvDocs *ds, int need_text, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    long line = 0, index = 0;
+    for (size_t p = 0; p < len;) {
+        const char *s = buf + p;
+        const char *nl = memchr(s, '\n', len - p);
+        size_t n = nl ? (size_t)(nl - s) : len - p;
+        p += n + (nl ? 1 : 0);
+        line++;
+        size_t k = 0;
+        while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) k++;
+        if (k == n) continue;
+        EvDoc *d = ev_docs_push(ds);
+        snprintf(d->where, sizeof d->where, "%s:%ld", path, line);
+        if (ev_parse_record(s, n, d, need_text, e) < 0) { sr_fail(err, "%s:%ld: %s", path, line, e); free(buf); return -1; }
+        if (!d->id_json) { /* as sr generate: the record's index */
+            char num[32];
+            snprintf(num, sizeof num, "%ld", index);
+            ev_set_id(d, num, strlen(num), e);
+        }
+        index++;
+        if (need_text && d->text && (ev_check_spans(d, &d->phi, "phi", err) < 0 || ev_check_spans(d, &d->med, "med", err) < 0)) { free(buf); return -1; }
+    }
+    free(buf);
+    return 0;
+}
+
+/* XML text with &lt; &gt; &amp; &quot; &apos; &#N; &#xN; decoded, appended to out. */
+static int ev_xml_unescape(const char *s, size_t n, char **out, size_t *olen, size_t *ocap, char *err) {
+    for (size_t i = 0; i < n;) {
+        if (*olen + 8 > *ocap) *out = xrealloc(*out, *ocap = 2 * *ocap + 64);
+        if (s[i] != '&') { (*out)[(*olen)++] = s[i++]; continue; }
+        const char *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
+        if (!semi) return sr_fail(err, "an '&' that starts no entity");
+        size_t el = (size_t)(semi - (s + i)) + 1;
+        const char *ent = s + i;
+        unsigned cp;
+        if (el == 4 && !memcmp(ent, "&lt;", 4)) cp = '<';
+        else if (el == 4 && !memcmp(ent, "&gt;", 4)) cp = '>';
+        else if (el == 5 && !memcmp(ent, "&amp;", 5)) cp = '&';
+        else if (el == 6 && !memcmp(ent, "&quot;", 6)) cp = '"';
+        else if (el == 6 && !memcmp(ent, "&apos;", 6)) cp = '\'';
+        else if (el > 3 && ent[1] == '#') {
+            char *e;
+            cp = (unsigned)strtoul(ent + (ent[2] == 'x' ? 3 : 2), &e, ent[2] == 'x' ? 16 : 10);
+            if (e != semi || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return sr_fail(err, "bad character reference");
+        } else return sr_fail(err, "unknown entity %.*s", (int)el, ent);
+        *olen += (size_t)utf8_encode(cp, *out + *olen);
+        i += el;
+    }
+    return 0;
+}
+
+/* An attribute's value in the tag text [a, b), unescaped (malloc'd), or NULL. */
+static char *ev_xml_attr(const char *a, const char *b, const char *name) {
+    size_t nl = strlen(name);
+    for (const char *p = a; p + nl + 2 < b; p++) {
+        if ((p == a || isspace((unsigned char)p[-1])) && !memcmp(p, name, nl) && p[nl] == '=' && (p[nl + 1] == '"' || p[nl + 1] == '\'')) {
+            char q = p[nl + 1];
+            const char *v = p + nl + 2, *e = memchr(v, q, (size_t)(b - v));
+            if (!e) return NULL;
+            char *out = NULL;
+            size_t ol = 0, oc = 0;
+            char er[SR_ERR_LEN];
+            out = xmalloc(oc = (size_t)(e - v) + 16);
+            if (ev_xml_unescape(v, (size_t)(e - v), &out, &ol, &oc, er) < 0) { free(out); return NULL; }
+            out[ol] = 0;
+            return out;
+        }
+    }
+    return NULL;
+}
+
+/* i2b2 2014 de-identification XML: <TEXT><![CDATA[...]]></TEXT> (several CDATA
+ * sections and escaped text allowed) and <TAGS> of elements with start, end, TYPE. */
+static int ev_read_i2b2(const char *path, const EvLists *L, EvDoc *d, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    ev_doc_from_name(d, path);
+    d->has_phi = d->has_med = 1;
+    char *t0 = strstr(buf, "<TEXT>"), *t1 = t0 ? strstr(t0, "</TEXT>") : NULL;
+    if (!t1) { free(buf); return sr_fail(err, "%s: no <TEXT>...</TEXT> (i2b2 XML expected)", path); }
+    size_t cap = (size_t)(t1 - t0) + 16, n = 0;
+    d->text = xmalloc(cap);
+    for (char *p = t0 + 6; p < t1;) {
+        if (!strncmp(p, "<![CDATA[", 9)) {
+            char *q = strstr(p + 9, "]]>");
+            if (!q || q > t1) { free(buf); return sr_fail(err, "%s: unterminated CDATA", path); }
+            if (n + (size_t)(q - p) + 8 > cap) d->text = xrealloc(d->text, cap = 2 * (n + (size_t)(q - p)) + 16);
+            memcpy(d->text + n, p + 9, (size_t)(q - p - 9));
+            n += (size_t)(q - p - 9);
+            p = q + 3;
+            continue;
+        }
+        char *q = strstr(p, "<![CDATA[");
+        if (!q || q > t1) q = t1;
+        if (ev_xml_unescape(p, (size_t)(q - p), &d->text, &n, &cap, e) < 0) { free(buf); return sr_fail(err, "%s: %s", path, e); }
+        p = q;
+    }
+    d->text[n] = 0;
+    d->len = n;
+    if (utf8_check(d->text, d->len, e) < 0) { free(buf); return sr_fail(err, "%s: %s", path, e); }
+    char *g0 = strstr(t1, "<TAGS>"), *g1 = g0 ? strstr(g0, "</TAGS>") : NULL;
+    for (char *p = g0 ? g0 + 6 : NULL; p && p < g1;) {
+        char *lt = memchr(p, '<', (size_t)(g1 - p));
+        if (!lt) break;
+        char *gt = memchr(lt, '>', (size_t)(g1 - lt));
+        if (!gt) { free(buf); return sr_fail(err, "%s: unterminated tag in <TAGS>", path); }
+        char name[64];
+        size_t nn = 0;
+        for (char *q = lt + 1; q < gt && !isspace((unsigned char)*q) && *q != '/' && nn + 1 < sizeof name; q++) name[nn++] = *q;
+        name[nn] = 0;
+        char *sa = ev_xml_attr(lt, gt, "start"), *ea = ev_xml_attr(lt, gt, "end"), *ty = ev_xml_attr(lt, gt, "TYPE");
+        if (sa && ea && name[0] != '/') {
+            char *x, *y;
+            long a = strtol(sa, &x, 10), b = strtol(ea, &y, 10);
+            if (*x || *y || !*sa || !*ea) { free(sa); free(ea); free(ty); free(buf); return sr_fail(err, "%s: <%s> with a non-numeric start or end", path, name); }
+            const char *type = ty && *ty ? ty : name;
+            int med = ev_in_list(&L->med, name) || ev_in_list(&L->med, type);
+            ev_span_add(med ? &d->med : &d->phi, (int)a, (int)b, type, strlen(type));
+        }
+        free(sa); free(ea); free(ty);
+        p = gt + 1;
+    }
+    free(buf);
+    if (ev_check_spans(d, &d->phi, "phi", err) < 0 || ev_check_spans(d, &d->med, "med", err) < 0) return -1;
+    return 0;
+}
+
+/* BRAT standoff: T lines "T1<TAB>TYPE a b[;c d]<TAB>text"; each fragment is a span. */
+static int ev_read_brat_ann(const char *path, const EvLists *L, EvDoc *d, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    d->has_phi = d->has_med = 1;
+    long line = 0;
+    for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(buf + len - p));
+        if (!nl) nl = buf + len;
+        *nl = 0;
+        line++;
+        if (*p != 'T') continue;
+        char *tab = strchr(p, '\t');
+        if (!tab) { free(buf); return sr_fail(err, "%s:%ld: a T line without a tab", path, line); }
+        char *q = tab + 1, *ts = q;
+        while (*q && *q != ' ' && *q != '\t') q++;
+        size_t tl = (size_t)(q - ts);
+        char type[128];
+        if (tl == 0 || tl >= sizeof type) { free(buf); return sr_fail(err, "%s:%ld: no type", path, line); }
+        memcpy(type, ts, tl);
+        type[tl] = 0;
+        int med = ev_in_list(&L->med, type);
+        for (;;) {
+            char *x;
+            long a = strtol(q, &x, 10);
+            if (x == q) { free(buf); return sr_fail(err, "%s:%ld: expected offsets \"START END\"", path, line); }
+            q = x;
+            long b = strtol(q, &x, 10);
+            if (x == q) { free(buf); return sr_fail(err, "%s:%ld: expected offsets \"START END\"", path, line); }
+            q = x;
+            ev_span_add(med ? &d->med : &d->phi, (int)a, (int)b, type, tl);
+            if (*q == ';') { q++; continue; }
+            break;
+        }
+    }
+    free(buf);
+    if (ev_check_spans(d, &d->phi, "phi", err) < 0 || ev_check_spans(d, &d->med, "med", err) < 0) return -1;
+    return 0;
+}
+
+static int ev_read_text(const char *path, EvDoc *d, char *err) {
+    char e[SR_ERR_LEN];
+    ev_doc_from_name(d, path);
+    if (!(d->text = read_file(path, &d->len, e))) return sr_fail(err, "%s", e);
+    if (utf8_check(d->text, d->len, e) < 0) return sr_fail(err, "%s: %s", path, e);
+    return 0;
+}
+
+/* One letter file: NAME.xml (i2b2), NAME.txt with NAME.ann beside it (BRAT), or
+ * plain text. */
+static int ev_read_file(const char *path, const EvLists *L, int gold, EvDocs *ds, char *err) {
+    EvDoc *d = ev_docs_push(ds);
+    if (ev_ends(path, ".xml")) return ev_read_i2b2(path, L, d, err);
+    if (ev_read_text(path, d, err) < 0) return -1;
+    if (!gold) return 0;
+    char ann[4096];
+    snprintf(ann, sizeof ann, "%.*s.ann", (int)(strlen(path) - (strrchr(ev_base(path), '.') ? strlen(strrchr(ev_base(path), '.')) : 0)), path);
+    if (access(ann, R_OK) == 0) return ev_read_brat_ann(ann, L, d, err);
+    return 0;
+}
+
+/* ORIGINALS or SYNTHETIC: a .jsonl file, a folder of letters, or one letter file. */
+static int ev_read_input(const char *path, const EvLists *L, int gold, EvDocs *ds, char *err) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) return sr_fail(err, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) {
+        char *one[1] = {(char *)path};
+        int nf = 0;
+        char **files = expand_inputs(one, 1, &nf);
+        int rc = 0, used = 0;
+        for (int i = 0; i < nf && rc == 0; i++) {
+            if (ev_ends(files[i], ".ann")) continue; /* read with its .txt */
+            if (!ev_ends(files[i], ".txt") && !ev_ends(files[i], ".xml")) continue;
+            rc = ev_read_file(files[i], L, gold, ds, err);
+            used++;
+        }
+        for (int i = 0; i < nf; i++) free(files[i]);
+        free(files);
+        if (rc == 0 && used == 0) return sr_fail(err, "%s: no .txt or .xml letters in the folder", path);
+        return rc;
+    }
+    if (ev_ends(path, ".jsonl") || ev_ends(path, ".json")) return ev_read_jsonl(path, ds, 1, err);
+    return ev_read_file(path, L, gold, ds, err);
+}
+
+/* ---- one text, analysed: code point map, ROUGE tokens, words, readability ---- */
+
+typedef struct { int bs, be, cs, ce, id; } EvWord;
+typedef struct { long words, sentences, syllables, poly; } EvRead;
+
+typedef struct {
+    int n_cp;
+    int *cp_byte;     /* code point index -> byte offset, n_cp + 1 entries */
+    int *rtok, n_rtok, cap_rtok; /* ROUGE token ids */
+    EvWord *w;
+    int n_w, cap_w;   /* words, with ids of their exact text */
+    EvRead read;
+} EvText;
+
+static void ev_text_free(EvText *t) { free(t->cp_byte); free(t->rtok); free(t->w); memset(t, 0, sizeof *t); }
+
+static int ev_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+
+/* The documented syllable counter: ASCII letters of the word, lower-cased; vowel groups
+ * [aeiouy]+; minus one for a final silent e; at least one. */
+static int ev_syllables(const char *w, int n) {
+    char last[3] = {0, 0, 0}; /* the word's last three letters; last[2] is the final one */
+    int k = 0, groups = 0, prev_vowel = 0;
+    for (int i = 0; i < n; i++) {
+        char c = w[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c < 'a' || c > 'z') continue;
+        int v = ev_vowel(c);
+        groups += v && !prev_vowel;
+        prev_vowel = v;
+        last[0] = last[1];
+        last[1] = last[2];
+        last[2] = c;
+        k++;
+    }
+    if (k >= 2 && last[2] == 'e' && !ev_vowel(last[1]) && !(last[1] == 'l' && k >= 3 && !ev_vowel(last[0]))) groups--;
+    return groups < 1 ? 1 : groups;
+}
+
+/* ---- the evaluation context: interned tokens, lists, scratch ---- */
+
+typedef struct {
+    EvLists lists;
+    EvIntern rouge; /* ROUGE tokens; the stop words are ids 0 .. n_stop-1 */
+    int n_stop;
+    EvIntern words; /* words, exact text */
+    EvIntern types; /* PHI type names, exact */
+    /* the bit-vector LCS */
+    uint64_t *V, *M;
+    int cap_v;
+    int *head, cap_head, *next, cap_next;
+    uint64_t *rows;
+    size_t cap_rows;
+    /* scratch by token id, kept zero between uses */
+    int *cnt, cap_cnt;
+    int *mark, cap_mark, stamp;
+    /* by code point */
+    int *gt, *mt, cap_cp;
+    int *match, cap_match;
+} EvCtx;
+
+static void ev_ctx_free(EvCtx *cx) {
+    ev_lists_free(&cx->lists);
+    ev_intern_free(&cx->rouge); ev_intern_free(&cx->words); ev_intern_free(&cx->types);
+    free(cx->V); free(cx->M); free(cx->head); free(cx->next); free(cx->rows);
+    free(cx->cnt); free(cx->mark); free(cx->gt); free(cx->mt); free(cx->match);
+    memset(cx, 0, sizeof *cx);
+}
+
+static int ev_ctx_init(EvCtx *cx, const char *data_dir, char *err) {
+    memset(cx, 0, sizeof *cx);
+    if (ev_load_lists(data_dir, &cx->lists, err) < 0) return -1;
+    for (int i = 0; i < cx->lists.stop.n; i++) ev_intern(&cx->rouge, ev_intern_str(&cx->lists.stop, i), cx->lists.stop.len[i]);
+    cx->n_stop = cx->rouge.n;
+    return 0;
+}
+
+/* Grow an int array indexed by id to n entries, new ones set to v. */
+static int *ev_ids_grow(int *a, int *cap, int n, int v) {
+    if (n <= *cap) return a;
+    int old = *cap, nc = 2 * n + 1024;
+    a = xrealloc(a, (size_t)nc * sizeof(int));
+    for (int i = old; i < nc; i++) a[i] = v;
+    *cap = nc;
+    return a;
+}
+
+static void ev_analyse(EvCtx *cx, const char *s, size_t len, EvText *t) {
+    t->n_cp = ev_code_points(s, len);
+    t->cp_byte = xmalloc(((size_t)t->n_cp + 1) * sizeof(int));
+    t->n_rtok = t->n_w = 0;
+    memset(&t->read, 0, sizeof t->read);
+    char *tb = xmalloc(len + 2); /* the ROUGE token being read */
+    int tn = 0, in_word = 0, wbs = 0, wcs = 0, seg_words = 0, ci = 0;
+    size_t i = 0;
+#define EV_FLUSH_TOKEN() do { if (tn) { t->rtok = grow(t->rtok, &t->cap_rtok, t->n_rtok + 1, sizeof(int)); \
+        t->rtok[t->n_rtok++] = ev_intern(&cx->rouge, tb, tn); tn = 0; } } while (0)
+#define EV_END_WORD(be, ce) do { if (in_word) { in_word = 0; t->w = grow(t->w, &t->cap_w, t->n_w + 1, sizeof *t->w); \
+        t->w[t->n_w++] = (EvWord){wbs, (int)(be), wcs, (ce), ev_intern(&cx->words, s + wbs, (int)(be) - wbs)}; \
+        int syl = ev_syllables(s + wbs, (int)(be) - wbs); \
+        t->read.words++; t->read.syllables += syl; t->read.poly += syl >= 3; seg_words++; } } while (0)
+#define EV_END_SENTENCE() do { if (seg_words) t->read.sentences++; seg_words = 0; } while (0)
+    while (i < len) {
+        size_t at = i;
+        int dc = utf8_decode((const unsigned char *)s, len, &i);
+        uint32_t cp = dc < 0 ? 0xFFFD : (uint32_t)dc;
+        if (dc < 0) i = at + 1; /* not reached: texts are checked */
+        t->cp_byte[ci] = (int)at;
+        /* ROUGE: Python's lower(), then [^a-z0-9] -> separator */
+        if (cp < 128 && isalnum((int)cp)) tb[tn++] = (char)tolower((int)cp);
+        else if (cp == 0x212A) tb[tn++] = 'k';   /* KELVIN SIGN lower-cases to 'k' */
+        else if (cp == 0x130) { tb[tn++] = 'i'; EV_FLUSH_TOKEN(); } /* -> "i" + U+0307 */
+        else EV_FLUSH_TOKEN();
+        /* words */
+        int wc = ev_word_cp(cp);
+        if (wc && !in_word) { in_word = 1; wbs = (int)at; wcs = ci; }
+        else if (!wc) EV_END_WORD(at, ci);
+        /* sentence ends */
+        if (cp == '.' || cp == '!' || cp == '?') {
+            size_t j = i;
+            while (j < len && (s[j] == '.' || s[j] == '!' || s[j] == '?')) j++;
+            if (j == len || ev_space_cp(ev_cp_at(s, len, j))) EV_END_SENTENCE();
+        } else if (cp == '\n') {
+            size_t j = i;
+            while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r')) j++;
+            if (j < len && s[j] == '\n') EV_END_SENTENCE();
+        }
+        ci++;
+    }
+    t->cp_byte[ci] = (int)len;
+    EV_FLUSH_TOKEN();
+    EV_END_WORD(len, ci);
+    EV_END_SENTENCE();
+#undef EV_FLUSH_TOKEN
+#undef EV_END_WORD
+#undef EV_END_SENTENCE
+    free(tb);
+}
+
+/* FRE, FKGL, SMOG of one text; NAN without a word. */
+static void ev_read_scores(const EvRead *r, double out[3]) {
+    if (r->words == 0 || r->sentences == 0) { out[0] = out[1] = out[2] = NAN; return; }
+    double wps = (double)r->words / (double)r->sentences, spw = (double)r->syllables / (double)r->words;
+    out[0] = 206.835 - 1.015 * wps - 84.6 * spw;
+    out[1] = 0.39 * wps + 11.8 * spw - 15.59;
+    out[2] = 1.0430 * sqrt((double)r->poly * 30.0 / (double)r->sentences) + 3.1291;
+}
+
+/* ---- longest common subsequence, bit-vector (Allison-Dix / Hyyro) ----
+ * Bits over x (n tokens), one pass per token of y. After y[0..j), bit i of V is 0 iff
+ * LCS(x[0..i+1), y[0..j)) = LCS(x[0..i), y[0..j)) + 1, so LCS = zeros among n bits.
+ * Update per y token: U = V & Match[y]; V = (V + U) | (V & ~U) (carries across words).
+ * Match[y] is set from the positions of y in x (a linked list per id) and cleared
+ * after, so memory is O(n). keep_rows stores V after every row for the traceback. */
+static long ev_lcs(EvCtx *cx, const int *x, int n, const int *y, int m, int n_ids, int keep_rows, char *err) {
+    if (n == 0 || m == 0) return 0;
+    int W = (n + 63) / 64;
+    if (W > cx->cap_v) {
+        cx->cap_v = 2 * W;
+        cx->V = xrealloc(cx->V, (size_t)cx->cap_v * 8);
+        free(cx->M);
+        cx->M = xcalloc((size_t)cx->cap_v, 8);
+    }
+    if (keep_rows) {
+        size_t need = ((size_t)m + 1) * (size_t)W;
+        if (need > ((size_t)1 << 27)) return sr_fail(err, "%d x %d words: the alignment would need over 1 GiB", n, m);
+        if (need > cx->cap_rows) { free(cx->rows); cx->cap_rows = need; cx->rows = xmalloc(need * 8); }
+        memset(cx->rows, 0xFF, (size_t)W * 8);
+    }
+    cx->head = ev_ids_grow(cx->head, &cx->cap_head, n_ids, -1);
+    if (n > cx->cap_next) { cx->cap_next = 2 * n; cx->next = xrealloc(cx->next, (size_t)cx->cap_next * sizeof(int)); }
+    for (int i = n - 1; i >= 0; i--) { cx->next[i] = cx->head[x[i]]; cx->head[x[i]] = i; }
+    uint64_t *V = cx->V, *M = cx->M;
+    memset(V, 0xFF, (size_t)W * 8);
+    for (int j = 0; j < m; j++) {
+        int h = y[j] < cx->cap_head ? cx->head[y[j]] : -1;
+        if (h >= 0) {
+            for (int p = h; p >= 0; p = cx->next[p]) M[p >> 6] |= 1ull << (p & 63);
+            uint64_t carry = 0;
+            for (int w = 0; w < W; w++) {
+                uint64_t v = V[w], u = v & M[w];
+                uint64_t s1 = v + u, c1 = s1 < v;
+                uint64_t s2 = s1 + carry, c2 = s2 < s1;
+                carry = c1 | c2;
+                V[w] = s2 | (v & ~u);
+            }
+            for (int p = h; p >= 0; p = cx->next[p]) M[p >> 6] = 0;
+        }
+        if (keep_rows) memcpy(cx->rows + ((size_t)j + 1) * W, V, (size_t)W * 8);
+    }
+    for (int i = 0; i < n; i++) cx->head[x[i]] = -1;
+    long ones = 0;
+    for (int w = 0; w < W; w++) {
+        uint64_t v = V[w];
+        if (w == W - 1 && (n & 63)) v &= (1ull << (n & 63)) - 1;
+        ones += __builtin_popcountll(v);
+    }
+    return n - ones;
+}
+
+/* LCS(x[0..i), y[0..j)) from the kept rows. */
+static int ev_lcs_at(const EvCtx *cx, int W, int i, int j) {
+    const uint64_t *r = cx->rows + (size_t)j * W;
+    int ones = 0, w = 0;
+    for (; (w + 1) * 64 <= i; w++) ones += __builtin_popcountll(r[w]);
+    if (i & 63) ones += __builtin_popcountll(r[w] & ((1ull << (i & 63)) - 1));
+    return i - ones;
+}
+
+/* The word alignment: match[i] = the synthetic word matched to original word i, or -1
+ * (traceback from the end: equal words match; else step back in the original when
+ * that keeps the LCS length, else in the synthetic letter). */
+static int ev_align(EvCtx *cx, const int *x, int n, const int *y, int m, int *match, char *err) {
+    for (int i = 0; i < n; i++) match[i] = -1;
+    if (n == 0 || m == 0) return 0;
+    if (ev_lcs(cx, x, n, y, m, cx->words.n, 1, err) < 0) return -1;
+    int W = (n + 63) / 64, i = n, j = m;
+    while (i > 0 && j > 0) {
+        if (x[i - 1] == y[j - 1]) { match[i - 1] = j - 1; i--; j--; }
+        else if (ev_lcs_at(cx, W, i - 1, j) >= ev_lcs_at(cx, W, i, j - 1)) i--;
+        else j--;
+    }
+    return 0;
+}
+
+/* ---- ROUGE ---- */
+
+static double ev_f1(long overlap, long n_pred, long n_ref) {
+    double p = (double)overlap / (double)(n_pred > 1 ? n_pred : 1), r = (double)overlap / (double)(n_ref > 1 ? n_ref : 1);
+    return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+static int ev_u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ROUGE-1, -2, -L F1 of synthetic s against original o. */
+static int ev_rouge(EvCtx *cx, const EvText *o, const EvText *s, double out[3], char *err) {
+    cx->cnt = ev_ids_grow(cx->cnt, &cx->cap_cnt, cx->rouge.n, 0);
+    long ov = 0;
+    for (int i = 0; i < o->n_rtok; i++) cx->cnt[o->rtok[i]]++;
+    for (int i = 0; i < s->n_rtok; i++) if (cx->cnt[s->rtok[i]] > 0) { cx->cnt[s->rtok[i]]--; ov++; }
+    for (int i = 0; i < o->n_rtok; i++) cx->cnt[o->rtok[i]] = 0;
+    out[0] = ev_f1(ov, s->n_rtok, o->n_rtok);
+    int no = o->n_rtok > 1 ? o->n_rtok - 1 : 0, ns = s->n_rtok > 1 ? s->n_rtok - 1 : 0;
+    uint64_t *a = xmalloc((size_t)(no + ns + 1) * 8), *b = a + no;
+    for (int i = 0; i < no; i++) a[i] = (uint64_t)(uint32_t)o->rtok[i] << 32 | (uint32_t)o->rtok[i + 1];
+    for (int i = 0; i < ns; i++) b[i] = (uint64_t)(uint32_t)s->rtok[i] << 32 | (uint32_t)s->rtok[i + 1];
+    qsort(a, (size_t)no, 8, ev_u64_cmp);
+    qsort(b, (size_t)ns, 8, ev_u64_cmp);
+    ov = 0;
+    for (int i = 0, j = 0; i < no && j < ns;) {
+        if (a[i] == b[j]) { ov++; i++; j++; }
+        else if (a[i] < b[j]) i++;
+        else j++;
+    }
+    free(a);
+    out[1] = ev_f1(ov, ns, no);
+    /* bits over the shorter sequence */
+    const EvText *x = o->n_rtok <= s->n_rtok ? o : s, *y = x == o ? s : o;
+    long l = ev_lcs(cx, x->rtok, x->n_rtok, y->rtok, y->n_rtok, cx->rouge.n, 0, err);
+    if (l < 0) return -1;
+    out[2] = ev_f1(l, s->n_rtok, o->n_rtok);
+    return 0;
+}
+
+/* ---- top-N word overlap ---- */
+
+typedef struct { int id, n; } EvCount;
+
+static const EvIntern *ev_sort_table; /* for ev_count_cmp */
+static int ev_count_cmp(const void *a, const void *b) {
+    const EvCount *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return strcmp(ev_intern_str(ev_sort_table, x->id), ev_intern_str(ev_sort_table, y->id));
+}
+
+/* Counts of the non-stop ROUGE tokens of t (distinct ids), unsorted. */
+static int ev_counts(EvCtx *cx, const EvText *t, EvCount **out) {
+    cx->cnt = ev_ids_grow(cx->cnt, &cx->cap_cnt, cx->rouge.n, 0);
+    int k = 0;
+    EvCount *c = xmalloc((size_t)(t->n_rtok + 1) * sizeof *c);
+    for (int i = 0; i < t->n_rtok; i++) {
+        int id = t->rtok[i];
+        if (id < cx->n_stop) continue;
+        if (cx->cnt[id]++ == 0) c[k++].id = id;
+    }
+    for (int i = 0; i < k; i++) { c[i].n = cx->cnt[c[i].id]; cx->cnt[c[i].id] = 0; }
+    *out = c;
+    return k;
+}
+
+/* |top-N(a) & top-N(b)| / max(|top-N(a)|, |top-N(b)|) for each N; sorts a and b. */
+static void ev_overlap(EvCtx *cx, EvCount *a, int na, EvCount *b, int nb, double out[EV_NTOP]) {
+    ev_sort_table = &cx->rouge;
+    qsort(a, (size_t)na, sizeof *a, ev_count_cmp);
+    qsort(b, (size_t)nb, sizeof *b, ev_count_cmp);
+    cx->mark = ev_ids_grow(cx->mark, &cx->cap_mark, cx->rouge.n, 0);
+    for (int k = 0; k < EV_NTOP; k++) {
+        int N = ev_top_n[k], ka = na < N ? na : N, kb = nb < N ? nb : N;
+        if (ka == 0 && kb == 0) { out[k] = NAN; continue; }
+        cx->stamp++;
+        for (int i = 0; i < ka; i++) cx->mark[a[i].id] = cx->stamp;
+        int common = 0;
+        for (int i = 0; i < kb; i++) common += cx->mark[b[i].id] == cx->stamp;
+        out[k] = (double)common / (double)(ka > kb ? ka : kb);
+    }
+}
+
+/* ---- similarity (optional, -m MODEL): BERTScore-style on the model's last layer ----
+ * Each text is tokenized without [CLS]/[SEP], cut into chunks of max_position - 2
+ * WordPieces, each chunk run as [CLS] chunk [SEP]; every WordPiece's last hidden state
+ * is scaled to unit length. P = mean over synthetic pieces of the best cosine with an
+ * original piece, R = the same the other way, F1 = 2PR/(P+R); no idf weighting, no
+ * baseline rescaling. Not the paper's roberta-large BERTScore: its numbers depend on
+ * the model given. Undefined for a pair with an empty side. */
+typedef struct {
+    const SrModel *m;
+    SrState *st;
+    SrTokenizer *tok;
+    SrTokens tk;
+    int *ids;
+    float *a, *b;
+    size_t cap_a, cap_b;
+} EvSim;
+
+static int ev_embed(EvSim *sm, const char *text, size_t len, float **out, size_t *cap, int *n, char *err) {
+    const SrConfig *c = sr_config(sm->m);
+    if (sr_tokenize(sm->tok, text, len, 0, &sm->tk, err) < 0) return -1;
+    int H = c->hidden, L = c->max_position - 2;
+    *n = sm->tk.n;
+    size_t need = (size_t)(*n ? *n : 1) * H;
+    if (need > *cap) { free(*out); *cap = need; *out = xmalloc(need * sizeof(float)); }
+    for (int at = 0; at < *n; at += L) {
+        int k = *n - at < L ? *n - at : L;
+        sm->ids[0] = c->cls_id;
+        for (int i = 0; i < k; i++) sm->ids[i + 1] = sm->tk.tok[at + i].id;
+        sm->ids[k + 1] = c->sep_id;
+        const float *h = sr_forward(sm->m, sm->st, sm->ids, NULL, NULL, k + 2);
+        if (!h) return sr_fail(err, "encoder forward failed: %s", sr_state_error(sm->st));
+        for (int i = 0; i < k; i++) {
+            const float *row = h + (size_t)(i + 1) * H;
+            float *dst = *out + (size_t)(at + i) * H;
+            double norm = 0;
+            for (int j = 0; j < H; j++) norm += (double)row[j] * row[j];
+            double inv = norm > 0 ? 1.0 / sqrt(norm) : 0;
+            for (int j = 0; j < H; j++) dst[j] = (float)(row[j] * inv);
+        }
+    }
+    return 0;
+}
+
+static int ev_similarity(EvSim *sm, const EvDoc *o, const EvDoc *s, double out[3], char *err) {
+    int n, m, H = sr_config(sm->m)->hidden;
+    out[0] = out[1] = out[2] = NAN;
+    if (ev_embed(sm, o->text, o->len, &sm->a, &sm->cap_a, &n, err) < 0 || ev_embed(sm, s->text, s->len, &sm->b, &sm->cap_b, &m, err) < 0) return -1;
+    if (n == 0 || m == 0) return 0;
+    double *best_o = xmalloc((size_t)n * sizeof(double)), sum_p = 0, sum_r = 0;
+    for (int i = 0; i < n; i++) best_o[i] = -2;
+    for (int j = 0; j < m; j++) {
+        const float *y = sm->b + (size_t)j * H;
+        double best = -2;
+        for (int i = 0; i < n; i++) {
+            double d = dot_f32(sm->a + (size_t)i * H, y, H);
+            if (d > best) best = d;
+            if (d > best_o[i]) best_o[i] = d;
+        }
+        sum_p += best;
+    }
+    for (int i = 0; i < n; i++) sum_r += best_o[i];
+    free(best_o);
+    out[0] = sum_p / m;
+    out[1] = sum_r / n;
+    out[2] = out[0] + out[1] > 0 ? 2 * out[0] * out[1] / (out[0] + out[1]) : 0;
+    return 0;
+}
+
+/* ---- per document and overall results ---- */
+
+typedef struct {
+    const char *id_json;
+    double rouge[3];
+    long words, changed;
+    long ent_gold, ent_kept;
+    long reid_strings, reid_surv;
+    EvRead ro, rs;
+    double read_o[3], read_s[3]; /* Flesch reading ease, Flesch-Kincaid grade, SMOG */
+    double overlap[EV_NTOP];
+    int has_phi;
+    long phi_tok, phi_found, phi_fp, phi_spans, phi_spans_found;
+    double sim[3]; /* similarity precision, recall, F1 (NAN: not measured) */
+} EvDocResult;
+
+typedef struct {
+    int n_orig, n_syn, pairs;
+    char **missing, **extra; /* ids as JSON */
+    int n_missing, n_extra, cap_missing, cap_extra;
+    struct { char *id, *msg; } *err; /* synthetic records that are errors */
+    int n_err, cap_err;
+    EvDocResult *doc;
+    int n_doc, cap_doc;
+    /* phi, by type id (cx->types) */
+    int phi_docs;
+    char phi_source[300];
+    long *tok_gold, *tok_found, *span_gold, *span_found, *fp_pred;
+    int cap_types;
+    /* documents whose re-identification reference was gold / predicted PHI */
+    int reid_gold_docs, reid_pred_docs;
+    long reid_strings, reid_surv;
+    double rouge_sum[3];
+    double read_sum_o[3], read_sum_s[3];
+    int read_docs_o, read_docs_s;
+    EvCount *corpus_o, *corpus_s; /* pooled counts by ROUGE id (n = count) */
+    int cap_corpus_o, cap_corpus_s;
+    double overlap[EV_NTOP];
+    int med_docs;
+    long ent_gold, ent_kept, words, changed;
+    EvSim *sim;        /* -m MODEL given: the similarity is measured */
+    const char *sim_model;
+    double sim_sum[3];
+    int sim_pairs;
+} EvResult;
+
+static void ev_result_free(EvResult *R) {
+    for (int i = 0; i < R->n_missing; i++) free(R->missing[i]);
+    for (int i = 0; i < R->n_extra; i++) free(R->extra[i]);
+    for (int i = 0; i < R->n_err; i++) { free(R->err[i].id); free(R->err[i].msg); }
+    free(R->missing); free(R->extra); free(R->err); free(R->doc);
+    free(R->tok_gold); free(R->tok_found); free(R->span_gold); free(R->span_found); free(R->fp_pred);
+    free(R->corpus_o); free(R->corpus_s);
+    memset(R, 0, sizeof *R);
+}
+
+static int ev_type_id(EvCtx *cx, EvResult *R, const char *name) {
+    int id = ev_intern(&cx->types, name, (int)strlen(name));
+    if (id >= R->cap_types) {
+        int old = R->cap_types, nc = 2 * id + 16;
+        long **arrs[5] = {&R->tok_gold, &R->tok_found, &R->span_gold, &R->span_found, &R->fp_pred};
+        for (int k = 0; k < 5; k++) {
+            *arrs[k] = xrealloc(*arrs[k], (size_t)nc * sizeof(long));
+            memset(*arrs[k] + old, 0, (size_t)(nc - old) * sizeof(long));
+        }
+        R->cap_types = nc;
+    }
+    return id;
+}
+
+/* Token and span metrics of one letter (code point arrays gt / mt: type id or -1). */
+static void ev_phi_doc(EvCtx *cx, EvResult *R, const EvDoc *o, const EvText *to, const EvSpans *pred, EvDocResult *dr) {
+    int n = to->n_cp;
+    if (n + 1 > cx->cap_cp) {
+        cx->cap_cp = 2 * (n + 1);
+        cx->gt = xrealloc(cx->gt, (size_t)cx->cap_cp * sizeof(int));
+        cx->mt = xrealloc(cx->mt, (size_t)cx->cap_cp * sizeof(int));
+    }
+    for (int c = 0; c < n; c++) cx->gt[c] = cx->mt[c] = -1;
+    for (int k = 0; k < o->phi.n; k++) {
+        int t = ev_type_id(cx, R, o->phi.s[k].type);
+        for (int c = o->phi.s[k].start; c < o->phi.s[k].end; c++) cx->gt[c] = t;
+    }
+    for (int k = 0; k < pred->n; k++) {
+        int t = ev_type_id(cx, R, pred->s[k].type);
+        int a = pred->s[k].start < 0 ? 0 : pred->s[k].start, b = pred->s[k].end > n ? n : pred->s[k].end;
+        for (int c = a; c < b; c++) cx->mt[c] = t;
+    }
+    const char *s = o->text;
+    for (int c = 0; c < n;) {
+        unsigned char ch = (unsigned char)s[to->cp_byte[c]];
+        if (!(ch < 128 && isalnum(ch))) { c++; continue; }
+        int a = c;
+        while (c < n && (unsigned char)s[to->cp_byte[c]] < 128 && isalnum((unsigned char)s[to->cp_byte[c]])) c++;
+        int g = -1, all = 1, first_m = -1;
+        for (int k = a; k < c; k++) {
+            if (g < 0 && cx->gt[k] >= 0) g = cx->gt[k];
+            if (cx->mt[k] < 0) all = 0;
+            else if (first_m < 0) first_m = cx->mt[k];
+        }
+        if (g >= 0) {
+            R->tok_gold[g]++;
+            dr->phi_tok++;
+            if (all) { R->tok_found[g]++; dr->phi_found++; }
+        } else if (first_m >= 0) {
+            R->fp_pred[first_m]++;
+            dr->phi_fp++;
+        }
+    }
+    for (int k = 0; k < o->phi.n; k++) {
+        int t = ev_type_id(cx, R, o->phi.s[k].type), found = 0;
+        for (int q = 0; q < pred->n && !found; q++) found = pred->s[q].start < o->phi.s[k].end && o->phi.s[k].start < pred->s[q].end;
+        R->span_gold[t]++;
+        R->span_found[t] += found;
+        dr->phi_spans++;
+        dr->phi_spans_found += found;
+    }
+}
+
+/* ASCII letters lower-cased, other bytes as they are. */
+static char *ev_fold(const char *s, size_t n) {
+    char *f = xmalloc(n + 1);
+    for (size_t i = 0; i < n; i++) f[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+    f[n] = 0;
+    return f;
+}
+
+/* Occurrences of needle in hay (folded) on word boundaries, at every start; those
+ * overlapping one of the byte ranges ex[0..nex) are not counted. */
+static long ev_occurrences(const char *hay, size_t hl, const char *nd, size_t nl, int need_start, int need_end, const int *ex, int nex) {
+    long count = 0;
+    if (nl == 0 || nl > hl) return 0;
+    for (const char *p = hay; (p = memchr(p, nd[0], hl - (size_t)(p - hay) - nl + 1)); p++) {
+        size_t a = (size_t)(p - hay), b = a + nl;
+        if (memcmp(p, nd, nl)) { if (b >= hl) break; continue; }
+        int ok = !(need_start && a > 0 && ev_word_cp(ev_cp_before(hay, hl, a))) && !(need_end && b < hl && ev_word_cp(ev_cp_at(hay, hl, b)));
+        for (int k = 0; ok && k < nex; k++) ok = !((int)a < ex[2 * k + 1] && ex[2 * k] < (int)b);
+        count += ok;
+        if (b >= hl) break;
+    }
+    return count;
+}
+
+/* The re-identification check of one letter against reference PHI spans ref. */
+static void ev_reid_doc(const EvDoc *o, const EvText *to, const char *syn, size_t syn_len, const EvSpans *ref, EvDocResult *dr) {
+    char *fo = ev_fold(o->text, o->len), *fs = ev_fold(syn, syn_len);
+    int *ex = xmalloc((size_t)(2 * ref->n + 1) * sizeof(int));
+    for (int k = 0; k < ref->n; k++) { ex[2 * k] = to->cp_byte[ref->s[k].start]; ex[2 * k + 1] = to->cp_byte[ref->s[k].end]; }
+    for (int k = 0; k < ref->n; k++) {
+        const char *nd = fo + ex[2 * k];
+        size_t nl = (size_t)(ex[2 * k + 1] - ex[2 * k]);
+        int any = 0;
+        for (size_t i = 0; i < nl && !any;) {
+            int cp = utf8_decode((const unsigned char *)nd, nl, &i);
+            if (cp < 0) break;
+            any = ev_word_cp((uint32_t)cp);
+        }
+        if (!any) continue;
+        int need_start = ev_word_cp(ev_cp_at(nd, nl, 0)), need_end = ev_word_cp(ev_cp_before(nd, nl, nl));
+        long in_syn = ev_occurrences(fs, syn_len, nd, nl, need_start, need_end, NULL, 0);
+        long in_orig = ev_occurrences(fo, o->len, nd, nl, need_start, need_end, ex, ref->n);
+        dr->reid_strings++;
+        dr->reid_surv += in_syn > in_orig;
+    }
+    free(ex);
+    free(fo);
+    free(fs);
+}
+
+/* Gold medical entities kept verbatim, through the word alignment. */
+static void ev_entities_doc(const EvDoc *o, const EvText *to, const char *syn, const EvText *ts, const int *match, EvDocResult *dr) {
+    for (int k = 0; k < o->med.n; k++) {
+        int s0 = o->med.s[k].start, e0 = o->med.s[k].end;
+        int lo = 0, hi = to->n_w; /* first word ending after s0 */
+        while (lo < hi) { int mid = (lo + hi) / 2; if (to->w[mid].ce <= s0) lo = mid + 1; else hi = mid; }
+        int first = lo, last = lo - 1;
+        while (last + 1 < to->n_w && to->w[last + 1].cs < e0) last++;
+        if (last < first) continue; /* over no word: not counted */
+        dr->ent_gold++;
+        int ok = 1;
+        for (int i = first; i <= last && ok; i++) ok = match[i] >= 0 && (i == first || match[i] == match[i - 1] + 1);
+        if (!ok) continue;
+        int cs = ts->w[match[first]].cs + (s0 - to->w[first].cs);
+        int ce = ts->w[match[last]].ce + (e0 - to->w[last].ce);
+        if (cs < 0 || ce > ts->n_cp || ce - cs != e0 - s0) continue;
+        int ob = to->cp_byte[s0], oe = to->cp_byte[e0], sb = ts->cp_byte[cs], se = ts->cp_byte[ce];
+        dr->ent_kept += oe - ob == se - sb && !memcmp(o->text + ob, syn + sb, (size_t)(oe - ob));
+    }
+}
+
+/* Every metric of one pair; adds into R. pred: the predicted PHI spans of o. */
+static int ev_pair(EvCtx *cx, EvResult *R, const EvDoc *o, const EvDoc *s, const EvSpans *pred, char *err) {
+    EvText to = {0}, ts = {0};
+    ev_analyse(cx, o->text, o->len, &to);
+    ev_analyse(cx, s->text, s->len, &ts);
+    R->doc = grow(R->doc, &R->cap_doc, R->n_doc + 1, sizeof *R->doc);
+    EvDocResult *dr = &R->doc[R->n_doc++];
+    memset(dr, 0, sizeof *dr);
+    dr->id_json = o->id_json;
+    int rc = -1;
+    char e[SR_ERR_LEN];
+    if (ev_rouge(cx, &to, &ts, dr->rouge, e) < 0) { sr_fail(err, "%s: %s", o->where, e); goto out; }
+    for (int k = 0; k < 3; k++) R->rouge_sum[k] += dr->rouge[k];
+    /* the word alignment: changed words and entities */
+    cx->match = ev_ids_grow(cx->match, &cx->cap_match, to.n_w + 1, -1);
+    int *xw = xmalloc((size_t)(to.n_w + 1) * sizeof(int)), *yw = xmalloc((size_t)(ts.n_w + 1) * sizeof(int));
+    for (int i = 0; i < to.n_w; i++) xw[i] = to.w[i].id;
+    for (int i = 0; i < ts.n_w; i++) yw[i] = ts.w[i].id;
+    int arc = ev_align(cx, xw, to.n_w, yw, ts.n_w, cx->match, e);
+    free(xw);
+    free(yw);
+    if (arc < 0) { sr_fail(err, "%s: %s", o->where, e); goto out; }
+    dr->words = to.n_w;
+    for (int i = 0; i < to.n_w; i++) dr->changed += cx->match[i] < 0;
+    R->words += dr->words;
+    R->changed += dr->changed;
+    if (o->has_med) R->med_docs++;
+    ev_entities_doc(o, &to, s->text, &ts, cx->match, dr);
+    R->ent_gold += dr->ent_gold;
+    R->ent_kept += dr->ent_kept;
+    /* readability */
+    dr->ro = to.read;
+    dr->rs = ts.read;
+    ev_read_scores(&to.read, dr->read_o);
+    ev_read_scores(&ts.read, dr->read_s);
+    if (!isnan(dr->read_o[0])) { R->read_docs_o++; for (int k = 0; k < 3; k++) R->read_sum_o[k] += dr->read_o[k]; }
+    if (!isnan(dr->read_s[0])) { R->read_docs_s++; for (int k = 0; k < 3; k++) R->read_sum_s[k] += dr->read_s[k]; }
+    /* top-N overlap, per letter and pooled */
+    EvCount *co, *cs;
+    int nco = ev_counts(cx, &to, &co), ncs = ev_counts(cx, &ts, &cs);
+    if (cx->rouge.n > R->cap_corpus_o) {
+        int old = R->cap_corpus_o;
+        R->cap_corpus_o = R->cap_corpus_s = 2 * cx->rouge.n + 1024;
+        R->corpus_o = xrealloc(R->corpus_o, (size_t)R->cap_corpus_o * sizeof(EvCount));
+        R->corpus_s = xrealloc(R->corpus_s, (size_t)R->cap_corpus_s * sizeof(EvCount));
+        for (int i = old; i < R->cap_corpus_o; i++) R->corpus_o[i] = R->corpus_s[i] = (EvCount){i, 0};
+    }
+    for (int i = 0; i < nco; i++) R->corpus_o[co[i].id].n += co[i].n;
+    for (int i = 0; i < ncs; i++) R->corpus_s[cs[i].id].n += cs[i].n;
+    ev_overlap(cx, co, nco, cs, ncs, dr->overlap);
+    free(co);
+    free(cs);
+    /* PHI and re-identification */
+    if (o->has_phi) {
+        dr->has_phi = 1;
+        R->phi_docs++;
+        ev_phi_doc(cx, R, o, &to, pred, dr);
+    }
+    const EvSpans *ref = o->has_phi ? &o->phi : pred;
+    if (o->has_phi) R->reid_gold_docs++; else R->reid_pred_docs++;
+    ev_reid_doc(o, &to, s->text, s->len, ref, dr);
+    R->reid_strings += dr->reid_strings;
+    R->reid_surv += dr->reid_surv;
+    dr->sim[0] = dr->sim[1] = dr->sim[2] = NAN;
+    if (R->sim) {
+        if (ev_similarity(R->sim, o, s, dr->sim, e) < 0) { sr_fail(err, "%s: similarity: %s", o->where, e); goto out; }
+        if (!isnan(dr->sim[0])) { R->sim_pairs++; for (int k = 0; k < 3; k++) R->sim_sum[k] += dr->sim[k]; }
+    }
+    R->pairs++;
+    rc = 0;
+out:
+    ev_text_free(&to);
+    ev_text_free(&ts);
+    return rc;
+}
+
+/* The pooled top-N overlap, after the last pair. */
+static void ev_finish(EvCtx *cx, EvResult *R) {
+    int n = cx->rouge.n < R->cap_corpus_o ? cx->rouge.n : R->cap_corpus_o;
+    EvCount *a = xmalloc((size_t)(n + 1) * sizeof *a), *b = xmalloc((size_t)(n + 1) * sizeof *b);
+    int na = 0, nb = 0;
+    for (int i = 0; i < n; i++) {
+        if (R->corpus_o[i].n) a[na++] = R->corpus_o[i];
+        if (R->corpus_s[i].n) b[nb++] = R->corpus_s[i];
+    }
+    ev_overlap(cx, a, na, b, nb, R->overlap);
+    free(a);
+    free(b);
+}
+
+static void ev_list_add(char ***list, int *n, int *cap, const char *s) {
+    *list = grow(*list, cap, *n + 1, sizeof **list);
+    (*list)[(*n)++] = ev_strndup(s, strlen(s));
+}
+
+/* Index of each key (EvIntern id -> document index); a repeated id is an error. */
+static int ev_index(const EvDocs *ds, EvIntern *keys, int **at, const char *what, char *err) {
+    *at = xmalloc((size_t)(ds->n + 1) * sizeof(int));
+    for (int i = 0; i < ds->n; i++) {
+        int before = keys->n, id = ev_intern(keys, ds->d[i].key, (int)strlen(ds->d[i].key));
+        if (keys->n == before) return sr_fail(err, "%s: id %s appears twice in the %s", ds->d[i].where, ds->d[i].id_json, what);
+        (*at)[id] = i;
+    }
+    return 0;
+}
+static int ev_lookup(const EvIntern *t, const char *s) {
+    if (!t->slot) return -1;
+    int n = (int)strlen(s);
+    uint32_t h = ev_hash(s, n) & t->mask;
+    for (; t->slot[h] >= 0; h = (h + 1) & t->mask) {
+        int id = t->slot[h];
+        if (t->len[id] == n && !memcmp(t->pool + t->off[id], s, (size_t)n)) return id;
+    }
+    return -1;
+}
+
+/* The Masker's PHI spans of a text, as EvSpans (code points). */
+static int ev_masker_phi(SrMasker *mk, const EvDoc *o, EvSpans *out, char *err) {
+    SrSpans sp = {0};
+    out->n = 0;
+    if (o->len == 0) return 0;
+    if (sr_masker_run(mk, o->text, o->len, &sp, err) < 0) { sr_spans_free(&sp); return -1; }
+    for (int k = 0; k < sp.n; k++)
+        if (sp.span[k].action == SR_ACT_PHI) ev_span_add(out, sp.span[k].cp_start, sp.span[k].cp_end, sp.span[k].category, strlen(sp.span[k].category));
+    sr_spans_free(&sp);
+    return 0;
+}
+
+/* Join originals and synthetic letters by id and measure every pair. pred: predicted
+ * PHI (--phi-pred), else the Masker mk finds it. */
+static int ev_evaluate(EvCtx *cx, const EvDocs *orig, const EvDocs *syn, const EvDocs *pred, SrMasker *mk, EvResult *R, char *err) {
+    EvIntern ko = {0}, ks = {0}, kp = {0};
+    int *ao = NULL, *as = NULL, *ap = NULL, rc = -1;
+    unsigned char *used = xcalloc((size_t)syn->n + 1, 1);
+    EvSpans ps = {0};
+    R->n_orig = orig->n;
+    R->n_syn = syn->n;
+    if (ev_index(orig, &ko, &ao, "originals", err) < 0 || ev_index(syn, &ks, &as, "synthetic letters", err) < 0) goto out;
+    if (pred && ev_index(pred, &kp, &ap, "--phi-pred file", err) < 0) goto out;
+    for (int i = 0; i < orig->n; i++) {
+        const EvDoc *o = &orig->d[i];
+        if (!o->text) { sr_fail(err, "%s: an original without text", o->where); goto out; }
+        int k = ev_lookup(&ks, o->key);
+        if (k < 0) { ev_list_add(&R->missing, &R->n_missing, &R->cap_missing, o->id_json); continue; }
+        const EvDoc *s = &syn->d[as[k]];
+        used[as[k]] = 1;
+        if (s->error || !s->text) {
+            R->err = grow(R->err, &R->cap_err, R->n_err + 1, sizeof *R->err);
+            R->err[R->n_err].id = ev_strndup(o->id_json, strlen(o->id_json));
+            R->err[R->n_err].msg = ev_strndup(s->error ? s->error : "no text", strlen(s->error ? s->error : "no text"));
+            R->n_err++;
+            continue;
+        }
+        const EvSpans *p = &ps;
+        if (pred) {
+            int q = ev_lookup(&kp, o->key);
+            if (q < 0) { sr_fail(err, "the --phi-pred file has no record for id %s", o->id_json); goto out; }
+            const EvDoc *pd = &pred->d[ap[q]];
+            p = &pd->phi;
+            int ncp = ev_code_points(o->text, o->len);
+            for (int k2 = 0; k2 < p->n; k2++)
+                if (p->s[k2].start < 0 || p->s[k2].end > ncp || p->s[k2].start >= p->s[k2].end) {
+                    sr_fail(err, "%s: predicted span %d [%d, %d) is empty or outside the text of id %s (%d code points)", pd->where, k2 + 1,
+                            p->s[k2].start, p->s[k2].end, o->id_json, ncp);
+                    goto out;
+                }
+        } else if (ev_masker_phi(mk, o, &ps, err) < 0) goto out;
+        if (ev_pair(cx, R, o, s, p, err) < 0) goto out;
+        for (int q = 0; q < ps.n; q++) free(ps.s[q].type);
+        ps.n = 0;
+    }
+    for (int i = 0; i < syn->n; i++)
+        if (!used[i]) ev_list_add(&R->extra, &R->n_extra, &R->cap_extra, syn->d[i].id_json);
+    ev_finish(cx, R);
+    rc = 0;
+out:
+    ev_spans_free(&ps);
+    ev_intern_free(&ko); ev_intern_free(&ks); ev_intern_free(&kp);
+    free(ao); free(as); free(ap); free(used);
+    return rc;
+}
+
+/* ---- output: one JSON object, or readable tables ---- */
+
+static double ev_ratio(long a, long b) { return b ? (double)a / (double)b : NAN; }
+static void ev_num(FILE *f, double v) {
+    if (isnan(v) || isinf(v)) fputs("null", f);
+    else fprintf(f, "%.10g", v);
+}
+
+typedef struct { long tok, found, fp, spans, spans_found; } EvPhiTot;
+
+/* All gold types, or the HIPAA subset. */
+static void ev_phi_totals(const EvCtx *cx, const EvResult *R, int hipaa_only, EvPhiTot *t) {
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < cx->types.n && i < R->cap_types; i++) {
+        t->fp += R->fp_pred[i];
+        if (hipaa_only && ev_in_list(&cx->lists.non_hipaa, ev_intern_str(&cx->types, i))) continue;
+        t->tok += R->tok_gold[i];
+        t->found += R->tok_found[i];
+        t->spans += R->span_gold[i];
+        t->spans_found += R->span_found[i];
+    }
+}
+
+static const EvCtx *ev_type_ctx;
+static const EvResult *ev_type_res;
+static int ev_type_fp; /* sort by false positives rather than gold tokens */
+static int ev_type_cmp(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    const long *by = ev_type_fp ? ev_type_res->fp_pred : ev_type_res->tok_gold;
+    long tx = by[x], ty = by[y];
+    if (tx != ty) return tx > ty ? -1 : 1;
+    return strcmp(ev_intern_str(&ev_type_ctx->types, x), ev_intern_str(&ev_type_ctx->types, y));
+}
+/* Gold types (those with a gold span), most tokens first; or predicted types with
+ * false positives (fp = 1), most first; ties by name. Returns the count; *ids is
+ * malloc'd. */
+static int ev_type_list(const EvCtx *cx, const EvResult *R, int fp, int **ids) {
+    int n = 0;
+    *ids = xmalloc((size_t)(cx->types.n + 1) * sizeof(int));
+    for (int i = 0; i < cx->types.n && i < R->cap_types; i++)
+        if (fp ? R->fp_pred[i] > 0 : R->span_gold[i] > 0) (*ids)[n++] = i;
+    ev_type_ctx = cx;
+    ev_type_res = R;
+    ev_type_fp = fp;
+    qsort(*ids, (size_t)n, sizeof(int), ev_type_cmp);
+    return n;
+}
+
+static const char *ev_reid_reference(const EvResult *R) {
+    return R->reid_pred_docs == 0 ? "gold" : R->reid_gold_docs == 0 ? "predicted" : "mixed";
+}
+static double ev_mean(double sum, int n) { return n ? sum / n : NAN; }
+
+/* "k0":v0,"k1":v1,... */
+static void ev_put_fields(FILE *f, const char *const *keys, const double *v, int n) {
+    for (int i = 0; i < n; i++) { fprintf(f, "%s\"%s\":", i ? "," : "", keys[i]); ev_num(f, v[i]); }
+}
+static const char *const ev_rouge_keys[3] = {"rouge1", "rouge2", "rougeL"};
+static const char *const ev_read_keys[3] = {"flesch_reading_ease", "flesch_kincaid_grade", "smog"};
+static const char *const ev_sim_keys[3] = {"precision", "recall", "f1"};
+/* The three means of sums over n. */
+static void ev_means(const double *sum, int n, double *out) { for (int k = 0; k < 3; k++) out[k] = ev_mean(sum[k], n); }
+
+static void ev_put_read(FILE *f, const EvRead *r, const double s[3]) {
+    fprintf(f, "{\"words\":%ld,\"sentences\":%ld,\"syllables\":%ld,\"polysyllables\":%ld,", r->words, r->sentences, r->syllables, r->poly);
+    ev_put_fields(f, ev_read_keys, s, 3);
+    fputc('}', f);
+}
+static void ev_put_overlap(FILE *f, const double v[EV_NTOP]) {
+    fputc('{', f);
+    for (int k = 0; k < EV_NTOP; k++) { fprintf(f, "%s\"%d\":", k ? "," : "", ev_top_n[k]); ev_num(f, v[k]); }
+    fputc('}', f);
+}
+static void ev_put_phi_block(FILE *f, const EvPhiTot *t) {
+    fprintf(f, "\"tokens\":%ld,\"found\":%ld,\"token_recall\":", t->tok, t->found);
+    ev_num(f, ev_ratio(t->found, t->tok));
+    fputs(",\"token_precision\":", f);
+    ev_num(f, ev_ratio(t->found, t->found + t->fp));
+    fprintf(f, ",\"spans\":%ld,\"spans_found\":%ld,\"span_recall\":", t->spans, t->spans_found);
+    ev_num(f, ev_ratio(t->spans_found, t->spans));
+}
+
+/* The whole result as one JSON object (the keys of `sr eval --json`). */
+static void ev_put_json(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc) {
+    fprintf(f, "{\"documents\":{\"originals\":%d,\"synthetic\":%d,\"pairs\":%d,\"missing\":[", R->n_orig, R->n_syn, R->pairs);
+    for (int i = 0; i < R->n_missing; i++) fprintf(f, "%s%s", i ? "," : "", R->missing[i]);
+    fputs("],\"extra\":[", f);
+    for (int i = 0; i < R->n_extra; i++) fprintf(f, "%s%s", i ? "," : "", R->extra[i]);
+    fputs("],\"errors\":[", f);
+    for (int i = 0; i < R->n_err; i++) { fprintf(f, "%s{\"id\":%s,\"error\":", i ? "," : "", R->err[i].id); json_put_cstr(f, R->err[i].msg); fputc('}', f); }
+    fputs("]},\n\"phi\":", f);
+    if (!R->phi_docs) fputs("null", f);
+    else {
+        EvPhiTot all, hip;
+        ev_phi_totals(cx, R, 0, &all);
+        ev_phi_totals(cx, R, 1, &hip);
+        fputs("{\"source\":", f);
+        json_put_cstr(f, R->phi_source);
+        fprintf(f, ",\"documents\":%d,\"false_positives\":%ld,", R->phi_docs, all.fp);
+        ev_put_phi_block(f, &all);
+        fputs(",\"hipaa\":{", f);
+        ev_put_phi_block(f, &hip);
+        fputs("},\"per_type\":[", f);
+        int *ids, n = ev_type_list(cx, R, 0, &ids);
+        for (int k = 0; k < n; k++) {
+            int i = ids[k];
+            EvPhiTot t = {R->tok_gold[i], R->tok_found[i], 0, R->span_gold[i], R->span_found[i]};
+            fputs(k ? ",{\"type\":" : "{\"type\":", f);
+            json_put_cstr(f, ev_intern_str(&cx->types, i));
+            fprintf(f, ",\"hipaa\":%s,\"tokens\":%ld,\"found\":%ld,\"token_recall\":", ev_in_list(&cx->lists.non_hipaa, ev_intern_str(&cx->types, i)) ? "false" : "true", t.tok, t.found);
+            ev_num(f, ev_ratio(t.found, t.tok));
+            fprintf(f, ",\"spans\":%ld,\"spans_found\":%ld,\"span_recall\":", t.spans, t.spans_found);
+            ev_num(f, ev_ratio(t.spans_found, t.spans));
+            fputc('}', f);
+        }
+        free(ids);
+        fputs("],\"false_positives_by_type\":[", f);
+        n = ev_type_list(cx, R, 1, &ids);
+        for (int k = 0; k < n; k++) {
+            fputs(k ? ",{\"type\":" : "{\"type\":", f);
+            json_put_cstr(f, ev_intern_str(&cx->types, ids[k]));
+            fprintf(f, ",\"tokens\":%ld}", R->fp_pred[ids[k]]);
+        }
+        free(ids);
+        fputs("]}", f);
+    }
+    fprintf(f, ",\n\"reid_risk\":{\"reference\":\"%s\",\"strings\":%ld,\"surviving\":%ld,\"risk\":", ev_reid_reference(R), R->reid_strings, R->reid_surv);
+    ev_num(f, ev_ratio(R->reid_surv, R->reid_strings));
+    double v[3];
+    fprintf(f, "},\n\"rouge\":{\"pairs\":%d,", R->pairs);
+    ev_means(R->rouge_sum, R->pairs, v);
+    ev_put_fields(f, ev_rouge_keys, v, 3);
+    fputs("},\n\"readability\":{", f);
+    for (int side = 0; side < 2; side++) {
+        int n = side ? R->read_docs_s : R->read_docs_o;
+        fprintf(f, "%s\"%s\":{\"documents\":%d,", side ? "," : "", side ? "synthetic" : "original", n);
+        ev_means(side ? R->read_sum_s : R->read_sum_o, n, v);
+        ev_put_fields(f, ev_read_keys, v, 3);
+        fputc('}', f);
+    }
+    fputs("},\n\"overlap\":", f);
+    ev_put_overlap(f, R->overlap);
+    fputs(",\n\"entities\":", f);
+    if (!R->med_docs) fputs("null", f);
+    else { fprintf(f, "{\"documents\":%d,\"gold\":%ld,\"kept\":%ld,\"share\":", R->med_docs, R->ent_gold, R->ent_kept); ev_num(f, ev_ratio(R->ent_kept, R->ent_gold)); fputc('}', f); }
+    fprintf(f, ",\n\"changed\":{\"words\":%ld,\"changed\":%ld,\"share\":", R->words, R->changed);
+    ev_num(f, ev_ratio(R->changed, R->words));
+    fputs("},\n\"similarity\":", f);
+    if (!R->sim) fputs("null", f);
+    else {
+        fputs("{\"model\":", f);
+        json_put_cstr(f, R->sim_model);
+        fprintf(f, ",\"kind\":\"BERTScore-style, last hidden layer of this model (not roberta-large BERTScore)\",\"pairs\":%d,", R->sim_pairs);
+        ev_means(R->sim_sum, R->sim_pairs, v);
+        ev_put_fields(f, ev_sim_keys, v, 3);
+        fputc('}', f);
+    }
+    if (per_doc) {
+        fputs(",\n\"per_document\":[", f);
+        for (int i = 0; i < R->n_doc; i++) {
+            const EvDocResult *d = &R->doc[i];
+            fprintf(f, "%s\n{\"id\":%s,", i ? "," : "", d->id_json);
+            ev_put_fields(f, ev_rouge_keys, d->rouge, 3);
+            fprintf(f, ",\"words\":%ld,\"changed\":%ld,\"entities_gold\":%ld,\"entities_kept\":%ld,\"reid_strings\":%ld,\"reid_surviving\":%ld,\"readability\":{\"original\":",
+                    d->words, d->changed, d->ent_gold, d->ent_kept, d->reid_strings, d->reid_surv);
+            ev_put_read(f, &d->ro, d->read_o);
+            fputs(",\"synthetic\":", f);
+            ev_put_read(f, &d->rs, d->read_s);
+            fputs("},\"overlap\":", f);
+            ev_put_overlap(f, d->overlap);
+            if (R->sim) {
+                fputs(",\"similarity\":{", f);
+                ev_put_fields(f, ev_sim_keys, d->sim, 3);
+                fputc('}', f);
+            }
+            if (d->has_phi) fprintf(f, ",\"phi\":{\"tokens\":%ld,\"found\":%ld,\"false_positives\":%ld,\"spans\":%ld,\"spans_found\":%ld}}", d->phi_tok, d->phi_found, d->phi_fp, d->phi_spans, d->phi_spans_found);
+            else fputs(",\"phi\":null}", f);
+        }
+        fputs("]", f);
+    }
+    fputs("}\n", f);
+}
+
+/* A number for the tables: "-" when undefined. */
+static const char *ev_fmt(char *buf, size_t cap, const char *fmt, double v) {
+    if (isnan(v) || isinf(v)) snprintf(buf, cap, "-");
+    else snprintf(buf, cap, fmt, v);
+    return buf;
+}
+
+static void ev_put_table(FILE *f, const EvCtx *cx, const EvResult *R, int per_doc) {
+    char a[32], b[32], c[32];
+    fprintf(f, "sr eval: %d pairs (%d originals, %d synthetic; %d missing, %d extra, %d errors)\n", R->pairs, R->n_orig, R->n_syn, R->n_missing, R->n_extra, R->n_err);
+    for (int i = 0; i < R->n_missing; i++) fprintf(f, "  missing: no synthetic letter for id %s\n", R->missing[i]);
+    for (int i = 0; i < R->n_extra; i++) fprintf(f, "  extra: synthetic letter %s has no original\n", R->extra[i]);
+    for (int i = 0; i < R->n_err; i++) fprintf(f, "  error: %s: %s\n", R->err[i].id, R->err[i].msg);
+    fputc('\n', f);
+    if (R->phi_docs) {
+        EvPhiTot all, hip;
+        ev_phi_totals(cx, R, 0, &all);
+        ev_phi_totals(cx, R, 1, &hip);
+        fprintf(f, "PHI detection (%s, against the gold PHI of %d letters)\n", R->phi_source, R->phi_docs);
+        fprintf(f, "  %-22s %8s %8s %8s %8s %8s\n", "gold type", "tokens", "found", "recall", "spans", "span rec");
+        int *ids, n = ev_type_list(cx, R, 0, &ids);
+        for (int k = 0; k < n; k++) {
+            int i = ids[k];
+            fprintf(f, "  %-22.22s %8ld %8ld %8s %8ld %8s%s\n", ev_intern_str(&cx->types, i), R->tok_gold[i], R->tok_found[i],
+                    ev_fmt(a, sizeof a, "%.3f", ev_ratio(R->tok_found[i], R->tok_gold[i])), R->span_gold[i],
+                    ev_fmt(b, sizeof b, "%.3f", ev_ratio(R->span_found[i], R->span_gold[i])),
+                    ev_in_list(&cx->lists.non_hipaa, ev_intern_str(&cx->types, i)) ? "  (not HIPAA)" : "");
+        }
+        free(ids);
+        const EvPhiTot *ts[2] = {&all, &hip};
+        for (int k = 0; k < 2; k++)
+            fprintf(f, "  %-22s %8ld %8ld %8s %8ld %8s   precision %s\n", k ? "HIPAA subset" : "all types", ts[k]->tok, ts[k]->found,
+                    ev_fmt(a, sizeof a, "%.3f", ev_ratio(ts[k]->found, ts[k]->tok)), ts[k]->spans,
+                    ev_fmt(b, sizeof b, "%.3f", ev_ratio(ts[k]->spans_found, ts[k]->spans)),
+                    ev_fmt(c, sizeof c, "%.3f", ev_ratio(ts[k]->found, ts[k]->found + ts[k]->fp)));
+        fprintf(f, "  false-positive tokens: %ld\n\n", all.fp);
+    } else fputs("PHI detection: no gold PHI in the originals (give \"phi\" spans to measure it)\n\n", f);
+    fprintf(f, "%-28s %s  (%ld of %ld %s PHI strings survive)\n", "Re-identification risk", ev_fmt(a, sizeof a, "%.4f", ev_ratio(R->reid_surv, R->reid_strings)),
+            R->reid_surv, R->reid_strings, ev_reid_reference(R));
+    fprintf(f, "%-28s R-1 %s  R-2 %s  R-L %s  (mean of %d)\n", "ROUGE F1", ev_fmt(a, sizeof a, "%.4f", ev_mean(R->rouge_sum[0], R->pairs)),
+            ev_fmt(b, sizeof b, "%.4f", ev_mean(R->rouge_sum[1], R->pairs)), ev_fmt(c, sizeof c, "%.4f", ev_mean(R->rouge_sum[2], R->pairs)), R->pairs);
+    fprintf(f, "%-28s", "Top-N word overlap");
+    for (int k = 0; k < EV_NTOP; k++) fprintf(f, "  %d: %s", ev_top_n[k], ev_fmt(a, sizeof a, "%.3f", R->overlap[k]));
+    fputc('\n', f);
+    if (R->med_docs) fprintf(f, "%-28s %s  (%ld of %ld gold entities)\n", "Medical entities kept", ev_fmt(a, sizeof a, "%.4f", ev_ratio(R->ent_kept, R->ent_gold)), R->ent_kept, R->ent_gold);
+    else fprintf(f, "%-28s -  (no gold \"med\" spans)\n", "Medical entities kept");
+    if (R->sim)
+        fprintf(f, "%-28s P %s  R %s  F1 %s  (%d pairs; %s, last layer)\n", "Similarity (BERTScore-style)", ev_fmt(a, sizeof a, "%.4f", ev_mean(R->sim_sum[0], R->sim_pairs)),
+                ev_fmt(b, sizeof b, "%.4f", ev_mean(R->sim_sum[1], R->sim_pairs)), ev_fmt(c, sizeof c, "%.4f", ev_mean(R->sim_sum[2], R->sim_pairs)), R->sim_pairs, R->sim_model);
+    fprintf(f, "%-28s %s  (%ld of %ld words)\n\n", "Words changed", ev_fmt(a, sizeof a, "%.4f", ev_ratio(R->changed, R->words)), R->changed, R->words);
+    static const char *const read_name[3] = {"Flesch reading ease", "Flesch-Kincaid grade", "SMOG"};
+    fprintf(f, "%-28s %10s %10s\n", "Readability (mean)", "original", "synthetic");
+    for (int k = 0; k < 3; k++)
+        fprintf(f, "  %-26s %10s %10s\n", read_name[k], ev_fmt(a, sizeof a, "%.2f", ev_mean(R->read_sum_o[k], R->read_docs_o)), ev_fmt(b, sizeof b, "%.2f", ev_mean(R->read_sum_s[k], R->read_docs_s)));
+    if (!per_doc || R->n_doc == 0) return;
+    fprintf(f, "\n%-24s %6s %6s %6s %8s %9s %9s %8s %8s\n", "document", "R-1", "R-2", "R-L", "changed", "entities", "PHI surv", "FRE orig", "FRE syn");
+    for (int i = 0; i < R->n_doc; i++) {
+        const EvDocResult *d = &R->doc[i];
+        char ent[32], reid[32], ch[32], fo[32], fs[32];
+        snprintf(ent, sizeof ent, "%ld/%ld", d->ent_kept, d->ent_gold);
+        snprintf(reid, sizeof reid, "%ld/%ld", d->reid_surv, d->reid_strings);
+        fprintf(f, "%-24.24s %6.3f %6.3f %6.3f %8s %9s %9s %8s %8s\n", d->id_json, d->rouge[0], d->rouge[1], d->rouge[2],
+                ev_fmt(ch, sizeof ch, "%.3f", ev_ratio(d->changed, d->words)), ent, reid,
+                ev_fmt(fo, sizeof fo, "%.1f", d->read_o[0]), ev_fmt(fs, sizeof fs, "%.1f", d->read_s[0]));
+    }
+}
+
+/* ---- sr eval ---- */
+
+static void eval_usage(FILE *f) {
+    fputs("usage: sr eval ORIGINALS SYNTHETIC [--json] [options]\n"
+          "       sr eval --sweep ORIGINALS --report DIR [-m MODEL] [--ratios LIST] [--fill LIST] [options]\n"
+          "Measure synthetic letters against their originals as Belkadi et al. (2025): PHI\n"
+          "recall/precision, re-identification risk, ROUGE-1/2/L, readability, top-N word\n"
+          "overlap, medical entities kept, words changed (definitions: README, \"sr eval\").\n"
+          "  ORIGINALS         JSONL {\"id\",\"text\"[,\"phi\":[{start,end,type}]][,\"med\":[...]]}\n"
+          "                    (code points), a folder of i2b2 XML / BRAT .txt+.ann files, or\n"
+          "                    one letter file\n"
+          "  SYNTHETIC         the JSONL of sr generate --jsonl, or a folder of NAME.txt /\n"
+          "                    NAME.xml (sr generate --out); joined by id (file name)\n"
+          "  --json            one JSON object instead of the tables\n"
+          "  --no-documents    leave out the per-document table / \"per_document\"\n"
+          "  --phi-pred FILE   predicted PHI spans (sr deid --jsonl, or any tool's\n"
+          "                    {\"id\",\"spans\"|\"phi\"}) instead of running the Masker\n"
+          "  -m MODEL          also a BERTScore-style similarity from MODEL's last layer\n"
+          "                    (\"similarity\"; not the paper's roberta-large BERTScore)\n"
+          "  --threads N       threads for that model's forward passes\n"
+          "  --phi-model M, --med-model M, --pos-model M, --lexicon FILE, --data DIR\n"
+          "                    the Masker's options, as sr generate\n"
+          "Sweep (runs the Masker and the generator over a grid, writes DIR/report.html,\n"
+          "DIR/results.json and DIR/synthetic-FILL-RATIO.jsonl):\n"
+          "  --sweep           ORIGINALS only\n"
+          "  --report DIR      output folder (created)\n"
+          "  -m MODEL          masked-LM model (default: the demo model)\n"
+          "  --ratios LIST     masking ratios (0.3,0.5,0.7,0.9,1.0)\n"
+          "  --fill LIST       strategies (iterative,rounds:4,parallel)\n"
+          "  --seed S, --top-k K, --window W, --max-pieces N, --threads N   as sr generate\n"
+          "  --quiet           no progress line\n",
+          f);
+}
+
+/* The Masker's options, as sr generate takes them: 1 when argv[*i] was one. */
+static int ev_masker_arg(int argc, char **argv, int *i, SrMaskerOptions *mo, const char **phi, const char **med, const char **pos,
+                         const char **lexicons, int *n_lex) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "--phi-model")) *phi = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--med-model")) *med = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--pos-model")) *pos = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--lexicon")) lexicons[(*n_lex)++] = opt_value(argc, argv, i);
+    else if (!strcmp(a, "--data")) mo->data_dir = opt_value(argc, argv, i);
+    else return 0;
+    return 1;
+}
+
+static int ev_sweep(int argc, char **argv);
+
+static int cmd_eval(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sweep")) return ev_sweep(argc, argv);
+    SrMaskerOptions mo;
+    memset(&mo, 0, sizeof mo);
+    const char *items[2] = {NULL, NULL}, *pred_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *sim_path = NULL;
+    const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
+    int n_items = 0, n_lex = 0, json = 0, per_doc = 1, rc = 2, threads = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--no-documents")) per_doc = 0;
+        else if (!strcmp(a, "--phi-pred")) pred_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) sim_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
+        else if (n_items < 2) items[n_items++] = a;
+        else { fprintf(stderr, "sr eval: give ORIGINALS and SYNTHETIC (one each)\n"); free(lexicons); return 2; }
+    }
+    if (n_items != 2) { eval_usage(stderr); free(lexicons); return 2; }
+    char err[SR_ERR_LEN];
+    EvCtx cx;
+    EvDocs orig = {0}, syn = {0}, pred = {0};
+    EvResult R;
+    memset(&R, 0, sizeof R);
+    SrModel *sim_m = NULL;
+    GenTools gt;
+    memset(&gt, 0, sizeof gt);
+    EvSim sim;
+    memset(&sim, 0, sizeof sim);
+    rc = 1;
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 1; }
+    if (ev_read_input(items[0], &cx.lists, 1, &orig, err) < 0 || ev_read_input(items[1], &cx.lists, 0, &syn, err) < 0 ||
+        (pred_path && ev_read_jsonl(pred_path, &pred, 0, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    /* two single letter files are one pair, whatever their names */
+    struct stat s0, s1;
+    if (orig.n == 1 && syn.n == 1 && stat(items[0], &s0) == 0 && stat(items[1], &s1) == 0 && S_ISREG(s0.st_mode) && S_ISREG(s1.st_mode) &&
+        !ev_ends(items[0], ".jsonl") && !ev_ends(items[1], ".jsonl") && !ev_ends(items[0], ".json") && !ev_ends(items[1], ".json")) {
+        free(syn.d[0].key);
+        syn.d[0].key = ev_strndup(orig.d[0].key, strlen(orig.d[0].key));
+    }
+    if (pred_path) snprintf(R.phi_source, sizeof R.phi_source, "%s", pred_path);
+    else {
+        mo.lexicons = lexicons;
+        mo.n_lexicons = n_lex;
+        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) goto done;
+        snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", gt.phi ? " (rules + --phi-model)" : " (rules and lexicons)");
+    }
+    if (sim_path) {
+        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); goto done; }
+        if (threads > 0) sr_set_threads(threads);
+        sim.m = sim_m;
+        sim.st = sr_state_new(sim_m, sr_config(sim_m)->max_position);
+        sim.ids = xmalloc((size_t)sr_config(sim_m)->max_position * sizeof(int));
+        R.sim = &sim;
+        R.sim_model = sim_path;
+    }
+    if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, gt.mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (json) ev_put_json(stdout, &cx, &R, per_doc);
+    else ev_put_table(stdout, &cx, &R, per_doc);
+    if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr eval: write error on stdout\n"); goto done; }
+    rc = R.n_missing || R.n_extra || R.n_err ? 1 : 0;
+    if (rc) fprintf(stderr, "sr eval: %d missing, %d extra, %d error records (listed in the output)\n", R.n_missing, R.n_extra, R.n_err);
+done:
+    ev_result_free(&R);
+    ev_docs_free(&orig); ev_docs_free(&syn); ev_docs_free(&pred);
+    gen_tools_close(&gt);
+    sr_state_free(sim.st);
+    sr_tokenizer_free(sim.tok);
+    sr_tokens_free(&sim.tk);
+    free(sim.ids); free(sim.a); free(sim.b);
+    if (sim_m) sr_free(sim_m);
+    ev_ctx_free(&cx);
+    free(lexicons);
+    return rc;
+}
+
+/* ---- sr eval --sweep: the grid of masking ratios and fill strategies, the report ---- */
+
+#define EV_PAPER_KEYS 9
+static const char *const ev_paper_key[EV_PAPER_KEYS] = {"phi_recall", "reid_risk", "rouge1", "rouge2", "rougeL", "smog",
+                                                        "flesch_reading_ease", "flesch_kincaid_grade", "seconds_per_letter"};
+typedef struct { double value[EV_PAPER_KEYS]; char note[EV_PAPER_KEYS][200]; } EvPaper;
+
+/* data/eval_paper.txt: "KEY VALUE NOTE" lines. */
+static int ev_load_paper(const char *data_dir, EvPaper *p, char *err) {
+    char path[8192], *buf, **lines;
+    for (int k = 0; k < EV_PAPER_KEYS; k++) { p->value[k] = NAN; p->note[k][0] = 0; }
+    int n = ev_data_lines(data_dir, "eval_paper.txt", &buf, &lines, path, sizeof path, err);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        char *s = lines[i], key[64], *e;
+        while (*s == ' ' || *s == '\t') s++;
+        if (!*s || *s == '#') continue;
+        int kl = 0;
+        while (s[kl] && !isspace((unsigned char)s[kl]) && kl < 63) { key[kl] = s[kl]; kl++; }
+        key[kl] = 0;
+        int k = 0;
+        while (k < EV_PAPER_KEYS && strcmp(ev_paper_key[k], key)) k++;
+        double v = strtod(s + kl, &e);
+        if (k == EV_PAPER_KEYS || e == s + kl) { free(buf); free(lines); return sr_fail(err, "%s:%d: expected \"KEY VALUE NOTE\" with a known KEY", path, i + 1); }
+        while (*e == ' ' || *e == '\t') e++;
+        p->value[k] = v;
+        snprintf(p->note[k], sizeof p->note[k], "%s", e);
+    }
+    free(buf);
+    free(lines);
+    return 0;
+}
+
+typedef struct {
+    char fill_name[32];
+    SrGenOptions opt;
+    int letters, failed;
+    long forwards, masks;
+    double seconds;
+    EvResult R;
+} EvRun;
+
+static void ev_html_esc(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
+    }
+}
+/* <tag attrs data-key="key">: the key is a path into results.json. */
+static void ev_hopen(FILE *f, const char *tag, const char *attrs, const char *keyfmt, va_list ap) {
+    char key[256];
+    vsnprintf(key, sizeof key, keyfmt, ap);
+    fprintf(f, "<%s%s%s data-key=\"%s\">", tag, attrs ? " " : "", attrs ? attrs : "", key);
+}
+/* <tag data-key="key">value</tag>: a number of results.json, "-" when undefined. */
+static void ev_hv(FILE *f, const char *tag, const char *attrs, const char *fmt, double v, const char *keyfmt, ...) {
+    va_list ap;
+    va_start(ap, keyfmt);
+    ev_hopen(f, tag, attrs, keyfmt, ap);
+    va_end(ap);
+    if (isnan(v) || isinf(v)) fputs("-", f);
+    else fprintf(f, fmt, v);
+    fprintf(f, "</%s>", tag);
+}
+/* The same for a string of results.json. */
+static void ev_hs(FILE *f, const char *tag, const char *attrs, const char *s, const char *keyfmt, ...) {
+    va_list ap;
+    va_start(ap, keyfmt);
+    ev_hopen(f, tag, attrs, keyfmt, ap);
+    va_end(ap);
+    ev_html_esc(f, s);
+    fprintf(f, "</%s>", tag);
+}
+
+static const char *ev_fill_color(const char *fill) {
+    if (!strcmp(fill, "iterative")) return "#1f77b4";
+    if (!strcmp(fill, "parallel")) return "#2ca02c";
+    return "#e8730c"; /* rounds:N */
+}
+
+typedef struct {
+    const char *originals, *model_path, *masker;
+    int demo, letters, threads;
+    double ratios[32];
+    int n_ratios;
+    char fills[8][32];
+    int n_fills;
+    char created[64];
+    const SrConfig *cfg;
+    EvPaper paper;
+    int compare; /* the run set beside the paper: iterative at the ratio nearest 0.5 */
+} EvSweep;
+
+static double ev_run_val(const EvRun *r, const char *what) {
+    const EvResult *R = &r->R;
+    if (!strcmp(what, "rouge1")) return ev_mean(R->rouge_sum[0], R->pairs);
+    if (!strcmp(what, "rouge2")) return ev_mean(R->rouge_sum[1], R->pairs);
+    if (!strcmp(what, "rougeL")) return ev_mean(R->rouge_sum[2], R->pairs);
+    if (!strcmp(what, "reid")) return ev_ratio(R->reid_surv, R->reid_strings);
+    if (!strcmp(what, "fre")) return ev_mean(R->read_sum_s[0], R->read_docs_s);
+    if (!strcmp(what, "fkgl")) return ev_mean(R->read_sum_s[1], R->read_docs_s);
+    if (!strcmp(what, "smog")) return ev_mean(R->read_sum_s[2], R->read_docs_s);
+    if (!strcmp(what, "spl")) return r->letters ? r->seconds / r->letters : NAN;
+    return NAN;
+}
+
+static void ev_put_results(FILE *f, const EvCtx *cx, const EvSweep *sw, const EvRun *runs, int n_runs) {
+    fputs("{\"report\":\"sr eval --sweep\",\"created\":", f);
+    json_put_cstr(f, sw->created);
+    fputs(",\n\"settings\":{\"originals\":", f);
+    json_put_cstr(f, sw->originals);
+    fprintf(f, ",\"letters\":%d,\"ratios\":[", sw->letters);
+    for (int i = 0; i < sw->n_ratios; i++) { fputs(i ? "," : "", f); ev_num(f, sw->ratios[i]); }
+    fputs("],\"fills\":[", f);
+    for (int i = 0; i < sw->n_fills; i++) { fputs(i ? "," : "", f); json_put_cstr(f, sw->fills[i]); }
+    const SrGenOptions *o = &runs[0].opt;
+    fprintf(f, "],\"seed\":%llu,\"top_k\":%d,\"window\":%d,\"max_pieces\":%d,\"threads\":%d,\"masker\":", (unsigned long long)o->seed, o->top_k, o->window, o->max_pieces, sw->threads);
+    json_put_cstr(f, sw->masker);
+    fputs("},\n\"model\":{\"path\":", f);
+    json_put_cstr(f, sw->model_path);
+    fprintf(f, ",\"demo\":%s,\"layers\":%d,\"hidden\":%d,\"heads\":%d,\"vocab\":%d,\"weights\":\"%s\",\"lowercase\":%s},\n\"paper\":{",
+            sw->demo ? "true" : "false", sw->cfg->n_layers, sw->cfg->hidden, sw->cfg->n_heads, sw->cfg->vocab_size,
+            sw->cfg->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", sw->cfg->flags & SR_FLAG_LOWERCASE ? "true" : "false");
+    fputs("\"source\":\"Belkadi et al. (2025), NAACL SRW; figures as quoted in data/eval_paper.txt\"", f);
+    for (int k = 0; k < EV_PAPER_KEYS; k++) {
+        fprintf(f, ",\"%s\":{\"value\":", ev_paper_key[k]);
+        ev_num(f, sw->paper.value[k]);
+        fputs(",\"note\":", f);
+        json_put_cstr(f, sw->paper.note[k]);
+        fputc('}', f);
+    }
+    fprintf(f, "},\n\"compare_run\":%d,\n\"runs\":[", sw->compare);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fprintf(f, "%s\n{\"fill\":\"%s\",\"ratio\":", r ? "," : "", u->fill_name);
+        ev_num(f, u->opt.ratio);
+        fprintf(f, ",\"letters\":%d,\"failed\":%d,\"forwards\":%ld,\"masks\":%ld,\"seconds\":", u->letters, u->failed, u->forwards, u->masks);
+        ev_num(f, u->seconds);
+        fputs(",\"seconds_per_letter\":", f);
+        ev_num(f, ev_run_val(u, "spl"));
+        fputs(",\"eval\":", f);
+        ev_put_json(f, cx, &u->R, 0);
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+}
+
+/* Plot frame: data [x0, x1] x [y0, y1] in a W x H box, grid every xstep / ystep. */
+typedef struct { double L, T, W, H, x0, x1, y0, y1, xstep, ystep; } EvPlot;
+static double ev_px(const EvPlot *p, double x) { return p->L + (x - p->x0) / (p->x1 - p->x0) * p->W; }
+static double ev_py(const EvPlot *p, double y) { return p->T + p->H - (y - p->y0) / (p->y1 - p->y0) * p->H; }
+/* A range in [0, 1] around lo..hi, on multiples of 0.1 (at least 0.3 wide); *step for its grid. */
+static void ev_range(double lo, double hi, double *a, double *b, double *step) {
+    if (isnan(lo) || isnan(hi)) { lo = 0; hi = 1; }
+    *a = floor((lo - 0.02) * 10) / 10;
+    *b = ceil((hi + 0.02) * 10) / 10;
+    if (*a < 0) *a = 0;
+    if (*b > 1) *b = 1;
+    while (*b - *a < 0.29) { if (*a > 0) *a -= 0.1; if (*b - *a < 0.29 && *b < 1) *b += 0.1; }
+    *step = *b - *a > 0.61 ? 0.2 : 0.1;
+}
+static void ev_axes(FILE *f, const EvPlot *p, const char *xtitle, const char *ytitle) {
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" stroke=\"#999\"/>\n", p->L, p->T, p->W, p->H);
+    int yd = p->ystep < 0.01 ? 3 : p->ystep < 0.1 ? 2 : 1;
+    for (int i = 0; p->x0 + i * p->xstep <= p->x1 + 1e-9; i++) {
+        double v = p->x0 + i * p->xstep, x = ev_px(p, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", x, p->T, x, p->T + p->H);
+        fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>\n", x, p->T + p->H + 16, v);
+    }
+    for (int i = 0; p->y0 + i * p->ystep <= p->y1 + 1e-9; i++) {
+        double v = p->y0 + i * p->ystep, y = ev_py(p, v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>", p->L, y, p->L + p->W, y);
+        fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n", p->L - 6, y + 4, yd, v);
+    }
+    fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", p->L + p->W / 2, p->T + p->H + 36);
+    ev_html_esc(f, xtitle);
+    fprintf(f, "</text><text class=\"name\" transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">", p->L - 44, p->T + p->H / 2);
+    ev_html_esc(f, ytitle);
+    fputs("</text>\n", f);
+}
+static void ev_legend(FILE *f, const EvSweep *sw, const EvRun *runs, int n_runs, double x, double y) {
+    for (int i = 0; i < sw->n_fills; i++) {
+        int r = 0;
+        while (r < n_runs && strcmp(runs[r].fill_name, sw->fills[i])) r++;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, y + 18 * i, ev_fill_color(sw->fills[i]));
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\"", x + 18, y + 18 * i + 11);
+        ev_hs(f, "text", at, sw->fills[i], "runs.%d.fill", r);
+        fputc('\n', f);
+    }
+}
+
+static int ev_write_report(const char *path, const EvCtx *cx, const EvSweep *sw, const EvRun *runs, int n_runs, char *err) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return sr_fail(err, "%s: %s", path, strerror(errno));
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>sr eval report</title>\n<style>\n"
+          "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1220px;margin:20px auto;padding:0 16px;color:#222;font-size:14px}\n"
+          "h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}\n"
+          "table{border-collapse:collapse;margin:8px 0 12px}\n"
+          "td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;font-size:13px}\n"
+          "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.orig td{background:#f6f6f6;font-style:italic}\n"
+          ".warn{background:#fff4d6;border:1px solid #e0b84c;padding:10px 14px;margin:12px 0}\n"
+          ".note{color:#555;font-size:13px}\nsvg{background:#fff}svg text{font-size:12px}\n"
+          ".plots{display:flex;flex-wrap:wrap;gap:20px}\n</style>\n</head>\n<body>\n", f);
+    fputs("<h1>sr eval: synthetic letters measured against their originals</h1>\n<p class=\"note\">Letters: ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->letters, "settings.letters");
+    fputs(" from ", f);
+    ev_hs(f, "code", NULL, sw->originals, "settings.originals");
+    fputs(". Made ", f);
+    ev_hs(f, "span", NULL, sw->created, "created");
+    fputs(" by <code>sr eval --sweep</code>; the numbers are in <code>results.json</code> beside this page.</p>\n", f);
+    if (sw->demo)
+        fputs("<div class=\"warn\"><b>These are the demo model's numbers.</b> The model that filled the masks is sr's own "
+              "small demo model (<code>models/sr-demo.srm</code>, trained on public medical text; see "
+              "<code>models/MODEL_CARD.md</code>). It is there to show that the pipeline runs: its fills are mostly "
+              "frequent words, so ROUGE, readability and overlap below describe the demo model, not what the method can "
+              "do with a clinical model such as Bio_ClinicalBERT. The Masker's numbers (PHI detection) and the "
+              "re-identification check do not depend on the model.</div>\n", f);
+    /* settings */
+    fputs("<h2>Settings</h2>\n<table>\n<tr><th class=\"l\">model</th><td class=\"l\">", f);
+    ev_hs(f, "code", NULL, sw->model_path, "model.path");
+    fputs(" (", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->n_layers, "model.layers");
+    fputs(" layers, hidden ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->hidden, "model.hidden");
+    fputs(", vocabulary ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->cfg->vocab_size, "model.vocab");
+    fputs(", weights ", f);
+    ev_hs(f, "span", NULL, sw->cfg->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", "model.weights");
+    fputs(")</td></tr>\n<tr><th class=\"l\">Masker</th><td class=\"l\">", f);
+    ev_hs(f, "span", NULL, sw->masker, "settings.masker");
+    fputs("</td></tr>\n<tr><th class=\"l\">masking ratios</th><td class=\"l\">", f);
+    for (int i = 0; i < sw->n_ratios; i++) { fputs(i ? ", " : "", f); ev_hv(f, "span", NULL, "%.2f", sw->ratios[i], "settings.ratios.%d", i); }
+    fputs("</td></tr>\n<tr><th class=\"l\">fill strategies</th><td class=\"l\">", f);
+    for (int i = 0; i < sw->n_fills; i++) { fputs(i ? ", " : "", f); ev_hs(f, "span", NULL, sw->fills[i], "settings.fills.%d", i); }
+    const SrGenOptions *o = &runs[0].opt;
+    fputs("</td></tr>\n<tr><th class=\"l\">sampling</th><td class=\"l\">top-k ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->top_k, "settings.top_k");
+    fputs(", seed ", f);
+    ev_hv(f, "span", NULL, "%.0f", (double)o->seed, "settings.seed");
+    fputs(", window ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->window, "settings.window");
+    fputs(" tokens each side, at most ", f);
+    ev_hv(f, "span", NULL, "%.0f", o->max_pieces, "settings.max_pieces");
+    fputs(" WordPieces a word, threads ", f);
+    ev_hv(f, "span", NULL, "%.0f", sw->threads, "settings.threads");
+    fputs("</td></tr>\n</table>\n", f);
+    /* the paper's table */
+    const EvRun *r0 = &runs[0];
+    fputs("<h2>The paper's table, reproduced for this run</h2>\n<table>\n<tr><th>ratio</th><th class=\"l\">fill</th>"
+          "<th>ROUGE-1</th><th>ROUGE-2</th><th>ROUGE-L</th><th>top-5</th><th>top-10</th><th>top-20</th><th>top-50</th>"
+          "<th>top-100</th><th>SMOG</th><th>Flesch RE</th><th>FK grade</th><th>re-id risk</th><th>entities kept</th>"
+          "<th>words changed</th><th>s / letter</th></tr>\n", f);
+    fputs("<tr class=\"orig\"><td>-</td><td class=\"l\">original letters</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td><td>-</td>", f);
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[2], r0->R.read_docs_o), "runs.0.eval.readability.original.smog");
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[0], r0->R.read_docs_o), "runs.0.eval.readability.original.flesch_reading_ease");
+    ev_hv(f, "td", NULL, "%.2f", ev_mean(r0->R.read_sum_o[1], r0->R.read_docs_o), "runs.0.eval.readability.original.flesch_kincaid_grade");
+    fputs("<td>-</td><td>-</td><td>-</td><td>-</td></tr>\n", f);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fputs("<tr>", f);
+        ev_hv(f, "td", NULL, "%.2f", u->opt.ratio, "runs.%d.ratio", r);
+        ev_hs(f, "td", "class=\"l\"", u->fill_name, "runs.%d.fill", r);
+        static const char *const rk[3] = {"rouge1", "rouge2", "rougeL"};
+        for (int k = 0; k < 3; k++) ev_hv(f, "td", NULL, "%.3f", ev_run_val(u, rk[k]), "runs.%d.eval.rouge.%s", r, rk[k]);
+        for (int k = 0; k < EV_NTOP; k++) ev_hv(f, "td", NULL, "%.2f", u->R.overlap[k], "runs.%d.eval.overlap.%d", r, ev_top_n[k]);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "smog"), "runs.%d.eval.readability.synthetic.smog", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "fre"), "runs.%d.eval.readability.synthetic.flesch_reading_ease", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "fkgl"), "runs.%d.eval.readability.synthetic.flesch_kincaid_grade", r);
+        ev_hv(f, "td", NULL, "%.3f", ev_run_val(u, "reid"), "runs.%d.eval.reid_risk.risk", r);
+        if (u->R.med_docs) ev_hv(f, "td", NULL, "%.3f", ev_ratio(u->R.ent_kept, u->R.ent_gold), "runs.%d.eval.entities.share", r);
+        else fputs("<td>-</td>", f);
+        ev_hv(f, "td", NULL, "%.3f", ev_ratio(u->R.changed, u->R.words), "runs.%d.eval.changed.share", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "spl"), "runs.%d.seconds_per_letter", r);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">ROUGE: <span class=\"name\">F1</span> of each synthetic letter against its original, mean over letters "
+          "(rouge_score's defaults). top-N: share of the N most frequent words (stop words removed) that the originals "
+          "and the synthetic letters have in common, over all letters: lower means more diverse. Readability: mean over "
+          "letters. Re-id risk: share of PHI strings that survive into the synthetic letters. Entities kept: gold "
+          "medical entities found verbatim at their aligned place (\"-\": no gold entities given).</p>\n", f);
+    /* beside the paper */
+    const EvRun *cr = &runs[sw->compare];
+    EvPhiTot all;
+    ev_phi_totals(cx, &cr->R, 0, &all);
+    fputs("<h2>Belkadi et al. (2025) and this run</h2>\n<table>\n<tr><th class=\"l\">measure</th><th>the paper</th><th>this run", f);
+    fputs(sw->demo ? " (demo model)" : "", f);
+    fputs("</th><th class=\"l\">notes</th></tr>\n", f);
+    static const char *const rowname[EV_PAPER_KEYS] = {"PHI recall (tokens)", "re-identification risk", "ROUGE-1", "ROUGE-2",
+                                                        "ROUGE-L", "SMOG", "Flesch reading ease", "Flesch-Kincaid grade", "seconds a letter"};
+    for (int k = 0; k < EV_PAPER_KEYS; k++) {
+        fprintf(f, "<tr><th class=\"l\">%s</th>", rowname[k]);
+        ev_hv(f, "td", NULL, k == 1 ? "%.3f" : "%.2f", sw->paper.value[k], "paper.%s.value", ev_paper_key[k]);
+        double ours = NAN;
+        char key[160];
+        if (k == 0) { ours = cr->R.phi_docs ? ev_ratio(all.found, all.tok) : NAN; snprintf(key, sizeof key, cr->R.phi_docs ? "runs.%d.eval.phi.token_recall" : "runs.%d.eval.phi", sw->compare); }
+        else if (k == 1) { ours = ev_run_val(cr, "reid"); snprintf(key, sizeof key, "runs.%d.eval.reid_risk.risk", sw->compare); }
+        else if (k <= 4) { ours = ev_run_val(cr, ev_paper_key[k]); snprintf(key, sizeof key, "runs.%d.eval.rouge.%s", sw->compare, ev_paper_key[k]); }
+        else if (k <= 7) { ours = ev_run_val(cr, k == 5 ? "smog" : k == 6 ? "fre" : "fkgl"); snprintf(key, sizeof key, "runs.%d.eval.readability.synthetic.%s", sw->compare, ev_paper_key[k]); }
+        else { ours = ev_run_val(cr, "spl"); snprintf(key, sizeof key, "runs.%d.seconds_per_letter", sw->compare); }
+        ev_hv(f, "td", NULL, k == 1 ? "%.3f" : "%.2f", ours, "%s", key);
+        fputs("<td class=\"l\">", f);
+        if (!isnan(sw->paper.value[k])) ev_hs(f, "span", NULL, sw->paper.note[k], "paper.%s.note", ev_paper_key[k]);
+        else fputs("the paper's figure is not in data/eval_paper.txt", f);
+        if (k == 0 && !cr->R.phi_docs) fputs("; this run: no gold PHI given", f);
+        if (k == 8) fputs("; this run: CPU", f);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">\"this run\" is the run with fill ", f);
+    ev_hs(f, "span", NULL, cr->fill_name, "runs.%d.fill", sw->compare);
+    fputs(" at masking ratio ", f);
+    ev_hv(f, "span", NULL, "%.2f", cr->opt.ratio, "runs.%d.ratio", sw->compare);
+    fputs(" (the paper fills iteratively). \"-\": no figure. The paper's PHI recall is Philter's on its own data; "
+          "ours is sr's Masker on the letters given here.</p>\n", f);
+    /* plots */
+    fputs("<div class=\"plots\">\n<div><h2>Fidelity against diversity</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\" height=\"400\" viewBox=\"0 0 560 400\">\n", f);
+    double xlo = NAN, xhi = NAN, ylo = NAN, yhi = NAN;
+    for (int r = 0; r < n_runs; r++) {
+        double x = 1 - runs[r].R.overlap[2], y = ev_run_val(&runs[r], "rougeL");
+        if (isnan(x) || isnan(y)) continue;
+        if (isnan(xlo) || x < xlo) xlo = x;
+        if (isnan(xhi) || x > xhi) xhi = x;
+        if (isnan(ylo) || y < ylo) ylo = y;
+        if (isnan(yhi) || y > yhi) yhi = y;
+    }
+    EvPlot p = {70, 20, 360, 320, 0, 1, 0, 1, 0.2, 0.2};
+    ev_range(xlo, xhi, &p.x0, &p.x1, &p.xstep);
+    ev_range(ylo, yhi, &p.y0, &p.y1, &p.ystep);
+    ev_axes(f, &p, "diversity: 1 - top-20 word overlap", "fidelity: ROUGE-L F1");
+    for (int r = 0; r < n_runs; r++) {
+        double x = 1 - runs[r].R.overlap[2], y = ev_run_val(&runs[r], "rougeL");
+        if (isnan(x) || isnan(y)) continue;
+        int fi = 0;
+        while (fi < sw->n_fills && strcmp(sw->fills[fi], runs[r].fill_name)) fi++;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"#333\"/>", ev_px(&p, x), ev_py(&p, y), ev_fill_color(runs[r].fill_name));
+        char at[96]; /* each fill's labels on its own side of the point */
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"%s\" text-anchor=\"%s\"", ev_px(&p, x) + (fi == 1 ? -8 : 8),
+                 ev_py(&p, y) + (fi == 2 ? 14 : -5), ev_fill_color(runs[r].fill_name), fi == 1 ? "end" : "start");
+        ev_hv(f, "text", at, "%.2f", runs[r].opt.ratio, "runs.%d.ratio", r);
+        fputc('\n', f);
+    }
+    ev_legend(f, sw, runs, n_runs, 445, 30);
+    fputs("<text class=\"name\" x=\"445\" y=\"100\">label: ratio</text>\n</svg></div>\n", f);
+    /* re-identification risk by ratio */
+    double top = 0;
+    for (int r = 0; r < n_runs; r++) { double v = ev_run_val(&runs[r], "reid"); if (v > top) top = v; }
+    if (!isnan(sw->paper.value[1]) && sw->paper.value[1] > top) top = sw->paper.value[1];
+    static const double nice[] = {0.05, 0.1, 0.2, 0.5, 1.0};
+    double ymax = 1.0;
+    for (int i = 0; i < 5; i++) if (top <= nice[i] * 0.92) { ymax = nice[i]; break; }
+    fputs("<div><h2>Re-identification risk by masking ratio</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"560\" height=\"400\" viewBox=\"0 0 560 400\">\n", f);
+    p = (EvPlot){70, 20, 360, 320, 0, 1, 0, ymax, 0.2, ymax / 5};
+    ev_axes(f, &p, "masking ratio", "share of PHI strings that survive");
+    if (!isnan(sw->paper.value[1])) {
+        double y = ev_py(&p, sw->paper.value[1]);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b00\" stroke-dasharray=\"5,4\"/>", p.L, y, p.L + p.W, y);
+        fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#b00\">the paper</text>", p.L + 4, y - 4);
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"#b00\"", p.L + 70, y - 4);
+        ev_hv(f, "text", at, "%.3f", sw->paper.value[1], "paper.reid_risk.value");
+        fputc('\n', f);
+    }
+    for (int i = 0; i < sw->n_fills; i++) {
+        fputs("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"", f);
+        fputs(ev_fill_color(sw->fills[i]), f);
+        fputs("\" points=\"", f);
+        for (int j = 0; j < sw->n_ratios; j++)
+            for (int r = 0; r < n_runs; r++)
+                if (!strcmp(runs[r].fill_name, sw->fills[i]) && runs[r].opt.ratio == (float)sw->ratios[j] && !isnan(ev_run_val(&runs[r], "reid")))
+                    fprintf(f, "%.1f,%.1f ", ev_px(&p, runs[r].opt.ratio), ev_py(&p, ev_run_val(&runs[r], "reid")));
+        fputs("\"/>\n", f);
+    }
+    for (int r = 0; r < n_runs; r++) {
+        double v = ev_run_val(&runs[r], "reid");
+        if (isnan(v)) continue;
+        double x = ev_px(&p, runs[r].opt.ratio), y = ev_py(&p, v);
+        int fi = 0;
+        while (fi < sw->n_fills && strcmp(sw->fills[fi], runs[r].fill_name)) fi++;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>", x, y, ev_fill_color(runs[r].fill_name));
+        char at[64];
+        snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"", x, y - 8 - 13 * fi);
+        ev_hv(f, "text", at, "%.3f", v, "runs.%d.eval.reid_risk.risk", r);
+        fputc('\n', f);
+    }
+    ev_legend(f, sw, runs, n_runs, 445, 30);
+    fputs("</svg></div>\n</div>\n", f);
+    /* PHI recall per type */
+    fputs("<h2>PHI recall by type (the Masker on the originals)</h2>\n", f);
+    if (!r0->R.phi_docs) fputs("<p class=\"note\">No gold PHI in the originals: give \"phi\" spans (JSONL), <span class=\"name\">i2b2</span> XML or BRAT files to measure the Masker.</p>\n", f);
+    else {
+        int *ids, n = ev_type_list(cx, &r0->R, 0, &ids);
+        EvPhiTot hip;
+        ev_phi_totals(cx, &r0->R, 0, &all);
+        ev_phi_totals(cx, &r0->R, 1, &hip);
+        int rows = n + 2;
+        double bx = 190, bw = 420, rh = 24;
+        fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"%.0f\" viewBox=\"0 0 900 %.0f\">\n", rows * rh + 50, rows * rh + 50);
+        for (int i = 0; i <= 5; i++) {
+            double x = bx + bw * i / 5.0;
+            fprintf(f, "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/><text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>\n",
+                    x, x, rows * rh + 14, x, rows * rh + 30, i / 5.0);
+        }
+        for (int i = 0; i < rows; i++) {
+            double y = 14 + i * rh, v;
+            char at[96], key[128];
+            const char *label;
+            long tok;
+            if (i < 2) {
+                const EvPhiTot *t = i ? &hip : &all;
+                v = ev_ratio(t->found, t->tok);
+                tok = t->tok;
+                label = i ? "HIPAA subset" : "all types";
+                snprintf(key, sizeof key, "runs.0.eval.phi.%s", i ? "hipaa." : "");
+                fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-weight=\"bold\">%s</text>", bx - 8, y + 14, label);
+            } else {
+                int t = ids[i - 2];
+                v = ev_ratio(r0->R.tok_found[t], r0->R.tok_gold[t]);
+                tok = r0->R.tok_gold[t];
+                snprintf(key, sizeof key, "runs.0.eval.phi.per_type.%d.", i - 2);
+                snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"", bx - 8, y + 14);
+                ev_hs(f, "text", at, ev_intern_str(&cx->types, t), "%stype", key);
+            }
+            if (!isnan(v)) fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", bx, y, bw * v, rh - 6, i < 2 ? "#555" : "#1f77b4");
+            snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\"", bx + bw + 8, y + 14);
+            ev_hv(f, "text", at, "%.3f", v, "%stoken_recall", key);
+            snprintf(at, sizeof at, "x=\"%.1f\" y=\"%.1f\" fill=\"#666\"", bx + bw + 60, y + 14);
+            ev_hv(f, "text", at, "%.0f", (double)tok, "%stokens", key);
+            fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#666\">tokens</text>\n", bx + bw + 100, y + 14);
+        }
+        if (!isnan(sw->paper.value[0])) {
+            double x = bx + bw * sw->paper.value[0];
+            fprintf(f, "<line x1=\"%.1f\" y1=\"6\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b00\" stroke-dasharray=\"5,4\"/>", x, x, rows * rh + 10);
+            fprintf(f, "<text class=\"name\" x=\"%.1f\" y=\"%.1f\" fill=\"#b00\" text-anchor=\"end\">Philter in the paper</text>\n", x - 4, rows * rh + 44);
+        }
+        fputs("</svg>\n<p class=\"note\">Token recall: a gold PHI token (a run of letters and digits) counts as found when "
+              "every character is masked. Types outside the HIPAA Safe Harbor list (data/eval_types.txt) are left out of "
+              "the HIPAA line.</p>\n", f);
+        free(ids);
+    }
+    /* timings */
+    fputs("<h2>Timings</h2>\n<table>\n<tr><th>ratio</th><th class=\"l\">fill</th><th>letters</th><th>failed</th><th>masks</th><th>forward passes</th><th>seconds</th><th>s / letter</th></tr>\n", f);
+    for (int r = 0; r < n_runs; r++) {
+        const EvRun *u = &runs[r];
+        fputs("<tr>", f);
+        ev_hv(f, "td", NULL, "%.2f", u->opt.ratio, "runs.%d.ratio", r);
+        ev_hs(f, "td", "class=\"l\"", u->fill_name, "runs.%d.fill", r);
+        ev_hv(f, "td", NULL, "%.0f", u->letters, "runs.%d.letters", r);
+        ev_hv(f, "td", NULL, "%.0f", u->failed, "runs.%d.failed", r);
+        ev_hv(f, "td", NULL, "%.0f", (double)u->masks, "runs.%d.masks", r);
+        ev_hv(f, "td", NULL, "%.0f", (double)u->forwards, "runs.%d.forwards", r);
+        ev_hv(f, "td", NULL, "%.2f", u->seconds, "runs.%d.seconds", r);
+        ev_hv(f, "td", NULL, "%.2f", ev_run_val(u, "spl"), "runs.%d.seconds_per_letter", r);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">Definitions of every measure: README, section \"sr eval\". The synthetic letters of each "
+          "run are beside this page (synthetic-FILL-RATIO.jsonl); <code>sr eval ORIGINALS FILE</code> measures one again "
+          "with its per-letter table.</p>\n</body>\n</html>\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) return sr_fail(err, "%s: write error", path);
+    return 0;
+}
+
+/* One run's progress on stderr. */
+typedef struct { int run, n_runs; const char *fill; float ratio; int letter, letters; double start; } EvProgress;
+static void ev_progress(const EvProgress *p, int end) {
+    fprintf(stderr, "%ssr eval: run %d/%d (%s, ratio %.2f): letter %d/%d, %.1f s%s", isatty(2) ? "\r" : "", p->run, p->n_runs, p->fill, p->ratio,
+            p->letter, p->letters, now_seconds() - p->start, end ? "\n" : "   ");
+}
+
+static int ev_sweep(int argc, char **argv) {
+    SrGenOptions base;
+    sr_gen_options_default(&base);
+    SrMaskerOptions mo;
+    memset(&mo, 0, sizeof mo);
+    const char *orig_path = NULL, *report = NULL, *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL;
+    const char *ratios = "0.3,0.5,0.7,0.9,1.0", *fills = "iterative,rounds:4,parallel";
+    const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
+    int n_lex = 0, threads = 0, quiet = 0;
+    EvSweep sw;
+    memset(&sw, 0, sizeof sw);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--sweep")) continue;
+        if (!strcmp(a, "--report")) report = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--ratios")) ratios = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--fill")) fills = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--seed")) base.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
+        else if (!strcmp(a, "--top-k")) base.top_k = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--window")) base.window = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--max-pieces")) base.max_pieces = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+        else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
+        else if (!orig_path) orig_path = a;
+        else { fprintf(stderr, "sr eval --sweep: give ORIGINALS only (the sweep makes the synthetic letters)\n"); free(lexicons); return 2; }
+    }
+    if (!orig_path || !report) { fprintf(stderr, "sr eval --sweep: give ORIGINALS and --report DIR\n"); free(lexicons); return 2; }
+    if (base.top_k < 0 || base.window < 1 || base.max_pieces < 1 || base.max_pieces > SR_GEN_MAX_PIECES) {
+        fprintf(stderr, "sr eval --sweep: --top-k >= 0, --window >= 1 and --max-pieces 1..%d\n", SR_GEN_MAX_PIECES); free(lexicons); return 2;
+    }
+    for (const char *p = ratios; *p;) {
+        char *e;
+        double v = strtod(p, &e);
+        if (e == p || !(v >= 0 && v <= 1) || sw.n_ratios == 32 || (*e && *e != ',')) { fprintf(stderr, "sr eval --sweep: --ratios wants numbers in [0, 1], comma-separated (at most 32)\n"); free(lexicons); return 2; }
+        sw.ratios[sw.n_ratios++] = v;
+        p = *e ? e + 1 : e;
+    }
+    for (const char *p = fills; *p;) {
+        size_t n = strcspn(p, ",");
+        if (sw.n_fills == 8 || n == 0 || n >= 32) { fprintf(stderr, "sr eval --sweep: --fill wants iterative, parallel, rounds:N (comma-separated, at most 8)\n"); free(lexicons); return 2; }
+        memcpy(sw.fills[sw.n_fills], p, n);
+        sw.fills[sw.n_fills][n] = 0;
+        const char *v = sw.fills[sw.n_fills];
+        char *e = NULL;
+        if (strcmp(v, "iterative") && strcmp(v, "parallel") && !(!strncmp(v, "rounds:", 7) && strtol(v + 7, &e, 10) >= 1 && e && !*e)) {
+            fprintf(stderr, "sr eval --sweep: unknown --fill %s (iterative, parallel, rounds:N)\n", v); free(lexicons); return 2;
+        }
+        sw.n_fills++;
+        p += n + (p[n] == ',');
+    }
+    char err[SR_ERR_LEN];
+    EvCtx cx;
+    EvDocs orig = {0};
+    int n_runs = sw.n_fills * sw.n_ratios, rc = 1;
+    EvRun *runs = xcalloc((size_t)n_runs, sizeof *runs);
+    GenTools gt;
+    memset(&gt, 0, sizeof gt);
+    char model_found[4096];
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 1; }
+    if (ev_read_input(orig_path, &cx.lists, 1, &orig, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    if (orig.n == 0) { fprintf(stderr, "sr eval: %s holds no letters\n", orig_path); goto done; }
+    struct stat sb;
+    if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
+    mo.lexicons = lexicons;
+    mo.n_lexicons = n_lex;
+    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) goto done;
+    SrModel *m = gt.m;
+    if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
+    else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");
+    sw.originals = orig_path;
+    sw.model_path = model_found;
+    sw.demo = !model_path || !strcmp(ev_base(model_path), "sr-demo.srm");
+    sw.masker = gt.phi ? "rules and lexicons, unioned with --phi-model" : "rules and lexicons";
+    sw.letters = orig.n;
+    sw.cfg = sr_config(m);
+#ifdef _OPENMP
+    sw.threads = threads > 0 ? threads : omp_get_max_threads();
+#else
+    sw.threads = 1;
+#endif
+    time_t now = time(NULL);
+    strftime(sw.created, sizeof sw.created, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    double best = 2;
+    for (int fi = 0, r = 0; fi < sw.n_fills; fi++)
+        for (int ri = 0; ri < sw.n_ratios; ri++, r++) {
+            EvRun *u = &runs[r];
+            u->opt = base;
+            u->opt.ratio = (float)sw.ratios[ri];
+            snprintf(u->fill_name, sizeof u->fill_name, "%s", sw.fills[fi]);
+            if (!strcmp(sw.fills[fi], "iterative")) u->opt.fill = SR_FILL_ITERATIVE;
+            else if (!strcmp(sw.fills[fi], "parallel")) u->opt.fill = SR_FILL_PARALLEL;
+            else { u->opt.fill = SR_FILL_ROUNDS; u->opt.rounds = atoi(sw.fills[fi] + 7); }
+            double d = fabs(sw.ratios[ri] - 0.5) + (u->opt.fill == SR_FILL_ITERATIVE ? 0 : 1);
+            if (d < best) { best = d; sw.compare = r; }
+        }
+    for (int r = 0; r < n_runs; r++) {
+        EvRun *u = &runs[r];
+        char path[4096];
+        char fname[64];
+        snprintf(fname, sizeof fname, "%s", u->fill_name);
+        for (char *c = fname; *c; c++) if (*c == ':') *c = '-';
+        snprintf(path, sizeof path, "%s/synthetic-%s-%.2f.jsonl", report, fname, u->opt.ratio);
+        FILE *out = fopen(path, "wb");
+        if (!out) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+        EvDocs syn = {0};
+        EvProgress pg = {r + 1, n_runs, u->fill_name, u->opt.ratio, 0, orig.n, now_seconds()};
+        for (int i = 0; i < orig.n; i++) {
+            const EvDoc *o = &orig.d[i];
+            SrGenResult res;
+            memset(&res, 0, sizeof res);
+            EvDoc *s = ev_docs_push(&syn);
+            s->key = ev_strndup(o->key, strlen(o->key));
+            s->id_json = ev_strndup(o->id_json, strlen(o->id_json));
+            snprintf(s->where, sizeof s->where, "%.300s", path);
+            SrRecord rec = {o->text, o->len, o->id_json};
+            if (sr_generate(m, gt.st, gt.tok, gt.mk, &u->opt, o->text, o->len, &res, err) < 0) {
+                s->error = ev_strndup(err, strlen(err));
+                print_error_record(out, &rec, i, err);
+                u->failed++;
+            } else {
+                s->text = ev_strndup(res.text, res.len);
+                s->len = res.len;
+                print_jsonl(out, m, &rec, i, &res, 0, 0);
+                u->forwards += res.forwards;
+                u->masks += res.masks;
+            }
+            u->letters++;
+            sr_gen_result_free(&res);
+            pg.letter = i + 1;
+            if (!quiet && isatty(2)) ev_progress(&pg, 0);
+        }
+        u->seconds = now_seconds() - pg.start;
+        int bad = ferror(out);
+        if (fclose(out) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); ev_docs_free(&syn); goto done; }
+        if (!quiet) ev_progress(&pg, 1);
+        snprintf(u->R.phi_source, sizeof u->R.phi_source, "the Masker (%s)", sw.masker);
+        int erc = ev_evaluate(&cx, &orig, &syn, NULL, gt.mk, &u->R, err);
+        ev_docs_free(&syn);
+        if (erc < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.json", report);
+    FILE *f = fopen(path, "wb");
+    if (!f) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+    ev_put_results(f, &cx, &sw, runs, n_runs);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); goto done; }
+    snprintf(path, sizeof path, "%s/report.html", report);
+    if (ev_write_report(path, &cx, &sw, runs, n_runs, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    int failed = 0;
+    for (int r = 0; r < n_runs; r++) failed += runs[r].failed;
+    fprintf(stderr, "sr eval: %d runs of %d letters; report %s/report.html, numbers %s/results.json%s\n", n_runs, orig.n, report, report,
+            failed ? " (some letters failed: see the error records)" : "");
+    rc = failed ? 1 : 0;
+done:
+    for (int r = 0; r < n_runs; r++) ev_result_free(&runs[r].R);
+    free(runs);
+    ev_docs_free(&orig);
+    gen_tools_close(&gt);
+    ev_ctx_free(&cx);
+    free(lexicons);
     return rc;
 }

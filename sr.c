@@ -2477,6 +2477,7 @@ static void usage(void) {
     fputs("usage: sr COMMAND [options]\n"
           "  generate   turn letters into synthetic letters (the main job)\n"
           "  deid       find and mask PHI\n"
+          "  eval       measure synthetic letters against originals; the ratio sweep report\n"
           "  tokenize   WordPiece tokens, ids and offsets\n"
           "  fill       fill [MASK] tokens (Hugging Face fill-mask)\n"
           "  ner        token classification (Hugging Face pipeline)\n"
@@ -2497,6 +2498,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "fill")) return cmd_fill(argc, argv);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc, argv);
     if (!strcmp(cmd, "deid")) return cmd_deid(argc, argv);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(cmd, "ner")) return cmd_ner(argc, argv);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(cmd, "info")) return cmd_info(argc, argv);
