@@ -2173,7 +2173,7 @@ static int ev_in_list(const EvIntern *t, const char *s) {
  * the file's path for messages. */
 static int ev_data_lines(const char *data_dir, const char *name, char **buf, char ***lines, char *path, size_t cap, char *err) {
     size_t len;
-    if (ner_data_file(data_dir, name, path, cap, err) < 0) return -1;
+    if (data_file(data_dir, name, path, cap, err) < 0) return -1;
     if (!(*buf = read_file(path, &len, err))) return -1;
     int n = 0, ncap = 0;
     *lines = NULL;
