@@ -132,7 +132,7 @@ enum {
     CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_FIRST, CUE_STREET_MORE, CUE_STREET_PARTICLE, CUE_STATE_CODE4,
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
-    CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE,
+    CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -296,6 +296,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"vehicle-cue", PHI_CLASS_CUE, 0, CUE_VEHICLE_CUE},
     {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
     {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
+    {"facility-head.weak", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD_WEAK},
     {"org-head", PHI_CLASS_CUE, 0, CUE_ORG_HEAD},
     {"placeholder.name", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_NAME},
     {"placeholder.place", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_PLACE},
@@ -1691,6 +1692,9 @@ static int phi_street_at(const PhiDoc *d, int i, int strict) {
     }
     if (!w || m >= d->n || d->t[m].nl || !phi_street_word(d, m)) return units && num < 0 ? k - 1 : -1;
     if (d->mixed && !phi_cap(&d->t[m])) return -1;
+    /* "Kestrel Lane Surgery": a street's name that names a practice */
+    if (num < 0 && !units && m + 1 < d->n && !d->t[m + 1].nl && phi_word(d, m + 1) && phi_cap(&d->t[m + 1]) &&
+        (phi_cue(d, m + 1, CUE_FACILITY_HEAD) || phi_cue(d, m + 1, CUE_ORG_HEAD) || (d->t[m + 1].lex & LX_HOSPWORD))) return -1;
     if (!d->mixed) { /* "1 ST DEGREE": a short street word must close the address, the name be a word */
         int longest = 0;
         for (int q = k; q < m; q++) if (d->t[q].nalpha > longest) longest = d->t[q].nalpha;
@@ -2156,17 +2160,23 @@ static void phi_rule_facility_names(PhiDoc *d) {
         while (first < h && (d->t[first].kind == TK_PUNCT || phi_is(d, first, "of") || phi_is(d, first, "and") || phi_is(d, first, "the"))) first++;
         if (first >= h) continue;
         if (words - medical <= 0 && !proper) continue; /* Cardiology Clinic, Memory Clinic */
-        if (phi_cue(d, h, CUE_HOSPITAL_WORD_DEPARTMENT) && !proper) continue;
+        /* heads that also name a department (General Surgery, Internal Medicine) need a proper name */
+        if ((phi_cue(d, h, CUE_HOSPITAL_WORD_DEPARTMENT) || phi_cue(d, h, CUE_FACILITY_HEAD_WEAK)) && !proper) continue;
+        /* a two-word head ("Family Medicine", "Health Centre"): its first word is no name */
+        int name_end = h - 1;
+        for (int m = first; m < h; m++)
+            if (phi_phrase(d, m, CUE_PRACTICE_HEAD) == h - m + 1) { name_end = m - 1; break; }
+        if (name_end < first) continue;
         /* further heads: "Medical Centre", "Hospital NHS Foundation Trust", "Pty Ltd" */
         int last = h;
         while (last + 1 < d->n && !d->t[last + 1].nl && phi_word(d, last + 1) && phi_cap(&d->t[last + 1]) &&
                (phi_cue(d, last + 1, CUE_FACILITY_HEAD) || phi_cue(d, last + 1, CUE_ORG_HEAD) || (d->t[last + 1].lex & LX_HOSPWORD)))
             last++;
         int any = 0;
-        for (int m = first; m < h; m++) any |= phi_free(d, m) && d->t[m].kind != TK_PUNCT;
+        for (int m = first; m <= name_end; m++) any |= phi_free(d, m) && d->t[m].kind != TK_PUNCT;
         if (!any) continue;
-        phi_mark(d, first, h - 1, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
-        for (int m = first; m < h; m++) if (phi_unfamiliar(d, m)) d->t[m].ctx_name = 1;
+        phi_mark(d, first, name_end, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
+        for (int m = first; m <= name_end; m++) if (phi_unfamiliar(d, m)) d->t[m].ctx_name = 1;
         h = last;
     }
 }

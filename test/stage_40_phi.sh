@@ -12,7 +12,7 @@ fail() { echo "FAIL $*"; }
 cat >"$W/cases.py" <<'EOF'
 import json, re, subprocess, sys
 FAM = {"NAME": {"DOCTOR", "PATIENT", "RELATIVE", "NAME"},
-       "LOC": {"STREET", "CITY", "ZIP", "LOCATION", "HOSPITAL", "WARD", "COUNTY"},
+       "LOC": {"STREET", "CITY", "ZIP", "LOCATION", "HOSPITAL", "WARD", "COUNTY", "STATE", "COUNTRY"},
        "ID": {"ID", "MRN", "NHS", "SSN", "HEALTHPLAN", "ACCOUNT", "LICENSE", "DEVICE", "VEHICLE"},
        "DATE": {"DATE", "YEAR"}}
 MARK = re.compile(r"\{\{([A-Z]+)\|(.*?)\}\}")
