@@ -1990,10 +1990,13 @@ static void phi_rule_caps_names(PhiDoc *d) {
         if (!(((lx & LX_LAST) && (d->mixed || !(lx & (LX_COMMON | LX_VOCAB)))) || !(lx & (LX_COMMON | LX_VOCAB)))) continue;
         if (!d->mixed) { /* without case: shorthand letters (L SUBCLAVIAN, W LETHARGY) abound; a
                           * listed surname set off by brackets or commas ("(PC R ASPINALL,") */
-            if (strchr("lrwcpsuxdtbe", tolower((unsigned char)d->text[d->t[i].b0])) || !(lx & LX_LAST)) continue;
+            if (strchr("lwcpsux", tolower((unsigned char)d->text[d->t[i].b0])) || !(lx & LX_LAST)) continue;
             int before = i == 0 || d->t[i].nl || phi_punct(d, i - 1, '(') || phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ':') ||
-                         (phi_word(d, i - 1) && d->t[i - 1].nalpha <= 3 && !(d->t[i - 1].lex & LX_STOP) && d->t[i].sp);
-            int after = j + 1 >= d->n || d->t[j + 1].nl || phi_punct(d, j + 1, '(') || phi_punct(d, j + 1, ',') || phi_punct(d, j + 1, ')');
+                         (phi_word(d, i - 1) && d->t[i - 1].nalpha <= 3 && !(d->t[i - 1].lex & LX_STOP) && d->t[i].sp) ||
+                         (phi_lex(d, i - 1) & LX_ROLEWEAK);
+            int a = j;
+            if (phi_punct(d, a + 1, '-') && phi_tight(d, a + 1) && phi_tight(d, a + 2) && phi_word(d, a + 2)) a += 2; /* TRAN-OKAFOR */
+            int after = a + 1 >= d->n || d->t[a + 1].nl || phi_punct(d, a + 1, '(') || phi_punct(d, a + 1, ',') || phi_punct(d, a + 1, ')');
             if (!before || !after) continue;
         }
         if (j + 1 < d->n && !d->t[j + 1].nl && (phi_lex(d, j + 1) & LX_EPONYM)) continue;
