@@ -133,6 +133,7 @@ enum {
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
     CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
+    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -297,6 +298,10 @@ static const PhiClassDef phi_class_defs[] = {
     {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
     {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
     {"facility-head.weak", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD_WEAK},
+    {"military-post", PHI_CLASS_CUE, 0, CUE_MILITARY_POST},
+    {"military-code", PHI_CLASS_CUE, 0, CUE_MILITARY_CODE},
+    {"call-verb", PHI_CLASS_CUE, 0, CUE_CALL_VERB},
+    {"call-filler", PHI_CLASS_CUE, 0, CUE_CALL_FILLER},
     {"org-head", PHI_CLASS_CUE, 0, CUE_ORG_HEAD},
     {"placeholder.name", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_NAME},
     {"placeholder.place", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_PLACE},
@@ -1833,6 +1838,7 @@ static void phi_rule_postal(PhiDoc *d) {
     /* "Sacramento, CA" at the end of a line or before a bracket: a US town and state */
     for (int i = 2; i < d->n; i++) {
         if (!phi_cue(d, i, CUE_STATE_CODE) || d->t[i].shape != SH_UPPER || d->t[i].nl || !phi_punct(d, i - 1, ',') || !phi_free(d, i)) continue;
+        if ((d->t[i].lex & LX_CRED) || phi_is_name_type(d->type[i - 2])) continue; /* "Jane Smith, MD", "Ivy Park, PA" */
         int nx = i + 1;
         if (!(nx >= d->n || d->t[nx].nl || phi_punct(d, nx, '(') || phi_punct(d, nx, ')') || phi_punct(d, nx, '.'))) continue;
         int c = i - 2, w = 0, town = 0;
@@ -2181,6 +2187,54 @@ static void phi_rule_facility_names(PhiDoc *d) {
         phi_mark(d, first, name_end, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
         for (int m = first; m <= name_end; m++) if (phi_unfamiliar(d, m)) d->t[m].ctx_name = 1;
         h = last;
+    }
+}
+
+/* ---- countries, military addresses, times of dates, numbers to call ---- */
+
+/* a country by name, capitalised, in mixed text (born in Guatemala, Estonia was fun) */
+static void phi_rule_countries(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int i = 0; i < d->n; i++) {
+        if (!phi_word(d, i) || !phi_free(d, i) || d->t[i].shape != SH_TITLE) continue;
+        int e = phi_place_at(d, i, LX_COUNTRY);
+        if (e < i) continue;
+        /* a country's adjective use or a named thing (Turkey sandwich, Chad, Jordan...) is
+         * the name rules' to decide first; a listed first name needs a place word before */
+        if ((d->t[i].lex & (LX_FIRST | LX_LAST)) && e == i && !phi_cue(d, i - 1, CUE_CITY_PREPOSITION) && !phi_cue(d, i - 1, CUE_REGION_CUE)) continue;
+        if (e + 1 < d->n && !d->t[e + 1].nl && phi_cue(d, e + 1, CUE_EPONYM_HEAD)) continue; /* West Nile virus */
+        phi_mark(d, i, e, PT_COUNTRY, "rule:country", -1);
+        i = e;
+    }
+}
+
+/* US military addresses: "PSC 0413, Box 8144, APO AA 42323" */
+static void phi_rule_military_address(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_cue(d, i, CUE_MILITARY_POST) || d->t[i].shape != SH_UPPER || !phi_cue(d, i + 1, CUE_MILITARY_CODE) ||
+            d->t[i + 1].shape != SH_UPPER || !phi_num(d, i + 2) || d->t[i + 2].ndig != 5) continue;
+        phi_mark(d, i, i + 1, PT_CITY, "rule:military-address", -1);
+        phi_mark(d, i + 2, i + 2, PT_ZIP, "rule:military-address", -1);
+        /* "PSC 0413, Box 8144," before it on the line */
+        int k = i - 1;
+        while (k >= 1 && !d->t[k + 1].nl && (phi_punct(d, k, ',') || phi_num(d, k) || (phi_word(d, k) && (d->t[k].shape == SH_UPPER || phi_is(d, k, "box") || phi_cue(d, k, CUE_UNIT_WORD))))) k--;
+        if (k + 1 < i) phi_mark(d, k + 1, i - 1, PT_STREET, "rule:military-address", -1);
+    }
+}
+
+/* a number to call: "call me at 0494 92 82 32", "text him on 699 956 915" */
+static void phi_rule_call_numbers(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_cue(d, i, CUE_CALL_VERB)) continue;
+        int j = i + 1;
+        while (j < d->n && j <= i + 3 && !d->t[j].nl && (phi_cue(d, j, CUE_CALL_FILLER) || phi_punct(d, j, ':'))) j++;
+        if (j >= d->n || !phi_num(d, j) || !phi_free(d, j)) continue;
+        int k = j, digits = 0, e = j;
+        while (k < d->n && !d->t[k].nl && (phi_num(d, k) || ((phi_punct(d, k, '-') || phi_punct(d, k, '.') || phi_punct(d, k, '(') || phi_punct(d, k, ')')) && k + 1 < d->n && phi_num(d, k + 1)))) {
+            if (phi_num(d, k)) { digits += d->t[k].ndig; e = k; }
+            k++;
+        }
+        if (digits >= 8 && digits <= 13) phi_mark(d, j, e, PT_PHONE, "rule:call-number", i);
     }
 }
 
@@ -4383,6 +4437,9 @@ static const PhiRule phi_rules[] = {
     {phi_rule_vehicles, "rule:vehicle-plate", "number plates (UK shape; after car/vehicle/plate)", "the shape of a number plate"},
     {NULL, "rule:vehicle-cue", NULL, "a number plate after a vehicle word"},
     {phi_rule_country_codes, "rule:country-code", "a country's code after in/from/to the (in the US)", "a country's code after a place word"},
+    {phi_rule_countries, "rule:country", "countries by name, capitalised, in mixed text", "a country's name"},
+    {phi_rule_military_address, "rule:military-address", "US military addresses (PSC 0413, Box 8144, APO AA 42323)", "a military postal address"},
+    {phi_rule_call_numbers, "rule:call-number", "numbers after call / text / ring (call me at 0494 92 82 32)", "a number to call"},
     {phi_rule_landmarks, "rule:landmark", "landmarks: capitalised names before Cemetery, Bridge, Park...", "a landmark's name"},
     {phi_rule_age_after_name, "rule:age-after-name", "an age over 89 in brackets after a name", "an age over 89 after a name"},
     {phi_rule_same_name, "rule:same-name", "every other occurrence of a word called a name",
