@@ -700,6 +700,7 @@ static int phi_load_cues(SrPhiRules *r, const char *path, char *err) {
                 k = w;
                 while (k < b && (buf[k] == ' ' || buf[k] == '\t')) k++;
             }
+            if (rc == 0 && p->n && phi_cue_add(r, p->w[0], p->len[0], p->cls) < 0) rc = sr_fail(err, "%s:%d: too many cue words", path, line);
             r->n_phrase++;
             continue;
         }
@@ -1165,6 +1166,7 @@ static int phi_cue_text(const SrPhiRules *r, const char *p, int n, int c) {
 /* the number of tokens (1..4) of the first phrase of class c that starts at token i,
  * its words on one line; 0 when none does */
 static int phi_phrase(const PhiDoc *d, int i, int c) {
+    if (!phi_cue(d, i, c)) return 0; /* the class's first words carry its bit (phi_load_cues) */
     for (int k = 0; k < d->r->n_phrase; k++) {
         const PhiPhrase *p = &d->r->phrase[k];
         if (p->cls != c || i + p->n > d->n) continue;
@@ -1942,6 +1944,7 @@ static void phi_rule_id_shapes(PhiDoc *d) {
         if (d->t[i].kind == TK_PUNCT && !(d->t[i].ch == '(' && i + 1 < d->n && !d->t[i + 1].sp)) continue;
         if (i > 0 && !d->t[i].sp && !d->t[i].nl && d->t[i - 1].kind != TK_PUNCT) continue;
         if (i > 0 && !d->t[i].sp && !d->t[i].nl && d->t[i - 1].kind == TK_PUNCT && strchr("-/_.", d->t[i - 1].ch ? d->t[i - 1].ch : ' ')) continue;
+        if (i + 2 >= d->n || d->t[i + 1].kind != TK_PUNCT || d->t[i + 1].sp || d->t[i + 2].sp) continue; /* a chain has 2+ parts */
         PhiChain c = phi_chain(d, i);
         if (c.underscore && c.letters >= 3 && c.free) { /* user names: mstone_rm1939, MCL_AUTOFAX */
             phi_mark(d, i, c.last, PT_USERNAME, "rule:username-shape", -1);
@@ -2019,18 +2022,18 @@ static void phi_rule_caps_names(PhiDoc *d) {
  * county by name, capitalised, after a place word or a town and a comma */
 static void phi_rule_regions(PhiDoc *d) {
     for (int i = 1; i < d->n; i++) {
-        if (!phi_word(d, i) || !phi_free(d, i) || (d->mixed && !phi_cap(&d->t[i]))) continue;
+        if (!d->mixed || !phi_word(d, i) || !phi_free(d, i) || !phi_cap(&d->t[i])) continue;
         int county = phi_cue(d, i - 1, CUE_COUNTY_ABBREV) || (phi_punct(d, i - 1, '.') && phi_cue(d, i - 2, CUE_COUNTY_ABBREV));
+        int p = i - 1;
+        if (phi_punct(d, p, '.') && county) p--;
+        int cue = county || phi_cue(d, p, CUE_CITY_PREPOSITION) || phi_cue(d, p, CUE_REGION_CUE) ||
+                  (phi_punct(d, i - 1, ',') && i >= 2 && (d->type[i - 2] == PT_CITY || (d->t[i - 2].lex & LX_CITY)) && phi_cap(&d->t[i - 2]));
+        if (!cue) continue; /* the cheap test first: the gazetteer lookup below builds keys */
         int e = phi_place_at(d, i, county ? (LX_REGION | LX_CITY) : LX_REGION | LX_STATE);
         if (e < i) {
             if (!(d->t[i].lex & LX_STATE)) continue;
             e = i;
         }
-        int p = i - 1;
-        if (phi_punct(d, p, '.') && county) p--;
-        int cue = county || phi_cue(d, p, CUE_CITY_PREPOSITION) || phi_cue(d, p, CUE_REGION_CUE) ||
-                  (phi_punct(d, i - 1, ',') && i >= 2 && (d->type[i - 2] == PT_CITY || (d->t[i - 2].lex & LX_CITY)) && phi_cap(&d->t[i - 2]));
-        if (!cue || !d->mixed) continue;
         if (county) { phi_mark(d, p, e, PT_COUNTY, "rule:region", p); i = e; continue; }
         phi_mark(d, i, e, PT_STATE, "rule:region", p);
         /* the town before ", Idaho" */
