@@ -3,9 +3,9 @@
  *
  * How a letter becomes a synthetic letter (sr_generate)
  *   1. The Masker (ner.c) returns spans: PHI, PROTECT (medical entities) and ELIGIBLE
- *      words. Every PHI span is masked; PROTECT never; of the ELIGIBLE spans a share
- *      `ratio` is drawn without replacement (per category with `stratify`, e.g. per POS
- *      tag as the paper), from the letter's RNG.
+ *      words. Every PHI span is masked; PROTECT never; of the ELIGIBLE spans
+ *      floor(ratio x count) are drawn without replacement, per category with `stratify`
+ *      (per part of speech, as the paper; sr generate's default), from the letter's RNG.
  *   2. The letter is tokenized once. A "unit" is one pre-tokenized word (Hugging
  *      Face's word_ids) inside a chosen span that holds a letter, digit or non-ASCII
  *      character; punctuation inside a span ("/" in a date, "-" in a phone number,
@@ -827,6 +827,7 @@ void sr_gen_options_default(SrGenOptions *o) {
     o->temperature = 1.0f;
     o->seed = 42;
     o->strict_tries = 3;
+    o->stratify = 1;
 }
 
 int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
@@ -860,8 +861,9 @@ static void result_reset(SrGenResult *r) {
     r->masks = r->leaks = r->redactions = 0; /* forwards and times add up over tries */
 }
 
-/* Select the eligible spans to mask: round(ratio * n) without replacement (per
- * category with stratify), from the RNG. chosen[k] = 1 for spans[k] masked. */
+/* Select the eligible spans to mask: floor(ratio * n) without replacement, per category
+ * (part of speech) with stratify as the paper does, from the RNG. chosen[k] = 1 for
+ * spans[k] masked. (The 1e-6 keeps 0.7 x 10 at 7: the float 0.7f is 0.69999999.) */
 static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrRng *rng, unsigned char *chosen) {
     int n = spans->n;
     int *idx = xmalloc((size_t)(n ? n : 1) * sizeof(int));
@@ -876,7 +878,7 @@ static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrR
             seen[k] = 1;
             idx[m++] = k;
         }
-        int want = (int)floor(ratio * m + 0.5);
+        int want = (int)floor((double)ratio * m + 1e-6);
         if (want > m) want = m;
         for (int i = 0; i < want; i++) { /* partial Fisher-Yates */
             int j = i + rng_below(rng, m - i);
@@ -1508,7 +1510,10 @@ static void gen_usage(FILE *f) {
           "  -m MODEL          masked-LM model (default: the demo model sr-demo.srm)\n"
           "  --phi-model M     de-identification NER model, unioned with the PHI rules\n"
           "  --med-model M     medical NER model (else the shipped lexicon)\n"
-          "  --pos-model M     UPOS tagger (else closed-class words); selection per POS\n"
+          "  --pos-model M     UPOS model (else the built-in tagger data/pos_ewt.srp)\n"
+          "  --mask-pos TAGS   parts of speech that may be resampled (NOUN,VERB,ADJ);\n"
+          "                    the ratio applies to each: floor(ratio x count) per tag\n"
+          "  --labels FILE     more letter-structure labels never resampled (repeatable)\n"
           "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
           "  --data DIR        lexicon folder (default: data/ beside the binary)\n"
           "  --ratio R         share of eligible words masked (0.5)\n"
@@ -1542,7 +1547,9 @@ static int cmd_generate(int argc, char **argv) {
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
+    const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
+    int n_labels = 0;
     int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0;
     long max_bytes = 100000;
     int rc = 2;
@@ -1552,6 +1559,8 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--mask-pos")) mo.mask_pos = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--labels")) label_files[n_labels++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--ratio")) {
@@ -1628,10 +1637,12 @@ static int cmd_generate(int argc, char **argv) {
     if (!(tok = sr_tokenizer_from_model(m, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
+    mo.label_files = label_files;
+    mo.n_label_files = n_labels;
     mo.phi_model = phi_m;
     mo.med_model = med_m;
     mo.pos_model = pos_m;
-    opt.stratify = pos_m != NULL;
+    opt.stratify = 1; /* the ratio per part of speech (the built-in tagger's, or --pos-model's) */
     if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
     st = sr_state_new(m, sr_gen_state_tokens(m, &opt));
 
@@ -1740,6 +1751,7 @@ cleanup:
     if (pos_m) sr_free(pos_m);
 out:
     free(lexicons);
+    free(label_files);
     free(items);
     return rc;
 }
