@@ -1001,6 +1001,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
     for (size_t i = 0, c = 0; i <= r->len; i++) { cp[i] = (int)c; if (i < r->len && ((unsigned char)r->text[i] & 0xC0) != 0x80) c++; }
+    int *cp0 = xmalloc((g->len + 1) * sizeof(int)); /* the same for the original */
+    for (size_t i = 0, c = 0; i <= g->len; i++) { cp0[i] = (int)c; if (i < g->len && ((unsigned char)g->text[i] & 0xC0) != 0x80) c++; }
     for (int k = 0; k < spans->n; k++) {
         const SrSpan *sp = &spans->span[k];
         SrSpans *dst;
@@ -1029,6 +1031,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->byte_end = sg->out_end;
         f->cp_start = cp[sg->out_start];
         f->cp_end = cp[sg->out_end];
+        f->orig_cp_start = cp0[un->byte_start];
+        f->orig_cp_end = cp0[un->byte_end];
         f->action = un->action;
         memcpy(f->category, spans->span[un->span].category, sizeof f->category);
         f->category[sizeof f->category - 1] = 0;
@@ -1037,6 +1041,7 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->forward = un->forward;
     }
     free(cp);
+    free(cp0);
 }
 
 int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const SrSpans *decided,
@@ -1400,7 +1405,8 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
             r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
-        fprintf(f, "%s{\"start\":%d,\"end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "", x->cp_start, x->cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
+        fprintf(f, "%s{\"start\":%d,\"end\":%d,\"orig_start\":%d,\"orig_end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "",
+                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
         json_put_cstr(f, x->category);
         fputs(",\"text\":", f);
         json_put_string(f, r->text + x->byte_start, (size_t)(x->byte_end - x->byte_start));

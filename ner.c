@@ -3579,6 +3579,18 @@ static int ner_norm_word(const char *w, int n, char *out, int cap) {
     return k;
 }
 
+/* The singular of a lower-case plural (effusions, masses, arteries, knees), or 0 when
+ * the word does not look plural (the phrase lists hold singular heads). */
+static int ner_singular(const char *w, int n, char *out) {
+    if (n < 4 || w[n - 1] != 's' || w[n - 2] == 's' || w[n - 2] == 'u' || w[n - 2] == 'i') return 0;
+    int k = n - 1;
+    if (n > 4 && w[n - 2] == 'e' && w[n - 3] == 'i') { memcpy(out, w, (size_t)(n - 3)); out[n - 3] = 'y'; out[n - 2] = 0; return n - 2; }
+    if (n > 4 && w[n - 2] == 'e' && (w[n - 3] == 's' || w[n - 3] == 'x' || w[n - 3] == 'z' || (w[n - 3] == 'h' && (w[n - 4] == 'c' || w[n - 4] == 's')))) k = n - 2;
+    memcpy(out, w, (size_t)k);
+    out[k] = 0;
+    return k;
+}
+
 /* ---- Phrase lists: lower-cased phrases -> category and source -------------------- */
 
 typedef struct {
@@ -3750,6 +3762,11 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
             nstr_add(&key, norm, m);
         }
         ner_lex_add(lx, key.s, cat, src);
+        if (memchr(key.s, '-', (size_t)key.n)) { /* "bundle-branch block" also as "bundle branch block" */
+            for (int k = 0; k < key.n; k++)
+                if (key.s[k] == '-') key.s[k] = ' ';
+            ner_lex_add(lx, key.s, cat, src);
+        }
     }
     free(key.s);
     free(w);
@@ -3770,10 +3787,17 @@ static int ner_lex_longest(const NerLex *lx, const char *text, const NerWord *w,
             if (w[i + k].b0 - w[i + k - 1].b1 > 8) break; /* a phrase's gaps are short */
             ner_gap_key(text, w[i + k - 1].b1, w[i + k].b0, key);
         }
-        int m = ner_norm_word(text + w[i + k].b0, w[i + k].b1 - w[i + k].b0, norm, sizeof norm);
+        int m = ner_norm_word(text + w[i + k].b0, w[i + k].b1 - w[i + k].b0, norm, sizeof norm), k0 = key->n;
         nstr_add(key, norm, m);
         int e = ner_lex_find(lx, key->s, (size_t)key->n);
-        if (e < 0) break;
+        if (e < 0) { /* a plural of a listed phrase's word: "pleural effusions" */
+            char one[256];
+            int n1 = ner_singular(norm, m, one);
+            if (!n1) break;
+            key->n = k0;
+            nstr_add(key, one, n1);
+            if ((e = ner_lex_find(lx, key->s, (size_t)key->n)) < 0) break;
+        }
         if (lx->kind[e] & LEX_PHRASE) { *entry = e; hk = k + 1; } /* keep the longest */
         if (!(lx->kind[e] & LEX_PREFIX)) break;
     }
@@ -4427,23 +4451,228 @@ static int masker_word_endings(const SrMasker *mk, const char *text, const NerWo
     return n_groups;
 }
 
-/* A protected entity grows left over the modifiers right before it (only spaces
- * between): "severe" "left" "ventricular" + "dysfunction". */
-static void masker_grow_left(const SrMasker *mk, const char *text, const NerWord *w, int nw, unsigned char *state,
-                             int *group, int *wref) {
+/* The built-in tagger's tag of word i, or NULL (no tagger: a POS model was given). */
+static const char *masker_tag(const SrMasker *mk, int i) { return mk->pos ? sr_pos_tag_name(mk->pos, mk->tags[mk->word_tok[i]]) : NULL; }
+
+/* Two more kinds of single medical words: a hyphenated word with a listed part of 4+
+ * letters ("sacubitril-valsartan", "LDL-cholesterol": the part's entry and type), and in
+ * a letter that is not all capitals an acronym the tagger calls a noun ("CMV", "HFrEF":
+ * 2-6 characters, at least two capitals and no more small letters than capitals; type
+ * TERM, wref = -1 - the entry count of med_suf, i.e. no entry). */
+static int masker_word_parts(const SrMasker *mk, const char *text, size_t len, const NerWord *w, int nw,
+                             unsigned char *state, int *group, int *wref, int n_groups) {
+    int lower = 0, letters = 0;
+    for (size_t i = 0; i < len; i++) {
+        lower += text[i] >= 'a' && text[i] <= 'z';
+        letters += (text[i] | 32) >= 'a' && (text[i] | 32) <= 'z';
+    }
     char norm[256];
+    for (int i = 0; i < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), e = -1;
+        for (int a = 0, b; a < m && e < 0; a = b + 1) {
+            for (b = a; b < m && norm[b] != '-'; b++) {}
+            if (b == m && a == 0) break;
+            if (b - a >= 4) e = ner_lex_phrase(&mk->med, norm + a, (size_t)(b - a));
+        }
+        if (e >= 0) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = e; continue; }
+        int n = w[i].b1 - w[i].b0, up = 0, low = 0;
+        const char *p = text + w[i].b0, *tag = mk->pos ? masker_tag(mk, i) : NULL;
+        if (lower * 10 <= letters || n < 2 || n > 6 || !tag || (strcmp(tag, "NOUN") && strcmp(tag, "PROPN"))) continue;
+        for (int k = 0; k < n; k++) { up += p[k] >= 'A' && p[k] <= 'Z'; low += p[k] >= 'a' && p[k] <= 'z'; }
+        if (up >= 2 && low <= up) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = -1 - mk->med_suf.n; }
+    }
+    return n_groups;
+}
+
+
+/* Is word i a modifier of data/med_modifiers.txt (plural or not), or a hyphenated word
+ * with such a modifier or a listed medical word in it ("right-sided", "steroid-induced")? */
+static int masker_modifier(const SrMasker *mk, const char *text, const NerWord *w, int i) {
+    char norm[256], one[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    if (ner_lex_phrase(&mk->med_mod, norm, (size_t)m) >= 0) return 1;
+    int n1 = ner_singular(norm, m, one);
+    if (n1 && ner_lex_phrase(&mk->med_mod, one, (size_t)n1) >= 0) return 1;
+    for (int a = 0, b; a < m; a = b + 1) { /* the parts of a hyphenated word */
+        for (b = a; b < m && norm[b] != '-'; b++) {}
+        if (b == m && a == 0) break;
+        if (b - a >= 3 && (ner_lex_phrase(&mk->med_mod, norm + a, (size_t)(b - a)) >= 0 ||
+                           ner_lex_phrase(&mk->med, norm + a, (size_t)(b - a)) >= 0)) return 1;
+    }
+    return 0;
+}
+
+/* Is word i part of a noun phrase by the tagger: a noun or proper noun, or before the
+ * head (left) an adjective? Function words of data/closed_class.txt never are. */
+static int masker_np_word(const SrMasker *mk, const char *text, const NerWord *w, int i, int left) {
+    const char *tag = masker_tag(mk, i);
+    if (!tag || !ner_content_shape(text, &w[i])) return 0;
+    if (strcmp(tag, "NOUN") && strcmp(tag, "PROPN") && !(left && !strcmp(tag, "ADJ"))) return 0;
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    if ((n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') || (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's'))
+        return 0; /* a possessive ("the patient's fever") is outside the entity */
+    char norm[256];
+    int m = ner_norm_word(p, n, norm, sizeof norm);
+    return ner_lex_phrase(&mk->closed, norm, (size_t)m) < 0;
+}
+
+/* Only spaces (or, with comma, also one ',') between words j and j + 1? */
+static int masker_gap_ok(const char *text, const NerWord *w, int j, int comma) {
+    int commas = 0;
+    for (int b = w[j].b1; b < w[j + 1].b0; b++) {
+        if (text[b] == ',' && comma && !commas) { commas++; continue; }
+        if (text[b] != ' ' && text[b] != '\t') return 0;
+    }
+    return 1;
+}
+
+/* A participle used as an adjective before a noun ("reduced arm swing", "scattered
+ * wheeze"): a VERB ending in -ed or -ing whose own left neighbour is no noun, pronoun or
+ * auxiliary (not "the patient reported chest pain"). */
+static int masker_participle(const SrMasker *mk, const char *text, const NerWord *w, int i) {
+    const char *tag = masker_tag(mk, i);
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    if (!tag || strcmp(tag, "VERB") || n < 5) return 0;
+    if (!((p[n - 2] | 32) == 'e' && (p[n - 1] | 32) == 'd') && !((p[n - 3] | 32) == 'i' && (p[n - 2] | 32) == 'n' && (p[n - 1] | 32) == 'g'))
+        return 0;
+    if (i == 0 || !masker_gap_ok(text, w, i - 1, 0)) return 1;
+    const char *before = masker_tag(mk, i - 1);
+    return strcmp(before, "NOUN") && strcmp(before, "PRON") && strcmp(before, "PROPN") && strcmp(before, "AUX");
+}
+
+static int masker_is(const char *text, const NerWord *w, int i, const char *const *set) {
+    char norm[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    for (int k = 0; set[k]; k++)
+        if ((int)strlen(set[k]) == m && !memcmp(set[k], norm, (size_t)m)) return 1;
+    return 0;
+}
+
+/* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
+ * inside the entity):
+ *   left, over up to 4 words right before it (only spaces between): modifiers of
+ *   data/med_modifiers.txt (laterality, severity, anatomy), hyphenated words with a
+ *   modifier or a medical word in them, and the words of its noun phrase (the tagger's
+ *   NOUN, PROPN, ADJ: "holosystolic murmur", "severe left ventricular dysfunction");
+ *   right, over "stage 3b", "grade 2", "type 1", "class II", over a prepositional phrase
+ *   that names a body part ("of both knees", "in the right upper quadrant"), or else
+ *   over up to 3 nouns of its noun phrase ("drug screen", "sleep study"). */
+static void masker_grow(const SrMasker *mk, const char *text, const NerWord *w, int nw, unsigned char *state, int *group,
+                        int *wref) {
+    static const char *const preps[] = {"of", "in", "to", "at", "on", "over", "around", "across", "behind", "below", "above", NULL};
+    static const char *const dets[] = {"the", "both", "his", "her", "their", "a", "an", "all", NULL};
+    static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
     for (int i = 1; i < nw; i++) {
         if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
-        for (int j = i - 1; j >= 0 && state[j] == W_NONE; j--) {
-            int blank = 1;
-            for (int b = w[j].b1; b < w[j + 1].b0; b++) blank &= text[b] == ' ' || text[b] == '\t';
-            int m = ner_norm_word(text + w[j].b0, w[j].b1 - w[j].b0, norm, sizeof norm);
-            if (!blank || ner_lex_phrase(&mk->med_mod, norm, (size_t)m) < 0) break;
+        for (int j = i - 1, n = 0; j >= 0 && n < 4 && state[j] == W_NONE && masker_gap_ok(text, w, j, 0); j--, n++) {
+            if (!masker_modifier(mk, text, w, j) && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j))
+                break;
             state[j] = W_PROTECT;
             group[j] = group[i];
             wref[j] = wref[i];
         }
     }
+    for (int i = 0; i + 1 < nw; i++) {
+        if (state[i] != W_PROTECT || state[i + 1] == W_PROTECT) continue;
+        int j = i + 1, last = -1;
+        if (masker_gap_ok(text, w, i, 1) && masker_is(text, w, j, grades) && j + 1 < nw && masker_gap_ok(text, w, j, 0) &&
+            state[j] == W_NONE && state[j + 1] == W_NONE && (w[j + 1].b1 - w[j + 1].b0) <= 4)
+            last = j + 1; /* "stage 3b", "grade 2", "class IV" */
+        else if (masker_gap_ok(text, w, i, 0) && masker_is(text, w, j, preps)) {
+            int k = j + 1;
+            while (k < nw && k - j <= 4 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
+                   (masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k))) {
+                if (masker_modifier(mk, text, w, k)) last = k;
+                k++;
+            }
+        }
+        if (last < 0) /* the rest of the noun phrase: "drug screen", "sleep study" */
+            for (int k = i + 1; k < nw && k - i <= 3 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
+                                masker_np_word(mk, text, w, k, 0); k++)
+                last = k;
+        for (int k = i + 1; k <= last; k++) {
+            if (state[k] != W_NONE) break;
+            state[k] = W_PROTECT;
+            group[k] = group[i];
+            wref[k] = wref[i];
+        }
+        if (last > i) i = last;
+    }
+}
+
+/* Letter structure beyond the list: the words before a ':' that ends a field label
+ * (up to 6 at a line's start, up to 4 after a field separator: two spaces, a tab, '|',
+ * ';', '.'); and, in a letter that is not all capitals, headings: a line of up to 6
+ * words in capitals ("DISCHARGE SUMMARY"), a line of up to 5 words that starts with a
+ * capital and has no digit and no final punctuation ("Past psychiatric history"), the
+ * capitals that start a line before " - " ("TRIAGE NOTE - ..."). Marks them W_STRUCT
+ * (wref -1: no list entry). */
+static int masker_field_labels(const char *text, size_t len, const NerWord *w, int nw, unsigned char *state, int *group,
+                               int *wref, int n_groups) {
+    int lower = 0, letters = 0;
+    for (size_t i = 0; i < len; i++) {
+        lower += text[i] >= 'a' && text[i] <= 'z';
+        letters += (text[i] | 32) >= 'a' && (text[i] | 32) <= 'z';
+    }
+    int mixed = lower * 10 > letters;
+    for (int i = 0; i < nw; i++) {
+        /* a ':' right after word i (a space or a '#' may stand between), then a space or the end */
+        size_t c = (size_t)w[i].b1;
+        while (c < len && (text[c] == ' ' || text[c] == '#' || text[c] == ')' || text[c] == '.')) c++;
+        if (c >= len || text[c] != ':' || (c + 1 < len && text[c + 1] != ' ' && text[c + 1] != '\t' && text[c + 1] != '\n' && text[c + 1] != '\r'))
+            continue;
+        int j = i, max = ner_line_start(text, len, w[i].b0) ? 6 : 4;
+        while (j > 0 && i - j + 1 < max) { /* walk back over single spaces and # / & ( ) - */
+            int ok = 1, sp = 0;
+            for (int b = w[j - 1].b1; b < w[j].b0 && ok; b++) {
+                char ch = text[b];
+                if (ch == ' ') ok = ++sp < 2;
+                else ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-';
+            }
+            if (!ok) break;
+            j--;
+        }
+        if (!ner_line_start(text, len, w[j].b0)) { /* mid-line: a field separator must stand before */
+            int b = w[j].b0 - 1;
+            int sep = b >= 1 && ((text[b] == ' ' && text[b - 1] == ' ') || text[b] == '\t' ||
+                                 (text[b] == ' ' && (text[b - 1] == '|' || text[b - 1] == ';' || text[b - 1] == '.')));
+            if (!sep) continue;
+        }
+        n_groups++;
+        for (int k = j; k <= i; k++)
+            if (state[k] == W_NONE) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
+    }
+    if (!mixed) return n_groups;
+    for (int i = 0; i < nw;) { /* headings: short lines (or a line's head before " - ") */
+        if (!ner_line_start(text, len, w[i].b0)) { i++; continue; }
+        int j = i, caps = 1, head = i - 1;
+        while (j + 1 < nw && !memchr(text + w[j].b1, '\n', (size_t)(w[j + 1].b0 - w[j].b1))) j++;
+        size_t end = (size_t)w[j].b1, last = end;
+        while (end < len && text[end] != '\n') end++;
+        while (last < end && text[last] != '\r') last++;
+        for (int k = i; k <= j; k++) { /* the run of capitals at the line's start */
+            int up = 1;
+            for (int b = w[k].b0; b < w[k].b1 && up; b++) up = !(text[b] >= 'a' && text[b] <= 'z');
+            if (!up) { caps = 0; break; }
+            head = k;
+        }
+        int ends_plain = w[j].b1 == (int)last; /* nothing after the last word: no '.' */
+        int title = text[w[i].b0] >= 'A' && text[w[i].b0] <= 'Z' && end < len && j - i < 5 && ends_plain;
+        for (int b = w[i].b0; b < w[j].b1 && title; b++) title = !(text[b] >= '0' && text[b] <= '9');
+        int stop = -1;
+        if ((caps || title) && j - i < 6 && ends_plain) stop = j; /* "DISCHARGE SUMMARY", "Past psychiatric history" */
+        else if (head > i && head < j && w[head + 1].b0 - w[head].b1 >= 3 && !memcmp(text + w[head].b1, " - ", 3)) stop = head;
+        if (stop >= 0) {
+            n_groups++;
+            for (int k = i; k <= stop; k++)
+                if (state[k] == W_NONE && w[k].c1 - w[k].c0 > 1) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
+        }
+        i = j + 1;
+    }
+    return n_groups;
 }
 
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
@@ -4463,9 +4692,17 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         if (p < np && ps->span[p].byte_start < w[i].b1) state[i] = W_PHI;
     }
 
-    /* 2. letter structure: field labels, section headers, salutations, closings */
+    /* 2. the built-in tagger over the words and the punctuation between them */
     int rc = 0, n_groups = 0;
     NerEntities med = {0};
+    if (mk->pos && nw > 0) {
+        mk->word_tok = grow(mk->word_tok, &mk->word_tok_cap, nw, sizeof *mk->word_tok);
+        int nt = pos_tokens_of_words(text, len, w, nw, &mk->tok_p, &mk->tok_l, &mk->tok_cap, mk->word_tok);
+        mk->tags = xrealloc(mk->tags, (size_t)nt);
+        if (sr_pos_tag(mk->pos, mk->tok_p, mk->tok_l, nt, mk->tags, err) < 0) { rc = -1; goto done; }
+    }
+
+    /* 3. letter structure: field labels, section headers, salutations, closings */
     if (mk->structure.n) {
         NerStr key = {0};
         for (int i = 0; i < nw;) {
@@ -4477,9 +4714,10 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             i += k;
         }
         free(key.s);
+        n_groups = masker_field_labels(text, len, w, nw, state, group, wref, n_groups);
     }
 
-    /* 3. protected medical entities */
+    /* 4. protected medical entities */
     if (mk->med_ner.m) {
         if (ner_run(&mk->med_ner, text, len, NER_AGG_FIRST, 1, 0, &med, err) < 0) { rc = -1; goto done; }
         for (int i = 0, e = 0; i < nw; i++) {
@@ -4502,10 +4740,11 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         }
         free(key.s);
         n_groups = masker_word_endings(mk, text, w, nw, state, group, wref, n_groups);
-        masker_grow_left(mk, text, w, nw, state, group, wref);
+        n_groups = masker_word_parts(mk, text, len, w, nw, state, group, wref, n_groups);
+        masker_grow(mk, text, w, nw, state, group, wref);
     }
 
-    /* 4. eligible words */
+    /* 5. eligible words */
     if (mk->pos_ner.m) {
         ner_entities_clear(&mk->ents);
         if (ner_run(&mk->pos_ner, text, len, NER_AGG_FIRST, 0, 1, &mk->ents, err) < 0) { rc = -1; goto done; }
@@ -4515,13 +4754,9 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             if (ner_labelset_has(&mk->mask_pos, mk->ents.e[e].label)) { state[i] = W_ELIGIBLE; wref[i] = e; }
         }
     } else if (nw > 0) {
-        /* the built-in tagger over the words and the punctuation between them; a word
-         * is eligible when its tag is asked for, it has a content word's shape, and an
-         * open-class tag is not contradicted by data/closed_class.txt */
-        mk->word_tok = grow(mk->word_tok, &mk->word_tok_cap, nw, sizeof *mk->word_tok);
-        int nt = pos_tokens_of_words(text, len, w, nw, &mk->tok_p, &mk->tok_l, &mk->tok_cap, mk->word_tok);
-        mk->tags = xrealloc(mk->tags, (size_t)nt);
-        if (sr_pos_tag(mk->pos, mk->tok_p, mk->tok_l, nt, mk->tags, err) < 0) { rc = -1; goto done; }
+        /* the built-in tagger's tags (step 2): a word is eligible when its tag is asked
+         * for, it has a content word's shape, and an open-class tag is not contradicted
+         * by data/closed_class.txt */
         char norm[256];
         for (int i = 0; i < nw; i++) {
             if (state[i] != W_NONE || !ner_content_shape(text, &w[i])) continue;
@@ -4543,7 +4778,7 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         }
     }
 
-    /* 5. spans: PHI, protected runs (structure and medical), eligible words; sorted by start */
+    /* 6. spans: PHI, protected runs (structure and medical), eligible words; sorted by start */
     for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
         if (state[i] == W_PROTECT || state[i] == W_STRUCT) {
@@ -4553,7 +4788,11 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
-            if (state[i] == W_STRUCT) {
+            if (state[i] == W_STRUCT && wref[i] < 0) { /* masker_field_labels */
+                snprintf(s->category, sizeof s->category, "LABEL");
+                snprintf(s->source, sizeof s->source, "structure:layout");
+                s->score = 1;
+            } else if (state[i] == W_STRUCT) {
                 snprintf(s->category, sizeof s->category, "%s", mk->structure.cats[mk->structure.cat[wref[i]]]);
                 snprintf(s->source, sizeof s->source, "%s", mk->structure.srcs[mk->structure.src[wref[i]]]);
                 s->score = 1;
@@ -4565,8 +4804,13 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
             } else {
                 const NerLex *lx = wref[i] >= 0 ? &mk->med : &mk->med_suf;
                 int e = wref[i] >= 0 ? wref[i] : -1 - wref[i];
-                snprintf(s->category, sizeof s->category, "%s", lx->cats[lx->cat[e]]);
-                snprintf(s->source, sizeof s->source, "%s", lx->srcs[lx->src[e]]);
+                if (e >= lx->n) { /* masker_word_parts: an acronym */
+                    snprintf(s->category, sizeof s->category, "TERM");
+                    snprintf(s->source, sizeof s->source, "rule:acronym");
+                } else {
+                    snprintf(s->category, sizeof s->category, "%s", lx->cats[lx->cat[e]]);
+                    snprintf(s->source, sizeof s->source, "%s", lx->srcs[lx->src[e]]);
+                }
                 s->score = 1;
             }
             i = j;

@@ -308,6 +308,7 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o);
 /* One refilled word, offsets in the synthetic text. */
 typedef struct {
     int byte_start, byte_end, cp_start, cp_end;
+    int orig_cp_start, orig_cp_end; /* the word it replaces, in the original text */
     int action;         /* SR_ACT_PHI (a surrogate) or SR_ACT_ELIGIBLE */
     char category[24];
     int n_pieces;       /* WordPieces chosen */

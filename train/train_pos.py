@@ -29,8 +29,8 @@ The model file (little-endian; ner.c checks every size against the file):
     with int8 codes: 256 x i32, the value of code q at [q + 128] (levels spaced exponentially),
     n_words x (u32 crc32 of the word key, u32 flags) sorted by crc (the word table),
     (1 << log2_buckets) x n_tags weights (a tag's score = the sum of the features' weights).
-A feature is bucket = crc32(template byte + value bytes) & (buckets - 1); the templates
-are static_features and dynamic_features below and pos_static and pos_dynamic in ner.c,
+A feature is bucket = crc32(its value's parts joined by 0x01, then 0x00 and the template
+byte) & (buckets - 1); the templates are static_features and dynamic_features below and pos_static and pos_dynamic in ner.c,
 which must agree byte for byte (test/stage_55_pos.sh compares the two taggers).
 """
 import argparse
