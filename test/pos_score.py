@@ -7,7 +7,9 @@ line, pairs the word lines (integer IDs) of each sentence, and counts equal UPOS
 
 The predicted file must keep every other column as the gold has it: FORM, or with
 --case the FORM lower/upper-cased (the predicted file was tagged from such a copy).
-Prints one JSON line: {"words", "correct", "accuracy", "other_columns_equal", "per_tag"}.
+Prints one JSON line: {"words", "correct", "accuracy", "other_columns_equal", "per_tag",
+"nva_precision"}: the last is the share of the words tagged NOUN, VERB or ADJ (what the
+Masker may resample) whose gold tag is one of those three.
 Exit 1 when the files do not line up.
 """
 import json
@@ -44,6 +46,8 @@ def main():
     n = ok = 0
     same_rest = True
     per = {}
+    nva = ("NOUN", "VERB", "ADJ")
+    nva_pred = nva_ok = 0
     for gs, ps in zip(gold, pred):
         if len(gs) != len(ps):
             print(json.dumps({"error": "a sentence has %d gold words, %d predicted" % (len(gs), len(ps))}))
@@ -54,12 +58,16 @@ def main():
                 same_rest = False
             n += 1
             hit = p[3] == g[3]
+            if p[3] in nva:
+                nva_pred += 1
+                nva_ok += g[3] in nva
             ok += hit
             d = per.setdefault(g[3], [0, 0])
             d[0] += 1
             d[1] += hit
     print(json.dumps({"words": n, "correct": ok, "accuracy": ok / max(n, 1), "other_columns_equal": same_rest,
-                      "per_tag": {t: round(c / w, 4) for t, (w, c) in sorted(per.items())}}))
+                      "per_tag": {t: round(c / w, 4) for t, (w, c) in sorted(per.items())},
+                      "nva_precision": nva_ok / max(nva_pred, 1)}))
 
 
 if __name__ == "__main__":
