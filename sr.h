@@ -268,9 +268,11 @@ typedef struct {
 typedef struct SrMasker SrMasker;
 SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err);
 void sr_masker_free(SrMasker *mk);
-/* Decide the text: every PHI span (SR_ACT_PHI), protected medical entities
- * (SR_ACT_PROTECT) and maskable words (SR_ACT_ELIGIBLE), sorted by start and not
- * overlapping (PHI wins over a protected entity). Words in none are left alone. */
+/* Decide the text: every PHI span (SR_ACT_PHI), protected medical entities and letter
+ * structure (SR_ACT_PROTECT; category PROBLEM/TEST/TREATMENT/TERM, or LABEL/HEADER/
+ * SALUTATION/CLOSING with a source "structure:...") and maskable words (SR_ACT_ELIGIBLE,
+ * category = part of speech), sorted by start and not overlapping (PHI wins over the
+ * rest). Words in none are left alone. */
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err);
 
 /* ---------------------------------------------------------------- generation (mlm.c) */
