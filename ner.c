@@ -4267,6 +4267,7 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
             {"med_findings.txt", "PROBLEM", "lexicon:findings"},   {"med_abbrev.txt", "PROBLEM", "lexicon:abbreviations"},
             {"med_sig.txt", "TREATMENT", "lexicon:dose"},          {"med_terms.txt", "PROBLEM", "lexicon:med-terms"},
             {"med_lexicon.txt", "PROBLEM", "lexicon:icd10cm"},     {"med_vocab.txt", "PROBLEM", "lexicon:disease-ontology"},
+            {"med_words.txt", "TERM", "lexicon:medical-words"},
         };
         for (size_t f = 0; f < sizeof med_files / sizeof *med_files; f++) {
             if (ner_data_file(opt->data_dir, med_files[f][0], path, sizeof path, err) < 0) goto fail;
@@ -4565,10 +4566,15 @@ static void masker_grow(const SrMasker *mk, const char *text, const NerWord *w, 
     static const char *const preps[] = {"of", "in", "to", "at", "on", "over", "around", "across", "behind", "below", "above", NULL};
     static const char *const dets[] = {"the", "both", "his", "her", "their", "a", "an", "all", NULL};
     static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
+    static const char *const every[] = {"every", "for", "x", "over", "per", NULL};
+    static const char *const units[] = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days",
+                                        "week", "weeks", "wk", "wks", "month", "months", "year", "years", "night", "nights",
+                                        "dose", "doses", "cycle", "cycles", "litre", "litres", "liter", "liters", NULL};
     for (int i = 1; i < nw; i++) {
         if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
         for (int j = i - 1, n = 0; j >= 0 && n < 4 && state[j] == W_NONE && masker_gap_ok(text, w, j, 0); j--, n++) {
-            if (!masker_modifier(mk, text, w, j) && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j))
+            if (!masker_modifier(mk, text, w, j) && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j) &&
+                !(j > 0 && masker_is(text, w, j - 1, grades) && w[j].b1 - w[j].b0 <= 4)) /* "grade 3", "stage iii" */
                 break;
             state[j] = W_PROTECT;
             group[j] = group[i];
@@ -4581,6 +4587,9 @@ static void masker_grow(const SrMasker *mk, const char *text, const NerWord *w, 
         if (masker_gap_ok(text, w, i, 1) && masker_is(text, w, j, grades) && j + 1 < nw && masker_gap_ok(text, w, j, 0) &&
             state[j] == W_NONE && state[j + 1] == W_NONE && (w[j + 1].b1 - w[j + 1].b0) <= 4)
             last = j + 1; /* "stage 3b", "grade 2", "class IV" */
+        else if (masker_is(text, w, j, every) && j + 2 < nw && state[j] == W_NONE && state[j + 1] == W_NONE &&
+                 state[j + 2] == W_NONE && text[w[j + 1].b0] >= '0' && text[w[j + 1].b0] <= '9' && masker_is(text, w, j + 2, units))
+            last = j + 2; /* "every 2 weeks", "for 5 days", "x 7 days" (a dose's length) */
         else if (masker_gap_ok(text, w, i, 0) && masker_is(text, w, j, preps)) {
             int k = j + 1;
             while (k < nw && k - j <= 4 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
