@@ -4098,6 +4098,10 @@ int sr_pos_tag(const SrPos *p, const char *const *word, const int *len, int n, u
     for (int i = 0; i < n; i++) {
         int m = pos_static(&t[i - 2], &t[i - 1], &t[i], &t[i + 1], &t[i + 2], h);
         m += pos_dynamic(&t[i], &t[i + 1], t1, t2, h + m);
+#if defined(__GNUC__)
+        for (int j = 0; j < m; j++) /* the rows are scattered over megabytes: ask for all of them at once */
+            __builtin_prefetch(p->weights + (size_t)(h[j] & p->mask) * T * p->weight_bytes);
+#endif
         for (int k = 0; k < T; k++) score[k] = 0;
         if (p->weight_bytes == 1) {
             for (int j = 0; j < m; j++) {
@@ -4319,23 +4323,24 @@ static int ner_cp_before(const char *text, size_t len, int b, int *start) {
 
 static int ner_letter_cp(int cp) { return ner_word_cp(cp) && !(cp >= '0' && cp <= '9'); }
 
-/* Does byte b start a line, but for bullets, numbering and spaces (no letter between
- * the line's start and b)? */
-static int ner_line_start(const char *text, size_t len, int b) {
-    while (b > 0) {
-        int at, cp = ner_cp_before(text, len, b, &at);
-        if (cp == '\n') return 1;
-        if (ner_letter_cp(cp)) return 0;
-        b = at;
+/* bol[i] = 1 when word i starts a line but for bullets, numbering and spaces (no letter
+ * between the line's start and the word). One pass over the words. */
+static void ner_line_starts(const char *text, const NerWord *w, int nw, unsigned char *bol) {
+    int letter = 0;
+    for (int i = 0; i < nw; i++) {
+        for (int b = i ? w[i - 1].b1 : 0; b < w[i].b0; b++)
+            if (text[b] == '\n') letter = 0;
+        bol[i] = !letter;
+        for (int b = w[i].b0; b < w[i].b1 && !letter; b++) letter = !(text[b] >= '0' && text[b] <= '9');
     }
-    return 1;
 }
 
 /* Is the letter-structure phrase of words i..j where it counts? Labels at a line's start
  * or before ':' '#' or a number; headers at a line's start or before ':'; salutations
  * and closings at a line's start. */
-static int ner_structure_here(const char *text, size_t len, const NerWord *w, int i, int j, const char *kind) {
-    if (ner_line_start(text, len, w[i].b0)) return 1;
+static int ner_structure_here(const char *text, size_t len, const NerWord *w, const unsigned char *bol, int i, int j,
+                              const char *kind) {
+    if (bol[i]) return 1;
     int label = !strcmp(kind, "LABEL"), header = !strcmp(kind, "HEADER");
     if (!label && !header) return 0;
     size_t k = (size_t)w[j].b1;
@@ -4619,8 +4624,8 @@ static void masker_grow(const SrMasker *mk, const char *text, const NerWord *w, 
  * capital and has no digit and no final punctuation ("Past psychiatric history"), the
  * capitals that start a line before " - " ("TRIAGE NOTE - ..."). Marks them W_STRUCT
  * (wref -1: no list entry). */
-static int masker_field_labels(const char *text, size_t len, const NerWord *w, int nw, unsigned char *state, int *group,
-                               int *wref, int n_groups) {
+static int masker_field_labels(const char *text, size_t len, const NerWord *w, int nw, const unsigned char *bol,
+                               unsigned char *state, int *group, int *wref, int n_groups) {
     int lower = 0, letters = 0;
     for (size_t i = 0; i < len; i++) {
         lower += text[i] >= 'a' && text[i] <= 'z';
@@ -4633,7 +4638,7 @@ static int masker_field_labels(const char *text, size_t len, const NerWord *w, i
         while (c < len && (text[c] == ' ' || text[c] == '#' || text[c] == ')' || text[c] == '.')) c++;
         if (c >= len || text[c] != ':' || (c + 1 < len && text[c + 1] != ' ' && text[c + 1] != '\t' && text[c + 1] != '\n' && text[c + 1] != '\r'))
             continue;
-        int j = i, max = ner_line_start(text, len, w[i].b0) ? 6 : 4;
+        int j = i, max = bol[i] ? 6 : 4;
         while (j > 0 && i - j + 1 < max) { /* walk back over single spaces and # / & ( ) - */
             int ok = 1, sp = 0;
             for (int b = w[j - 1].b1; b < w[j].b0 && ok; b++) {
@@ -4644,7 +4649,7 @@ static int masker_field_labels(const char *text, size_t len, const NerWord *w, i
             if (!ok) break;
             j--;
         }
-        if (!ner_line_start(text, len, w[j].b0)) { /* mid-line: a field separator must stand before */
+        if (!bol[j]) { /* mid-line: a field separator must stand before */
             int b = w[j].b0 - 1;
             int sep = b >= 1 && ((text[b] == ' ' && text[b - 1] == ' ') || text[b] == '\t' ||
                                  (text[b] == ' ' && (text[b - 1] == '|' || text[b - 1] == ';' || text[b - 1] == '.')));
@@ -4656,7 +4661,7 @@ static int masker_field_labels(const char *text, size_t len, const NerWord *w, i
     }
     if (!mixed) return n_groups;
     for (int i = 0; i < nw;) { /* headings: short lines (or a line's head before " - ") */
-        if (!ner_line_start(text, len, w[i].b0)) { i++; continue; }
+        if (!bol[i]) { i++; continue; }
         int j = i, caps = 1, head = i - 1;
         while (j + 1 < nw && !memchr(text + w[j].b1, '\n', (size_t)(w[j + 1].b0 - w[j].b1))) j++;
         size_t end = (size_t)w[j].b1, last = end;
@@ -4696,6 +4701,8 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
     unsigned char *state = xcalloc((size_t)nw + 1, 1);
     int *group = xcalloc((size_t)nw + 1, sizeof *group);
     int *wref = xcalloc((size_t)nw + 1, sizeof *wref); /* entity or lexicon entry that decided */
+    unsigned char *bol = xcalloc((size_t)nw + 1, 1);   /* word starts a line */
+    ner_line_starts(text, w, nw, bol);
     for (int i = 0, p = 0; i < nw; i++) {
         while (p < np && ps->span[p].byte_end <= w[i].b0) p++;
         if (p < np && ps->span[p].byte_start < w[i].b1) state[i] = W_PHI;
@@ -4716,14 +4723,14 @@ int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char
         NerStr key = {0};
         for (int i = 0; i < nw;) {
             int e, k = ner_lex_longest(&mk->structure, text, w, nw, i, &key, &e);
-            if (!k || !ner_structure_here(text, len, w, i, i + k - 1, mk->structure.cats[mk->structure.cat[e]])) { i++; continue; }
+            if (!k || !ner_structure_here(text, len, w, bol, i, i + k - 1, mk->structure.cats[mk->structure.cat[e]])) { i++; continue; }
             n_groups++;
             for (int q = i; q < i + k; q++)
                 if (state[q] == W_NONE) { state[q] = W_STRUCT; group[q] = n_groups; wref[q] = e; }
             i += k;
         }
         free(key.s);
-        n_groups = masker_field_labels(text, len, w, nw, state, group, wref, n_groups);
+        n_groups = masker_field_labels(text, len, w, nw, bol, state, group, wref, n_groups);
     }
 
     /* 4. protected medical entities */
@@ -4846,6 +4853,7 @@ done:
     free(state);
     free(group);
     free(wref);
+    free(bol);
     return rc;
 }
 
