@@ -4,7 +4,7 @@
 #   make debug    AddressSanitizer + UBSan, for hunting bugs
 #   make test     the whole test suite (see test/run_tests.sh)
 CC ?= cc
-SRCS = sr.c sr.h tokenizer.c ner.c mlm.c
+SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c
 
 sr: $(SRCS)
 	$(CC) -O3 -Wall -o sr sr.c -lm

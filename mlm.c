@@ -1151,7 +1151,7 @@ int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk
     SrSpans spans = {0};
     memset(out, 0, sizeof *out);
     if (utf8_check(text, len, err) < 0) return -1;
-    if (sr_masker_run(mk, text, len, &spans, err) < 0) { sr_spans_free(&spans); return -1; }
+    if (sr_masker_run_known(mk, text, len, opt->known, &spans, err) < 0) { sr_spans_free(&spans); return -1; }
     double t1 = now_seconds();
     int rc = sr_generate_spans(m, s, t, &spans, opt, text, len, out, err);
     out->mask_seconds = t1 - t0;
@@ -1521,6 +1521,11 @@ static void gen_usage(FILE *f) {
           "                    the ratio applies to each: floor(ratio x count) per tag\n"
           "  --labels FILE     more letter-structure labels never resampled (repeatable)\n"
           "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
+          "  --no-fail-closed  mask only the PHI a rule finds (for comparison; by default every\n"
+          "                    word no rule decided and no safe vocabulary knows is masked)\n"
+          "  --phi-input H     union (default): the records' \"given_phi\" spans and the rules';\n"
+          "                    only: the given spans alone. \"known_phi\" strings are masked\n"
+          "                    wherever they occur (a \"phi\" field, as in gold files, is not read)\n"
           "  --data DIR        lexicon folder (default: data/ beside the binary)\n"
           "  --ratio R         share of eligible words masked (0.5)\n"
           "  --fill S          iterative (default) | parallel | rounds:N\n"
@@ -1552,6 +1557,7 @@ static int cmd_generate(int argc, char **argv) {
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
+    int phi_only = 0;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
@@ -1600,6 +1606,13 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--seed")) opt.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
         else if (!strcmp(a, "--paper")) opt.paper = 1;
         else if (!strcmp(a, "--strict")) opt.strict = 1;
+        else if (!strcmp(a, "--no-fail-closed")) mo.no_fail_closed = 1;
+        else if (!strcmp(a, "--phi-input")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (!strcmp(v, "union")) phi_only = 0;
+            else if (!strcmp(v, "only")) phi_only = 1;
+            else { fprintf(stderr, "sr generate: --phi-input must be union or only, not %s\n", v); goto out; }
+        }
         else if (!strcmp(a, "--explain")) opt.explain = 1;
         else if (!strcmp(a, "--keep-original")) opt.keep_original = 1;
         else if (!strcmp(a, "--format")) {
@@ -1691,6 +1704,9 @@ static int cmd_generate(int argc, char **argv) {
         one.start = now_seconds();
         one.last = 0;
         if ((long)rec.len > max_bytes) { sr_fail(err, "letter of %zu bytes is longer than --max-bytes %ld", rec.len, max_bytes); goto bad; }
+        SrKnownPhi known = {rec.given, rec.n_given, (const char *const *)rec.known, (const char *const *)rec.known_type,
+                            rec.n_known, phi_only};
+        opt.known = &known;
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
         letter_name(&in, &rec, index, name, sizeof name);

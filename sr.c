@@ -8,7 +8,8 @@
  *   3. kernels: blocked matrix-matrix products (f32 and int8), LayerNorm, GELU, softmax
  *   4. the BERT encoder forward over the whole sequence, and its heads
  *   5. #include "tokenizer.c"  WordPiece exactly as Hugging Face
- *      #include "ner.c"        token classification decoding, PHI rules, the Masker
+ *      #include "ner.c"        token classification decoding, the Masker; it includes
+ *               "phi.c"        the PHI rules
  *      #include "mlm.c"        MLM sampling, mask filling, sr fill / sr generate
  *   6. the command line: `sr COMMAND ...`; each module owns its commands (cmd_*),
  *      main() only dispatches.
@@ -305,21 +306,160 @@ static int json_skip_value(JsonCursor *c, int depth, char *err) {
     return 0;
 }
 
-/* One input record: the text to process and the "id" to echo back verbatim. */
+/* One input record: the text to process and the "id" to echo back verbatim; and PHI
+ * known from outside (another tool, a reviewer, the EHR): "given_phi" spans and
+ * "known_phi" strings. A "phi" field (gold annotations) is never read as input. */
 typedef struct {
     char *text;    /* malloc'd, NUL-terminated UTF-8 */
     size_t len;
     char *id_json; /* the raw JSON of "id" (malloc'd), or NULL when absent */
+    SrSpan *given; /* given_phi: code-point spans, category = type (byte offsets set
+                      once the text is known) */
+    int n_given, cap_given;
+    char **known;  /* known_phi: strings (malloc'd) and their types ("" = guess) */
+    char **known_type;
+    int n_known, cap_known, cap_known_type;
 } SrRecord;
 
 static void record_free(SrRecord *r) {
     free(r->text);
     free(r->id_json);
+    free(r->given);
+    for (int k = 0; k < r->n_known; k++) { free(r->known[k]); free(r->known_type[k]); }
+    free(r->known);
+    free(r->known_type);
     memset(r, 0, sizeof *r);
 }
 
-/* Parse one JSONL line into a record; "text" is required, "id" optional, other keys
- * are ignored. On error the record still carries the id when it could be read. */
+/* A JSON integer (no fraction, no exponent) in [lo, hi]. */
+static int json_int(JsonCursor *c, long lo, long hi, long *out, char *err) {
+    json_ws(c);
+    size_t start = c->pos;
+    if (c->pos < c->len && c->s[c->pos] == '-') c->pos++;
+    while (c->pos < c->len && isdigit((unsigned char)c->s[c->pos])) c->pos++;
+    if (c->pos == start || (c->pos - start == 1 && c->s[start] == '-') || c->pos - start > 18 ||
+        (c->pos < c->len && strchr(".eE", c->s[c->pos])))
+        return sr_fail(err, "expected an integer at byte offset %zu", start);
+    long v = strtol(c->s + start, NULL, 10);
+    if (v < lo || v > hi) return sr_fail(err, "%ld out of range at byte offset %zu", v, start);
+    *out = v;
+    return 0;
+}
+
+/* "given_phi": [{"start": N, "end": N, "type": "NAME"}, ...] (code points, end exclusive) */
+static int json_given_phi(JsonCursor *c, SrRecord *rec, char *err) {
+    json_ws(c);
+    if (c->pos >= c->len || c->s[c->pos] != '[') return sr_fail(err, "\"given_phi\" is not an array at byte offset %zu", c->pos);
+    c->pos++;
+    json_ws(c);
+    if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+    for (;;) {
+        json_ws(c);
+        size_t at = c->pos;
+        if (c->pos >= c->len || c->s[c->pos] != '{') return sr_fail(err, "a given_phi entry is not an object at byte offset %zu", at);
+        c->pos++;
+        long start = -1, end = -1;
+        char type[24] = "PHI";
+        json_ws(c);
+        while (c->pos < c->len && c->s[c->pos] != '}') {
+            char *key = NULL;
+            size_t kl;
+            if (json_string(c, &key, &kl, err) < 0) return -1;
+            json_ws(c);
+            if (c->pos >= c->len || c->s[c->pos] != ':') { free(key); return sr_fail(err, "expected ':' at byte offset %zu", c->pos); }
+            c->pos++;
+            json_ws(c);
+            int rc;
+            if (!strcmp(key, "start")) rc = json_int(c, 0, INT32_MAX, &start, err);
+            else if (!strcmp(key, "end")) rc = json_int(c, 0, INT32_MAX, &end, err);
+            else if (!strcmp(key, "type")) {
+                char *v = NULL;
+                size_t vl;
+                rc = c->pos < c->len && c->s[c->pos] == '"' ? json_string(c, &v, &vl, err) : sr_fail(err, "a given_phi \"type\" is not a string");
+                if (rc == 0 && (vl == 0 || vl >= sizeof type)) rc = sr_fail(err, "a given_phi \"type\" must have 1-23 bytes");
+                if (rc == 0) for (size_t k = 0; k <= vl; k++) type[k] = (char)toupper((unsigned char)v[k]);
+                free(v);
+            } else rc = json_skip_value(c, 1, err);
+            free(key);
+            if (rc < 0) return -1;
+            json_ws(c);
+            if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; json_ws(c); }
+        }
+        if (c->pos >= c->len) return sr_fail(err, "unterminated given_phi entry");
+        c->pos++;
+        if (start < 0 || end < 0) return sr_fail(err, "a given_phi entry at byte offset %zu needs \"start\" and \"end\"", at);
+        if (end <= start) return sr_fail(err, "a given_phi entry at byte offset %zu has end %ld <= start %ld", at, end, start);
+        rec->given = grow(rec->given, &rec->cap_given, rec->n_given + 1, sizeof *rec->given);
+        SrSpan *sp = &rec->given[rec->n_given++];
+        memset(sp, 0, sizeof *sp);
+        sp->cp_start = (int)start;
+        sp->cp_end = (int)end;
+        sp->action = SR_ACT_PHI;
+        snprintf(sp->category, sizeof sp->category, "%s", type);
+        snprintf(sp->source, sizeof sp->source, "given");
+        sp->score = 1;
+        json_ws(c);
+        if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; continue; }
+        if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+        return sr_fail(err, "expected ',' or ']' at byte offset %zu", c->pos);
+    }
+}
+
+/* "known_phi": ["Marian Lovelace", "7730215", {"text": "...", "type": "MRN"}, ...] */
+static int json_known_phi(JsonCursor *c, SrRecord *rec, char *err) {
+    json_ws(c);
+    if (c->pos >= c->len || c->s[c->pos] != '[') return sr_fail(err, "\"known_phi\" is not an array at byte offset %zu", c->pos);
+    c->pos++;
+    json_ws(c);
+    if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+    for (;;) {
+        json_ws(c);
+        size_t at = c->pos;
+        char *text = NULL, *type = NULL;
+        size_t tl = 0, yl = 0;
+        if (c->pos < c->len && c->s[c->pos] == '"') {
+            if (json_string(c, &text, &tl, err) < 0) return -1;
+        } else if (c->pos < c->len && c->s[c->pos] == '{') {
+            c->pos++;
+            json_ws(c);
+            while (c->pos < c->len && c->s[c->pos] != '}') {
+                char *key = NULL;
+                size_t kl;
+                if (json_string(c, &key, &kl, err) < 0) { free(text); free(type); return -1; }
+                json_ws(c);
+                if (c->pos >= c->len || c->s[c->pos] != ':') { free(key); free(text); free(type); return sr_fail(err, "expected ':' at byte offset %zu", c->pos); }
+                c->pos++;
+                json_ws(c);
+                int rc;
+                char **slot = !strcmp(key, "text") ? &text : !strcmp(key, "type") ? &type : NULL;
+                if (slot && !*slot && c->pos < c->len && c->s[c->pos] == '"') rc = json_string(c, slot, slot == &text ? &tl : &yl, err);
+                else if (slot) rc = sr_fail(err, "a known_phi \"%s\" is not a string (or given twice)", key);
+                else rc = json_skip_value(c, 1, err);
+                free(key);
+                if (rc < 0) { free(text); free(type); return -1; }
+                json_ws(c);
+                if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; json_ws(c); }
+            }
+            if (c->pos >= c->len) { free(text); free(type); return sr_fail(err, "unterminated known_phi entry"); }
+            c->pos++;
+        } else return sr_fail(err, "a known_phi entry at byte offset %zu is neither a string nor an object", at);
+        if (!text || tl == 0) { free(text); free(type); return sr_fail(err, "a known_phi entry at byte offset %zu has no text", at); }
+        if (!type) { type = xmalloc(1); type[0] = 0; }
+        for (char *p = type; *p; p++) *p = (char)toupper((unsigned char)*p);
+        rec->known = grow(rec->known, &rec->cap_known, rec->n_known + 1, sizeof *rec->known);
+        rec->known_type = grow(rec->known_type, &rec->cap_known_type, rec->n_known + 1, sizeof *rec->known_type);
+        rec->known[rec->n_known] = text;
+        rec->known_type[rec->n_known++] = type;
+        json_ws(c);
+        if (c->pos < c->len && c->s[c->pos] == ',') { c->pos++; continue; }
+        if (c->pos < c->len && c->s[c->pos] == ']') { c->pos++; return 0; }
+        return sr_fail(err, "expected ',' or ']' at byte offset %zu", c->pos);
+    }
+}
+
+/* Parse one JSONL line into a record; "text" is required, "id", "given_phi" and
+ * "known_phi" optional, other keys are ignored. On error the record still carries the
+ * id when it could be read. */
 static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *err) {
     memset(rec, 0, sizeof *rec);
     JsonCursor c = {line, len, 0};
@@ -343,6 +483,10 @@ static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *
             if (c.pos < c.len && line[c.pos] != '"') rc = sr_fail(err, "\"text\" is not a string");
             else rc = json_string(&c, &rec->text, &rec->len, err);
             have_text = rc == 0;
+        } else if (strcmp(key, "given_phi") == 0 && !rec->n_given) {
+            rc = json_given_phi(&c, rec, err);
+        } else if (strcmp(key, "known_phi") == 0 && !rec->n_known) {
+            rc = json_known_phi(&c, rec, err);
         } else if (strcmp(key, "id") == 0 && !rec->id_json) {
             size_t start = c.pos;
             rc = json_skip_value(&c, 0, err);
@@ -365,6 +509,26 @@ done:
     json_ws(&c);
     if (c.pos != c.len) return sr_fail(err, "trailing characters at byte offset %zu", c.pos);
     if (!have_text) return sr_fail(err, "no \"text\" field");
+    if (rec->n_given) { /* code points -> bytes, checked against the text */
+        int cps = 0;
+        size_t i = 0;
+        int *at = xmalloc(((size_t)rec->len + 2) * sizeof *at);
+        while (i < rec->len) {
+            at[cps++] = (int)i;
+            if (utf8_decode((const unsigned char *)rec->text, rec->len, &i) < 0) { free(at); return sr_fail(err, "invalid UTF-8 in \"text\""); }
+        }
+        at[cps] = (int)rec->len;
+        for (int k = 0; k < rec->n_given; k++) {
+            SrSpan *sp = &rec->given[k];
+            if (sp->cp_end > cps) {
+                free(at);
+                return sr_fail(err, "given_phi span %d-%d ends beyond the text (%d code points)", sp->cp_start, sp->cp_end, cps);
+            }
+            sp->byte_start = at[sp->cp_start];
+            sp->byte_end = at[sp->cp_end];
+        }
+        free(at);
+    }
     return 0;
 }
 
@@ -469,6 +633,42 @@ static void exe_dir(char *out, size_t cap) {
     out[n] = 0;
     char *slash = strrchr(out, '/');
     if (slash) *slash = 0;
+}
+
+/* Where a shipped data file (lexicons, cue words, tagger weights...) is: in the folder
+ * given (--data DIR) and nowhere else; otherwise in the first of $SR_DATA, data/ beside
+ * the binary, one or two levels up (test binaries live in test/out/), and the data/
+ * folder of the source tree this binary was compiled from, that holds it. Every data
+ * file is found here. */
+static int data_file(const char *data_dir, const char *name, char *out, size_t cap, char *err) {
+    char dirs[6][4096];
+    int nd = 0;
+    if (data_dir) snprintf(dirs[nd++], sizeof dirs[0], "%s", data_dir);
+    else {
+        const char *env = getenv("SR_DATA");
+        if (env && *env) snprintf(dirs[nd++], sizeof dirs[0], "%s", env);
+        char exe[4000];
+        exe_dir(exe, sizeof exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/data", exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/../data", exe);
+        snprintf(dirs[nd++], sizeof dirs[0], "%s/../../data", exe);
+        char src[4000];
+        snprintf(src, sizeof src, "%s", __FILE__);
+        char *slash = strrchr(src, '/');
+        if (slash) { *slash = 0; snprintf(dirs[nd++], sizeof dirs[0], "%s/data", src); }
+        else snprintf(dirs[nd++], sizeof dirs[0], "data");
+    }
+    for (int i = 0; i < nd; i++) {
+        size_t nd_len = strlen(dirs[i]), nn = strlen(name);
+        if (nd_len + nn + 2 > cap) continue; /* never a truncated path */
+        memcpy(out, dirs[i], nd_len);
+        out[nd_len] = '/';
+        memcpy(out + nd_len + 1, name, nn + 1);
+        if (access(out, R_OK) == 0) return 0;
+    }
+    if (data_dir) return sr_fail(err, "%s: no %s there (pass --data DIR with sr's data/ folder)", data_dir, name);
+    return sr_fail(err, "data file %s not found ($SR_DATA, data/ beside the binary or 1-2 levels up, "
+                        "the source tree's data/); set SR_DATA or pass --data DIR", name);
 }
 
 /* ================================================================================

@@ -221,6 +221,9 @@ SrPhiRules *sr_phi_rules_new(const char *data_dir, char *err);
 int sr_phi_add_lexicon(SrPhiRules *r, const char *path, char *err);
 /* The non-HIPAA extras (hospitals, wards/rooms, professions, a year alone): on by default. */
 void sr_phi_set_extras(SrPhiRules *r, int on);
+/* The fail-closed layer (every word no rule decided and no safe vocabulary knows is
+ * masked; long numbers no clinical grammar explains too): on by default. */
+void sr_phi_set_fail_closed(SrPhiRules *r, int on);
 void sr_phi_rules_free(SrPhiRules *r);
 /* Append one SR_ACT_PHI span per identifier found in text[0..len-1]: category is the
  * PHI type, source the rule that fired. */
@@ -263,7 +266,22 @@ typedef struct {
     int no_phi_extras;        /* 1: leave hospitals, wards/rooms, professions and a lone
                                  year unmasked; 0 (a zeroed struct, the safe default)
                                  masks them too */
+    int no_fail_closed;       /* 1: only what a rule finds is PHI (for comparison); 0: the
+                                 fail-closed layer masks what no rule or vocabulary knows */
 } SrMaskerOptions;
+
+/* PHI known for one text from outside the Masker: spans another de-identification
+ * tool or a reviewer found ("given_phi"), and strings from the record system
+ * ("known_phi": every occurrence in any case is masked, and each part of a name). */
+typedef struct {
+    const SrSpan *given;        /* byte and code-point offsets, category = type */
+    int n_given;
+    const char *const *strings; /* NUL-terminated UTF-8 */
+    const char *const *types;   /* the PHI type of each string, or "" to guess */
+    int n_strings;
+    int only;                   /* 1: the given spans are the PHI (the rules and the
+                                   model do not run); 0: united with the Masker's */
+} SrKnownPhi;
 
 typedef struct SrMasker SrMasker;
 SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err);
@@ -274,6 +292,9 @@ void sr_masker_free(SrMasker *mk);
  * category = part of speech), sorted by start and not overlapping (PHI wins over the
  * rest). Words in none are left alone. */
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err);
+/* The same with PHI known from outside (NULL: none). */
+int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnownPhi *known,
+                        SrSpans *out, char *err);
 
 /* ---------------------------------------------------------------- generation (mlm.c) */
 
@@ -298,6 +319,7 @@ typedef struct {
     int strict_tries;   /* resamples before redacting (3) */
     int explain;        /* record every decision with its context and candidates */
     int keep_original;  /* explain contexts may show original PHI */
+    const SrKnownPhi *known; /* this letter's PHI known from outside (NULL: none) */
     /* called after every forward pass with the pieces decided so far and the masks */
     void (*progress)(void *arg, int decided, int masks, int forwards);
     void *progress_arg;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score PHI predictions against gold annotations (stdlib only).
 
-usage: eval_phi.py GOLD.jsonl PRED.jsonl [--show-errors N]
+usage: eval_phi.py GOLD.jsonl PRED.jsonl [--show-errors N] [--held-out]
 
 GOLD lines: {"id": ..., "text": "...", "phi": [{"start", "end", "type"}, ...]}
             (deid-dev format; "spans" is accepted instead of "phi")
@@ -21,6 +21,10 @@ predicted type.
 --show-errors N prints up to N missed gold tokens and N false positives with context.
 That prints PHI: use it on a terminal while developing, never in test output or logs
 that are committed.
+
+--held-out splits deid-dev by patient: the patients with pid % 5 == 0 are kept out of
+sight while rules are written (their errors are never shown) and are scored apart from
+the rest ("held" and "dev" blocks, each with its own OVERALL line).
 """
 import json
 import re
@@ -47,6 +51,9 @@ def load(path):
 def main(argv):
     args = [a for a in argv[1:]]
     show = 0
+    held_out = "--held-out" in args
+    if held_out:
+        args.remove("--held-out")
     if "--show-errors" in args:
         k = args.index("--show-errors")
         show = int(args[k + 1])
@@ -61,6 +68,18 @@ def main(argv):
     if bad:
         sys.exit("%d predictions are errors (first id %s: %s)" % (len(bad), bad[0], pred[bad[0]]["error"]))
 
+    if held_out:
+        held = [k for k in gold if gold[k].get("pid", 1) % 5 == 0]
+        dev = [k for k in gold if gold[k].get("pid", 1) % 5 != 0]
+        print("== held (pid %% 5 == 0: %d records, errors never shown)" % len(held))
+        score(gold, pred, held, 0)
+        print("== dev (the other %d records)" % len(dev))
+        score(gold, pred, dev, show)
+    else:
+        score(gold, pred, list(gold), show)
+
+
+def score(gold, pred, keys, show):
     tok_gold = Counter()      # gold type -> gold tokens
     tok_found = Counter()     # gold type -> found tokens
     span_gold = Counter()
@@ -68,7 +87,8 @@ def main(argv):
     fp_by_pred = Counter()    # predicted type -> false-positive tokens
     fp = 0
     misses, fps = [], []
-    for key, g in gold.items():
+    for key in keys:
+        g = gold[key]
         text = g["text"]
         n = len(text)
         gtype = [None] * n
@@ -124,6 +144,8 @@ def main(argv):
         print("MISS %-18s %s" % (t, s.replace("\n", " ")))
     for t, s in fps:
         print("FP   %-18s %s" % (t, s.replace("\n", " ")))
+
+
 
 
 if __name__ == "__main__":
