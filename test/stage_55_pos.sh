@@ -138,7 +138,7 @@ done
 "$PY" - "$P/keep_dev.txt" "$P/keep_held.txt" <<'PYEOF'
 import json, sys
 # regression floors at what this version keeps (the issue's goal: 0.95 entities at 0.5, all structure)
-floors = {"dev": (0.91, 0.96), "held": (0.88, 0.935)}
+floors = {"dev": (0.91, 0.95), "held": (0.885, 0.93)}  # main's PHI rules mask a few more label words (PHI wins)
 for path, split in zip(sys.argv[1:3], ("dev", "held")):
     lines = open(path).read().splitlines()
     rc = lines[-1]
