@@ -3,9 +3,9 @@
  *
  * How a letter becomes a synthetic letter (sr_generate)
  *   1. The Masker (ner.c) returns spans: PHI, PROTECT (medical entities) and ELIGIBLE
- *      words. Every PHI span is masked; PROTECT never; of the ELIGIBLE spans a share
- *      `ratio` is drawn without replacement (per category with `stratify`, e.g. per POS
- *      tag as the paper), from the letter's RNG.
+ *      words. Every PHI span is masked; PROTECT never; of the ELIGIBLE spans
+ *      floor(ratio x count) are drawn without replacement, per category with `stratify`
+ *      (per part of speech, as the paper; sr generate's default), from the letter's RNG.
  *   2. The letter is tokenized once. A "unit" is one pre-tokenized word (Hugging
  *      Face's word_ids) inside a chosen span that holds a letter, digit or non-ASCII
  *      character; punctuation inside a span ("/" in a date, "-" in a phone number,
@@ -827,6 +827,7 @@ void sr_gen_options_default(SrGenOptions *o) {
     o->temperature = 1.0f;
     o->seed = 42;
     o->strict_tries = 3;
+    o->stratify = 1;
 }
 
 int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
@@ -860,8 +861,9 @@ static void result_reset(SrGenResult *r) {
     r->masks = r->leaks = r->redactions = 0; /* forwards and times add up over tries */
 }
 
-/* Select the eligible spans to mask: round(ratio * n) without replacement (per
- * category with stratify), from the RNG. chosen[k] = 1 for spans[k] masked. */
+/* Select the eligible spans to mask: floor(ratio * n) without replacement, per category
+ * (part of speech) with stratify as the paper does, from the RNG. chosen[k] = 1 for
+ * spans[k] masked. (The 1e-6 keeps 0.7 x 10 at 7: the float 0.7f is 0.69999999.) */
 static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrRng *rng, unsigned char *chosen) {
     int n = spans->n;
     int *idx = xmalloc((size_t)(n ? n : 1) * sizeof(int));
@@ -876,7 +878,7 @@ static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrR
             seen[k] = 1;
             idx[m++] = k;
         }
-        int want = (int)floor(ratio * m + 0.5);
+        int want = (int)floor((double)ratio * m + 1e-6);
         if (want > m) want = m;
         for (int i = 0; i < want; i++) { /* partial Fisher-Yates */
             int j = i + rng_below(rng, m - i);
@@ -999,6 +1001,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
     for (size_t i = 0, c = 0; i <= r->len; i++) { cp[i] = (int)c; if (i < r->len && ((unsigned char)r->text[i] & 0xC0) != 0x80) c++; }
+    int *cp0 = xmalloc((g->len + 1) * sizeof(int)); /* the same for the original */
+    for (size_t i = 0, c = 0; i <= g->len; i++) { cp0[i] = (int)c; if (i < g->len && ((unsigned char)g->text[i] & 0xC0) != 0x80) c++; }
     for (int k = 0; k < spans->n; k++) {
         const SrSpan *sp = &spans->span[k];
         SrSpans *dst;
@@ -1027,6 +1031,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->byte_end = sg->out_end;
         f->cp_start = cp[sg->out_start];
         f->cp_end = cp[sg->out_end];
+        f->orig_cp_start = cp0[un->byte_start];
+        f->orig_cp_end = cp0[un->byte_end];
         f->action = un->action;
         memcpy(f->category, spans->span[un->span].category, sizeof f->category);
         f->category[sizeof f->category - 1] = 0;
@@ -1035,6 +1041,7 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->forward = un->forward;
     }
     free(cp);
+    free(cp0);
 }
 
 int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const SrSpans *decided,
@@ -1398,7 +1405,8 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
             r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
-        fprintf(f, "%s{\"start\":%d,\"end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "", x->cp_start, x->cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
+        fprintf(f, "%s{\"start\":%d,\"end\":%d,\"orig_start\":%d,\"orig_end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "",
+                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
         json_put_cstr(f, x->category);
         fputs(",\"text\":", f);
         json_put_string(f, r->text + x->byte_start, (size_t)(x->byte_end - x->byte_start));
@@ -1553,7 +1561,10 @@ static void gen_usage(FILE *f) {
           "  -m MODEL          masked-LM model (default: the demo model sr-demo.srm)\n"
           "  --phi-model M     de-identification NER model, unioned with the PHI rules\n"
           "  --med-model M     medical NER model (else the shipped lexicon)\n"
-          "  --pos-model M     UPOS tagger (else closed-class words); selection per POS\n"
+          "  --pos-model M     UPOS model (else the built-in tagger data/pos_ewt.srp)\n"
+          "  --mask-pos TAGS   parts of speech that may be resampled (NOUN,VERB,ADJ);\n"
+          "                    the ratio applies to each: floor(ratio x count) per tag\n"
+          "  --labels FILE     more letter-structure labels never resampled (repeatable)\n"
           "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
           "  --no-fail-closed  mask only the PHI a rule finds (for comparison; by default every\n"
           "                    word no rule decided and no safe vocabulary knows is masked)\n"
@@ -1593,7 +1604,9 @@ static int cmd_generate(int argc, char **argv) {
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
     int phi_only = 0;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
+    const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
+    int n_labels = 0;
     int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0;
     long max_bytes = 100000;
     int rc = 2;
@@ -1603,6 +1616,8 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--phi-model")) phi_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--med-model")) med_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--pos-model")) pos_path = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--mask-pos")) mo.mask_pos = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--labels")) label_files[n_labels++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--ratio")) {
@@ -1677,6 +1692,9 @@ static int cmd_generate(int argc, char **argv) {
     rc = 1;
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
+    mo.label_files = label_files;
+    mo.n_label_files = n_labels;
+    opt.stratify = 1; /* the ratio per part of speech (the built-in tagger's, or --pos-model's) */
     if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt) < 0) goto cleanup;
     SrModel *m = gt.m;
     SrTokenizer *tok = gt.tok;
@@ -1785,6 +1803,7 @@ cleanup:
     gen_tools_close(&gt);
 out:
     free(lexicons);
+    free(label_files);
     free(items);
     return rc;
 }

@@ -551,6 +551,18 @@ static int ner_norm_word(const char *w, int n, char *out, int cap) {
     return k;
 }
 
+/* The singular of a lower-case plural (effusions, masses, arteries, knees), or 0 when
+ * the word does not look plural (the phrase lists hold singular heads). */
+static int ner_singular(const char *w, int n, char *out) {
+    if (n < 4 || w[n - 1] != 's' || w[n - 2] == 's' || w[n - 2] == 'u' || w[n - 2] == 'i') return 0;
+    int k = n - 1;
+    if (n > 4 && w[n - 2] == 'e' && w[n - 3] == 'i') { memcpy(out, w, (size_t)(n - 3)); out[n - 3] = 'y'; out[n - 2] = 0; return n - 2; }
+    if (n > 4 && w[n - 2] == 'e' && (w[n - 3] == 's' || w[n - 3] == 'x' || w[n - 3] == 'z' || (w[n - 3] == 'h' && (w[n - 4] == 'c' || w[n - 4] == 's')))) k = n - 2;
+    memcpy(out, w, (size_t)k);
+    out[k] = 0;
+    return k;
+}
+
 /* ---- Phrase lists: lower-cased phrases -> category and source -------------------- */
 
 typedef struct {
@@ -668,9 +680,19 @@ static void ner_lex_free(NerLex *lx) {
     memset(lx, 0, sizeof *lx);
 }
 
+/* The key text between two words of a phrase: one space when only whitespace lies
+ * between them, else the characters other than whitespace ("o/e", "mg/kg", "d.o.b"). */
+static void ner_gap_key(const char *text, int a, int b, NerStr *key) {
+    int k0 = key->n;
+    for (int i = a; i < b; i++)
+        if (!isspace((unsigned char)text[i])) nstr_add(key, text + i, 1);
+    if (key->n == k0) nstr_add(key, " ", 1);
+}
+
 /* Load a phrase file: one phrase a line, '#' comments, "@CATEGORY" switches the
- * category of the lines after it (default: default_cat). Each phrase is split into
- * words exactly as the text is, and normalised like them, so matching is exact. */
+ * category of the lines after it (default: default_cat), a TAB ends the phrase (the
+ * rest of the line is a comment). Each phrase is split into words exactly as the text
+ * is, and normalised like them, so matching is exact. */
 static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, const char *source, char *err) {
     size_t len;
     char e[SR_ERR_LEN];
@@ -694,6 +716,8 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
         size_t n = nl ? (size_t)(nl - line) : len - p;
         p += n + 1;
         if (n && line[n - 1] == '\r') n--;
+        const char *tab = memchr(line, '\t', n);
+        if (tab) n = (size_t)(tab - line);
         if (!n || line[0] == '#') continue;
         if (line[0] == '@') {
             char name[24];
@@ -706,10 +730,15 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
         key.n = 0;
         for (int k = 0; k < nw; k++) {
             int m = ner_norm_word(line + w[k].b0, w[k].b1 - w[k].b0, norm, sizeof norm);
-            if (k) nstr_add(&key, " ", 1);
+            if (k) ner_gap_key(line, w[k - 1].b1, w[k].b0, &key);
             nstr_add(&key, norm, m);
         }
         ner_lex_add(lx, key.s, cat, src);
+        if (memchr(key.s, '-', (size_t)key.n)) { /* "bundle-branch block" also as "bundle branch block" */
+            for (int k = 0; k < key.n; k++)
+                if (key.s[k] == '-') key.s[k] = ' ';
+            ner_lex_add(lx, key.s, cat, src);
+        }
     }
     free(key.s);
     free(w);
@@ -717,13 +746,375 @@ static int ner_lex_load(NerLex *lx, const char *path, const char *default_cat, c
     return 0;
 }
 
+/* The longest phrase of lx that starts at word i (its words separated as the phrase's
+ * are: whitespace, or the same punctuation): returns its word count (0: none) and
+ * its entry in *entry. key is scratch. */
+static int ner_lex_longest(const NerLex *lx, const char *text, const Word *w, int nw, int i, NerStr *key, int *entry) {
+    char norm[256];
+    int hk = 0;
+    key->n = 0;
+    *entry = -1;
+    for (int k = 0; k < lx->max_words && i + k < nw; k++) {
+        if (k) {
+            if (w[i + k].b0 - w[i + k - 1].b1 > 8) break; /* a phrase's gaps are short */
+            ner_gap_key(text, w[i + k - 1].b1, w[i + k].b0, key);
+        }
+        int m = ner_norm_word(text + w[i + k].b0, w[i + k].b1 - w[i + k].b0, norm, sizeof norm), k0 = key->n;
+        nstr_add(key, norm, m);
+        int e = ner_lex_find(lx, key->s, (size_t)key->n);
+        if (e < 0) { /* a plural of a listed phrase's word: "pleural effusions" */
+            char one[256];
+            int n1 = ner_singular(norm, m, one);
+            if (!n1) break;
+            key->n = k0;
+            nstr_add(key, one, n1);
+            if ((e = ner_lex_find(lx, key->s, (size_t)key->n)) < 0) break;
+        }
+        if (lx->kind[e] & LEX_PHRASE) { *entry = e; hk = k + 1; } /* keep the longest */
+        if (!(lx->kind[e] & LEX_PREFIX)) break;
+    }
+    return hk;
+}
+
+/* ================================================================================
+ * Part-of-speech tagger (UPOS): the Masker's default selection of NOUN/VERB/ADJ
+ * ================================================================================
+ * An averaged perceptron, greedy left to right, over hashed features of each token and
+ * its neighbours: the word (lower case, digits as 0), its affixes, shape ("Xxx", "dd"),
+ * its casing beside the casing of the 9 tokens around it (a capital counts in
+ * mixed-case text, not in ALL CAPS), distributional clusters and medical-lexicon flags
+ * from the file's word table, and the two tags already chosen. Trained by
+ * train/train_pos.py on UD English EWT (data/pos_ewt.srp, CC BY-SA 4.0, see
+ * data/LICENSE.pos_ewt); that script's static_features/dynamic_features are the
+ * specification, and these functions must compute the same bytes.
+ *
+ * It tags tokens as given (pointer + length each), so it does not care who cut the
+ * text: `sr pos --conllu` passes the FORM column, the Masker passes its words with the
+ * punctuation between them (pos_tokens_of_words). File layout: train/train_pos.py and
+ * sr.h (SrPos). */
+
+#define POS_KEY_MAX 40
+#define POS_SHAPE_MAX 12
+#define POS_N_TEMPLATES 39
+#define POS_HEADER 48
+#define POS_MAX_TAGS 32
+
+struct SrPos {
+    int n_tags, weight_bytes;
+    uint32_t mask;      /* buckets - 1 */
+    int n_words;
+    const unsigned char *words; /* n_words x (u32 crc, u32 info), sorted by crc */
+    const unsigned char *weights;
+    int32_t lut[256];   /* int8 codes: the value of code q is lut[q + 128] */
+    char tag[POS_MAX_TAGS][9];
+    char *file;         /* the whole file */
+    size_t file_len;
+};
+
+static uint32_t pos_crc_table[256];
+
+static void pos_crc_init(void) {
+    if (pos_crc_table[1]) return;
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        pos_crc_table[i] = c;
+    }
+}
+/* zlib's crc32, in pieces: state = ~0, feed bytes, result = ~state */
+static inline uint32_t pos_crc_bytes(uint32_t c, const unsigned char *p, int n) {
+    for (int i = 0; i < n; i++) c = pos_crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return c;
+}
+static inline uint32_t pos_crc_byte(uint32_t c, unsigned char b) { return pos_crc_table[(c ^ b) & 0xFF] ^ (c >> 8); }
+
+static uint32_t pos_u32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+void sr_pos_free(SrPos *p) {
+    if (!p) return;
+    free(p->file);
+    free(p);
+}
+
+SrPos *sr_pos_load(const char *path, char *err) {
+    pos_crc_init();
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) { sr_fail(err, "%s", e); return NULL; }
+    const unsigned char *b = (const unsigned char *)buf;
+    SrPos *p = xcalloc(1, sizeof *p);
+    p->file = buf;
+    p->file_len = len;
+    if (len < POS_HEADER || memcmp(b, "SRPOS\0\0\1", 8)) { sr_fail(err, "%s: not an sr tagger file (bad magic)", path); goto fail; }
+    uint32_t n_tags = pos_u32(b + 8), log2 = pos_u32(b + 12), n_words = pos_u32(b + 16), n_tpl = pos_u32(b + 20),
+             wb = pos_u32(b + 24);
+    if (n_tags < 2 || n_tags > POS_MAX_TAGS) { sr_fail(err, "%s: %u tags (2..%d)", path, n_tags, POS_MAX_TAGS); goto fail; }
+    if (log2 < 8 || log2 > 24) { sr_fail(err, "%s: 2^%u feature buckets (2^8..2^24)", path, log2); goto fail; }
+    if (n_tpl != POS_N_TEMPLATES) { sr_fail(err, "%s: %u feature templates, this sr computes %d", path, n_tpl, POS_N_TEMPLATES); goto fail; }
+    if (wb != 1 && wb != 2) { sr_fail(err, "%s: weights of %u bytes (1 or 2)", path, wb); goto fail; }
+    uint64_t lut_bytes = wb == 1 ? 1024 : 0;
+    uint64_t need = POS_HEADER + 8ull * n_tags + lut_bytes + 8ull * n_words + ((uint64_t)1 << log2) * n_tags * wb;
+    if (need != len) { sr_fail(err, "%s: %zu bytes, the header says %llu", path, len, (unsigned long long)need); goto fail; }
+    p->n_tags = (int)n_tags;
+    p->weight_bytes = (int)wb;
+    p->mask = ((uint32_t)1 << log2) - 1;
+    p->n_words = (int)n_words;
+    for (uint32_t t = 0; t < n_tags; t++) {
+        memcpy(p->tag[t], b + POS_HEADER + 8 * t, 8);
+        p->tag[t][8] = 0;
+    }
+    for (int q = 0; q < 256 && lut_bytes; q++) p->lut[q] = (int32_t)pos_u32(b + POS_HEADER + 8 * n_tags + 4 * q);
+    p->words = b + POS_HEADER + 8 * n_tags + lut_bytes;
+    for (uint32_t i = 1; i < n_words; i++)
+        if (pos_u32(p->words + 8 * i) <= pos_u32(p->words + 8 * (i - 1))) { sr_fail(err, "%s: word table not sorted at entry %u", path, i); goto fail; }
+    p->weights = p->words + 8ull * n_words;
+    return p;
+fail:
+    sr_pos_free(p);
+    return NULL;
+}
+
+int sr_pos_n_tags(const SrPos *p) { return p->n_tags; }
+const char *sr_pos_tag_name(const SrPos *p, int tag) { return tag >= 0 && tag < p->n_tags ? p->tag[tag] : "?"; }
+
+/* The word table's u32 for a key (0 when absent): binary search on the crc. */
+static uint32_t pos_info(const SrPos *p, const unsigned char *key, int n) {
+    uint32_t h = ~pos_crc_bytes(0xFFFFFFFFu, key, n);
+    int lo = 0, hi = p->n_words - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) >> 1;
+        uint32_t v = pos_u32(p->words + 8 * mid);
+        if (v == h) return pos_u32(p->words + 8 * mid + 4);
+        if (v < h) lo = mid + 1; else hi = mid - 1;
+    }
+    return 0;
+}
+
+/* What the features need of one token, with the crc states of its parts (a feature's
+ * hash is crc32 of its value's parts joined by 0x01, then 0x00 and the template byte:
+ * so each part's state is computed once per token and shared by the templates). */
+typedef struct {
+    unsigned char key[POS_KEY_MAX], shape[POS_SHAPE_MAX];
+    int kn, sn, cc;     /* cc: 1 = has a lower-case letter, 2 = upper case only, 0 = no letter */
+    uint32_t info;      /* word table */
+    unsigned char sc;   /* casing of the 9 tokens around: U, L or M */
+    uint32_t c_key, c_raw, c_shape, c_pre[3], c_suf[4], c_c512, c_c64, c_lex;
+} PosTok;
+
+#define POS_CRC0 0xFFFFFFFFu
+static inline uint32_t pos_fin(uint32_t c, unsigned char tpl) { return ~pos_crc_byte(pos_crc_byte(c, 0), tpl); }
+static inline uint32_t pos_then(uint32_t c, const unsigned char *s, int n) { return pos_crc_bytes(pos_crc_byte(c, 1), s, n); }
+static inline uint32_t pos_then_byte(uint32_t c, unsigned char b) { return pos_crc_byte(pos_crc_byte(c, 1), b); }
+/* v in ASCII decimal, as Python's b"%d" */
+static uint32_t pos_crc_num(uint32_t c, uint32_t v) {
+    unsigned char d[12];
+    int n = 0;
+    do { d[11 - n++] = (unsigned char)('0' + v % 10); v /= 10; } while (v);
+    return pos_crc_bytes(c, d + 12 - n, n);
+}
+
+static inline unsigned char pos_lexflags(uint32_t info) { return (unsigned char)(info & 0xFF); }
+static inline uint32_t pos_c512(uint32_t info) { return (info >> 8) & 0x3FF; }
+static inline uint32_t pos_c64(uint32_t info) { return (info >> 20) & 0x7F; }
+static inline unsigned char pos_td(uint32_t info) { return (unsigned char)((info >> 27) | (info & 0x80 ? 32 : 0)); }
+
+/* key, shape, casing and crc states of token w[0..n) (mark: 0, or 2 / 3 for the
+ * boundary tokens before the first and after the last) */
+static void pos_prepare(const SrPos *p, const char *w, int n, unsigned char mark, PosTok *t) {
+    const unsigned char *s = (const unsigned char *)w;
+    unsigned char raw[POS_KEY_MAX];
+    int low = 0, up = 0;
+    if (mark) { s = &mark; n = 1; }
+    int m = n < POS_KEY_MAX ? n : POS_KEY_MAX;
+    for (int i = 0; i < m; i++) {
+        unsigned char c = s[i];
+        raw[i] = c >= '0' && c <= '9' ? '0' : c;
+        t->key[i] = c >= '0' && c <= '9' ? '0' : c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+    }
+    t->kn = m;
+    t->sn = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        low |= c >= 'a' && c <= 'z';
+        up |= c >= 'A' && c <= 'Z';
+        if (t->sn >= POS_SHAPE_MAX || (c >= 0x80 && c <= 0xBF)) continue;
+        unsigned char k = c >= 'A' && c <= 'Z' ? 'X' : c >= 'a' && c <= 'z' ? 'x' : c >= '0' && c <= '9' ? 'd' : c >= 0x80 ? 'u' : c;
+        if (t->sn >= 2 && t->shape[t->sn - 1] == k && t->shape[t->sn - 2] == k) continue;
+        t->shape[t->sn++] = k;
+    }
+    t->cc = low ? 1 : up ? 2 : 0;
+    t->c_key = pos_crc_bytes(POS_CRC0, t->key, t->kn);
+    t->info = pos_info(p, t->key, t->kn);
+    t->c_raw = pos_crc_bytes(POS_CRC0, raw, m);
+    t->c_shape = pos_crc_bytes(POS_CRC0, t->shape, t->sn);
+    uint32_t c = POS_CRC0;
+    for (int k = 0; k < 3; k++) {
+        if (k < t->kn) c = pos_crc_byte(c, t->key[k]);
+        t->c_pre[k] = c;
+    }
+    for (int k = 0; k < 4; k++) {
+        int q = t->kn > k + 1 ? k + 1 : t->kn;
+        t->c_suf[k] = pos_crc_bytes(POS_CRC0, t->key + t->kn - q, q);
+    }
+    t->c_c512 = pos_crc_num(POS_CRC0, pos_c512(t->info));
+    t->c_c64 = pos_crc_num(POS_CRC0, pos_c64(t->info));
+    t->c_lex = pos_crc_byte(POS_CRC0, pos_lexflags(t->info));
+}
+
+/* The templates that do not depend on the tags chosen (train_pos.py static_features,
+ * in its order). a, b, t, d, e: tokens i-2, i-1, i, i+1, i+2. */
+static int pos_static(const PosTok *a, const PosTok *b, const PosTok *t, const PosTok *d, const PosTok *e, uint32_t *h) {
+    int n = 0;
+    unsigned char sc = t->sc, two[2];
+    h[n++] = pos_fin(POS_CRC0, 0);
+    h[n++] = pos_fin(t->c_key, 1);
+    for (int k = 0; k < 4; k++) h[n++] = pos_fin(t->c_suf[k], (unsigned char)(2 + k));
+    for (int k = 0; k < 3; k++) h[n++] = pos_fin(t->c_pre[k], (unsigned char)(6 + k));
+    h[n++] = pos_fin(t->c_shape, 9);
+    h[n++] = pos_fin(pos_then_byte(t->c_shape, sc), 10);
+    h[n++] = pos_fin(b->c_key, 11);
+    h[n++] = pos_fin(d->c_key, 12);
+    h[n++] = pos_fin(a->c_key, 13);
+    h[n++] = pos_fin(e->c_key, 14);
+    h[n++] = pos_fin(b->c_suf[2], 15);
+    h[n++] = pos_fin(d->c_suf[2], 16);
+    h[n++] = pos_fin(b->c_shape, 17);
+    h[n++] = pos_fin(d->c_shape, 18);
+    h[n++] = pos_fin(pos_then(t->c_key, d->key, d->kn), 23);
+    h[n++] = pos_fin(pos_then(b->c_key, t->key, t->kn), 24);
+    h[n++] = pos_fin(pos_then_byte(t->c_raw, sc), 25);
+    h[n++] = pos_fin(pos_then_byte(t->c_lex, sc), 26);
+    two[0] = pos_lexflags(b->info); two[1] = pos_lexflags(d->info);
+    h[n++] = pos_fin(pos_crc_bytes(POS_CRC0, two, 2), 27);
+    h[n++] = pos_fin(pos_then_byte(t->c_suf[2], sc), 28);
+    h[n++] = pos_fin(t->c_c512, 30);
+    h[n++] = pos_fin(t->c_c64, 31);
+    h[n++] = pos_fin(b->c_c512, 32);
+    h[n++] = pos_fin(d->c_c512, 33);
+    h[n++] = pos_fin(pos_crc_num(pos_crc_byte(b->c_c64, 1), pos_c64(t->info)), 34);
+    two[0] = pos_td(d->info); two[1] = pos_td(e->info);
+    h[n++] = pos_fin(pos_crc_byte(POS_CRC0, two[0]), 35);
+    h[n++] = pos_fin(pos_crc_bytes(POS_CRC0, two, 2), 36);
+    h[n++] = pos_fin(pos_crc_byte(POS_CRC0, pos_td(t->info)), 37);
+    return n;
+}
+
+/* The templates over the tags chosen: t1 = previous tag + 1, t2 = the one before (0 = none). */
+static int pos_dynamic(const PosTok *t, const PosTok *d, unsigned char t1, unsigned char t2, uint32_t *h) {
+    int n = 0;
+    uint32_t c1 = pos_crc_byte(POS_CRC0, t1);
+    h[n++] = pos_fin(c1, 19);
+    h[n++] = pos_fin(pos_crc_byte(POS_CRC0, t2), 20);
+    h[n++] = pos_fin(pos_crc_byte(c1, t2), 21);
+    h[n++] = pos_fin(pos_then(c1, t->key, t->kn), 22);
+    int q = t->kn > 3 ? 3 : t->kn;
+    h[n++] = pos_fin(pos_then(c1, t->key + t->kn - q, q), 29);
+    h[n++] = pos_fin(pos_crc_byte(c1, pos_td(d->info)), 38);
+    return n;
+}
+
+/* Tag n tokens: tag[i] = the tag index of word[0..len[i]). The scratch is the caller's
+ * business only through this call (no state kept: one SrPos serves many threads). */
+int sr_pos_tag(const SrPos *p, const char *const *word, const int *len, int n, unsigned char *tag, char *err) {
+    if (n <= 0) return 0;
+    if (n > INT32_MAX / (int)sizeof(PosTok) - 8) return sr_fail(err, "too many tokens (%d)", n);
+    PosTok *tok = xmalloc((size_t)(n + 4) * sizeof *tok), *t = tok + 2; /* t[-2..n+1] */
+    pos_prepare(p, NULL, 0, 2, &t[-2]);
+    pos_prepare(p, NULL, 0, 2, &t[-1]);
+    pos_prepare(p, NULL, 0, 3, &t[n]);
+    pos_prepare(p, NULL, 0, 3, &t[n + 1]);
+    for (int i = 0; i < n; i++) {
+        if (len[i] < 0) { free(tok); return sr_fail(err, "token %d has a negative length", i); }
+        pos_prepare(p, word[i], len[i], 0, &t[i]);
+    }
+    /* casing of the window i-4..i+4: running counts of lower-case and upper-only tokens */
+    int low = 0, up = 0;
+    for (int i = 0; i < n && i < 5; i++) { low += t[i].cc == 1; up += t[i].cc == 2; }
+    for (int i = 0; i < n; i++) {
+        t[i].sc = up && !low ? 'U' : !up ? 'L' : 'M';
+        if (i + 5 < n) { low += t[i + 5].cc == 1; up += t[i + 5].cc == 2; }
+        if (i - 4 >= 0) { low -= t[i - 4].cc == 1; up -= t[i - 4].cc == 2; }
+    }
+    uint32_t h[48];
+    int32_t score[POS_MAX_TAGS];
+    unsigned char t1 = 0, t2 = 0;
+    const int T = p->n_tags;
+    for (int i = 0; i < n; i++) {
+        int m = pos_static(&t[i - 2], &t[i - 1], &t[i], &t[i + 1], &t[i + 2], h);
+        m += pos_dynamic(&t[i], &t[i + 1], t1, t2, h + m);
+#if defined(__GNUC__)
+        for (int j = 0; j < m; j++) /* the rows are scattered over megabytes: ask for all of them at once */
+            __builtin_prefetch(p->weights + (size_t)(h[j] & p->mask) * T * p->weight_bytes);
+#endif
+        for (int k = 0; k < T; k++) score[k] = 0;
+        if (p->weight_bytes == 1) {
+            for (int j = 0; j < m; j++) {
+                const int8_t *w = (const int8_t *)(const void *)(p->weights + (size_t)(h[j] & p->mask) * T);
+                for (int k = 0; k < T; k++) score[k] += p->lut[w[k] + 128];
+            }
+        } else {
+            for (int j = 0; j < m; j++) {
+                const unsigned char *w = p->weights + (size_t)(h[j] & p->mask) * T * 2;
+                for (int k = 0; k < T; k++) score[k] += (int16_t)(uint16_t)(w[2 * k] | w[2 * k + 1] << 8);
+            }
+        }
+        int best = 0;
+        for (int k = 1; k < T; k++)
+            if (score[k] > score[best]) best = k;
+        tag[i] = (unsigned char)best;
+        t2 = t1;
+        t1 = (unsigned char)(best + 1);
+    }
+    free(tok);
+    return 0;
+}
+
+/* The tagger's tokens for running text: the words, and between them each run of one
+ * non-space character (", " -> ","; "..." stays whole), as train_pos.py masker_tokens.
+ * word_tok[k] = the token index of word k. Returns the token count. */
+static int pos_tokens_of_words(const char *text, size_t len, const Word *w, int nw, const char ***tp, int **tl,
+                               int *cap, int *word_tok) {
+    int n = 0;
+    size_t prev = 0;
+    for (int k = 0; k <= nw; k++) {
+        size_t end = k < nw ? (size_t)w[k].b0 : len;
+        size_t i = prev;
+        while (i < end) { /* the gap's pieces */
+            unsigned char c = (unsigned char)text[i];
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') { i++; continue; }
+            size_t j = i;
+            if (utf8_decode((const unsigned char *)text, len, &j) < 0) j = i + 1; /* (the text was checked) */
+            size_t cl = j - i, e = j;
+            while (e + cl <= end && !memcmp(text + e, text + i, cl)) e += cl;
+            int c0 = *cap;
+            *tp = grow(*tp, cap, n + 1, sizeof **tp);
+            if (*cap != c0) *tl = xrealloc(*tl, (size_t)*cap * sizeof **tl);
+            (*tp)[n] = text + i;
+            (*tl)[n++] = (int)(e - i);
+            i = e;
+        }
+        if (k == nw) break;
+        int c0 = *cap;
+        *tp = grow(*tp, cap, n + 1, sizeof **tp);
+        if (*cap != c0) *tl = xrealloc(*tl, (size_t)*cap * sizeof **tl);
+        word_tok[k] = n;
+        (*tp)[n] = text + w[k].b0;
+        (*tl)[n++] = w[k].b1 - w[k].b0;
+        prev = (size_t)w[k].b1;
+    }
+    return n;
+}
+
 /* ---- The Masker -------------------------------------------------------------------
  * For each text: PHI spans (rules, plus the de-identification model when given),
  * merged where they overlap; then medical entities to protect (medical NER model, or
  * the shipped phrase lists data/med_lexicon.txt and data/med_terms.txt matched as the
  * longest run of whole words, case-insensitively, across whitespace only); then the
- * eligible words (POS model with --mask-pos tags, or content words: not in
- * data/closed_class.txt, at least two characters, a letter and no digit).
+ * eligible words: those whose part of speech is one of --mask-pos (NOUN, VERB, ADJ, as
+ * the paper), from the POS model or else the built-in tagger (data/pos_ewt.srp), with a
+ * content word's shape (at least two characters, a letter, no digit) and, for an
+ * open-class tag, not a function word of data/closed_class.txt (a tagging slip).
  * PHI wins: a PHI span that cuts a word grows to cover the whole word, a word touching
  * a PHI span is neither protected nor eligible, and a protected phrase is cut around it. Short and ambiguous lexicon entries are dealt
  * with when the lexicon is built (see data/make_med_lexicon.py). */
@@ -756,12 +1147,19 @@ struct SrMasker {
     SrPhiRules *phi;
     NerRunner phi_ner, med_ner, pos_ner; /* .m == NULL when not given */
     NerLex med;                          /* phrases to protect (no medical model) */
-    NerLex closed;                       /* closed-class words (no POS model) */
+    NerLex med_mod;                      /* laterality, severity, anatomy: grow an entity left */
+    NerLex med_suf;                      /* word endings of unlisted drugs, procedures, diseases */
+    NerLex structure;                    /* letter structure: labels, headers, salutations, closings */
+    NerLex closed;                       /* closed-class words: never eligible (no POS model) */
+    SrPos *pos;                          /* the built-in tagger (no POS model) */
     NerLabelSet med_labels, mask_pos;
     int phi_extras;
     /* scratch, reused across calls */
     Word *words;
     int words_cap;
+    const char **tok_p; /* the tagger's tokens: words and the punctuation between them */
+    int *tok_l, tok_cap, *word_tok, word_tok_cap;
+    unsigned char *tags;
     SrSpans phi_spans;
     SrSpans label_spans; /* field labels before PHI values: kept, never resampled */
     NerEntities ents;
@@ -775,6 +1173,14 @@ void sr_masker_free(SrMasker *mk) {
     if (mk->pos_ner.m) ner_runner_free(&mk->pos_ner);
     ner_lex_free(&mk->med);
     ner_lex_free(&mk->closed);
+    ner_lex_free(&mk->structure);
+    ner_lex_free(&mk->med_mod);
+    ner_lex_free(&mk->med_suf);
+    sr_pos_free(mk->pos);
+    free(mk->tok_p);
+    free(mk->tok_l);
+    free(mk->word_tok);
+    free(mk->tags);
     free(mk->words);
     sr_spans_free(&mk->phi_spans);
     sr_spans_free(&mk->label_spans);
@@ -800,19 +1206,38 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
     for (int i = 0; i < opt->n_lexicons; i++)
         if (sr_phi_add_lexicon(mk->phi, opt->lexicons[i], err) < 0) goto fail;
     if (opt->phi_model && ner_runner_init(&mk->phi_ner, opt->phi_model, 0, -1, err) < 0) goto fail;
+    if (data_file(opt->data_dir, "letter_structure.txt", path, sizeof path, err) < 0) goto fail;
+    if (ner_lex_load(&mk->structure, path, "LABEL", "structure:letter", err) < 0) goto fail;
+    for (int i = 0; i < opt->n_label_files; i++)
+        if (ner_lex_load(&mk->structure, opt->label_files[i], "LABEL", "structure:labels", err) < 0) goto fail;
     if (opt->med_model) {
         if (ner_runner_init(&mk->med_ner, opt->med_model, 0, -1, err) < 0) goto fail;
     } else {
-        if (data_file(opt->data_dir, "med_lexicon.txt", path, sizeof path, err) < 0) goto fail;
-        if (ner_lex_load(&mk->med, path, "PROBLEM", "lexicon:icd10cm", err) < 0) goto fail;
-        if (data_file(opt->data_dir, "med_terms.txt", path, sizeof path, err) < 0) goto fail;
-        if (ner_lex_load(&mk->med, path, "PROBLEM", "lexicon:med-terms", err) < 0) goto fail;
+        /* hand-written lists first: a phrase in several lists takes its first type */
+        static const char *const med_files[][3] = {
+            {"med_drugs.txt", "TREATMENT", "lexicon:drugs"},       {"med_procedures.txt", "TEST", "lexicon:procedures"},
+            {"med_findings.txt", "PROBLEM", "lexicon:findings"},   {"med_abbrev.txt", "PROBLEM", "lexicon:abbreviations"},
+            {"med_sig.txt", "TREATMENT", "lexicon:dose"},          {"med_terms.txt", "PROBLEM", "lexicon:med-terms"},
+            {"med_lexicon.txt", "PROBLEM", "lexicon:icd10cm"},     {"med_vocab.txt", "PROBLEM", "lexicon:disease-ontology"},
+            {"med_words.txt", "TERM", "lexicon:medical-words"},
+        };
+        for (size_t f = 0; f < sizeof med_files / sizeof *med_files; f++) {
+            if (data_file(opt->data_dir, med_files[f][0], path, sizeof path, err) < 0) goto fail;
+            if (ner_lex_load(&mk->med, path, med_files[f][1], med_files[f][2], err) < 0) goto fail;
+        }
+        if (data_file(opt->data_dir, "med_modifiers.txt", path, sizeof path, err) < 0) goto fail;
+        if (ner_lex_load(&mk->med_mod, path, "MODIFIER", "lexicon:modifiers", err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_suffixes.txt", path, sizeof path, err) < 0) goto fail;
+        if (ner_lex_load(&mk->med_suf, path, "PROBLEM", "lexicon:word-ending", err) < 0) goto fail;
     }
     if (opt->pos_model) {
         if (ner_runner_init(&mk->pos_ner, opt->pos_model, 0, -1, err) < 0) goto fail;
     } else {
         if (data_file(opt->data_dir, "closed_class.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->closed, path, "CLOSED", "closed-class", err) < 0) goto fail;
+        if (opt->pos_tagger) snprintf(path, sizeof path, "%s", opt->pos_tagger);
+        else if (data_file(opt->data_dir, "pos_ewt.srp", path, sizeof path, err) < 0) goto fail;
+        if (!(mk->pos = sr_pos_load(path, err))) goto fail;
     }
     return mk;
 fail:
@@ -839,7 +1264,7 @@ static int ner_content_shape(const char *text, const Word *w) {
     return letter;
 }
 
-enum { W_NONE = 0, W_PHI, W_PROTECT, W_ELIGIBLE, W_LABEL };
+enum { W_NONE = 0, W_PHI, W_PROTECT, W_ELIGIBLE, W_LABEL, W_STRUCT };
 
 /* The code point ending just before byte b (b > 0), and its start in *start. */
 static int ner_cp_before(const char *text, size_t len, int b, int *start) {
@@ -851,6 +1276,32 @@ static int ner_cp_before(const char *text, size_t len, int b, int *start) {
 }
 
 static int ner_letter_cp(int cp) { return word_cp(cp) && !(cp >= '0' && cp <= '9'); }
+
+/* bol[i] = 1 when word i starts a line but for bullets, numbering and spaces (no letter
+ * between the line's start and the word). One pass over the words. */
+static void ner_line_starts(const char *text, const Word *w, int nw, unsigned char *bol) {
+    int letter = 0;
+    for (int i = 0; i < nw; i++) {
+        for (int b = i ? w[i - 1].b1 : 0; b < w[i].b0; b++)
+            if (text[b] == '\n') letter = 0;
+        bol[i] = !letter;
+        for (int b = w[i].b0; b < w[i].b1 && !letter; b++) letter = !(text[b] >= '0' && text[b] <= '9');
+    }
+}
+
+/* Is the letter-structure phrase of words i..j where it counts? Labels at a line's start
+ * or before ':' '#' or a number; headers at a line's start or before ':'; salutations
+ * and closings at a line's start. */
+static int ner_structure_here(const char *text, size_t len, const Word *w, const unsigned char *bol, int i, int j,
+                              const char *kind) {
+    if (bol[i]) return 1;
+    int label = !strcmp(kind, "LABEL"), header = !strcmp(kind, "HEADER");
+    if (!label && !header) return 0;
+    size_t k = (size_t)w[j].b1;
+    while (k < len && (text[k] == ' ' || text[k] == '\t')) k++;
+    if (k >= len) return 0;
+    return text[k] == ':' || (label && (text[k] == '#' || (text[k] >= '0' && text[k] <= '9')));
+}
 
 /* Grow PHI span s to the edges of word w, one code point at a time: over letters and
  * digits always, over a joiner (' - U+2019 ...) only when letters stand on both sides. */
@@ -960,6 +1411,264 @@ static int masker_phi(SrMasker *mk, const char *text, size_t len, const SrKnownP
     return nw;
 }
 
+/* An unlisted word of 7+ letters with a medical ending (data/med_suffixes.txt:
+ * "-gliflozin", "-ectomy", "-itis") is an entity of that ending's type, unless the list
+ * names it an exception. Returns the new group count. */
+static int masker_word_endings(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state,
+                               int *group, int *wref, int n_groups) {
+    if (!mk->med_suf.n) return n_groups;
+    char norm[256];
+    for (int i = 0; i < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), letters = 0;
+        for (int k = 0; k < m; k++) letters += norm[k] >= 'a' && norm[k] <= 'z';
+        if (letters != m || m < 7) continue;
+        int e = ner_lex_phrase(&mk->med_suf, norm, (size_t)m);
+        if (e >= 0) continue; /* the word itself is listed: an exception */
+        for (int l = m - 3 < 10 ? m - 3 : 10; l >= 3; l--) {
+            if ((e = ner_lex_phrase(&mk->med_suf, norm + m - l, (size_t)l)) < 0) continue;
+            if (!strcmp(mk->med_suf.cats[mk->med_suf.cat[e]], "EXCEPT")) break;
+            state[i] = W_PROTECT;
+            group[i] = ++n_groups;
+            wref[i] = -1 - e; /* < 0: an entry of med_suf */
+            break;
+        }
+    }
+    return n_groups;
+}
+
+/* The built-in tagger's tag of word i, or NULL (no tagger: a POS model was given). */
+static const char *masker_tag(const SrMasker *mk, int i) { return mk->pos ? sr_pos_tag_name(mk->pos, mk->tags[mk->word_tok[i]]) : NULL; }
+
+/* Two more kinds of single medical words: a hyphenated word with a listed part of 4+
+ * letters ("sacubitril-valsartan", "LDL-cholesterol": the part's entry and type), and in
+ * a letter that is not all capitals an acronym the tagger calls a noun ("CMV", "HFrEF":
+ * 2-6 characters, at least two capitals and no more small letters than capitals; type
+ * TERM, wref = -1 - the entry count of med_suf, i.e. no entry). */
+static int masker_word_parts(const SrMasker *mk, const char *text, size_t len, const Word *w, int nw,
+                             unsigned char *state, int *group, int *wref, int n_groups) {
+    int lower = 0, letters = 0;
+    for (size_t i = 0; i < len; i++) {
+        lower += text[i] >= 'a' && text[i] <= 'z';
+        letters += (text[i] | 32) >= 'a' && (text[i] | 32) <= 'z';
+    }
+    char norm[256];
+    for (int i = 0; i < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), e = -1;
+        for (int a = 0, b; a < m && e < 0; a = b + 1) {
+            for (b = a; b < m && norm[b] != '-'; b++) {}
+            if (b == m && a == 0) break;
+            if (b - a >= 4) e = ner_lex_phrase(&mk->med, norm + a, (size_t)(b - a));
+        }
+        if (e >= 0) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = e; continue; }
+        int n = w[i].b1 - w[i].b0, up = 0, low = 0;
+        const char *p = text + w[i].b0, *tag = mk->pos ? masker_tag(mk, i) : NULL;
+        if (lower * 10 <= letters || n < 2 || n > 6 || !tag || (strcmp(tag, "NOUN") && strcmp(tag, "PROPN"))) continue;
+        for (int k = 0; k < n; k++) { up += p[k] >= 'A' && p[k] <= 'Z'; low += p[k] >= 'a' && p[k] <= 'z'; }
+        if (up >= 2 && low <= up) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = -1 - mk->med_suf.n; }
+    }
+    return n_groups;
+}
+
+
+/* Is word i a modifier of data/med_modifiers.txt (plural or not), or a hyphenated word
+ * with such a modifier or a listed medical word in it ("right-sided", "steroid-induced")? */
+static int masker_modifier(const SrMasker *mk, const char *text, const Word *w, int i) {
+    char norm[256], one[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    if (ner_lex_phrase(&mk->med_mod, norm, (size_t)m) >= 0) return 1;
+    int n1 = ner_singular(norm, m, one);
+    if (n1 && ner_lex_phrase(&mk->med_mod, one, (size_t)n1) >= 0) return 1;
+    for (int a = 0, b; a < m; a = b + 1) { /* the parts of a hyphenated word */
+        for (b = a; b < m && norm[b] != '-'; b++) {}
+        if (b == m && a == 0) break;
+        if (b - a >= 3 && (ner_lex_phrase(&mk->med_mod, norm + a, (size_t)(b - a)) >= 0 ||
+                           ner_lex_phrase(&mk->med, norm + a, (size_t)(b - a)) >= 0)) return 1;
+    }
+    return 0;
+}
+
+/* Is word i part of a noun phrase by the tagger: a noun or proper noun, or before the
+ * head (left) an adjective? Function words of data/closed_class.txt never are. */
+static int masker_np_word(const SrMasker *mk, const char *text, const Word *w, int i, int left) {
+    const char *tag = masker_tag(mk, i);
+    if (!tag || !ner_content_shape(text, &w[i])) return 0;
+    if (strcmp(tag, "NOUN") && strcmp(tag, "PROPN") && !(left && !strcmp(tag, "ADJ"))) return 0;
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    if ((n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') || (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's'))
+        return 0; /* a possessive ("the patient's fever") is outside the entity */
+    char norm[256];
+    int m = ner_norm_word(p, n, norm, sizeof norm);
+    return ner_lex_phrase(&mk->closed, norm, (size_t)m) < 0;
+}
+
+/* Only spaces (or, with comma, also one ',') between words j and j + 1? */
+static int masker_gap_ok(const char *text, const Word *w, int j, int comma) {
+    int commas = 0;
+    for (int b = w[j].b1; b < w[j + 1].b0; b++) {
+        if (text[b] == ',' && comma && !commas) { commas++; continue; }
+        if (text[b] != ' ' && text[b] != '\t') return 0;
+    }
+    return 1;
+}
+
+/* A participle used as an adjective before a noun ("reduced arm swing", "scattered
+ * wheeze"): a VERB ending in -ed or -ing whose own left neighbour is no noun, pronoun or
+ * auxiliary (not "the patient reported chest pain"). */
+static int masker_participle(const SrMasker *mk, const char *text, const Word *w, int i) {
+    const char *tag = masker_tag(mk, i);
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    if (!tag || strcmp(tag, "VERB") || n < 5) return 0;
+    if (!((p[n - 2] | 32) == 'e' && (p[n - 1] | 32) == 'd') && !((p[n - 3] | 32) == 'i' && (p[n - 2] | 32) == 'n' && (p[n - 1] | 32) == 'g'))
+        return 0;
+    if (i == 0 || !masker_gap_ok(text, w, i - 1, 0)) return 1;
+    const char *before = masker_tag(mk, i - 1);
+    return strcmp(before, "NOUN") && strcmp(before, "PRON") && strcmp(before, "PROPN") && strcmp(before, "AUX");
+}
+
+static int masker_is(const char *text, const Word *w, int i, const char *const *set) {
+    char norm[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    for (int k = 0; set[k]; k++)
+        if ((int)strlen(set[k]) == m && !memcmp(set[k], norm, (size_t)m)) return 1;
+    return 0;
+}
+
+/* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
+ * inside the entity):
+ *   left, over up to 4 words right before it (only spaces between): modifiers of
+ *   data/med_modifiers.txt (laterality, severity, anatomy), hyphenated words with a
+ *   modifier or a medical word in them, and the words of its noun phrase (the tagger's
+ *   NOUN, PROPN, ADJ: "holosystolic murmur", "severe left ventricular dysfunction");
+ *   right, over "stage 3b", "grade 2", "type 1", "class II", over a prepositional phrase
+ *   that names a body part ("of both knees", "in the right upper quadrant"), or else
+ *   over up to 3 nouns of its noun phrase ("drug screen", "sleep study"). */
+static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                        int *wref) {
+    static const char *const preps[] = {"of", "in", "to", "at", "on", "over", "around", "across", "behind", "below", "above", NULL};
+    static const char *const dets[] = {"the", "both", "his", "her", "their", "a", "an", "all", NULL};
+    static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
+    static const char *const every[] = {"every", "for", "x", "over", "per", NULL};
+    static const char *const units[] = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days",
+                                        "week", "weeks", "wk", "wks", "month", "months", "year", "years", "night", "nights",
+                                        "dose", "doses", "cycle", "cycles", "litre", "litres", "liter", "liters", NULL};
+    for (int i = 1; i < nw; i++) {
+        if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
+        for (int j = i - 1, n = 0; j >= 0 && n < 4 && state[j] == W_NONE && masker_gap_ok(text, w, j, 0); j--, n++) {
+            if (!masker_modifier(mk, text, w, j) && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j) &&
+                !(j > 0 && masker_is(text, w, j - 1, grades) && w[j].b1 - w[j].b0 <= 4)) /* "grade 3", "stage iii" */
+                break;
+            state[j] = W_PROTECT;
+            group[j] = group[i];
+            wref[j] = wref[i];
+        }
+    }
+    for (int i = 0; i + 1 < nw; i++) {
+        if (state[i] != W_PROTECT || state[i + 1] == W_PROTECT) continue;
+        int j = i + 1, last = -1;
+        if (masker_gap_ok(text, w, i, 1) && masker_is(text, w, j, grades) && j + 1 < nw && masker_gap_ok(text, w, j, 0) &&
+            state[j] == W_NONE && state[j + 1] == W_NONE && (w[j + 1].b1 - w[j + 1].b0) <= 4)
+            last = j + 1; /* "stage 3b", "grade 2", "class IV" */
+        else if (masker_is(text, w, j, every) && j + 2 < nw && state[j] == W_NONE && state[j + 1] == W_NONE &&
+                 state[j + 2] == W_NONE && text[w[j + 1].b0] >= '0' && text[w[j + 1].b0] <= '9' && masker_is(text, w, j + 2, units))
+            last = j + 2; /* "every 2 weeks", "for 5 days", "x 7 days" (a dose's length) */
+        else if (masker_gap_ok(text, w, i, 0) && masker_is(text, w, j, preps)) {
+            int k = j + 1;
+            while (k < nw && k - j <= 4 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
+                   (masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k))) {
+                if (masker_modifier(mk, text, w, k)) last = k;
+                k++;
+            }
+        }
+        if (last < 0) /* the rest of the noun phrase: "drug screen", "sleep study" */
+            for (int k = i + 1; k < nw && k - i <= 3 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
+                                masker_np_word(mk, text, w, k, 0); k++)
+                last = k;
+        for (int k = i + 1; k <= last; k++) {
+            if (state[k] != W_NONE) break;
+            state[k] = W_PROTECT;
+            group[k] = group[i];
+            wref[k] = wref[i];
+        }
+        if (last > i) i = last;
+    }
+}
+
+/* Letter structure beyond the list: the words before a ':' that ends a field label
+ * (up to 6 at a line's start, up to 4 after a field separator: two spaces, a tab, '|',
+ * ';', '.'); and, in a letter that is not all capitals, headings: a line of up to 6
+ * words in capitals ("DISCHARGE SUMMARY"), a line of up to 5 words that starts with a
+ * capital and has no digit and no final punctuation ("Past psychiatric history"), the
+ * capitals that start a line before " - " ("TRIAGE NOTE - ..."). Marks them W_STRUCT
+ * (wref -1: no list entry). */
+static int masker_field_labels(const char *text, size_t len, const Word *w, int nw, const unsigned char *bol,
+                               unsigned char *state, int *group, int *wref, int n_groups) {
+    int lower = 0, letters = 0;
+    for (size_t i = 0; i < len; i++) {
+        lower += text[i] >= 'a' && text[i] <= 'z';
+        letters += (text[i] | 32) >= 'a' && (text[i] | 32) <= 'z';
+    }
+    int mixed = lower * 10 > letters;
+    for (int i = 0; i < nw; i++) {
+        /* a ':' right after word i (a space or a '#' may stand between), then a space or the end */
+        size_t c = (size_t)w[i].b1;
+        while (c < len && (text[c] == ' ' || text[c] == '#' || text[c] == ')' || text[c] == '.')) c++;
+        if (c >= len || text[c] != ':' || (c + 1 < len && text[c + 1] != ' ' && text[c + 1] != '\t' && text[c + 1] != '\n' && text[c + 1] != '\r'))
+            continue;
+        int j = i, max = bol[i] ? 6 : 4;
+        while (j > 0 && i - j + 1 < max) { /* walk back over single spaces and # / & ( ) - */
+            int ok = 1, sp = 0;
+            for (int b = w[j - 1].b1; b < w[j].b0 && ok; b++) {
+                char ch = text[b];
+                if (ch == ' ') ok = ++sp < 2;
+                else ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-';
+            }
+            if (!ok) break;
+            j--;
+        }
+        if (!bol[j]) { /* mid-line: a field separator must stand before */
+            int b = w[j].b0 - 1;
+            int sep = b >= 1 && ((text[b] == ' ' && text[b - 1] == ' ') || text[b] == '\t' ||
+                                 (text[b] == ' ' && (text[b - 1] == '|' || text[b - 1] == ';' || text[b - 1] == '.')));
+            if (!sep) continue;
+        }
+        n_groups++;
+        for (int k = j; k <= i; k++)
+            if (state[k] == W_NONE) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
+    }
+    if (!mixed) return n_groups;
+    for (int i = 0; i < nw;) { /* headings: short lines (or a line's head before " - ") */
+        if (!bol[i]) { i++; continue; }
+        int j = i, caps = 1, head = i - 1;
+        while (j + 1 < nw && !memchr(text + w[j].b1, '\n', (size_t)(w[j + 1].b0 - w[j].b1))) j++;
+        size_t end = (size_t)w[j].b1, last = end;
+        while (end < len && text[end] != '\n') end++;
+        while (last < end && text[last] != '\r') last++;
+        for (int k = i; k <= j; k++) { /* the run of capitals at the line's start */
+            int up = 1;
+            for (int b = w[k].b0; b < w[k].b1 && up; b++) up = !(text[b] >= 'a' && text[b] <= 'z');
+            if (!up) { caps = 0; break; }
+            head = k;
+        }
+        int ends_plain = w[j].b1 == (int)last; /* nothing after the last word: no '.' */
+        int title = text[w[i].b0] >= 'A' && text[w[i].b0] <= 'Z' && end < len && j - i < 5 && ends_plain;
+        for (int b = w[i].b0; b < w[j].b1 && title; b++) title = !(text[b] >= '0' && text[b] <= '9');
+        int stop = -1;
+        if ((caps || title) && j - i < 6 && ends_plain) stop = j; /* "DISCHARGE SUMMARY", "Past psychiatric history" */
+        else if (head > i && head < j && w[head + 1].b0 - w[head].b1 >= 3 && !memcmp(text + w[head].b1, " - ", 3)) stop = head;
+        if (stop >= 0) {
+            n_groups++;
+            for (int k = i; k <= stop; k++)
+                if (state[k] == W_NONE && w[k].c1 - w[k].c0 > 1) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
+        }
+        i = j + 1;
+    }
+    return n_groups;
+}
+
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err) {
     return sr_masker_run_known(mk, text, len, NULL, out, err);
 }
@@ -976,6 +1685,8 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
     unsigned char *state = xcalloc((size_t)nw + 1, 1);
     int *group = xcalloc((size_t)nw + 1, sizeof *group);
     int *wref = xcalloc((size_t)nw + 1, sizeof *wref); /* entity or lexicon entry that decided */
+    unsigned char *bol = xcalloc((size_t)nw + 1, 1);   /* word starts a line */
+    ner_line_starts(text, w, nw, bol);
     for (int i = 0, p = 0; i < nw; i++) {
         while (p < np && ps->span[p].byte_end <= w[i].b0) p++;
         if (p < np && ps->span[p].byte_start < w[i].b1) state[i] = W_PHI;
@@ -987,9 +1698,32 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
         if (p < ls->n && ls->span[p].byte_start < w[i].b1 && state[i] == W_NONE) state[i] = W_LABEL;
     }
 
-    /* 2. protected medical entities */
+    /* 2. the built-in tagger over the words and the punctuation between them */
     int rc = 0, n_groups = 0;
     NerEntities med = {0};
+    if (mk->pos && nw > 0) {
+        mk->word_tok = grow(mk->word_tok, &mk->word_tok_cap, nw, sizeof *mk->word_tok);
+        int nt = pos_tokens_of_words(text, len, w, nw, &mk->tok_p, &mk->tok_l, &mk->tok_cap, mk->word_tok);
+        mk->tags = xrealloc(mk->tags, (size_t)nt);
+        if (sr_pos_tag(mk->pos, mk->tok_p, mk->tok_l, nt, mk->tags, err) < 0) { rc = -1; goto done; }
+    }
+
+    /* 3. letter structure: field labels, section headers, salutations, closings */
+    if (mk->structure.n) {
+        NerStr key = {0};
+        for (int i = 0; i < nw;) {
+            int e, k = ner_lex_longest(&mk->structure, text, w, nw, i, &key, &e);
+            if (!k || !ner_structure_here(text, len, w, bol, i, i + k - 1, mk->structure.cats[mk->structure.cat[e]])) { i++; continue; }
+            n_groups++;
+            for (int q = i; q < i + k; q++)
+                if (state[q] == W_NONE) { state[q] = W_STRUCT; group[q] = n_groups; wref[q] = e; }
+            i += k;
+        }
+        free(key.s);
+        n_groups = masker_field_labels(text, len, w, nw, bol, state, group, wref, n_groups);
+    }
+
+    /* 4. protected medical entities */
     if (mk->med_ner.m) {
         if (ner_run(&mk->med_ner, text, len, NER_AGG_FIRST, 1, 0, &med, err) < 0) { rc = -1; goto done; }
         for (int i = 0, e = 0; i < nw; i++) {
@@ -1001,32 +1735,22 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
             }
         }
     } else if (mk->med.n) {
-        char norm[256];
         NerStr key = {0};
         for (int i = 0; i < nw;) {
-            int hit = -1, hk = 0;
-            key.n = 0;
-            int lim = mk->med.max_words;
-            for (int k = 0; k < lim && i + k < nw; k++) {
-                if (k && !ner_gap_blank(text, w[i + k - 1].b1, w[i + k].b0)) break;
-                int m = ner_norm_word(text + w[i + k].b0, w[i + k].b1 - w[i + k].b0, norm, sizeof norm);
-                if (k) nstr_add(&key, " ", 1);
-                nstr_add(&key, norm, m);
-                int e = ner_lex_find(&mk->med, key.s, (size_t)key.n);
-                if (e < 0) break;
-                if (mk->med.kind[e] & LEX_PHRASE) { hit = e; hk = k + 1; } /* keep the longest */
-                if (!(mk->med.kind[e] & LEX_PREFIX)) break;
-            }
-            if (hit < 0) { i++; continue; }
+            int hit, hk = ner_lex_longest(&mk->med, text, w, nw, i, &key, &hit);
+            if (!hk) { i++; continue; }
             n_groups++;
             for (int k = 0; k < hk; k++)
                 if (state[i + k] == W_NONE) { state[i + k] = W_PROTECT; group[i + k] = n_groups; wref[i + k] = hit; }
             i += hk;
         }
         free(key.s);
+        n_groups = masker_word_endings(mk, text, w, nw, state, group, wref, n_groups);
+        n_groups = masker_word_parts(mk, text, len, w, nw, state, group, wref, n_groups);
+        masker_grow(mk, text, w, nw, state, group, wref);
     }
 
-    /* 3. eligible words */
+    /* 5. eligible words */
     if (mk->pos_ner.m) {
         ner_entities_clear(&mk->ents);
         if (ner_run(&mk->pos_ner, text, len, NER_AGG_FIRST, 0, 1, &mk->ents, err) < 0) { rc = -1; goto done; }
@@ -1035,39 +1759,64 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
             if (state[i] != W_NONE || e >= mk->ents.n || mk->ents.e[e].byte_start >= w[i].b1) continue;
             if (ner_labelset_has(&mk->mask_pos, mk->ents.e[e].label)) { state[i] = W_ELIGIBLE; wref[i] = e; }
         }
-    } else {
+    } else if (nw > 0) {
+        /* the built-in tagger's tags (step 2): a word is eligible when its tag is asked
+         * for, it has a content word's shape, and an open-class tag is not contradicted
+         * by data/closed_class.txt */
         char norm[256];
         for (int i = 0; i < nw; i++) {
             if (state[i] != W_NONE || !ner_content_shape(text, &w[i])) continue;
-            int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
-            /* look up the full form too: "it's" normalises to "it" */
-            char full[256];
-            int fm = 0;
-            for (int k = w[i].b0; k < w[i].b1 && fm < 255; k++) full[fm++] = (char)tolower((unsigned char)text[k]);
-            full[fm] = 0;
-            if (ner_lex_phrase(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_phrase(&mk->closed, full, (size_t)fm) >= 0) continue;
+            const char *tag = sr_pos_tag_name(mk->pos, mk->tags[mk->word_tok[i]]);
+            if (!ner_labelset_has(&mk->mask_pos, tag)) continue;
+            int open_class = !strcmp(tag, "NOUN") || !strcmp(tag, "VERB") || !strcmp(tag, "ADJ") || !strcmp(tag, "ADV") ||
+                             !strcmp(tag, "PROPN") || !strcmp(tag, "INTJ");
+            if (open_class) {
+                int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+                /* look up the full form too: "it's" normalises to "it" */
+                char full[256];
+                int fm = 0;
+                for (int k = w[i].b0; k < w[i].b1 && fm < 255; k++) full[fm++] = (char)tolower((unsigned char)text[k]);
+                full[fm] = 0;
+                if (ner_lex_phrase(&mk->closed, norm, (size_t)m) >= 0 || ner_lex_phrase(&mk->closed, full, (size_t)fm) >= 0) continue;
+            }
             state[i] = W_ELIGIBLE;
+            wref[i] = mk->tags[mk->word_tok[i]];
         }
     }
 
-    /* 4. spans: PHI, protected runs, eligible words; sorted by start */
+    /* 6. spans: PHI, protected runs (structure and medical), eligible words; sorted by start */
     for (int i = 0; i < np; i++) *ner_span_push(out) = ps->span[i];
     for (int i = 0; i < nw; i++) {
-        if (state[i] == W_PROTECT) {
+        if (state[i] == W_PROTECT || state[i] == W_STRUCT) {
             int j = i;
-            while (j + 1 < nw && state[j + 1] == W_PROTECT && group[j + 1] == group[i]) j++;
+            while (j + 1 < nw && state[j + 1] == state[i] && group[j + 1] == group[i]) j++;
             SrSpan *s = ner_span_push(out);
             s->byte_start = w[i].b0; s->cp_start = w[i].c0;
             s->byte_end = w[j].b1; s->cp_end = w[j].c1;
             s->action = SR_ACT_PROTECT;
-            if (mk->med_ner.m) {
+            if (state[i] == W_STRUCT && wref[i] < 0) { /* masker_field_labels */
+                snprintf(s->category, sizeof s->category, "LABEL");
+                snprintf(s->source, sizeof s->source, "structure:layout");
+                s->score = 1;
+            } else if (state[i] == W_STRUCT) {
+                snprintf(s->category, sizeof s->category, "%s", mk->structure.cats[mk->structure.cat[wref[i]]]);
+                snprintf(s->source, sizeof s->source, "%s", mk->structure.srcs[mk->structure.src[wref[i]]]);
+                s->score = 1;
+            } else if (mk->med_ner.m) {
                 const NerEntity *e = &med.e[wref[i]];
                 ner_strcpy(s->category, sizeof s->category, NULL, e->label);
                 ner_strcpy(s->source, sizeof s->source, "model:", e->label);
                 s->score = e->score;
             } else {
-                snprintf(s->category, sizeof s->category, "%s", mk->med.cats[mk->med.cat[wref[i]]]);
-                snprintf(s->source, sizeof s->source, "%s", mk->med.srcs[mk->med.src[wref[i]]]);
+                const NerLex *lx = wref[i] >= 0 ? &mk->med : &mk->med_suf;
+                int e = wref[i] >= 0 ? wref[i] : -1 - wref[i];
+                if (e >= lx->n) { /* masker_word_parts: an acronym */
+                    snprintf(s->category, sizeof s->category, "TERM");
+                    snprintf(s->source, sizeof s->source, "rule:acronym");
+                } else {
+                    snprintf(s->category, sizeof s->category, "%s", lx->cats[lx->cat[e]]);
+                    snprintf(s->source, sizeof s->source, "%s", lx->srcs[lx->src[e]]);
+                }
                 s->score = 1;
             }
             i = j;
@@ -1093,8 +1842,8 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
                 ner_strcpy(s->source, sizeof s->source, "model:", e->label);
                 s->score = e->score;
             } else {
-                snprintf(s->category, sizeof s->category, "CONTENT");
-                snprintf(s->source, sizeof s->source, "closed-class");
+                snprintf(s->category, sizeof s->category, "%s", sr_pos_tag_name(mk->pos, wref[i]));
+                snprintf(s->source, sizeof s->source, "tagger:ewt");
                 s->score = 1;
             }
         }
@@ -1105,6 +1854,7 @@ done:
     free(state);
     free(group);
     free(wref);
+    free(bol);
     return rc;
 }
 
@@ -1417,6 +2167,180 @@ static int cmd_ner(int argc, char **argv) {
 out:
     if (r.m) ner_runner_free(&r);
     sr_free(m);
+    free(items);
+    return status;
+}
+
+/* ---- sr pos ---------------------------------------------------------------------- */
+
+/* One CoNLL-U file: the FORM column of each sentence's word lines (IDs that are plain
+ * integers) is tagged, and the file is written back with UPOS (column 4) filled in;
+ * comments, multiword-token ranges and empty nodes pass through unchanged. */
+static int pos_conllu(const SrPos *pos, const char *path, FILE *out, char *err) {
+    size_t len;
+    char e[SR_ERR_LEN];
+    char *buf = read_file(path, &len, e);
+    if (!buf) return sr_fail(err, "%s", e);
+    const char *name = strcmp(path, "-") ? path : "stdin";
+    if (utf8_check(buf, len, e) < 0) { free(buf); return sr_fail(err, "%s: %s", name, e); }
+    typedef struct { size_t at, n; int word; size_t form, form_n, upos, upos_n; } Line;
+    Line *ln = NULL;
+    int ln_cap = 0, n_ln = 0, n_words = 0, wcap = 0, rc = 0;
+    const char **form = NULL;
+    int *flen = NULL;
+    unsigned char *tag = NULL;
+    long lineno = 0, first_line = 1;
+    size_t p = 0;
+    while (p <= len && rc == 0) {
+        int at_end = p == len;
+        const char *l = buf + p;
+        const char *nl = at_end ? NULL : memchr(l, '\n', len - p);
+        size_t n = at_end ? 0 : nl ? (size_t)(nl - l) : len - p;
+        if (!at_end) lineno++;
+        int blank = n == 0 || (n == 1 && l[0] == '\r');
+        if (!blank) {
+            ln = grow(ln, &ln_cap, n_ln + 1, sizeof *ln);
+            Line *x = &ln[n_ln++];
+            memset(x, 0, sizeof *x);
+            x->at = p; x->n = n; x->word = 0;
+            if (n_ln == 1) first_line = lineno;
+            size_t k = 0;
+            while (k < n && l[k] >= '0' && l[k] <= '9') k++;
+            if (l[0] != '#' && k > 0 && k < n && l[k] == '\t') { /* a word line */
+                size_t col[10], c = 0, q = 0;
+                col[c++] = 0;
+                for (q = 0; q < n && c <= 10; q++)
+                    if (l[q] == '\t') { if (c < 10) col[c] = q + 1; c++; }
+                if (c != 10) { rc = sr_fail(err, "%s:%ld: %zu columns, a CoNLL-U word line has 10", name, lineno, c); break; }
+                x->word = 1;
+                x->form = p + col[1]; x->form_n = col[2] - 1 - col[1];
+                x->upos = p + col[3]; x->upos_n = col[4] - 1 - col[3];
+                n_words++;
+            } else if (l[0] != '#' && !(k > 0 && k < n && (l[k] == '-' || l[k] == '.'))) {
+                rc = sr_fail(err, "%s:%ld: not a CoNLL-U line (no ID column)", name, lineno);
+                break;
+            }
+        }
+        if ((blank || at_end) && n_ln) { /* a sentence ends: tag its words, write it */
+            int cap0 = wcap;
+            form = grow(form, &wcap, n_words, sizeof *form);
+            if (wcap != cap0) { flen = xrealloc(flen, (size_t)wcap * sizeof *flen); tag = xrealloc(tag, (size_t)wcap); }
+            int k = 0;
+            for (int i = 0; i < n_ln; i++)
+                if (ln[i].word) { form[k] = buf + ln[i].form; flen[k++] = (int)ln[i].form_n; }
+            if (sr_pos_tag(pos, form, flen, k, tag, e) < 0) { rc = sr_fail(err, "%s:%ld: %s", name, first_line, e); break; }
+            k = 0;
+            for (int i = 0; i < n_ln; i++) {
+                const Line *x = &ln[i];
+                if (!x->word) { fwrite(buf + x->at, 1, x->n, out); fputc('\n', out); continue; }
+                fwrite(buf + x->at, 1, x->upos - x->at, out);
+                fputs(sr_pos_tag_name(pos, tag[k++]), out);
+                fwrite(buf + x->upos + x->upos_n, 1, x->at + x->n - (x->upos + x->upos_n), out);
+                fputc('\n', out);
+            }
+            n_ln = n_words = 0;
+        }
+        if (blank && !at_end) fputc('\n', out);
+        if (at_end) break;
+        p += n + 1;
+    }
+    free(ln); free(form); free(flen); free(tag); free(buf);
+    return rc;
+}
+
+static int cmd_pos(int argc, char **argv) {
+    const char *data_dir = NULL, *tagger = NULL, *conllu = NULL;
+    char **items = xmalloc((size_t)argc * sizeof *items);
+    int n_items = 0, as_files = 0, jsonl = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs("usage: sr pos [options] [TEXT... | -f FILE... | --jsonl [FILE...] | --conllu FILE]\n"
+                  "Universal part-of-speech tags (UD UPOS) from the built-in tagger, for the Masker's\n"
+                  "words (the words sr generate may resample). Prints one line a word:\n"
+                  "start<TAB>end<TAB>UPOS<TAB>word (code points, end exclusive), a blank line between texts.\n"
+                  "  --jsonl         inputs are JSON lines {\"id\":..., \"text\":...}; prints\n"
+                  "                  {\"id\":...,\"words\":[{\"start\",\"end\",\"upos\",\"word\"}]} a line\n"
+                  "  --conllu FILE   tag the FORM column of a CoNLL-U file ('-' = stdin) and write it\n"
+                  "                  back with UPOS (column 4) filled in, everything else unchanged\n"
+                  "  -f              the arguments are files ('-' = stdin), one text each\n"
+                  "  --tagger FILE   the tagger (default: data/pos_ewt.srp)\n"
+                  "  --data DIR      folder of the shipped data files\n",
+                  stdout);
+            free(items);
+            return 0;
+        }
+        if (!strcmp(a, "--conllu")) conllu = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--tagger")) tagger = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "-f")) as_files = 1;
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr pos: unknown option %s (see sr pos --help)\n", a); free(items); return 2; }
+        else items[n_items++] = argv[i];
+    }
+    char err[SR_ERR_LEN], path[8192];
+    if (conllu && (n_items || jsonl)) { fputs("sr pos: --conllu takes one file and no other input\n", stderr); free(items); return 2; }
+    if (tagger) snprintf(path, sizeof path, "%s", tagger);
+    else if (data_file(data_dir, "pos_ewt.srp", path, sizeof path, err) < 0) { fprintf(stderr, "sr pos: %s\n", err); free(items); return 2; }
+    SrPos *pos = sr_pos_load(path, err);
+    if (!pos) { fprintf(stderr, "sr pos: %s\n", err); free(items); return 2; }
+    int status = 0;
+    if (conllu) {
+        if (pos_conllu(pos, conllu, stdout, err) < 0) { fprintf(stderr, "sr pos: %s\n", err); status = 1; }
+    } else {
+        SrInput in;
+        memset(&in, 0, sizeof in);
+        in.jsonl = jsonl;
+        in.texts = !jsonl && !as_files && n_items > 0;
+        in.items = items;
+        in.n_items = n_items;
+        SrRecord rec;
+        Word *w = NULL;
+        const char **tp = NULL;
+        int *tl = NULL, *word_tok = NULL, wcap = 0, tcap = 0, wtcap = 0;
+        unsigned char *tag = NULL;
+        int got;
+        while ((got = input_next(&in, &rec, err)) != 0) {
+            int nw = got < 0 ? -1 : text_words(rec.text, rec.len, &w, &wcap, err);
+            int nt = 0;
+            if (nw >= 0) {
+                word_tok = grow(word_tok, &wtcap, nw + 1, sizeof *word_tok);
+                nt = pos_tokens_of_words(rec.text, rec.len, w, nw, &tp, &tl, &tcap, word_tok);
+                tag = xrealloc(tag, (size_t)nt + 1);
+                if (sr_pos_tag(pos, tp, tl, nt, tag, err) < 0) nw = -1;
+            }
+            if (nw < 0) {
+                if (jsonl) print_error_record(stdout, &rec, in.count - 1, err);
+                else fprintf(stderr, "sr pos: %s\n", err);
+                status = 1;
+                record_free(&rec);
+                continue;
+            }
+            if (jsonl) {
+                fputs("{\"id\":", stdout);
+                if (rec.id_json) fputs(rec.id_json, stdout); else printf("%ld", in.count - 1);
+                fputs(",\"words\":[", stdout);
+            } else if (in.count > 1) fputc('\n', stdout);
+            for (int k = 0; k < nw; k++) {
+                const char *name = sr_pos_tag_name(pos, tag[word_tok[k]]);
+                if (jsonl) {
+                    printf("%s{\"start\":%d,\"end\":%d,\"upos\":\"%s\",\"word\":", k ? "," : "", w[k].c0, w[k].c1, name);
+                    json_put_string(stdout, rec.text + w[k].b0, (size_t)(w[k].b1 - w[k].b0));
+                    fputc('}', stdout);
+                } else {
+                    printf("%d\t%d\t%s\t", w[k].c0, w[k].c1, name);
+                    fwrite(rec.text + w[k].b0, 1, (size_t)(w[k].b1 - w[k].b0), stdout);
+                    fputc('\n', stdout);
+                }
+            }
+            if (jsonl) fputs("]}\n", stdout);
+            record_free(&rec);
+        }
+        input_close(&in);
+        free(w); free(tp); free(tl); free(word_tok); free(tag);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr pos: write error on stdout: %s\n", strerror(errno)); status = 1; }
+    sr_pos_free(pos);
     free(items);
     return status;
 }

@@ -2481,6 +2481,7 @@ static void usage(void) {
           "  tokenize   WordPiece tokens, ids and offsets\n"
           "  fill       fill [MASK] tokens (Hugging Face fill-mask)\n"
           "  ner        token classification (Hugging Face pipeline)\n"
+          "  pos        universal part-of-speech tags (the built-in tagger)\n"
           "  bench      time the encoder forward\n"
           "  info       describe a model file\n"
           "Run `sr COMMAND --help` for a command's options.\n",
@@ -2500,6 +2501,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "deid")) return cmd_deid(argc, argv);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(cmd, "ner")) return cmd_ner(argc, argv);
+    if (!strcmp(cmd, "pos")) return cmd_pos(argc, argv);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(cmd, "info")) return cmd_info(argc, argv);
     fprintf(stderr, "sr: unknown command '%s'\n", cmd);

@@ -229,6 +229,25 @@ void sr_phi_rules_free(SrPhiRules *r);
  * PHI type, source the rule that fired. */
 int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out, char *err);
 
+/* ---------------------------------------------------------------- POS tagger (ner.c) */
+
+/* The built-in UPOS tagger (an averaged perceptron trained on UD English EWT by
+ * train/train_pos.py; the shipped weights are data/pos_ewt.srp, CC BY-SA 4.0). It tags
+ * tokens as given: pointer + byte length each, any segmentation.
+ * File (little-endian): "SRPOS\0\0\1", u32 n_tags, u32 log2_buckets, u32 n_words,
+ * u32 n_templates, u32 weight_bytes (1: int8 codes, 2: int16), 20 reserved bytes; n_tags x
+ * 8-byte tag names; for int8 codes 256 x i32 (code q's value at [q + 128]); n_words x
+ * (u32 crc32 of a word key, u32 info) sorted by crc; 2^log2_buckets x n_tags weights.
+ * A tag's score is the sum of its weights over the token's features (train/train_pos.py
+ * says which). The file's size must be exactly what the header says. */
+typedef struct SrPos SrPos;
+SrPos *sr_pos_load(const char *path, char *err);
+void sr_pos_free(SrPos *p);
+int sr_pos_n_tags(const SrPos *p);
+const char *sr_pos_tag_name(const SrPos *p, int tag);
+/* tag[i] = tag index of the token word[i][0..len[i]); one SrPos may serve many threads. */
+int sr_pos_tag(const SrPos *p, const char *const *word, const int *len, int n, unsigned char *tag, char *err);
+
 /* ---------------------------------------------------------------- the Masker (ner.c) */
 
 typedef struct {
@@ -237,7 +256,11 @@ typedef struct {
     int n_lexicons;
     const SrModel *phi_model; /* optional de-identification NER model, unioned */
     const SrModel *med_model; /* optional medical NER model (else the shipped lexicon) */
-    const SrModel *pos_model; /* optional UPOS tagger (else closed-class words) */
+    const SrModel *pos_model; /* optional UPOS model (else the built-in tagger) */
+    const char *pos_tagger;   /* the built-in tagger's file; NULL = data/pos_ewt.srp */
+    const char **label_files; /* more letter-structure labels (data/letter_structure.txt's
+                                 format), e.g. data/phi_labels.txt */
+    int n_label_files;
     const char *med_labels;   /* entity types to protect, comma-separated; NULL = default */
     const char *mask_pos;     /* eligible parts of speech; NULL = "NOUN,VERB,ADJ" */
     int no_phi_extras;        /* 1: leave hospitals, wards/rooms, professions and a lone
@@ -263,9 +286,11 @@ typedef struct {
 typedef struct SrMasker SrMasker;
 SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err);
 void sr_masker_free(SrMasker *mk);
-/* Decide the text: every PHI span (SR_ACT_PHI), protected medical entities
- * (SR_ACT_PROTECT) and maskable words (SR_ACT_ELIGIBLE), sorted by start and not
- * overlapping (PHI wins over a protected entity). Words in none are left alone. */
+/* Decide the text: every PHI span (SR_ACT_PHI), protected medical entities and letter
+ * structure (SR_ACT_PROTECT; category PROBLEM/TEST/TREATMENT/TERM, or LABEL/HEADER/
+ * SALUTATION/CLOSING with a source "structure:...") and maskable words (SR_ACT_ELIGIBLE,
+ * category = part of speech), sorted by start and not overlapping (PHI wins over the
+ * rest). Words in none are left alone. */
 int sr_masker_run(SrMasker *mk, const char *text, size_t len, SrSpans *out, char *err);
 /* The same with PHI known from outside (NULL: none). */
 int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnownPhi *known,
@@ -307,6 +332,7 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o);
 /* One refilled word, offsets in the synthetic text. */
 typedef struct {
     int byte_start, byte_end, cp_start, cp_end;
+    int orig_cp_start, orig_cp_end; /* the word it replaces, in the original text */
     int action;         /* SR_ACT_PHI (a surrogate) or SR_ACT_ELIGIBLE */
     char category[24];
     int n_pieces;       /* WordPieces chosen */

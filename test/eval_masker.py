@@ -28,7 +28,7 @@ for line, out in zip(open(notes, encoding="utf-8"), r.stdout.splitlines()):
     n_notes += 1
     text = rec["text"]
     act = [None] * len(text)
-    for a, s, e in json.loads(out):
+    for a, s, e, _ in json.loads(out):
         for i in range(s, e):
             act[i] = a
     gold = [None] * len(text)

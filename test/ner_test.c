@@ -225,8 +225,9 @@ static int model_spans(int argc, char **argv) {
     return 0;
 }
 
-/* The Masker over JSON lines (no models): one JSON array of spans per record; the time
- * and throughput on stderr. For test/eval_masker.py. */
+/* The Masker over JSON lines (no models): one JSON array of [action, start, end,
+ * category] per record; the time and throughput on stderr. For test/eval_masker.py and
+ * test/eval_keep.py. */
 static int jsonl_spans(const char *path) {
     char err[SR_ERR_LEN];
     SrMaskerOptions opt = {0};
@@ -252,7 +253,8 @@ static int jsonl_spans(const char *path) {
         bytes += rec.len;
         printf("[");
         for (int k = 0; k < sp.n; k++)
-            printf("%s[\"%s\",%d,%d]", k ? "," : "", act_name(sp.span[k].action), sp.span[k].cp_start, sp.span[k].cp_end);
+            printf("%s[\"%s\",%d,%d,\"%s\"]", k ? "," : "", act_name(sp.span[k].action), sp.span[k].cp_start, sp.span[k].cp_end,
+                   sp.span[k].category);
         printf("]\n");
         record_free(&rec);
     }
