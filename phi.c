@@ -2195,7 +2195,7 @@ static void phi_rule_facility_names(PhiDoc *d) {
 
 /* ---- countries, military addresses, times of dates, numbers to call ---- */
 
-/* a country by name, capitalised, in mixed text (born in Guatemala, Estonia was fun) */
+/* a country by name, capitalised, after a place word, in mixed text (born in Guatemala) */
 static void phi_rule_countries(PhiDoc *d) {
     if (!d->mixed) return;
     for (int i = 0; i < d->n; i++) {
@@ -2204,7 +2204,11 @@ static void phi_rule_countries(PhiDoc *d) {
         if (e < i) continue;
         /* a country's adjective use or a named thing (Turkey sandwich, Chad, Jordan...) is
          * the name rules' to decide first; a listed first name needs a place word before */
-        if ((d->t[i].lex & (LX_FIRST | LX_LAST)) && e == i && !phi_cue(d, i - 1, CUE_CITY_PREPOSITION) && !phi_cue(d, i - 1, CUE_REGION_CUE)) continue;
+        /* after a place word, a movement word or a comma (travelled to Nigeria, born in
+         * Guatemala, Leeds, England); a textbook's "France and Brazil" is not the patient's */
+        int p = i - 1;
+        if (phi_is(d, p, "the")) p--;
+        if (!(phi_cue(d, p, CUE_CITY_PREPOSITION) || phi_cue(d, p, CUE_REGION_CUE) || (phi_lex(d, p) & LX_MOVE) || phi_punct(d, i - 1, ','))) continue;
         if (e + 1 < d->n && !d->t[e + 1].nl && phi_cue(d, e + 1, CUE_EPONYM_HEAD)) continue; /* West Nile virus */
         phi_mark(d, i, e, PT_COUNTRY, "rule:country", -1);
         i = e;
