@@ -133,7 +133,7 @@ enum {
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
     CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
-    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER,
+    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -302,6 +302,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"military-code", PHI_CLASS_CUE, 0, CUE_MILITARY_CODE},
     {"call-verb", PHI_CLASS_CUE, 0, CUE_CALL_VERB},
     {"call-filler", PHI_CLASS_CUE, 0, CUE_CALL_FILLER},
+    {"duration-cue", PHI_CLASS_CUE, 0, CUE_DURATION_CUE},
     {"org-head", PHI_CLASS_CUE, 0, CUE_ORG_HEAD},
     {"placeholder.name", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_NAME},
     {"placeholder.place", PHI_CLASS_CUE, 0, CUE_PLACEHOLDER_PLACE},
@@ -1609,7 +1610,8 @@ static void phi_rule_eponyms(PhiDoc *d) {
             if (!name) break;
             if (d->mixed && !phi_unfamiliar(d, k) && words == 0 && !(k + 1 < h)) { /* "Acute disease": an ordinary word */
                 int possessive = t->b1 - t->b0 > 2 && d->text[t->b1 - 2] == '\'';
-                if (!possessive) break;
+                int joined = phi_punct(d, k - 1, '-') && !t->sp && k >= 2 && !d->t[k - 1].sp && phi_word(d, k - 2); /* Charcot-Marie-Tooth */
+                if (!possessive && !joined) break;
             }
             first = k;
             words++;
@@ -1779,6 +1781,12 @@ static int phi_postcode_at(const PhiDoc *d, int i, int *end) {
 static void phi_postal_line(PhiDoc *d, int z, int zend) {
     int k = z - 1;
     if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) k--;
+    /* "Montréal (Québec) H3H 1V4": the state in brackets */
+    if (phi_punct(d, k, ')') && k >= 2 && !d->t[k].nl) {
+        int o = k - 1;
+        while (o > 0 && o > k - 5 && !phi_punct(d, o, '(') && !d->t[o].nl) o--;
+        if (phi_punct(d, o, '(') && o + 1 < k && phi_place_at(d, o + 1, LX_REGION) == k - 1) { phi_mark(d, o + 1, k - 1, PT_STATE, "rule:postal-line", z); k = o - 1; }
+    }
     if (k >= 0 && !d->t[k + 1].nl && phi_cue(d, k, CUE_STATE_CODE) && d->t[k].shape == SH_UPPER) { phi_mark(d, k, k, PT_STATE, "rule:postal-line", z); k--; }
     else if (k >= 0 && !d->t[k + 1].nl) { /* a state's or a county's name before the postcode */
         for (int a = k; a >= 0 && a > k - 4 && !d->t[a + 1].nl; a--)
@@ -1803,6 +1811,9 @@ static void phi_postal_line(PhiDoc *d, int z, int zend) {
         int b = k - 1, a = b;
         while (a > 0 && !d->t[a].nl && !phi_punct(d, a - 1, ',')) a--;
         if (a < 0 || b < a) break;
+        /* the field's address begins at its first number when words lead into it ("lives at 3 The Paddocks") */
+        for (int q = a; q < b; q++)
+            if (phi_num(d, q) || (d->t[q].kind == TK_ALNUM && isdigit((unsigned char)d->text[d->t[q].b0]))) { a = q; break; }
         int e = phi_street_at(d, a, 0);
         /* a house number and a name: "3 The Paddocks", "12B Kowhai" */
         int house = (phi_num(d, a) || (d->t[a].kind == TK_ALNUM && isdigit((unsigned char)d->text[d->t[a].b0]) && d->t[a].nalpha <= 2)) &&
@@ -2684,6 +2695,9 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
                 if (dm && d->dmy < 0) dm = 0;
                 if (d->dmy > 0 && md && !dm) md = 0; /* 3/7 in a day-first letter is a duration */
                 if (bv == 52 || (duration && d->dmy > 0)) my = 0;   /* 2/52: two weeks, not February 1952 */
+                /* "review in 3/7", "for 6/12": a duration after its cue, whatever the order */
+                if ((bv == 7 || bv == 12 || bv == 52) && a <= 2 * bv && i > 0 && !d->t[i].nl &&
+                    (phi_cue(d, i - 1, CUE_DURATION_CUE) || (phi_punct(d, i - 1, '-') && phi_cue(d, i - 2, CUE_DURATION_CUE)))) md = my = dm = 0;
                 if ((md || my || dm) && (ctx >= 0 || (!numctx && !unit_after && !fraction))) { last = b; src = ctx >= 0 ? "rule:date-after-context" : "rule:date-numeric"; }
             } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after &&
                        !(b + 1 < d->n && !d->t[b + 1].nl && phi_word(d, b + 1) && (d->t[b + 1].lex & LX_COMMON) && !(d->t[b + 1].lex & LX_STOP))) {
