@@ -4067,6 +4067,12 @@ static int phi_known_text(const SrPhiRules *r, const char *s, int n) {
     const PhiEntry *e = phi_lookup(r, s, (size_t)n);
     return e && (e->flags & LX_KNOWN);
 }
+/* the same for a misspelling's candidate: a place is no ordinary word to have misspelt
+ * ("Baltmore" is Baltimore, not a slip of the pen to let pass) */
+static int phi_known_unplaced(const SrPhiRules *r, const char *s, int n) {
+    const PhiEntry *e = phi_lookup(r, s, (size_t)n);
+    return e && (e->flags & LX_KNOWN) && !(e->flags & (LX_CITY | LX_REGION | LX_COUNTRY | LX_STATE));
+}
 
 /* A word known after taking off an affix (data/phi_cues.txt: vocab-prefix,
  * vocab-suffix): "rehydrated" from "hydrate", "nonblanching" from "blanching". The
@@ -4095,18 +4101,24 @@ static int phi_known_affixed(const SrPhiRules *r, const char *low, int n) {
 
 /* one edit (a letter dropped, added, changed, or two swapped) away from a known word of
  * 5+ letters: a misspelling (recieved, secreations, extremites), not a new word */
-static int phi_misspelt(const SrPhiRules *r, const char *w, int n) {
+/* one edit from a word with one of `flags` (any known flag when flags is 0, places left out) */
+static int phi_is_near(const SrPhiRules *r, const char *s, int n, uint64_t flags) {
+    if (!flags) return phi_known_unplaced(r, s, n);
+    const PhiEntry *e = phi_lookup(r, s, (size_t)n);
+    return e && (e->flags & flags);
+}
+static int phi_near(const SrPhiRules *r, const char *w, int n, uint64_t flags) {
     if (n < 5 || n > 24) return 0;
     char c[32];
     for (int k = 0; k < n; k++) { /* dropped, swapped */
         memcpy(c, w, (size_t)k);
         memcpy(c + k, w + k + 1, (size_t)(n - k - 1));
-        if (n - 1 >= 5 && phi_known_text(r, c, n - 1)) return 1;
+        if (n - 1 >= 5 && phi_is_near(r, c, n - 1, flags)) return 1;
         if (k + 1 < n && w[k] != w[k + 1]) {
             memcpy(c, w, (size_t)n);
             c[k] = w[k + 1];
             c[k + 1] = w[k];
-            if (phi_known_text(r, c, n)) return 1;
+            if (phi_is_near(r, c, n, flags)) return 1;
         }
     }
     for (int k = 0; k <= n; k++) /* changed, added */
@@ -4114,12 +4126,12 @@ static int phi_misspelt(const SrPhiRules *r, const char *w, int n) {
             if (k < n && a != w[k]) {
                 memcpy(c, w, (size_t)n);
                 c[k] = a;
-                if (phi_known_text(r, c, n)) return 1;
+                if (phi_is_near(r, c, n, flags)) return 1;
             }
             memcpy(c, w, (size_t)k);
             c[k] = a;
             memcpy(c + k + 1, w + k, (size_t)(n - k));
-            if (phi_known_text(r, c, n + 1)) return 1;
+            if (phi_is_near(r, c, n + 1, flags)) return 1;
         }
     return 0;
 }
@@ -4194,7 +4206,7 @@ static int phi_misspelt_twice(const SrPhiRules *r, const char *w, int n) {
             while (b < len && buf[b] != '\n') b++;
             if (b - a < 3 || memcmp(buf + a, w, 3)) break;
             int m = (int)(b - a);
-            if (m >= n - 2 && m <= n + 2 && m >= 5 && phi_edit_distance(w, n, buf + a, m, 2) <= 2) return 1;
+            if (m >= n - 2 && m <= n + 2 && m >= 5 && phi_edit_distance(w, n, buf + a, m, 2) <= 2 && phi_known_unplaced(r, buf + a, m)) return 1;
             a = b + 1;
         }
     }
@@ -4204,9 +4216,11 @@ static int phi_misspelt_twice(const SrPhiRules *r, const char *w, int n) {
 /* two known words written as one (tubefeeds, waterseal, breathsounds) */
 static int phi_compound(const SrPhiRules *r, const char *w, int n) {
     for (int k = 3; k + 3 <= n; k++)
-        if (phi_known_text(r, w, k) && phi_known_text(r, w + k, n - k)) return 1;
+        if (phi_known_unplaced(r, w, k) && phi_known_unplaced(r, w + k, n - k)) return 1;
     return 0;
 }
+
+static int phi_misspelt(const SrPhiRules *r, const char *w, int n) { return phi_near(r, w, n, 0); }
 
 /* clinical shorthand written without its vowels (sxn, drng, snds, dsgs): at most one
  * vowel in 3+ letters */
@@ -4251,6 +4265,9 @@ static int phi_known_word(const PhiDoc *d, int i) {
                                                         a lower-case word is shorthand or a slip */
     if (d->mixed && t->shape == SH_UPPER && n <= 6) return 1; /* an acronym (PDQ, GABA) */
     if (n <= 4) return 1; /* shorthand (huo, ivab): the name lists hold the short names */
+    /* a misspelt place after a place word: "admit from BALTMORE" */
+    if (n >= 6 && i > 0 && (phi_cue(d, i - 1, CUE_CITY_PREPOSITION) || (phi_lex(d, i - 1) & LX_MOVE) || phi_is(d, i - 1, "to") || phi_is(d, i - 1, "at")) &&
+        phi_near(d->r, low, n, LX_CITY | LX_REGION | LX_COUNTRY)) return 0;
     return phi_vowelless(low, n) || phi_misspelt(d->r, low, n) || phi_truncated(d->r, low, n, 2) || phi_compound(d->r, low, n) ||
            phi_misspelt_twice(d->r, low, n);
 }
