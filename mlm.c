@@ -1544,7 +1544,6 @@ static int gen_tools_open(GenTools *g, const char *cmd, int with_lm, const char 
     mo->phi_model = g->phi;
     mo->med_model = g->med;
     mo->pos_model = g->pos;
-    if (opt) opt->stratify = g->pos != NULL;
     if (!(g->mk = sr_masker_new(mo, err))) goto fail;
     if (with_lm) g->st = sr_state_new(g->m, sr_gen_state_tokens(g->m, opt));
     return 0;
@@ -1694,7 +1693,6 @@ static int cmd_generate(int argc, char **argv) {
     mo.n_lexicons = n_lex;
     mo.label_files = label_files;
     mo.n_label_files = n_labels;
-    opt.stratify = 1; /* the ratio per part of speech (the built-in tagger's, or --pos-model's) */
     if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt) < 0) goto cleanup;
     SrModel *m = gt.m;
     SrTokenizer *tok = gt.tok;
