@@ -3045,6 +3045,62 @@ static void phi_rule_address_blocks(PhiDoc *d) {
     }
 }
 
+/* An address is one run on its line: once a street part is found, the house number and
+ * the unfamiliar name words before it ("6750 Koskikatu 25 Apt. 864") and the town, state,
+ * country and postcode after it (", Artilleros, CO Uruguay 64677") belong to it. Left of
+ * the street only up to its first number; right of it only place-like words: a gazetteer
+ * place, a state code, a word no vocabulary knows (capitalised in mixed text), a number
+ * or a short code with digits. Anything else (a lower-case word, a title, a label) ends
+ * the run. */
+static int phi_location_type(int type) {
+    return type == PT_STREET || type == PT_CITY || type == PT_STATE || type == PT_ZIP || type == PT_COUNTRY ||
+           type == PT_COUNTY || type == PT_LOCATION;
+}
+static int phi_address_word(const PhiDoc *d, int k) {
+    const PhiTok *t = &d->t[k];
+    if (t->lex & (LX_STOP | LX_TITLE | LX_HEADER | LX_MONTH | LX_WEEKDAY | LX_RELATION | LX_CRED)) return 0;
+    if (d->mixed && !phi_cap(t)) return 0;
+    return (t->lex & (LX_CITY | LX_REGION | LX_COUNTRY | LX_STATE | LX_STREET)) || phi_unfamiliar(d, k);
+}
+static void phi_rule_address_runs(PhiDoc *d) {
+    for (int a = 0; a < d->n; a++) {
+        if (d->type[a] != PT_STREET) continue;
+        int b = a;
+        while (b + 1 < d->n && !d->t[b + 1].nl && (d->type[b + 1] == PT_STREET || (d->t[b + 1].kind == TK_PUNCT && d->type[b + 1] == PT_NONE &&
+               b + 2 < d->n && d->type[b + 2] == PT_STREET && !d->t[b + 2].nl))) b++;
+        /* left: back to the first number of the run */
+        int first_num = -1;
+        for (int k = a - 1, steps = 0; k >= 0 && steps < 6 && !d->t[k + 1].nl; k--, steps++) {
+            if (!phi_free(d, k)) break;
+            if (phi_num(d, k) && d->t[k].ndig <= 6) first_num = k;
+            else if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) continue;
+            else if (!phi_word(d, k) || !phi_address_word(d, k)) break;
+        }
+        if (first_num >= 0) phi_mark(d, first_num, a - 1, PT_STREET, "rule:address-run", a);
+        /* right: the town, state, country and postcode of the same line */
+        int last = b;
+        for (int k = b + 1, steps = 0; k < d->n && steps < 10 && !d->t[k].nl; k++, steps++) {
+            if (!phi_free(d, k)) { if (phi_location_type(d->type[k])) { last = k; continue; } break; }
+            const PhiTok *t = &d->t[k];
+            if (phi_punct(d, k, ',') || phi_punct(d, k, '-')) continue;
+            if (phi_punct(d, k, '.') && k > 0 && phi_word(d, k - 1) && !t->sp) continue;
+            int type = 0;
+            /* a number ends the line or stands before another place word ("2 steps" is no postcode) */
+            int next_ok = k + 1 >= d->n || d->t[k + 1].nl || d->t[k + 1].kind == TK_PUNCT || !phi_free(d, k + 1) ||
+                          (phi_word(d, k + 1) && phi_address_word(d, k + 1));
+            if (t->kind == TK_NUM && t->ndig <= 6 && next_ok) type = PT_ZIP;
+            else if (t->kind == TK_ALNUM && t->b1 - t->b0 <= 8 && t->ndig > 0 && next_ok) type = PT_ZIP;
+            else if (phi_word(d, k) && phi_cue(d, k, CUE_STATE_CODE) && t->shape == SH_UPPER) type = PT_STATE;
+            else if (phi_word(d, k) && phi_address_word(d, k))
+                type = (t->lex & LX_COUNTRY) ? PT_COUNTRY : (t->lex & (LX_REGION | LX_STATE)) && !(t->lex & LX_CITY) ? PT_STATE : PT_CITY;
+            if (!type) break;
+            phi_mark(d, k, k, type, "rule:address-run", a);
+            last = k;
+        }
+        a = last;
+    }
+}
+
 /* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
  * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
 static void phi_rule_devotional_hospitals(PhiDoc *d) {
@@ -4405,6 +4461,8 @@ static const PhiRule phi_rules[] = {
     {NULL, "rule:city-state", NULL, "a town and a state code (Sacramento, CA)"},
     {phi_rule_address_blocks, "rule:address-line", "the lines of an address block that ends in a postcode",
      "the words of an address line that ends in a postcode"},
+    {phi_rule_address_runs, "rule:address-run", "the rest of an address's line: house number, town, state, country, postcode",
+     "a house number, town, state, country or postcode on the line of a street"},
     {phi_rule_devotional_hospitals, "rule:devotional-hospital", "devotional hospital names (Holy Cross, Sacred Heart)",
      "a devotional hospital name (Holy Cross, Sacred Heart)"},
     {phi_rule_practices, "rule:practice-name", "GP practice names (the name before Surgery / Health Centre)",
