@@ -863,7 +863,9 @@ static void result_reset(SrGenResult *r) {
 
 /* Select the eligible spans to mask: floor(ratio * n) without replacement, per category
  * (part of speech) with stratify as the paper does, from the RNG. chosen[k] = 1 for
- * spans[k] masked. (The 1e-6 keeps 0.7 x 10 at 7: the float 0.7f is 0.69999999.) */
+ * spans[k] masked. The ratio is taken as the decimal the user wrote (to 6 places): the
+ * float 0.7f is 0.69999999, and 0.69999999 x 90 would floor to 62, not 63; the 1e-6 then
+ * keeps the double 0.7 x 90 = 62.99999999999999 at 63. */
 static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrRng *rng, unsigned char *chosen) {
     int n = spans->n;
     int *idx = xmalloc((size_t)(n ? n : 1) * sizeof(int));
@@ -878,7 +880,8 @@ static void select_eligible(const SrSpans *spans, float ratio, int stratify, SrR
             seen[k] = 1;
             idx[m++] = k;
         }
-        int want = (int)floor((double)ratio * m + 1e-6);
+        double r = floor((double)ratio * 1e6 + 0.5) / 1e6;
+        int want = (int)floor(r * m + 1e-6);
         if (want > m) want = m;
         for (int i = 0; i < want; i++) { /* partial Fisher-Yates */
             int j = i + rng_below(rng, m - i);

@@ -2204,6 +2204,35 @@ static void phi_rule_facility_names(PhiDoc *d) {
     }
 }
 
+/* A facility's head nouns are part of its name: annotators (and re-identifiers) read
+ * "Mercy Ridge Medical Center", not "Mercy Ridge". After the name rules have run, the
+ * head words right after a facility or organisation name join it: hospital words,
+ * facility and organisation heads, the words of a two-word practice head (Family
+ * Practice), and "NHS Foundation Trust"-like runs of them; capitalised in mixed text. */
+static int phi_facility_head_word(const PhiDoc *d, int k) {
+    if (!phi_word(d, k) || (d->mixed && !phi_cap(&d->t[k]))) return 0;
+    return (d->t[k].lex & LX_HOSPWORD) || phi_cue(d, k, CUE_FACILITY_HEAD) || phi_cue(d, k, CUE_ORG_HEAD) ||
+           phi_cue(d, k, CUE_FACILITY_HEAD_WEAK) || phi_phrase(d, k, CUE_PRACTICE_HEAD) >= 2;
+}
+static void phi_rule_facility_heads(PhiDoc *d) {
+    for (int i = 0; i + 1 < d->n; i++) {
+        int type = d->type[i];
+        if (type != PT_HOSPITAL && type != PT_ORGANIZATION) continue;
+        if (d->type[i + 1] == type || d->t[i + 1].nl) continue; /* the name's last token */
+        int k = i + 1, last = i;
+        while (k < d->n && !d->t[k].nl && k <= i + 5) {
+            if (phi_free(d, k) && phi_facility_head_word(d, k)) {
+                int pe = phi_phrase(d, k, CUE_PRACTICE_HEAD);
+                last = pe >= 2 ? k + pe - 1 : k;
+                k = last + 1;
+            } else if (phi_punct(d, k, '&') && phi_free(d, k) && k + 1 < d->n && phi_free(d, k + 1) && phi_facility_head_word(d, k + 1)) k++;
+            else break;
+        }
+        if (last > i) phi_mark(d, i + 1, last, type, "rule:facility-head", i);
+        i = last;
+    }
+}
+
 /* ---- countries, military addresses, times of dates, numbers to call ---- */
 
 /* a country by name, capitalised, after a place word, in mixed text (born in Guatemala) */
@@ -2247,12 +2276,14 @@ static void phi_rule_call_numbers(PhiDoc *d) {
         int j = i + 1;
         while (j < d->n && j <= i + 3 && !d->t[j].nl && (phi_cue(d, j, CUE_CALL_FILLER) || phi_punct(d, j, ':'))) j++;
         if (j >= d->n || !phi_num(d, j) || !phi_free(d, j)) continue;
-        int k = j, digits = 0, e = j;
+        int k = j, digits = 0, e = j, groups = 0;
         while (k < d->n && !d->t[k].nl && (phi_num(d, k) || ((phi_punct(d, k, '-') || phi_punct(d, k, '.') || phi_punct(d, k, '(') || phi_punct(d, k, ')')) && k + 1 < d->n && phi_num(d, k + 1)))) {
-            if (phi_num(d, k)) { digits += d->t[k].ndig; e = k; }
+            if (phi_num(d, k)) { digits += d->t[k].ndig; e = k; groups++; }
             k++;
         }
-        if (digits >= 8 && digits <= 13) phi_mark(d, j, e, PT_PHONE, "rule:call-number", i);
+        /* a local number (555 0199) has 7 digits in a 3 + 4 shape */
+        int local = groups == 2 && digits == 7 && d->t[j].ndig == 3;
+        if ((digits >= 8 && digits <= 13) || local) phi_mark(d, j, e, PT_PHONE, "rule:call-number", i);
     }
 }
 
@@ -2423,6 +2454,17 @@ static int phi_month_day(int m, int dd) { return m >= 1 && m <= 12 && dd >= 1 &&
 /* Digit groups from token i: NUM separated by one of "-. " or "(...)", same line.
  * Fills g[] with token indexes and returns the count (<= 6). seps: bit 1 '-', 2 '.',
  * 4 space, 8 parens, 16 '/'. */
+/* the leading digits of a last group with its extension written tight: "4508x769" */
+static int phi_ext_digits(const PhiDoc *d, int j) {
+    const PhiTok *t = &d->t[j];
+    if (t->kind != TK_ALNUM) return 0;
+    const char *p = d->text + t->b0, *end = d->text + t->b1;
+    int lead = 0, tail = 0;
+    while (p < end && isdigit((unsigned char)*p)) { p++; lead++; }
+    if (p >= end || (*p != 'x' && *p != 'X')) return 0;
+    for (p++; p < end && isdigit((unsigned char)*p); p++) tail++;
+    return p == end && lead >= 3 && tail >= 1 && tail <= 5 ? lead : 0;
+}
 static int phi_groups(const PhiDoc *d, int i, int *g, int *seps) {
     int n = 0;
     *seps = 0;
@@ -2441,6 +2483,12 @@ static int phi_groups(const PhiDoc *d, int i, int *g, int *seps) {
             g[n++] = j + 1;
             k = j + 1;
             continue;
+        }
+        if (t->kind == TK_PUNCT && (t->ch == '-' || t->ch == '.' || t->ch == ')') && j + 1 < d->n && !d->t[j + 1].nl &&
+            (t->ch == ')' || (!t->sp && !d->t[j + 1].sp)) && phi_ext_digits(d, j + 1)) {
+            *seps |= t->ch == '-' ? 1 : t->ch == '.' ? 2 : 8;
+            g[n++] = j + 1; /* the last group: its extension ends the number */
+            break;
         }
         break;
     }
@@ -2472,7 +2520,7 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
         int g[6], seps;
         int n = phi_groups(d, i, g, &seps);
         int dg[6];
-        for (int k = 0; k < n; k++) dg[k] = d->t[g[k]].ndig;
+        for (int k = 0; k < n; k++) dg[k] = d->t[g[k]].kind == TK_ALNUM ? phi_ext_digits(d, g[k]) : d->t[g[k]].ndig;
         int first = i, last = -1, plus = phi_punct(d, i - 1, '+') && phi_tight(d, i);
         int paren = phi_punct(d, i - 1, '(') && phi_tight(d, i);
         int lead0 = d->text[d->t[i].b0] == '0';
@@ -4527,6 +4575,8 @@ static const PhiRule phi_rules[] = {
      "an employer after CEO of / works for / employed by"},
     {phi_rule_wards, "rule:ward-room", "ward, room and bed numbers",
      "a ward, room or bed number (extra)"},
+    {phi_rule_facility_heads, "rule:facility-head", "the head nouns after a facility's or organisation's name (Medical Center, NHS Foundation Trust)",
+     "a head noun of a facility's name (Medical Center)"},
     {phi_rule_caps_names, "rule:caps-name", "an initial and a surname in capitals (D WHITTAKER) in mixed text", "an initial and a surname in capitals"},
     {phi_rule_regions, "rule:region", "states, provinces and counties by name after a place word or a town", "a state, province or county after a place word or a town"},
     {phi_rule_town_after_hospital, "rule:town-after-hospital", "a town after a hospital's name and a comma", "a town after a hospital's name"},

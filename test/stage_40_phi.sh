@@ -157,7 +157,7 @@ if [ "$a" = "zorblatt visited; quendrick smiled" ] && [ "$b" = "[**NAME**] visit
 else fail "phi-lexicon: without: $a / with: $b / empty: rc=$rc $c / missing: rc=$rc2 $(cat "$W/nosuch.err")"; fi
 a=$("$SR" deid --text "Transferred from Penwarden Memorial Hospital in 2011.")
 b=$("$SR" deid --no-extras --text "Transferred from Penwarden Memorial Hospital in 2011.")
-if [ "$a" = "Transferred from [**HOSPITAL**] Hospital in [**YEAR**]." ] && [ "$b" = "Transferred from Penwarden Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
+if [ "$a" = "Transferred from [**HOSPITAL**] in [**YEAR**]." ] && [ "$b" = "Transferred from Penwarden Memorial Hospital in 2011." ]; then pass "phi-extras: hospitals and lone years are extras; --no-extras leaves them"
 else fail "phi-extras: $a / $b"; fi
 "$SR" deid --explain --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex.err"
 "$SR" deid --explain --show-phi --text "Dr. Quillfeather saw her on 3/4/2020." >/dev/null 2>"$W/ex2.err"
