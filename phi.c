@@ -3110,7 +3110,45 @@ static int phi_address_word(const PhiDoc *d, int k) {
     if (d->mixed && !phi_cap(t)) return 0;
     return (t->lex & (LX_CITY | LX_REGION | LX_COUNTRY | LX_STATE | LX_STREET)) || phi_unfamiliar(d, k);
 }
+/* the type of token k as a part of an address's tail (town, state, country, postcode),
+ * or 0 when it is no such part; punctuation inside the tail is -1 */
+static int phi_address_tail_type(const PhiDoc *d, int k) {
+    const PhiTok *t = &d->t[k];
+    if (!phi_free(d, k)) return phi_location_type(d->type[k]) ? d->type[k] : 0;
+    if (phi_punct(d, k, ',') || phi_punct(d, k, '-')) return -1;
+    if (phi_punct(d, k, '.') && k > 0 && phi_word(d, k - 1) && !t->sp) return -1;
+    /* a number ends the line or stands before another place word ("2 steps" is no postcode) */
+    int next_ok = k + 1 >= d->n || d->t[k + 1].nl || d->t[k + 1].kind == TK_PUNCT || !phi_free(d, k + 1) ||
+                  (phi_word(d, k + 1) && phi_address_word(d, k + 1));
+    if (t->kind == TK_NUM && t->ndig <= 6 && next_ok) return PT_ZIP;
+    if (t->kind == TK_ALNUM && t->b1 - t->b0 <= 8 && t->ndig > 0 && next_ok) return PT_ZIP;
+    if (phi_word(d, k) && phi_cue(d, k, CUE_STATE_CODE) && t->shape == SH_UPPER) return PT_STATE;
+    if (phi_word(d, k) && phi_address_word(d, k))
+        return (t->lex & LX_COUNTRY) ? PT_COUNTRY : (t->lex & (LX_REGION | LX_STATE)) && !(t->lex & LX_CITY) ? PT_STATE : PT_CITY;
+    return 0;
+}
+static void phi_mark_address_tail(PhiDoc *d, int a, int b, int trig) {
+    for (int k = a; k <= b; k++) {
+        int type = phi_address_tail_type(d, k);
+        if (type > 0 && phi_free(d, k)) phi_mark(d, k, k, type, "rule:address-run", trig);
+    }
+}
 static void phi_rule_address_runs(PhiDoc *d) {
+    /* a unit after a house number and a name: "6750 Koskikatu 25 Apt. 864" is a street part */
+    for (int u = 2; u + 1 < d->n; u++) {
+        if (!phi_free(d, u) || !phi_cue(d, u, CUE_UNIT_WORD) || (d->mixed && d->t[u].shape == SH_LOWER) || d->t[u].nl) continue;
+        int v = u + 1;
+        if (phi_punct(d, v, '.') && !d->t[v].sp) v++;
+        if (v >= d->n || d->t[v].nl || !(phi_num(d, v) || d->t[v].kind == TK_ALNUM) || !phi_free(d, v)) continue;
+        int num = 0, name = 0;
+        for (int k = u - 1; k >= 0 && k >= u - 5 && !d->t[k + 1].nl; k--) {
+            if (phi_num(d, k) && d->t[k].ndig <= 6 && d->t[k].sp && !(k > 0 && d->t[k - 1].kind == TK_PUNCT && !d->t[k].sp)) { if (name) num = 1; }
+            else if (phi_word(d, k) && phi_free(d, k) && phi_address_word(d, k) && phi_unfamiliar(d, k) &&
+                     !(d->t[k].lex & (LX_COMMON | LX_NUMCTX | LX_UNIT | LX_VENT))) name = 1;
+            else if (!phi_punct(d, k, ',')) break;
+        }
+        if (num && name) phi_mark(d, u, v, PT_STREET, "rule:address-run", u);
+    }
     for (int a = 0; a < d->n; a++) {
         if (d->type[a] != PT_STREET) continue;
         int b = a;
@@ -3120,30 +3158,34 @@ static void phi_rule_address_runs(PhiDoc *d) {
         int first_num = -1;
         for (int k = a - 1, steps = 0; k >= 0 && steps < 6 && !d->t[k + 1].nl; k--, steps++) {
             if (!phi_free(d, k)) break;
-            if (phi_num(d, k) && d->t[k].ndig <= 6) first_num = k;
-            else if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) continue;
+            if (phi_num(d, k) && d->t[k].ndig <= 6) {
+                if (!d->t[k].sp && k > 0 && !d->t[k].nl) break; /* 120/80: a number tight after another token */
+                first_num = k;
+            } else if (phi_punct(d, k, '-') || phi_punct(d, k, ',')) continue;
             else if (!phi_word(d, k) || !phi_address_word(d, k)) break;
         }
         if (first_num >= 0) phi_mark(d, first_num, a - 1, PT_STREET, "rule:address-run", a);
         /* right: the town, state, country and postcode of the same line */
-        int last = b;
-        for (int k = b + 1, steps = 0; k < d->n && steps < 10 && !d->t[k].nl; k++, steps++) {
-            if (!phi_free(d, k)) { if (phi_location_type(d->type[k])) { last = k; continue; } break; }
-            const PhiTok *t = &d->t[k];
-            if (phi_punct(d, k, ',') || phi_punct(d, k, '-')) continue;
-            if (phi_punct(d, k, '.') && k > 0 && phi_word(d, k - 1) && !t->sp) continue;
-            int type = 0;
-            /* a number ends the line or stands before another place word ("2 steps" is no postcode) */
-            int next_ok = k + 1 >= d->n || d->t[k + 1].nl || d->t[k + 1].kind == TK_PUNCT || !phi_free(d, k + 1) ||
-                          (phi_word(d, k + 1) && phi_address_word(d, k + 1));
-            if (t->kind == TK_NUM && t->ndig <= 6 && next_ok) type = PT_ZIP;
-            else if (t->kind == TK_ALNUM && t->b1 - t->b0 <= 8 && t->ndig > 0 && next_ok) type = PT_ZIP;
-            else if (phi_word(d, k) && phi_cue(d, k, CUE_STATE_CODE) && t->shape == SH_UPPER) type = PT_STATE;
-            else if (phi_word(d, k) && phi_address_word(d, k))
-                type = (t->lex & LX_COUNTRY) ? PT_COUNTRY : (t->lex & (LX_REGION | LX_STATE)) && !(t->lex & LX_CITY) ? PT_STATE : PT_CITY;
+        int last = b, k = b + 1;
+        for (int steps = 0; k < d->n && steps < 10 && !d->t[k].nl; k++, steps++) {
+            int type = phi_address_tail_type(d, k);
             if (!type) break;
-            phi_mark(d, k, k, type, "rule:address-run", a);
-            last = k;
+            if (type > 0) last = k;
+        }
+        phi_mark_address_tail(d, b + 1, last, a);
+        /* and the lines after it while each is wholly a tail (Artilleros / , CO / Uruguay 64677) */
+        for (int lines = 0; lines < 3 && k == last + 1 && k < d->n && d->t[k].nl; lines++) {
+            int e = k, places = 0;
+            while (e < d->n && (e == k || !d->t[e].nl) && e < k + 8) {
+                int type = phi_address_tail_type(d, e);
+                if (!type) break;
+                places += type > 0;
+                e++;
+            }
+            if (!places || (e < d->n && !d->t[e].nl)) break; /* the line holds something else */
+            phi_mark_address_tail(d, k, e - 1, a);
+            last = e - 1;
+            k = e;
         }
         a = last;
     }
