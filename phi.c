@@ -960,16 +960,21 @@ static int phi_doc_open(PhiDoc *d, const SrPhiRules *r, const char *text, size_t
 static void phi_doc_close(PhiDoc *d);
 
 /* letter case for ASCII and the Latin-1 / Latin Extended-A letters of European names */
+/* Latin Extended-A pairs capitals and small letters, capital first, but its parity
+ * flips twice: U+0139..U+0148 (Ĺ..ň) and U+0179..U+017E (Ź..ž) put the capital on the
+ * odd code point; ĸ (U+0138), ŉ (U+0149) and ſ (U+017F) are small, Ÿ (U+0178) capital. */
 static int phi_upper_cp(int cp) {
     if (cp < 0x80) return cp >= 'A' && cp <= 'Z';
     if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
-    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 0 && cp != 0x138;
-    return 0;
+    if (cp < 0x100 || cp > 0x17F || cp == 0x138 || cp == 0x149 || cp == 0x17F) return 0;
+    if (cp == 0x178) return 1;
+    int odd_capitals = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+    return odd_capitals ? cp % 2 == 1 : cp % 2 == 0;
 }
 static int phi_lower_cp(int cp) {
     if (cp < 0x80) return cp >= 'a' && cp <= 'z';
     if (cp >= 0xDF && cp <= 0xFF) return cp != 0xF7;
-    if (cp >= 0x100 && cp <= 0x17F) return cp % 2 == 1 || cp == 0x138;
+    if (cp >= 0x100 && cp <= 0x17F) return !phi_upper_cp(cp);
     return 0;
 }
 static int phi_is_space_cp(int cp) {
