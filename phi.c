@@ -1967,12 +1967,17 @@ static void phi_rule_id_shapes(PhiDoc *d) {
             i = c.last;
             continue;
         }
-        if (!phi_id_chain(d, &c)) continue;
+        /* a reference code: capitals, then 2+ groups of digits (PT-24-1093, REF-2024-00871);
+         * its capitals may be a unit's or a test's letters, its digits are too many for a value */
+        int ref_code = c.free && !c.decimal && c.segments >= 3 && c.digits >= 6 && c.longest >= 4 && phi_word(d, i) &&
+                       d->t[i].shape == SH_UPPER && d->t[i].nalpha >= 2 && d->t[i].nalpha <= 4 && c.letters == d->t[i].nalpha &&
+                       (phi_punct(d, i + 1, '-') || phi_punct(d, i + 1, '/'));
+        if (!ref_code && !phi_id_chain(d, &c)) continue;
         /* a code of letters right before, with a space: "ARH 66-20417", "ND 482-117" */
         int first = i;
         if (i > 0 && d->t[i].sp && !d->t[i].nl && phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER && d->t[i - 1].nalpha >= 2 &&
             d->t[i - 1].nalpha <= 4 && phi_free(d, i - 1) && !(d->t[i - 1].lex & (LX_STOP | LX_IDCTX | LX_PHONECTX | LX_NUMCTX | LX_UNIT)) &&
-            !phi_cue(d, i - 1, CUE_LABEL_START) && phi_unfamiliar(d, i - 1)) first = i - 1;
+            !phi_cue(d, i - 1, CUE_LABEL_START) && (phi_unfamiliar(d, i - 1) || (phi_lex(d, i - 2) & LX_IDCTX))) first = i - 1;
         phi_mark(d, first, c.last, PT_ID, "rule:id-shape", -1);
         i = c.last;
     }
@@ -2698,7 +2703,8 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             if (!more) {
                 int year_last = nc == 4 ? (c >= 1800 && c <= 2100) : nc == 2;
                 if (na <= 2 && nb <= 2 && year_last && (phi_month_day(a, bv) || phi_month_day(bv, a)) &&
-                    (sep != '.' || nc == 4 || (na == 2 && nb == 2 && nc == 2))) last = b + 2; /* 12.03.24: three two-digit parts */
+                    (sep != '.' || nc == 4 || (na == 2 && nb == 2 && nc == 2) || phi_ctx_before(d, i, LX_DATECTX, 2) >= 0))
+                    last = b + 2; /* 12.03.24: three two-digit parts; 9.1.24 after a date word (on 9.1.24) */
                 else if (na == 4 && a >= 1800 && a <= 2100 && nb <= 2 && nc <= 2 && (phi_month_day(bv, c) || phi_month_day(c, bv))) last = b + 2;
                 src = "rule:date-numeric";
             }
@@ -2755,12 +2761,13 @@ static void phi_rule_numeric_dates(PhiDoc *d) {
             } else if (sep == '-' && ctx >= 0 && na <= 2 && nb <= 2 && phi_month_day(a, bv) && !unit_after &&
                        !(b + 1 < d->n && !d->t[b + 1].nl && phi_word(d, b + 1) && (d->t[b + 1].lex & LX_COMMON) && !(d->t[b + 1].lex & LX_STOP))) {
                 last = b; src = "rule:date-after-context";
+            } else if (sep == '-' && na == 4 && a >= 1900 && a <= 2100 && nb == 2 && bv >= 1 && bv <= 12 && !unit_after) {
+                /* an ISO year and month (Exp.: 2026-04); as a range of years (2010-11) its
+                 * year is masked anyway */
+                last = b; src = "rule:date-numeric";
             }
         }
-        if (last < 0) {
-            if (na == 4 && sep == '-' && nb == 2 && three) {}
-            continue;
-        }
+        if (last < 0) continue;
         phi_mark(d, i, last, PT_DATE, src, -1);
         i = last;
     }
