@@ -3203,6 +3203,15 @@ static void phi_rule_address_runs(PhiDoc *d) {
     }
 }
 
+/* a state code after a town the place rules found and a comma, whatever follows
+ * ("Madison, WI with her son", "(Madison, WI - approximate)"); not a stop word (IN, OR, ME) */
+static void phi_rule_state_after_town(PhiDoc *d) {
+    for (int i = 2; i < d->n; i++)
+        if (phi_free(d, i) && !d->t[i].nl && phi_cue(d, i, CUE_STATE_CODE) && d->t[i].shape == SH_UPPER && phi_punct(d, i - 1, ',') &&
+            d->type[i - 2] == PT_CITY && !(d->t[i].lex & (LX_STOP | LX_CRED)))
+            phi_mark(d, i, i, PT_STATE, "rule:state-after-town", i - 2);
+}
+
 /* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
  * with a hospital word right after them (Memorial, Hospital) when it is one of the name */
 static void phi_rule_devotional_hospitals(PhiDoc *d) {
@@ -4613,6 +4622,7 @@ static const PhiRule phi_rules[] = {
      "a place after lives/resides in"},
     {NULL, "rule:city-lexicon", NULL,
      "a US city (ZIP database) after in/from/of or before a state"},
+    {phi_rule_state_after_town, "rule:state-after-town", "a state code after a town and a comma", "a state code after a town"},
     {phi_rule_unit_names, "rule:unit-name", "unit and ward names; a hospital before ER",
      "an unknown word before a small number (a ward or unit name)"},
     {NULL, "rule:hospital-before-er", NULL,
