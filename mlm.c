@@ -1192,9 +1192,9 @@ static int cmd_fill(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--top-k")) top_k = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--top-k")) top_k = (int)opt_int(argc, argv, &i, 1, INT32_MAX);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--file") || !strcmp(a, "-f")) { items[n_items++] = (char *)opt_value(argc, argv, &i); files = 1; }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs("usage: sr fill [-m MODEL] [--top-k K] [--jsonl] [--threads N] [TEXT... | -f FILE...]\n"
@@ -1343,6 +1343,48 @@ static void letter_name(const SrInput *in, const SrRecord *rec, long index, char
     if (n == 0 || out[0] == '.') snprintf(out, cap, "letter-%ld", index);
 }
 
+/* sr generate --out DIR: one file per letter (two for brat), each written atomically
+ * (SrOutFile), under a name no other letter of this run has ("note-2" when two inputs
+ * are both note.txt, said on stderr), and never over one of the run's input files. */
+typedef struct {
+    const char *dir;
+    SrStrSet used;       /* stems given out so far */
+    dev_t *dev;          /* the input files, by device and inode */
+    ino_t *ino;
+    int n_inputs;
+} GenOut;
+
+static void gen_out_init(GenOut *o, const char *dir, char **files, int n_files) {
+    memset(o, 0, sizeof *o);
+    o->dir = dir;
+    o->dev = xmalloc((size_t)(n_files + 1) * sizeof *o->dev);
+    o->ino = xmalloc((size_t)(n_files + 1) * sizeof *o->ino);
+    for (int k = 0; k < n_files; k++) {
+        struct stat sb;
+        if (stat(files[k], &sb) == 0) { o->dev[o->n_inputs] = sb.st_dev; o->ino[o->n_inputs++] = sb.st_ino; }
+    }
+}
+static void gen_out_free(GenOut *o) {
+    strset_free(&o->used);
+    free(o->dev);
+    free(o->ino);
+}
+static int gen_out_is_input(const GenOut *o, const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) return 0;
+    for (int k = 0; k < o->n_inputs; k++)
+        if (sb.st_dev == o->dev[k] && sb.st_ino == o->ino[k]) return 1;
+    return 0;
+}
+
+/* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
+static void gen_out_stem(GenOut *o, const char *name, char *stem, size_t cap) {
+    snprintf(stem, cap, "%s", name);
+    for (int k = 2; !strset_add(&o->used, stem); k++) snprintf(stem, cap, "%s-%d", name, k);
+    if (strcmp(stem, name))
+        fprintf(stderr, "%s: another letter of this run is named %s: this one is written as %s/%s\n", sr_cmd, name, o->dir, stem);
+}
+
 static void put_xml(FILE *f, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
@@ -1390,7 +1432,10 @@ static void put_spans_json(FILE *f, const char *text, const SrSpans *s) {
     fputc(']', f);
 }
 
-static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original) {
+/* One letter as a JSON line. Wall-clock timings only when asked (timings): without
+ * them the same seed and input give the same bytes, run after run. */
+static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original,
+                        int timings) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
     fputs(",\"text\":", f);
@@ -1401,8 +1446,10 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     put_spans_json(f, r->text, &r->entities);
     fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", r->n_fills, r->masks, r->forwards, r->leaks, r->n_tokens);
     if (r->resamples || r->redactions) fprintf(f, ",\"resamples\":%d,\"redactions\":%d", r->resamples, r->redactions);
-    fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f,\"changes\":[",
-            r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
+    if (timings)
+        fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f",
+                r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
+    fputs(",\"changes\":[", f);
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
         fprintf(f, "%s{\"start\":%d,\"end\":%d,\"orig_start\":%d,\"orig_end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "",
@@ -1500,10 +1547,12 @@ static void gen_progress(void *arg, int decided, int masks, int forwards) {
 
 static int parse_shard(const char *s, int *i, int *n) {
     char *e;
+    if (!isdigit((unsigned char)s[0])) return -1;
+    errno = 0;
     long a = strtol(s, &e, 10);
-    if (*e != '/') return -1;
+    if (*e != '/' || !isdigit((unsigned char)e[1])) return -1;
     long b = strtol(e + 1, &e, 10);
-    if (*e || b < 1 || a < 0 || a >= b) return -1;
+    if (*e || errno || b < 1 || b > INT32_MAX || a < 0 || a >= b) return -1;
     *i = (int)a;
     *n = (int)b;
     return 0;
@@ -1599,6 +1648,7 @@ static void gen_usage(FILE *f) {
 static int cmd_generate(int argc, char **argv) {
     SrGenOptions opt;
     sr_gen_options_default(&opt);
+    opt.strict = 1; /* no letter is written with an original PHI string in it (--allow-leaks: as found) */
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
@@ -1607,7 +1657,7 @@ static int cmd_generate(int argc, char **argv) {
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
     int n_labels = 0;
-    int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0;
+    int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
     long max_bytes = 100000;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -1620,37 +1670,33 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--labels")) label_files[n_labels++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--ratio")) {
-            char *e; opt.ratio = strtof(opt_value(argc, argv, &i), &e);
-            if (*e || !(opt.ratio >= 0 && opt.ratio <= 1)) { fprintf(stderr, "sr generate: --ratio must be in [0, 1]\n"); goto out; }
-        } else if (!strcmp(a, "--fill")) {
+        else if (!strcmp(a, "--ratio")) opt.ratio = (float)opt_float(argc, argv, &i, 0, 1, 0);
+        else if (!strcmp(a, "--fill")) {
             const char *v = opt_value(argc, argv, &i);
             if (!strcmp(v, "iterative")) opt.fill = SR_FILL_ITERATIVE;
             else if (!strcmp(v, "parallel")) opt.fill = SR_FILL_PARALLEL;
             else if (!strncmp(v, "rounds", 6)) {
                 opt.fill = SR_FILL_ROUNDS;
-                if (v[6] == ':') { char *e; opt.rounds = (int)strtol(v + 7, &e, 10); if (*e || opt.rounds < 1) { fprintf(stderr, "sr generate: --fill rounds:N needs N >= 1\n"); goto out; } }
+                if (v[6] == ':') {
+                    char *e;
+                    errno = 0;
+                    long r = strtol(v + 7, &e, 10);
+                    if (!isdigit((unsigned char)v[7]) || *e || errno || r < 1 || r > 1000) { fprintf(stderr, "sr generate: --fill rounds:N wants N in 1..1000, not '%s'\n", v); goto out; }
+                    opt.rounds = (int)r;
+                }
                 else if (v[6]) { fprintf(stderr, "sr generate: unknown --fill %s\n", v); goto out; }
             } else { fprintf(stderr, "sr generate: unknown --fill %s (iterative, parallel, rounds:N)\n", v); goto out; }
-        } else if (!strcmp(a, "--window")) {
-            opt.window = atoi(opt_value(argc, argv, &i));
-            if (opt.window < 1) { fprintf(stderr, "sr generate: --window must be >= 1\n"); goto out; }
-        } else if (!strcmp(a, "--max-pieces")) {
-            opt.max_pieces = atoi(opt_value(argc, argv, &i));
-            if (opt.max_pieces < 1 || opt.max_pieces > SR_GEN_MAX_PIECES) { fprintf(stderr, "sr generate: --max-pieces must be 1..%d\n", SR_GEN_MAX_PIECES); goto out; }
-        } else if (!strcmp(a, "--top-k")) {
-            opt.top_k = atoi(opt_value(argc, argv, &i));
-            if (opt.top_k < 0) { fprintf(stderr, "sr generate: --top-k must be >= 0\n"); goto out; }
-        } else if (!strcmp(a, "--top-p")) {
-            opt.top_p = strtof(opt_value(argc, argv, &i), NULL);
-            if (!(opt.top_p > 0 && opt.top_p <= 1)) { fprintf(stderr, "sr generate: --top-p must be in (0, 1]\n"); goto out; }
-        } else if (!strcmp(a, "--temperature")) {
-            opt.temperature = strtof(opt_value(argc, argv, &i), NULL);
-            if (!(opt.temperature >= 0)) { fprintf(stderr, "sr generate: --temperature must be >= 0\n"); goto out; }
-        } else if (!strcmp(a, "--greedy")) opt.top_k = 1;
-        else if (!strcmp(a, "--seed")) opt.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
+        } else if (!strcmp(a, "--window")) opt.window = (int)opt_int(argc, argv, &i, 1, 1 << 20);
+        else if (!strcmp(a, "--max-pieces")) opt.max_pieces = (int)opt_int(argc, argv, &i, 1, SR_GEN_MAX_PIECES);
+        else if (!strcmp(a, "--top-k")) opt.top_k = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
+        else if (!strcmp(a, "--top-p")) opt.top_p = (float)opt_float(argc, argv, &i, 0, 1, 1);
+        else if (!strcmp(a, "--temperature")) opt.temperature = (float)opt_float(argc, argv, &i, 0, 1e6, 0);
+        else if (!strcmp(a, "--greedy")) opt.top_k = 1;
+        else if (!strcmp(a, "--seed")) opt.seed = opt_u64(argc, argv, &i);
         else if (!strcmp(a, "--paper")) opt.paper = 1;
-        else if (!strcmp(a, "--strict")) opt.strict = 1;
+        else if (!strcmp(a, "--strict")) opt.strict = 1; /* the default now; kept for old scripts */
+        else if (!strcmp(a, "--allow-leaks")) opt.strict = 0;
+        else if (!strcmp(a, "--timings")) timings = 1;
         else if (!strcmp(a, "--no-fail-closed")) mo.no_fail_closed = 1;
         else if (!strcmp(a, "--phi-input")) {
             const char *v = opt_value(argc, argv, &i);
@@ -1670,9 +1716,10 @@ static int cmd_generate(int argc, char **argv) {
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--shard")) {
-            if (parse_shard(opt_value(argc, argv, &i), &shard_i, &shard_n) < 0) { fprintf(stderr, "sr generate: --shard wants I/N with 0 <= I < N\n"); goto out; }
-        } else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--max-bytes")) max_bytes = atol(opt_value(argc, argv, &i));
+            const char *v = opt_value(argc, argv, &i);
+            if (parse_shard(v, &shard_i, &shard_n) < 0) { fprintf(stderr, "sr generate: --shard wants I/N with 0 <= I < N, not '%s'\n", v); goto out; }
+        } else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
+        else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); rc = 0; goto out; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr generate: unknown option %s (see sr generate --help)\n", a); goto out; }
@@ -1683,13 +1730,16 @@ static int cmd_generate(int argc, char **argv) {
     if (out_dir) {
         struct stat sb;
         if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0777) != 0) { fprintf(stderr, "sr generate: --out %s: %s\n", out_dir, strerror(errno)); goto out; }
+        if (stat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { fprintf(stderr, "sr generate: --out %s is not a folder\n", out_dir); goto out; }
     }
 
     char err[SR_ERR_LEN];
     GenTools gt;
     char **files = NULL;
     int n_files = 0;
-    rc = 1;
+    GenOut gout;
+    memset(&gout, 0, sizeof gout);
+    rc = 2; /* a model, lexicon or data file that does not load is a setup error */
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
     mo.label_files = label_files;
@@ -1701,7 +1751,9 @@ static int cmd_generate(int argc, char **argv) {
     SrMasker *mk = gt.mk;
     SrState *st = gt.st;
 
+    rc = 1;
     files = expand_inputs(items, n_items, &n_files);
+    if (out_dir) gen_out_init(&gout, out_dir, files, n_files);
     /* records to expect, for the progress line (unknown for stdin) */
     long total = -1;
     if (n_files > 0 && !jsonl) total = n_files;
@@ -1746,23 +1798,31 @@ static int cmd_generate(int argc, char **argv) {
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
         letter_name(&in, &rec, index, name, sizeof name);
-        if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original);
-        else if (out_dir) {
-            char path[4096];
-            const char *ext = format == FMT_I2B2 ? "xml" : "txt";
-            snprintf(path, sizeof path, "%s/%s.%s", out_dir, name, ext);
-            FILE *f = fopen(path, "wb");
-            if (!f) { sr_fail(err, "%s: %s", path, strerror(errno)); sr_gen_result_free(&res); goto bad; }
-            if (format == FMT_I2B2) print_i2b2(f, &res); else fwrite(res.text, 1, res.len, f);
-            fclose(f);
-            if (format == FMT_BRAT) {
-                snprintf(path, sizeof path, "%s/%s.ann", out_dir, name);
-                if (!(f = fopen(path, "wb"))) { sr_fail(err, "%s: %s", path, strerror(errno)); sr_gen_result_free(&res); goto bad; }
-                print_brat_ann(f, &res);
-                fclose(f);
+        if (out_dir) {
+            /* NAME.txt (text), NAME.xml (i2b2), NAME.txt + NAME.ann (brat), NAME.json (jsonl) */
+            const char *ext[2] = {format == FMT_I2B2 ? "xml" : format == FMT_JSONL ? "json" : "txt", format == FMT_BRAT ? "ann" : NULL};
+            char stem[300], path[4096];
+            gen_out_stem(&gout, name, stem, sizeof stem);
+            SrOutFile of[2];
+            int n_of = 0, ok = 1;
+            for (int k = 0; k < 2 && ext[k] && ok; k++) {
+                snprintf(path, sizeof path, "%s/%s.%s", out_dir, stem, ext[k]);
+                if (gen_out_is_input(&gout, path)) { sr_fail(err, "%s is one of the input files: not overwritten (choose another --out)", path); ok = 0; }
+                else if (outfile_open(&of[n_of], path, err) < 0) ok = 0;
+                else n_of++;
             }
-            if (opt.explain) print_explain(stdout, m, &res);
-        } else if (format == FMT_I2B2) print_i2b2(stdout, &res);
+            if (ok) {
+                if (format == FMT_I2B2) print_i2b2(of[0].f, &res);
+                else if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+                else fwrite(res.text, 1, res.len, of[0].f);
+                if (format == FMT_BRAT) print_brat_ann(of[1].f, &res);
+                for (int k = 0; k < n_of && ok; k++) ok = outfile_commit(&of[k], err) == 0;
+            }
+            for (int k = 0; k < n_of; k++) outfile_abort(&of[k]);
+            if (!ok) { sr_gen_result_free(&res); goto bad; }
+            if (opt.explain && format != FMT_JSONL) print_explain(stdout, m, &res);
+        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+        else if (format == FMT_I2B2) print_i2b2(stdout, &res);
         else {
             fwrite(res.text, 1, res.len, stdout);
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
@@ -1772,18 +1832,22 @@ static int cmd_generate(int argc, char **argv) {
         if (!progress && !quiet)
             fprintf(stderr, "sr generate: %s: %d words refilled (%d PHI), %d masks, %d forward passes, %d leaks, %.2f s\n",
                     name, res.n_fills, res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
+        if (res.redactions && !quiet)
+            fprintf(stderr, "sr generate: %s: an original PHI string came back: %d resamples, %d spans written as [**TYPE**]\n", name,
+                    res.resamples, res.redactions);
+        if (res.leaks) fprintf(stderr, "sr generate: %s: %d original PHI strings left in the letter (--allow-leaks)\n", name, res.leaks);
         sr_gen_result_free(&res);
         record_free(&rec);
         goto next;
     bad:
         failed++;
-        if (format == FMT_JSONL) print_error_record(stdout, &rec, index, err);
+        if (format == FMT_JSONL && !out_dir) print_error_record(stdout, &rec, index, err);
         else if (named || jsonl || !in.name) fprintf(stderr, "sr generate: %s\n", err);
         else fprintf(stderr, "sr generate: %s: %s\n", strcmp(in.name, "-") ? in.name : "stdin", err);
         record_free(&rec);
     next:
         done++;
-        fflush(stdout);
+        if (stdout_check() < 0) { failed++; break; } /* a full disk: stop, do not compute letters nobody gets */
         double now = now_seconds();
         if (progress && (now - last_report > 1.0 || done == total)) {
             last_report = now;
@@ -1798,6 +1862,7 @@ static int cmd_generate(int argc, char **argv) {
     input_close(&in);
     rc = failed ? 1 : 0;
 cleanup:
+    gen_out_free(&gout);
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
     gen_tools_close(&gt);
@@ -3540,7 +3605,7 @@ static int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--no-documents")) per_doc = 0;
         else if (!strcmp(a, "--phi-pred")) pred_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) sim_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
@@ -3589,7 +3654,7 @@ static int cmd_eval(int argc, char **argv) {
     if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, gt.mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (json) ev_put_json(stdout, &cx, &R, per_doc);
     else ev_put_table(stdout, &cx, &R, per_doc);
-    if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr eval: write error on stdout\n"); goto done; }
+    if (stdout_check() < 0) goto done;
     rc = R.n_missing || R.n_extra || R.n_err ? 1 : 0;
     if (rc) fprintf(stderr, "sr eval: %d missing, %d extra, %d error records (listed in the output)\n", R.n_missing, R.n_extra, R.n_err);
 done:
@@ -4096,11 +4161,11 @@ static int ev_sweep(int argc, char **argv) {
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--ratios")) ratios = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--fill")) fills = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--seed")) base.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
-        else if (!strcmp(a, "--top-k")) base.top_k = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--window")) base.window = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--max-pieces")) base.max_pieces = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--seed")) base.seed = opt_u64(argc, argv, &i);
+        else if (!strcmp(a, "--top-k")) base.top_k = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
+        else if (!strcmp(a, "--window")) base.window = (int)opt_int(argc, argv, &i, 1, 1 << 20);
+        else if (!strcmp(a, "--max-pieces")) base.max_pieces = (int)opt_int(argc, argv, &i, 1, SR_GEN_MAX_PIECES);
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
@@ -4204,7 +4269,7 @@ static int ev_sweep(int argc, char **argv) {
             } else {
                 s->text = ev_strndup(res.text, res.len);
                 s->len = res.len;
-                print_jsonl(out, m, &rec, i, &res, 0, 0);
+                print_jsonl(out, m, &rec, i, &res, 0, 0, 0);
                 u->forwards += res.forwards;
                 u->masks += res.masks;
             }
