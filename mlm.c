@@ -1212,14 +1212,14 @@ static int cmd_fill(int argc, char **argv) {
     if (top_k < 1) { fprintf(stderr, "sr fill: --top-k must be >= 1\n"); free(items); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m = NULL;
-    if (load_model_or_demo("fill", model_path, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 1; }
+    if (load_model_or_demo("fill", model_path, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 2; }
     if (threads > 0) sr_set_threads(threads);
     const SrConfig *cfg = sr_config(m);
     SrTokenizer *t = sr_tokenizer_from_model(m, err);
     if (!t || !(cfg->flags & SR_FLAG_MLM_HEAD) || cfg->mask_id < 0) {
         fprintf(stderr, "sr fill: %s\n", !t ? err : "the model has no masked-LM head or no [MASK] token");
         sr_tokenizer_free(t); sr_free(m); free(items);
-        return 1;
+        return 2;
     }
     SrState *st = sr_state_new(m, cfg->max_position);
     int V = cfg->vocab_size, k = top_k < V ? top_k : V;
@@ -1632,11 +1632,18 @@ static void gen_usage(FILE *f) {
           "  --seed S          RNG seed (42); with the letter's text it fixes the output\n"
           "  --paper           the paper's exact procedure (PHI visible on the right of each\n"
           "                    mask, one WordPiece per word, no case transfer): for comparison\n"
-          "  --strict          resample a leaking letter (3 tries), then write [**TYPE**]\n"
+          "  --allow-leaks     write a letter whose leak check finds an original PHI string as\n"
+          "                    it is (for experiments); by default it is resampled (3 tries),\n"
+          "                    then what still leaks is written as [**TYPE**] (the record's\n"
+          "                    \"resamples\" and \"redactions\" say so; --strict: the default)\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl)\n"
-          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml)\n"
+          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml, NAME.json),\n"
+          "                    each written whole or not at all; never over an input file;\n"
+          "                    a name two letters share gets -2, -3 (said on stderr)\n"
+          "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
+          "                    masker_seconds (else the output is the same bytes run to run)\n"
           "  --jsonl           input lines {\"id\",\"text\"}; output one JSON object a line\n"
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
@@ -3624,7 +3631,7 @@ static int cmd_eval(int argc, char **argv) {
     EvSim sim;
     memset(&sim, 0, sizeof sim);
     rc = 1;
-    if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 1; }
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 2; }
     if (ev_read_input(items[0], &cx.lists, 1, &orig, err) < 0 || ev_read_input(items[1], &cx.lists, 0, &syn, err) < 0 ||
         (pred_path && ev_read_jsonl(pred_path, &pred, 0, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     /* two single letter files are one pair, whatever their names */
@@ -3638,12 +3645,12 @@ static int cmd_eval(int argc, char **argv) {
     else {
         mo.lexicons = lexicons;
         mo.n_lexicons = n_lex;
-        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) goto done;
+        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) { rc = 2; goto done; }
         snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", gt.phi ? " (rules + --phi-model)" : " (rules and lexicons)");
     }
     if (sim_path) {
-        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); goto done; }
+        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); rc = 2; goto done; }
+        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); rc = 2; goto done; }
         if (threads > 0) sr_set_threads(threads);
         sim.m = sim_m;
         sim.st = sr_state_new(sim_m, sr_config(sim_m)->max_position);
@@ -4205,14 +4212,14 @@ static int ev_sweep(int argc, char **argv) {
     GenTools gt;
     memset(&gt, 0, sizeof gt);
     char model_found[4096];
-    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 1; }
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 2; }
     if (ev_read_input(orig_path, &cx.lists, 1, &orig, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (orig.n == 0) { fprintf(stderr, "sr eval: %s holds no letters\n", orig_path); goto done; }
     struct stat sb;
     if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) goto done;
+    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) { rc = 2; goto done; }
     SrModel *m = gt.m;
     if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
     else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");

@@ -316,6 +316,7 @@ typedef struct {
     char *text;    /* malloc'd, NUL-terminated UTF-8 */
     size_t len;
     char *id_json; /* the raw JSON of "id" (malloc'd), or NULL when absent */
+    long line;     /* JSONL: its line in the file (1-based); 0 for other inputs */
     SrSpan *given; /* given_phi: code-point spans, category = type (byte offsets set
                       once the text is known) */
     int n_given, cap_given;
@@ -463,7 +464,20 @@ static int json_known_phi(JsonCursor *c, SrRecord *rec, char *err) {
 /* Parse one JSONL line into a record; "text" is required, "id", "given_phi" and
  * "known_phi" optional, other keys are ignored. On error the record still carries the
  * id when it could be read. */
+typedef struct { char **key; int n, cap; } JsonKeys; /* a record's keys so far */
+
+static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, JsonKeys *seen, char *err);
 static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *err) {
+    JsonKeys seen = {0};
+    int rc = json_parse_record_keys(line, len, rec, &seen, err);
+    for (int k = 0; k < seen.n; k++) free(seen.key[k]);
+    free(seen.key);
+    return rc;
+}
+
+/* A key given twice is an error: Python's json keeps the last value, a first-wins reader
+ * the first, and a record that two tools read differently is not a record. */
+static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, JsonKeys *seen, char *err) {
     memset(rec, 0, sizeof *rec);
     JsonCursor c = {line, len, 0};
     json_ws(&c);
@@ -476,7 +490,17 @@ static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *
         char *key = NULL;
         size_t klen;
         json_ws(&c);
+        size_t key_at = c.pos;
         if (json_string(&c, &key, &klen, err) < 0) return -1;
+        for (int k = 0; k < seen->n; k++)
+            if (!strcmp(seen->key[k], key)) {
+                sr_fail(err, "key \"%.60s\" given twice (at byte offset %zu)", key, key_at);
+                free(key);
+                return -1;
+            }
+        seen->key = grow(seen->key, &seen->cap, seen->n + 1, sizeof *seen->key);
+        seen->key[seen->n] = xmalloc(klen + 1);
+        memcpy(seen->key[seen->n++], key, klen + 1);
         json_ws(&c);
         if (c.pos >= c.len || line[c.pos] != ':') { free(key); return sr_fail(err, "expected ':' at byte offset %zu", c.pos); }
         c.pos++;
@@ -577,6 +601,11 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             in->buf_pos = 0;
             in->line = 0;
             if (!in->buf) { in->count++; sr_fail(err, "%s", e); return -1; }
+            /* a UTF-8 byte order mark (Windows editors write one) is no text */
+            if (in->buf_len >= 3 && !memcmp(in->buf, "\xEF\xBB\xBF", 3)) {
+                memmove(in->buf, in->buf + 3, in->buf_len - 2);
+                in->buf_len -= 3;
+            }
             if (!in->jsonl) {
                 rec->text = in->buf;
                 rec->len = in->buf_len;
@@ -597,7 +626,9 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             if (k == n) continue; /* blank line */
             in->count++;
             char e[SR_ERR_LEN];
-            if (json_parse_record(line, n, rec, e) < 0) {
+            int bad = json_parse_record(line, n, rec, e) < 0;
+            rec->line = in->line;
+            if (bad) {
                 sr_fail(err, "%s:%ld: %s", strcmp(in->name, "-") ? in->name : "stdin", in->line, e);
                 return -1;
             }
@@ -613,11 +644,14 @@ static void input_close(SrInput *in) {
     in->buf = NULL;
 }
 
-/* Print {"id": ..., "error": "..."} for a record that failed. */
+/* Print {"id": ..., "line": N, "error": "..."} for a record that failed: "id" as the
+ * record gave it, null when it could not be read (never a made-up number that might be
+ * another record's id); "line" its JSONL line, else "record": its index (from 0). */
 static void print_error_record(FILE *f, const SrRecord *rec, long index, const char *msg) {
     fputs("{\"id\":", f);
-    if (rec && rec->id_json) fputs(rec->id_json, f);
-    else fprintf(f, "%ld", index);
+    fputs(rec && rec->id_json ? rec->id_json : "null", f);
+    if (rec && rec->line > 0) fprintf(f, ",\"line\":%ld", rec->line);
+    else fprintf(f, ",\"record\":%ld", index);
     fputs(",\"error\":", f);
     json_put_cstr(f, msg);
     fputs("}\n", f);
@@ -2524,7 +2558,7 @@ static int cmd_bench(int argc, char **argv) {
     char err[SR_ERR_LEN];
     SrModel *m;
     double t0 = now_seconds();
-    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr bench: %s\n", err); return 1; }
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr bench: %s\n", err); return 2; }
     double load_s = now_seconds() - t0;
     const SrConfig *c = sr_config(m);
     if (seq < 1 || seq > c->max_position) {
@@ -2582,7 +2616,7 @@ static int cmd_info(int argc, char **argv) {
     if (!path) { fputs("sr info: -m MODEL is required\n", stderr); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m;
-    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 1; }
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 2; }
     const SrConfig *c = sr_config(m);
     printf("file: %s (%zu bytes, format version %d)\n", path, m->map_bytes, SR_FILE_VERSION);
     printf("weights: %s", c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32");
@@ -2630,8 +2664,56 @@ static void usage(FILE *f) {
           "  pos        universal part-of-speech tags (the built-in tagger)\n"
           "  bench      time the encoder forward\n"
           "  info       describe a model file\n"
-          "Run `sr COMMAND --help` for a command's options.\n",
+          "Run `sr COMMAND --help` for a command's options; `sr --version` for the build.\n"
+          "Exit status: 0 all good, 1 some records failed (or the output could not be\n"
+          "written), 2 a usage or setup error (bad option, a model or data file that does\n"
+          "not load).\n",
           f);
+}
+
+#define SR_VERSION "0.1.0"
+
+/* The kernel set this binary runs, for --version (the one place to ask, so a runtime
+ * kernel choice only needs to change this function). */
+static const char *version_kernels(void) { return kernel_name(); }
+
+/* sr --version: the version, how this binary was built, the kernels it runs. */
+static void print_version(void) {
+    printf("sr %s (model file format %d)\n", SR_VERSION, SR_FILE_VERSION);
+#if defined(__clang__)
+    printf("compiler: clang %s\n", __clang_version__);
+#elif defined(__GNUC__)
+    printf("compiler: gcc %s\n", __VERSION__);
+#else
+    printf("compiler: unknown\n");
+#endif
+    printf("build:");
+#ifdef __OPTIMIZE__
+    printf(" optimized");
+#else
+    printf(" not optimized");
+#endif
+#ifdef _OPENMP
+    printf(" OpenMP(%d) threads=%d", _OPENMP, sr_threads());
+#else
+    printf(" no-OpenMP");
+#endif
+#ifdef __AVX512F__
+    printf(" avx512f");
+#endif
+#ifdef __AVX512VNNI__
+    printf(" avx512vnni");
+#endif
+#ifdef __AVX2__
+    printf(" avx2");
+#endif
+#ifdef __FMA__
+    printf(" fma");
+#endif
+#if !defined(__AVX2__) && !defined(__AVX512F__)
+    printf(" portable");
+#endif
+    printf("\nkernels: %s\n", version_kernels());
 }
 
 static int run_command(const char *cmd, int argc, char **argv) {
@@ -2653,6 +2735,10 @@ int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : stdout_check() < 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        print_version();
+        return stdout_check() < 0;
     }
     const char *cmd = argv[1];
     snprintf(sr_cmd, sizeof sr_cmd, "sr %.40s", cmd);
