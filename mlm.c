@@ -24,8 +24,9 @@
  *   4. PHI masks never sample the original token at that piece; after the letter is
  *      built the leak check looks for every original PHI string (case-insensitive,
  *      letters and digits only, at word boundaries, >= 2 characters): `leaks`.
- *      --strict resamples the letter (other RNG stream) while a leak touches a fill,
- *      then overwrites what still leaks (e.g. a name the Masker missed) with [**TYPE**].
+ *      `strict` (sr generate's default; --allow-leaks turns it off) resamples the letter
+ *      (other RNG stream) while a leak touches a fill, then overwrites what still leaks
+ *      (e.g. a name the Masker missed) with [**TYPE**].
  *      There is no type-aware fallback: the constraints above make every fill usable.
  *   5. Strategies (all masks of PHI are [MASK] before the first forward pass, so no
  *      original identifier is ever visible to the model; --paper turns that off):
