@@ -444,6 +444,7 @@ static int choose_piece(GenCtx *g, int c, const float *logits, int *id, float *p
  * to out_id/out_p (indexed like pos). Counts forwards and their time. */
 static int predict(GenCtx *g, const int *pos, int np, int left, int *out_id, float *out_p, char *err) {
     int L = g->win_len, i = 0;
+    if (left > L / 2) left = L / 2; /* a window larger than the model's positions: the mask stays inside */
     while (i < np) {
         int c = pos[i];
         int s = c - left;
@@ -1604,6 +1605,16 @@ fail:
     return -1;
 }
 
+/* A model with fewer positions than a window needs (2 x window + 3: [CLS], the mask,
+ * [SEP]) gets the largest window it holds, said once on stderr (a 128-position BERT
+ * under the default --window 128). */
+static void gen_fit_window(const SrModel *m, SrGenOptions *opt, int quiet) {
+    int maxp = sr_config(m)->max_position, fit = (maxp - 3) / 2;
+    if (opt->window <= fit || fit < 1) return;
+    if (!quiet) fprintf(stderr, "%s: the model has %d positions: --window %d becomes %d\n", sr_cmd, maxp, opt->window, fit);
+    opt->window = fit;
+}
+
 static void gen_usage(FILE *f) {
     fputs("usage: sr generate [-m MODEL] [options] [FILE|DIR...]   (stdin without files)\n"
           "Turn clinical letters into synthetic letters: PHI masked and refilled, medical\n"
@@ -1624,7 +1635,8 @@ static void gen_usage(FILE *f) {
           "  --data DIR        lexicon folder (default: data/ beside the binary)\n"
           "  --ratio R         share of eligible words masked (0.5)\n"
           "  --fill S          iterative (default) | parallel | rounds:N\n"
-          "  --window W        tokens of context each side of a mask (128)\n"
+          "  --window W        tokens of context each side of a mask (128; a model with fewer\n"
+          "                    positions than 2W+3 gets (positions - 3) / 2)\n"
           "  --max-pieces N    WordPieces per refilled word, 1..8 (3)\n"
           "  --top-k K         sample among the K most likely (6; 1 = greedy; 0 = all)\n"
           "  --top-p P         nucleus sampling (1 = off)\n"
@@ -1649,7 +1661,7 @@ static void gen_usage(FILE *f) {
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
           "  --max-bytes B     refuse letters longer than B bytes (100000)\n"
-          "  --quiet           no progress line\n",
+          "  --quiet           no progress line, no notes\n",
           f);
 }
 
@@ -1758,6 +1770,7 @@ static int cmd_generate(int argc, char **argv) {
     SrTokenizer *tok = gt.tok;
     SrMasker *mk = gt.mk;
     SrState *st = gt.st;
+    gen_fit_window(m, &opt, quiet);
 
     rc = 1;
     files = expand_inputs(items, n_items, &n_files);
@@ -4222,6 +4235,7 @@ static int ev_sweep(int argc, char **argv) {
     mo.n_lexicons = n_lex;
     if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) { rc = 2; goto done; }
     SrModel *m = gt.m;
+    gen_fit_window(m, &base, quiet);
     if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
     else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");
     sw.originals = orig_path;

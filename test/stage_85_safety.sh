@@ -11,7 +11,7 @@ fail() { echo "FAIL safety $1"; }
 
 # models: a small masked LM with the real cased BERT vocabulary, a token classifier
 if ! "$PY" "$ROOT/test/gen_models.py" "$S" >"$S/models.log" 2>&1 ||
-    ! "$PY" "$ROOT/test/make_models.py" "$S" --only tok_cls1 --convert >>"$S/models.log" 2>&1; then
+    ! "$PY" "$ROOT/test/make_models.py" "$S" --only tok_cls1,tiny_mlm_zip --convert >>"$S/models.log" 2>&1; then
     fail "models: $(tail -3 "$S/models.log")"; exit 0
 fi
 M=$S/gen_cased.srm
@@ -212,4 +212,24 @@ print(("PASS" if ok else "FAIL") + " safety %s JSONL: BOM skipped, duplicate key
       % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
 P
 done
+# 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
+#    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
+SMALL=$S/tiny_mlm_zip/model.f32.srm
+ok=1
+for fill in iterative parallel rounds:3; do
+    "$SR" generate -m "$SMALL" --fill $fill "$LETTER" >"$S/small.txt" 2>"$S/small.err" || ok=0
+    [ "$(grep -c 'the model has 64 positions: --window 128 becomes 30' "$S/small.err")" -eq 1 ] && [ -s "$S/small.txt" ] || ok=0
+done
+"$SR" generate -m "$SMALL" --quiet "$LETTER" >/dev/null 2>"$S/small.err" && [ ! -s "$S/small.err" ] || ok=0
+[ $ok -eq 1 ] && pass "64-position model: --window 128 becomes 30 (said once), iterative/parallel/rounds:3 run" ||
+    fail "64-position model: $(head -c 300 "$S/small.err")"
+
+# 10. the converter: OUT a folder, or a file of HF_DIR, is refused (exit 2, one line), the input unchanged
+HF=$S/tiny_mlm_zip
+cp "$HF/config.json" "$S/config.orig"
+one_line_error "convert OUT = HF_DIR/config.json" 2 "is a file of HF_DIR" "$PY" "$ROOT/convert_weights.py" "$HF" "$HF/config.json"
+cmp -s "$HF/config.json" "$S/config.orig" && pass "convert: config.json unchanged" || fail "convert: config.json was overwritten"
+mkdir -p "$S/cv_out"
+one_line_error "convert OUT a folder" 2 "is a folder" "$PY" "$ROOT/convert_weights.py" "$HF" "$S/cv_out"
+[ -z "$(ls -A "$S/cv_out")" ] && [ ! -e "$S/cv_out.tmp" ] && pass "convert: nothing left behind for OUT a folder" || fail "convert: files left: $(ls -A "$S/cv_out" "$S"/cv_out.tmp 2>&1 | tr '\n' ' ')"
 exit 0
