@@ -53,6 +53,14 @@
 
 #define SR_GEN_MAX_PIECES 8
 #define SR_STOP (-2) /* "end of word" choice for a continuation piece */
+#define SR_FILL_REDACTION 0 /* SrFill.action of a [**TYPE**] written over a leak */
+
+/* Refilled words among r->fill (the rest are redactions). */
+static int gen_refilled(const SrGenResult *r) {
+    int n = 0;
+    for (int i = 0; i < r->n_fills; i++) n += r->fill[i].action != SR_FILL_REDACTION;
+    return n;
+}
 
 /* ================================================================================
  * Random numbers: splitmix64 seeding, xorshift64* stream
@@ -728,9 +736,11 @@ static int leak_find(const LeakKey *hay, const LeakKey *needle, int *from, int *
 
 /* Count PHI spans whose string appears in the output; with redact, overwrite each such
  * occurrence (grown to whole replaced words) with [**TYPE**]. A string of at most 4
- * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"): copies of
- * it in text we kept unchanged are allowed as often as it occurs outside the PHI spans
- * of the original. *touches_fill: some leak overlaps a fill (a resample may cure it). */
+ * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"), and one of
+ * at most 3 letters an ordinary word (the state ON and "on", the title D.O. and "do"):
+ * copies of it in text we kept unchanged are allowed as often as it occurs outside the
+ * PHI spans of the original. *touches_fill: some leak overlaps a fill (a resample may
+ * cure it). */
 static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_fill) {
     char *blank = xmalloc(g->len + 1); /* the original with its PHI blanked */
     memcpy(blank, g->text, g->len);
@@ -750,7 +760,8 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
         leak_key(g->text + sp->byte_start, sp->byte_end - sp->byte_start, &nd);
         int allowed0 = 0, from = 0, a, b;
         int short_number = nd.n <= 4 && (int)strspn(nd.key, "0123456789") == nd.n;
-        if (short_number)
+        int short_word = nd.n <= 3 && (int)strspn(nd.key, "abcdefghijklmnopqrstuvwxyz") == nd.n;
+        if (short_number || short_word)
             while (leak_find(&orig, &nd, &from, &a, &b) == 0) allowed0++;
         int allowed = allowed0, found = 0;
         from = 0;
@@ -1024,8 +1035,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     }
     for (int s = 0; s < g->n_segs; s++) {
         const GenSeg *sg = &g->segs[s];
-        if (sg->rep < 0 || g->reps[sg->rep].unit < 0) continue;
-        const GenUnit *un = &g->units[g->reps[sg->rep].unit];
+        if (sg->rep < 0) continue;
+        const GenRep *rp = &g->reps[sg->rep];
         r->fill = grow(r->fill, &r->cap_fills, r->n_fills + 1, sizeof *r->fill);
         SrFill *f = &r->fill[r->n_fills++];
         memset(f, 0, sizeof *f);
@@ -1033,6 +1044,19 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->byte_end = sg->out_end;
         f->cp_start = cp[sg->out_start];
         f->cp_end = cp[sg->out_end];
+        if (rp->unit < 0) { /* a [**TYPE**] over a leak: a change like the others, so the record rebuilds */
+            f->orig_cp_start = cp0[rp->orig_start];
+            f->orig_cp_end = cp0[rp->orig_end];
+            f->action = SR_FILL_REDACTION;
+            const char *t = rp->text + 3; /* "[**TYPE**]" */
+            size_t tl = strlen(t) >= 3 ? strlen(t) - 3 : 0;
+            if (tl >= sizeof f->category) tl = sizeof f->category - 1;
+            memcpy(f->category, t, tl);
+            f->category[tl] = 0;
+            f->prob = 1;
+            continue;
+        }
+        const GenUnit *un = &g->units[rp->unit];
         f->orig_cp_start = cp0[un->byte_start];
         f->orig_cp_end = cp0[un->byte_end];
         f->action = un->action;
@@ -1446,7 +1470,7 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     put_spans_json(f, r->text, &r->phi);
     fputs(",\"entities\":", f);
     put_spans_json(f, r->text, &r->entities);
-    fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", r->n_fills, r->masks, r->forwards, r->leaks, r->n_tokens);
+    fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", gen_refilled(r), r->masks, r->forwards, r->leaks, r->n_tokens);
     if (r->resamples || r->redactions) fprintf(f, ",\"resamples\":%d,\"redactions\":%d", r->resamples, r->redactions);
     if (timings)
         fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f",
@@ -1455,7 +1479,8 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
         fprintf(f, "%s{\"start\":%d,\"end\":%d,\"orig_start\":%d,\"orig_end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "",
-                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
+                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end,
+                x->action == SR_ACT_PHI ? "phi" : x->action == SR_ACT_ELIGIBLE ? "word" : "redaction");
         json_put_cstr(f, x->category);
         fputs(",\"text\":", f);
         json_put_string(f, r->text + x->byte_start, (size_t)(x->byte_end - x->byte_start));
@@ -1852,7 +1877,7 @@ static int cmd_generate(int argc, char **argv) {
         if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
             fprintf(stderr, "sr generate: %s: %d words refilled (%d PHI), %d masks, %d forward passes, %d leaks, %.2f s\n",
-                    name, res.n_fills, res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
+                    name, gen_refilled(&res), res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
         if (res.redactions && !quiet)
             fprintf(stderr, "sr generate: %s: an original PHI string came back: %d resamples, %d spans written as [**TYPE**]\n", name,
                     res.resamples, res.redactions);

@@ -138,7 +138,10 @@ done
 "$PY" - "$P/keep_dev.txt" "$P/keep_held.txt" <<'PYEOF'
 import json, sys
 # regression floors at what this version keeps (the issue's goal: 0.95 entities at 0.5, all structure)
-floors = {"dev": (0.91, 0.95), "held": (0.885, 0.93)}  # main's PHI rules mask a few more label words (PHI wins)
+# held 0.885 -> 0.88: sr generate fails closed on leaks now, and a PHI span the rules take
+# for a name in held/08 ("Cushing") is written as [**NAME**] in four Cushing's syndrome /
+# disease entities (1650 -> 1646 of 1863 kept at 0.5; PHI wins)
+floors = {"dev": (0.91, 0.95), "held": (0.88, 0.93)}  # main's PHI rules mask a few more label words (PHI wins)
 for path, split in zip(sys.argv[1:3], ("dev", "held")):
     lines = open(path).read().splitlines()
     rc = lines[-1]

@@ -177,9 +177,16 @@ import json, sys
 on = json.loads(open(sys.argv[1], encoding="utf-8").read())
 off = json.loads(open(sys.argv[2], encoding="utf-8").read())
 warn = open(sys.argv[3], encoding="utf-8").read()
+src = "Mr Quixworth was seen today. Later QUIXWORTH was well."
+rebuilt, at = [], 0
+for c in sorted(on["changes"], key=lambda c: c["orig_start"]):
+    rebuilt += [src[at:c["orig_start"]], c["text"]]
+    at = c["orig_end"]
+rebuilt = "".join(rebuilt) + src[at:]
 ok = (sys.argv[4:] == ["0", "0"] and "quixworth" not in on["text"].lower() and "Later [**NAME**] was well" in on["text"]
-      and on["leaks"] == 0 and on.get("redactions", 0) >= 1 and "resamples" in on)
-print(("PASS" if ok else "FAIL") + " safety leaks fail closed by default: %r, redactions %s, resamples %s" % (on["text"], on.get("redactions"), on.get("resamples")))
+      and on["leaks"] == 0 and on.get("redactions", 0) >= 1 and "resamples" in on and rebuilt == on["text"]
+      and any(c["kind"] == "redaction" and c["type"] == "NAME" and c["text"] == "[**NAME**]" for c in on["changes"]))
+print(("PASS" if ok else "FAIL") + " safety leaks fail closed by default: %r, redactions %s, resamples %s, the redaction a change (the changes rebuild the text)" % (on["text"], on.get("redactions"), on.get("resamples")))
 ok = off["leaks"] == 1 and "QUIXWORTH" in off["text"] and "--allow-leaks" in warn
 print(("PASS" if ok else "FAIL") + " safety --allow-leaks writes the leak as found and says so: %r, leaks %s" % (off["text"], off["leaks"]))
 P
