@@ -4296,8 +4296,9 @@ static int ev_sweep(int argc, char **argv) {
         snprintf(fname, sizeof fname, "%s", u->fill_name);
         for (char *c = fname; *c; c++) if (*c == ':') *c = '-';
         snprintf(path, sizeof path, "%s/synthetic-%s-%.2f.jsonl", report, fname, u->opt.ratio);
-        FILE *out = fopen(path, "wb");
-        if (!out) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+        SrOutFile of;
+        if (outfile_open(&of, path, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+        FILE *out = of.f;
         EvDocs syn = {0};
         EvProgress pg = {r + 1, n_runs, u->fill_name, u->opt.ratio, 0, orig.n, now_seconds()};
         for (int i = 0; i < orig.n; i++) {
@@ -4326,8 +4327,7 @@ static int ev_sweep(int argc, char **argv) {
             if (!quiet && isatty(2)) ev_progress(&pg, 0);
         }
         u->seconds = now_seconds() - pg.start;
-        int bad = ferror(out);
-        if (fclose(out) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); ev_docs_free(&syn); goto done; }
+        if (outfile_commit(&of, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); ev_docs_free(&syn); goto done; }
         if (!quiet) ev_progress(&pg, 1);
         snprintf(u->R.phi_source, sizeof u->R.phi_source, "the Masker (%s)", sw.masker);
         int erc = ev_evaluate(&cx, &orig, &syn, NULL, gt.mk, &u->R, err);
@@ -4336,11 +4336,10 @@ static int ev_sweep(int argc, char **argv) {
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/results.json", report);
-    FILE *f = fopen(path, "wb");
-    if (!f) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
-    ev_put_results(f, &cx, &sw, runs, n_runs);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); goto done; }
+    SrOutFile rf;
+    if (outfile_open(&rf, path, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    ev_put_results(rf.f, &cx, &sw, runs, n_runs);
+    if (outfile_commit(&rf, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     snprintf(path, sizeof path, "%s/report.html", report);
     if (ev_write_report(path, &cx, &sw, runs, n_runs, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     int failed = 0;
