@@ -1405,10 +1405,12 @@ static int gen_out_is_input(const GenOut *o, const char *path) {
 
 /* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
 static void gen_out_stem(GenOut *o, const char *name, char *stem, size_t cap) {
-    snprintf(stem, cap, "%s", name);
-    for (int k = 2; !strset_add(&o->used, stem); k++) snprintf(stem, cap, "%s-%d", name, k);
-    if (strcmp(stem, name))
-        fprintf(stderr, "%s: another letter of this run is named %s: this one is written as %s/%s\n", sr_cmd, name, o->dir, stem);
+    char base[208];
+    snprintf(base, sizeof base, "%.200s", name); /* with -N and .json, within a file name's 255 bytes */
+    snprintf(stem, cap, "%s", base);
+    for (int k = 2; !strset_add(&o->used, stem); k++) snprintf(stem, cap, "%s-%d", base, k);
+    if (strcmp(stem, base))
+        fprintf(stderr, "%s: another letter of this run is named %s: this one is written as %s/%s\n", sr_cmd, base, o->dir, stem);
 }
 
 static void put_xml(FILE *f, const char *s, size_t n) {
@@ -3618,6 +3620,8 @@ static void eval_usage(FILE *f) {
           "  --ratios LIST     masking ratios (0.3,0.5,0.7,0.9,1.0)\n"
           "  --fill LIST       strategies (iterative,rounds:4,parallel)\n"
           "  --seed S, --top-k K, --window W, --max-pieces N, --threads N   as sr generate\n"
+          "  --allow-leaks     as sr generate (by default a leaking letter is resampled, then\n"
+          "                    written with [**TYPE**] at what still leaks)\n"
           "  --quiet           no progress line\n",
           f);
 }
@@ -4192,6 +4196,7 @@ static void ev_progress(const EvProgress *p, int end) {
 static int ev_sweep(int argc, char **argv) {
     SrGenOptions base;
     sr_gen_options_default(&base);
+    base.strict = 1; /* the letters sr generate would write: leaks fail closed (--allow-leaks: as found) */
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *orig_path = NULL, *report = NULL, *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL;
@@ -4213,6 +4218,7 @@ static int ev_sweep(int argc, char **argv) {
         else if (!strcmp(a, "--max-pieces")) base.max_pieces = (int)opt_int(argc, argv, &i, 1, SR_GEN_MAX_PIECES);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+        else if (!strcmp(a, "--allow-leaks")) base.strict = 0;
         else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }

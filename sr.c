@@ -720,7 +720,7 @@ static int stdout_check(void) {
 }
 
 /* A file written whole or not at all: the bytes go to a temporary file beside it
- * (".NAME.XXXXXX", same folder, so the rename cannot cross file systems), which is
+ * (".sr-tmp-XXXXXX", same folder, so the rename cannot cross file systems), which is
  * flushed, synced and renamed over NAME only when every write succeeded. A reader never
  * sees half a letter, and a failed run leaves the old file as it was. */
 typedef struct {
@@ -734,7 +734,7 @@ static int outfile_open(SrOutFile *o, const char *path, char *err) {
     snprintf(o->path, sizeof o->path, "%s", path);
     const char *slash = strrchr(path, '/');
     int dl = slash ? (int)(slash - path + 1) : 0;
-    snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.XXXXXX", dl, path, slash ? slash + 1 : path);
+    snprintf(o->tmp, sizeof o->tmp, "%.*s.sr-tmp-XXXXXX", dl, path); /* short: NAME may be near NAME_MAX */
     int fd = mkstemp(o->tmp);
     if (fd < 0) return sr_fail(err, "%s: %s", path, strerror(errno));
     mode_t um = umask(0);

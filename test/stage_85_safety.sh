@@ -125,6 +125,10 @@ else fail "--out same names: exit $rc, $(ls -A "$S/o1" | tr '\n' ' '), $(head -c
 printf '%s\n' '{"id":"x","text":"Mr John Smith was seen."}' '{"id":"x","text":"Mrs Ada Jones was seen."}' >"$S/dup.jsonl"
 "$SR" generate -m "$M" --jsonl --quiet --format text --out "$S/o2" "$S/dup.jsonl" >/dev/null 2>&1; rc=$?
 [ $rc -eq 0 ] && [ -s "$S/o2/x.txt" ] && [ -s "$S/o2/x-2.txt" ] && pass "--out: two records with id x give x.txt and x-2.txt" || fail "--out same ids: exit $rc, $(ls -A "$S/o2" 2>&1 | tr '\n' ' ')"
+"$PY" -c "import json; [print(json.dumps({'id': 'x' * 300, 'text': 'Mr John Smith was seen %d.' % i})) for i in (1, 2)]" >"$S/long.jsonl"
+"$SR" generate -m "$M" --jsonl --quiet --format text --out "$S/o7" "$S/long.jsonl" >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(ls -A "$S/o7" | wc -l)" -eq 2 ] && [ "$(ls -A "$S/o7" | awk 'length($0) > 255' | wc -l)" -eq 0 ] &&
+    pass "--out: two records with a 300-byte id give two files, names within 255 bytes" || fail "--out long ids: exit $rc, $(ls -A "$S/o7" 2>&1 | head -c 200)"
 cp "$S/in/a/note.txt" "$S/note.orig"
 "$SR" generate -m "$M" --quiet --out "$S/in/a" "$S/in/a" >/dev/null 2>"$S/o3.err"; rc=$?
 if [ $rc -eq 1 ] && cmp -s "$S/in/a/note.txt" "$S/note.orig" && grep -q "is one of the input files: not overwritten" "$S/o3.err" &&
