@@ -168,6 +168,9 @@ if [ $rc -eq 1 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "$S/ro/example_
 else fail "read-only --out: exit $rc, $(head -c 300 "$S/ro.err"), left: $(ls -A "$S/ro" | tr '\n' ' ')"; fi
 $AS "$SR" generate -m "$M" --quiet --format brat --out "$S/ro" "$LETTER" >/dev/null 2>"$S/ro.err"; rc=$?
 [ $rc -eq 1 ] && [ -z "$(ls -A "$S/ro")" ] && pass "read-only --out brat: exit 1, nothing written" || fail "read-only --out brat: exit $rc, $(head -c 200 "$S/ro.err")"
+$AS "$SR" eval --sweep "$S/two.jsonl" -m "$M" --fill parallel --ratios 0.5 --quiet --report "$S/ro" >/dev/null 2>"$S/ro.err"; rc=$?
+[ $rc -ne 0 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "Permission denied" "$S/ro.err" && [ -z "$(ls -A "$S/ro")" ] &&
+    pass "read-only eval --sweep --report: exit $rc, one line, nothing written" || fail "read-only --report: exit $rc, $(head -c 200 "$S/ro.err")"
 "$SR" generate -m "$M" --quiet --out "$LETTER" "$LETTER" >/dev/null 2>"$S/nd.err"; rc=$?
 [ $rc -eq 2 ] && grep -q "is not a folder" "$S/nd.err" && pass "--out FILE: not a folder, exit 2" || fail "--out FILE: exit $rc, $(head -c 200 "$S/nd.err")"
 
