@@ -853,6 +853,18 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
     return meta
 
 
+def out_overwrites_input(hf_dir, out):
+    """OUT lies in HF_DIR (or below it) and is not an sr model file written before."""
+    real_out, real_dir = os.path.realpath(out), os.path.realpath(hf_dir)
+    if os.path.commonpath([real_out, real_dir]) != real_dir:
+        return False
+    try:
+        with open(out, "rb") as f:
+            return f.read(len(MAGIC)) != MAGIC
+    except OSError:
+        return True
+
+
 def main(argv):
     args, opts = [], {"--dtype": "f32", "--lowercase": "auto"}
     i = 1
@@ -882,6 +894,15 @@ def main(argv):
               file=sys.stderr)
         return 2
     hf_dir, out = args
+    # OUT must be a file name, and never one of the files the conversion reads
+    if os.path.isdir(out):
+        print("convert_weights.py: OUT %s is a folder: give the model file's name (e.g. %s)"
+              % (out, os.path.join(out, "model.srm")), file=sys.stderr)
+        return 2
+    if os.path.exists(out) and os.path.isdir(hf_dir) and out_overwrites_input(hf_dir, out):
+        print("convert_weights.py: OUT %s is a file of HF_DIR %s: not overwritten (give another name)"
+              % (out, hf_dir), file=sys.stderr)
+        return 2
     try:
         if not os.path.isdir(hf_dir):
             raise Refuse("not a folder")

@@ -24,8 +24,9 @@
  *   4. PHI masks never sample the original token at that piece; after the letter is
  *      built the leak check looks for every original PHI string (case-insensitive,
  *      letters and digits only, at word boundaries, >= 2 characters): `leaks`.
- *      --strict resamples the letter (other RNG stream) while a leak touches a fill,
- *      then overwrites what still leaks (e.g. a name the Masker missed) with [**TYPE**].
+ *      `strict` (sr generate's default; --allow-leaks turns it off) resamples the letter
+ *      (other RNG stream) while a leak touches a fill, then overwrites what still leaks
+ *      (e.g. a name the Masker missed) with [**TYPE**].
  *      There is no type-aware fallback: the constraints above make every fill usable.
  *   5. Strategies (all masks of PHI are [MASK] before the first forward pass, so no
  *      original identifier is ever visible to the model; --paper turns that off):
@@ -52,6 +53,14 @@
 
 #define SR_GEN_MAX_PIECES 8
 #define SR_STOP (-2) /* "end of word" choice for a continuation piece */
+#define SR_FILL_REDACTION 0 /* SrFill.action of a [**TYPE**] written over a leak */
+
+/* Refilled words among r->fill (the rest are redactions). */
+static int gen_refilled(const SrGenResult *r) {
+    int n = 0;
+    for (int i = 0; i < r->n_fills; i++) n += r->fill[i].action != SR_FILL_REDACTION;
+    return n;
+}
 
 /* ================================================================================
  * Random numbers: splitmix64 seeding, xorshift64* stream
@@ -443,6 +452,7 @@ static int choose_piece(GenCtx *g, int c, const float *logits, int *id, float *p
  * to out_id/out_p (indexed like pos). Counts forwards and their time. */
 static int predict(GenCtx *g, const int *pos, int np, int left, int *out_id, float *out_p, char *err) {
     int L = g->win_len, i = 0;
+    if (left > L / 2) left = L / 2; /* a window larger than the model's positions: the mask stays inside */
     while (i < np) {
         int c = pos[i];
         int s = c - left;
@@ -726,9 +736,11 @@ static int leak_find(const LeakKey *hay, const LeakKey *needle, int *from, int *
 
 /* Count PHI spans whose string appears in the output; with redact, overwrite each such
  * occurrence (grown to whole replaced words) with [**TYPE**]. A string of at most 4
- * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"): copies of
- * it in text we kept unchanged are allowed as often as it occurs outside the PHI spans
- * of the original. *touches_fill: some leak overlaps a fill (a resample may cure it). */
+ * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"), and one of
+ * at most 3 letters an ordinary word (the state ON and "on", the title D.O. and "do"):
+ * copies of it in text we kept unchanged are allowed as often as it occurs outside the
+ * PHI spans of the original. *touches_fill: some leak overlaps a fill (a resample may
+ * cure it). */
 static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_fill) {
     char *blank = xmalloc(g->len + 1); /* the original with its PHI blanked */
     memcpy(blank, g->text, g->len);
@@ -748,7 +760,8 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
         leak_key(g->text + sp->byte_start, sp->byte_end - sp->byte_start, &nd);
         int allowed0 = 0, from = 0, a, b;
         int short_number = nd.n <= 4 && (int)strspn(nd.key, "0123456789") == nd.n;
-        if (short_number)
+        int short_word = nd.n <= 3 && (int)strspn(nd.key, "abcdefghijklmnopqrstuvwxyz") == nd.n;
+        if (short_number || short_word)
             while (leak_find(&orig, &nd, &from, &a, &b) == 0) allowed0++;
         int allowed = allowed0, found = 0;
         from = 0;
@@ -1025,8 +1038,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     }
     for (int s = 0; s < g->n_segs; s++) {
         const GenSeg *sg = &g->segs[s];
-        if (sg->rep < 0 || g->reps[sg->rep].unit < 0) continue;
-        const GenUnit *un = &g->units[g->reps[sg->rep].unit];
+        if (sg->rep < 0) continue;
+        const GenRep *rp = &g->reps[sg->rep];
         r->fill = grow(r->fill, &r->cap_fills, r->n_fills + 1, sizeof *r->fill);
         SrFill *f = &r->fill[r->n_fills++];
         memset(f, 0, sizeof *f);
@@ -1034,6 +1047,19 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->byte_end = sg->out_end;
         f->cp_start = cp[sg->out_start];
         f->cp_end = cp[sg->out_end];
+        if (rp->unit < 0) { /* a [**TYPE**] over a leak: a change like the others, so the record rebuilds */
+            f->orig_cp_start = cp0[rp->orig_start];
+            f->orig_cp_end = cp0[rp->orig_end];
+            f->action = SR_FILL_REDACTION;
+            const char *t = rp->text + 3; /* "[**TYPE**]" */
+            size_t tl = strlen(t) >= 3 ? strlen(t) - 3 : 0;
+            if (tl >= sizeof f->category) tl = sizeof f->category - 1;
+            memcpy(f->category, t, tl);
+            f->category[tl] = 0;
+            f->prob = 1;
+            continue;
+        }
+        const GenUnit *un = &g->units[rp->unit];
         f->orig_cp_start = cp0[un->byte_start];
         f->orig_cp_end = cp0[un->byte_end];
         f->action = un->action;
@@ -1195,9 +1221,9 @@ static int cmd_fill(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--top-k")) top_k = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--top-k")) top_k = (int)opt_int(argc, argv, &i, 1, INT32_MAX);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--file") || !strcmp(a, "-f")) { items[n_items++] = (char *)opt_value(argc, argv, &i); files = 1; }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs("usage: sr fill [-m MODEL] [--top-k K] [--jsonl] [--threads N] [TEXT... | -f FILE...]\n"
@@ -1215,14 +1241,14 @@ static int cmd_fill(int argc, char **argv) {
     if (top_k < 1) { fprintf(stderr, "sr fill: --top-k must be >= 1\n"); free(items); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m = NULL;
-    if (load_model_or_demo("fill", model_path, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 1; }
+    if (load_model_or_demo("fill", model_path, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 2; }
     if (threads > 0) sr_set_threads(threads);
     const SrConfig *cfg = sr_config(m);
     SrTokenizer *t = sr_tokenizer_from_model(m, err);
     if (!t || !(cfg->flags & SR_FLAG_MLM_HEAD) || cfg->mask_id < 0) {
         fprintf(stderr, "sr fill: %s\n", !t ? err : "the model has no masked-LM head or no [MASK] token");
         sr_tokenizer_free(t); sr_free(m); free(items);
-        return 1;
+        return 2;
     }
     SrState *st = sr_state_new(m, cfg->max_position);
     int V = cfg->vocab_size, k = top_k < V ? top_k : V;
@@ -1346,6 +1372,50 @@ static void letter_name(const SrInput *in, const SrRecord *rec, long index, char
     if (n == 0 || out[0] == '.') snprintf(out, cap, "letter-%ld", index);
 }
 
+/* sr generate --out DIR: one file per letter (two for brat), each written atomically
+ * (SrOutFile), under a name no other letter of this run has ("note-2" when two inputs
+ * are both note.txt, said on stderr), and never over one of the run's input files. */
+typedef struct {
+    const char *dir;
+    SrStrSet used;       /* stems given out so far */
+    dev_t *dev;          /* the input files, by device and inode */
+    ino_t *ino;
+    int n_inputs;
+} GenOut;
+
+static void gen_out_init(GenOut *o, const char *dir, char **files, int n_files) {
+    memset(o, 0, sizeof *o);
+    o->dir = dir;
+    o->dev = xmalloc((size_t)(n_files + 1) * sizeof *o->dev);
+    o->ino = xmalloc((size_t)(n_files + 1) * sizeof *o->ino);
+    for (int k = 0; k < n_files; k++) {
+        struct stat sb;
+        if (stat(files[k], &sb) == 0) { o->dev[o->n_inputs] = sb.st_dev; o->ino[o->n_inputs++] = sb.st_ino; }
+    }
+}
+static void gen_out_free(GenOut *o) {
+    strset_free(&o->used);
+    free(o->dev);
+    free(o->ino);
+}
+static int gen_out_is_input(const GenOut *o, const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) return 0;
+    for (int k = 0; k < o->n_inputs; k++)
+        if (sb.st_dev == o->dev[k] && sb.st_ino == o->ino[k]) return 1;
+    return 0;
+}
+
+/* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
+static void gen_out_stem(GenOut *o, const char *name, char *stem, size_t cap) {
+    char base[208];
+    snprintf(base, sizeof base, "%.200s", name); /* with -N and .json, within a file name's 255 bytes */
+    snprintf(stem, cap, "%s", base);
+    for (int k = 2; !strset_add(&o->used, stem); k++) snprintf(stem, cap, "%s-%d", base, k);
+    if (strcmp(stem, base))
+        fprintf(stderr, "%s: another letter of this run is named %s: this one is written as %s/%s\n", sr_cmd, base, o->dir, stem);
+}
+
 static void put_xml(FILE *f, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
@@ -1393,7 +1463,10 @@ static void put_spans_json(FILE *f, const char *text, const SrSpans *s) {
     fputc(']', f);
 }
 
-static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original) {
+/* One letter as a JSON line. Wall-clock timings only when asked (timings): without
+ * them the same seed and input give the same bytes, run after run. */
+static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original,
+                        int timings) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
     fputs(",\"text\":", f);
@@ -1402,14 +1475,17 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     put_spans_json(f, r->text, &r->phi);
     fputs(",\"entities\":", f);
     put_spans_json(f, r->text, &r->entities);
-    fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", r->n_fills, r->masks, r->forwards, r->leaks, r->n_tokens);
+    fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", gen_refilled(r), r->masks, r->forwards, r->leaks, r->n_tokens);
     if (r->resamples || r->redactions) fprintf(f, ",\"resamples\":%d,\"redactions\":%d", r->resamples, r->redactions);
-    fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f,\"changes\":[",
-            r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
+    if (timings)
+        fprintf(f, ",\"seconds\":%.4f,\"forward_seconds\":%.4f,\"head_seconds\":%.4f,\"masker_seconds\":%.4f",
+                r->seconds, r->forward_seconds, r->head_seconds, r->mask_seconds);
+    fputs(",\"changes\":[", f);
     for (int i = 0; i < r->n_fills; i++) {
         const SrFill *x = &r->fill[i];
         fprintf(f, "%s{\"start\":%d,\"end\":%d,\"orig_start\":%d,\"orig_end\":%d,\"kind\":\"%s\",\"type\":", i ? "," : "",
-                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end, x->action == SR_ACT_PHI ? "phi" : "word");
+                x->cp_start, x->cp_end, x->orig_cp_start, x->orig_cp_end,
+                x->action == SR_ACT_PHI ? "phi" : x->action == SR_ACT_ELIGIBLE ? "word" : "redaction");
         json_put_cstr(f, x->category);
         fputs(",\"text\":", f);
         json_put_string(f, r->text + x->byte_start, (size_t)(x->byte_end - x->byte_start));
@@ -1503,10 +1579,12 @@ static void gen_progress(void *arg, int decided, int masks, int forwards) {
 
 static int parse_shard(const char *s, int *i, int *n) {
     char *e;
+    if (!isdigit((unsigned char)s[0])) return -1;
+    errno = 0;
     long a = strtol(s, &e, 10);
-    if (*e != '/') return -1;
+    if (*e != '/' || !isdigit((unsigned char)e[1])) return -1;
     long b = strtol(e + 1, &e, 10);
-    if (*e || b < 1 || a < 0 || a >= b) return -1;
+    if (*e || errno || b < 1 || b > INT32_MAX || a < 0 || a >= b) return -1;
     *i = (int)a;
     *n = (int)b;
     return 0;
@@ -1556,6 +1634,16 @@ fail:
     return -1;
 }
 
+/* A model with fewer positions than a window needs (2 x window + 3: [CLS], the mask,
+ * [SEP]) gets the largest window it holds, said once on stderr (a 128-position BERT
+ * under the default --window 128). */
+static void gen_fit_window(const SrModel *m, SrGenOptions *opt, int quiet) {
+    int maxp = sr_config(m)->max_position, fit = (maxp - 3) / 2;
+    if (opt->window <= fit || fit < 1) return;
+    if (!quiet) fprintf(stderr, "%s: the model has %d positions: --window %d becomes %d\n", sr_cmd, maxp, opt->window, fit);
+    opt->window = fit;
+}
+
 static void gen_usage(FILE *f) {
     fputs("usage: sr generate [-m MODEL] [options] [FILE|DIR...]   (stdin without files)\n"
           "Turn clinical letters into synthetic letters: PHI masked and refilled, medical\n"
@@ -1576,7 +1664,8 @@ static void gen_usage(FILE *f) {
           "  --data DIR        lexicon folder (default: data/ beside the binary)\n"
           "  --ratio R         share of eligible words masked (0.5)\n"
           "  --fill S          iterative (default) | parallel | rounds:N\n"
-          "  --window W        tokens of context each side of a mask (128)\n"
+          "  --window W        tokens of context each side of a mask (128; a model with fewer\n"
+          "                    positions than 2W+3 gets (positions - 3) / 2)\n"
           "  --max-pieces N    WordPieces per refilled word, 1..8 (3)\n"
           "  --top-k K         sample among the K most likely (6; 1 = greedy; 0 = all)\n"
           "  --top-p P         nucleus sampling (1 = off)\n"
@@ -1585,22 +1674,30 @@ static void gen_usage(FILE *f) {
           "  --seed S          RNG seed (42); with the letter's text it fixes the output\n"
           "  --paper           the paper's exact procedure (PHI visible on the right of each\n"
           "                    mask, one WordPiece per word, no case transfer): for comparison\n"
-          "  --strict          resample a leaking letter (3 tries), then write [**TYPE**]\n"
+          "  --allow-leaks     write a letter whose leak check finds an original PHI string as\n"
+          "                    it is (for experiments); by default it is resampled (3 tries),\n"
+          "                    then what still leaks is written as [**TYPE**] (the record's\n"
+          "                    \"resamples\" and \"redactions\" say so; --strict: the default)\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl)\n"
-          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml)\n"
+          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml, NAME.json),\n"
+          "                    each written whole or not at all; never over an input file;\n"
+          "                    a name two letters share gets -2, -3 (said on stderr)\n"
+          "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
+          "                    masker_seconds (else the output is the same bytes run to run)\n"
           "  --jsonl           input lines {\"id\",\"text\"}; output one JSON object a line\n"
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
           "  --max-bytes B     refuse letters longer than B bytes (100000)\n"
-          "  --quiet           no progress line\n",
+          "  --quiet           no progress line, no notes\n",
           f);
 }
 
 static int cmd_generate(int argc, char **argv) {
     SrGenOptions opt;
     sr_gen_options_default(&opt);
+    opt.strict = 1; /* no letter is written with an original PHI string in it (--allow-leaks: as found) */
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
@@ -1609,7 +1706,7 @@ static int cmd_generate(int argc, char **argv) {
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
     int n_labels = 0;
-    int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0;
+    int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
     long max_bytes = 100000;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -1622,37 +1719,33 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--labels")) label_files[n_labels++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--lexicon")) lexicons[n_lex++] = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) mo.data_dir = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--ratio")) {
-            char *e; opt.ratio = strtof(opt_value(argc, argv, &i), &e);
-            if (*e || !(opt.ratio >= 0 && opt.ratio <= 1)) { fprintf(stderr, "sr generate: --ratio must be in [0, 1]\n"); goto out; }
-        } else if (!strcmp(a, "--fill")) {
+        else if (!strcmp(a, "--ratio")) opt.ratio = (float)opt_float(argc, argv, &i, 0, 1, 0);
+        else if (!strcmp(a, "--fill")) {
             const char *v = opt_value(argc, argv, &i);
             if (!strcmp(v, "iterative")) opt.fill = SR_FILL_ITERATIVE;
             else if (!strcmp(v, "parallel")) opt.fill = SR_FILL_PARALLEL;
             else if (!strncmp(v, "rounds", 6)) {
                 opt.fill = SR_FILL_ROUNDS;
-                if (v[6] == ':') { char *e; opt.rounds = (int)strtol(v + 7, &e, 10); if (*e || opt.rounds < 1) { fprintf(stderr, "sr generate: --fill rounds:N needs N >= 1\n"); goto out; } }
+                if (v[6] == ':') {
+                    char *e;
+                    errno = 0;
+                    long r = strtol(v + 7, &e, 10);
+                    if (!isdigit((unsigned char)v[7]) || *e || errno || r < 1 || r > 1000) { fprintf(stderr, "sr generate: --fill rounds:N wants N in 1..1000, not '%s'\n", v); goto out; }
+                    opt.rounds = (int)r;
+                }
                 else if (v[6]) { fprintf(stderr, "sr generate: unknown --fill %s\n", v); goto out; }
             } else { fprintf(stderr, "sr generate: unknown --fill %s (iterative, parallel, rounds:N)\n", v); goto out; }
-        } else if (!strcmp(a, "--window")) {
-            opt.window = atoi(opt_value(argc, argv, &i));
-            if (opt.window < 1) { fprintf(stderr, "sr generate: --window must be >= 1\n"); goto out; }
-        } else if (!strcmp(a, "--max-pieces")) {
-            opt.max_pieces = atoi(opt_value(argc, argv, &i));
-            if (opt.max_pieces < 1 || opt.max_pieces > SR_GEN_MAX_PIECES) { fprintf(stderr, "sr generate: --max-pieces must be 1..%d\n", SR_GEN_MAX_PIECES); goto out; }
-        } else if (!strcmp(a, "--top-k")) {
-            opt.top_k = atoi(opt_value(argc, argv, &i));
-            if (opt.top_k < 0) { fprintf(stderr, "sr generate: --top-k must be >= 0\n"); goto out; }
-        } else if (!strcmp(a, "--top-p")) {
-            opt.top_p = strtof(opt_value(argc, argv, &i), NULL);
-            if (!(opt.top_p > 0 && opt.top_p <= 1)) { fprintf(stderr, "sr generate: --top-p must be in (0, 1]\n"); goto out; }
-        } else if (!strcmp(a, "--temperature")) {
-            opt.temperature = strtof(opt_value(argc, argv, &i), NULL);
-            if (!(opt.temperature >= 0)) { fprintf(stderr, "sr generate: --temperature must be >= 0\n"); goto out; }
-        } else if (!strcmp(a, "--greedy")) opt.top_k = 1;
-        else if (!strcmp(a, "--seed")) opt.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
+        } else if (!strcmp(a, "--window")) opt.window = (int)opt_int(argc, argv, &i, 1, 1 << 20);
+        else if (!strcmp(a, "--max-pieces")) opt.max_pieces = (int)opt_int(argc, argv, &i, 1, SR_GEN_MAX_PIECES);
+        else if (!strcmp(a, "--top-k")) opt.top_k = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
+        else if (!strcmp(a, "--top-p")) opt.top_p = (float)opt_float(argc, argv, &i, 0, 1, 1);
+        else if (!strcmp(a, "--temperature")) opt.temperature = (float)opt_float(argc, argv, &i, 0, 1e6, 0);
+        else if (!strcmp(a, "--greedy")) opt.top_k = 1;
+        else if (!strcmp(a, "--seed")) opt.seed = opt_u64(argc, argv, &i);
         else if (!strcmp(a, "--paper")) opt.paper = 1;
-        else if (!strcmp(a, "--strict")) opt.strict = 1;
+        else if (!strcmp(a, "--strict")) opt.strict = 1; /* the default now; kept for old scripts */
+        else if (!strcmp(a, "--allow-leaks")) opt.strict = 0;
+        else if (!strcmp(a, "--timings")) timings = 1;
         else if (!strcmp(a, "--no-fail-closed")) mo.no_fail_closed = 1;
         else if (!strcmp(a, "--phi-input")) {
             const char *v = opt_value(argc, argv, &i);
@@ -1672,9 +1765,10 @@ static int cmd_generate(int argc, char **argv) {
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--shard")) {
-            if (parse_shard(opt_value(argc, argv, &i), &shard_i, &shard_n) < 0) { fprintf(stderr, "sr generate: --shard wants I/N with 0 <= I < N\n"); goto out; }
-        } else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--max-bytes")) max_bytes = atol(opt_value(argc, argv, &i));
+            const char *v = opt_value(argc, argv, &i);
+            if (parse_shard(v, &shard_i, &shard_n) < 0) { fprintf(stderr, "sr generate: --shard wants I/N with 0 <= I < N, not '%s'\n", v); goto out; }
+        } else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
+        else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); rc = 0; goto out; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr generate: unknown option %s (see sr generate --help)\n", a); goto out; }
@@ -1685,13 +1779,16 @@ static int cmd_generate(int argc, char **argv) {
     if (out_dir) {
         struct stat sb;
         if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0777) != 0) { fprintf(stderr, "sr generate: --out %s: %s\n", out_dir, strerror(errno)); goto out; }
+        if (stat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { fprintf(stderr, "sr generate: --out %s is not a folder\n", out_dir); goto out; }
     }
 
     char err[SR_ERR_LEN];
     GenTools gt;
     char **files = NULL;
     int n_files = 0;
-    rc = 1;
+    GenOut gout;
+    memset(&gout, 0, sizeof gout);
+    rc = 2; /* a model, lexicon or data file that does not load is a setup error */
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
     mo.label_files = label_files;
@@ -1701,8 +1798,11 @@ static int cmd_generate(int argc, char **argv) {
     SrTokenizer *tok = gt.tok;
     SrMasker *mk = gt.mk;
     SrState *st = gt.st;
+    gen_fit_window(m, &opt, quiet);
 
+    rc = 1;
     files = expand_inputs(items, n_items, &n_files);
+    if (out_dir) gen_out_init(&gout, out_dir, files, n_files);
     /* records to expect, for the progress line (unknown for stdin) */
     long total = -1;
     if (n_files > 0 && !jsonl) total = n_files;
@@ -1747,23 +1847,31 @@ static int cmd_generate(int argc, char **argv) {
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
         letter_name(&in, &rec, index, name, sizeof name);
-        if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original);
-        else if (out_dir) {
-            char path[4096];
-            const char *ext = format == FMT_I2B2 ? "xml" : "txt";
-            snprintf(path, sizeof path, "%s/%s.%s", out_dir, name, ext);
-            FILE *f = fopen(path, "wb");
-            if (!f) { sr_fail(err, "%s: %s", path, strerror(errno)); sr_gen_result_free(&res); goto bad; }
-            if (format == FMT_I2B2) print_i2b2(f, &res); else fwrite(res.text, 1, res.len, f);
-            fclose(f);
-            if (format == FMT_BRAT) {
-                snprintf(path, sizeof path, "%s/%s.ann", out_dir, name);
-                if (!(f = fopen(path, "wb"))) { sr_fail(err, "%s: %s", path, strerror(errno)); sr_gen_result_free(&res); goto bad; }
-                print_brat_ann(f, &res);
-                fclose(f);
+        if (out_dir) {
+            /* NAME.txt (text), NAME.xml (i2b2), NAME.txt + NAME.ann (brat), NAME.json (jsonl) */
+            const char *ext[2] = {format == FMT_I2B2 ? "xml" : format == FMT_JSONL ? "json" : "txt", format == FMT_BRAT ? "ann" : NULL};
+            char stem[300], path[4096];
+            gen_out_stem(&gout, name, stem, sizeof stem);
+            SrOutFile of[2];
+            int n_of = 0, ok = 1;
+            for (int k = 0; k < 2 && ext[k] && ok; k++) {
+                snprintf(path, sizeof path, "%s/%s.%s", out_dir, stem, ext[k]);
+                if (gen_out_is_input(&gout, path)) { sr_fail(err, "%s is one of the input files: not overwritten (choose another --out)", path); ok = 0; }
+                else if (outfile_open(&of[n_of], path, err) < 0) ok = 0;
+                else n_of++;
             }
-            if (opt.explain) print_explain(stdout, m, &res);
-        } else if (format == FMT_I2B2) print_i2b2(stdout, &res);
+            if (ok) {
+                if (format == FMT_I2B2) print_i2b2(of[0].f, &res);
+                else if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+                else fwrite(res.text, 1, res.len, of[0].f);
+                if (format == FMT_BRAT) print_brat_ann(of[1].f, &res);
+                for (int k = 0; k < n_of && ok; k++) ok = outfile_commit(&of[k], err) == 0;
+            }
+            for (int k = 0; k < n_of; k++) outfile_abort(&of[k]);
+            if (!ok) { sr_gen_result_free(&res); goto bad; }
+            if (opt.explain && format != FMT_JSONL) print_explain(stdout, m, &res);
+        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+        else if (format == FMT_I2B2) print_i2b2(stdout, &res);
         else {
             fwrite(res.text, 1, res.len, stdout);
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
@@ -1772,19 +1880,23 @@ static int cmd_generate(int argc, char **argv) {
         if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
             fprintf(stderr, "sr generate: %s: %d words refilled (%d PHI), %d masks, %d forward passes, %d leaks, %.2f s\n",
-                    name, res.n_fills, res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
+                    name, gen_refilled(&res), res.phi.n, res.masks, res.forwards, res.leaks, res.seconds);
+        if (res.redactions && !quiet)
+            fprintf(stderr, "sr generate: %s: an original PHI string came back: %d resamples, %d spans written as [**TYPE**]\n", name,
+                    res.resamples, res.redactions);
+        if (res.leaks) fprintf(stderr, "sr generate: %s: %d original PHI strings left in the letter (--allow-leaks)\n", name, res.leaks);
         sr_gen_result_free(&res);
         record_free(&rec);
         goto next;
     bad:
         failed++;
-        if (format == FMT_JSONL) print_error_record(stdout, &rec, index, err);
+        if (format == FMT_JSONL && !out_dir) print_error_record(stdout, &rec, index, err);
         else if (named || jsonl || !in.name) fprintf(stderr, "sr generate: %s\n", err);
         else fprintf(stderr, "sr generate: %s: %s\n", strcmp(in.name, "-") ? in.name : "stdin", err);
         record_free(&rec);
     next:
         done++;
-        fflush(stdout);
+        if (stdout_check() < 0) { failed++; break; } /* a full disk: stop, do not compute letters nobody gets */
         double now = now_seconds();
         if (progress && (now - last_report > 1.0 || done == total)) {
             last_report = now;
@@ -1799,6 +1911,7 @@ static int cmd_generate(int argc, char **argv) {
     input_close(&in);
     rc = failed ? 1 : 0;
 cleanup:
+    gen_out_free(&gout);
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
     gen_tools_close(&gt);
@@ -3508,6 +3621,8 @@ static void eval_usage(FILE *f) {
           "  --ratios LIST     masking ratios (0.3,0.5,0.7,0.9,1.0)\n"
           "  --fill LIST       strategies (iterative,rounds:4,parallel)\n"
           "  --seed S, --top-k K, --window W, --max-pieces N, --threads N   as sr generate\n"
+          "  --allow-leaks     as sr generate (by default a leaking letter is resampled, then\n"
+          "                    written with [**TYPE**] at what still leaks)\n"
           "  --quiet           no progress line\n",
           f);
 }
@@ -3541,7 +3656,7 @@ static int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--no-documents")) per_doc = 0;
         else if (!strcmp(a, "--phi-pred")) pred_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) sim_path = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
@@ -3560,7 +3675,7 @@ static int cmd_eval(int argc, char **argv) {
     EvSim sim;
     memset(&sim, 0, sizeof sim);
     rc = 1;
-    if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 1; }
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); return 2; }
     if (ev_read_input(items[0], &cx.lists, 1, &orig, err) < 0 || ev_read_input(items[1], &cx.lists, 0, &syn, err) < 0 ||
         (pred_path && ev_read_jsonl(pred_path, &pred, 0, err) < 0)) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     /* two single letter files are one pair, whatever their names */
@@ -3574,12 +3689,12 @@ static int cmd_eval(int argc, char **argv) {
     else {
         mo.lexicons = lexicons;
         mo.n_lexicons = n_lex;
-        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) goto done;
+        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) { rc = 2; goto done; }
         snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", gt.phi ? " (rules + --phi-model)" : " (rules and lexicons)");
     }
     if (sim_path) {
-        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
-        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); goto done; }
+        if (sr_load(&sim_m, sim_path, err) < 0 || !(sim.tok = sr_tokenizer_from_model(sim_m, err))) { fprintf(stderr, "sr eval: %s\n", err); rc = 2; goto done; }
+        if (sr_config(sim_m)->cls_id < 0 || sr_config(sim_m)->sep_id < 0 || sr_config(sim_m)->max_position < 3) { fprintf(stderr, "sr eval: %s: no [CLS]/[SEP] for the similarity\n", sim_path); rc = 2; goto done; }
         if (threads > 0) sr_set_threads(threads);
         sim.m = sim_m;
         sim.st = sr_state_new(sim_m, sr_config(sim_m)->max_position);
@@ -3590,7 +3705,7 @@ static int cmd_eval(int argc, char **argv) {
     if (ev_evaluate(&cx, &orig, &syn, pred_path ? &pred : NULL, gt.mk, &R, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (json) ev_put_json(stdout, &cx, &R, per_doc);
     else ev_put_table(stdout, &cx, &R, per_doc);
-    if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr eval: write error on stdout\n"); goto done; }
+    if (stdout_check() < 0) goto done;
     rc = R.n_missing || R.n_extra || R.n_err ? 1 : 0;
     if (rc) fprintf(stderr, "sr eval: %d missing, %d extra, %d error records (listed in the output)\n", R.n_missing, R.n_extra, R.n_err);
 done:
@@ -4082,6 +4197,7 @@ static void ev_progress(const EvProgress *p, int end) {
 static int ev_sweep(int argc, char **argv) {
     SrGenOptions base;
     sr_gen_options_default(&base);
+    base.strict = 1; /* the letters sr generate would write: leaks fail closed (--allow-leaks: as found) */
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *orig_path = NULL, *report = NULL, *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL;
@@ -4097,12 +4213,13 @@ static int ev_sweep(int argc, char **argv) {
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--ratios")) ratios = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--fill")) fills = opt_value(argc, argv, &i);
-        else if (!strcmp(a, "--seed")) base.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
-        else if (!strcmp(a, "--top-k")) base.top_k = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--window")) base.window = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--max-pieces")) base.max_pieces = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(a, "--seed")) base.seed = opt_u64(argc, argv, &i);
+        else if (!strcmp(a, "--top-k")) base.top_k = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
+        else if (!strcmp(a, "--window")) base.window = (int)opt_int(argc, argv, &i, 1, 1 << 20);
+        else if (!strcmp(a, "--max-pieces")) base.max_pieces = (int)opt_int(argc, argv, &i, 1, SR_GEN_MAX_PIECES);
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
+        else if (!strcmp(a, "--allow-leaks")) base.strict = 0;
         else if (ev_masker_arg(argc, argv, &i, &mo, &phi_path, &med_path, &pos_path, lexicons, &n_lex)) continue;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { eval_usage(stdout); free(lexicons); return 0; }
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr eval: unknown option %s (see sr eval --help)\n", a); free(lexicons); return 2; }
@@ -4141,15 +4258,16 @@ static int ev_sweep(int argc, char **argv) {
     GenTools gt;
     memset(&gt, 0, sizeof gt);
     char model_found[4096];
-    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 1; }
+    if (ev_ctx_init(&cx, mo.data_dir, err) < 0 || ev_load_paper(mo.data_dir, &sw.paper, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); free(lexicons); free(runs); return 2; }
     if (ev_read_input(orig_path, &cx.lists, 1, &orig, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     if (orig.n == 0) { fprintf(stderr, "sr eval: %s holds no letters\n", orig_path); goto done; }
     struct stat sb;
     if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) goto done;
+    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) { rc = 2; goto done; }
     SrModel *m = gt.m;
+    gen_fit_window(m, &base, quiet);
     if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);
     else snprintf(model_found, sizeof model_found, "models/sr-demo.srm (the demo model)");
     sw.originals = orig_path;
@@ -4185,8 +4303,9 @@ static int ev_sweep(int argc, char **argv) {
         snprintf(fname, sizeof fname, "%s", u->fill_name);
         for (char *c = fname; *c; c++) if (*c == ':') *c = '-';
         snprintf(path, sizeof path, "%s/synthetic-%s-%.2f.jsonl", report, fname, u->opt.ratio);
-        FILE *out = fopen(path, "wb");
-        if (!out) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
+        SrOutFile of;
+        if (outfile_open(&of, path, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+        FILE *out = of.f;
         EvDocs syn = {0};
         EvProgress pg = {r + 1, n_runs, u->fill_name, u->opt.ratio, 0, orig.n, now_seconds()};
         for (int i = 0; i < orig.n; i++) {
@@ -4205,7 +4324,7 @@ static int ev_sweep(int argc, char **argv) {
             } else {
                 s->text = ev_strndup(res.text, res.len);
                 s->len = res.len;
-                print_jsonl(out, m, &rec, i, &res, 0, 0);
+                print_jsonl(out, m, &rec, i, &res, 0, 0, 0);
                 u->forwards += res.forwards;
                 u->masks += res.masks;
             }
@@ -4215,8 +4334,7 @@ static int ev_sweep(int argc, char **argv) {
             if (!quiet && isatty(2)) ev_progress(&pg, 0);
         }
         u->seconds = now_seconds() - pg.start;
-        int bad = ferror(out);
-        if (fclose(out) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); ev_docs_free(&syn); goto done; }
+        if (outfile_commit(&of, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); ev_docs_free(&syn); goto done; }
         if (!quiet) ev_progress(&pg, 1);
         snprintf(u->R.phi_source, sizeof u->R.phi_source, "the Masker (%s)", sw.masker);
         int erc = ev_evaluate(&cx, &orig, &syn, NULL, gt.mk, &u->R, err);
@@ -4225,11 +4343,10 @@ static int ev_sweep(int argc, char **argv) {
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/results.json", report);
-    FILE *f = fopen(path, "wb");
-    if (!f) { fprintf(stderr, "sr eval: %s: %s\n", path, strerror(errno)); goto done; }
-    ev_put_results(f, &cx, &sw, runs, n_runs);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) { fprintf(stderr, "sr eval: %s: write error\n", path); goto done; }
+    SrOutFile rf;
+    if (outfile_open(&rf, path, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
+    ev_put_results(rf.f, &cx, &sw, runs, n_runs);
+    if (outfile_commit(&rf, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     snprintf(path, sizeof path, "%s/report.html", report);
     if (ev_write_report(path, &cx, &sw, runs, n_runs, err) < 0) { fprintf(stderr, "sr eval: %s\n", err); goto done; }
     int failed = 0;

@@ -2105,9 +2105,9 @@ static int cmd_ner(int argc, char **argv) {
                 free(items);
                 return 2;
             }
-        } else if (!strcmp(a, "--window")) window = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--stride")) overlap = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(a, "--threads")) threads = atoi(opt_value(argc, argv, &i));
+        } else if (!strcmp(a, "--window")) window = (int)opt_int(argc, argv, &i, 3, INT32_MAX);
+        else if (!strcmp(a, "--stride")) overlap = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) {
@@ -2339,7 +2339,7 @@ static int cmd_pos(int argc, char **argv) {
         input_close(&in);
         free(w); free(tp); free(tl); free(word_tok); free(tag);
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "sr pos: write error on stdout: %s\n", strerror(errno)); status = 1; }
+    if (stdout_check() < 0) status = 1;
     sr_pos_free(pos);
     free(items);
     return status;

@@ -39,6 +39,9 @@
  * 1. Utilities
  * ================================================================================ */
 
+/* The command running, for messages: "sr generate" (main() sets it). */
+static char sr_cmd[64] = "sr";
+
 /* Write a one-line reason into err (SR_ERR_LEN bytes); always returns -1. */
 static int sr_fail(char *err, const char *fmt, ...) {
     if (err) {
@@ -313,6 +316,7 @@ typedef struct {
     char *text;    /* malloc'd, NUL-terminated UTF-8 */
     size_t len;
     char *id_json; /* the raw JSON of "id" (malloc'd), or NULL when absent */
+    long line;     /* JSONL: its line in the file (1-based); 0 for other inputs */
     SrSpan *given; /* given_phi: code-point spans, category = type (byte offsets set
                       once the text is known) */
     int n_given, cap_given;
@@ -460,7 +464,20 @@ static int json_known_phi(JsonCursor *c, SrRecord *rec, char *err) {
 /* Parse one JSONL line into a record; "text" is required, "id", "given_phi" and
  * "known_phi" optional, other keys are ignored. On error the record still carries the
  * id when it could be read. */
+typedef struct { char **key; int n, cap; } JsonKeys; /* a record's keys so far */
+
+static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, JsonKeys *seen, char *err);
 static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *err) {
+    JsonKeys seen = {0};
+    int rc = json_parse_record_keys(line, len, rec, &seen, err);
+    for (int k = 0; k < seen.n; k++) free(seen.key[k]);
+    free(seen.key);
+    return rc;
+}
+
+/* A key given twice is an error: Python's json keeps the last value, a first-wins reader
+ * the first, and a record that two tools read differently is not a record. */
+static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, JsonKeys *seen, char *err) {
     memset(rec, 0, sizeof *rec);
     JsonCursor c = {line, len, 0};
     json_ws(&c);
@@ -473,7 +490,17 @@ static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *
         char *key = NULL;
         size_t klen;
         json_ws(&c);
+        size_t key_at = c.pos;
         if (json_string(&c, &key, &klen, err) < 0) return -1;
+        for (int k = 0; k < seen->n; k++)
+            if (!strcmp(seen->key[k], key)) {
+                sr_fail(err, "key \"%.60s\" given twice (at byte offset %zu)", key, key_at);
+                free(key);
+                return -1;
+            }
+        seen->key = grow(seen->key, &seen->cap, seen->n + 1, sizeof *seen->key);
+        seen->key[seen->n] = xmalloc(klen + 1);
+        memcpy(seen->key[seen->n++], key, klen + 1);
         json_ws(&c);
         if (c.pos >= c.len || line[c.pos] != ':') { free(key); return sr_fail(err, "expected ':' at byte offset %zu", c.pos); }
         c.pos++;
@@ -574,6 +601,11 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             in->buf_pos = 0;
             in->line = 0;
             if (!in->buf) { in->count++; sr_fail(err, "%s", e); return -1; }
+            /* a UTF-8 byte order mark (Windows editors write one) is no text */
+            if (in->buf_len >= 3 && !memcmp(in->buf, "\xEF\xBB\xBF", 3)) {
+                memmove(in->buf, in->buf + 3, in->buf_len - 2);
+                in->buf_len -= 3;
+            }
             if (!in->jsonl) {
                 rec->text = in->buf;
                 rec->len = in->buf_len;
@@ -594,7 +626,9 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             if (k == n) continue; /* blank line */
             in->count++;
             char e[SR_ERR_LEN];
-            if (json_parse_record(line, n, rec, e) < 0) {
+            int bad = json_parse_record(line, n, rec, e) < 0;
+            rec->line = in->line;
+            if (bad) {
                 sr_fail(err, "%s:%ld: %s", strcmp(in->name, "-") ? in->name : "stdin", in->line, e);
                 return -1;
             }
@@ -610,11 +644,14 @@ static void input_close(SrInput *in) {
     in->buf = NULL;
 }
 
-/* Print {"id": ..., "error": "..."} for a record that failed. */
+/* Print {"id": ..., "line": N, "error": "..."} for a record that failed: "id" as the
+ * record gave it, null when it could not be read (never a made-up number that might be
+ * another record's id); "line" its JSONL line, else "record": its index (from 0). */
 static void print_error_record(FILE *f, const SrRecord *rec, long index, const char *msg) {
     fputs("{\"id\":", f);
-    if (rec && rec->id_json) fputs(rec->id_json, f);
-    else fprintf(f, "%ld", index);
+    fputs(rec && rec->id_json ? rec->id_json : "null", f);
+    if (rec && rec->line > 0) fprintf(f, ",\"line\":%ld", rec->line);
+    else fprintf(f, ",\"record\":%ld", index);
     fputs(",\"error\":", f);
     json_put_cstr(f, msg);
     fputs("}\n", f);
@@ -622,8 +659,152 @@ static void print_error_record(FILE *f, const SrRecord *rec, long index, const c
 
 /* Command-line helper: the value after option argv[*i], or exit with a message. */
 static const char *opt_value(int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) { fprintf(stderr, "sr: option %s needs a value\n", argv[*i]); exit(2); }
+    if (*i + 1 >= argc) { fprintf(stderr, "%s: option %s needs a value\n", sr_cmd, argv[*i]); exit(2); }
     return argv[++*i];
+}
+
+/* Strict option values: the whole value must parse (no leading blanks, no trailing
+ * characters, not empty) and lie in [lo, hi], else one line naming the option and exit
+ * 2 (a usage error). Every command parses its numbers with these, so `--seed abc` or
+ * `--threads 0` is refused rather than read as 0 or as "the default". */
+static void opt_bad(const char *opt, const char *v, const char *want) {
+    fprintf(stderr, "%s: %s wants %s, not '%s'\n", sr_cmd, opt, want, v);
+    exit(2);
+}
+static long opt_int(int argc, char **argv, int *i, long lo, long hi) {
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    char want[96];
+    snprintf(want, sizeof want, "an integer in %ld..%ld", lo, hi);
+    char *e;
+    errno = 0;
+    long x = strtol(v, &e, 10);
+    if (!*v || isspace((unsigned char)*v) || *e || errno || x < lo || x > hi) opt_bad(opt, v, want);
+    return x;
+}
+static uint64_t opt_u64(int argc, char **argv, int *i) {
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    char *e;
+    errno = 0;
+    unsigned long long x = strtoull(v, &e, 10);
+    if (!isdigit((unsigned char)*v) || *e || errno) opt_bad(opt, v, "an integer in 0..18446744073709551615");
+    return (uint64_t)x;
+}
+/* A finite number in [lo, hi]; open_lo: lo itself excluded. */
+static double opt_float(int argc, char **argv, int *i, double lo, double hi, int open_lo) {
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    char want[96];
+    snprintf(want, sizeof want, "a number in %s%g, %g]", open_lo ? "(" : "[", lo, hi);
+    char *e;
+    double x = strtod(v, &e);
+    if (!*v || isspace((unsigned char)*v) || *e || !isfinite(x) || x < lo || x > hi || (open_lo && x == lo)) opt_bad(opt, v, want);
+    return x;
+}
+/* --threads N: 1..1024 (the default, one per core, is what omitting it gives). */
+static int opt_threads(int argc, char **argv, int *i) { return (int)opt_int(argc, argv, i, 1, 1024); }
+
+/* ---- Output: every write checked ---- */
+
+/* stdout flushed and its error flag read: 0, or -1 after saying once on stderr that
+ * the output is incomplete (a full disk, a closed pipe). main() checks it after every
+ * command, so a command only calls it to stop early. */
+static int stdout_failed_said;
+static int stdout_check(void) {
+    if (stdout_failed_said) return -1;
+    errno = 0;
+    int bad = fflush(stdout) != 0;
+    int e = errno;
+    if (!bad && !ferror(stdout)) return 0;
+    fprintf(stderr, "%s: write error on stdout%s%s: the output is incomplete\n", sr_cmd, e ? ": " : "", e ? strerror(e) : "");
+    stdout_failed_said = 1;
+    return -1;
+}
+
+/* A file written whole or not at all: the bytes go to a temporary file beside it
+ * (".sr-tmp-XXXXXX", same folder, so the rename cannot cross file systems), which is
+ * flushed, synced and renamed over NAME only when every write succeeded. A reader never
+ * sees half a letter, and a failed run leaves the old file as it was. */
+typedef struct {
+    FILE *f;
+    char path[4096], tmp[4200];
+} SrOutFile;
+
+static int outfile_open(SrOutFile *o, const char *path, char *err) {
+    memset(o, 0, sizeof *o);
+    if (strlen(path) >= sizeof o->path) return sr_fail(err, "%.200s...: path too long", path);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path + 1) : 0;
+    snprintf(o->tmp, sizeof o->tmp, "%.*s.sr-tmp-XXXXXX", dl, path); /* short: NAME may be near NAME_MAX */
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) return sr_fail(err, "%s: %s", path, strerror(errno));
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0 || !(o->f = fdopen(fd, "wb"))) {
+        int e = errno;
+        close(fd);
+        unlink(o->tmp);
+        return sr_fail(err, "%s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+static void outfile_abort(SrOutFile *o) {
+    if (o->f) { fclose(o->f); unlink(o->tmp); }
+    o->f = NULL;
+}
+
+/* Flush, sync, close and rename; on any failure the temporary file is removed. */
+static int outfile_commit(SrOutFile *o, char *err) {
+    errno = 0;
+    int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
+    int e = errno;
+    if (fclose(o->f) != 0 && !bad) { bad = 1; e = errno; }
+    o->f = NULL;
+    if (!bad && rename(o->tmp, o->path) != 0) { bad = 1; e = errno; }
+    if (bad) {
+        unlink(o->tmp);
+        return sr_fail(err, "%s: write error%s%s (not written)", o->path, e ? ": " : "", e ? strerror(e) : "");
+    }
+    return 0;
+}
+
+/* A set of strings (file names given out so far): 1 when s was added, 0 when present. */
+typedef struct {
+    char **slot;
+    int n, cap; /* cap: a power of two, at most half full */
+} SrStrSet;
+
+static uint32_t strset_hash(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+static int strset_add(SrStrSet *t, const char *s) {
+    if (2 * (t->n + 1) > t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        char **slot = xcalloc((size_t)cap, sizeof *slot);
+        for (int k = 0; k < t->cap; k++) {
+            if (!t->slot[k]) continue;
+            uint32_t h = strset_hash(t->slot[k]) & (uint32_t)(cap - 1);
+            while (slot[h]) h = (h + 1) & (uint32_t)(cap - 1);
+            slot[h] = t->slot[k];
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    uint32_t h = strset_hash(s) & (uint32_t)(t->cap - 1);
+    for (; t->slot[h]; h = (h + 1) & (uint32_t)(t->cap - 1))
+        if (!strcmp(t->slot[h], s)) return 0;
+    t->slot[h] = strdup(s);
+    if (!t->slot[h]) { fputs("sr: out of memory\n", stderr); exit(2); }
+    t->n++;
+    return 1;
+}
+static void strset_free(SrStrSet *t) {
+    for (int k = 0; k < t->cap; k++) free(t->slot[k]);
+    free(t->slot);
+    memset(t, 0, sizeof *t);
 }
 
 /* Directory holding the running binary (for the demo model and lexicons). */
@@ -2362,10 +2543,10 @@ static int cmd_bench(int argc, char **argv) {
     int seq = 128, iters = 10, threads = 0, warmup = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) path = opt_value(argc, argv, &i);
-        else if (!strcmp(argv[i], "--seq")) seq = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(argv[i], "--iters")) iters = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(argv[i], "--threads")) threads = atoi(opt_value(argc, argv, &i));
-        else if (!strcmp(argv[i], "--warmup")) warmup = atoi(opt_value(argc, argv, &i));
+        else if (!strcmp(argv[i], "--seq")) seq = (int)opt_int(argc, argv, &i, 1, INT32_MAX);
+        else if (!strcmp(argv[i], "--iters")) iters = (int)opt_int(argc, argv, &i, 1, 100000);
+        else if (!strcmp(argv[i], "--threads")) threads = opt_threads(argc, argv, &i);
+        else if (!strcmp(argv[i], "--warmup")) warmup = (int)opt_int(argc, argv, &i, 0, 100000);
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs("usage: sr bench -m MODEL [--seq N] [--iters N] [--threads N] [--warmup N]\n"
                   "  times the encoder forward on N tokens; prints the median ms, tokens/s, GFLOP/s, peak RSS\n", stdout);
@@ -2373,12 +2554,11 @@ static int cmd_bench(int argc, char **argv) {
         } else { fprintf(stderr, "sr bench: unknown option %s\n", argv[i]); return 2; }
     }
     if (!path) { fputs("sr bench: -m MODEL is required\n", stderr); return 2; }
-    if (iters < 1 || iters > 100000 || warmup < 0) { fputs("sr bench: --iters must be >= 1\n", stderr); return 2; }
     if (threads > 0) sr_set_threads(threads);
     char err[SR_ERR_LEN];
     SrModel *m;
     double t0 = now_seconds();
-    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr bench: %s\n", err); return 1; }
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr bench: %s\n", err); return 2; }
     double load_s = now_seconds() - t0;
     const SrConfig *c = sr_config(m);
     if (seq < 1 || seq > c->max_position) {
@@ -2436,7 +2616,7 @@ static int cmd_info(int argc, char **argv) {
     if (!path) { fputs("sr info: -m MODEL is required\n", stderr); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m;
-    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 1; }
+    if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 2; }
     const SrConfig *c = sr_config(m);
     printf("file: %s (%zu bytes, format version %d)\n", path, m->map_bytes, SR_FILE_VERSION);
     printf("weights: %s", c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32");
@@ -2473,7 +2653,7 @@ static int cmd_info(int argc, char **argv) {
 
 #ifndef SR_NO_MAIN
 
-static void usage(void) {
+static void usage(FILE *f) {
     fputs("usage: sr COMMAND [options]\n"
           "  generate   turn letters into synthetic letters (the main job)\n"
           "  deid       find and mask PHI\n"
@@ -2484,17 +2664,59 @@ static void usage(void) {
           "  pos        universal part-of-speech tags (the built-in tagger)\n"
           "  bench      time the encoder forward\n"
           "  info       describe a model file\n"
-          "Run `sr COMMAND --help` for a command's options.\n",
-          stderr);
+          "Run `sr COMMAND --help` for a command's options; `sr --version` for the build.\n"
+          "Exit status: 0 all good, 1 some records failed (or the output could not be\n"
+          "written), 2 a usage or setup error (bad option, a model or data file that does\n"
+          "not load).\n",
+          f);
 }
 
-int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage();
-        return argc < 2 ? 2 : 0;
-    }
-    const char *cmd = argv[1];
-    argc--, argv++;
+#define SR_VERSION "0.1.0"
+
+/* The kernel set this binary runs, for --version (the one place to ask, so a runtime
+ * kernel choice only needs to change this function). */
+static const char *version_kernels(void) { return kernel_name(); }
+
+/* sr --version: the version, how this binary was built, the kernels it runs. */
+static void print_version(void) {
+    printf("sr %s (model file format %d)\n", SR_VERSION, SR_FILE_VERSION);
+#if defined(__clang__)
+    printf("compiler: clang %s\n", __clang_version__);
+#elif defined(__GNUC__)
+    printf("compiler: gcc %s\n", __VERSION__);
+#else
+    printf("compiler: unknown\n");
+#endif
+    printf("build:");
+#ifdef __OPTIMIZE__
+    printf(" optimized");
+#else
+    printf(" not optimized");
+#endif
+#ifdef _OPENMP
+    printf(" OpenMP(%d) threads=%d", _OPENMP, sr_threads());
+#else
+    printf(" no-OpenMP");
+#endif
+#ifdef __AVX512F__
+    printf(" avx512f");
+#endif
+#ifdef __AVX512VNNI__
+    printf(" avx512vnni");
+#endif
+#ifdef __AVX2__
+    printf(" avx2");
+#endif
+#ifdef __FMA__
+    printf(" fma");
+#endif
+#if !defined(__AVX2__) && !defined(__AVX512F__)
+    printf(" portable");
+#endif
+    printf("\nkernels: %s\n", version_kernels());
+}
+
+static int run_command(const char *cmd, int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc, argv);
     if (!strcmp(cmd, "fill")) return cmd_fill(argc, argv);
     if (!strcmp(cmd, "generate")) return cmd_generate(argc, argv);
@@ -2505,8 +2727,30 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
     if (!strcmp(cmd, "info")) return cmd_info(argc, argv);
     fprintf(stderr, "sr: unknown command '%s'\n", cmd);
-    usage();
+    usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : stdout_check() < 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        print_version();
+        return stdout_check() < 0;
+    }
+    const char *cmd = argv[1];
+    snprintf(sr_cmd, sizeof sr_cmd, "sr %.40s", cmd);
+    argc--, argv++;
+    int rc = run_command(cmd, argc, argv);
+    /* every command's output checked here: a full disk is an error, not a success */
+    if (stdout_check() < 0 && rc == 0) rc = 1;
+    if (fclose(stdout) != 0 && !stdout_failed_said) {
+        fprintf(stderr, "%s: write error on stdout: %s: the output is incomplete\n", sr_cmd, strerror(errno));
+        if (rc == 0) rc = 1;
+    }
+    return rc;
 }
 
 #endif

@@ -333,7 +333,8 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o);
 typedef struct {
     int byte_start, byte_end, cp_start, cp_end;
     int orig_cp_start, orig_cp_end; /* the word it replaces, in the original text */
-    int action;         /* SR_ACT_PHI (a surrogate) or SR_ACT_ELIGIBLE */
+    int action;         /* SR_ACT_PHI (a surrogate), SR_ACT_ELIGIBLE, or 0: a [**TYPE**]
+                           written over a leak (category TYPE, n_pieces 0) */
     char category[24];
     int n_pieces;       /* WordPieces chosen */
     float prob;         /* product of the chosen pieces' probabilities (full softmax) */

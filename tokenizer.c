@@ -609,7 +609,7 @@ void sr_tokens_free(SrTokens *t) {
 
 /* ---------------------------------------------------------------- sr tokenize */
 
-static void tokenize_usage(void) {
+static void tokenize_usage(FILE *f) {
     fputs("usage: sr tokenize (-m MODEL | --vocab VOCAB.txt [--lowercase|--cased]) [--jsonl]\n"
           "                   [--no-special] [TEXT... | FILE... with --jsonl or -f]\n"
           "  WordPiece tokens exactly as Hugging Face's BertTokenizerFast.\n"
@@ -626,7 +626,7 @@ static void tokenize_usage(void) {
           "               override those BertNormalizer settings (as a tokenizer_config.json\n"
           "               with strip_accents / tokenize_chinese_chars would)\n"
           "  without --jsonl: a table of token, id, code-point and byte offsets, word index\n",
-          stderr);
+          f);
 }
 
 static int cmd_tokenize(int argc, char **argv) {
@@ -648,8 +648,8 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--strip-accents")) strip = 1;
         else if (!strcmp(a, "--no-strip-accents")) strip = 0;
         else if (!strcmp(a, "--no-chinese-chars")) chinese = 0;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(); free(items); return 0; }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr tokenize: unknown option %s\n", a); tokenize_usage(); free(items); return 2; }
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(stdout); free(items); return 0; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr tokenize: unknown option %s\n", a); tokenize_usage(stderr); free(items); return 2; }
         else items[n_items++] = argv[i];
     }
     if (!model_path == !vocab_path) {
@@ -661,12 +661,12 @@ static int cmd_tokenize(int argc, char **argv) {
     SrModel *model = NULL;
     SrTokenizer *t;
     if (model_path) {
-        if (sr_load(&model, model_path, err) < 0) { fprintf(stderr, "sr tokenize: %s\n", err); free(items); return 1; }
+        if (sr_load(&model, model_path, err) < 0) { fprintf(stderr, "sr tokenize: %s\n", err); free(items); return 2; }
         t = sr_tokenizer_from_model(model, err);
     } else {
         t = sr_tokenizer_from_vocab(vocab_path, lowercase, err);
     }
-    if (!t) { fprintf(stderr, "sr tokenize: %s\n", err); sr_free(model); free(items); return 1; }
+    if (!t) { fprintf(stderr, "sr tokenize: %s\n", err); sr_free(model); free(items); return 2; }
     if (strip >= 0) t->strip_accents = strip;
     if (chinese >= 0) t->chinese_chars = chinese;
     SrInput in = {0};

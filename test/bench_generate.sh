@@ -44,7 +44,7 @@ for w in q8 f32; do
         runs=$RUNS; [ "$fill" = iterative ] && runs=$ITER_RUNS
         : >"$B/runs.jsonl"
         for seed in $(seq 1 "$runs"); do
-            "$SR" generate -m "$B/full_$w.srm" --fill "$fill" --ratio 0.5 --seed "$seed" --threads "$THREADS" --jsonl --quiet "$B/letter.jsonl" >>"$B/runs.jsonl" 2>/dev/null
+            "$SR" generate -m "$B/full_$w.srm" --fill "$fill" --ratio 0.5 --seed "$seed" --threads "$THREADS" --jsonl --timings --quiet "$B/letter.jsonl" >>"$B/runs.jsonl" 2>/dev/null
         done
         "$PY" - "$B/runs.jsonl" "$w" "$fill" <<'P'
 import json, statistics, sys

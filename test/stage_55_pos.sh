@@ -139,8 +139,9 @@ done
 import json, sys
 # regression floors at what this version keeps (the goal: 0.95 entities at 0.5, all structure)
 # main's PHI rules mask a few more label words (PHI wins); both shares move by about 0.006 with the random draw
-# whenever the PHI spans change (the draw of one seed), hence the margins
-floors = {"dev": (0.905, 0.945), "held": (0.88, 0.925)}
+# whenever the PHI spans change (the draw of one seed), hence the margins; and sr generate fails closed on
+# leaks: a PHI span the rules take for a name ("Cushing") is written as [**NAME**] in Cushing's entities
+floors = {"dev": (0.905, 0.945), "held": (0.875, 0.925)}
 for path, split in zip(sys.argv[1:3], ("dev", "held")):
     lines = open(path).read().splitlines()
     rc = lines[-1]

@@ -55,12 +55,12 @@ if grep -q '"leaks":1' "$G/strict_off.jsonl" && grep -q '"leaks":0' "$G/strict_o
 else fail "leak check / --strict: $(head -c 300 "$G/strict_off.jsonl") / $(head -c 300 "$G/strict_on.jsonl")"; fi
 
 # 5. same seed, same bytes with 1 and 2 threads (native + OpenMP); another seed differs
-strip_times() { sed -E 's/"(seconds|forward_seconds|head_seconds|masker_seconds)":[0-9.e+-]+//g' "$1"; }
+# (JSONL carries no wall-clock timings without --timings: the files compare as they are)
 for fill in rounds:4; do
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 1 --seed 7 >"$G/t1.jsonl" 2>&1
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 2 --seed 7 >"$G/t2.jsonl" 2>&1
     "$G/gen_check_native" spans "$G/gen_cased.srm" "$G/ex_texts.jsonl" "$G/ex_phi.txt" --fill $fill --threads 2 --seed 8 >"$G/t3.jsonl" 2>&1
-    if cmp -s <(strip_times "$G/t1.jsonl") <(strip_times "$G/t2.jsonl") && ! cmp -s <(strip_times "$G/t1.jsonl") <(strip_times "$G/t3.jsonl") &&
+    if cmp -s "$G/t1.jsonl" "$G/t2.jsonl" && ! cmp -s "$G/t1.jsonl" "$G/t3.jsonl" &&
         grep -q '"text"' "$G/t1.jsonl"; then
         echo "PASS determinism $fill: seed 7 identical with 1 and 2 threads, seed 8 differs"
     else fail "determinism $fill: outputs differ across threads (or seeds agree)"; fi
@@ -110,9 +110,8 @@ else fail "cli determinism: outputs differ"; fi
 "$PY" -c "
 import json
 for i in range(9): print(json.dumps({'id': i, 'text': 'Mrs Ada Lovelace (MRN %d) was reviewed on %d May 2023 for asthma and cough.' % (1000 + i, i + 1)}))" >"$G/shard.jsonl"
-"$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 "$G/shard.jsonl" | sed -E 's/"(seconds|forward_seconds|head_seconds|masker_seconds)":[0-9.e+-]+//g' | sort >"$G/shard_all.txt"
-for i in 0 1 2; do "$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 --shard $i/3 "$G/shard.jsonl"; done |
-    sed -E 's/"(seconds|forward_seconds|head_seconds|masker_seconds)":[0-9.e+-]+//g' | sort >"$G/shard_3.txt"
+"$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 "$G/shard.jsonl" | sort >"$G/shard_all.txt"
+for i in 0 1 2; do "$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 --shard $i/3 "$G/shard.jsonl"; done | sort >"$G/shard_3.txt"
 if cmp -s "$G/shard_all.txt" "$G/shard_3.txt" && [ "$(wc -l <"$G/shard_3.txt")" -eq 9 ]; then
     echo "PASS cli --shard I/3: the three shards together give the 9 letters of one run, once each"
 else fail "cli --shard: shards differ from the single run"; fi
