@@ -5,8 +5,10 @@ its selection follows the paper (floor(ratio x count) eligible words per part of
 
     eval_keep.py SR NER_TEST MODEL DOCS.jsonl RATIO [RATIO...] [--json]
 
-For each ratio, `SR generate -m MODEL --jsonl --ratio R --fill parallel` (any masked-LM:
+For each ratio, `SR generate -m MODEL --jsonl --ratio R --fill parallel --allow-leaks` (any masked-LM:
 which words are chosen does not depend on the model, and a tiny one is fast) gives the synthetic text and its changes,
+each with the original offsets of the word it replaced (--allow-leaks: the selection as drawn, before the leak
+check redacts a tiny random model's leaks; stages 60 and 85 test that layer),
 each with the original offsets of the word it replaced. Checks, per document:
   - the synthetic text is the original with exactly those ranges replaced (so a span no
     change touches is in the output verbatim);
@@ -42,7 +44,7 @@ def main():
                 f.write(json.dumps({"id": rec["id"], "text": rec["text"]}) + "\n")
             path = f.name
         g = subprocess.run([sr, "generate", "-m", model, "--jsonl", "--ratio", ratio, "--fill", "parallel", "--quiet",
-                            "--seed", "1", path], capture_output=True, text=True)
+                            "--seed", "1", "--allow-leaks", path], capture_output=True, text=True)
         os.unlink(path)
         outs = [json.loads(l) for l in g.stdout.splitlines()]
         if g.returncode or len(outs) != len(recs):
