@@ -2195,21 +2195,19 @@ static void attention_rows(const SrModel *m, SrState *s, int n, int r0, int r1, 
     }
 }
 
-/* q8 models: keys and values of tokens [r0, r1) of every head, quantized into int8
- * panels in the layout of a q8 Linear (section 2), so that the attention GEMMs run on
- * the int8 kernels like every other product of a q8 model:
+/* q8 models: keys of tokens [r0, r1) of every head, quantized into int8 panels in the
+ * layout of a q8 Linear (section 2), so that the attention GEMMs run on the int8
+ * kernels like every other product of a q8 model:
  *   keys: one "weight row" per key over dh (padded to a multiple of 4), one scale per
  *         key (its own group), and 128 x its sum for the queries' +128;
- *   values: one "weight row" per head dimension over the keys, one scale per dimension
- *         and group of SR_ATT_G keys (r0 is a multiple of it: see sr_forward).
- * Zero padding (keys up to a multiple of 16 / of SR_ATT_G) is written by the chunk
- * holding the last token. The chunk's rows of the quantized-activation buffer are free
- * here (its QKV projection is done) and hold the quantized keys on the way. */
-static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1) {
+ *   values (pack_values_q8, below): one "weight row" per head dimension over the keys,
+ *         one scale per dimension and group of SR_ATT_G keys.
+ * Zero padding (keys up to a multiple of 16) is written by the chunk holding the last
+ * token. The chunk's rows of the quantized-activation buffer are free here (its QKV
+ * projection is done) and hold the quantized keys on the way. */
+static void pack_keys_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1) {
     int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
-    int dhp = (int)round4(dh), n16 = (int)round16(n), Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G;
-    int vpanels = (int)round16(dh) / SR_NR;
-    const SrKernels *ks = sr_kernels();
+    int dhp = (int)round4(dh), n16 = (int)round16(n);
     int kend = r1 == n ? n16 : r1;
     uint8_t *tmp = s->aq + (size_t)r0 * s->aq_stride;
     float *tscale = s->ascale + (size_t)r0 * s->as_stride;
@@ -2234,17 +2232,22 @@ static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1)
             Ks[key] = key < n ? tscale[key - r0] : 0.0f;
             Kw[key] = 128 * sum;
         }
-        int8_t *Vq = s->vq + (size_t)h * vpanels * SR_NR * Kpn;
-        float *Vs = s->vs + (size_t)h * vpanels * ng * SR_NR;
-        for (int k0 = r0; k0 < r1; k0 += SR_ATT_G) {
-            int kn = k0 + SR_ATT_G < n ? k0 + SR_ATT_G : n;
-            for (int p = 0; p < vpanels; p++) {
-                int width = dh - p * SR_NR < SR_NR ? dh - p * SR_NR : SR_NR;
-                const float *V = s->qkv + 2 * H + h * dh + p * SR_NR;
-                pack_value_group(V, ld, k0, kn, width, ks, Vq + (size_t)p * Kpn * SR_NR,
-                                 Vs + ((size_t)p * ng + k0 / SR_ATT_G) * SR_NR);
-            }
-        }
+    }
+}
+
+/* q8 models: the values of head h, keys [g * SR_ATT_G, + SR_ATT_G) (group g), into the
+ * int8 panels (see pack_keys_rows_q8). A group's keys may come from two chunks of rows,
+ * so this runs after every chunk's projection (sr_forward). */
+static void pack_values_q8(const SrModel *m, SrState *s, int n, int h, int g, const SrKernels *ks) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
+    int Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G, vpanels = (int)round16(dh) / SR_NR;
+    int8_t *Vq = s->vq + (size_t)h * vpanels * SR_NR * Kpn;
+    float *Vs = s->vs + (size_t)h * vpanels * ng * SR_NR;
+    int k0 = g * SR_ATT_G, kn = k0 + SR_ATT_G < n ? k0 + SR_ATT_G : n;
+    for (int p = 0; p < vpanels; p++) {
+        int width = dh - p * SR_NR < SR_NR ? dh - p * SR_NR : SR_NR;
+        const float *V = s->qkv + 2 * H + h * dh + p * SR_NR;
+        pack_value_group(V, ld, k0, kn, width, ks, Vq + (size_t)p * Kpn * SR_NR, Vs + ((size_t)p * ng + g) * SR_NR);
     }
 }
 
@@ -2325,10 +2328,12 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
     for (int j = 0; j < n; j++) s->keep[j] = !attn || attn[j] || !any ? 1.0f : 0.0f;
     int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
     if (nt < 1) nt = 1;
-    /* one chunk per thread (each streams the weights once), 16-row aligned (q8: aligned
-     * to the attention's groups of keys) */
-    int chunk = (int)round_up((size_t)((n + nt - 1) / nt), s->q8 ? SR_ATT_G : 16);
-    int nchunks = (n + chunk - 1) / chunk;
+    /* one chunk of rows per thread, as even as rows allow (each chunk streams the weights
+     * once): 257 rows go 129 + 128 on two threads; q8 values: one task per head and
+     * group of SR_ATT_G keys */
+    int chunk = (n + nt - 1) / nt, nchunks = (n + chunk - 1) / chunk;
+    int ngroups = (int)round_up(n, SR_ATT_G) / SR_ATT_G, nvtasks = c->n_heads * ngroups;
+    const SrKernels *ks = sr_kernels();
     (void)nchunks;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -2357,8 +2362,14 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
             for (int ch = 0; ch < nchunks; ch++) {
                 int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
                 linear_rows(s, &L->qkv, s->x, H, s->qkv, 3 * H, r0, r1);
-                if (s->q8) pack_kv_rows_q8(m, s, n, r0, r1);
+                if (s->q8) pack_keys_rows_q8(m, s, n, r0, r1);
                 else pack_kv_rows(m, s, n, r0, r1);
+            }
+            if (s->q8) { /* (after every chunk's projection: a group of keys may span two) */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+                for (int task = 0; task < nvtasks; task++) pack_values_q8(m, s, n, task / ngroups, task % ngroups, ks);
             }
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic)

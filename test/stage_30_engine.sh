@@ -154,6 +154,14 @@ if "$PY" "$ROOT/test/engine_models.py" "$Q" --only q8_heavy >"$E/engine_models.l
         else fail "engine int8 vs f32 agreement below 99% top-1 / 95% top-5 ($b): $ag"; fi
     done
     out=$("$ED_N" threads "$Q/q8.srm" "$d/ref/masked.txt" 2>&1) && pass "engine threads full-width q8: $out" || fail "engine threads full-width q8: $out"
+    # odd lengths (the iterative filler's windows): two threads split 257 rows 129 + 128,
+    # inside a 64-key group of the int8 attention values; results must not move
+    awk -F'ids=' 'NR == 1 { split($2, a, ";"); n = split(a[1], t, " "); for (L = 257; L >= 63; L = int(L / 2) + 1) {
+        s = "ids="; for (i = 1; i <= L && i <= n; i++) s = s t[i] " "; print s } }' "$d/ref/masked.txt" >"$Q/odd.txt"
+    for t in q8 f32; do
+        out=$("$ED_N" threads "$Q/$t.srm" "$Q/odd.txt" 2>&1) && pass "engine threads full-width $t, odd lengths ($(awk '{print NF}' "$Q/odd.txt" | tr '\n' ' ')tokens): $out" ||
+            fail "engine threads full-width $t odd lengths: $out"
+    done
     bj=$("$SR_NATIVE" bench -m "$Q/q8.srm" --seq 512 --iters 2 --threads 2 2>&1 | grep '^{')
     rss=$(sed -n 's/.*"peak_rss_kb":\([0-9]*\).*/\1/p' <<<"$bj"); fb=$(sed -n 's/.*"file_bytes":\([0-9]*\).*/\1/p' <<<"$bj")
     if [ -n "$rss" ] && awk "BEGIN{exit !($rss * 1024 <= 1.3 * $fb + 64 * 1048576)}"; then
