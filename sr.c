@@ -1177,12 +1177,13 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
  * every CPU of its architecture, whatever -march it was built with):
  *   generic  plain C that any compiler can vectorize: the readable reference, here first;
  *   avx2     x86-64 with AVX2 + FMA (f32 FMA, int8 vpmaddubsw);
- *   avx512   x86-64 with AVX-512 F/BW/VL/DQ + VNNI (f32 FMA, int8 vpdpbusd).
+ *   avx512   x86-64 with AVX-512 F/BW/VL/DQ + VNNI (f32 FMA, int8 vpdpbusd);
+ *   neon     AArch64 Advanced SIMD (f32 FMA, vfmaq_f32; int8 in plain C).
  * The x86 sets are compiled into the same unit with per-function target attributes
  * (gcc and clang; other compilers and architectures get the generic set) and live
  * together after the generic code, behind one table of function pointers (SrKernels).
- * SR_KERNELS=generic|avx2|avx512 in the environment forces a set (tests; a set the CPU
- * lacks is refused with a message). The sets agree to float rounding, not bit for bit
+ * SR_KERNELS=generic|avx2|avx512|neon in the environment forces a set (tests; a set the
+ * CPU lacks is refused with a message). The sets agree to float rounding, not bit for bit
  * (FMA contraction, exp's last bit), so a seed's letter may differ between CPUs.
  * Measured on one Zen core (test/engine_dump gemmbench): f32 ~185-200 GFLOP/s, int8
  * ~670-730 GOP/s. */
@@ -1194,6 +1195,15 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #define SR_AVX512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #else
 #define SR_X86 0
+#endif
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#include <arm_neon.h> /* Advanced SIMD is part of every AArch64 CPU */
+#if defined(__linux__)
+#include <sys/auxv.h>
+#endif
+#define SR_ARM 1
+#else
+#define SR_ARM 0
 #endif
 #define SR_INLINE static inline __attribute__((always_inline))
 
@@ -1897,6 +1907,59 @@ static SR_AVX2 void add_layernorm_avx2(float *out, const float *a, const float *
 #endif /* SR_X86 */
 
 /* ================================================================================
+ * 3b'. AArch64 kernel set: NEON f32 FMA
+ * ================================================================================ */
+#if SR_ARM
+/* One panel (16 columns, four 4-float vectors) x MR rows: 4 MR + 4 of the 32 registers. */
+SR_INLINE void f32_tile_neon(const int MR, const float *A, int lda, const float *W, int K, float *C, int ldc,
+                             const float *bias, int ncols) {
+    float32x4_t acc[SR_MR][4];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = vdupq_n_f32(0.0f);
+    for (int k = 0; k < K; k++) {
+        const float *w = W + (size_t)k * SR_NR;
+        float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4), w2 = vld1q_f32(w + 8), w3 = vld1q_f32(w + 12);
+        for (int r = 0; r < MR; r++) {
+            float32x4_t a = vdupq_n_f32(A[(size_t)r * lda + k]);
+            acc[r][0] = vfmaq_f32(acc[r][0], a, w0);
+            acc[r][1] = vfmaq_f32(acc[r][1], a, w1);
+            acc[r][2] = vfmaq_f32(acc[r][2], a, w2);
+            acc[r][3] = vfmaq_f32(acc[r][3], a, w3);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float out[SR_NR];
+        for (int q = 0; q < 4; q++) {
+            float32x4_t v = acc[r][q];
+            if (bias) { /* bias may be short: it has ncols entries */
+                float b4[4];
+                for (int j = 0; j < 4; j++) b4[j] = 4 * q + j < ncols ? bias[4 * q + j] : 0.0f;
+                v = vaddq_f32(v, vld1q_f32(b4));
+            }
+            vst1q_f32(out + 4 * q, v);
+        }
+        float *c = C + (size_t)r * ldc;
+        if (ncols >= SR_NR) memcpy(c, out, sizeof out);
+        else memcpy(c, out, (size_t)ncols * sizeof(float));
+    }
+}
+#define SR_F32_NEON_CASE(mr) case mr: f32_tile_neon(mr, A, lda, Wp, K, Cp, ldc, bp, left); break;
+static void tile_f32_neon(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const float *Wp = W + p * pstride, *bp = bias ? bias + p * SR_NR : NULL;
+        float *Cp = C + p * SR_NR;
+        switch (mr) {
+            SR_F32_NEON_CASE(1) SR_F32_NEON_CASE(2) SR_F32_NEON_CASE(3)
+            SR_F32_NEON_CASE(4) SR_F32_NEON_CASE(5) SR_F32_NEON_CASE(6)
+        }
+    }
+}
+#endif /* SR_ARM */
+
+/* ================================================================================
  * 3c. Choosing a kernel set, and the drivers that use it
  * ================================================================================ */
 
@@ -1912,10 +1975,18 @@ static const SrKernels sr_k_avx512 = {"avx512", "AVX-512 + VNNI: f32 FMA, int8 v
                                       softmax_row_avx512, softmax_quantize_row_avx512, gelu_avx512,
                                       add_layernorm_avx512};
 #endif
+#if SR_ARM
+static const SrKernels sr_k_neon = {"neon", "NEON: f32 FMA, int8 plain C", tile_f32_neon, tile_q8_generic,
+                                    quantize_group_generic, quantize_values_generic, softmax_row_generic,
+                                    softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#endif
 /* best first */
 static const SrKernels *const sr_kernel_sets[] = {
 #if SR_X86
     &sr_k_avx512, &sr_k_avx2,
+#endif
+#if SR_ARM
+    &sr_k_neon,
 #endif
     &sr_k_generic};
 #define SR_NSETS ((int)(sizeof sr_kernel_sets / sizeof sr_kernel_sets[0]))
@@ -1930,6 +2001,13 @@ static int sr_cpu_runs(const SrKernels *k) {
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512vnni");
     if (k == &sr_k_avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+#if SR_ARM
+#if defined(__linux__) && defined(HWCAP_ASIMD)
+    if (k == &sr_k_neon) return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+#else
+    if (k == &sr_k_neon) return 1; /* part of the architecture */
+#endif
 #endif
     return k == &sr_k_generic;
 }
@@ -1946,7 +2024,11 @@ static const SrKernels *sr_kernels(void) {
     for (int j = 0; want && *want && j < SR_NSETS; j++)
         if (!strcmp(want, sr_kernel_sets[j]->name)) named = j;
     if (named >= 0) i = named;
-    else if (want && *want) fprintf(stderr, "sr: SR_KERNELS=%s is not a kernel set of this build (avx512, avx2, generic)\n", want);
+    else if (want && *want) {
+        fprintf(stderr, "sr: SR_KERNELS=%s is not a kernel set of this build (", want);
+        for (int j = 0; j < SR_NSETS; j++) fprintf(stderr, "%s%s", j ? ", " : "", sr_kernel_sets[j]->name);
+        fputs(")\n", stderr);
+    }
     while (!sr_cpu_runs(sr_kernel_sets[i])) i++; /* generic always runs */
     if (named >= 0 && i != named) fprintf(stderr, "sr: this CPU cannot run the %s kernels: using %s\n", want, sr_kernel_sets[i]->name);
     sr_kern = sr_kernel_sets[i];
