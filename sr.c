@@ -1178,6 +1178,7 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
  *   generic  plain C that any compiler can vectorize: the readable reference, here first;
  *   avx2     x86-64 with AVX2 + FMA (f32 FMA, int8 vpmaddubsw);
  *   avx512   x86-64 with AVX-512 F/BW/VL/DQ + VNNI (f32 FMA, int8 vpdpbusd);
+ *   dotprod  AArch64 with the dot-product extension (f32 FMA, vfmaq_f32; int8 SDOT);
  *   neon     AArch64 Advanced SIMD (f32 FMA, vfmaq_f32; int8 in plain C).
  * The x86 sets are compiled into the same unit with per-function target attributes
  * (gcc and clang; other compilers and architectures get the generic set) and live
@@ -1202,8 +1203,15 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
 #include <sys/auxv.h>
 #endif
 #define SR_ARM 1
+#if !defined(__clang__)
+#define SR_ARM_DOT 1 /* int8 on SDOT (Armv8.2 dotprod): gcc's per-function target */
+#define SR_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
+#else
+#define SR_ARM_DOT 0
+#endif
 #else
 #define SR_ARM 0
+#define SR_ARM_DOT 0
 #endif
 #define SR_INLINE static inline __attribute__((always_inline))
 
@@ -1957,6 +1965,78 @@ static void tile_f32_neon(int mr, int np, const float *A, int lda, const float *
         }
     }
 }
+
+#if SR_ARM_DOT
+/* int8 on SDOT (signed x signed, groups of 4), as the AVX2 kernel does without VNNI:
+ *   q + 128 (the usual case): q itself (u8 ^ 0x80) times w, so wsum is not subtracted;
+ *   plain u8 (attention probabilities, wsum = 0): u = 64 (2h) + l with l < 128, h in
+ *     {0, 1}: l w + (64 h) w + (64 h) w, exact in int32.
+ * The int32 group sums equal the other kernels'. One panel (four 4-output vectors) x
+ * MR <= 3 rows: 8 MR + 4 + 1 of the 32 registers. */
+SR_INLINE SR_DOTPROD void q8_tile_dot(const int MR, const int PLAIN, const uint8_t *A, int lda, const int8_t *W,
+                                      const float *S, int ngroups, int G, const float *ascale, int lds, float *C,
+                                      int ldc, const float *bias, int ncols) {
+    float32x4_t facc[3][4];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 4; q++) facc[r][q] = vdupq_n_f32(0.0f);
+    for (int g = 0; g < ngroups; g++) {
+        int32x4_t iacc[3][4];
+        for (int r = 0; r < MR; r++)
+            for (int q = 0; q < 4; q++) iacc[r][q] = vdupq_n_s32(0);
+        const int8_t *Wg = W + (size_t)g * G * SR_NR;
+        for (int t = 0; t < G / 4; t++) {
+            int8x16_t w[4];
+            for (int q = 0; q < 4; q++) w[q] = vld1q_s8(Wg + (size_t)t * 64 + 16 * q);
+            for (int r = 0; r < MR; r++) {
+                uint32_t a4;
+                memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
+                uint8x16_t a = vreinterpretq_u8_u32(vdupq_n_u32(a4));
+                if (!PLAIN) {
+                    int8x16_t qa = vreinterpretq_s8_u8(veorq_u8(a, vdupq_n_u8(0x80)));
+                    for (int q = 0; q < 4; q++) iacc[r][q] = vdotq_s32(iacc[r][q], qa, w[q]);
+                } else {
+                    int8x16_t lo = vreinterpretq_s8_u8(vandq_u8(a, vdupq_n_u8(0x7F)));
+                    int8x16_t h64 = vreinterpretq_s8_u8(vshlq_n_u8(vshrq_n_u8(a, 7), 6));
+                    for (int q = 0; q < 4; q++)
+                        iacc[r][q] = vdotq_s32(vdotq_s32(vdotq_s32(iacc[r][q], lo, w[q]), h64, w[q]), h64, w[q]);
+                }
+            }
+        }
+        for (int q = 0; q < 4; q++) {
+            float32x4_t sc = vld1q_f32(S + (size_t)g * SR_NR + 4 * q);
+            for (int r = 0; r < MR; r++)
+                facc[r][q] = vfmaq_f32(facc[r][q], vcvtq_f32_s32(iacc[r][q]), vmulq_n_f32(sc, ascale[(size_t)r * lds + g]));
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float out[SR_NR], *c = C + (size_t)r * ldc;
+        for (int q = 0; q < 4; q++) vst1q_f32(out + 4 * q, facc[r][q]);
+        for (int j = 0; j < ncols && j < SR_NR; j++) c[j] = bias ? out[j] + bias[j] : c[j] + out[j];
+    }
+}
+#define SR_Q8_DOT_CASE(m)                                                                                        \
+    case m:                                                                                                      \
+        if (plain_u8) q8_tile_dot(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                     \
+        else q8_tile_dot(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                              \
+        break;
+static SR_DOTPROD void tile_q8_dot(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq,
+                                   const float *S, const int32_t *wsum, size_t ps, int ng, int G, const float *as,
+                                   int lds, float *C, int ldc, const float *bias, int ncols, int plain_u8) {
+    (void)wsum; /* see above: the sums come out without the +128 */
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const int8_t *Wp = W + p * pq;
+        const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;
+        for (int r0 = 0; r0 < mr; r0 += 3) {
+            const uint8_t *Ar = A + (size_t)r0 * lda;
+            const float *ar = as + (size_t)r0 * lds;
+            float *Cr = C + (size_t)r0 * ldc + p * SR_NR;
+            switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_DOT_CASE(1) SR_Q8_DOT_CASE(2) SR_Q8_DOT_CASE(3) }
+        }
+    }
+}
+#endif /* SR_ARM_DOT */
 #endif /* SR_ARM */
 
 /* ================================================================================
@@ -1979,11 +2059,19 @@ static const SrKernels sr_k_avx512 = {"avx512", "AVX-512 + VNNI: f32 FMA, int8 v
 static const SrKernels sr_k_neon = {"neon", "NEON: f32 FMA, int8 plain C", tile_f32_neon, tile_q8_generic,
                                     quantize_group_generic, quantize_values_generic, softmax_row_generic,
                                     softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#if SR_ARM_DOT
+static const SrKernels sr_k_dotprod = {"dotprod", "NEON + dotprod: f32 FMA, int8 SDOT", tile_f32_neon, tile_q8_dot,
+                                       quantize_group_generic, quantize_values_generic, softmax_row_generic,
+                                       softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#endif
 #endif
 /* best first */
 static const SrKernels *const sr_kernel_sets[] = {
 #if SR_X86
     &sr_k_avx512, &sr_k_avx2,
+#endif
+#if SR_ARM_DOT
+    &sr_k_dotprod,
 #endif
 #if SR_ARM
     &sr_k_neon,
@@ -2005,6 +2093,9 @@ static int sr_cpu_runs(const SrKernels *k) {
 #if SR_ARM
 #if defined(__linux__) && defined(HWCAP_ASIMD)
     if (k == &sr_k_neon) return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+#if SR_ARM_DOT && defined(HWCAP_ASIMDDP)
+    if (k == &sr_k_dotprod) return (getauxval(AT_HWCAP) & HWCAP_ASIMD) && (getauxval(AT_HWCAP) & HWCAP_ASIMDDP);
+#endif
 #else
     if (k == &sr_k_neon) return 1; /* part of the architecture */
 #endif
