@@ -1353,25 +1353,68 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
  * group, then scaled in float) in the same order whatever the tile, block or thread it
  * falls in, so results are bit-identical with 1 or many threads. The forward (section
  * 4) gives each thread whole rows; gemm_f32(parallel = 1) splits column blocks instead.
- * Two implementations of each micro-kernel: AVX-512 (native builds on CPUs that have
- * it: FMA for f32, VNNI vpdpbusd for int8) and plain C that any compiler can
- * vectorize; SR_KERNELS=generic in the environment forces the plain one (tests).
+ *
+ * Kernel sets, chosen once at run time from what the CPU has (one binary runs fast on
+ * every CPU of its architecture, whatever -march it was built with):
+ *   generic  plain C that any compiler can vectorize: the readable reference, here first;
+ *   avx2     x86-64 with AVX2 + FMA (f32 FMA, int8 vpmaddubsw);
+ *   avx512   x86-64 with AVX-512 F/BW/VL/DQ + VNNI (f32 FMA, int8 vpdpbusd);
+ *   dotprod  AArch64 with the dot-product extension (f32 FMA, vfmaq_f32; int8 SDOT);
+ *   neon     AArch64 Advanced SIMD (f32 FMA, vfmaq_f32; int8 in plain C).
+ * The x86 sets are compiled into the same unit with per-function target attributes
+ * (gcc and clang; other compilers and architectures get the generic set) and live
+ * together after the generic code, behind one table of function pointers (SrKernels).
+ * SR_KERNELS=generic|avx2|avx512|neon in the environment forces a set (tests; a set the
+ * CPU lacks is refused with a message). The sets agree to float rounding, not bit for bit
+ * (FMA contraction, exp's last bit), so a seed's letter may differ between CPUs.
  * Measured on one Zen core (test/engine_dump gemmbench): f32 ~185-200 GFLOP/s, int8
  * ~670-730 GOP/s. */
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-#define SR_HAVE_AVX512 1
-#define SR_HAVE_AVX2 0
-#elif defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define SR_HAVE_AVX512 0
-#define SR_HAVE_AVX2 1 /* most x86 workstations: no AVX-512, or no VNNI */
+#define SR_X86 1
+#define SR_AVX2 __attribute__((target("avx2,fma")))
+#define SR_AVX512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #else
-#define SR_HAVE_AVX512 0
-#define SR_HAVE_AVX2 0
+#define SR_X86 0
 #endif
-#define SR_HAVE_SIMD (SR_HAVE_AVX512 || SR_HAVE_AVX2) /* GEMM tiles: tile_f32_fast, tile_q8_fast */
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#include <arm_neon.h> /* Advanced SIMD is part of every AArch64 CPU */
+#if defined(__linux__)
+#include <sys/auxv.h>
+#endif
+#define SR_ARM 1
+#if !defined(__clang__)
+#define SR_ARM_DOT 1 /* int8 on SDOT (Armv8.2 dotprod): gcc's per-function target */
+#define SR_DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
+#else
+#define SR_ARM_DOT 0
+#endif
+#else
+#define SR_ARM 0
+#define SR_ARM_DOT 0
+#endif
+#define SR_INLINE static inline __attribute__((always_inline))
+
+/* One set of micro-kernels (see above). The generic ones are the reference; the others
+ * give the same integer sums and quantized bytes, and floats within rounding. */
+typedef struct {
+    const char *name; /* as SR_KERNELS spells it */
+    const char *what; /* for sr bench / sr info */
+    void (*tile_f32)(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                     int ldc, const float *bias, int ncols);
+    void (*tile_q8)(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
+                    const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
+                    const float *bias, int ncols, int plain_u8);
+    void (*quantize_group)(const float *a, int n, int G, uint8_t *q, float *scale);
+    void (*quantize_values)(const float *V, int ld, int k0, int kn, int width, const float *inv, int8_t *panel);
+    void (*softmax_row)(float *row, int n, const float *keep, float scale);
+    void (*softmax_quantize_row)(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale);
+    void (*gelu)(float *x, size_t n);
+    void (*add_layernorm_row)(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
+                              float eps);
+} SrKernels;
+static const SrKernels *sr_kernels(void);
 
 /* OpenMP work sharing, written so builds without -fopenmp see nothing (no warnings).
  * Dynamic schedules: each task (a column block, a head, a chunk of rows) computes its
@@ -1395,19 +1438,6 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
  * keys (the int8 GEMM's group along k); the threads' chunks of rows are multiples of
  * it, so each group lies in one chunk and the result does not depend on the chunking. */
 #define SR_ATT_G 64
-
-static int sr_generic_kernels = -1; /* -1: not decided yet */
-static int use_generic(void) {
-    if (sr_generic_kernels < 0) {
-        const char *e = getenv("SR_KERNELS");
-        sr_generic_kernels = !SR_HAVE_SIMD || (e && !strcmp(e, "generic"));
-    }
-    return sr_generic_kernels;
-}
-static const char *kernel_name(void) {
-    if (use_generic()) return "generic C";
-    return SR_HAVE_AVX512 ? "AVX-512 (f32 FMA, int8 VNNI)" : "AVX2 (f32 FMA, int8 maddubs)";
-}
 
 static int sr_threads(void) {
 #ifdef _OPENMP
@@ -1444,132 +1474,13 @@ static void tile_f32_generic(int mr, int np, const float *A, int lda, const floa
             C[(size_t)r * ldc + j] = acc[r][j] + (bias ? bias[j] : 0.0f);
 }
 
-#if SR_HAVE_AVX512
-static inline __attribute__((always_inline)) void tile_f32_avx512(const int MR, const int NP, const float *A, int lda,
-                                                                  const float *W, size_t pstride, int K, float *C,
-                                                                  int ldc, const float *bias, int ncols) {
-    __m512 acc[SR_MR][2];
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    const float *W1 = W + (NP > 1 ? pstride : 0);
-    for (int k = 0; k < K; k++) {
-        __m512 w0 = _mm512_loadu_ps(W + (size_t)k * SR_NR);
-        __m512 w1 = NP > 1 ? _mm512_loadu_ps(W1 + (size_t)k * SR_NR) : w0;
-        for (int r = 0; r < MR; r++) {
-            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);
-            acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
-            if (NP > 1) acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
-        }
-    }
-    for (int p = 0; p < NP; p++) {
-        int left = ncols - p * SR_NR;
-        if (left <= 0) break;
-        __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + p * SR_NR) : _mm512_setzero_ps();
-        for (int r = 0; r < MR; r++) _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_add_ps(acc[r][p], b));
-    }
-}
-#define SR_F32_CASE(mr)                                                                                         \
-    case mr:                                                                                                    \
-        if (np == 2) tile_f32_avx512(mr, 2, A, lda, W, pstride, K, C, ldc, bias, ncols);                        \
-        else tile_f32_avx512(mr, 1, A, lda, W, pstride, K, C, ldc, bias, ncols);                                \
-        break;
-static void tile_f32_fast(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
-                          int ldc, const float *bias, int ncols) {
-    switch (mr) {
-        SR_F32_CASE(1) SR_F32_CASE(2) SR_F32_CASE(3) SR_F32_CASE(4) SR_F32_CASE(5) SR_F32_CASE(6)
-    }
-}
-#endif
-
-#if SR_HAVE_AVX2
-/* Lanes j < n of 8 set (for AVX2 masked loads and stores). */
-static inline __m256i sr_mask8(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-/* C[r][j] = acc[r][j] (+ bias[j]) for the first ncols of 16 columns, or (bias NULL and
- * add) C += acc. */
-static inline __attribute__((always_inline)) void store16_avx2(float *c, __m256 lo, __m256 hi, const float *bias,
-                                                               int add, int ncols) {
-    __m256i m0 = sr_mask8(ncols), m1 = sr_mask8(ncols - 8);
-    if (bias) {
-        lo = _mm256_add_ps(lo, _mm256_maskload_ps(bias, m0));
-        hi = _mm256_add_ps(hi, _mm256_maskload_ps(bias + 8, m1));
-    } else if (add) {
-        lo = _mm256_add_ps(_mm256_maskload_ps(c, m0), lo);
-        hi = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), hi);
-    }
-    _mm256_maskstore_ps(c, m0, lo);
-    _mm256_maskstore_ps(c + 8, m1, hi);
-}
-/* One panel (16 columns, two 8-float halves) x MR rows: 2 MR + 3 of the 16 registers. */
-static inline __attribute__((always_inline)) void tile_f32_avx2(const int MR, const float *A, int lda, const float *W,
-                                                                int K, float *C, int ldc, const float *bias, int ncols) {
-    __m256 acc[SR_MR][2];
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    for (int k = 0; k < K; k++) {
-        __m256 w0 = _mm256_loadu_ps(W + (size_t)k * SR_NR), w1 = _mm256_loadu_ps(W + (size_t)k * SR_NR + 8);
-        for (int r = 0; r < MR; r++) {
-            __m256 a = _mm256_broadcast_ss(A + (size_t)r * lda + k);
-            acc[r][0] = _mm256_fmadd_ps(a, w0, acc[r][0]);
-            acc[r][1] = _mm256_fmadd_ps(a, w1, acc[r][1]);
-        }
-    }
-    for (int r = 0; r < MR; r++) store16_avx2(C + (size_t)r * ldc, acc[r][0], acc[r][1], bias, 0, ncols);
-}
-#define SR_F32_AVX2_CASE(mr) case mr: tile_f32_avx2(mr, A, lda, Wp, K, Cp, ldc, bp, left); break;
-static void tile_f32_fast(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
-                          int ldc, const float *bias, int ncols) {
-    for (int p = 0; p < np; p++) {
-        int left = ncols - p * SR_NR;
-        if (left <= 0) break;
-        const float *Wp = W + p * pstride, *bp = bias ? bias + p * SR_NR : NULL;
-        float *Cp = C + p * SR_NR;
-        switch (mr) {
-            SR_F32_AVX2_CASE(1) SR_F32_AVX2_CASE(2) SR_F32_AVX2_CASE(3)
-            SR_F32_AVX2_CASE(4) SR_F32_AVX2_CASE(5) SR_F32_AVX2_CASE(6)
-        }
-    }
-}
-#endif
-
-/* Output columns [32*b, 32*b + 32) of C = A Wf^T + bias, for all M rows. Wf: panels of
- * K x 16 floats; N: valid columns. */
-static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int K, int N, const float *bias,
-                           float *C, int ldc, int M, int generic) {
-    int p0 = 2 * b, np = (N - p0 * SR_NR) > SR_NR ? 2 : 1;
-    size_t pstride = (size_t)K * SR_NR;
-    const float *W = Wf + p0 * pstride;
-    int ncols = N - p0 * SR_NR;
-    const float *bb = bias ? bias + p0 * SR_NR : NULL;
-    (void)generic; /* only the AVX-512 build has a choice */
-    for (int m0 = 0; m0 < M; m0 += SR_MR) {
-        int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
-        const float *Am = A + (size_t)m0 * lda;
-        float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
-#if SR_HAVE_SIMD
-        if (!generic) { tile_f32_fast(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols); continue; }
-#endif
-        tile_f32_generic(mr, np, Am, lda, W, pstride, K, Cm, ldc, bb, ncols);
-    }
-}
-
-/* C = A Wf^T + bias over all column blocks; parallel: split them over the threads. */
-static void gemm_f32(const float *A, int lda, const float *Wf, int K, int N, const float *bias, float *C, int ldc,
-                     int M, int parallel) {
-    int nb = (N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
-    if (parallel) {
-SR_OMP_FOR
-        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, generic);
-    } else {
-        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, generic);
-    }
-}
-
-/* ---- int8 tile: activations u8 (q + 128) [mr][Kp] x np q8 panels ---- */
+/* ---- int8 tile: activations u8 (q + 128, or plain u8 with wsum 0) [mr][Kp] x np q8 panels ---- */
 
 static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pstride_q,
                             const float *S, const int32_t *wsum, size_t pstride_s, int ngroups, int G,
-                            const float *ascale, int lds, float *C, int ldc, const float *bias, int ncols) {
+                            const float *ascale, int lds, float *C, int ldc, const float *bias, int ncols,
+                            int plain_u8) {
+    (void)plain_u8; /* the u8 activations are what they are: no sign trick here */
     float acc[SR_MR_Q8][2 * SR_NR];
     memset(acc, 0, sizeof acc);
     for (int g = 0; g < ngroups; g++) {
@@ -1596,10 +1507,262 @@ static void tile_q8_generic(int mr, int np, const uint8_t *A, int lda, const int
         }
 }
 
-#if SR_HAVE_AVX512
+/* Quantize rows of A [M][K] to u8 = round(a / scale) + 128, one scale per group of G
+ * columns: scale = max|a| / 127 over the group (rounding half away from zero), so an
+ * outlier dimension (trained BERTs have a few, x10 and more) costs precision in its own
+ * group only, not in the whole row. Zero-padded to Kp (padding = 128, i.e. 0); row i
+ * goes to Q + i * ldq, its Kp / G scales to scale + i * lds (quantize_rows, below).
+ * Every kernel set gives the same bytes. One group: */
+SR_INLINE void quantize_group_body(const float *a, int n, int G, uint8_t *q, float *scale) {
+    float amax = 0;
+    for (int k = 0; k < n; k++) {
+        float v = fabsf(a[k]);
+        amax = v > amax ? v : amax;
+    }
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    for (int k = 0; k < n; k++) {
+        float v = a[k] * inv;
+        int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+        r = r > 127 ? 127 : (r < -127 ? -127 : r);
+        q[k] = (uint8_t)(r + 128);
+    }
+    for (int k = n; k < G; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+static void quantize_group_generic(const float *a, int n, int G, uint8_t *q, float *scale) {
+    quantize_group_body(a, n, G, q, scale);
+}
+
+/* ---- q8 attention: the values as GEMM weights, the probabilities as activations ---- */
+
+/* The values V[key][0..width) (row stride ld) of keys [k0, kn) times inv[j] (127 / the
+ * group's largest |value| of dimension j, see pack_value_group), rounded half away
+ * from zero, into a q8 panel (section 2's layout, keys as k: the 4 keys 4t..4t+3 of
+ * dimension j are the 4 bytes at (t * 16 + j) * 4); keys from kn to k0 + SR_ATT_G and
+ * dimensions from width to 16 are zero. Every kernel set gives the same bytes. */
+static void quantize_values_generic(const float *V, int ld, int k0, int kn, int width, const float *inv,
+                                    int8_t *panel) {
+    for (int key = k0; key < k0 + SR_ATT_G; key++) {
+        int8_t *d = panel + (size_t)(key / 4) * SR_NR * 4 + key % 4;
+        for (int j = 0; j < SR_NR; j++) {
+            float v = key < kn && j < width ? V[(size_t)key * ld + j] * inv[j] : 0.0f;
+            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
+            d[j * 4] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+        }
+    }
+}
+
+/* ---- dense helpers for the heads (few rows: memory bound, no packing) ---- */
+
+/* Dot product with 16 independent partial sums (vectorizable, fixed order). */
+static float dot_f32(const float *a, const float *b, int n) {
+    float acc[16] = {0};
+    int k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) acc[j] += a[k + j] * b[k + j];
+    float s = 0;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    for (; k < n; k++) s += a[k] * b[k];
+    return s;
+}
+
+/* Row r of a stored matrix as floats. */
+static void mat_row(const SrMat *w, int r, float *out, int group) {
+    if (w->type == SR_TENSOR_F32) { memcpy(out, w->f + (size_t)r * w->cols, (size_t)w->cols * sizeof(float)); return; }
+    const int8_t *q = w->q + (size_t)r * w->pcols;
+    const float *s = w->s + (size_t)r * (w->pcols / group);
+    for (int k = 0; k < w->cols; k++) out[k] = (float)q[k] * s[k / group];
+}
+
+/* ---- element-wise functions, written to vectorize ----
+ * Each is an always-inline body with a generic wrapper; the x86 sets compile the same
+ * body again under their own target (section "x86 kernel sets"). */
+
+/* exp(x) for x <= 88: Cephes' range reduction and polynomial (~1 ulp). */
+SR_INLINE float sr_expf(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return y * scale;
+}
+
+/* erf(x): the rational approximation used by Eigen and XLA (|error| < 4e-7). */
+SR_INLINE float sr_erff(float x) {
+    float c = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
+    float x2 = c * c;
+    float p = -2.72614225801306e-10f;
+    p = p * x2 + 2.77068142495902e-08f;
+    p = p * x2 + -2.10102402082508e-06f;
+    p = p * x2 + -5.69250639462346e-05f;
+    p = p * x2 + -7.34990630326855e-04f;
+    p = p * x2 + -2.95459980854025e-03f;
+    p = p * x2 + -1.60960333262415e-02f;
+    float q = -1.45660718464996e-05f;
+    q = q * x2 + -2.13374055278905e-04f;
+    q = q * x2 + -1.68282697438203e-03f;
+    q = q * x2 + -7.37332916720468e-03f;
+    q = q * x2 + -1.42647390514189e-02f;
+    return c * p / q;
+}
+
+/* GELU with the exact erf form: 0.5 x (1 + erf(x / sqrt 2)), in place. */
+SR_INLINE void gelu_body(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + sr_erff(x[i] * 0.70710678118654752f));
+}
+static void gelu_generic(float *x, size_t n) { gelu_body(x, n); }
+
+/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
+ * keep[j] != 0 (-inf if none). */
+SR_INLINE float scale_row_max_body(float *row, int n, const float *keep, float scale) {
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        row[j] *= scale;
+        if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
+    }
+    return mx;
+}
+
+/* One row of attention probabilities, in place: row = softmax(row * scale) over the
+ * keys with keep[j] = 1; keys with keep[j] = 0 get exactly 0. */
+SR_INLINE void softmax_row_body(float *row, int n, const float *keep, float scale) {
+    float mx = scale_row_max_body(row, n, keep, scale);
+    float sum = 0;
+    for (int j = 0; j < n; j++) {
+        float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
+        row[j] = e;
+        sum += e;
+    }
+    float inv = 1.0f / sum;
+    for (int j = 0; j < n; j++) row[j] *= inv;
+}
+static void softmax_row_generic(float *row, int n, const float *keep, float scale) {
+    softmax_row_body(row, n, keep, scale);
+}
+
+/* q8 attention: softmax_row, with the probabilities going straight to u8 for the int8
+ * P V product: q = round(p / scale) with one scale per group of SR_ATT_G keys, scale =
+ * the group's largest p / 255 (unsigned and without the +128 of quantize_rows, since
+ * probabilities have no sign to spend a bit on; so the values' wsum is zero). Rounding
+ * e = exp(s - max) against the group's largest e gives the same bytes as rounding p,
+ * without the normalising pass; 1 / sum goes into the scale. row keeps the e's; q is
+ * zero-padded to a multiple of SR_ATT_G, qscale gets one scale per group. */
+SR_INLINE void softmax_quantize_row_body(float *row, int n, const float *keep, float scale, uint8_t *q,
+                                         float *qscale) {
+    float mx = scale_row_max_body(row, n, keep, scale);
+    float sum = 0;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gmax = 0;
+        for (int j = k0; j < n && j < k0 + SR_ATT_G; j++) {
+            float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
+            row[j] = e;
+            sum += e;
+            gmax = e > gmax ? e : gmax;
+        }
+        qscale[g] = gmax;
+    }
+    float inv_sum = 1.0f / sum;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gmax = qscale[g], inv = gmax > 0 ? 255.0f / gmax : 0.0f;
+        for (int j = k0; j < k0 + SR_ATT_G; j++) {
+            float v = j < n ? row[j] * inv : 0.0f;
+            int r = (int)(v + 0.5f);
+            q[j] = (uint8_t)(v >= 255.0f ? 255 : r); /* (a second use of v: no fused multiply-add) */
+        }
+        qscale[g] = gmax * inv_sum / 255.0f;
+    }
+}
+static void softmax_quantize_row_generic(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
+    softmax_quantize_row_body(row, n, keep, scale, q, qscale);
+}
+
+/* out = LayerNorm(a + b) (b may be NULL) over rows of length n: two-pass mean and
+ * variance, as torch. out may alias a. */
+SR_INLINE void add_layernorm_body(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
+                                  float eps) {
+    float acc[16] = {0};
+    int k;
+    if (b)
+        for (k = 0; k < n; k++) out[k] = a[k] + b[k];
+    else if (out != a)
+        memcpy(out, a, (size_t)n * sizeof(float));
+    for (k = 0; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) acc[j] += out[k + j];
+    float sum = 0;
+    for (int j = 0; j < 16; j++) sum += acc[j];
+    for (; k < n; k++) sum += out[k];
+    float mean = sum / n;
+    float vacc[16] = {0};
+    for (k = 0; k + 16 <= n; k += 16)
+        for (int j = 0; j < 16; j++) { float d = out[k + j] - mean; vacc[j] += d * d; }
+    float var = 0;
+    for (int j = 0; j < 16; j++) var += vacc[j];
+    for (; k < n; k++) { float d = out[k] - mean; var += d * d; }
+    var /= n;
+    float rstd = 1.0f / sqrtf(var + eps);
+    for (k = 0; k < n; k++) out[k] = (out[k] - mean) * rstd * w[k] + bias[k];
+}
+static void add_layernorm_generic(float *out, const float *a, const float *b, const float *w, const float *bias,
+                                  int n, float eps) {
+    add_layernorm_body(out, a, b, w, bias, n, eps);
+}
+
+/* ================================================================================
+ * 3b. x86 kernel sets: AVX-512 (+VNNI) and AVX2 (+FMA)
+ * ================================================================================
+ * Each function carries its own target attribute, so a build without -march holds
+ * them all; sr_kernels() (below) runs one only where the CPU has its instructions. */
+#if SR_X86
+
+/* ---- AVX-512: f32 FMA, int8 VNNI ---- */
+
+SR_INLINE SR_AVX512 void f32_tile_avx512(const int MR, const int NP, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                                                                  int ldc, const float *bias, int ncols) {
+    __m512 acc[SR_MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    const float *W1 = W + (NP > 1 ? pstride : 0);
+    for (int k = 0; k < K; k++) {
+        __m512 w0 = _mm512_loadu_ps(W + (size_t)k * SR_NR);
+        __m512 w1 = NP > 1 ? _mm512_loadu_ps(W1 + (size_t)k * SR_NR) : w0;
+        for (int r = 0; r < MR; r++) {
+            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);
+            acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
+            if (NP > 1) acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
+        }
+    }
+    for (int p = 0; p < NP; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        __mmask16 mask = left >= SR_NR ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + p * SR_NR) : _mm512_setzero_ps();
+        for (int r = 0; r < MR; r++) _mm512_mask_storeu_ps(C + (size_t)r * ldc + p * SR_NR, mask, _mm512_add_ps(acc[r][p], b));
+    }
+}
+#define SR_F32_CASE(mr)                                                                                         \
+    case mr:                                                                                                    \
+        if (np == 2) f32_tile_avx512(mr, 2, A, lda, W, pstride, K, C, ldc, bias, ncols);                        \
+        else f32_tile_avx512(mr, 1, A, lda, W, pstride, K, C, ldc, bias, ncols);                                \
+        break;
+static SR_AVX512 void tile_f32_avx512(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    switch (mr) {
+        SR_F32_CASE(1) SR_F32_CASE(2) SR_F32_CASE(3) SR_F32_CASE(4) SR_F32_CASE(5) SR_F32_CASE(6)
+    }
+}
+
 /* acc += a (u8) . w (s8) in groups of 4 (vpdpbusd). Inline assembly: gcc 12 surrounds
  * the intrinsic with register copies that halve the kernel's speed. */
-static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
+SR_INLINE SR_AVX512 __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
 #if defined(__GNUC__) && !defined(__clang__)
     __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
     return acc;
@@ -1607,7 +1770,7 @@ static inline __m512i sr_dpbusd(__m512i acc, __m512i a, __m512i w) {
     return _mm512_dpbusd_epi32(acc, a, w);
 #endif
 }
-static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, const int NP, const uint8_t *A, int lda,
+SR_INLINE SR_AVX512 void q8_tile_avx512(const int MR, const int NP, const uint8_t *A, int lda,
                                                                  const int8_t *W, size_t pstride_q, const float *S,
                                                                  const int32_t *wsum, size_t pstride_s, int ngroups,
                                                                  int G, const float *ascale, int lds, float *C,
@@ -1652,10 +1815,10 @@ static inline __attribute__((always_inline)) void tile_q8_avx512(const int MR, c
 }
 #define SR_Q8_CASE(mr)                                                                                          \
     case mr:                                                                                                    \
-        if (np == 2) tile_q8_avx512(mr, 2, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);    \
-        else tile_q8_avx512(mr, 1, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);            \
+        if (np == 2) q8_tile_avx512(mr, 2, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);    \
+        else q8_tile_avx512(mr, 1, A, lda, W, pq, S, wsum, ps, ng, G, as, lds, C, ldc, bias, ncols);            \
         break;
-static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
+static SR_AVX512 void tile_q8_avx512(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
                          const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
                          const float *bias, int ncols, int plain_u8) {
     (void)plain_u8; /* vpdpbusd takes u8 as it is */
@@ -1663,9 +1826,184 @@ static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t
         SR_Q8_CASE(1) SR_Q8_CASE(2) SR_Q8_CASE(3) SR_Q8_CASE(4) SR_Q8_CASE(5) SR_Q8_CASE(6)
     }
 }
-#endif
 
-#if SR_HAVE_AVX2
+static SR_AVX512 void quantize_group_avx512(const float *a, int n, int G, uint8_t *q, float *scale) {
+    __m512 vmax = _mm512_setzero_ps();
+    for (int k = 0; k < n; k += 16) {
+        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
+        vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(m, a + k)));
+    }
+    float amax = _mm512_reduce_max_ps(vmax);
+    float inv = amax > 0 ? 127.0f / amax : 0.0f;
+    __m512 vinv = _mm512_set1_ps(inv), half = _mm512_set1_ps(0.5f);
+    __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
+    __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    for (int k = 0; k < n; k += 16) {
+        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + k), vinv);
+        /* v + copysign(0.5, v), truncated: half away from zero, as the generic code */
+        __m512 h = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
+        __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(v, h));
+        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
+        _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
+    }
+    for (int k = n; k < G; k++) q[k] = 128;
+    *scale = amax / 127.0f;
+}
+
+static SR_AVX512 void quantize_values_avx512(const float *V, int ld, int k0, int kn, int width, const float *inv,
+                                             int8_t *panel) {
+    __mmask16 wm = (__mmask16)((1u << width) - 1);
+    __m512 vinv = _mm512_loadu_ps(inv), half = _mm512_set1_ps(0.5f);
+    __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), byte = _mm512_set1_epi32(0xFF);
+    __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    for (int key4 = k0; key4 < k0 + SR_ATT_G; key4 += 4) {
+        __m512i word = _mm512_setzero_si512();
+        for (int b = 0; b < 4; b++) {
+            int key = key4 + b;
+            if (key >= kn) break;
+            __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(wm, V + (size_t)key * ld), vinv);
+            __m512 hs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
+            __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvttps_epi32(_mm512_add_ps(v, hs)), lo), hi);
+            word = _mm512_or_si512(word, _mm512_slli_epi32(_mm512_and_si512(r, byte), 8 * b));
+        }
+        _mm512_storeu_si512((void *)(panel + (size_t)(key4 / 4) * SR_NR * 4), word);
+    }
+}
+
+/* exp of 16 floats <= 88: the same reduction and polynomial as sr_expf; 2^n by scalef. */
+SR_INLINE SR_AVX512 __m512 sr_exp16(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500E-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(y, n);
+}
+
+/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
+ * keep[j] != 0 (-inf if none). */
+SR_INLINE SR_AVX512 float scale_row_max_avx512(float *row, int n, const float *keep, float scale) {
+    __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vs);
+        _mm512_mask_storeu_ps(row + j, m, v);
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+        vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
+    }
+    return _mm512_reduce_max_ps(vmx);
+}
+
+static SR_AVX512 void softmax_row_avx512(float *row, int n, const float *keep, float scale) {
+    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
+        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+        e = _mm512_maskz_mov_ps(valid, e);
+        _mm512_mask_storeu_ps(row + j, m, e);
+        vsum = _mm512_add_ps(vsum, e);
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+    for (int j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
+    }
+}
+
+static SR_AVX512 void softmax_quantize_row_avx512(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
+    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        __m512 gmax = zero;
+        for (int j = k0; j < n && j < k0 + SR_ATT_G; j += 16) {
+            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
+            __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
+            e = _mm512_maskz_mov_ps(valid, e);
+            _mm512_mask_storeu_ps(row + j, m, e);
+            vsum = _mm512_add_ps(vsum, e);
+            gmax = _mm512_max_ps(gmax, e);
+        }
+        qscale[g] = _mm512_reduce_max_ps(gmax);
+    }
+    float inv_sum = 1.0f / _mm512_reduce_add_ps(vsum);
+    __m512 half = _mm512_set1_ps(0.5f);
+    __m512i top = _mm512_set1_epi32(255);
+    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
+        float gm = qscale[g];
+        __m512 inv = _mm512_set1_ps(gm > 0 ? 255.0f / gm : 0.0f);
+        for (int j = k0; j < k0 + SR_ATT_G; j += 16) {
+            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (n - j > 0 ? (__mmask16)((1u << (n - j)) - 1) : 0);
+            __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv), half));
+            _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtepi32_epi8(_mm512_min_epi32(r, top)));
+        }
+        qscale[g] = gm * inv_sum / 255.0f;
+    }
+}
+
+static SR_AVX512 void gelu_avx512(float *x, size_t n) { gelu_body(x, n); }
+static SR_AVX512 void add_layernorm_avx512(float *out, const float *a, const float *b, const float *w,
+                                           const float *bias, int n, float eps) {
+    add_layernorm_body(out, a, b, w, bias, n, eps);
+}
+
+/* ---- AVX2 + FMA: f32 FMA, int8 vpmaddubsw; the element-wise bodies compiled for AVX2 ---- */
+
+/* Lanes j < n of 8 set (for AVX2 masked loads and stores). */
+SR_INLINE SR_AVX2 __m256i sr_mask8(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+/* C[r][j] = acc[r][j] (+ bias[j]) for the first ncols of 16 columns, or (bias NULL and
+ * add) C += acc. */
+SR_INLINE SR_AVX2 void store16_avx2(float *c, __m256 lo, __m256 hi, const float *bias, int add, int ncols) {
+    __m256i m0 = sr_mask8(ncols), m1 = sr_mask8(ncols - 8);
+    if (bias) {
+        lo = _mm256_add_ps(lo, _mm256_maskload_ps(bias, m0));
+        hi = _mm256_add_ps(hi, _mm256_maskload_ps(bias + 8, m1));
+    } else if (add) {
+        lo = _mm256_add_ps(_mm256_maskload_ps(c, m0), lo);
+        hi = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), hi);
+    }
+    _mm256_maskstore_ps(c, m0, lo);
+    _mm256_maskstore_ps(c + 8, m1, hi);
+}
+/* One panel (16 columns, two 8-float halves) x MR rows: 2 MR + 3 of the 16 registers. */
+SR_INLINE SR_AVX2 void f32_tile_avx2(const int MR, const float *A, int lda, const float *W, int K, float *C, int ldc,
+                                     const float *bias, int ncols) {
+    __m256 acc[SR_MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m256 w0 = _mm256_loadu_ps(W + (size_t)k * SR_NR), w1 = _mm256_loadu_ps(W + (size_t)k * SR_NR + 8);
+        for (int r = 0; r < MR; r++) {
+            __m256 a = _mm256_broadcast_ss(A + (size_t)r * lda + k);
+            acc[r][0] = _mm256_fmadd_ps(a, w0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, w1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < MR; r++) store16_avx2(C + (size_t)r * ldc, acc[r][0], acc[r][1], bias, 0, ncols);
+}
+#define SR_F32_AVX2_CASE(mr) case mr: f32_tile_avx2(mr, A, lda, Wp, K, Cp, ldc, bp, left); break;
+static SR_AVX2 void tile_f32_avx2(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const float *Wp = W + p * pstride, *bp = bias ? bias + p * SR_NR : NULL;
+        float *Cp = C + p * SR_NR;
+        switch (mr) {
+            SR_F32_AVX2_CASE(1) SR_F32_AVX2_CASE(2) SR_F32_AVX2_CASE(3)
+            SR_F32_AVX2_CASE(4) SR_F32_AVX2_CASE(5) SR_F32_AVX2_CASE(6)
+        }
+    }
+}
+
 /* int8 without VNNI. vpmaddubsw multiplies u8 by s8 and adds pairs into int16, which
  * saturates for u8 > 127, so the u8 activation q + 128 is not fed as it is:
  *   q + 128 (the usual case): |q| times w with q's sign (vpsignb); each pair is at most
@@ -1674,7 +2012,7 @@ static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t
  *     l < 128, two products that cannot saturate.
  * Either way the int32 group sums equal the VNNI kernel's, and the float steps are the
  * same, so the results are too. One panel (two 8-output halves) x MR <= 3 rows. */
-static inline __attribute__((always_inline)) void tile_q8_avx2(const int MR, const int PLAIN, const uint8_t *A,
+SR_INLINE SR_AVX2 void q8_tile_avx2(const int MR, const int PLAIN, const uint8_t *A,
                                                                int lda, const int8_t *W, const float *S, int ngroups,
                                                                int G, const float *ascale, int lds, float *C, int ldc,
                                                                const float *bias, int ncols) {
@@ -1719,10 +2057,10 @@ static inline __attribute__((always_inline)) void tile_q8_avx2(const int MR, con
 }
 #define SR_Q8_AVX2_CASE(m)                                                                                       \
     case m:                                                                                                      \
-        if (plain_u8) tile_q8_avx2(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                   \
-        else tile_q8_avx2(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                            \
+        if (plain_u8) q8_tile_avx2(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                   \
+        else q8_tile_avx2(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                            \
         break;
-static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
+static SR_AVX2 void tile_q8_avx2(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
                          const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
                          const float *bias, int ncols, int plain_u8) {
     (void)wsum; /* see above: the sums come out without the +128 */
@@ -1739,13 +2077,271 @@ static void tile_q8_fast(int mr, int np, const uint8_t *A, int lda, const int8_t
         }
     }
 }
+
+static SR_AVX2 void quantize_group_avx2(const float *a, int n, int G, uint8_t *q, float *scale) {
+    quantize_group_body(a, n, G, q, scale);
+}
+static SR_AVX2 void softmax_row_avx2(float *row, int n, const float *keep, float scale) {
+    softmax_row_body(row, n, keep, scale);
+}
+static SR_AVX2 void softmax_quantize_row_avx2(float *row, int n, const float *keep, float scale, uint8_t *q,
+                                              float *qscale) {
+    softmax_quantize_row_body(row, n, keep, scale, q, qscale);
+}
+static SR_AVX2 void gelu_avx2(float *x, size_t n) { gelu_body(x, n); }
+static SR_AVX2 void add_layernorm_avx2(float *out, const float *a, const float *b, const float *w, const float *bias,
+                                       int n, float eps) {
+    add_layernorm_body(out, a, b, w, bias, n, eps);
+}
+#endif /* SR_X86 */
+
+/* ================================================================================
+ * 3b'. AArch64 kernel set: NEON f32 FMA
+ * ================================================================================ */
+#if SR_ARM
+/* One panel (16 columns, four 4-float vectors) x MR rows: 4 MR + 4 of the 32 registers. */
+SR_INLINE void f32_tile_neon(const int MR, const float *A, int lda, const float *W, int K, float *C, int ldc,
+                             const float *bias, int ncols) {
+    float32x4_t acc[SR_MR][4];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = vdupq_n_f32(0.0f);
+    for (int k = 0; k < K; k++) {
+        const float *w = W + (size_t)k * SR_NR;
+        float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4), w2 = vld1q_f32(w + 8), w3 = vld1q_f32(w + 12);
+        for (int r = 0; r < MR; r++) {
+            float32x4_t a = vdupq_n_f32(A[(size_t)r * lda + k]);
+            acc[r][0] = vfmaq_f32(acc[r][0], a, w0);
+            acc[r][1] = vfmaq_f32(acc[r][1], a, w1);
+            acc[r][2] = vfmaq_f32(acc[r][2], a, w2);
+            acc[r][3] = vfmaq_f32(acc[r][3], a, w3);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float out[SR_NR];
+        for (int q = 0; q < 4; q++) {
+            float32x4_t v = acc[r][q];
+            if (bias) { /* bias may be short: it has ncols entries */
+                float b4[4];
+                for (int j = 0; j < 4; j++) b4[j] = 4 * q + j < ncols ? bias[4 * q + j] : 0.0f;
+                v = vaddq_f32(v, vld1q_f32(b4));
+            }
+            vst1q_f32(out + 4 * q, v);
+        }
+        float *c = C + (size_t)r * ldc;
+        if (ncols >= SR_NR) memcpy(c, out, sizeof out);
+        else memcpy(c, out, (size_t)ncols * sizeof(float));
+    }
+}
+#define SR_F32_NEON_CASE(mr) case mr: f32_tile_neon(mr, A, lda, Wp, K, Cp, ldc, bp, left); break;
+static void tile_f32_neon(int mr, int np, const float *A, int lda, const float *W, size_t pstride, int K, float *C,
+                          int ldc, const float *bias, int ncols) {
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const float *Wp = W + p * pstride, *bp = bias ? bias + p * SR_NR : NULL;
+        float *Cp = C + p * SR_NR;
+        switch (mr) {
+            SR_F32_NEON_CASE(1) SR_F32_NEON_CASE(2) SR_F32_NEON_CASE(3)
+            SR_F32_NEON_CASE(4) SR_F32_NEON_CASE(5) SR_F32_NEON_CASE(6)
+        }
+    }
+}
+
+#if SR_ARM_DOT
+/* int8 on SDOT (signed x signed, groups of 4), as the AVX2 kernel does without VNNI:
+ *   q + 128 (the usual case): q itself (u8 ^ 0x80) times w, so wsum is not subtracted;
+ *   plain u8 (attention probabilities, wsum = 0): u = 64 (2h) + l with l < 128, h in
+ *     {0, 1}: l w + (64 h) w + (64 h) w, exact in int32.
+ * The int32 group sums equal the other kernels'. One panel (four 4-output vectors) x
+ * MR <= 3 rows: 8 MR + 4 + 1 of the 32 registers. */
+SR_INLINE SR_DOTPROD void q8_tile_dot(const int MR, const int PLAIN, const uint8_t *A, int lda, const int8_t *W,
+                                      const float *S, int ngroups, int G, const float *ascale, int lds, float *C,
+                                      int ldc, const float *bias, int ncols) {
+    float32x4_t facc[3][4];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 4; q++) facc[r][q] = vdupq_n_f32(0.0f);
+    for (int g = 0; g < ngroups; g++) {
+        int32x4_t iacc[3][4];
+        for (int r = 0; r < MR; r++)
+            for (int q = 0; q < 4; q++) iacc[r][q] = vdupq_n_s32(0);
+        const int8_t *Wg = W + (size_t)g * G * SR_NR;
+        for (int t = 0; t < G / 4; t++) {
+            int8x16_t w[4];
+            for (int q = 0; q < 4; q++) w[q] = vld1q_s8(Wg + (size_t)t * 64 + 16 * q);
+            for (int r = 0; r < MR; r++) {
+                uint32_t a4;
+                memcpy(&a4, A + (size_t)r * lda + (size_t)g * G + 4 * t, 4);
+                uint8x16_t a = vreinterpretq_u8_u32(vdupq_n_u32(a4));
+                if (!PLAIN) {
+                    int8x16_t qa = vreinterpretq_s8_u8(veorq_u8(a, vdupq_n_u8(0x80)));
+                    for (int q = 0; q < 4; q++) iacc[r][q] = vdotq_s32(iacc[r][q], qa, w[q]);
+                } else {
+                    int8x16_t lo = vreinterpretq_s8_u8(vandq_u8(a, vdupq_n_u8(0x7F)));
+                    int8x16_t h64 = vreinterpretq_s8_u8(vshlq_n_u8(vshrq_n_u8(a, 7), 6));
+                    for (int q = 0; q < 4; q++)
+                        iacc[r][q] = vdotq_s32(vdotq_s32(vdotq_s32(iacc[r][q], lo, w[q]), h64, w[q]), h64, w[q]);
+                }
+            }
+        }
+        for (int q = 0; q < 4; q++) {
+            float32x4_t sc = vld1q_f32(S + (size_t)g * SR_NR + 4 * q);
+            for (int r = 0; r < MR; r++)
+                facc[r][q] = vfmaq_f32(facc[r][q], vcvtq_f32_s32(iacc[r][q]), vmulq_n_f32(sc, ascale[(size_t)r * lds + g]));
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float out[SR_NR], *c = C + (size_t)r * ldc;
+        for (int q = 0; q < 4; q++) vst1q_f32(out + 4 * q, facc[r][q]);
+        for (int j = 0; j < ncols && j < SR_NR; j++) c[j] = bias ? out[j] + bias[j] : c[j] + out[j];
+    }
+}
+#define SR_Q8_DOT_CASE(m)                                                                                        \
+    case m:                                                                                                      \
+        if (plain_u8) q8_tile_dot(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                     \
+        else q8_tile_dot(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                              \
+        break;
+static SR_DOTPROD void tile_q8_dot(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq,
+                                   const float *S, const int32_t *wsum, size_t ps, int ng, int G, const float *as,
+                                   int lds, float *C, int ldc, const float *bias, int ncols, int plain_u8) {
+    (void)wsum; /* see above: the sums come out without the +128 */
+    for (int p = 0; p < np; p++) {
+        int left = ncols - p * SR_NR;
+        if (left <= 0) break;
+        const int8_t *Wp = W + p * pq;
+        const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;
+        for (int r0 = 0; r0 < mr; r0 += 3) {
+            const uint8_t *Ar = A + (size_t)r0 * lda;
+            const float *ar = as + (size_t)r0 * lds;
+            float *Cr = C + (size_t)r0 * ldc + p * SR_NR;
+            switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_DOT_CASE(1) SR_Q8_DOT_CASE(2) SR_Q8_DOT_CASE(3) }
+        }
+    }
+}
+#endif /* SR_ARM_DOT */
+#endif /* SR_ARM */
+
+/* ================================================================================
+ * 3c. Choosing a kernel set, and the drivers that use it
+ * ================================================================================ */
+
+static const SrKernels sr_k_generic = {"generic", "generic C", tile_f32_generic, tile_q8_generic,
+                                       quantize_group_generic, quantize_values_generic, softmax_row_generic,
+                                       softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#if SR_X86
+static const SrKernels sr_k_avx2 = {"avx2", "AVX2 + FMA: f32 FMA, int8 vpmaddubsw", tile_f32_avx2, tile_q8_avx2,
+                                    quantize_group_avx2, quantize_values_generic, softmax_row_avx2,
+                                    softmax_quantize_row_avx2, gelu_avx2, add_layernorm_avx2};
+static const SrKernels sr_k_avx512 = {"avx512", "AVX-512 + VNNI: f32 FMA, int8 vpdpbusd", tile_f32_avx512,
+                                      tile_q8_avx512, quantize_group_avx512, quantize_values_avx512,
+                                      softmax_row_avx512, softmax_quantize_row_avx512, gelu_avx512,
+                                      add_layernorm_avx512};
 #endif
+#if SR_ARM
+static const SrKernels sr_k_neon = {"neon", "NEON: f32 FMA, int8 plain C", tile_f32_neon, tile_q8_generic,
+                                    quantize_group_generic, quantize_values_generic, softmax_row_generic,
+                                    softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#if SR_ARM_DOT
+static const SrKernels sr_k_dotprod = {"dotprod", "NEON + dotprod: f32 FMA, int8 SDOT", tile_f32_neon, tile_q8_dot,
+                                       quantize_group_generic, quantize_values_generic, softmax_row_generic,
+                                       softmax_quantize_row_generic, gelu_generic, add_layernorm_generic};
+#endif
+#endif
+/* best first */
+static const SrKernels *const sr_kernel_sets[] = {
+#if SR_X86
+    &sr_k_avx512, &sr_k_avx2,
+#endif
+#if SR_ARM_DOT
+    &sr_k_dotprod,
+#endif
+#if SR_ARM
+    &sr_k_neon,
+#endif
+    &sr_k_generic};
+#define SR_NSETS ((int)(sizeof sr_kernel_sets / sizeof sr_kernel_sets[0]))
+
+/* Whether this CPU can run a set (the builtins also ask whether the OS saves the wide
+ * registers). */
+static int sr_cpu_runs(const SrKernels *k) {
+#if SR_X86
+    __builtin_cpu_init();
+    if (k == &sr_k_avx512)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512vnni");
+    if (k == &sr_k_avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+#if SR_ARM
+#if defined(__linux__) && defined(HWCAP_ASIMD)
+    if (k == &sr_k_neon) return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+#if SR_ARM_DOT && defined(HWCAP_ASIMDDP)
+    if (k == &sr_k_dotprod) return (getauxval(AT_HWCAP) & HWCAP_ASIMD) && (getauxval(AT_HWCAP) & HWCAP_ASIMDDP);
+#endif
+#else
+    if (k == &sr_k_neon) return 1; /* part of the architecture */
+#endif
+#endif
+    return k == &sr_k_generic;
+}
+
+static const SrKernels *sr_kern; /* the set in use: sr_kernels() picks it once */
+
+/* The best set this CPU runs, or the one SR_KERNELS names (tests, comparisons). A name
+ * this build does not know, or a set this CPU cannot run, gets a one-line warning and
+ * the best set the CPU runs below it. */
+static const SrKernels *sr_kernels(void) {
+    if (sr_kern) return sr_kern;
+    const char *want = getenv("SR_KERNELS");
+    int i = 0, named = -1;
+    for (int j = 0; want && *want && j < SR_NSETS; j++)
+        if (!strcmp(want, sr_kernel_sets[j]->name)) named = j;
+    if (named >= 0) i = named;
+    else if (want && *want) {
+        fprintf(stderr, "sr: SR_KERNELS=%s is not a kernel set of this build (", want);
+        for (int j = 0; j < SR_NSETS; j++) fprintf(stderr, "%s%s", j ? ", " : "", sr_kernel_sets[j]->name);
+        fputs(")\n", stderr);
+    }
+    while (!sr_cpu_runs(sr_kernel_sets[i])) i++; /* generic always runs */
+    if (named >= 0 && i != named) fprintf(stderr, "sr: this CPU cannot run the %s kernels: using %s\n", want, sr_kernel_sets[i]->name);
+    sr_kern = sr_kernel_sets[i];
+    return sr_kern;
+}
+
+const char *sr_kernel_name(void) { return sr_kernels()->name; }
+
+/* Output columns [32*b, 32*b + 32) of C = A Wf^T + bias, for all M rows. Wf: panels of
+ * K x 16 floats; N: valid columns. */
+static void gemm_f32_block(int b, const float *A, int lda, const float *Wf, int K, int N, const float *bias,
+                           float *C, int ldc, int M, const SrKernels *ks) {
+    int p0 = 2 * b, np = (N - p0 * SR_NR) > SR_NR ? 2 : 1;
+    size_t pstride = (size_t)K * SR_NR;
+    const float *W = Wf + p0 * pstride;
+    int ncols = N - p0 * SR_NR;
+    const float *bb = bias ? bias + p0 * SR_NR : NULL;
+    for (int m0 = 0; m0 < M; m0 += SR_MR) {
+        int mr = M - m0 < SR_MR ? M - m0 : SR_MR;
+        ks->tile_f32(mr, np, A + (size_t)m0 * lda, lda, W, pstride, K, C + (size_t)m0 * ldc + p0 * SR_NR, ldc, bb, ncols);
+    }
+}
+
+/* C = A Wf^T + bias over all column blocks; parallel: split them over the threads. */
+static void gemm_f32(const float *A, int lda, const float *Wf, int K, int N, const float *bias, float *C, int ldc,
+                     int M, int parallel) {
+    int nb = (N + 2 * SR_NR - 1) / (2 * SR_NR);
+    const SrKernels *ks = sr_kernels();
+    if (parallel) {
+SR_OMP_FOR
+        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, ks);
+    } else {
+        for (int b = 0; b < nb; b++) gemm_f32_block(b, A, lda, Wf, K, N, bias, C, ldc, M, ks);
+    }
+}
 
 /* Output columns [32*b, 32*b + 32) of C = dequant(A) W^T + bias for all M rows of the
  * quantized activations A (row stride lda >= L->Kp; scales: row stride lds); with
  * accumulate, C += dequant(A) W^T instead (no bias). */
 static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale, int lds, const SrLinear *L,
-                          float *C, int ldc, int M, int accumulate, int generic) {
+                          float *C, int ldc, int M, int accumulate, const SrKernels *ks) {
     int p0 = 2 * b, np = (L->N - p0 * SR_NR) > SR_NR ? 2 : 1, ng = L->Kp / L->group;
     size_t pq = (size_t)L->Kp * SR_NR, ps = (size_t)ng * SR_NR;
     const int8_t *W = L->q + p0 * pq;
@@ -1753,93 +2349,28 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
     const int32_t *wsum = L->wsum + p0 * ps;
     const float *bias = accumulate ? NULL : L->bias + p0 * SR_NR; /* the tiles add into C when NULL */
     int ncols = L->N - p0 * SR_NR;
-    (void)generic;
     for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
-        const uint8_t *Am = A + (size_t)m0 * lda;
-        const float *as = ascale + (size_t)m0 * lds;
-        float *Cm = C + (size_t)m0 * ldc + p0 * SR_NR;
-#if SR_HAVE_SIMD
-        if (!generic) { tile_q8_fast(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols, L->plain_u8); continue; }
-#endif
-        tile_q8_generic(mr, np, Am, lda, W, pq, S, wsum, ps, ng, L->group, as, lds, Cm, ldc, bias, ncols);
+        ks->tile_q8(mr, np, A + (size_t)m0 * lda, lda, W, pq, S, wsum, ps, ng, L->group, ascale + (size_t)m0 * lds,
+                    lds, C + (size_t)m0 * ldc + p0 * SR_NR, ldc, bias, ncols, L->plain_u8);
     }
 }
 
-/* Quantize rows of A [M][K] to u8 = round(a / scale) + 128, one scale per group of G
- * columns: scale = max|a| / 127 over the group (rounding half away from zero), so an
- * outlier dimension (trained BERTs have a few, x10 and more) costs precision in its own
- * group only, not in the whole row. Zero-padded to Kp (padding = 128, i.e. 0); row i
- * goes to Q + i * ldq, its Kp / G scales to scale + i * lds. Both versions give the
- * same bytes. */
-static void quantize_group_generic(const float *a, int n, int G, uint8_t *q, float *scale) {
-    float amax = 0;
-    for (int k = 0; k < n; k++) {
-        float v = fabsf(a[k]);
-        amax = v > amax ? v : amax;
-    }
-    float inv = amax > 0 ? 127.0f / amax : 0.0f;
-    for (int k = 0; k < n; k++) {
-        float v = a[k] * inv;
-        int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
-        r = r > 127 ? 127 : (r < -127 ? -127 : r);
-        q[k] = (uint8_t)(r + 128);
-    }
-    for (int k = n; k < G; k++) q[k] = 128;
-    *scale = amax / 127.0f;
-}
-
-#if SR_HAVE_AVX512
-static void quantize_group_avx512(const float *a, int n, int G, uint8_t *q, float *scale) {
-    __m512 vmax = _mm512_setzero_ps();
-    for (int k = 0; k < n; k += 16) {
-        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
-        vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps(m, a + k)));
-    }
-    float amax = _mm512_reduce_max_ps(vmax);
-    float inv = amax > 0 ? 127.0f / amax : 0.0f;
-    __m512 vinv = _mm512_set1_ps(inv), half = _mm512_set1_ps(0.5f);
-    __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), off = _mm512_set1_epi32(128);
-    __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    for (int k = 0; k < n; k += 16) {
-        __mmask16 m = n - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
-        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + k), vinv);
-        /* v + copysign(0.5, v), truncated: half away from zero, as the generic code */
-        __m512 h = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
-        __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(v, h));
-        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
-        _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(r));
-    }
-    for (int k = n; k < G; k++) q[k] = 128;
-    *scale = amax / 127.0f;
-}
-#endif
-
+/* Rows of A quantized group by group (quantize_group_body above says how). */
 static void quantize_rows(const float *A, int lda, int M, int K, int Kp, int G, uint8_t *Q, int ldq, float *scale,
                           int lds) {
-    int generic = use_generic();
-    (void)generic;
+    const SrKernels *ks = sr_kernels();
     for (int i = 0; i < M; i++)
         for (int g = 0; g * G < Kp; g++) {
             int k0 = g * G, n = K - k0 < G ? (K - k0 > 0 ? K - k0 : 0) : G;
-            const float *a = A + (size_t)i * lda + k0;
-            uint8_t *q = Q + (size_t)i * ldq + k0;
-            float *sc = scale + (size_t)i * lds + g;
-#if SR_HAVE_AVX512
-            if (!generic) { quantize_group_avx512(a, n, G, q, sc); continue; }
-#endif
-            quantize_group_generic(a, n, G, q, sc);
+            ks->quantize_group(A + (size_t)i * lda + k0, n, G, Q + (size_t)i * ldq + k0, scale + (size_t)i * lds + g);
         }
 }
 
-/* ---- q8 attention: the values as GEMM weights, the probabilities as activations ---- */
-
 /* Quantize values V[key][0..width) (row stride ld) of keys [k0, kn) as one group of
  * SR_ATT_G keys per dimension j: scale[j] = max_key |V[key][j]| / 127, written into a
- * q8 panel (section 2's layout, keys as k: the 4 keys 4t..4t+3 of dimension j are the
- * 4 bytes at (t * 16 + j) * 4). Keys from kn to k0 + SR_ATT_G and dimensions from
- * width to 16 are zero. Both versions give the same bytes. */
-static void pack_value_group(const float *V, int ld, int k0, int kn, int width, int generic, int8_t *panel,
+ * q8 panel by the set's quantize_values (quantize_values_generic says how). */
+static void pack_value_group(const float *V, int ld, int k0, int kn, int width, const SrKernels *ks, int8_t *panel,
                              float *scale) {
     float amax[SR_NR] = {0}, inv[SR_NR];
     for (int key = k0; key < kn; key++)
@@ -1851,282 +2382,19 @@ static void pack_value_group(const float *V, int ld, int k0, int kn, int width, 
         inv[j] = amax[j] > 0 ? 127.0f / amax[j] : 0.0f;
         scale[j] = amax[j] / 127.0f;
     }
-    (void)generic;
-#if SR_HAVE_AVX512
-    if (!generic) {
-        __mmask16 wm = (__mmask16)((1u << width) - 1);
-        __m512 vinv = _mm512_loadu_ps(inv), half = _mm512_set1_ps(0.5f);
-        __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127), byte = _mm512_set1_epi32(0xFF);
-        __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-        for (int key4 = k0; key4 < k0 + SR_ATT_G; key4 += 4) {
-            __m512i word = _mm512_setzero_si512();
-            for (int b = 0; b < 4; b++) {
-                int key = key4 + b;
-                if (key >= kn) break;
-                __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(wm, V + (size_t)key * ld), vinv);
-                __m512 hs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(half), _mm512_and_si512(_mm512_castps_si512(v), sign)));
-                __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvttps_epi32(_mm512_add_ps(v, hs)), lo), hi);
-                word = _mm512_or_si512(word, _mm512_slli_epi32(_mm512_and_si512(r, byte), 8 * b));
-            }
-            _mm512_storeu_si512((void *)(panel + (size_t)(key4 / 4) * SR_NR * 4), word);
-        }
-        return;
-    }
-#endif
-    for (int key = k0; key < k0 + SR_ATT_G; key++) {
-        int8_t *d = panel + (size_t)(key / 4) * SR_NR * 4 + key % 4;
-        for (int j = 0; j < SR_NR; j++) {
-            float v = key < kn && j < width ? V[(size_t)key * ld + j] * inv[j] : 0.0f;
-            int r = (int)(v + (v >= 0 ? 0.5f : -0.5f));
-            d[j * 4] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
-        }
-    }
+    ks->quantize_values(V, ld, k0, kn, width, inv, panel);
 }
-
-/* ---- dense helpers for the heads (few rows: memory bound, no packing) ---- */
-
-/* Dot product with 16 independent partial sums (vectorizable, fixed order). */
-static float dot_f32(const float *a, const float *b, int n) {
-    float acc[16] = {0};
-    int k = 0;
-    for (; k + 16 <= n; k += 16)
-        for (int j = 0; j < 16; j++) acc[j] += a[k + j] * b[k + j];
-    float s = 0;
-    for (int j = 0; j < 16; j++) s += acc[j];
-    for (; k < n; k++) s += a[k] * b[k];
-    return s;
-}
-
-/* Row r of a stored matrix as floats. */
-static void mat_row(const SrMat *w, int r, float *out, int group) {
-    if (w->type == SR_TENSOR_F32) { memcpy(out, w->f + (size_t)r * w->cols, (size_t)w->cols * sizeof(float)); return; }
-    const int8_t *q = w->q + (size_t)r * w->pcols;
-    const float *s = w->s + (size_t)r * (w->pcols / group);
-    for (int k = 0; k < w->cols; k++) out[k] = (float)q[k] * s[k / group];
-}
-
-/* ---- element-wise functions, written to vectorize ---- */
-
-/* exp(x) for x <= 88: Cephes' range reduction and polynomial (~1 ulp). */
-static inline float sr_expf(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float n = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500E-4f;
-    p = p * r + 1.3981999507E-3f;
-    p = p * r + 8.3334519073E-3f;
-    p = p * r + 4.1665795894E-2f;
-    p = p * r + 1.6666665459E-1f;
-    p = p * r + 5.0000001201E-1f;
-    float y = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, 4);
-    return y * scale;
-}
-
-/* erf(x): the rational approximation used by Eigen and XLA (|error| < 4e-7). */
-static inline float sr_erff(float x) {
-    float c = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
-    float x2 = c * c;
-    float p = -2.72614225801306e-10f;
-    p = p * x2 + 2.77068142495902e-08f;
-    p = p * x2 + -2.10102402082508e-06f;
-    p = p * x2 + -5.69250639462346e-05f;
-    p = p * x2 + -7.34990630326855e-04f;
-    p = p * x2 + -2.95459980854025e-03f;
-    p = p * x2 + -1.60960333262415e-02f;
-    float q = -1.45660718464996e-05f;
-    q = q * x2 + -2.13374055278905e-04f;
-    q = q * x2 + -1.68282697438203e-03f;
-    q = q * x2 + -7.37332916720468e-03f;
-    q = q * x2 + -1.42647390514189e-02f;
-    return c * p / q;
-}
-
-/* GELU with the exact erf form: 0.5 x (1 + erf(x / sqrt 2)), in place. */
-static void gelu_inplace(float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + sr_erff(x[i] * 0.70710678118654752f));
-}
-
-/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
- * keep[j] != 0 (-inf if none). */
-static float scale_row_max_generic(float *row, int n, const float *keep, float scale) {
-    float mx = -INFINITY;
-    for (int j = 0; j < n; j++) {
-        row[j] *= scale;
-        if (keep[j] != 0.0f && row[j] > mx) mx = row[j];
-    }
-    return mx;
-}
-
-/* One row of attention probabilities, in place: row = softmax(row * scale) over the
- * keys with keep[j] = 1; keys with keep[j] = 0 get exactly 0. */
-static void softmax_row_generic(float *row, int n, const float *keep, float scale) {
-    float mx = scale_row_max_generic(row, n, keep, scale);
-    float sum = 0;
-    for (int j = 0; j < n; j++) {
-        float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
-        row[j] = e;
-        sum += e;
-    }
-    float inv = 1.0f / sum;
-    for (int j = 0; j < n; j++) row[j] *= inv;
-}
-
-#if SR_HAVE_AVX512
-/* exp of 16 floats <= 88: the same reduction and polynomial as sr_expf; 2^n by scalef. */
-static inline __m512 sr_exp16(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500E-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
-    __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(y, n);
-}
-
-/* The softmaxes' first pass: row *= scale, and the largest scaled score of the keys with
- * keep[j] != 0 (-inf if none). */
-static float scale_row_max_avx512(float *row, int n, const float *keep, float scale) {
-    __m512 vmx = _mm512_set1_ps(-INFINITY), vs = _mm512_set1_ps(scale), zero = _mm512_setzero_ps();
-    for (int j = 0; j < n; j += 16) {
-        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vs);
-        _mm512_mask_storeu_ps(row + j, m, v);
-        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
-        vmx = _mm512_mask_max_ps(vmx, valid, vmx, v);
-    }
-    return _mm512_reduce_max_ps(vmx);
-}
-
-static void softmax_row_avx512(float *row, int n, const float *keep, float scale) {
-    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
-    for (int j = 0; j < n; j += 16) {
-        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-        __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
-        __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
-        e = _mm512_maskz_mov_ps(valid, e);
-        _mm512_mask_storeu_ps(row + j, m, e);
-        vsum = _mm512_add_ps(vsum, e);
-    }
-    __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
-    for (int j = 0; j < n; j += 16) {
-        __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-        _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
-    }
-}
-#endif
 
 static void softmax_row(float *row, int n, const float *keep, float scale) {
-#if SR_HAVE_AVX512
-    if (!use_generic()) { softmax_row_avx512(row, n, keep, scale); return; }
-#endif
-    softmax_row_generic(row, n, keep, scale);
+    sr_kernels()->softmax_row(row, n, keep, scale);
 }
-
-/* q8 attention: softmax_row, with the probabilities going straight to u8 for the int8
- * P V product: q = round(p / scale) with one scale per group of SR_ATT_G keys, scale =
- * the group's largest p / 255 (unsigned and without the +128 of quantize_rows, since
- * probabilities have no sign to spend a bit on; so the values' wsum is zero). Rounding
- * e = exp(s - max) against the group's largest e gives the same bytes as rounding p,
- * without the normalising pass; 1 / sum goes into the scale. row keeps the e's; q is
- * zero-padded to a multiple of SR_ATT_G, qscale gets one scale per group. */
-static void softmax_quantize_row_generic(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
-    float mx = scale_row_max_generic(row, n, keep, scale);
-    float sum = 0;
-    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
-        float gmax = 0;
-        for (int j = k0; j < n && j < k0 + SR_ATT_G; j++) {
-            float e = keep[j] != 0.0f ? sr_expf(row[j] - mx) : 0.0f;
-            row[j] = e;
-            sum += e;
-            gmax = e > gmax ? e : gmax;
-        }
-        qscale[g] = gmax;
-    }
-    float inv_sum = 1.0f / sum;
-    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
-        float gmax = qscale[g], inv = gmax > 0 ? 255.0f / gmax : 0.0f;
-        for (int j = k0; j < k0 + SR_ATT_G; j++) {
-            float v = j < n ? row[j] * inv : 0.0f;
-            int r = (int)(v + 0.5f);
-            q[j] = (uint8_t)(v >= 255.0f ? 255 : r); /* (a second use of v: no fused multiply-add) */
-        }
-        qscale[g] = gmax * inv_sum / 255.0f;
-    }
-}
-
-#if SR_HAVE_AVX512
-static void softmax_quantize_row_avx512(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
-    __m512 vmax = _mm512_set1_ps(scale_row_max_avx512(row, n, keep, scale)), zero = _mm512_setzero_ps(), vsum = zero;
-    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
-        __m512 gmax = zero;
-        for (int j = k0; j < n && j < k0 + SR_ATT_G; j += 16) {
-            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
-            __m512 e = sr_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), vmax));
-            __mmask16 valid = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, keep + j), zero, _CMP_NEQ_OQ);
-            e = _mm512_maskz_mov_ps(valid, e);
-            _mm512_mask_storeu_ps(row + j, m, e);
-            vsum = _mm512_add_ps(vsum, e);
-            gmax = _mm512_max_ps(gmax, e);
-        }
-        qscale[g] = _mm512_reduce_max_ps(gmax);
-    }
-    float inv_sum = 1.0f / _mm512_reduce_add_ps(vsum);
-    __m512 half = _mm512_set1_ps(0.5f);
-    __m512i top = _mm512_set1_epi32(255);
-    for (int k0 = 0, g = 0; k0 < n; k0 += SR_ATT_G, g++) {
-        float gm = qscale[g];
-        __m512 inv = _mm512_set1_ps(gm > 0 ? 255.0f / gm : 0.0f);
-        for (int j = k0; j < k0 + SR_ATT_G; j += 16) {
-            __mmask16 m = n - j >= 16 ? (__mmask16)0xFFFF : (n - j > 0 ? (__mmask16)((1u << (n - j)) - 1) : 0);
-            __m512i r = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv), half));
-            _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtepi32_epi8(_mm512_min_epi32(r, top)));
-        }
-        qscale[g] = gm * inv_sum / 255.0f;
-    }
-}
-#endif
-
 static void softmax_quantize_row(float *row, int n, const float *keep, float scale, uint8_t *q, float *qscale) {
-#if SR_HAVE_AVX512
-    if (!use_generic()) { softmax_quantize_row_avx512(row, n, keep, scale, q, qscale); return; }
-#endif
-    softmax_quantize_row_generic(row, n, keep, scale, q, qscale);
+    sr_kernels()->softmax_quantize_row(row, n, keep, scale, q, qscale);
 }
-
-/* out = LayerNorm(a + b) (b may be NULL) over rows of length n: two-pass mean and
- * variance, as torch. out may alias a. */
+static void gelu_inplace(float *x, size_t n) { sr_kernels()->gelu(x, n); }
 static void add_layernorm_row(float *out, const float *a, const float *b, const float *w, const float *bias, int n,
                               float eps) {
-    float acc[16] = {0};
-    int k;
-    if (b)
-        for (k = 0; k < n; k++) out[k] = a[k] + b[k];
-    else if (out != a)
-        memcpy(out, a, (size_t)n * sizeof(float));
-    for (k = 0; k + 16 <= n; k += 16)
-        for (int j = 0; j < 16; j++) acc[j] += out[k + j];
-    float sum = 0;
-    for (int j = 0; j < 16; j++) sum += acc[j];
-    for (; k < n; k++) sum += out[k];
-    float mean = sum / n;
-    float vacc[16] = {0};
-    for (k = 0; k + 16 <= n; k += 16)
-        for (int j = 0; j < 16; j++) { float d = out[k + j] - mean; vacc[j] += d * d; }
-    float var = 0;
-    for (int j = 0; j < 16; j++) var += vacc[j];
-    for (; k < n; k++) { float d = out[k] - mean; var += d * d; }
-    var /= n;
-    float rstd = 1.0f / sqrtf(var + eps);
-    for (k = 0; k < n; k++) out[k] = (out[k] - mean) * rstd * w[k] + bias[k];
+    sr_kernels()->add_layernorm_row(out, a, b, w, bias, n, eps);
 }
 
 /* ================================================================================
@@ -2165,6 +2433,7 @@ static size_t round4(size_t n) { return (n + 3) / 4 * 4; }
 static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 SrState *sr_state_new(const SrModel *m, int max_tokens) {
+    sr_kernels(); /* chosen here, before any thread asks */
     const SrConfig *c = &m->cfg;
     if (max_tokens <= 0) return NULL;
     if (max_tokens > c->max_position) max_tokens = c->max_position;
@@ -2234,8 +2503,9 @@ static void linear_rows(SrState *s, const SrLinear *L, const float *A, int lda, 
     uint8_t *aq = s->aq + (size_t)r0 * s->aq_stride;
     float *as = s->ascale + (size_t)r0 * s->as_stride;
     quantize_rows(A, lda, M, L->K, L->Kp, L->group, aq, s->aq_stride, as, s->as_stride);
-    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
-    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, s->as_stride, L, C, ldc, M, 0, generic);
+    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR);
+    const SrKernels *ks = sr_kernels();
+    for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, s->aq_stride, as, s->as_stride, L, C, ldc, M, 0, ks);
 }
 
 /* Keys and values of tokens [r0, r1) of every head into the panels the attention GEMMs
@@ -2279,20 +2549,19 @@ static void attention_rows(const SrModel *m, SrState *s, int n, int r0, int r1, 
     }
 }
 
-/* q8 models: keys and values of tokens [r0, r1) of every head, quantized into int8
- * panels in the layout of a q8 Linear (section 2), so that the attention GEMMs run on
- * the int8 kernels like every other product of a q8 model:
+/* q8 models: keys of tokens [r0, r1) of every head, quantized into int8 panels in the
+ * layout of a q8 Linear (section 2), so that the attention GEMMs run on the int8
+ * kernels like every other product of a q8 model:
  *   keys: one "weight row" per key over dh (padded to a multiple of 4), one scale per
  *         key (its own group), and 128 x its sum for the queries' +128;
- *   values: one "weight row" per head dimension over the keys, one scale per dimension
- *         and group of SR_ATT_G keys (r0 is a multiple of it: see sr_forward).
- * Zero padding (keys up to a multiple of 16 / of SR_ATT_G) is written by the chunk
- * holding the last token. The chunk's rows of the quantized-activation buffer are free
- * here (its QKV projection is done) and hold the quantized keys on the way. */
-static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1) {
+ *   values (pack_values_q8, below): one "weight row" per head dimension over the keys,
+ *         one scale per dimension and group of SR_ATT_G keys.
+ * Zero padding (keys up to a multiple of 16) is written by the chunk holding the last
+ * token. The chunk's rows of the quantized-activation buffer are free here (its QKV
+ * projection is done) and hold the quantized keys on the way. */
+static void pack_keys_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1) {
     int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
-    int dhp = (int)round4(dh), n16 = (int)round16(n), Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G;
-    int vpanels = (int)round16(dh) / SR_NR, generic = use_generic();
+    int dhp = (int)round4(dh), n16 = (int)round16(n);
     int kend = r1 == n ? n16 : r1;
     uint8_t *tmp = s->aq + (size_t)r0 * s->aq_stride;
     float *tscale = s->ascale + (size_t)r0 * s->as_stride;
@@ -2317,17 +2586,22 @@ static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1)
             Ks[key] = key < n ? tscale[key - r0] : 0.0f;
             Kw[key] = 128 * sum;
         }
-        int8_t *Vq = s->vq + (size_t)h * vpanels * SR_NR * Kpn;
-        float *Vs = s->vs + (size_t)h * vpanels * ng * SR_NR;
-        for (int k0 = r0; k0 < r1; k0 += SR_ATT_G) {
-            int kn = k0 + SR_ATT_G < n ? k0 + SR_ATT_G : n;
-            for (int p = 0; p < vpanels; p++) {
-                int width = dh - p * SR_NR < SR_NR ? dh - p * SR_NR : SR_NR;
-                const float *V = s->qkv + 2 * H + h * dh + p * SR_NR;
-                pack_value_group(V, ld, k0, kn, width, generic, Vq + (size_t)p * Kpn * SR_NR,
-                                 Vs + ((size_t)p * ng + k0 / SR_ATT_G) * SR_NR);
-            }
-        }
+    }
+}
+
+/* q8 models: the values of head h, keys [g * SR_ATT_G, + SR_ATT_G) (group g), into the
+ * int8 panels (see pack_keys_rows_q8). A group's keys may come from two chunks of rows,
+ * so this runs after every chunk's projection (sr_forward). */
+static void pack_values_q8(const SrModel *m, SrState *s, int n, int h, int g, const SrKernels *ks) {
+    int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H;
+    int Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G, vpanels = (int)round16(dh) / SR_NR;
+    int8_t *Vq = s->vq + (size_t)h * vpanels * SR_NR * Kpn;
+    float *Vs = s->vs + (size_t)h * vpanels * ng * SR_NR;
+    int k0 = g * SR_ATT_G, kn = k0 + SR_ATT_G < n ? k0 + SR_ATT_G : n;
+    for (int p = 0; p < vpanels; p++) {
+        int width = dh - p * SR_NR < SR_NR ? dh - p * SR_NR : SR_NR;
+        const float *V = s->qkv + 2 * H + h * dh + p * SR_NR;
+        pack_value_group(V, ld, k0, kn, width, ks, Vq + (size_t)p * Kpn * SR_NR, Vs + ((size_t)p * ng + g) * SR_NR);
     }
 }
 
@@ -2338,7 +2612,8 @@ static void pack_kv_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1)
 static void attention_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r1, float *S) {
     int H = m->cfg.hidden, nh = m->cfg.n_heads, dh = H / nh, ld = 3 * H, rows = r1 - r0;
     int dhp = (int)round4(dh), n16 = (int)round16(n), Kpn = (int)round_up(n, SR_ATT_G), ng = Kpn / SR_ATT_G;
-    int vpanels = (int)round16(dh) / SR_NR, generic = use_generic();
+    int vpanels = (int)round16(dh) / SR_NR;
+    const SrKernels *ks = sr_kernels();
     float scale = 1.0f / sqrtf((float)dh);
     uint8_t *aq = s->aq + (size_t)r0 * s->aq_stride;
     float *as = s->ascale + (size_t)r0 * s->as_stride;
@@ -2351,11 +2626,11 @@ static void attention_rows_q8(const SrModel *m, SrState *s, int n, int r0, int r
                            .wsum = s->zero_i, .plain_u8 = 1, .bias = s->zero_f};
         quantize_rows(s->qkv + (size_t)r0 * ld + h * dh, ld, rows, dh, dhp, dhp, aq, dhp, as, 1);
         for (int b = 0; b < (n + 2 * SR_NR - 1) / (2 * SR_NR); b++)
-            gemm_q8_block(b, aq, dhp, as, 1, &keys, S, n, rows, 0, generic);
+            gemm_q8_block(b, aq, dhp, as, 1, &keys, S, n, rows, 0, ks);
         for (int i = 0; i < rows; i++)
             softmax_quantize_row(S + (size_t)i * n, n, s->keep, scale, aq + (size_t)i * Kpn, as + (size_t)i * ng);
         for (int b = 0; b < (dh + 2 * SR_NR - 1) / (2 * SR_NR); b++)
-            gemm_q8_block(b, aq, Kpn, as, ng, &values, s->ctx + (size_t)r0 * H + h * dh, H, rows, 0, generic);
+            gemm_q8_block(b, aq, Kpn, as, ng, &values, s->ctx + (size_t)r0 * H + h * dh, H, rows, 0, ks);
     }
 }
 
@@ -2407,10 +2682,12 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
     for (int j = 0; j < n; j++) s->keep[j] = !attn || attn[j] || !any ? 1.0f : 0.0f;
     int nt = sr_threads() < s->nscratch ? sr_threads() : s->nscratch;
     if (nt < 1) nt = 1;
-    /* one chunk per thread (each streams the weights once), 16-row aligned (q8: aligned
-     * to the attention's groups of keys) */
-    int chunk = (int)round_up((size_t)((n + nt - 1) / nt), s->q8 ? SR_ATT_G : 16);
-    int nchunks = (n + chunk - 1) / chunk;
+    /* one chunk of rows per thread, as even as rows allow (each chunk streams the weights
+     * once): 257 rows go 129 + 128 on two threads; q8 values: one task per head and
+     * group of SR_ATT_G keys */
+    int chunk = (n + nt - 1) / nt, nchunks = (n + chunk - 1) / chunk;
+    int ngroups = (int)round_up(n, SR_ATT_G) / SR_ATT_G, nvtasks = c->n_heads * ngroups;
+    const SrKernels *ks = sr_kernels();
     (void)nchunks;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -2439,8 +2716,14 @@ const float *sr_forward(const SrModel *m, SrState *s, const int *ids, const int 
             for (int ch = 0; ch < nchunks; ch++) {
                 int r0 = ch * chunk, r1 = r0 + chunk < n ? r0 + chunk : n;
                 linear_rows(s, &L->qkv, s->x, H, s->qkv, 3 * H, r0, r1);
-                if (s->q8) pack_kv_rows_q8(m, s, n, r0, r1);
+                if (s->q8) pack_keys_rows_q8(m, s, n, r0, r1);
                 else pack_kv_rows(m, s, n, r0, r1);
+            }
+            if (s->q8) { /* (after every chunk's projection: a group of keys may span two) */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+                for (int task = 0; task < nvtasks; task++) pack_values_q8(m, s, n, task / ngroups, task % ngroups, ks);
             }
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic)
@@ -2480,11 +2763,12 @@ static void head_linear(const SrLinear *L, const float *A, int lda, float *C, in
         for (int k = 0; k < K; k++)
             residual[(size_t)i * K + k] = A[(size_t)i * lda + k] - (float)((int)aq[(size_t)i * Kp + k] - 128) * as[(size_t)i * ng + k / G];
     quantize_rows(residual, K, M, K, Kp, G, aq2, Kp, as2, ng);
-    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR), generic = use_generic();
+    int nb = (L->N + 2 * SR_NR - 1) / (2 * SR_NR);
+    const SrKernels *ks = sr_kernels();
 SR_OMP_FOR
     for (int b = 0; b < nb; b++) {
-        gemm_q8_block(b, aq, Kp, as, ng, L, C, ldc, M, 0, generic);
-        gemm_q8_block(b, aq2, Kp, as2, ng, L, C, ldc, M, 1, generic); /* += the residual's share */
+        gemm_q8_block(b, aq, Kp, as, ng, L, C, ldc, M, 0, ks);
+        gemm_q8_block(b, aq2, Kp, as2, ng, L, C, ldc, M, 1, ks); /* += the residual's share */
     }
     free(aq); free(as); free(residual);
 }
@@ -2591,7 +2875,7 @@ static int cmd_bench(int argc, char **argv) {
     double med = iters % 2 ? ms[iters / 2] : 0.5 * (ms[iters / 2 - 1] + ms[iters / 2]);
     double flops = forward_flops(c, seq);
     printf("model: %s (%s, %.1f MB)\n", path, c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32", m->map_bytes / 1e6);
-    printf("kernels: %s, threads: %d, load: %.0f ms\n", kernel_name(), sr_threads(), load_s * 1e3);
+    printf("kernels: %s (%s), threads: %d, load: %.0f ms\n", sr_kernel_name(), sr_kernels()->what, sr_threads(), load_s * 1e3);
     printf("seq %d, %d iterations: median %.2f ms (min %.2f, max %.2f), CPU %.2f ms per forward\n", seq, iters, med, ms[0], ms[iters - 1], cpu_ms);
     printf("tokens/s: %.0f\nGFLOP/s: %.1f (%.2f GFLOP per forward)\n", seq / (med / 1e3), flops / (med / 1e3) / 1e9, flops / 1e9);
     printf("peak RSS: %.1f MB\n", peak_rss_kb() / 1024.0);
@@ -2619,6 +2903,7 @@ static int cmd_info(int argc, char **argv) {
     if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 2; }
     const SrConfig *c = sr_config(m);
     printf("file: %s (%zu bytes, format version %d)\n", path, m->map_bytes, SR_FILE_VERSION);
+    printf("kernels: %s (%s)\n", sr_kernel_name(), sr_kernels()->what);
     printf("weights: %s", c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32");
     if (c->weight_type == SR_WEIGHTS_Q8) printf(" (group %d)", c->group_size);
     printf("\ntensors: %d\n", m->n_tensors);

@@ -158,6 +158,12 @@ int sr_classify_logits(const SrModel *m, SrState *s, float *out, char *err);
 /* Threads used by the kernels (OpenMP builds; results do not depend on it). */
 void sr_set_threads(int n);
 
+/* The kernel set in use, chosen once from the CPU (or the environment's SR_KERNELS):
+ * "avx512" (AVX-512 + VNNI), "avx2" (AVX2 + FMA), "neon" (AArch64) or "generic" (plain
+ * C). Results do not depend on the thread count; across kernel sets they agree to float
+ * rounding only. */
+const char *sr_kernel_name(void);
+
 /* ---------------------------------------------------------------- tokenizer */
 
 typedef struct SrTokenizer SrTokenizer; /* defined in tokenizer.c */

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # bench_engine.sh - the engine's speed, side by side with its peers in one run.
 #   bash test/bench_engine.sh [ROUNDS]      (env: SEQS="128 512", ITERS=5, THREADS=2)
+#   PEERS=0 leaves out ONNX Runtime and PyTorch; EXTRA_SR="name=path ..." times more sr
+#   binaries (an older build, say) in the same rounds.
 # On a random model of Bio_ClinicalBERT's shape (test/make_models.py --full):
 #   sr f32 and sr q8 (sr bench), ONNX Runtime f32 (npm onnxruntime-node on a
 #   torch.onnx.export opset 14 of the same weights), PyTorch f32 (Debian torch,
 #   OpenBLAS, OMP_WAIT_POLICY=PASSIVE). Each round runs every peer once (ITERS timed
 #   forwards after a warm-up, median); the table shows the median over rounds and the
 #   ratios. The machine is shared: compare ratios, not absolute times.
+# sr runs as `make native` builds it and as plain `make` builds it (portable: run-time
+# kernel dispatch), the latter also with SR_KERNELS=avx2 (a CPU without AVX-512).
 # Also: full-size parity (f32 vs torch modules), int8 top-1/top-5 agreement on [MASK]
 # positions, and peak RSS of the q8 model at sequence 512 against its file size.
 # AGREE_ALL=1 adds int8 agreement on 2-layer full-width models with other weight
@@ -27,7 +31,13 @@ export OMP_WAIT_POLICY=PASSIVE
 echo "== build"
 "$CC" -O3 -march=native -fopenmp -Wall -Wno-unused-function -o "$B/sr-native" "$ROOT/sr.c" -lm || exit 1
 "$CC" -O3 -march=native -fopenmp -Wall -Wno-unused-function -o "$B/engine_dump" "$ROOT/test/engine_dump.c" -lm || exit 1
+"$CC" -O3 -fopenmp -Wall -Wno-unused-function -o "$B/sr-portable" "$ROOT/sr.c" -lm || exit 1 # as `make`
 SR=$B/sr-native
+PEERS=${PEERS:-1}
+# the sr variants timed: name=binary[:SR_KERNELS]
+VARIANTS="native=$B/sr-native portable=$B/sr-portable"
+grep -qw avx2 /proc/cpuinfo && VARIANTS="$VARIANTS portable-avx2=$B/sr-portable:avx2"
+VARIANTS="$VARIANTS ${EXTRA_SR:-}"
 
 echo "== model (random weights, Bio_ClinicalBERT's shape)"
 D=$B/models/bioclinical_shape
@@ -37,11 +47,11 @@ fi
 for t in f32 q8; do
     [ -f "$B/full.$t.srm" ] || "$PY" "$ROOT/convert_weights.py" "$D" "$B/full.$t.srm" --dtype $t >/dev/null || exit 1
 done
-[ -f "$B/full.onnx" ] || "$PY" "$ROOT/test/bench_engine_peers.py" export "$D" "$B/full.onnx" 2>/dev/null || exit 1
-if [ ! -d "$B/ort/node_modules/onnxruntime-node" ]; then
+[ "$PEERS" = 0 ] || [ -f "$B/full.onnx" ] || "$PY" "$ROOT/test/bench_engine_peers.py" export "$D" "$B/full.onnx" 2>/dev/null || exit 1
+if [ "$PEERS" = 1 ] && [ ! -d "$B/ort/node_modules/onnxruntime-node" ]; then
     mkdir -p "$B/ort" && (cd "$B/ort" && ONNXRUNTIME_NODE_INSTALL=skip npm install --silent onnxruntime-node >/dev/null 2>&1)
 fi
-ls -l "$B"/full.*.srm "$B/full.onnx" | awk '{printf "  %s %.1f MB\n", $NF, $5 / 1e6}'
+ls -l "$B"/full.*.srm $([ "$PEERS" = 1 ] && echo "$B/full.onnx") | awk '{printf "  %s %.1f MB\n", $NF, $5 / 1e6}'
 
 echo "== full-size parity (sr f32 vs torch modules) and int8 agreement"
 mkdir -p "$B/out"
@@ -77,19 +87,37 @@ fi
 echo "== speed: $THREADS threads, $ROUNDS rounds x $ITERS forwards (median of round medians)"
 median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
 jget() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p"; }
+srbench() { # variant model seq: median ms and CPU ms of one sr bench run
+    local bin=${1#*=} k=""
+    case $bin in *:*) k=${bin##*:}; bin=${bin%:*};; esac
+    SR_KERNELS=$k "$bin" bench -m "$2" --seq "$3" --iters "$ITERS" --threads "$THREADS" | grep '^{' | sed -n 's/.*"median_ms":\([0-9.]*\).*"cpu_ms":\([0-9.]*\).*/\1 \2/p'
+}
 for seq in $SEQS; do
-    : >"$B/t_sr_f32" ; : >"$B/t_sr_q8" ; : >"$B/t_ort" ; : >"$B/t_torch"
+    : >"$B/t_ort" ; : >"$B/t_torch"
+    for v in $VARIANTS; do for t in f32 q8; do : >"$B/t_${v%%=*}_$t"; done; done
     for r in $(seq "$ROUNDS"); do
-        "$SR" bench -m "$B/full.f32.srm" --seq "$seq" --iters "$ITERS" --threads "$THREADS" | grep '^{' | jget median_ms >>"$B/t_sr_f32"
-        "$SR" bench -m "$B/full.q8.srm" --seq "$seq" --iters "$ITERS" --threads "$THREADS" | grep '^{' | jget median_ms >>"$B/t_sr_q8"
+        for v in $VARIANTS; do for t in f32 q8; do srbench "$v" "$B/full.$t.srm" "$seq" >>"$B/t_${v%%=*}_$t"; done; done
+        [ "$PEERS" = 1 ] || continue
         ORT_DIR=$B/ort node "$ROOT/test/bench_engine_ort.js" "$B/full.onnx" "$seq" "$ITERS" "$THREADS" 28996 | jget median_ms >>"$B/t_ort"
         "$PY" "$ROOT/test/bench_engine_peers.py" torch "$D" "$seq" "$ITERS" "$THREADS" | jget median_ms >>"$B/t_torch"
     done
-    f32=$(median <"$B/t_sr_f32"); q8=$(median <"$B/t_sr_q8"); ort=$(median <"$B/t_ort"); pt=$(median <"$B/t_torch")
-    echo "  seq $seq: sr f32 $f32 ms | sr q8 $q8 ms | ONNX Runtime f32 $ort ms | PyTorch f32 $pt ms"
-    awk -v a="$f32" -v b="$q8" -v o="$ort" -v p="$pt" 'BEGIN {
-        printf "    sr f32 / ORT f32 = %.2f (bar <= 1.3)   sr f32 / PyTorch = %.2f   sr f32 / sr q8 = %.2f (bar >= 2.5)   ORT f32 / sr q8 = %.2f\n", a / o, a / p, a / b, o / b }'
-    echo "    rounds: sr f32 [$(tr '\n' ' ' <"$B/t_sr_f32")] sr q8 [$(tr '\n' ' ' <"$B/t_sr_q8")] ort [$(tr '\n' ' ' <"$B/t_ort")] torch [$(tr '\n' ' ' <"$B/t_torch")]"
+    echo "  seq $seq (median of rounds: wall ms / CPU ms per forward; ratio = wall / native's wall):"
+    for t in f32 q8; do
+        nat=$(cut -d' ' -f1 "$B/t_native_$t" | median)
+        line="    $t:"
+        for v in $VARIANTS; do
+            n=${v%%=*}; w=$(cut -d' ' -f1 "$B/t_${n}_$t" | median); c=$(cut -d' ' -f2 "$B/t_${n}_$t" | median)
+            line="$line | $n $w / $c ($(awk -v a="$w" -v b="$nat" 'BEGIN {printf "%.2f", a / b}'))"
+        done
+        echo "$line"
+        echo "      rounds (wall): $(for v in $VARIANTS; do n=${v%%=*}; printf '%s [%s] ' "$n" "$(cut -d' ' -f1 "$B/t_${n}_$t" | tr '\n' ' ')"; done)"
+    done
+    if [ "$PEERS" = 1 ]; then
+        f32=$(cut -d' ' -f1 "$B/t_native_f32" | median); q8=$(cut -d' ' -f1 "$B/t_native_q8" | median); ort=$(median <"$B/t_ort"); pt=$(median <"$B/t_torch")
+        echo "    peers: ONNX Runtime f32 $ort ms | PyTorch f32 $pt ms [$(tr '\n' ' ' <"$B/t_ort")] [$(tr '\n' ' ' <"$B/t_torch")]"
+        awk -v a="$f32" -v b="$q8" -v o="$ort" -v p="$pt" 'BEGIN {
+            printf "    sr f32 / ORT f32 = %.2f (bar <= 1.3)   sr f32 / PyTorch = %.2f   sr f32 / sr q8 = %.2f (bar >= 2.5)   ORT f32 / sr q8 = %.2f\n", a / o, a / p, a / b, o / b }'
+    fi
 done
 
 echo "== memory: q8 at sequence 512"

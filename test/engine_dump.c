@@ -125,7 +125,7 @@ static int cmd_run(int argc, char **argv) {
         if (cls) write_f32(argv[3], "cls", k, cls, (size_t)cs[k].n * cfg->n_labels);
         free(hid); free(mlm); free(cls);
     }
-    printf("ran %d cases with %s\n", nc, kernel_name());
+    printf("ran %d cases with %s\n", nc, sr_kernel_name());
     sr_state_free(s);
     sr_free(m);
     return 0;
@@ -157,7 +157,7 @@ static int cmd_threads(int argc, char **argv) {
         }
         free(h1); free(m1); free(c1); free(h2); free(m2); free(c2);
     }
-    if (!bad) printf("%d cases bit-identical with 1 and 2 threads (%s)\n", nc, kernel_name());
+    if (!bad) printf("%d cases bit-identical with 1 and 2 threads (%s)\n", nc, sr_kernel_name());
     sr_state_free(s);
     sr_free(m);
     return bad;
@@ -170,6 +170,9 @@ static double urand(void) { /* xorshift64, uniform in [-1, 1) */
     rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
     return (double)(rng_state >> 11) / (double)(1ull << 52) - 1.0;
 }
+
+/* The kernel set checked against the generic one: the set in use (SR_KERNELS). */
+static const SrKernels *fast;
 
 /* Random W [N][K] as f32 and as q8 (group G), packed both ways; A [M][K]; compare
  * fast and generic kernels with the double product of what each path means. */
@@ -202,7 +205,7 @@ static int check_gemm(int M, int N, int K, int G) {
     int fail = 0;
     /* f32: fast vs generic vs double */
     for (int generic = 0; generic < 2; generic++) {
-        sr_generic_kernels = generic || !SR_HAVE_SIMD;
+        sr_kern = generic ? &sr_k_generic : fast;
         gemm_f32(A, K, Lf.f, K, N, Lf.bias, generic ? C2 : C1, N, M, 1);
     }
     /* errors are relative to sum |a w| + |bias|, the scale of a dot product's rounding */
@@ -220,9 +223,9 @@ static int check_gemm(int M, int N, int K, int G) {
     /* q8: the exact integer result of the quantized operands, scaled */
     quantize_rows(A, K, M, K, Kp, G, aq, Kp, as, ng);
     for (int generic = 0; generic < 2; generic++) {
-        sr_generic_kernels = generic || !SR_HAVE_SIMD;
+        sr_kern = generic ? &sr_k_generic : fast;
         int nb = (N + 31) / 32;
-        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, 0, sr_generic_kernels);
+        for (int b = 0; b < nb; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, generic ? C2 : C1, N, M, 0, sr_kern);
     }
     double e_q = 0, e_qg = 0, e_qw = 0;
     for (int i = 0; i < M; i++)
@@ -249,10 +252,10 @@ static int check_gemm(int M, int N, int K, int G) {
     Lq.plain_u8 = 1;
     for (int i = 0; i < M * Kp; i++) aq[i] = (uint8_t)(i % 7 == 3 ? 255 : (urand() + 1) * 127.9);
     for (int generic = 0; generic < 2; generic++) {
-        sr_generic_kernels = generic || !SR_HAVE_SIMD;
+        sr_kern = generic ? &sr_k_generic : fast;
         float *C = generic ? C2 : C1;
         for (int i = 0; i < M * N; i++) C[i] = 1.0f;
-        for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 1, sr_generic_kernels);
+        for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 1, sr_kern);
     }
     for (int i = 0; i < M; i++)
         for (int n = 0; n < N; n++) {
@@ -268,7 +271,7 @@ static int check_gemm(int M, int N, int K, int G) {
             }
             e_p = fmax(e_p, fmax(fabs(C1[(size_t)i * N + n] - ref), fabs(C2[(size_t)i * N + n] - ref)) / mag);
         }
-    sr_generic_kernels = -1;
+    sr_kern = fast;
     /* f32: float rounding only; q8 against its own integer math: the same; q8 against
      * the f32 product: the quantization error of both operands (< 1/127 each) */
     double tol = 1e-6;
@@ -295,8 +298,8 @@ static int check_value_packing(void) {
             float s1[SR_NR], s2[SR_NR];
             memset(p1, 0x55, sizeof p1);
             memset(p2, 0x55, sizeof p2);
-            pack_value_group(V, ld, 0, kn, w, 1, p1, s1);
-            pack_value_group(V, ld, 0, kn, w, !SR_HAVE_AVX512, p2, s2);
+            pack_value_group(V, ld, 0, kn, w, &sr_k_generic, p1, s1);
+            pack_value_group(V, ld, 0, kn, w, fast, p2, s2);
             bad += memcmp(p1, p2, sizeof p1) != 0 || memcmp(s1, s2, sizeof s1) != 0;
             for (int key = 0; key < SR_ATT_G; key++)
                 for (int j = 0; j < SR_NR; j++) {
@@ -327,11 +330,10 @@ static int check_softmax_quantize(void) {
             }
             memcpy(r1, row, n * sizeof(float));
             memcpy(r2, row, n * sizeof(float));
-            sr_generic_kernels = 1;
+            sr_kern = &sr_k_generic;
             softmax_quantize_row(r1, n, keep, 0.125f, q1, qs1);
-            sr_generic_kernels = !SR_HAVE_AVX512;
+            sr_kern = fast;
             softmax_quantize_row(r2, n, keep, 0.125f, q2, qs2);
-            sr_generic_kernels = -1;
             double mx = -1e300, sum = 0;
             for (int j = 0; j < n; j++)
                 if (keep[j] != 0) mx = fmax(mx, row[j] * 0.125);
@@ -350,6 +352,8 @@ static int check_softmax_quantize(void) {
 
 static int cmd_kernels(void) {
     int fail = 0;
+    fast = sr_kernels();
+    printf("ok  kernel set %s (%s) checked against generic\n", fast->name, fast->what);
     const int shapes[][4] = {{1, 1, 1, 4}, {1, 16, 64, 64}, {5, 17, 33, 64}, {6, 32, 64, 64}, {7, 33, 100, 64},
                              {13, 48, 40, 8}, {31, 100, 130, 32}, {64, 96, 768, 64}, {37, 50, 3072, 64}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
@@ -375,14 +379,13 @@ static int cmd_kernels(void) {
         float s1[8], s2[8];
         for (int k = 0; k < K; k++) a[k] = (float)(urand() * 4);
         a[K / 2] = (float)(K % 5) - 2.5f; /* exact .5 steps after scaling: rounding ties */
-        sr_generic_kernels = 1;
+        sr_kern = &sr_k_generic;
         int Kp = (K + 63) / 64 * 64;
         quantize_rows(a, K, 1, K, Kp, 64, q1, 480, s1, 8);
-        sr_generic_kernels = !SR_HAVE_AVX512;
+        sr_kern = fast;
         quantize_rows(a, K, 1, K, Kp, 64, q2, 480, s2, 8);
         qbad += memcmp(q1, q2, Kp) != 0 || memcmp(s1, s2, Kp / 64 * sizeof(float)) != 0;
     }
-    sr_generic_kernels = -1;
     printf("%s activation quantizer: fast and generic identical on %d rows (%d differ)\n", qbad ? "BAD" : "ok ", 57, qbad);
     int vbad = check_value_packing(), pbad = check_softmax_quantize();
     qbad |= vbad | pbad;
@@ -532,7 +535,7 @@ static int cmd_gemmbench(int argc, char **argv) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (kind == 0) gemm_f32(A, K, Lf.f, K, N, Lf.bias, C, N, M, 0);
-            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 0, use_generic());
+            else for (int b = 0; b < (N + 31) / 32; b++) gemm_q8_block(b, aq, Kp, as, ng, &Lq, C, N, M, 0, sr_kernels());
             clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             double dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             best = dt < best ? dt : best;
