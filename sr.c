@@ -2960,8 +2960,6 @@ static void usage(FILE *f) {
 
 /* The kernel set this binary runs, for --version (the one place to ask, so a runtime
  * kernel choice only needs to change this function). */
-static const char *version_kernels(void) { return kernel_name(); }
-
 /* sr --version: the version, how this binary was built, the kernels it runs. */
 static void print_version(void) {
     printf("sr %s (model file format %d)\n", SR_VERSION, SR_FILE_VERSION);
@@ -2998,7 +2996,7 @@ static void print_version(void) {
 #if !defined(__AVX2__) && !defined(__AVX512F__)
     printf(" portable");
 #endif
-    printf("\nkernels: %s\n", version_kernels());
+    printf("\nkernels: %s\n", sr_kernel_name());
 }
 
 static int run_command(const char *cmd, int argc, char **argv) {
