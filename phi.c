@@ -4483,6 +4483,59 @@ static int phi_alnum_identifier(const PhiDoc *d, int i) {
     return unknown && t->ndig >= 2;
 }
 
+/* After the fail-closed layer, in mixed text: a capital initial between two masked
+ * capitalised words is a middle initial (Szabina J Gelencsér, Ravil G. Yefimov), and a
+ * capitalised word right after "Name I." is the surname (Jaroslava P. Sedláčková): the
+ * first and last names are masked, so the initial would tell what they were. */
+static int phi_masked_name_word(const PhiDoc *d, int k) {
+    return phi_word(d, k) && phi_cap(&d->t[k]) && (phi_is_name_type(d->type[k]) || d->type[k] == PT_OTHER);
+}
+static void phi_initials_between_names(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int i = 1; i + 1 < d->n; i++) {
+        if (!phi_free(d, i) || !phi_initial(d, i) || d->t[i].shape != SH_UPPER || phi_is(d, i, "i") || d->t[i].nl) continue;
+        if (!phi_masked_name_word(d, i - 1)) continue;
+        int j = i + 1;
+        if (phi_punct(d, j, '.') && phi_tight(d, j)) j++;
+        if (j >= d->n || d->t[j].nl || !phi_word(d, j) || d->t[j].shape != SH_TITLE) continue;
+        int type = phi_is_name_type(d->type[i - 1]) ? d->type[i - 1] : PT_NAME;
+        if (phi_free(d, j)) {
+            if (d->t[j].lex & (LX_STOP | LX_TITLE | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET | LX_CRED)) continue;
+            phi_mark(d, j, j, type, "rule:middle-initial", i - 1);
+        } else if (!phi_masked_name_word(d, j)) continue;
+        phi_mark(d, i, j - 1, type, "rule:middle-initial", i - 1);
+    }
+}
+
+/* A list of names: "They had 6: Efimiya, Mary, Ariana, Isabel and Teresa". In a run of
+ * single capitalised words joined by commas and "and"/"or" on one line, when two or more
+ * are masked names, the listed first names among the rest are names too. */
+static void phi_names_in_lists(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int a = 0; a < d->n; a++) {
+        if (!phi_word(d, a) || !phi_cap(&d->t[a])) continue;
+        int items[16], n = 0, masked = 0, k = a;
+        for (;;) {
+            if (!phi_word(d, k) || !phi_cap(&d->t[k]) || n == 16) break;
+            if (k + 1 < d->n && phi_word(d, k + 1) && !d->t[k + 1].nl && phi_cap(&d->t[k + 1])) break; /* two-word items: not this list */
+            items[n++] = k;
+            masked += phi_masked_name_word(d, k);
+            int j = k + 1;
+            if (phi_punct(d, j, ',')) j++;
+            if (phi_is(d, j, "and") || phi_is(d, j, "or")) j++;
+            if (j == k + 1 || j >= d->n || d->t[j].nl) break;
+            k = j;
+        }
+        if (n >= 3 && masked >= 2)
+            for (int m = 0; m < n; m++) {
+                int t = items[m];
+                if (phi_free(d, t) && (d->t[t].lex & LX_FIRST) && !(d->t[t].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_TITLE)))
+                    phi_mark(d, t, t, PT_NAME, "rule:name-list", items[0]);
+            }
+        if (n > 1) a = items[n - 1];
+    }
+}
+
 static void phi_rule_fail_closed(PhiDoc *d) {
     if (!d->r->fail_closed) return;
     for (int i = 0; i < d->n; i++) {
@@ -4498,6 +4551,8 @@ static void phi_rule_fail_closed(PhiDoc *d) {
             phi_mark(d, i, i, PT_ID, "rule:fail-closed-number", -1);
         }
     }
+    phi_initials_between_names(d);
+    phi_names_in_lists(d);
 }
 
 /* ---- the table of rules ---- */
@@ -4682,6 +4737,8 @@ static const PhiRule phi_rules[] = {
      "no rule understood this word and no safe vocabulary knows it (fail-closed)"},
     {NULL, "rule:fail-closed-number", NULL,
      "a long number or code that no clinical grammar explains (fail-closed)"},
+    {NULL, "rule:middle-initial", NULL, "an initial between masked names, and the surname after 'Name I.'"},
+    {NULL, "rule:name-list", NULL, "a listed first name in a list of names"},
 };
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
