@@ -2552,6 +2552,8 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 else if (m == 2 && paren && a == 3 && b == 7) last = g[1];
                 else if (plus && sum >= 10 && sum <= 13 && !(seps & 2)) last = g[m - 1];
                 else if (lead0 && !(seps & 2) && sum >= 10 && sum <= 11 && m >= 2 && m <= 3) last = g[m - 1];
+                else if (lead0 && seps == 4 && sum >= 9 && sum <= 11 && m >= 4 && m <= 5 && a >= 3 && a <= 4 && b == 3 && c >= 2 && e >= 2)
+                    last = g[m - 1]; /* spaced European groups: 0680 298 70 63, 024 971 50 30 */
                 else if (lead0 && !(seps & 2) && sum == 9 && m == 3 && a == 2) last = g[2]; /* 09-489 5517 */
             }
             if (last < 0 && n == 1 && lead0 && dg[0] == 11 && !phi_punct(d, i + 1, '.')) last = i;
