@@ -229,6 +229,27 @@ void sr_phi_rules_free(SrPhiRules *r);
  * PHI type, source the rule that fired. */
 int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out, char *err);
 
+/* ---------------------------------------------------------------- surrogates (phi.c) */
+
+/* Typed, format-preserving surrogates for PHI spans (phi.c, "Surrogates", says what each
+ * type becomes). The pools are data/surrogate_*.txt; rules (may be NULL) lend the PHI
+ * rules' head words (Road, Hospital) that places keep. */
+typedef struct SrSurrogates SrSurrogates;
+SrSurrogates *sr_surrogates_new(const char *data_dir, const SrPhiRules *rules, char *err);
+/* A secret key file (>= 16 bytes): the same original gets the same surrogate in every
+ * document, and the date shift depends on the key and the patient only. */
+int sr_surrogates_key_file(SrSurrogates *s, const char *path, char *err);
+void sr_surrogates_free(SrSurrogates *s);
+typedef struct {
+    uint64_t seed;            /* without a key: with the text, keys the document's choices */
+    int shift_min, shift_max; /* the date shift in days, drawn from [min, max] (never 0) */
+    const char *patient;      /* with a key: the record's "patient" (NULL: none) */
+} SrSurrogateOptions;
+/* out[k] = a malloc'd surrogate for each SR_ACT_PHI span k, or NULL where the type has
+ * none (the masked LM fills it); out[k] = NULL for other spans. */
+int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len,
+                       const SrSpans *spans, char **out, char *err);
+
 /* ---------------------------------------------------------------- POS tagger (ner.c) */
 
 /* The built-in UPOS tagger (an averaged perceptron trained on UD English EWT by
