@@ -2034,12 +2034,24 @@ static int cmd_deid(int argc, char **argv) {
             fputs("{\"id\":", stdout);
             if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
             fputs(",\"spans\":[", stdout);
+            long delta = 0; /* --replace surrogate: code points the replacements so far added */
+            int prev_end = 0;
             for (int k = 0; k < sp.n; k++) {
                 const SrSpan *s = &sp.span[k];
                 fprintf(stdout, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
                 json_put_cstr(stdout, s->category);
                 fputs(",\"source\":", stdout);
                 json_put_cstr(stdout, s->source);
+                if (surrogate && s->byte_start >= prev_end) { /* where its replacement lies in "text" (never the original) */
+                    char tag[48];
+                    const char *r = sur[k];
+                    if (!r) { snprintf(tag, sizeof tag, "[**%s**]", s->category); r = tag; }
+                    long rl = 0;
+                    for (const char *q = r; *q; q++) rl += ((unsigned char)*q & 0xC0) != 0x80;
+                    fprintf(stdout, ",\"fill\":\"%s\",\"out_start\":%ld,\"out_end\":%ld", sur[k] ? "surrogate" : "tag", s->cp_start + delta, s->cp_start + delta + rl);
+                    delta += rl - (s->cp_end - s->cp_start);
+                    prev_end = s->byte_end;
+                }
                 fputs("}", stdout);
             }
             fputs("],\"text\":", stdout);

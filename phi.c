@@ -5100,7 +5100,8 @@ static int sg_name_runs(const SgDoc *g, int a, int b, SgRun *run, int cap) {
         int after_title = e > t && e - t < 16 && (sg_lex(g, g->text + t, e - t) & LX_TITLE);
         char low[64];
         sg_lower(g->text + run[single].a, run[single].b - run[single].a, low, sizeof low);
-        int first = ((lx & LX_FIRST) && !(lx & LX_LAST)) || sg_first_gender(g, low);
+        /* "his son, Crispin": a relation word before a lone word makes it a first name */
+        int first = ((lx & LX_FIRST) && !(lx & LX_LAST)) || sg_first_gender(g, low) || ((lx & LX_FIRST) && sg_gender_before(g, a));
         run[single].role = first && !after_title ? SG_FIRST : SG_LAST;
     }
     return n;
@@ -5256,13 +5257,12 @@ static const char *sg_ordinal(int d) {
     return d % 10 == 1 ? "st" : d % 10 == 2 ? "nd" : d % 10 == 3 ? "rd" : "th";
 }
 
-/* Write a month or weekday name like the original word (full or abbreviated, its case) */
-static void sg_put_name_like(FILE *f, const char *full, const char *orig, int n) {
+/* Write a month or weekday name in the original word's form: written out when the
+ * original is (May counts as written out), else its first three letters; its case. */
+static void sg_put_name_like(FILE *f, const char *full, const char *orig, int n, const char *orig_full) {
     char w[16];
-    int full_len = (int)strlen(full);
-    int len = n >= full_len || n > 4 ? full_len : 3;
-    if (n > 3 && n < full_len && n <= 4) len = 3;
-    if (len > full_len) len = full_len;
+    int len = (int)strlen(full);
+    if (!((int)strlen(orig_full) == n && !strncasecmp(orig, orig_full, (size_t)n))) len = 3;
     memcpy(w, full, (size_t)len);
     w[len] = 0;
     char cp = sg_case_of(orig, n);
@@ -5324,7 +5324,7 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
         size_t bl = 0;
         FILE *f = open_memstream(&buf, &bl);
         fwrite(p, 1, (size_t)t[iw].a, f);
-        sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], p + t[iw].a, t[iw].b - t[iw].a);
+        sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], p + t[iw].a, t[iw].b - t[iw].a, sg_wday[w0]);
         fwrite(p + t[iw].b, 1, (size_t)(n - t[iw].b), f);
         fclose(f);
         return buf;
@@ -5352,10 +5352,12 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
         int len = t[k].b - t[k].a;
         at = t[k].b;
         if (k == iy) sg_put_num(f, yw == 2 ? ny % 100 : ny, yw);
-        else if (k == im && t[k].kind == 'w') sg_put_name_like(f, sg_month[nm - 1], o, len);
+        else if (k == im && t[k].kind == 'w') sg_put_name_like(f, sg_month[nm - 1], o, len, sg_month[m - 1]);
         else if (k == im) sg_put_num(f, nm, len);
         else if (k == id) {
-            sg_put_num(f, nd, len);
+            /* a written date pads its day only where the original did (09 March); a
+               numeric one keeps its width (14/03 -> 09/10) */
+            sg_put_num(f, nd, t[im].kind == 'w' && o[0] != '0' ? 1 : len);
             if (k + 1 < nt && t[k + 1].kind == 'w' && t[k + 1].a == t[k].b && t[k + 1].b - t[k + 1].a == 2 && !sg_month_of(p + t[k + 1].a, 2)) {
                 /* an ordinal suffix: 1st 2nd 3rd 4th */
                 char cp = sg_case_of(p + t[k + 1].a, 2);
@@ -5364,8 +5366,9 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
                 k++;
             }
         } else if (k == iw) {
-            if (m == 0 || partial_day) { int w0 = sg_wday_of(o, len); sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], o, len); }
-            else { long z = sg_days(ny, nm, nd); sg_put_name_like(f, sg_wday[(int)(((z % 7) + 7 + 3) % 7)], o, len); }
+            int w0 = sg_wday_of(o, len);
+            if (m == 0 || partial_day) sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], o, len, sg_wday[w0]);
+            else { long z = sg_days(ny, nm, nd); sg_put_name_like(f, sg_wday[(int)(((z % 7) + 7 + 3) % 7)], o, len, sg_wday[w0]); }
         }
     }
     fwrite(p + at, 1, (size_t)(n - at), f);
@@ -5418,7 +5421,8 @@ static char *sg_phone(SgDoc *g, const char *p, int n) {
     } else if (k < n && p[k] == '0') keep = 1;
     char *r = sg_scramble(g, "phone", p, n, keep, 1);
     /* no new leading 0 where a US number had none (0xx is no area code) */
-    if (!keep) for (int q = 0; q < n; q++) if (isdigit((unsigned char)r[q])) { if (r[q] == '0' && p[q] != '0') r[q] = '5'; break; }
+    /* the first new digit is no 0: no new trunk or international prefix (00629, 0xx) */
+    for (int q = 0, seen = 0; q < n; q++) if (isdigit((unsigned char)r[q]) && seen++ == keep) { if (r[q] == '0' && p[q] != '0') r[q] = '5'; break; }
     return r;
 }
 

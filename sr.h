@@ -323,6 +323,9 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
  * the Masker decides; every PHI span and a ratio of the eligible words are masked;
  * the masked-LM fills them; the leak check counts original PHI strings left over. */
 enum { SR_FILL_ITERATIVE = 0, SR_FILL_PARALLEL = 1, SR_FILL_ROUNDS = 2 };
+/* PHI fill: the masked LM like any word (the paper), typed surrogates written before
+ * the model runs (it sees them as context), or [**TYPE**] tags */
+enum { SR_PHI_MLM = 0, SR_PHI_SURROGATE = 1, SR_PHI_TAG = 2 };
 
 typedef struct {
     float ratio;        /* share of eligible words masked (0.5) */
@@ -341,6 +344,9 @@ typedef struct {
     int explain;        /* record every decision with its context and candidates */
     int keep_original;  /* explain contexts may show original PHI */
     const SrKnownPhi *known; /* this letter's PHI known from outside (NULL: none) */
+    int phi_fill;            /* SR_PHI_*: how PHI spans are filled (API default: mlm) */
+    const SrSurrogates *surrogates; /* the pools SR_PHI_SURROGATE needs */
+    SrSurrogateOptions surrogate;   /* its date shift and the record's patient (the seed is .seed above) */
     /* called after every forward pass with the pieces decided so far and the masks */
     void (*progress)(void *arg, int decided, int masks, int forwards);
     void *progress_arg;
