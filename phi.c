@@ -5276,8 +5276,42 @@ static int sg_shift_year(const SgDoc *g, int y) {
     return yy;
 }
 
-/* A date span: find day, month, year and weekday tokens, shift, rewrite them in place. */
+static char *sg_date_one(SgDoc *g, const char *p, int n, int year_only);
+
+/* A date span; a numeric range (2/20-2/21, 03/02/2023-03/09/2023) is two dates, each
+ * shifted: it is cut at the first separator unlike the one inside its first date. */
 static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
+    int k = 0;
+    while (k < n && isdigit((unsigned char)p[k])) k++;
+    if (k > 0 && k <= 2 && k < n && (p[k] == '/' || p[k] == '.' || p[k] == '-')) {
+        char sep = p[k];
+        for (int j = k + 1; j < n; j++) {
+            unsigned char c = (unsigned char)p[j];
+            if (isdigit(c) || c == (unsigned char)sep) continue;
+            if (!(c == '-' || c == ' ' || c == 0xE2)) break;
+            int a = j, b = j; /* the cut: spaces, '-', an en or em dash, "to" */
+            while (b < n && (p[b] == ' ' || p[b] == '-')) b++;
+            if (b + 2 < n && (unsigned char)p[b] == 0xE2 && (unsigned char)p[b + 1] == 0x80 && ((unsigned char)p[b + 2] == 0x93 || (unsigned char)p[b + 2] == 0x94)) b += 3;
+            while (b < n && p[b] == ' ') b++;
+            if (b == a || b >= n || !isdigit((unsigned char)p[b])) break;
+            char *l = sg_date_one(g, p, a, 0), *r = l ? sg_date_one(g, p + b, n - b, 0) : NULL;
+            if (!l || !r) { free(l); free(r); break; }
+            char *buf = NULL;
+            size_t bl = 0;
+            FILE *f = open_memstream(&buf, &bl);
+            fputs(l, f);
+            fwrite(p + a, 1, (size_t)(b - a), f);
+            fputs(r, f);
+            fclose(f);
+            free(l); free(r);
+            return buf;
+        }
+    }
+    return sg_date_one(g, p, n, year_only);
+}
+
+/* One date: find day, month, year and weekday tokens, shift, rewrite them in place. */
+static char *sg_date_one(SgDoc *g, const char *p, int n, int year_only) {
     SgTok t[64];
     int nt = sg_toks(p, n, t, 64);
     int iy = -1, im = -1, id = -1, iw = -1, mword = 0;
@@ -5305,6 +5339,7 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
         SgTok *a0 = &t[k0];
         if (nn == 1 && a0->b - a0->a == 4 && (year_only || iw < 0)) iy = k0;
         else if (nn >= 3 && a0->b - a0->a == 4) { iy = k0; im = nums[1]; id = nums[2]; }
+        else if (nn == 2 && a0->b - a0->a == 4) { iy = k0; im = nums[1]; } /* 2026-04 */
         else if (nn >= 2) {
             int k1 = nums[1];
             if (nn == 2 && t[k1].b - t[k1].a == 4) { im = k0; iy = k1; } /* 03/2024 */
@@ -5330,6 +5365,7 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
         return buf;
     }
     if (iy < 0 && im < 0) return NULL;
+    if (!mword && iy >= 0 && t[iy].b - t[iy].a != 2 && t[iy].b - t[iy].a != 4) return NULL; /* no year of 1 or 3 digits */
     int y = iy >= 0 ? t[iy].val : g->ref_year, yw = iy >= 0 ? t[iy].b - t[iy].a : 4;
     if (yw == 2) y += y > 40 ? 1900 : 2000; /* the shift only needs a century that keeps leap years right */
     int m = mword, d = id >= 0 ? t[id].val : 0, partial_day = id < 0;

@@ -141,7 +141,8 @@ def parse_date(s, order):
             mo, w = month_of(t), weekday_of(t)
             if mo and not month:
                 month = mo
-                shape.append(f"M{'full' if t.lower() in MONTHS else 'abbr'}{case_pattern(t)}")
+                # May is written out and abbreviated alike
+                shape.append(f"M{'may' if t.lower() == 'may' else 'full' if t.lower() in MONTHS else 'abbr'}{case_pattern(t)}")
             elif w >= 0 and wd < 0:
                 wd = w
                 shape.append(f"W{'full' if t.lower() in WEEKDAYS else 'abbr'}{case_pattern(t)}")
@@ -162,6 +163,8 @@ def parse_date(s, order):
         kind = "full" if y and d else "month-year" if y else "day-month" if d else "month"
     elif len(nums) == 1 and len(nums[0]) == 4:
         return "year", int(nums[0]), None, None, wd, shape
+    elif len(nums) > 3 and not re.search(r"\d[T ]\d", s):
+        return None  # a range (2/20-2/21): two dates the checker does not read as one
     elif len(nums) >= 3 and len(nums[0]) == 4:
         y, m, d = int(nums[0]), int(nums[1]), int(nums[2])
         kind = "full"
@@ -182,7 +185,11 @@ def parse_date(s, order):
 
 def shapes_match(a, b):
     """a date's shape against its surrogate's: a 1-digit number of a numeric date may grow to 2"""
-    return len(a) == len(b) and all(x == y or (x == "#" and y == "#2") for x, y in zip(a, b))
+    def same(x, y):
+        if x == y or (x == "#" and y == "#2"):
+            return True
+        return x[0] == y[0] == "M" and "may" in (x[1:4], y[1:4]) and x[-1] == y[-1]
+    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
 
 
 def to_date(p):
