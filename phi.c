@@ -5022,7 +5022,7 @@ static int sg_head_word(const SgDoc *g, const char *p, int n) {
     if (lx & (LX_HOSPWORD | LX_STREET | LX_WARDWORD | LX_PHONECTX | LX_IDCTX | LX_HEADER)) return 1; /* and labels a span swallowed */
     if ((lx & LX_NAMEPART) && n <= 3) return 1;
     static const int cues[] = {CUE_FACILITY_HEAD, CUE_FACILITY_HEAD_WEAK, CUE_ORG_HEAD, CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_MORE,
-                               CUE_STREET_FIRST, CUE_STREET_PARTICLE, CUE_COUNTY_WORD, CUE_UNIVERSITY_WORD, CUE_DEPARTMENT, CUE_SAINT_WORD};
+                               CUE_STREET_FIRST, CUE_STREET_PARTICLE, CUE_COUNTY_WORD, CUE_COUNTY_ABBREV, CUE_UNIVERSITY_WORD, CUE_DEPARTMENT, CUE_SAINT_WORD};
     for (size_t k = 0; k < sizeof cues / sizeof cues[0]; k++)
         if (sg_cue(g, p, n, cues[k])) return 1;
     return 0;
@@ -5444,21 +5444,73 @@ static char *sg_scramble(SgDoc *g, const char *tag, const char *p, int n, int ke
     return r;
 }
 
-/* A phone keeps its '+' and country code, a leading trunk 0 and "(0)". */
+/* A phone: the same digits in the same places, from the fictional ranges where a
+ * country has them (US 555-01xx; UK drama numbers 01632 960xxx, 07700 900xxx, 020 7946
+ * 0xxx; Australia 0x 5550 xxxx, 0491 570 xxx), keeping '+', the country code and a
+ * trunk 0; other numbers digit for digit with their '+' code and trunk 0. An extension
+ * (after a letter or '#') is scrambled on its own. */
 static char *sg_phone(SgDoc *g, const char *p, int n) {
-    int keep = 0, k = 0;
-    while (k < n && (p[k] == ' ' || p[k] == '(')) k++;
-    if (k < n && p[k] == '+') {
-        int j = k + 1;
-        while (j < n && isdigit((unsigned char)p[j])) j++;
-        keep = j - k - 1;
-        if (keep > 3) keep = 0; /* +4401632...: no separator, scramble it all */
-        if (j + 3 < n && (p[j] == ' ') && !strncmp(p + j + 1, "(0)", 3)) keep++;
-    } else if (k < n && p[k] == '0') keep = 1;
-    char *r = sg_scramble(g, "phone", p, n, keep, 1);
-    /* no new leading 0 where a US number had none (0xx is no area code) */
-    /* the first new digit is no 0: no new trunk or international prefix (00629, 0xx) */
-    for (int q = 0, seen = 0; q < n; q++) if (isdigit((unsigned char)r[q]) && seen++ == keep) { if (r[q] == '0' && p[q] != '0') r[q] = '5'; break; }
+    int m = 0;
+    while (m < n && !isalpha((unsigned char)p[m]) && p[m] != '#') m++;
+    int pos[32], nd = 0, plus = 0;
+    char d[33];
+    for (int k = 0; k < m; k++) {
+        if (p[k] == '+' && nd == 0) plus = 1;
+        if (isdigit((unsigned char)p[k]) && nd < 32) { pos[nd] = k; d[nd++] = p[k]; }
+    }
+    d[nd] = 0;
+    char nat[16]; /* the new national number, written over the digits from `from` on */
+    int from = -1, len = 0;
+    int cc = 0;
+    if (plus) { /* +1, +44, +61: the code is the digits before the first separator */
+        while (cc < nd && pos[cc] == pos[0] + cc) cc++;
+        if (cc > 3) cc = (!strncmp(d, "44", 2) || !strncmp(d, "61", 2)) ? 2 : d[0] == '1' ? 1 : 0;
+    }
+    const char *N = d + cc;
+    int nn = nd - cc, trunk = 0;
+    if (nn > 0 && N[0] == '0' && (cc || plus || nn == 11 || nn == 10)) trunk = 1; /* 01632..., +44 (0)20... */
+    const char *nt = N + trunk;
+    int ntl = nn - trunk;
+    uint64_t h = sg_hash(g, "phone", d, (size_t)nd, 0);
+    char r3[8];
+    snprintf(r3, sizeof r3, "%03d", (int)(h % 1000));
+    int us = (cc == 1 && d[0] == '1' && ntl == 10) || (!plus && !trunk && ((nd == 10 && d[0] >= '2') || (nd == 11 && d[0] == '1')));
+    int uk = ((cc == 2 && !strncmp(d, "44", 2)) || (!plus && trunk && nn == 11)) && ntl == 10;
+    int au = ((cc == 2 && !strncmp(d, "61", 2)) || (!plus && trunk && nn == 10)) && ntl == 9 && strchr("2378", nt[0] ? nt[0] : 'x');
+    int au_mobile = ((cc == 2 && !strncmp(d, "61", 2)) || (!plus && trunk && nn == 10)) && ntl == 9 && nt[0] == '4';
+    if (us) {
+        snprintf(nat, sizeof nat, "%d%02d55501%02d", 2 + (int)((h >> 12) % 8), (int)((h >> 20) % 100), (int)((h >> 28) % 100));
+        from = nd - 10;
+    } else if (uk) {
+        snprintf(nat, sizeof nat, "%s%s", nt[0] == '7' ? "7700900" : !strncmp(nt, "20", 2) ? "2079460" : "1632960", r3);
+        from = nd - 10;
+    } else if (au) {
+        snprintf(nat, sizeof nat, "%c5550%04d", nt[0], (int)((h >> 12) % 10000));
+        from = nd - 9;
+    } else if (au_mobile) {
+        snprintf(nat, sizeof nat, "491570%s", r3);
+        from = nd - 9;
+    }
+    char *r;
+    if (from >= 0) {
+        r = strndup(p, (size_t)n);
+        len = (int)strlen(nat);
+        for (int k = 0; k < len && from + k < nd; k++) r[pos[from + k]] = nat[k];
+        if (!memcmp(r, p, (size_t)m)) { int q = pos[nd - 1]; r[q] = (char)('0' + (r[q] - '0' + 1) % 10); }
+    } else {
+        int keep = cc + trunk;
+        r = sg_scramble(g, "phone", p, m, keep, 1);
+        r = xrealloc(r, (size_t)n + 1);
+        memcpy(r + m, p + m, (size_t)(n - m));
+        r[n] = 0;
+        /* the first new digit is no 0: no new trunk or international prefix (00629, 0xx) */
+        for (int q = 0, seen = 0; q < m; q++) if (isdigit((unsigned char)r[q]) && seen++ == keep) { if (r[q] == '0' && p[q] != '0') r[q] = '5'; break; }
+    }
+    if (m < n) { /* the extension */
+        char *e = sg_scramble(g, "ext", p + m, n - m, 0, 1);
+        memcpy(r + m, e, (size_t)(n - m));
+        free(e);
+    }
     return r;
 }
 
@@ -5521,7 +5573,7 @@ static char *sg_place_words(SgDoc *g, const char *p, int n, char **pool, int np,
         if (digits) { char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
         else if (j > i && i > 0 && p[i - 1] == '\'' && j - i <= 2) fwrite(p + i, 1, (size_t)(j - i), f); /* Aldric's */
         else if (sg_head_word(g, p + i, j - i) && !(j - i == 1)) fwrite(p + i, 1, (size_t)(j - i), f);
-        else if (j - i <= 4 && sg_case_of(p + i, j - i) == 'U') { char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
+        else if (j - i <= 6 && sg_case_of(p + i, j - i) == 'U') { /* an acronym (NGH, TVSDU): letters for letters */ char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
         else if (j - i == 1) { char *r = sg_scramble(g, tag, p + i, 1, 0, 0); fputs(r, f); free(r); changed = 1; }
         else {
             const char *w = sg_pick(g, tag, pool, np, p + i, j - i);
@@ -5553,14 +5605,14 @@ static char *sg_from_pool(SgDoc *g, const char *tag, char **pool, int np, const 
 /* Letter runs that are ordinary words (the safe vocabulary, not a name) stay; others
  * become a lower-case surname; digits are scrambled. For e-mail local parts, user
  * names and URL paths. */
-static void sg_put_handle(SgDoc *g, FILE *f, const char *p, int n) {
+static void sg_put_handle(SgDoc *g, FILE *f, const char *p, int n, int force) {
     for (int i = 0; i < n;) {
         unsigned char c = (unsigned char)p[i];
         int j = i + 1;
         if (isalpha(c)) {
             while (j < n && isalpha((unsigned char)p[j])) j++;
             uint64_t lx = sg_lex(g, p + i, j - i);
-            int word = (lx & (LX_COMMON | LX_VOCAB | LX_HOSPWORD)) && !(lx & (LX_FIRST | LX_LAST)) && j - i > 3;
+            int word = !force && (lx & (LX_COMMON | LX_VOCAB | LX_HOSPWORD)) && !(lx & (LX_FIRST | LX_LAST)) && j - i > 3;
             if (word) fwrite(p + i, 1, (size_t)(j - i), f);
             else if (j - i <= 2) { char *r = sg_scramble(g, "handle", p + i, j - i, 0, 0); fputs(r, f); free(r); }
             else sg_put_cased(f, sg_pick(g, "handle", g->s->last, g->s->n_last, p + i, j - i), sg_case_of(p + i, j - i) == 'U' ? 'U' : 'l');
@@ -5595,7 +5647,7 @@ static char *sg_email(SgDoc *g, const char *p, int n) {
     char *buf = NULL;
     size_t bl = 0;
     FILE *f = open_memstream(&buf, &bl);
-    sg_put_handle(g, f, p, (int)(at - p));
+    sg_put_handle(g, f, p, (int)(at - p), 0);
     fputc('@', f);
     sg_put_host(g, f, at + 1, n - (int)(at - p) - 1);
     fclose(f);
@@ -5613,7 +5665,7 @@ static char *sg_url(SgDoc *g, const char *p, int n) {
     int h = i;
     while (h < n && p[h] != '/' && p[h] != ':' && p[h] != '?' && p[h] != '#') h++;
     sg_put_host(g, f, p + i, h - i);
-    sg_put_handle(g, f, p + h, n - h);
+    sg_put_handle(g, f, p + h, n - h, 0);
     fclose(f);
     return buf;
 }
@@ -5695,9 +5747,14 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
         char *r = NULL;
         size_t bl = 0;
         FILE *f = open_memstream(&r, &bl);
-        sg_put_handle(g, f, p, n);
+        sg_put_handle(g, f, p, n, 0);
         fclose(f);
-        if (!strcmp(r, "") || ((int)strlen(r) == n && !memcmp(r, p, (size_t)n))) { free(r); return sg_scramble(g, "user", p, n, 0, 0); }
+        if ((int)strlen(r) == n && !memcmp(r, p, (size_t)n)) { /* all ordinary words (dreid_proxy): none kept */
+            free(r);
+            f = open_memstream(&r, &bl);
+            sg_put_handle(g, f, p, n, 1);
+            fclose(f);
+        }
         return r;
     }
     if (sg_is(cat, "CITY")) {
@@ -5716,7 +5773,7 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     }
     if (sg_is(cat, "COUNTRY")) return sg_from_pool(g, "country", s->country, s->n_country, p, n);
     if (sg_is(cat, "STATE")) {
-        int code = n == 2 && sg_case_of(p, n) == 'U';
+        int code = n == 2; /* OH, oh */
         return sg_from_pool(g, "state", code ? s->state_code : s->state, s->n_state, p, n);
     }
     if (sg_is(cat, "STREET")) return sg_place_words(g, p, n, s->street, s->n_street, "street");

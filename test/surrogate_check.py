@@ -301,6 +301,15 @@ def check_doc(doc, out_text, pairs, tag):
                 problems.append(f"NHS {s!r}: invalid check digit")
             if t == "SSN" and not s.startswith("9"):
                 problems.append(f"SSN {s!r}: an area that may be issued")
+            if t in ("PHONE", "FAX"):  # fictional ranges: US 555-01xx, UK drama numbers
+                main = re.split(r"[A-Za-z#]", s)[0]
+                ds = re.sub(r"\D", "", main)
+                do = re.sub(r"\D", "", re.split(r"[A-Za-z#]", o)[0])
+                if len(do) == 10 and do[0] in "23456789" and not o.startswith("0") and ds[3:8] != "55501":
+                    problems.append(f"US number {s!r} outside 555-0100..0199")
+                uk = ds[2:] if ds.startswith("440") else ds
+                if (o.startswith("0") or o.startswith("+44")) and len(uk) == 11 and not re.match(r"0(1632960|7700900|2079460)", uk):
+                    problems.append(f"UK number {s!r} outside the drama ranges")
             if o.startswith("+44 (0)") and not s.startswith("+44 (0)"):
                 problems.append(f"{t} {s!r}: country code and trunk 0 lost")
         elif t in NAME_TYPES:
