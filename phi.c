@@ -5091,6 +5091,7 @@ static int sg_name_runs(const SgDoc *g, int a, int b, SgRun *run, int cap) {
             if (run[k - 1].b - run[k - 1].a >= 2) run[k - 1].role = SG_LAST;
     int longs = 0, single = -1;
     for (int k = 0; k < n; k++) if (run[k].b - run[k].a >= 2) { longs++; single = k; }
+    if (n == 1 && run[0].b - run[0].a == 2) { run[0].role = 0; return n; } /* "hk", "JT": a typist's initials */
     if (longs == 1 && comma < 0 && n == 1) { /* one word alone: a first name when only the first-name list knows it and no title precedes */
         uint64_t lx = sg_lex(g, g->text + run[single].a, run[single].b - run[single].a);
         int e = a;
@@ -5173,7 +5174,9 @@ static char *sg_name(SgDoc *g, int a, int b) {
         sg_lower(p, len, low, sizeof low);
         SgWord *w = sg_word_find(g, low);
         char cp = sg_case_of(p, len);
-        if (w && w->sur) sg_put_cased(f, w->sur, cp);
+        if (w && w->sur && run[k].role) sg_put_cased(f, w->sur, cp);
+        else if (!run[k].role && len <= 3) /* initials written together: each letter its initial */
+            for (int q = 0; q < len; q++) { char c = sg_initial(g, p[q]); fputc(isupper((unsigned char)p[q]) ? toupper((unsigned char)c) : c, f); }
         else fwrite(p, 1, (size_t)len, f);
     }
     fwrite(g->text + at, 1, (size_t)(b - at), f);
@@ -5712,7 +5715,11 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     int n = sp->byte_end - sp->byte_start;
     const SrSurrogates *s = g->s;
     if (sg_name_type(cat) && sg_name_is_place(g, sp)) return sg_place_words(g, p, n, s->last, s->n_last, "org");
-    if (sg_name_type(cat)) return sg_name(g, sp->byte_start, sp->byte_end);
+    if (sg_name_type(cat)) {
+        char *r = sg_name(g, sp->byte_start, sp->byte_end);
+        if ((int)strlen(r) == n && !strncasecmp(r, p, (size_t)n)) { free(r); r = sg_scramble(g, "initials", p, n, 0, 0); } /* M. -> M.: initials of a surrogate that kept them */
+        return r;
+    }
     if (sg_is(cat, "DATE")) return sg_date(g, p, n, 0);
     if (sg_is(cat, "YEAR")) return sg_date(g, p, n, 1);
     if (sg_is(cat, "AGE")) {
