@@ -5724,7 +5724,7 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     if (sg_is(cat, "YEAR")) return sg_date(g, p, n, 1);
     if (sg_is(cat, "AGE")) {
         int v = 0, nd = 0;
-        for (int k = 0; k < n; k++) if (isdigit((unsigned char)p[k])) { v = v * 10 + p[k] - '0'; nd++; }
+        for (int k = 0; k < n; k++) if (isdigit((unsigned char)p[k])) { if (nd < 4) v = v * 10 + p[k] - '0'; nd++; }
         if (!nd || nd > 3) return NULL;
         if (v < 90) return strndup(p, (size_t)n);
         int a = 90 + (int)(sg_hash(g, "age", p, (size_t)n, 0) % 15);
