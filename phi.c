@@ -5434,7 +5434,11 @@ static char *sg_scramble(SgDoc *g, const char *tag, const char *p, int n, int ke
         if (draws % 8 == 0) h2 = sg_hash(g, tag, norm, (size_t)nn, 1 + draws / 8) ^ h;
         unsigned v = (unsigned)(h2 >> (8 * (draws % 8))) & 0xff;
         draws++;
-        if (isdigit(c)) r[k] = (char)('0' + v % 10);
+        if (isdigit(c)) {
+            r[k] = (char)('0' + v % 10);
+            /* a number gains no leading zero (a house number 0, an MRN 0583...) */
+            if (r[k] == '0' && c != '0' && (k == 0 || !isdigit((unsigned char)p[k - 1]))) r[k] = (char)('1' + v % 9);
+        }
         else if (isupper(c)) r[k] = (char)('A' + v % 26);
         else r[k] = (char)('a' + v % 26);
         last = k;
@@ -5575,7 +5579,21 @@ static char *sg_place_words(SgDoc *g, const char *p, int n, char **pool, int np,
         for (int q = i; q < j; q++) digits += isdigit((unsigned char)p[q]) != 0;
         if (digits) { char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
         else if (j > i && i > 0 && p[i - 1] == '\'' && j - i <= 2) fwrite(p + i, 1, (size_t)(j - i), f); /* Aldric's */
-        else if (sg_head_word(g, p + i, j - i) && !(j - i == 1)) fwrite(p + i, 1, (size_t)(j - i), f);
+        else if (sg_head_word(g, p + i, j - i) && !(j - i == 1)) {
+            fwrite(p + i, 1, (size_t)(j - i), f);
+            if ((sg_lex(g, p + i, j - i) & LX_PHONECTX) && j < n) { /* "Phone: 07700 900 318" swallowed by an address */
+                int k = j;
+                while (k < n && !isdigit((unsigned char)p[k]) && p[k] != '+' && p[k] != '(') k++;
+                if (k < n) {
+                    fwrite(p + j, 1, (size_t)(k - j), f);
+                    char *r = sg_phone(g, p + k, n - k);
+                    fputs(r, f);
+                    free(r);
+                    changed = 1;
+                    break;
+                }
+            }
+        }
         else if (j - i <= 6 && sg_case_of(p + i, j - i) == 'U') { /* an acronym (NGH, TVSDU): letters for letters */ char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
         else if (j - i == 1) { char *r = sg_scramble(g, tag, p + i, 1, 0, 0); fputs(r, f); free(r); changed = 1; }
         else {
