@@ -5156,6 +5156,7 @@ static char sg_initial(const SgDoc *g, char c) {
     return r;
 }
 
+static char *sg_scramble(SgDoc *g, const char *tag, const char *p, int n, int keep, int digits_only);
 static char *sg_name(SgDoc *g, int a, int b) {
     SgRun run[32];
     int n = sg_name_runs(g, a, b, run, 32);
@@ -5179,7 +5180,11 @@ static char *sg_name(SgDoc *g, int a, int b) {
             for (int q = 0; q < len; q++) { char c = sg_initial(g, p[q]); fputc(isupper((unsigned char)p[q]) ? toupper((unsigned char)c) : c, f); }
         else fwrite(p, 1, (size_t)len, f);
     }
-    fwrite(g->text + at, 1, (size_t)(b - at), f);
+    if (n == 32 && at < b) { /* a name of more than 32 words: the rest letter for letter */
+        char *r = sg_scramble(g, "name-rest", g->text + at, b - at, 0, 0);
+        fputs(r, f);
+        free(r);
+    } else fwrite(g->text + at, 1, (size_t)(b - at), f);
     fclose(f);
     return buf;
 }
@@ -5317,6 +5322,7 @@ static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
 static char *sg_date_one(SgDoc *g, const char *p, int n, int year_only) {
     SgTok t[64];
     int nt = sg_toks(p, n, t, 64);
+    if (nt == 64) return NULL; /* no date is that long: the masked LM fills it */
     int iy = -1, im = -1, id = -1, iw = -1, mword = 0;
     int nums[64], nn = 0;
     for (int k = 0; k < nt; k++) {
