@@ -323,6 +323,14 @@ typedef struct {
     int n_segs, cap_segs;
     SrGenResult *res;
     int decided; /* pieces predicted so far (progress) */
+    /* PHI filled before the model (surrogates, tags): text is the letter with them
+       written in; the original, its PHI spans (same indices) and text's byte -> the
+       original's byte, for the leak check and the changes' original offsets */
+    const char *otext;
+    size_t olen;
+    const SrSpans *ospans;
+    const int *s2o;
+    const unsigned char *fixed; /* span k was written in before the model ran */
 } GenCtx;
 
 /* Case pattern of a word: UPPER needs two capitals and no lower-case letter. */
@@ -734,6 +742,20 @@ static int leak_find(const LeakKey *hay, const LeakKey *needle, int *from, int *
     return -1;
 }
 
+/* Does output range [a, b) lie inside a surrogate written in before the model ran? */
+static int in_surrogate(const GenCtx *g, const SrSpans *spans, int a, int b) {
+    if (!g->fixed) return 0;
+    for (int s = 0; s < g->n_segs; s++) {
+        const GenSeg *sg = &g->segs[s];
+        if (sg->rep >= 0 || a < sg->out_start || b > sg->out_end) continue;
+        int ta = sg->orig_start + (a - sg->out_start), tb = ta + (b - a);
+        for (int k = 0; k < spans->n; k++)
+            if (g->fixed[k] && ta >= spans->span[k].byte_start && tb <= spans->span[k].byte_end) return 1;
+        return 0;
+    }
+    return 0;
+}
+
 /* Count PHI spans whose string appears in the output; with redact, overwrite each such
  * occurrence (grown to whole replaced words) with [**TYPE**]. A string of at most 4
  * digits (a day, a year, an age) may also be an ordinary value ("SATS 92%"), and one of
@@ -757,7 +779,8 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
         const SrSpan *sp = &spans->span[k];
         if (sp->action != SR_ACT_PHI) continue;
         LeakKey nd;
-        leak_key(g->text + sp->byte_start, sp->byte_end - sp->byte_start, &nd);
+        const SrSpan *osp = g->ospans ? &g->ospans->span[k] : sp; /* the original PHI string */
+        leak_key((g->otext ? g->otext : g->text) + osp->byte_start, osp->byte_end - osp->byte_start, &nd);
         int allowed0 = 0, from = 0, a, b;
         int short_number = nd.n <= 4 && (int)strspn(nd.key, "0123456789") == nd.n;
         int short_word = nd.n <= 3 && (int)strspn(nd.key, "abcdefghijklmnopqrstuvwxyz") == nd.n;
@@ -775,6 +798,7 @@ static int leak_check(GenCtx *g, const SrSpans *spans, int redact, int *touches_
             }
             if (own) continue;
             if (!touches && allowed > 0) { allowed--; continue; }
+            if (short_number && in_surrogate(g, spans, a, b)) continue; /* 2019 inside a shifted date is no leak of a year */
             found = 1;
             if (touches) *touches_fill = 1;
             if (!redact) continue;
@@ -841,6 +865,9 @@ void sr_gen_options_default(SrGenOptions *o) {
     o->seed = 42;
     o->strict_tries = 3;
     o->stratify = 1;
+    o->phi_fill = SR_PHI_MLM; /* sr generate's default is surrogate */
+    o->surrogate.shift_min = -1825;
+    o->surrogate.shift_max = -365;
 }
 
 int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
@@ -1017,8 +1044,10 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
     for (size_t i = 0, c = 0; i <= r->len; i++) { cp[i] = (int)c; if (i < r->len && ((unsigned char)r->text[i] & 0xC0) != 0x80) c++; }
-    int *cp0 = xmalloc((g->len + 1) * sizeof(int)); /* the same for the original */
-    for (size_t i = 0, c = 0; i <= g->len; i++) { cp0[i] = (int)c; if (i < g->len && ((unsigned char)g->text[i] & 0xC0) != 0x80) c++; }
+    const char *ot = g->otext ? g->otext : g->text;
+    size_t ol = g->otext ? g->olen : g->len;
+    int *cp0 = xmalloc((ol + 1) * sizeof(int)); /* the same for the original */
+    for (size_t i = 0, c = 0; i <= ol; i++) { cp0[i] = (int)c; if (i < ol && ((unsigned char)ot[i] & 0xC0) != 0x80) c++; }
     for (int k = 0; k < spans->n; k++) {
         const SrSpan *sp = &spans->span[k];
         SrSpans *dst;
@@ -1048,8 +1077,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->cp_start = cp[sg->out_start];
         f->cp_end = cp[sg->out_end];
         if (rp->unit < 0) { /* a [**TYPE**] over a leak: a change like the others, so the record rebuilds */
-            f->orig_cp_start = cp0[rp->orig_start];
-            f->orig_cp_end = cp0[rp->orig_end];
+            f->orig_cp_start = cp0[g->s2o ? g->s2o[rp->orig_start] : rp->orig_start];
+            f->orig_cp_end = cp0[g->s2o ? g->s2o[rp->orig_end] : rp->orig_end];
             f->action = SR_FILL_REDACTION;
             const char *t = rp->text + 3; /* "[**TYPE**]" */
             size_t tl = strlen(t) >= 3 ? strlen(t) - 3 : 0;
@@ -1060,8 +1089,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
             continue;
         }
         const GenUnit *un = &g->units[rp->unit];
-        f->orig_cp_start = cp0[un->byte_start];
-        f->orig_cp_end = cp0[un->byte_end];
+        f->orig_cp_start = cp0[g->s2o ? g->s2o[un->byte_start] : un->byte_start];
+        f->orig_cp_end = cp0[g->s2o ? g->s2o[un->byte_end] : un->byte_end];
         f->action = un->action;
         memcpy(f->category, spans->span[un->span].category, sizeof f->category);
         f->category[sizeof f->category - 1] = 0;
@@ -1071,6 +1100,61 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
     }
     free(cp);
     free(cp0);
+}
+
+/* PHI filled before the model runs: each PHI span's surrogate (or [**TYPE**]) written
+ * into a copy of the letter. spans are moved onto the copy (*orig keeps them as they
+ * were), fixed[k] = 1 for a span written in (a span without a surrogate stays for the
+ * masked LM), s2o maps the copy's bytes to the original's. */
+static int prefill_phi(const SrGenOptions *opt, const char *text, size_t len, SrSpans *spans, SrSpans *orig,
+                       char **out, size_t *out_len, int **s2o, unsigned char **fixed, char *err) {
+    char **sur = xcalloc((size_t)spans->n + 1, sizeof *sur);
+    if (opt->phi_fill == SR_PHI_SURROGATE) {
+        if (!opt->surrogates) { free(sur); return sr_fail(err, "surrogate PHI fill without surrogate pools"); }
+        SrSurrogateOptions so = opt->surrogate;
+        so.seed = opt->seed;
+        if (sr_surrogates_make(opt->surrogates, &so, text, len, spans, sur, err) < 0) { free(sur); return -1; }
+    } else {
+        for (int k = 0; k < spans->n; k++) {
+            if (spans->span[k].action != SR_ACT_PHI) continue;
+            char tag[48];
+            snprintf(tag, sizeof tag, "[**%s**]", spans->span[k].category[0] ? spans->span[k].category : "PHI");
+            sur[k] = strdup(tag);
+        }
+    }
+    orig->n = 0;
+    orig->span = grow(orig->span, &orig->cap, spans->n + 1, sizeof *orig->span);
+    memcpy(orig->span, spans->span, (size_t)spans->n * sizeof *spans->span);
+    orig->n = spans->n;
+    *fixed = xcalloc((size_t)spans->n + 1, 1);
+    size_t cap = len + 64, n = 0, at = 0;
+    char *o = xmalloc(cap);
+    int *map = xmalloc((cap + 1) * sizeof *map);
+    for (int k = 0; k <= spans->n; k++) {
+        size_t stop = k < spans->n ? (size_t)spans->span[k].byte_start : len;
+        size_t sl = k < spans->n && sur[k] ? strlen(sur[k]) : 0;
+        if (n + (stop - at) + sl + 1 > cap) { cap = 2 * (n + (stop - at) + sl + 1); o = xrealloc(o, cap); map = xrealloc(map, (cap + 1) * sizeof *map); }
+        for (size_t i = at; i < stop; i++) { map[n] = (int)i; o[n++] = text[i]; }
+        at = stop;
+        if (k == spans->n) break;
+        SrSpan *sp = &spans->span[k];
+        int shift = (int)n - sp->byte_start;
+        if (!sur[k]) { sp->byte_start += shift; sp->byte_end += shift; continue; } /* copied with the text after it */
+        int ob = sp->byte_start, oe = sp->byte_end;
+        for (size_t i = 0; i < sl; i++) { map[n] = ob; o[n++] = sur[k][i]; }
+        sp->byte_start = ob + shift;
+        sp->byte_end = (int)n;
+        at = (size_t)oe;
+        (*fixed)[k] = 1;
+    }
+    map[n] = (int)len;
+    o[n] = 0;
+    for (int k = 0; k < spans->n; k++) free(sur[k]);
+    free(sur);
+    *out = o;
+    *out_len = n;
+    *s2o = map;
+    return 0;
 }
 
 int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const SrSpans *decided,
@@ -1086,9 +1170,13 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     if (k0 == len) return sr_fail(err, "empty text");
     if (len > (size_t)INT32_MAX / 4) return sr_fail(err, "text too long");
 
-    SrSpans spans = {0};
+    SrSpans spans = {0}, ospans = {0};
     SrTokens tk = {0};
-    unsigned char *chosen = NULL;
+    unsigned char *chosen = NULL, *fixed = NULL;
+    char *stext = NULL;
+    int *s2o = NULL;
+    const char *otext = text;
+    size_t olen = len;
     GenCtx g;
     memset(&g, 0, sizeof g);
     memset(out, 0, sizeof *out);
@@ -1114,9 +1202,18 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
         }
         spans.n = w;
     }
+    /* surrogates or tags are written in before the model runs: it sees them, never the
+       originals; the leak check still looks for the originals */
+    if (opt->phi_fill != SR_PHI_MLM && !opt->paper) {
+        size_t slen = 0;
+        if (prefill_phi(opt, text, len, &spans, &ospans, &stext, &slen, &s2o, &fixed, err) < 0) goto done;
+        text = stext;
+        len = slen;
+    }
     if (sr_tokenize(t, text, len, 0, &tk, err) < 0) goto done;
 
     g.m = m; g.st = s; g.cfg = cfg; g.opt = opt; g.text = text; g.len = len; g.res = out;
+    if (stext) { g.otext = otext; g.olen = olen; g.ospans = &ospans; g.s2o = s2o; g.fixed = fixed; }
     g.V = cfg->vocab_size;
     g.uncased = (cfg->flags & SR_FLAG_LOWERCASE) != 0;
     g.win_len = sr_gen_state_tokens(m, opt) - 2;
@@ -1128,11 +1225,12 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     g.probs = xmalloc((size_t)g.V * sizeof(float));
     g.cand = xmalloc((size_t)(g.V + 2) * sizeof(SrCand));
     g.w = xmalloc((size_t)(g.V + 2) * sizeof(double));
-    uint64_t letter_seed = opt->seed ^ fnv1a(text, len);
+    uint64_t letter_seed = opt->seed ^ fnv1a(otext, olen);
     rng_seed(&g.rng, letter_seed);
 
     chosen = xmalloc((size_t)(spans.n ? spans.n : 1));
     select_eligible(&spans, opt->ratio, opt->stratify, &g.rng, chosen);
+    if (fixed) for (int k = 0; k < spans.n; k++) if (fixed[k]) chosen[k] = 0; /* written in already */
     make_units(&g, &spans, chosen, &tk);
     qsort(g.units, (size_t)g.n_units, sizeof *g.units, unit_cmp);
     out->n_tokens = tk.n;
@@ -1167,6 +1265,10 @@ done:
     if (rc < 0) { int f = out->forwards; sr_gen_result_free(out); out->forwards = f; }
     gen_ctx_free(&g);
     free(chosen);
+    free(fixed);
+    free(stext);
+    free(s2o);
+    sr_spans_free(&ospans);
     sr_spans_free(&spans);
     sr_tokens_free(&tk);
     out->seconds = now_seconds() - t0;
@@ -1678,6 +1780,12 @@ static void gen_usage(FILE *f) {
           "                    it is (for experiments); by default it is resampled (3 tries),\n"
           "                    then what still leaks is written as [**TYPE**] (the record's\n"
           "                    \"resamples\" and \"redactions\" say so; --strict: the default)\n"
+          "  --phi-fill F      surrogate (default; --paper: mlm): typed surrogates of the same\n"
+          "                    format written before the model runs (it sees them as context);\n"
+          "                    mlm: the masked LM fills PHI like any word; tag: [**TYPE**]\n"
+          "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
+          "                    every letter, one date shift per \"patient\"; keep it secret\n"
+          "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl)\n"
@@ -1701,7 +1809,9 @@ static int cmd_generate(int argc, char **argv) {
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
-    int phi_only = 0;
+    int phi_only = 0, phi_fill = -1;
+    const char *surrogate_key = NULL;
+    SrSurrogates *surrogates = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
@@ -1746,6 +1856,18 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--strict")) opt.strict = 1; /* the default now; kept for old scripts */
         else if (!strcmp(a, "--allow-leaks")) opt.strict = 0;
         else if (!strcmp(a, "--timings")) timings = 1;
+        else if (!strcmp(a, "--phi-fill")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (!strcmp(v, "surrogate")) phi_fill = SR_PHI_SURROGATE;
+            else if (!strcmp(v, "mlm")) phi_fill = SR_PHI_MLM;
+            else if (!strcmp(v, "tag")) phi_fill = SR_PHI_TAG;
+            else { fprintf(stderr, "sr generate: --phi-fill must be surrogate, mlm or tag, not %s\n", v); goto out; }
+        }
+        else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--date-shift")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (sg_parse_shift(v, &opt.surrogate.shift_min, &opt.surrogate.shift_max) < 0) { fprintf(stderr, "sr generate: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto out; }
+        }
         else if (!strcmp(a, "--no-fail-closed")) mo.no_fail_closed = 1;
         else if (!strcmp(a, "--phi-input")) {
             const char *v = opt_value(argc, argv, &i);
@@ -1775,6 +1897,8 @@ static int cmd_generate(int argc, char **argv) {
         else items[n_items++] = (char *)a;
     }
     if (format < 0) format = jsonl ? FMT_JSONL : FMT_TEXT;
+    opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
+    if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
     if (out_dir) {
         struct stat sb;
@@ -1799,6 +1923,12 @@ static int cmd_generate(int argc, char **argv) {
     SrMasker *mk = gt.mk;
     SrState *st = gt.st;
     gen_fit_window(m, &opt, quiet);
+    if ((opt.phi_fill == SR_PHI_SURROGATE || surrogate_key) &&
+        (!(surrogates = sr_surrogates_new(mo.data_dir, mk->phi, err)) || (surrogate_key && sr_surrogates_key_file(surrogates, surrogate_key, err) < 0))) {
+        fprintf(stderr, "sr generate: %s\n", err);
+        goto cleanup;
+    }
+    opt.surrogates = surrogates;
 
     rc = 1;
     files = expand_inputs(items, n_items, &n_files);
@@ -1844,6 +1974,7 @@ static int cmd_generate(int argc, char **argv) {
         SrKnownPhi known = {rec.given, rec.n_given, (const char *const *)rec.known, (const char *const *)rec.known_type,
                             rec.n_known, phi_only};
         opt.known = &known;
+        opt.surrogate.patient = rec.patient;
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
         letter_name(&in, &rec, index, name, sizeof name);
@@ -1916,6 +2047,7 @@ cleanup:
     free(files);
     gen_tools_close(&gt);
 out:
+    sr_surrogates_free(surrogates);
     free(lexicons);
     free(label_files);
     free(items);

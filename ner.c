@@ -1874,7 +1874,9 @@ static int cmd_deid(int argc, char **argv) {
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
-    int fail_closed = 1, phi_only = 0;
+    int fail_closed = 1, phi_only = 0, surrogate = 0;
+    const char *surrogate_key = NULL;
+    SrSurrogateOptions so = {42, -1825, -365, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -1887,6 +1889,13 @@ static int cmd_deid(int argc, char **argv) {
                   "                    (offsets in code points of the original text)\n"
                   "  --format F        text (default) | jsonl | i2b2 (XML) | brat (standoff .ann)\n"
                   "  --keep-length     replace PHI by '*' of the same length instead of [**TYPE**]\n"
+                  "  --replace R       tags (default: [**TYPE**]) | stars (as --keep-length) | surrogate:\n"
+                  "                    a realistic replacement of the same type and format (names from\n"
+                  "                    pools, dates shifted by one offset, digits for digits; README)\n"
+                  "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
+                  "                    every document, one date shift per \"patient\"; keep it secret\n"
+                  "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
+                  "  --seed N          keys the surrogates of each document without a key (42)\n"
                   "  --explain         print each decision and its reason to stderr\n"
                   "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
                   "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
@@ -1907,6 +1916,19 @@ static int cmd_deid(int argc, char **argv) {
         else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--keep-length")) keep_length = 1;
+        else if (!strcmp(a, "--replace")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (!strcmp(v, "tags")) keep_length = surrogate = 0;
+            else if (!strcmp(v, "stars")) { keep_length = 1; surrogate = 0; }
+            else if (!strcmp(v, "surrogate")) { keep_length = 0; surrogate = 1; }
+            else { fprintf(stderr, "sr deid: --replace must be tags, stars or surrogate, not %s\n", v); free(lexicons); free(items); return 2; }
+        }
+        else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--date-shift")) {
+            const char *v = opt_value(argc, argv, &i);
+            if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); free(lexicons); free(items); return 2; }
+        }
+        else if (!strcmp(a, "--seed")) so.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
         else if (!strcmp(a, "--explain")) explain = 1;
         else if (!strcmp(a, "--show-phi")) show_phi = 1;
         else if (!strcmp(a, "--no-extras")) extras = 0;
@@ -1948,6 +1970,12 @@ static int cmd_deid(int argc, char **argv) {
     SrMasker *mk = sr_masker_new(&mo, err);
     if (!mk) { fprintf(stderr, "sr deid: %s\n", err); sr_free(model); free(lexicons); free(items); return 2; }
     if (explain) fprintf(stderr, "sr deid: lexicons from %s loaded in %.0f ms\n", mk->phi->data_dir, (now_seconds() - t0) * 1e3);
+    SrSurrogates *sg = NULL;
+    if ((surrogate || surrogate_key) && (!(sg = sr_surrogates_new(data_dir, mk->phi, err)) || (surrogate_key && sr_surrogates_key_file(sg, surrogate_key, err) < 0))) {
+        fprintf(stderr, "sr deid: %s\n", err); sr_surrogates_free(sg); sr_masker_free(mk); sr_free(model); free(lexicons); free(items); return 2;
+    }
+    char **sur = NULL;
+    int cap_sur = 0;
     SrInput in = {0};
     in.jsonl = jsonl;
     in.items = items;
@@ -1976,6 +2004,17 @@ static int cmd_deid(int argc, char **argv) {
             record_free(&rec);
             continue;
         }
+        if (surrogate) {
+            sur = grow(sur, &cap_sur, sp.n + 1, sizeof *sur);
+            so.patient = rec.patient;
+            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, err) < 0) {
+                failed = 1;
+                if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
+                fprintf(stderr, "sr deid: record %ld: %s\n", index, err);
+                record_free(&rec);
+                continue;
+            }
+        }
         if (explain) {
             for (int k = 0; k < sp.n; k++) {
                 const SrSpan *s = &sp.span[k];
@@ -1985,24 +2024,45 @@ static int cmd_deid(int argc, char **argv) {
                 fputc('\n', stderr);
             }
         }
-        if (fmt == 0) {
+        if (fmt == 0 && surrogate) {
+            phi_put_surrogates(stdout, rec.text, rec.len, &sp, sur);
+            if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
+        } else if (fmt == 0) {
             phi_put_masked(stdout, rec.text, rec.len, &sp, keep_length);
             if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
         } else if (fmt == 1) {
             fputs("{\"id\":", stdout);
             if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
             fputs(",\"spans\":[", stdout);
+            long delta = 0; /* --replace surrogate: code points the replacements so far added */
+            int prev_end = 0;
             for (int k = 0; k < sp.n; k++) {
                 const SrSpan *s = &sp.span[k];
                 fprintf(stdout, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
                 json_put_cstr(stdout, s->category);
                 fputs(",\"source\":", stdout);
                 json_put_cstr(stdout, s->source);
+                if (surrogate && s->byte_start >= prev_end) { /* where its replacement lies in "text" (never the original) */
+                    char tag[48];
+                    const char *r = sur[k];
+                    if (!r) { snprintf(tag, sizeof tag, "[**%s**]", s->category); r = tag; }
+                    long rl = 0;
+                    for (const char *q = r; *q; q++) rl += ((unsigned char)*q & 0xC0) != 0x80;
+                    fprintf(stdout, ",\"fill\":\"%s\",\"out_start\":%ld,\"out_end\":%ld", sur[k] ? "surrogate" : "tag", s->cp_start + delta, s->cp_start + delta + rl);
+                    delta += rl - (s->cp_end - s->cp_start);
+                    prev_end = s->byte_end;
+                }
                 fputs("}", stdout);
             }
             fputs("],\"text\":", stdout);
             size_t mlen;
-            char *m = phi_masked_string(rec.text, rec.len, &sp, keep_length, &mlen);
+            char *m;
+            if (surrogate) {
+                FILE *mf = open_memstream(&m, &mlen);
+                if (!mf) { fprintf(stderr, "sr: out of memory\n"); exit(2); }
+                phi_put_surrogates(mf, rec.text, rec.len, &sp, sur);
+                fclose(mf);
+            } else m = phi_masked_string(rec.text, rec.len, &sp, keep_length, &mlen);
             json_put_string(stdout, m, mlen);
             free(m);
             fputs("}\n", stdout);
@@ -2043,9 +2103,12 @@ static int cmd_deid(int argc, char **argv) {
             }
             free(m);
         }
+        if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; }
         record_free(&rec);
     }
     input_close(&in);
+    free(sur);
+    sr_surrogates_free(sg);
     sr_spans_free(&sp);
     sr_masker_free(mk);
     sr_free(model);

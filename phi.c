@@ -4939,6 +4939,20 @@ static char *phi_masked_string(const char *text, size_t len, const SrSpans *sp, 
     return buf;
 }
 
+/* The text with each PHI span replaced by its surrogate (sur[k]; NULL: [**TYPE**]) */
+static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSpans *sp, char *const *sur) {
+    size_t pos = 0;
+    for (int k = 0; k < sp->n; k++) {
+        const SrSpan *s = &sp->span[k];
+        if ((size_t)s->byte_start < pos) continue;
+        fwrite(text + pos, 1, (size_t)s->byte_start - pos, f);
+        if (sur[k]) fputs(sur[k], f);
+        else fprintf(f, "[**%s**]", s->category);
+        pos = (size_t)s->byte_end;
+    }
+    fwrite(text + pos, 1, len - pos, f);
+}
+
 /* i2b2 2014 tag and TYPE for our types */
 static void phi_i2b2_tag(const char *cat, const char **tag, const char **type) {
     static const struct { const char *cat, *tag, *type; } map[] = {
@@ -4972,3 +4986,1142 @@ static void xml_put(FILE *f, const char *s, size_t n, int cdata) {
 
 
 /* ----------------------------------------------------------- end of the PHI rules */
+
+/* ================================================================================
+ * Surrogates: a realistic, typed, format-preserving replacement for each PHI span
+ * ================================================================================
+ *
+ * sr_surrogates_make gives every PHI span of one document a replacement of its type:
+ *   names      first names and surnames from data/surrogate_first_names.txt (with gender)
+ *              and data/surrogate_surnames.txt, word by word: the title stays outside the
+ *              span, initials stay initials (the initial of the surrogate first name that
+ *              replaces a first name with that initial), the case pattern of each word
+ *              (ALL CAPS, lower, Title) is kept, a hyphenated name stays hyphenated;
+ *              the gender comes from the pool when the original first name is in it,
+ *              else from a title or relation word just before the name
+ *              (data/surrogate_gender_cues.txt);
+ *   dates      shifted by one offset of days for the whole document (and, with a key
+ *              and a "patient", for every document of that patient): numeric dates in
+ *              the letter's own day/month order (phi_date_order), ISO dates, written
+ *              months (full, abbreviated, any case), ordinals, partial dates (day and
+ *              month, month and year, a month alone: the day 15 is shifted), a weekday
+ *              beside the date recomputed; every number keeps its digit count; a year
+ *              alone (DATE or YEAR) is the year of its 2 July shifted; intervals between
+ *              full dates are exact;
+ *   ages       an age over 89 becomes another age from 90 to 104; a younger one stays;
+ *   numbers    phones, faxes, MRNs, IDs, ZIPs, SSNs...: digit for digit, letter for
+ *              letter (case kept), separators kept, never the original; a phone keeps
+ *              its '+' country code, trunk 0 and "(0)"; a 10-digit NHS number gets a
+ *              valid mod-11 check digit; a 9-digit SSN starts with 9 (never issued);
+ *   e-mail, URL, user name, IP: letter runs that are ordinary words stay, others become
+ *              pool names; hosts end in example.com/.org/.net; IPs come from the
+ *              documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+ *              2001:db8::/32);
+ *   places     cities and towns (data/surrogate_towns.txt), states (same form: name or
+ *              postal code) and countries (data/surrogate_places.txt); in a street,
+ *              hospital, organisation, ward or landmark the head words the PHI rules
+ *              know (Road, Court, Hospital, Practice, Ltd, Ward: data/phi_cues.txt) stay
+ *              and every other word becomes a street stem (data/surrogate_streets.txt)
+ *              or a surname.
+ * A span whose type has no surrogate (PROFESSION, OTHER) or that cannot be read (a
+ * holiday without a year) gets NULL: sr generate leaves it to the masked LM.
+ *
+ * Consistency. Every choice is a keyed hash (SipHash-2-4) of the normalised original
+ * (lower case): the same original gets the same surrogate wherever it occurs, and a
+ * name word gets the same surrogate in every variant ("Marian Lovelace", "Mrs
+ * Lovelace", "M. Lovelace", "LOVELACE"). Nothing is stored: no map of originals is kept
+ * or written. The hash key is, by default, the seed and a hash of the document's text
+ * (each document draws fresh surrogates). With --surrogate-key FILE the key is derived
+ * from the file alone: every document processed with that key maps an original name
+ * to the same surrogate, and the date shift comes from the key and the record's
+ * "patient" field (so all documents of one patient share one shift). Whoever holds the
+ * key and a list of candidate names can test which surrogate each name gets: the key
+ * is a secret as sensitive as the originals. Within a document two originals never
+ * share a surrogate and a surrogate never equals an original name word (the next hash
+ * attempt is taken), so with a key a rare collision can make one name's surrogate
+ * differ between two documents. */
+
+struct SrSurrogates {
+    const SrPhiRules *rules; /* the PHI rules' lexicon and cue words (head words to keep) */
+    char *buf[7];            /* file contents the pools point into */
+    char **first;            /* first names, F ones then M ones */
+    int n_first, n_female;
+    char **last, **street, **town, **state, **state_code, **country;
+    int n_last, n_street, n_town, n_state, n_country;
+    char **gender_word;      /* words before a name that give its gender */
+    char *gender_of;
+    int n_gender;
+    uint64_t key[2];
+    int has_key;
+};
+
+/* ---- SipHash-2-4 (Aumasson and Bernstein): a keyed hash of a byte string ---- */
+
+#define SG_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SG_ROUND(v0, v1, v2, v3) do { \
+    v0 += v1; v1 = SG_ROTL(v1, 13); v1 ^= v0; v0 = SG_ROTL(v0, 32); \
+    v2 += v3; v3 = SG_ROTL(v3, 16); v3 ^= v2; \
+    v0 += v3; v3 = SG_ROTL(v3, 21); v3 ^= v0; \
+    v2 += v1; v1 = SG_ROTL(v1, 17); v1 ^= v2; v2 = SG_ROTL(v2, 32); } while (0)
+
+static uint64_t sg_siphash(const uint64_t k[2], const unsigned char *m, size_t n) {
+    uint64_t v0 = 0x736f6d6570736575ull ^ k[0], v1 = 0x646f72616e646f6dull ^ k[1];
+    uint64_t v2 = 0x6c7967656e657261ull ^ k[0], v3 = 0x7465646279746573ull ^ k[1];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = 0;
+        for (int b = 0; b < 8; b++) w |= (uint64_t)m[i + b] << (8 * b);
+        v3 ^= w; SG_ROUND(v0, v1, v2, v3); SG_ROUND(v0, v1, v2, v3); v0 ^= w;
+    }
+    uint64_t w = (uint64_t)(n & 0xff) << 56;
+    for (int b = 0; i + b < n; b++) w |= (uint64_t)m[i + b] << (8 * b);
+    v3 ^= w; SG_ROUND(v0, v1, v2, v3); SG_ROUND(v0, v1, v2, v3); v0 ^= w;
+    v2 ^= 0xff;
+    for (int r = 0; r < 4; r++) SG_ROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- pools ---- */
+
+/* One data file's non-comment lines, split at tabs into 1 (f1 NULL), 2 or 3 fields. */
+static int sg_load(SrSurrogates *s, int slot, const char *data_dir, const char *name, char ***f0, char ***f1, char ***f2, int *n, char *err) {
+    char path[4096];
+    if (data_file(data_dir, name, path, sizeof path, err) < 0) return -1;
+    size_t len;
+    char *b = read_file(path, &len, err);
+    if (!b) return -1;
+    s->buf[slot] = b;
+    int lines = 1, lineno = 0;
+    for (size_t i = 0; i < len; i++) lines += b[i] == '\n';
+    *f0 = xcalloc((size_t)lines, sizeof **f0);
+    if (f1) *f1 = xcalloc((size_t)lines, sizeof **f1);
+    if (f2) *f2 = xcalloc((size_t)lines, sizeof **f2);
+    *n = 0;
+    for (char *p = b; *p;) {
+        char *e = strchr(p, '\n');
+        if (e) *e = 0;
+        lineno++;
+        if (*p && *p != '#') {
+            char *fld[3] = {p, NULL, NULL};
+            for (int k = 1; k < 3; k++) {
+                char *t = fld[k - 1] ? strchr(fld[k - 1], '\t') : NULL;
+                if (t) { *t = 0; fld[k] = t + 1; }
+            }
+            if ((f1 && !fld[1]) || !*fld[0]) return sr_fail(err, "%s:%d: expected %s tab-separated fields", path, lineno, f2 ? "3" : "2");
+            (*f0)[*n] = fld[0];
+            if (f1) (*f1)[*n] = fld[1];
+            if (f2) (*f2)[*n] = fld[2] ? fld[2] : (char *)"";
+            (*n)++;
+        }
+        if (!e) break;
+        p = e + 1;
+    }
+    if (*n == 0) return sr_fail(err, "%s: no entries", path);
+    return 0;
+}
+
+void sr_surrogates_free(SrSurrogates *s) {
+    if (!s) return;
+    for (int k = 0; k < 7; k++) free(s->buf[k]);
+    free(s->first); free(s->last); free(s->street); free(s->town);
+    free(s->state); free(s->state_code); free(s->country); free(s->gender_word); free(s->gender_of);
+    free(s);
+}
+
+SrSurrogates *sr_surrogates_new(const char *data_dir, const SrPhiRules *rules, char *err) {
+    SrSurrogates *s = xcalloc(1, sizeof *s);
+    s->rules = rules;
+    char **names = NULL, **gender = NULL, **kind = NULL, **pname = NULL, **pcode = NULL, **gw = NULL, **gg = NULL;
+    int n_names = 0, n_places = 0, n_gw = 0;
+    int rc = sg_load(s, 0, data_dir, "surrogate_first_names.txt", &names, &gender, NULL, &n_names, err);
+    if (rc == 0) rc = sg_load(s, 1, data_dir, "surrogate_surnames.txt", &s->last, NULL, NULL, &s->n_last, err);
+    if (rc == 0) rc = sg_load(s, 2, data_dir, "surrogate_streets.txt", &s->street, NULL, NULL, &s->n_street, err);
+    if (rc == 0) rc = sg_load(s, 3, data_dir, "surrogate_towns.txt", &s->town, NULL, NULL, &s->n_town, err);
+    if (rc == 0) rc = sg_load(s, 4, data_dir, "surrogate_places.txt", &kind, &pname, &pcode, &n_places, err);
+    if (rc == 0) rc = sg_load(s, 5, data_dir, "surrogate_gender_cues.txt", &gw, &gg, NULL, &n_gw, err);
+    if (rc == 0) {
+        /* first names: the female ones first, so a gender is a range of the pool */
+        s->first = xmalloc((size_t)n_names * sizeof *s->first);
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < n_names; k++)
+                if ((gender[k][0] == 'F') == (pass == 0)) s->first[s->n_first++] = names[k];
+        for (int k = 0; k < n_names; k++) s->n_female += gender[k][0] == 'F';
+        s->state = xmalloc((size_t)n_places * sizeof(char *));
+        s->state_code = xmalloc((size_t)n_places * sizeof(char *));
+        s->country = xmalloc((size_t)n_places * sizeof(char *));
+        for (int k = 0; k < n_places; k++) {
+            if (!strcmp(kind[k], "STATE")) { s->state[s->n_state] = pname[k]; s->state_code[s->n_state++] = pcode[k]; }
+            else if (!strcmp(kind[k], "COUNTRY")) s->country[s->n_country++] = pname[k];
+        }
+        s->gender_word = gw; gw = NULL;
+        s->gender_of = xmalloc((size_t)n_gw + 1);
+        for (int k = 0; k < n_gw; k++) s->gender_of[k] = gg[k][0];
+        s->n_gender = n_gw;
+        if (!s->n_state || !s->n_country || s->n_female == 0 || s->n_female == s->n_first) rc = sr_fail(err, "surrogate pools: a state, a country and first names of both genders are needed");
+    }
+    free(names); free(gender); free(kind); free(pname); free(pcode); free(gw); free(gg);
+    if (rc < 0) { sr_surrogates_free(s); return NULL; }
+    return s;
+}
+
+/* The key from a secret file (any bytes; at least 16 random ones are what it needs):
+ * two SipHash values of its contents under fixed keys. */
+int sr_surrogates_key_file(SrSurrogates *s, const char *path, char *err) {
+    size_t len;
+    char *b = read_file(path, &len, err);
+    if (!b) return -1;
+    if (len < 16) { free(b); return sr_fail(err, "%s: a surrogate key needs at least 16 bytes (e.g. head -c 32 /dev/urandom > %s)", path, path); }
+    static const uint64_t k0[2] = {0x73722d7375727231ull, 0x6b65792d66696c65ull}, k1[2] = {0x73722d7375727232ull, 0x6b65792d66696c65ull};
+    s->key[0] = sg_siphash(k0, (const unsigned char *)b, len);
+    s->key[1] = sg_siphash(k1, (const unsigned char *)b, len);
+    s->has_key = 1;
+    memset(b, 0, len);
+    free(b);
+    return 0;
+}
+
+/* ---- one document ---- */
+
+typedef struct { char *orig, *sur; int role; } SgWord; /* a name word (lower case) and its surrogate */
+enum { SG_FIRST = 1, SG_LAST = 2 };
+
+typedef struct {
+    const SrSurrogates *s;
+    const char *text;
+    size_t len;
+    uint64_t key[2];
+    int shift;    /* days */
+    int dmy;      /* 1 day first, -1 month first (phi_date_order; unknown: day first) */
+    int ref_year; /* year for a date written without one */
+    SgWord *w;
+    int nw, cap_w;
+} SgDoc;
+
+static uint64_t sg_hash(const SgDoc *g, const char *tag, const char *s, size_t n, int attempt) {
+    char buf[512];
+    size_t tl = strlen(tag);
+    if (tl + n + 8 > sizeof buf) n = sizeof buf - tl - 8;
+    memcpy(buf, tag, tl);
+    buf[tl] = 0;
+    memcpy(buf + tl + 1, s, n);
+    memcpy(buf + tl + 1 + n, &attempt, sizeof attempt);
+    return sg_siphash(g->key, (const unsigned char *)buf, tl + 1 + n + sizeof attempt);
+}
+
+static int sg_alpha(unsigned char c) { return isalpha(c) || c >= 0x80; }
+
+/* Case pattern of a word: 'U' all capitals (two letters or more), 'l' lower, 'T' other. */
+static char sg_case_of(const char *p, int n) {
+    int up = 0, lo = 0;
+    for (int k = 0; k < n; k++) { up += isupper((unsigned char)p[k]) != 0; lo += islower((unsigned char)p[k]) != 0; }
+    if (up >= 2 && lo == 0) return 'U';
+    if (up == 0 && lo > 0) return 'l';
+    return 'T';
+}
+
+/* Append word w to the output with case pattern cp. */
+static void sg_put_cased(FILE *f, const char *w, char cp) {
+    for (int k = 0; w[k]; k++) {
+        unsigned char c = (unsigned char)w[k];
+        if (cp == 'U') c = (unsigned char)toupper(c);
+        else if (cp == 'l') c = (unsigned char)tolower(c);
+        else if (cp == 'T' && k == 0) c = (unsigned char)toupper(c);
+        fputc(c, f);
+    }
+}
+
+static void sg_lower(const char *p, int n, char *out, int cap) {
+    if (n >= cap) n = cap - 1;
+    for (int k = 0; k < n; k++) out[k] = (char)tolower((unsigned char)p[k]);
+    out[n] = 0;
+}
+
+/* The lexicon flags of a word (lower case), 0 when unknown */
+static uint64_t sg_lex(const SgDoc *g, const char *p, int n) {
+    if (!g->s->rules) return 0;
+    char low[64];
+    if (n >= (int)sizeof low) return 0;
+    sg_lower(p, n, low, sizeof low);
+    const PhiEntry *e = phi_lookup(g->s->rules, low, (size_t)n);
+    return e ? e->flags : 0;
+}
+static int sg_cue(const SgDoc *g, const char *p, int n, int c) { return g->s->rules && phi_cue_text(g->s->rules, p, n, c); }
+
+/* A head word a place, institution or street keeps (Road, Court, Hospital, Ltd, Ward, of) */
+static int sg_head_word(const SgDoc *g, const char *p, int n) {
+    uint64_t lx = sg_lex(g, p, n);
+    if (lx & (LX_HOSPWORD | LX_STREET | LX_WARDWORD | LX_PHONECTX | LX_IDCTX | LX_HEADER)) return 1; /* and labels a span swallowed */
+    if ((lx & LX_NAMEPART) && n <= 3) return 1;
+    static const int cues[] = {CUE_FACILITY_HEAD, CUE_FACILITY_HEAD_WEAK, CUE_ORG_HEAD, CUE_UNIT_WORD, CUE_BUILDING_WORD, CUE_STREET_MORE,
+                               CUE_STREET_FIRST, CUE_STREET_PARTICLE, CUE_COUNTY_WORD, CUE_COUNTY_ABBREV, CUE_UNIVERSITY_WORD, CUE_DEPARTMENT, CUE_SAINT_WORD};
+    for (size_t k = 0; k < sizeof cues / sizeof cues[0]; k++)
+        if (sg_cue(g, p, n, cues[k])) return 1;
+    return 0;
+}
+
+/* ---- names ---- */
+
+static SgWord *sg_word_find(SgDoc *g, const char *low) {
+    for (int k = 0; k < g->nw; k++)
+        if (!strcmp(g->w[k].orig, low)) return &g->w[k];
+    return NULL;
+}
+
+/* Is the surrogate s (lower case) taken: an original name word, or another's surrogate? */
+static int sg_taken(const SgDoc *g, const char *s) {
+    for (int k = 0; k < g->nw; k++)
+        if (!strcmp(g->w[k].orig, s) || (g->w[k].sur && !strcmp(g->w[k].sur, s))) return 1;
+    return 0;
+}
+
+static int sg_first_gender(const SgDoc *g, const char *low) {
+    const SrSurrogates *s = g->s;
+    for (int k = 0; k < s->n_first; k++)
+        if (!strcasecmp(s->first[k], low)) return k < s->n_female ? 'F' : 'M';
+    return 0;
+}
+
+/* The gender a title or relation word just before byte a gives, or 0 */
+static int sg_gender_before(const SgDoc *g, int a) {
+    int e = a;
+    while (e > 0 && (g->text[e - 1] == ' ' || g->text[e - 1] == '.' || g->text[e - 1] == ',')) e--;
+    int b = e;
+    while (b > 0 && isalpha((unsigned char)g->text[b - 1])) b--;
+    if (e - b < 2 || e - b > 15) return 0;
+    char low[16];
+    sg_lower(g->text + b, e - b, low, sizeof low);
+    for (int k = 0; k < g->s->n_gender; k++)
+        if (!strcmp(g->s->gender_word[k], low)) return g->s->gender_of[k];
+    return 0;
+}
+
+/* The letter runs of a name span, each with its role. "HOLLOWAY, Dennis R.": runs
+ * before a comma are surnames; else the last run of two letters or more is the surname
+ * and the others first names; a single word is a first name when only the first-name
+ * list knows it, else a surname. Hyphenated parts share the role of their word. */
+typedef struct { int a, b, role; } SgRun;
+static int sg_name_runs(const SgDoc *g, int a, int b, SgRun *run, int cap) {
+    int n = 0, comma = -1;
+    for (int i = a; i < b && n < cap;) {
+        if (!sg_alpha((unsigned char)g->text[i])) { if (g->text[i] == ',' && comma < 0 && n) comma = n; i++; continue; }
+        int j = i;
+        while (j < b && sg_alpha((unsigned char)g->text[j])) j++;
+        run[n++] = (SgRun){i, j, 0};
+        i = j;
+    }
+    int last = -1; /* the surname run's word: the last long run and the runs hyphenated to it */
+    for (int k = 0; k < n; k++) if (run[k].b - run[k].a >= 2) last = k;
+    for (int k = 0; k < n; k++) {
+        if (run[k].b - run[k].a < 2) continue;
+        if (comma >= 0) run[k].role = k < comma ? SG_LAST : SG_FIRST;
+        else if (k == last) run[k].role = SG_LAST;
+        else run[k].role = SG_FIRST;
+    }
+    if (comma < 0 && last >= 0) /* hyphenated to the surname: Okonkwo-Reid */
+        for (int k = last; k > 0 && run[k - 1].b + 1 == run[k].a && g->text[run[k - 1].b] == '-'; k--)
+            if (run[k - 1].b - run[k - 1].a >= 2) run[k - 1].role = SG_LAST;
+    int longs = 0, single = -1;
+    for (int k = 0; k < n; k++) if (run[k].b - run[k].a >= 2) { longs++; single = k; }
+    if (n == 1 && run[0].b - run[0].a == 2) { run[0].role = 0; return n; } /* "hk", "JT": a typist's initials */
+    if (longs == 1 && comma < 0 && n == 1) { /* one word alone: a first name when only the first-name list knows it and no title precedes */
+        uint64_t lx = sg_lex(g, g->text + run[single].a, run[single].b - run[single].a);
+        int e = a;
+        while (e > 0 && (g->text[e - 1] == ' ' || g->text[e - 1] == '.')) e--;
+        int t = e;
+        while (t > 0 && isalpha((unsigned char)g->text[t - 1])) t--;
+        int after_title = e > t && e - t < 16 && (sg_lex(g, g->text + t, e - t) & LX_TITLE);
+        char low[64];
+        sg_lower(g->text + run[single].a, run[single].b - run[single].a, low, sizeof low);
+        /* "his son, Crispin": a relation word before a lone word makes it a first name */
+        int first = ((lx & LX_FIRST) && !(lx & LX_LAST)) || sg_first_gender(g, low) || ((lx & LX_FIRST) && sg_gender_before(g, a));
+        run[single].role = first && !after_title ? SG_FIRST : SG_LAST;
+    }
+    return n;
+}
+
+/* Record a name word; a word seen in a full name keeps that role (votes[0] first, [1] last). */
+static void sg_word_note(SgDoc *g, const char *p, int n, int role, int strong) {
+    char low[64];
+    sg_lower(p, n, low, sizeof low);
+    SgWord *w = sg_word_find(g, low);
+    if (!w) {
+        g->w = grow(g->w, &g->cap_w, g->nw + 1, sizeof *g->w);
+        w = &g->w[g->nw++];
+        w->orig = strdup(low);
+        w->sur = NULL;
+        w->role = 0;
+    }
+    /* role: bit 4 marks a role from a full name (strong), which a lone word does not override */
+    if (strong) { if (!(w->role & 4)) w->role = role | 4; }
+    else if (!w->role) w->role = role;
+}
+
+static void sg_word_assign(SgDoc *g, SgWord *w, int gender) {
+    const SrSurrogates *s = g->s;
+    int role = w->role & 3;
+    for (int attempt = 0; attempt < 64; attempt++) {
+        uint64_t h = sg_hash(g, role == SG_FIRST ? "first" : "last", w->orig, strlen(w->orig), attempt);
+        const char *pick;
+        if (role == SG_FIRST) {
+            int g0 = gender == 'M' ? s->n_female : 0, g1 = gender == 'F' ? s->n_female : s->n_first;
+            pick = s->first[g0 + (int)(h % (uint64_t)(g1 - g0))];
+        } else pick = s->last[h % (uint64_t)s->n_last];
+        char low[64];
+        sg_lower(pick, (int)strlen(pick), low, sizeof low);
+        if (attempt < 63 && sg_taken(g, low)) continue;
+        w->sur = strdup(low);
+        return;
+    }
+}
+
+/* The surrogate initial of letter c: that of the surrogate of a first name (then a
+ * surname) of the document beginning with c, else a hashed other letter. */
+static char sg_initial(const SgDoc *g, char c) {
+    char lc = (char)tolower((unsigned char)c);
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < g->nw; k++)
+            if (g->w[k].orig[0] == lc && g->w[k].sur && (g->w[k].role & 3) == (pass ? SG_LAST : SG_FIRST)) return g->w[k].sur[0];
+    uint64_t h = sg_hash(g, "initial", &lc, 1, 0);
+    char r = (char)('a' + h % 25);
+    if (r >= lc) r++;
+    return r;
+}
+
+static char *sg_scramble(SgDoc *g, const char *tag, const char *p, int n, int keep, int digits_only);
+static char *sg_name(SgDoc *g, int a, int b) {
+    SgRun run[32];
+    int n = sg_name_runs(g, a, b, run, 32);
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    int at = a;
+    for (int k = 0; k < n; k++) {
+        fwrite(g->text + at, 1, (size_t)(run[k].a - at), f);
+        const char *p = g->text + run[k].a;
+        int len = run[k].b - run[k].a;
+        at = run[k].b;
+        if (len == 1 && run[k].b < b && (g->text[run[k].b] == '\'')) { fputc(p[0], f); continue; } /* O'..., D'... */
+        if (len == 1) { char c = sg_initial(g, p[0]); fputc(isupper((unsigned char)p[0]) ? toupper((unsigned char)c) : c, f); continue; }
+        char low[64];
+        sg_lower(p, len, low, sizeof low);
+        SgWord *w = sg_word_find(g, low);
+        char cp = sg_case_of(p, len);
+        if (w && w->sur && run[k].role) sg_put_cased(f, w->sur, cp);
+        else if (!run[k].role && len <= 3) /* initials written together: each letter its initial */
+            for (int q = 0; q < len; q++) { char c = sg_initial(g, p[q]); fputc(isupper((unsigned char)p[q]) ? toupper((unsigned char)c) : c, f); }
+        else fwrite(p, 1, (size_t)len, f);
+    }
+    if (n == 32 && at < b) { /* a name of more than 32 words: the rest letter for letter */
+        char *r = sg_scramble(g, "name-rest", g->text + at, b - at, 0, 0);
+        fputs(r, f);
+        free(r);
+    } else fwrite(g->text + at, 1, (size_t)(b - at), f);
+    fclose(f);
+    return buf;
+}
+
+/* ---- dates ---- */
+
+static const char *const sg_month[12] = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"};
+static const char *const sg_wday[7] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+
+/* days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms) */
+static long sg_days(int y, int m, int d) {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+static void sg_civil(long z, int *y, int *m, int *d) {
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+static int sg_valid(int y, int m, int d) {
+    if (m < 1 || m > 12 || d < 1) return 0;
+    static const int ml[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (d > ml[m - 1]) return 0;
+    return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+/* The month a word names (full, 3 letters, "Sept"), 1..12, or 0 */
+static int sg_month_of(const char *p, int n) {
+    char low[16];
+    if (n < 3 || n > 9) return 0;
+    sg_lower(p, n, low, sizeof low);
+    for (int m = 0; m < 12; m++) {
+        if (!strcmp(low, sg_month[m])) return m + 1;
+        if (n == 3 && !strncmp(low, sg_month[m], 3)) return m + 1;
+    }
+    if (!strcmp(low, "sept")) return 9;
+    return 0;
+}
+static int sg_wday_of(const char *p, int n) {
+    char low[16];
+    if (n < 3 || n > 9) return -1;
+    sg_lower(p, n, low, sizeof low);
+    for (int k = 0; k < 7; k++)
+        if (!strncmp(low, sg_wday[k], (size_t)n) && (n == (int)strlen(sg_wday[k]) || n <= 5)) return k;
+    return -1;
+}
+
+typedef struct { int a, b, kind; int val; } SgTok; /* kind 'n' digits, 'w' letters, 'p' other */
+
+static int sg_toks(const char *p, int n, SgTok *t, int cap) {
+    int k = 0;
+    for (int i = 0; i < n && k < cap;) {
+        unsigned char c = (unsigned char)p[i];
+        int j = i + 1, kind = isdigit(c) ? 'n' : isalpha(c) ? 'w' : 'p';
+        if (kind != 'p') while (j < n && (kind == 'n' ? isdigit((unsigned char)p[j]) : isalpha((unsigned char)p[j]))) j++;
+        int v = 0;
+        if (kind == 'n') for (int q = i; q < j && q < i + 9; q++) v = v * 10 + (p[q] - '0');
+        t[k++] = (SgTok){i, j, kind, v};
+        i = j;
+    }
+    return k;
+}
+
+static void sg_put_num(FILE *f, int v, int width) { fprintf(f, "%0*d", width, v); }
+
+static const char *sg_ordinal(int d) {
+    if (d % 100 >= 11 && d % 100 <= 13) return "th";
+    return d % 10 == 1 ? "st" : d % 10 == 2 ? "nd" : d % 10 == 3 ? "rd" : "th";
+}
+
+/* Write a month or weekday name in the original word's form: written out when the
+ * original is (May counts as written out), else its first three letters; its case. */
+static void sg_put_name_like(FILE *f, const char *full, const char *orig, int n, const char *orig_full) {
+    char w[16];
+    int len = (int)strlen(full);
+    if (!((int)strlen(orig_full) == n && !strncasecmp(orig, orig_full, (size_t)n))) len = 3;
+    memcpy(w, full, (size_t)len);
+    w[len] = 0;
+    char cp = sg_case_of(orig, n);
+    if (cp == 'T') w[0] = (char)toupper((unsigned char)w[0]);
+    sg_put_cased(f, w, cp);
+}
+
+static int sg_shift_year(const SgDoc *g, int y) {
+    int yy, m, d;
+    sg_civil(sg_days(y, 7, 2) + g->shift, &yy, &m, &d);
+    return yy;
+}
+
+static char *sg_date_one(SgDoc *g, const char *p, int n, int year_only);
+
+/* A date span; a numeric range (2/20-2/21, 03/02/2023-03/09/2023) is two dates, each
+ * shifted: it is cut at the first separator unlike the one inside its first date. */
+static char *sg_date(SgDoc *g, const char *p, int n, int year_only) {
+    int k = 0;
+    while (k < n && isdigit((unsigned char)p[k])) k++;
+    if (k > 0 && k <= 2 && k < n && (p[k] == '/' || p[k] == '.' || p[k] == '-')) {
+        char sep = p[k];
+        for (int j = k + 1; j < n; j++) {
+            unsigned char c = (unsigned char)p[j];
+            if (isdigit(c) || c == (unsigned char)sep) continue;
+            if (!(c == '-' || c == ' ' || c == 0xE2)) break;
+            int a = j, b = j; /* the cut: spaces, '-', an en or em dash, "to" */
+            while (b < n && (p[b] == ' ' || p[b] == '-')) b++;
+            if (b + 2 < n && (unsigned char)p[b] == 0xE2 && (unsigned char)p[b + 1] == 0x80 && ((unsigned char)p[b + 2] == 0x93 || (unsigned char)p[b + 2] == 0x94)) b += 3;
+            while (b < n && p[b] == ' ') b++;
+            if (b == a || b >= n || !isdigit((unsigned char)p[b])) break;
+            char *l = sg_date_one(g, p, a, 0), *r = l ? sg_date_one(g, p + b, n - b, 0) : NULL;
+            if (!l || !r) { free(l); free(r); break; }
+            char *buf = NULL;
+            size_t bl = 0;
+            FILE *f = open_memstream(&buf, &bl);
+            fputs(l, f);
+            fwrite(p + a, 1, (size_t)(b - a), f);
+            fputs(r, f);
+            fclose(f);
+            free(l); free(r);
+            return buf;
+        }
+    }
+    return sg_date_one(g, p, n, year_only);
+}
+
+/* One date: find day, month, year and weekday tokens, shift, rewrite them in place. */
+static char *sg_date_one(SgDoc *g, const char *p, int n, int year_only) {
+    SgTok t[64];
+    int nt = sg_toks(p, n, t, 64);
+    if (nt == 64) return NULL; /* no date is that long: the masked LM fills it */
+    int iy = -1, im = -1, id = -1, iw = -1, mword = 0;
+    int nums[64], nn = 0;
+    for (int k = 0; k < nt; k++) {
+        if (t[k].kind == 'n') nums[nn++] = k;
+        else if (t[k].kind == 'w') {
+            int len = t[k].b - t[k].a;
+            int mo = sg_month_of(p + t[k].a, len);
+            if (mo && im < 0) { im = k; mword = mo; continue; }
+            if (sg_wday_of(p + t[k].a, len) >= 0 && iw < 0 && len >= 3) { iw = k; continue; }
+        }
+    }
+    /* an ISO timestamp: keep everything after its date */
+    if (mword) {
+        for (int q = 0; q < nn; q++) {
+            SgTok *x = &t[nums[q]];
+            int w = x->b - x->a;
+            if (w == 4 && iy < 0) iy = nums[q];
+            else if (w <= 2 && x->val >= 1 && x->val <= 31 && id < 0) id = nums[q];
+            else if (w == 2 && iy < 0 && id >= 0) iy = nums[q];
+        }
+    } else if (nn >= 1) {
+        int k0 = nums[0];
+        SgTok *a0 = &t[k0];
+        if (nn == 1 && a0->b - a0->a == 4 && (year_only || iw < 0)) iy = k0;
+        else if (nn >= 3 && a0->b - a0->a == 4) { iy = k0; im = nums[1]; id = nums[2]; }
+        else if (nn == 2 && a0->b - a0->a == 4) { iy = k0; im = nums[1]; } /* 2026-04 */
+        else if (nn >= 2) {
+            int k1 = nums[1];
+            if (nn == 2 && t[k1].b - t[k1].a == 4) { im = k0; iy = k1; } /* 03/2024 */
+            else {
+                if (g->dmy >= 0) { id = k0; im = k1; } else { im = k0; id = k1; }
+                if (nn >= 3) iy = nums[2];
+            }
+        }
+        if (im >= 0 && id >= 0 && !sg_valid(iy >= 0 ? 2000 : 2000, t[im].val, t[id].val) && sg_valid(2000, t[id].val, t[im].val)) {
+            int x = im; im = id; id = x; /* 12/31 in a letter read as day first: the date says which */
+        }
+        if (im >= 0) mword = t[im].val;
+    }
+    if (iy < 0 && im < 0 && iw >= 0) { /* a weekday alone: the same shift in days */
+        int w0 = sg_wday_of(p + t[iw].a, t[iw].b - t[iw].a);
+        char *buf = NULL;
+        size_t bl = 0;
+        FILE *f = open_memstream(&buf, &bl);
+        fwrite(p, 1, (size_t)t[iw].a, f);
+        sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], p + t[iw].a, t[iw].b - t[iw].a, sg_wday[w0]);
+        fwrite(p + t[iw].b, 1, (size_t)(n - t[iw].b), f);
+        fclose(f);
+        return buf;
+    }
+    if (iy < 0 && im < 0) return NULL;
+    if (!mword && iy >= 0 && t[iy].b - t[iy].a != 2 && t[iy].b - t[iy].a != 4) return NULL; /* no year of 1 or 3 digits */
+    int y = iy >= 0 ? t[iy].val : g->ref_year, yw = iy >= 0 ? t[iy].b - t[iy].a : 4;
+    if (yw == 2) y += y > 40 ? 1900 : 2000; /* the shift only needs a century that keeps leap years right */
+    int m = mword, d = id >= 0 ? t[id].val : 0, partial_day = id < 0;
+    int ny, nm, nd;
+    if (m == 0) { /* a year alone */
+        ny = sg_shift_year(g, y); nm = 0; nd = 0;
+    } else {
+        if (partial_day) d = 15;
+        if (!sg_valid(y, m, d)) { if (iy < 0 && sg_valid(2000, m, d)) y = 2000; else return NULL; }
+        sg_civil(sg_days(y, m, d) + g->shift, &ny, &nm, &nd);
+    }
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    int at = 0;
+    for (int k = 0; k < nt; k++) {
+        if (k != iy && k != im && k != id && k != iw) continue;
+        fwrite(p + at, 1, (size_t)(t[k].a - at), f);
+        const char *o = p + t[k].a;
+        int len = t[k].b - t[k].a;
+        at = t[k].b;
+        if (k == iy) sg_put_num(f, yw == 2 ? ny % 100 : ny, yw);
+        else if (k == im && t[k].kind == 'w') sg_put_name_like(f, sg_month[nm - 1], o, len, sg_month[m - 1]);
+        else if (k == im) sg_put_num(f, nm, len);
+        else if (k == id) {
+            /* a written date pads its day only where the original did (09 March); a
+               numeric one keeps its width (14/03 -> 09/10) */
+            sg_put_num(f, nd, t[im].kind == 'w' && o[0] != '0' ? 1 : len);
+            if (k + 1 < nt && t[k + 1].kind == 'w' && t[k + 1].a == t[k].b && t[k + 1].b - t[k + 1].a == 2 && !sg_month_of(p + t[k + 1].a, 2)) {
+                /* an ordinal suffix: 1st 2nd 3rd 4th */
+                char cp = sg_case_of(p + t[k + 1].a, 2);
+                sg_put_cased(f, sg_ordinal(nd), cp == 'T' ? 'l' : cp);
+                at = t[k + 1].b;
+                k++;
+            }
+        } else if (k == iw) {
+            int w0 = sg_wday_of(o, len);
+            if (m == 0 || partial_day) sg_put_name_like(f, sg_wday[(((w0 + g->shift) % 7) + 7) % 7], o, len, sg_wday[w0]);
+            else { long z = sg_days(ny, nm, nd); sg_put_name_like(f, sg_wday[(int)(((z % 7) + 7 + 3) % 7)], o, len, sg_wday[w0]); }
+        }
+    }
+    fwrite(p + at, 1, (size_t)(n - at), f);
+    fclose(f);
+    return buf;
+}
+
+/* ---- numbers, addresses, places ---- */
+
+/* Digits to digits, letters to letters (case kept), the rest kept; the first `keep`
+ * alphanumerics unchanged. Never the original: the last digit or letter is moved on. */
+static char *sg_scramble(SgDoc *g, const char *tag, const char *p, int n, int keep, int digits_only) {
+    char *r = xmalloc((size_t)n + 1);
+    char norm[256] = {0};
+    int nn = 0;
+    for (int k = 0; k < n && nn < 255; k++) if (isalnum((unsigned char)p[k])) norm[nn++] = (char)toupper((unsigned char)p[k]);
+    uint64_t h = sg_hash(g, tag, norm, (size_t)nn, 0), h2 = 0;
+    int seen = 0, last = -1, draws = 0;
+    for (int k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)p[k];
+        r[k] = (char)c;
+        if (!isalnum(c) || (digits_only && !isdigit(c))) continue;
+        if (seen++ < keep) continue;
+        if (draws % 8 == 0) h2 = sg_hash(g, tag, norm, (size_t)nn, 1 + draws / 8) ^ h;
+        unsigned v = (unsigned)(h2 >> (8 * (draws % 8))) & 0xff;
+        draws++;
+        if (isdigit(c)) {
+            r[k] = (char)('0' + v % 10);
+            /* a number gains no leading zero (a house number 0, an MRN 0583...) */
+            if (r[k] == '0' && c != '0' && (k == 0 || !isdigit((unsigned char)p[k - 1]))) r[k] = (char)('1' + v % 9);
+        }
+        else if (isupper(c)) r[k] = (char)('A' + v % 26);
+        else r[k] = (char)('a' + v % 26);
+        last = k;
+    }
+    r[n] = 0;
+    if (last >= 0 && !memcmp(r, p, (size_t)n)) {
+        unsigned char c = (unsigned char)r[last];
+        r[last] = (char)(isdigit(c) ? '0' + (c - '0' + 1) % 10 : isupper(c) ? 'A' + (c - 'A' + 1) % 26 : 'a' + (c - 'a' + 1) % 26);
+    }
+    return r;
+}
+
+/* A phone: the same digits in the same places, from the fictional ranges where a
+ * country has them (US 555-01xx; UK drama numbers 01632 960xxx, 07700 900xxx, 020 7946
+ * 0xxx; Australia 0x 5550 xxxx, 0491 570 xxx), keeping '+', the country code and a
+ * trunk 0; other numbers digit for digit with their '+' code and trunk 0. An extension
+ * (after a letter or '#') is scrambled on its own. */
+static char *sg_phone(SgDoc *g, const char *p, int n) {
+    int m = 0;
+    while (m < n && !isalpha((unsigned char)p[m]) && p[m] != '#') m++;
+    int pos[32], nd = 0, plus = 0;
+    char d[33];
+    for (int k = 0; k < m; k++) {
+        if (p[k] == '+' && nd == 0) plus = 1;
+        if (isdigit((unsigned char)p[k]) && nd < 32) { pos[nd] = k; d[nd++] = p[k]; }
+    }
+    d[nd] = 0;
+    char nat[16]; /* the new national number, written over the digits from `from` on */
+    int from = -1, len = 0;
+    int cc = 0;
+    if (plus) { /* +1, +44, +61: the code is the digits before the first separator */
+        while (cc < nd && pos[cc] == pos[0] + cc) cc++;
+        if (cc > 3) cc = (!strncmp(d, "44", 2) || !strncmp(d, "61", 2)) ? 2 : d[0] == '1' ? 1 : 0;
+    }
+    const char *N = d + cc;
+    int nn = nd - cc, trunk = 0;
+    if (nn > 0 && N[0] == '0' && (cc || plus || nn == 11 || nn == 10)) trunk = 1; /* 01632..., +44 (0)20... */
+    const char *nt = N + trunk;
+    int ntl = nn - trunk;
+    uint64_t h = sg_hash(g, "phone", d, (size_t)nd, 0);
+    char r3[8];
+    snprintf(r3, sizeof r3, "%03d", (int)(h % 1000));
+    int us = (cc == 1 && d[0] == '1' && ntl == 10) || (!plus && !trunk && ((nd == 10 && d[0] >= '2') || (nd == 11 && d[0] == '1')));
+    int uk = ((cc == 2 && !strncmp(d, "44", 2)) || (!plus && trunk && nn == 11)) && ntl == 10;
+    int au = ((cc == 2 && !strncmp(d, "61", 2)) || (!plus && trunk && nn == 10)) && ntl == 9 && strchr("2378", nt[0] ? nt[0] : 'x');
+    int au_mobile = ((cc == 2 && !strncmp(d, "61", 2)) || (!plus && trunk && nn == 10)) && ntl == 9 && nt[0] == '4';
+    if (us) {
+        snprintf(nat, sizeof nat, "%d%02d55501%02d", 2 + (int)((h >> 12) % 8), (int)((h >> 20) % 100), (int)((h >> 28) % 100));
+        from = nd - 10;
+    } else if (uk) {
+        snprintf(nat, sizeof nat, "%s%s", nt[0] == '7' ? "7700900" : !strncmp(nt, "20", 2) ? "2079460" : "1632960", r3);
+        from = nd - 10;
+    } else if (au) {
+        snprintf(nat, sizeof nat, "%c5550%04d", nt[0], (int)((h >> 12) % 10000));
+        from = nd - 9;
+    } else if (au_mobile) {
+        snprintf(nat, sizeof nat, "491570%s", r3);
+        from = nd - 9;
+    }
+    char *r;
+    if (from >= 0) {
+        r = strndup(p, (size_t)n);
+        len = (int)strlen(nat);
+        for (int k = 0; k < len && from + k < nd; k++) r[pos[from + k]] = nat[k];
+        if (!memcmp(r, p, (size_t)m)) { int q = pos[nd - 1]; r[q] = (char)('0' + (r[q] - '0' + 1) % 10); }
+    } else {
+        int keep = cc + trunk;
+        r = sg_scramble(g, "phone", p, m, keep, 1);
+        r = xrealloc(r, (size_t)n + 1);
+        memcpy(r + m, p + m, (size_t)(n - m));
+        r[n] = 0;
+        /* the first new digit is no 0: no new trunk or international prefix (00629, 0xx) */
+        for (int q = 0, seen = 0; q < m; q++) if (isdigit((unsigned char)r[q]) && seen++ == keep) { if (r[q] == '0' && p[q] != '0') r[q] = '5'; break; }
+    }
+    if (m < n) { /* the extension */
+        char *e = sg_scramble(g, "ext", p + m, n - m, 0, 1);
+        memcpy(r + m, e, (size_t)(n - m));
+        free(e);
+    }
+    return r;
+}
+
+/* A 10-digit NHS number with a valid mod-11 check digit */
+static char *sg_nhs(SgDoc *g, const char *p, int n) {
+    int pos[10], nd = 0;
+    for (int k = 0; k < n; k++) if (isdigit((unsigned char)p[k])) { if (nd < 10) pos[nd] = k; nd++; }
+    if (nd != 10) return sg_scramble(g, "id", p, n, 0, 0);
+    for (int attempt = 0; attempt < 64; attempt++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "nhs%d", attempt);
+        char *r = sg_scramble(g, tag, p, n, 0, 1);
+        int sum = 0;
+        for (int q = 0; q < 9; q++) sum += (r[pos[q]] - '0') * (10 - q);
+        int check = 11 - sum % 11;
+        if (check == 11) check = 0;
+        if (check == 10) { free(r); continue; }
+        r[pos[9]] = (char)('0' + check);
+        if (memcmp(r, p, (size_t)n)) return r;
+        free(r);
+    }
+    return sg_scramble(g, "id", p, n, 0, 0);
+}
+
+/* A 9-digit SSN (3-2-4) with area 9xx, which is never issued */
+static char *sg_ssn(SgDoc *g, const char *p, int n) {
+    char *r = sg_scramble(g, "ssn", p, n, 0, 0);
+    int nd = 0;
+    for (int k = 0; k < n; k++) nd += isdigit((unsigned char)p[k]) != 0;
+    if (nd == 9) for (int k = 0; k < n; k++) if (isdigit((unsigned char)r[k])) { r[k] = '9'; break; }
+    if (!memcmp(r, p, (size_t)n)) { free(r); return sg_scramble(g, "ssn2", p, n, 0, 0); }
+    return r;
+}
+
+/* A pool entry for a word (consistent: the hash of its lower-case form), not equal to it */
+static const char *sg_pick(SgDoc *g, const char *tag, char **pool, int np, const char *p, int n) {
+    char low[128];
+    sg_lower(p, n, low, sizeof low);
+    for (int attempt = 0; attempt < 16; attempt++) {
+        const char *c = pool[sg_hash(g, tag, low, strlen(low), attempt) % (uint64_t)np];
+        if (strcasecmp(c, low)) return c;
+    }
+    return pool[0];
+}
+
+/* Words of a street, hospital, organisation, ward or landmark: head words kept, other
+ * capitalised words from the pool (acronyms: letters scrambled), numbers scrambled. */
+static char *sg_place_words(SgDoc *g, const char *p, int n, char **pool, int np, const char *tag) {
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    int changed = 0;
+    for (int i = 0; i < n;) {
+        unsigned char c = (unsigned char)p[i];
+        if (!isalnum(c) && c < 0x80) { fputc(c, f); i++; continue; }
+        int j = i;
+        while (j < n && (isalnum((unsigned char)p[j]) || (unsigned char)p[j] >= 0x80)) j++;
+        int digits = 0;
+        for (int q = i; q < j; q++) digits += isdigit((unsigned char)p[q]) != 0;
+        if (digits) { char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
+        else if (j > i && i > 0 && p[i - 1] == '\'' && j - i <= 2) fwrite(p + i, 1, (size_t)(j - i), f); /* Aldric's */
+        else if (sg_head_word(g, p + i, j - i) && !(j - i == 1)) {
+            fwrite(p + i, 1, (size_t)(j - i), f);
+            if ((sg_lex(g, p + i, j - i) & LX_PHONECTX) && j < n) { /* "Phone: 07700 900 318" swallowed by an address */
+                int k = j;
+                while (k < n && !isdigit((unsigned char)p[k]) && p[k] != '+' && p[k] != '(') k++;
+                if (k < n) {
+                    fwrite(p + j, 1, (size_t)(k - j), f);
+                    char *r = sg_phone(g, p + k, n - k);
+                    fputs(r, f);
+                    free(r);
+                    changed = 1;
+                    break;
+                }
+            }
+        }
+        else if (j - i <= 6 && sg_case_of(p + i, j - i) == 'U') { /* an acronym (NGH, TVSDU): letters for letters */ char *r = sg_scramble(g, tag, p + i, j - i, 0, 0); fputs(r, f); free(r); changed = 1; }
+        else if (j - i == 1) { char *r = sg_scramble(g, tag, p + i, 1, 0, 0); fputs(r, f); free(r); changed = 1; }
+        else {
+            const char *w = sg_pick(g, tag, pool, np, p + i, j - i);
+            char cp = sg_case_of(p + i, j - i);
+            sg_put_cased(f, w, cp);
+            changed = 1;
+        }
+        i = j;
+    }
+    fclose(f);
+    if (!changed) { /* all head words ("The Surgery"): nothing identifying, but never the original */
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* A whole span from a pool (a town, a state, a country), its case pattern kept */
+static char *sg_from_pool(SgDoc *g, const char *tag, char **pool, int np, const char *p, int n) {
+    const char *w = sg_pick(g, tag, pool, np, p, n);
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    sg_put_cased(f, w, sg_case_of(p, n));
+    fclose(f);
+    return buf;
+}
+
+/* Letter runs that are ordinary words (the safe vocabulary, not a name) stay; others
+ * become a lower-case surname; digits are scrambled. For e-mail local parts, user
+ * names and URL paths. */
+static void sg_put_handle(SgDoc *g, FILE *f, const char *p, int n, int force) {
+    for (int i = 0; i < n;) {
+        unsigned char c = (unsigned char)p[i];
+        int j = i + 1;
+        if (isalpha(c)) {
+            while (j < n && isalpha((unsigned char)p[j])) j++;
+            uint64_t lx = sg_lex(g, p + i, j - i);
+            int word = !force && (lx & (LX_COMMON | LX_VOCAB | LX_HOSPWORD)) && !(lx & (LX_FIRST | LX_LAST)) && j - i > 3;
+            if (word) fwrite(p + i, 1, (size_t)(j - i), f);
+            else if (j - i <= 2) { char *r = sg_scramble(g, "handle", p + i, j - i, 0, 0); fputs(r, f); free(r); }
+            else sg_put_cased(f, sg_pick(g, "handle", g->s->last, g->s->n_last, p + i, j - i), sg_case_of(p + i, j - i) == 'U' ? 'U' : 'l');
+        } else if (isdigit(c)) {
+            while (j < n && isdigit((unsigned char)p[j])) j++;
+            char *r = sg_scramble(g, "handle", p + i, j - i, 0, 0);
+            fputs(r, f);
+            free(r);
+        } else fputc(c, f);
+        i = j;
+    }
+}
+
+/* host: a surrogate name under example.com / .org / .net (by the original's ending) */
+static void sg_put_host(SgDoc *g, FILE *f, const char *p, int n) {
+    int dot = n;
+    while (dot > 0 && p[dot - 1] != '.') dot--;
+    const char *tld = dot > 0 ? p + dot : "";
+    int tl = n - dot;
+    const char *ext = tl == 3 && !strncasecmp(tld, "com", 3) ? "com" : tl == 3 && !strncasecmp(tld, "org", 3) ? "org" : "net";
+    if (n >= 4 && !strncasecmp(p, "www.", 4)) fputs("www.", f);
+    char low[128];
+    sg_lower(p, n, low, sizeof low);
+    const char *w = g->s->last[sg_hash(g, "host", low, strlen(low), 0) % (uint64_t)g->s->n_last];
+    sg_put_cased(f, w, 'l');
+    fprintf(f, ".example.%s", ext);
+}
+
+static char *sg_email(SgDoc *g, const char *p, int n) {
+    const char *at = memchr(p, '@', (size_t)n);
+    if (!at) return NULL;
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    sg_put_handle(g, f, p, (int)(at - p), 0);
+    fputc('@', f);
+    sg_put_host(g, f, at + 1, n - (int)(at - p) - 1);
+    fclose(f);
+    return buf;
+}
+
+static char *sg_url(SgDoc *g, const char *p, int n) {
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    int i = 0;
+    const char *sch = NULL;
+    for (int k = 0; k + 2 < n; k++) if (p[k] == ':' && p[k + 1] == '/' && p[k + 2] == '/') { sch = p + k; break; }
+    if (sch) { i = (int)(sch - p) + 3; fwrite(p, 1, (size_t)i, f); }
+    int h = i;
+    while (h < n && p[h] != '/' && p[h] != ':' && p[h] != '?' && p[h] != '#') h++;
+    sg_put_host(g, f, p + i, h - i);
+    sg_put_handle(g, f, p + h, n - h, 0);
+    fclose(f);
+    return buf;
+}
+
+static char *sg_ip(SgDoc *g, const char *p, int n) {
+    char low[128];
+    sg_lower(p, n, low, sizeof low);
+    uint64_t h = sg_hash(g, "ip", low, strlen(low), 0);
+    char *buf = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&buf, &bl);
+    if (n > 0 && memchr(p, ':', (size_t)n)) { /* IPv6: 2001:db8: then the rest, hex for hex */
+        int groups = 0, k = 0;
+        fputs("2001:db8", f);
+        while (k < n && groups < 2) { if (p[k] == ':') groups++; k++; }
+        if (k < n || groups == 2) {
+            fputc(':', f);
+            char *r = sg_scramble(g, "ip6", p + k, n - k, 0, 0);
+            for (int q = 0; r[q]; q++) fputc(isalpha((unsigned char)r[q]) ? "abcdef"[(r[q] | 32) % 6] : r[q], f);
+            free(r);
+        }
+    } else {
+        static const char *const nets[3] = {"192.0.2.", "198.51.100.", "203.0.113."};
+        fprintf(f, "%s%d", nets[h % 3], 1 + (int)((h >> 8) % 254));
+    }
+    fclose(f);
+    return buf;
+}
+
+/* ---- the document ---- */
+
+static int sg_name_type(const char *cat) { return !strcmp(cat, "PATIENT") || !strcmp(cat, "DOCTOR") || !strcmp(cat, "RELATIVE") || !strcmp(cat, "NAME"); }
+static int sg_is(const char *cat, const char *t) { return !strcmp(cat, t); }
+/* "St Aldric" typed as a clinician: a saint's name is a place's */
+static int sg_name_is_place(const SgDoc *g, const SrSpan *sp) {
+    const char *p = g->text + sp->byte_start;
+    int j = 0, n = sp->byte_end - sp->byte_start;
+    while (j < n && isalpha((unsigned char)p[j])) j++;
+    return j > 0 && j < n && sg_cue(g, p, j, CUE_SAINT_WORD);
+}
+
+static char *sg_span(SgDoc *g, const SrSpan *sp) {
+    const char *cat = sp->category, *p = g->text + sp->byte_start;
+    int n = sp->byte_end - sp->byte_start;
+    const SrSurrogates *s = g->s;
+    if (sg_name_type(cat) && sg_name_is_place(g, sp)) return sg_place_words(g, p, n, s->last, s->n_last, "org");
+    if (sg_name_type(cat)) {
+        char *r = sg_name(g, sp->byte_start, sp->byte_end);
+        if ((int)strlen(r) == n && !strncasecmp(r, p, (size_t)n)) { free(r); r = sg_scramble(g, "initials", p, n, 0, 0); } /* M. -> M.: initials of a surrogate that kept them */
+        return r;
+    }
+    if (sg_is(cat, "DATE")) return sg_date(g, p, n, 0);
+    if (sg_is(cat, "YEAR")) return sg_date(g, p, n, 1);
+    if (sg_is(cat, "AGE")) {
+        int v = 0, nd = 0;
+        for (int k = 0; k < n; k++) if (isdigit((unsigned char)p[k])) { if (nd < 4) v = v * 10 + p[k] - '0'; nd++; }
+        if (!nd || nd > 3) return NULL;
+        if (v < 90) return strndup(p, (size_t)n);
+        int a = 90 + (int)(sg_hash(g, "age", p, (size_t)n, 0) % 15);
+        if (a == v) a = a == 104 ? 90 : a + 1;
+        char num[8];
+        snprintf(num, sizeof num, "%d", a);
+        char *r = NULL;
+        size_t bl = 0;
+        FILE *f = open_memstream(&r, &bl);
+        int put = 0;
+        for (int k = 0; k < n; k++) {
+            if (isdigit((unsigned char)p[k])) { if (!put) fputs(num, f); put = 1; }
+            else fputc(p[k], f);
+        }
+        fclose(f);
+        return r;
+    }
+    if (sg_is(cat, "PHONE") || sg_is(cat, "FAX")) return sg_phone(g, p, n);
+    if (sg_is(cat, "NHS")) return sg_nhs(g, p, n);
+    if (sg_is(cat, "SSN")) return sg_ssn(g, p, n);
+    if (sg_is(cat, "MRN") || sg_is(cat, "HEALTHPLAN") || sg_is(cat, "ACCOUNT") || sg_is(cat, "LICENSE") || sg_is(cat, "DEVICE") ||
+        sg_is(cat, "VEHICLE") || sg_is(cat, "ID") || sg_is(cat, "ZIP")) return sg_scramble(g, "id", p, n, 0, 0);
+    if (sg_is(cat, "EMAIL")) return sg_email(g, p, n);
+    if (sg_is(cat, "URL")) return sg_url(g, p, n);
+    if (sg_is(cat, "IP")) return sg_ip(g, p, n);
+    if (sg_is(cat, "USERNAME")) {
+        char *r = NULL;
+        size_t bl = 0;
+        FILE *f = open_memstream(&r, &bl);
+        sg_put_handle(g, f, p, n, 0);
+        fclose(f);
+        if ((int)strlen(r) == n && !memcmp(r, p, (size_t)n)) { /* all ordinary words (dreid_proxy): none kept */
+            free(r);
+            f = open_memstream(&r, &bl);
+            sg_put_handle(g, f, p, n, 1);
+            fclose(f);
+        }
+        return r;
+    }
+    if (sg_is(cat, "CITY")) {
+        /* a street line or a department the rules called a town: its words one by one */
+        int words = 0, head = 0, digit = isdigit((unsigned char)p[0]);
+        for (int i = 0; i < n;) {
+            if (!isalpha((unsigned char)p[i])) { i++; continue; }
+            int j = i;
+            while (j < n && isalpha((unsigned char)p[j])) j++;
+            words++;
+            head |= sg_head_word(g, p + i, j - i);
+            i = j;
+        }
+        if (digit || (words > 1 && head)) return sg_place_words(g, p, n, s->street, s->n_street, "street");
+        return sg_from_pool(g, "town", s->town, s->n_town, p, n);
+    }
+    if (sg_is(cat, "COUNTRY")) return sg_from_pool(g, "country", s->country, s->n_country, p, n);
+    if (sg_is(cat, "STATE")) {
+        int code = n == 2; /* OH, oh */
+        return sg_from_pool(g, "state", code ? s->state_code : s->state, s->n_state, p, n);
+    }
+    if (sg_is(cat, "STREET")) return sg_place_words(g, p, n, s->street, s->n_street, "street");
+    if (sg_is(cat, "WARD")) return sg_place_words(g, p, n, s->street, s->n_street, "ward");
+    if (sg_is(cat, "COUNTY")) return sg_place_words(g, p, n, s->town, s->n_town, "county");
+    if (sg_is(cat, "HOSPITAL") || sg_is(cat, "ORGANIZATION") || sg_is(cat, "LOCATION")) return sg_place_words(g, p, n, s->last, s->n_last, "org");
+    return NULL; /* PROFESSION, OTHER: the masked LM fills them */
+}
+
+int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char *err) {
+    SgDoc g;
+    memset(&g, 0, sizeof g);
+    g.s = s; g.text = text; g.len = len;
+    if (o->shift_min > o->shift_max) return sr_fail(err, "date shift range %d:%d is empty", o->shift_min, o->shift_max);
+    if (s->has_key) { g.key[0] = s->key[0]; g.key[1] = s->key[1]; }
+    else { g.key[0] = o->seed; g.key[1] = sg_siphash((const uint64_t[2]){o->seed, 0x73722d646f63ull}, (const unsigned char *)text, len); }
+    /* the date shift: the document's (no key), or the key's and the patient's */
+    {
+        const char *pt = s->has_key && o->patient ? o->patient : "";
+        uint64_t h = sg_hash(&g, s->has_key ? "shift-patient" : "shift", pt, strlen(pt), 0);
+        long range = (long)o->shift_max - o->shift_min + 1;
+        g.shift = o->shift_min + (int)(h % (uint64_t)range);
+        if (g.shift == 0) g.shift = o->shift_max != 0 ? o->shift_max : o->shift_min; /* a zero shift is no surrogate */
+    }
+    /* the letter's day/month order and the year of its first full date */
+    PhiDoc d;
+    if (phi_doc_open(&d, NULL, text, len, err) < 0) return -1;
+    phi_date_order(&d);
+    g.dmy = d.dmy;
+    phi_doc_close(&d);
+    g.ref_year = 0;
+    for (int k = 0; k < spans->n && !g.ref_year; k++) {
+        const SrSpan *sp = &spans->span[k];
+        if (sp->action != SR_ACT_PHI || strcmp(sp->category, "DATE")) continue;
+        SgTok t[32];
+        int nt = sg_toks(text + sp->byte_start, sp->byte_end - sp->byte_start, t, 32);
+        for (int q = 0; q < nt; q++) if (t[q].kind == 'n' && t[q].b - t[q].a == 4 && t[q].val >= 1800 && t[q].val < 2200) { g.ref_year = t[q].val; break; }
+    }
+    if (!g.ref_year) g.ref_year = 2001;
+    /* names: every word with its role first (full names before lone words), then the
+       surrogates, so that variants and initials agree whatever comes first */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < spans->n; k++) {
+            const SrSpan *sp = &spans->span[k];
+            if (sp->action != SR_ACT_PHI || !sg_name_type(sp->category) || sg_name_is_place(&g, sp)) continue;
+            SgRun run[32];
+            int nr = sg_name_runs(&g, sp->byte_start, sp->byte_end, run, 32), longs = 0;
+            for (int q = 0; q < nr; q++) longs += run[q].role != 0;
+            if ((longs > 1) != (pass == 0)) continue;
+            for (int q = 0; q < nr; q++)
+                if (run[q].role) sg_word_note(&g, text + run[q].a, run[q].b - run[q].a, run[q].role, longs > 1);
+        }
+    for (int k = 0; k < spans->n; k++) {
+        const SrSpan *sp = &spans->span[k];
+        if (sp->action != SR_ACT_PHI || !sg_name_type(sp->category) || sg_name_is_place(&g, sp)) continue;
+        SgRun run[32];
+        int nr = sg_name_runs(&g, sp->byte_start, sp->byte_end, run, 32);
+        int gender = sg_gender_before(&g, sp->byte_start);
+        for (int q = 0; q < nr; q++) {
+            if (!run[q].role) continue;
+            char low[64];
+            sg_lower(text + run[q].a, run[q].b - run[q].a, low, sizeof low);
+            SgWord *w = sg_word_find(&g, low);
+            if (!w || w->sur) continue;
+            int gd = (w->role & 3) == SG_FIRST ? sg_first_gender(&g, low) : 0;
+            sg_word_assign(&g, w, gd ? gd : gender);
+        }
+    }
+    for (int k = 0; k < spans->n; k++) {
+        out[k] = NULL;
+        if (spans->span[k].action == SR_ACT_PHI) out[k] = sg_span(&g, &spans->span[k]);
+    }
+    for (int k = 0; k < g.nw; k++) { free(g.w[k].orig); free(g.w[k].sur); }
+    free(g.w);
+    return 0;
+}
+
+/* --date-shift MIN:MAX (days, MIN <= MAX, each within +-36500) */
+static int sg_parse_shift(const char *v, int *lo, int *hi) {
+    char *e;
+    long a = strtol(v, &e, 10);
+    if (e == v || *e != ':') return -1;
+    const char *w = e + 1;
+    long b = strtol(w, &e, 10);
+    if (e == w || *e || a > b || a < -36500 || b > 36500 || (a == 0 && b == 0)) return -1;
+    *lo = (int)a;
+    *hi = (int)b;
+    return 0;
+}

@@ -323,6 +323,7 @@ typedef struct {
     char **known;  /* known_phi: strings (malloc'd) and their types ("" = guess) */
     char **known_type;
     int n_known, cap_known, cap_known_type;
+    char *patient; /* "patient" (a string), or NULL: with a surrogate key, one date shift a patient */
 } SrRecord;
 
 static void record_free(SrRecord *r) {
@@ -332,6 +333,7 @@ static void record_free(SrRecord *r) {
     for (int k = 0; k < r->n_known; k++) { free(r->known[k]); free(r->known_type[k]); }
     free(r->known);
     free(r->known_type);
+    free(r->patient);
     memset(r, 0, sizeof *r);
 }
 
@@ -514,6 +516,9 @@ static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, J
             rc = json_given_phi(&c, rec, err);
         } else if (strcmp(key, "known_phi") == 0 && !rec->n_known) {
             rc = json_known_phi(&c, rec, err);
+        } else if (strcmp(key, "patient") == 0 && !rec->patient && c.pos < c.len && line[c.pos] == '"') {
+            size_t plen;
+            rc = json_string(&c, &rec->patient, &plen, err);
         } else if (strcmp(key, "id") == 0 && !rec->id_json) {
             size_t start = c.pos;
             rc = json_skip_value(&c, 0, err);

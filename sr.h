@@ -235,6 +235,27 @@ void sr_phi_rules_free(SrPhiRules *r);
  * PHI type, source the rule that fired. */
 int sr_phi_find(const SrPhiRules *r, const char *text, size_t len, SrSpans *out, char *err);
 
+/* ---------------------------------------------------------------- surrogates (phi.c) */
+
+/* Typed, format-preserving surrogates for PHI spans (phi.c, "Surrogates", says what each
+ * type becomes). The pools are data/surrogate_*.txt; rules (may be NULL) lend the PHI
+ * rules' head words (Road, Hospital) that places keep. */
+typedef struct SrSurrogates SrSurrogates;
+SrSurrogates *sr_surrogates_new(const char *data_dir, const SrPhiRules *rules, char *err);
+/* A secret key file (>= 16 bytes): the same original gets the same surrogate in every
+ * document, and the date shift depends on the key and the patient only. */
+int sr_surrogates_key_file(SrSurrogates *s, const char *path, char *err);
+void sr_surrogates_free(SrSurrogates *s);
+typedef struct {
+    uint64_t seed;            /* without a key: with the text, keys the document's choices */
+    int shift_min, shift_max; /* the date shift in days, drawn from [min, max] (never 0) */
+    const char *patient;      /* with a key: the record's "patient" (NULL: none) */
+} SrSurrogateOptions;
+/* out[k] = a malloc'd surrogate for each SR_ACT_PHI span k, or NULL where the type has
+ * none (the masked LM fills it); out[k] = NULL for other spans. */
+int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len,
+                       const SrSpans *spans, char **out, char *err);
+
 /* ---------------------------------------------------------------- POS tagger (ner.c) */
 
 /* The built-in UPOS tagger (an averaged perceptron trained on UD English EWT by
@@ -308,6 +329,9 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
  * the Masker decides; every PHI span and a ratio of the eligible words are masked;
  * the masked-LM fills them; the leak check counts original PHI strings left over. */
 enum { SR_FILL_ITERATIVE = 0, SR_FILL_PARALLEL = 1, SR_FILL_ROUNDS = 2 };
+/* PHI fill: the masked LM like any word (the paper), typed surrogates written before
+ * the model runs (it sees them as context), or [**TYPE**] tags */
+enum { SR_PHI_MLM = 0, SR_PHI_SURROGATE = 1, SR_PHI_TAG = 2 };
 
 typedef struct {
     float ratio;        /* share of eligible words masked (0.5) */
@@ -326,6 +350,9 @@ typedef struct {
     int explain;        /* record every decision with its context and candidates */
     int keep_original;  /* explain contexts may show original PHI */
     const SrKnownPhi *known; /* this letter's PHI known from outside (NULL: none) */
+    int phi_fill;            /* SR_PHI_*: how PHI spans are filled (API default: mlm) */
+    const SrSurrogates *surrogates; /* the pools SR_PHI_SURROGATE needs */
+    SrSurrogateOptions surrogate;   /* its date shift and the record's patient (the seed is .seed above) */
     /* called after every forward pass with the pieces decided so far and the masks */
     void (*progress)(void *arg, int decided, int masks, int forwards);
     void *progress_arg;

@@ -116,7 +116,7 @@ if cmp -s "$G/shard_all.txt" "$G/shard_3.txt" && [ "$(wc -l <"$G/shard_3.txt")" 
     echo "PASS cli --shard I/3: the three shards together give the 9 letters of one run, once each"
 else fail "cli --shard: shards differ from the single run"; fi
 # --explain: every decision shows its context, candidates and choice, no original PHI
-"$SR" generate -m "$M" --explain --quiet "$ROOT/data/example_letter.txt" >"$G/explain.txt" 2>&1
+"$SR" generate -m "$M" --phi-fill mlm --explain --quiet "$ROOT/data/example_letter.txt" >"$G/explain.txt" 2>&1
 nd=$(grep -c '^decision ' "$G/explain.txt"); nc=$(grep -c '^  candidates:' "$G/explain.txt"); nx=$(grep -c '^  context: .*>>\[MASK\]<<' "$G/explain.txt")
 if [ "$nd" -gt 50 ] && [ "$nd" -eq "$nc" ] && [ "$nd" -eq "$nx" ] && ! grep -qiE 'Whitcombe|Marchetti|Okonkwo|40718236' "$G/explain.txt"; then
     echo "PASS cli --explain: $nd decisions, each with context, candidates and choice; no original names or MRN"
