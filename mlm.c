@@ -55,12 +55,14 @@
 #define SR_STOP (-2) /* "end of word" choice for a continuation piece */
 #define SR_FILL_REDACTION 0 /* SrFill.action of a [**TYPE**] written over a leak */
 
-/* Refilled words among r->fill (the rest are redactions). */
+/* Refilled words among r->fill: the model's (the rest are redactions, and surrogates
+ * written in before the model ran: PHI with no WordPiece chosen). */
 static int gen_refilled(const SrGenResult *r) {
     int n = 0;
-    for (int i = 0; i < r->n_fills; i++) n += r->fill[i].action != SR_FILL_REDACTION;
+    for (int i = 0; i < r->n_fills; i++) n += r->fill[i].action != SR_FILL_REDACTION && r->fill[i].n_pieces > 0;
     return n;
 }
+
 
 /* ================================================================================
  * Random numbers: splitmix64 seeding, xorshift64* stream
@@ -1037,6 +1039,31 @@ static int generate_once(GenCtx *g, const SrTokens *tk, char *err) {
     return fill_rounds(g, g->opt->fill == SR_FILL_PARALLEL ? 1 : (g->opt->rounds < 1 ? 1 : g->opt->rounds), err);
 }
 
+/* Put the fills in text order and point each decision (which holds its unit's index)
+ * at its fill. unit_of[i]: the unit of fill i, or -1. */
+static void order_fills(const GenCtx *g, SrGenResult *r, const int *unit_of) {
+    int n = r->n_fills;
+    int *order = xmalloc((size_t)(n ? n : 1) * sizeof(int)), *fill_of = xmalloc((size_t)(g->n_units ? g->n_units : 1) * sizeof(int));
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++) { /* insertion sort: the fills are nearly in order already */
+        int v = order[i], j = i - 1;
+        while (j >= 0 && r->fill[order[j]].byte_start > r->fill[v].byte_start) { order[j + 1] = order[j]; j--; }
+        order[j + 1] = v;
+    }
+    SrFill *sorted = xmalloc((size_t)(n ? n : 1) * sizeof *sorted);
+    for (int u = 0; u < g->n_units; u++) fill_of[u] = -1;
+    for (int i = 0; i < n; i++) {
+        sorted[i] = r->fill[order[i]];
+        if (unit_of[order[i]] >= 0) fill_of[unit_of[order[i]]] = i;
+    }
+    memcpy(r->fill, sorted, (size_t)n * sizeof *sorted);
+    for (int i = 0; i < r->n_dec; i++)
+        if (r->dec[i].fill >= 0 && r->dec[i].fill < g->n_units) r->dec[i].fill = fill_of[r->dec[i].fill];
+    free(sorted);
+    free(order);
+    free(fill_of);
+}
+
 /* The result's spans and fills, mapped into the output. */
 static void collect_result(GenCtx *g, const SrSpans *spans) {
     SrGenResult *r = g->res;
@@ -1065,11 +1092,13 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         o->cp_start = cp[o->byte_start];
         o->cp_end = cp[o->byte_end];
     }
+    int *unit_of = xmalloc((size_t)(g->n_segs + spans->n + 1) * sizeof(int)); /* fill -> its unit, or -1 */
     for (int s = 0; s < g->n_segs; s++) {
         const GenSeg *sg = &g->segs[s];
         if (sg->rep < 0) continue;
         const GenRep *rp = &g->reps[sg->rep];
         r->fill = grow(r->fill, &r->cap_fills, r->n_fills + 1, sizeof *r->fill);
+        unit_of[r->n_fills] = rp->unit;
         SrFill *f = &r->fill[r->n_fills++];
         memset(f, 0, sizeof *f);
         f->byte_start = sg->out_start;
@@ -1098,6 +1127,29 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->prob = un->prob;
         f->forward = un->forward;
     }
+    /* surrogates written in before the model ran are changes too, so a record's changes
+       rebuild its text from the original */
+    for (int k = 0; g->fixed && k < spans->n; k++) {
+        const SrSpan *sp = &spans->span[k];
+        if (!g->fixed[k] || sp->action != SR_ACT_PHI || sp->byte_end <= sp->byte_start) continue;
+        if (!orig_unchanged(g, sp->byte_start, sp->byte_end)) continue; /* overwritten by a redaction */
+        r->fill = grow(r->fill, &r->cap_fills, r->n_fills + 1, sizeof *r->fill);
+        unit_of[r->n_fills] = -1;
+        SrFill *f = &r->fill[r->n_fills++];
+        memset(f, 0, sizeof *f);
+        f->byte_start = map_offset(g, sp->byte_start, 0);
+        f->byte_end = map_offset(g, sp->byte_end, 1);
+        f->cp_start = cp[f->byte_start];
+        f->cp_end = cp[f->byte_end];
+        f->orig_cp_start = cp0[g->ospans->span[k].byte_start];
+        f->orig_cp_end = cp0[g->ospans->span[k].byte_end];
+        f->action = SR_ACT_PHI;
+        memcpy(f->category, sp->category, sizeof f->category);
+        f->category[sizeof f->category - 1] = 0;
+        f->prob = 1;
+    }
+    order_fills(g, r, unit_of);
+    free(unit_of);
     free(cp);
     free(cp0);
 }

@@ -369,7 +369,7 @@ typedef struct {
     int action;         /* SR_ACT_PHI (a surrogate), SR_ACT_ELIGIBLE, or 0: a [**TYPE**]
                            written over a leak (category TYPE, n_pieces 0) */
     char category[24];
-    int n_pieces;       /* WordPieces chosen */
+    int n_pieces;       /* WordPieces chosen (0: a surrogate written in before the model ran) */
     float prob;         /* product of the chosen pieces' probabilities (full softmax) */
     int forward;        /* forward pass (1-based) that chose its first piece */
 } SrFill;
