@@ -1722,6 +1722,33 @@ static void add_layernorm_generic(float *out, const float *a, const float *b, co
     add_layernorm_body(out, a, b, w, bias, n, eps);
 }
 
+/* The int8 tile driver of the AVX2 and SDOT sets: np panels of SR_NR columns, rows in
+ * groups of 3, each group one call of TILE (a static inline of the same target, so it
+ * is compiled into the driver); the sums come out without the +128, so wsum is unused. */
+#define SR_Q8_TILE_CASE(TILE, m)                                                                                 \
+    case m:                                                                                                      \
+        if (plain_u8) TILE(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                            \
+        else TILE(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                                     \
+        break;
+#define SR_Q8_TILE_DRIVER(NAME, TARGET, TILE)                                                                    \
+    static TARGET void NAME(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S, \
+                            const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C,   \
+                            int ldc, const float *bias, int ncols, int plain_u8) {                               \
+        (void)wsum;                                                                                              \
+        for (int p = 0; p < np; p++) {                                                                           \
+            int left = ncols - p * SR_NR;                                                                        \
+            if (left <= 0) break;                                                                                \
+            const int8_t *Wp = W + p * pq;                                                                       \
+            const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;                                  \
+            for (int r0 = 0; r0 < mr; r0 += 3) {                                                                 \
+                const uint8_t *Ar = A + (size_t)r0 * lda;                                                        \
+                const float *ar = as + (size_t)r0 * lds;                                                         \
+                float *Cr = C + (size_t)r0 * ldc + p * SR_NR;                                                    \
+                switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_TILE_CASE(TILE, 1) SR_Q8_TILE_CASE(TILE, 2) SR_Q8_TILE_CASE(TILE, 3) } \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
 /* ================================================================================
  * 3b. x86 kernel sets: AVX-512 (+VNNI) and AVX2 (+FMA)
  * ================================================================================
@@ -2060,28 +2087,7 @@ SR_INLINE SR_AVX2 void q8_tile_avx2(const int MR, const int PLAIN, const uint8_t
     }
     for (int r = 0; r < MR; r++) store16_avx2(C + (size_t)r * ldc, facc[r][0], facc[r][1], bias, 1, ncols);
 }
-#define SR_Q8_AVX2_CASE(m)                                                                                       \
-    case m:                                                                                                      \
-        if (plain_u8) q8_tile_avx2(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                   \
-        else q8_tile_avx2(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                            \
-        break;
-static SR_AVX2 void tile_q8_avx2(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq, const float *S,
-                         const int32_t *wsum, size_t ps, int ng, int G, const float *as, int lds, float *C, int ldc,
-                         const float *bias, int ncols, int plain_u8) {
-    (void)wsum; /* see above: the sums come out without the +128 */
-    for (int p = 0; p < np; p++) {
-        int left = ncols - p * SR_NR;
-        if (left <= 0) break;
-        const int8_t *Wp = W + p * pq;
-        const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;
-        for (int r0 = 0; r0 < mr; r0 += 3) {
-            const uint8_t *Ar = A + (size_t)r0 * lda;
-            const float *ar = as + (size_t)r0 * lds;
-            float *Cr = C + (size_t)r0 * ldc + p * SR_NR;
-            switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_AVX2_CASE(1) SR_Q8_AVX2_CASE(2) SR_Q8_AVX2_CASE(3) }
-        }
-    }
-}
+SR_Q8_TILE_DRIVER(tile_q8_avx2, SR_AVX2, q8_tile_avx2)
 
 static SR_AVX2 void quantize_group_avx2(const float *a, int n, int G, uint8_t *q, float *scale) {
     quantize_group_body(a, n, G, q, scale);
@@ -2200,28 +2206,7 @@ SR_INLINE SR_DOTPROD void q8_tile_dot(const int MR, const int PLAIN, const uint8
         for (int j = 0; j < ncols && j < SR_NR; j++) c[j] = bias ? out[j] + bias[j] : c[j] + out[j];
     }
 }
-#define SR_Q8_DOT_CASE(m)                                                                                        \
-    case m:                                                                                                      \
-        if (plain_u8) q8_tile_dot(m, 1, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                     \
-        else q8_tile_dot(m, 0, Ar, lda, Wp, Sp, ng, G, ar, lds, Cr, ldc, bp, left);                              \
-        break;
-static SR_DOTPROD void tile_q8_dot(int mr, int np, const uint8_t *A, int lda, const int8_t *W, size_t pq,
-                                   const float *S, const int32_t *wsum, size_t ps, int ng, int G, const float *as,
-                                   int lds, float *C, int ldc, const float *bias, int ncols, int plain_u8) {
-    (void)wsum; /* see above: the sums come out without the +128 */
-    for (int p = 0; p < np; p++) {
-        int left = ncols - p * SR_NR;
-        if (left <= 0) break;
-        const int8_t *Wp = W + p * pq;
-        const float *Sp = S + p * ps, *bp = bias ? bias + p * SR_NR : NULL;
-        for (int r0 = 0; r0 < mr; r0 += 3) {
-            const uint8_t *Ar = A + (size_t)r0 * lda;
-            const float *ar = as + (size_t)r0 * lds;
-            float *Cr = C + (size_t)r0 * ldc + p * SR_NR;
-            switch (mr - r0 < 3 ? mr - r0 : 3) { SR_Q8_DOT_CASE(1) SR_Q8_DOT_CASE(2) SR_Q8_DOT_CASE(3) }
-        }
-    }
-}
+SR_Q8_TILE_DRIVER(tile_q8_dot, SR_DOTPROD, q8_tile_dot)
 #endif /* SR_ARM_DOT */
 #endif /* SR_ARM */
 
