@@ -4,7 +4,9 @@
 #                 the CPU; OpenMP threads when the compiler has them
 #   make native   this CPU's vector instructions everywhere + OpenMP threads
 #   make debug    AddressSanitizer + UBSan, for hunting bugs
-#   make test     the whole test suite (see test/run_tests.sh)
+#   make test     the whole test suite (see test/run_tests.sh); make test STAGE=40
+#                 runs the stages named test/stage_40*
+#   make check    the fast tier (< 1 minute; only a C compiler and python3)
 CC ?= cc
 SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c
 # -fopenmp if this compiler can build and link it (results do not depend on threads)
@@ -20,9 +22,12 @@ debug: $(SRCS)
 	$(CC) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -Wall -o sr sr.c -lm
 
 test:
-	bash test/run_tests.sh
+	STAGE="$(STAGE)" bash test/run_tests.sh
+
+check:
+	FAST=1 STAGE="$(STAGE)" bash test/run_tests.sh
 
 clean:
 	rm -rf sr test/out
 
-.PHONY: native debug test clean
+.PHONY: native debug test check clean

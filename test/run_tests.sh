@@ -5,6 +5,14 @@
 #   FAIL name: reason    it did not
 #   SKIP name: reason    it could not run here (only for ../shared being absent)
 # and this script tallies them into the closing line "N passed, N failed".
+# Which stages:
+#   make test              every stage
+#   make test STAGE=40     the stages whose names start with test/stage_40 (several:
+#                          STAGE="40 85")
+#   make check             the fast tier: the stages marked "# tier: fast" (they need only
+#                          a C compiler and python3: no torch, npm, clang or qemu), with
+#                          FAST=1 in their environment (stage 40 then leaves out its 20 s
+#                          libFuzzer run); under a minute on a 2-core laptop
 # Environment given to every stage:
 #   ROOT    the repository        SR        portable binary   SR_NATIVE  native binary
 #   OUT     scratch (test/out)    PY        a Python 3 with torch and numpy (Debian's)
@@ -22,21 +30,46 @@ SR=$OUT/sr-portable
 SR_NATIVE=$OUT/sr-native
 export ROOT OUT PY SHARED SR SR_NATIVE CC
 
+STAGE=${STAGE:-}
+FAST=${FAST:-0}
+export FAST
+
 pass=0 fail=0 skip=0
+# The two builds run side by side (one compilation unit each: one core each).
 build() { # name, flags...
     local out=$1; shift
-    if "$CC" "$@" -Wall -o "$out" "$ROOT/sr.c" -lm 2>"$OUT/build.log"; then
+    "$CC" "$@" -Wall -o "$out" "$ROOT/sr.c" -lm 2>"$out.build.log"
+}
+report_build() { # name, status, flags...
+    local out=$1 rc=$2; shift 2
+    if [ "$rc" -eq 0 ]; then
         echo "PASS build $(basename "$out") ($*)"; pass=$((pass + 1))
     else
-        echo "FAIL build $(basename "$out"): $(head -c 2000 "$OUT/build.log")"; fail=$((fail + 1))
+        echo "FAIL build $(basename "$out"): $(head -c 2000 "$out.build.log")"; fail=$((fail + 1))
     fi
 }
-build "$SR" -O2
-build "$SR_NATIVE" -O3 -march=native -fopenmp
+build "$SR" -O2 & p1=$!
+build "$SR_NATIVE" -O3 -march=native -fopenmp & p2=$!
+wait $p1; report_build "$SR" $? -O2
+wait $p2; report_build "$SR_NATIVE" $? -O3 -march=native -fopenmp
 
+# wanted NAME: is this stage in the run (STAGE prefixes, FAST tier)?
+wanted() {
+    local name=$1 stage=$2 p
+    if [ "$FAST" = 1 ] && ! grep -q '^# tier: fast$' "$stage"; then return 1; fi
+    [ -z "$STAGE" ] && return 0
+    for p in $STAGE; do
+        case "$name" in "stage_$p"*) return 0 ;; esac
+    done
+    return 1
+}
+
+nstages=0
 for stage in "$ROOT"/test/stage_*.sh; do
     [ -e "$stage" ] || continue
     name=$(basename "$stage" .sh)
+    wanted "$name" "$stage" || continue
+    nstages=$((nstages + 1))
     echo "== $name"
     log=$OUT/$name.log
     start=$(date +%s)
@@ -53,6 +86,9 @@ for stage in "$ROOT"/test/stage_*.sh; do
     echo "  ($(( $(date +%s) - start )) s)"
 done
 
+if [ $nstages -eq 0 ]; then
+    echo "FAIL stages: no test/stage_*.sh matches STAGE=\"$STAGE\" (FAST=$FAST)"; fail=$((fail + 1))
+fi
 if [ $skip -gt 0 ]; then
     echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -3,6 +3,7 @@
 # scorer matches hand-counted figures on a small case and refuses bad input, and `sr deid`
 # answers every document. No detector score is checked here (the documents are a test set,
 # not a target): test/docs/README.md says how to score.
+# tier: fast
 set -u
 cd "$ROOT"
 D=$ROOT/test/docs

@@ -4,6 +4,7 @@
 # document, intervals, weekdays, formats, shapes of numbers, NHS check digits, names
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
+# tier: fast
 set -u
 S=$OUT/surrogate
 rm -rf "$S"; mkdir -p "$S"
