@@ -12,8 +12,12 @@ SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c
 # -fopenmp if this compiler can build and link it (results do not depend on threads)
 OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 
+# gcc: -O1 with the numeric core at -O3 (SR_O3_CORE, see sr.c section 3): half the
+# build time, the same speed and output; other compilers: -O3 throughout
+OPT := $(shell $(CC) --version 2>/dev/null | grep -qi clang && echo -O3 || echo -O1 -DSR_O3_CORE)
+
 sr: $(SRCS)
-	$(CC) -O3 $(OPENMP) -Wall -o sr sr.c -lm
+	$(CC) $(OPT) $(OPENMP) -Wall -o sr sr.c -lm
 
 native: $(SRCS)
 	$(CC) -O3 -march=native -fopenmp -Wall -o sr sr.c -lm
