@@ -880,6 +880,7 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
 void sr_gen_result_free(SrGenResult *r) {
     free(r->text);
     sr_spans_free(&r->phi);
+    free(r->phi_fill);
     sr_spans_free(&r->entities);
     free(r->fill);
     for (int i = 0; i < r->n_dec; i++) free(r->dec[i].context);
@@ -1083,6 +1084,10 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
             if (!orig_unchanged(g, sp->byte_start, sp->byte_end)) continue; /* overrun by a PHI word */
             dst = &r->entities;
         } else continue;
+        if (dst == &r->phi) {
+            r->phi_fill = grow(r->phi_fill, &r->cap_phi_fill, r->phi.n + 1, 1);
+            r->phi_fill[r->phi.n] = g->fixed && g->fixed[k] ? (unsigned char)g->opt->phi_fill : SR_PHI_MLM;
+        }
         dst->span = grow(dst->span, &dst->cap, dst->n + 1, sizeof *dst->span);
         SrSpan *o = &dst->span[dst->n++];
         *o = *sp;
@@ -1148,6 +1153,12 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         f->category[sizeof f->category - 1] = 0;
         f->prob = 1;
     }
+    /* a PHI span under a [**TYPE**] written over a leak was redacted, whatever filled it */
+    for (int i = 0; i < r->phi.n; i++)
+        for (int f = 0; f < r->n_fills; f++)
+            if (r->fill[f].action == SR_FILL_REDACTION && r->fill[f].byte_start < r->phi.span[i].byte_end &&
+                r->fill[f].byte_end > r->phi.span[i].byte_start)
+                r->phi_fill[i] = SR_PHI_REDACTED;
     order_fills(g, r, unit_of);
     free(unit_of);
     free(cp);
@@ -1604,7 +1615,9 @@ static void print_explain(FILE *f, const SrModel *m, const SrGenResult *r) {
     }
 }
 
-static void put_spans_json(FILE *f, const char *text, const SrSpans *s) {
+/* fill: how each span was filled (SR_PHI_*), or NULL */
+static void put_spans_json(FILE *f, const char *text, const SrSpans *s, const unsigned char *fill) {
+    static const char *fill_name[] = {"mlm", "surrogate", "tag", "redaction"};
     fputc('[', f);
     for (int i = 0; i < s->n; i++) {
         const SrSpan *p = &s->span[i];
@@ -1612,6 +1625,7 @@ static void put_spans_json(FILE *f, const char *text, const SrSpans *s) {
         json_put_cstr(f, p->category);
         fputs(",\"text\":", f);
         json_put_string(f, text + p->byte_start, (size_t)(p->byte_end - p->byte_start));
+        if (fill && fill[i] <= SR_PHI_REDACTED) fprintf(f, ",\"fill\":\"%s\"", fill_name[fill[i]]);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1626,9 +1640,9 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     fputs(",\"text\":", f);
     json_put_string(f, r->text, r->len);
     fputs(",\"phi\":", f);
-    put_spans_json(f, r->text, &r->phi);
+    put_spans_json(f, r->text, &r->phi, r->phi_fill);
     fputs(",\"entities\":", f);
-    put_spans_json(f, r->text, &r->entities);
+    put_spans_json(f, r->text, &r->entities, NULL);
     fprintf(f, ",\"fills\":%d,\"masks\":%d,\"forwards\":%d,\"leaks\":%d,\"tokens\":%d", gen_refilled(r), r->masks, r->forwards, r->leaks, r->n_tokens);
     if (r->resamples || r->redactions) fprintf(f, ",\"resamples\":%d,\"redactions\":%d", r->resamples, r->redactions);
     if (timings)

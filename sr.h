@@ -332,6 +332,8 @@ enum { SR_FILL_ITERATIVE = 0, SR_FILL_PARALLEL = 1, SR_FILL_ROUNDS = 2 };
 /* PHI fill: the masked LM like any word (the paper), typed surrogates written before
  * the model runs (it sees them as context), or [**TYPE**] tags */
 enum { SR_PHI_MLM = 0, SR_PHI_SURROGATE = 1, SR_PHI_TAG = 2 };
+/* SrGenResult.phi_fill also says SR_PHI_REDACTED: a [**TYPE**] written over a leak */
+enum { SR_PHI_REDACTED = 3 };
 
 typedef struct {
     float ratio;        /* share of eligible words masked (0.5) */
@@ -390,6 +392,9 @@ typedef struct {
     char *text;          /* the synthetic letter (NUL-terminated) */
     size_t len;
     SrSpans phi;         /* surrogates: PHI spans mapped into text */
+    unsigned char *phi_fill; /* phi_fill[i]: how phi.span[i] was filled (SR_PHI_SURROGATE,
+                                SR_PHI_TAG, SR_PHI_MLM or SR_PHI_REDACTED) */
+    int cap_phi_fill;
     SrSpans entities;    /* protected medical entities, unchanged, mapped into text */
     SrFill *fill;
     int n_fills, cap_fills;

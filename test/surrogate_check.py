@@ -448,6 +448,10 @@ def cmd_generate(src_dir, out):
         if len(phi) != len(doc["phi"]):
             report(False, f"generate {doc['id']}: one PHI entry per given span", f"{len(phi)} for {len(doc['phi'])}")
             continue
+        fills = sorted(set(p.get("fill") for p in phi))
+        report(fills == ["surrogate"], f"generate {doc['id']}: every PHI entry says \"fill\": \"surrogate\"", str(fills))
+        types = [(g["type"], p["type"]) for g, p in zip(doc["phi"], phi) if g["type"] != p["type"]]
+        report(not types, f"generate {doc['id']}: PHI entries in input order with the given types", str(types[:3]))
         check_doc(doc, rec["text"], [(g, p["text"]) for g, p in zip(doc["phi"], phi)], "generate")
 
 

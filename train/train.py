@@ -292,6 +292,18 @@ def make_model(args, vocab_size):
     cfg = hf_config(vocab_size, args.hidden, args.layers, args.heads, args.ffn, args.max_position)
     model = BertForMaskedLM(cfg)
     model.init_weights()
+    if getattr(args, "pos_init", "normal") == "sin":
+        # Sinusoidal position embeddings (Vaswani et al.) at the same scale as the normal
+        # init: still learned absolute positions (plain BERT), but they start with the
+        # offsets between positions already visible to attention.
+        P, H = cfg["max_position_embeddings"], cfg["hidden_size"]
+        pos = np.arange(P)[:, None]
+        freq = np.exp(-np.log(10000.0) * (np.arange(0, H, 2) / H))[None, :]
+        pe = np.zeros((P, H))
+        pe[:, 0::2], pe[:, 1::2] = np.sin(pos * freq), np.cos(pos * freq)
+        pe *= cfg["initializer_range"] / pe.std()
+        with torch.no_grad():
+            model.bert.embeddings.position_embeddings.weight.copy_(torch.from_numpy(pe).float())
     return model
 
 
@@ -379,6 +391,9 @@ def main():
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=1024)
+    ap.add_argument("--pos-init", choices=["normal", "sin"], default="normal",
+                    help="position embeddings' initial values: N(0, 0.02) as Hugging Face, or "
+                         "sinusoids at the same scale")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup-steps", type=int, default=50)
     ap.add_argument("--decay", type=float, default=0.3, help="fraction of --steps with linear decay")
