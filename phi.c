@@ -2265,6 +2265,12 @@ static void phi_rule_countries(PhiDoc *d) {
     }
 }
 
+/* a part of the line before a military post: "PSC 0413, Box 8144", "Unit 4719 Box 7394" */
+static int phi_military_part(const PhiDoc *d, int k) {
+    return phi_punct(d, k, ',') || phi_num(d, k) ||
+           (phi_word(d, k) && (d->t[k].shape == SH_UPPER || phi_is(d, k, "box") || phi_cue(d, k, CUE_UNIT_WORD)));
+}
+
 /* US military addresses: "PSC 0413, Box 8144, APO AA 42323" */
 static void phi_rule_military_address(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
@@ -2274,8 +2280,21 @@ static void phi_rule_military_address(PhiDoc *d) {
         phi_mark(d, i + 2, i + 2, PT_ZIP, "rule:military-address", -1);
         /* "PSC 0413, Box 8144," before it on the line */
         int k = i - 1;
-        while (k >= 1 && !d->t[k + 1].nl && (phi_punct(d, k, ',') || phi_num(d, k) || (phi_word(d, k) && (d->t[k].shape == SH_UPPER || phi_is(d, k, "box") || phi_cue(d, k, CUE_UNIT_WORD))))) k--;
-        if (k + 1 < i) phi_mark(d, k + 1, i - 1, PT_STREET, "rule:military-address", -1);
+        while (k >= 1 && !d->t[k + 1].nl && phi_military_part(d, k)) k--;
+        int a = k + 1;
+        /* or the end of the line before it, from a word, with a number: "... at PSC 0413,
+         * Box 8144\nAPO AA 42323" */
+        if (a == i && d->t[i].nl) {
+            int q = i - 1, nums = 0, start = i;
+            while (q >= 0 && phi_military_part(d, q)) {
+                nums += phi_num(d, q);
+                if (phi_word(d, q)) start = q;
+                if (d->t[q].nl) break;
+                q--;
+            }
+            if (start < i && nums) a = start;
+        }
+        if (a < i) phi_mark(d, a, i - 1, PT_STREET, "rule:military-address", -1);
     }
 }
 
@@ -3983,17 +4002,20 @@ static void phi_rule_employer(PhiDoc *d) {
     }
 }
 
-/* wards and rooms: "room 12", "Bed 4B" (extra) */
+/* wards and rooms: "room 12", "Bed 4B" (extra); an apartment's "Apt. 656", "Suite 501"
+ * is part of a street address, its word with it */
 static void phi_rule_wards(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
         if (!(d->t[i].lex & LX_WARDWORD) || !phi_word(d, i)) continue;
+        int apt = phi_cue(d, i, CUE_APARTMENT_WORD);
         int j = i + 1;
+        if (apt && phi_punct(d, j, '.') && !d->t[j].sp) j++;
         if (phi_punct(d, j, '#') || phi_punct(d, j, ':')) j++;
         if (j >= d->n || d->t[j].nl) continue;
         if (!((d->t[j].kind == TK_NUM && d->t[j].ndig <= 4) || (d->t[j].kind == TK_ALNUM && d->t[j].b1 - d->t[j].b0 <= 5))) continue;
         if (j + 1 < d->n && !d->t[j + 1].nl && (d->t[j + 1].lex & LX_UNIT)) continue;
-        int apt = phi_cue(d, i, CUE_APARTMENT_WORD);
-        phi_mark(d, j, j, apt ? PT_STREET : PT_WARD, apt ? "rule:street-address" : "rule:ward-room", i);
+        if (apt && phi_free(d, i)) phi_mark(d, i, j, PT_STREET, "rule:street-address", -1);
+        else phi_mark(d, j, j, apt ? PT_STREET : PT_WARD, apt ? "rule:street-address" : "rule:ward-room", i);
     }
 }
 
