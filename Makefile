@@ -6,7 +6,7 @@
 #   make debug    AddressSanitizer + UBSan, for hunting bugs
 #   make test     the whole test suite (see test/run_tests.sh)
 CC ?= cc
-SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c
+SRCS = sr.c sr.h tokenizer.c ner.c phi.c formats.c mlm.c
 # -fopenmp if this compiler can build and link it (results do not depend on threads)
 OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 

@@ -49,7 +49,6 @@
  * (the kernels' results do not depend on threads).
  */
 
-
 #define SR_GEN_MAX_PIECES 8
 #define SR_STOP (-2) /* "end of word" choice for a continuation piece */
 #define SR_FILL_REDACTION 0 /* SrFill.action of a [**TYPE**] written over a leak */
@@ -1664,8 +1663,10 @@ static void gen_usage(FILE *f) {
           "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
-          "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl)\n"
-          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml, NAME.json),\n"
+          "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl); i2b2 on\n"
+          "                    stdout: several letters in one <deIdi2b2Set>; brat needs --out\n"
+          "  --out DIR         one file per letter (NAME.txt, NAME.xml, NAME.json, or NAME.txt +\n"
+          "                    NAME.ann and DIR/annotation.conf),\n"
           "                    each written whole or not at all; never over an input file;\n"
           "                    a name two letters share gets -2, -3 (said on stderr)\n"
           "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
