@@ -121,10 +121,11 @@ static void doc_span_range(const SrSpan *s, int n_cp, int *a, int *b) {
     *b = s->cp_end < *a ? *a : s->cp_end > n_cp ? n_cp : s->cp_end;
 }
 
-/* The code point at text[*i], advancing *i (an invalid byte counts as U+FFFD). */
+/* The code point at text[*i], advancing *i; an invalid byte (sr's texts are checked
+ * UTF-8: never) is one code point, -1, which XML writes as U+FFFD. */
 static int doc_next_cp(const char *s, size_t n, size_t *i) {
     int cp = utf8_decode((const unsigned char *)s, n, i);
-    if (cp < 0) { (*i)++; cp = 0xFFFD; }
+    if (cp < 0) (*i)++;
     return cp;
 }
 
@@ -137,8 +138,9 @@ static int doc_next_cp(const char *s, size_t n, size_t *i) {
  * i2b2's TYPE), medical entities and structure are ENTITY with sr's TYPE; offsets are
  * code points of TEXT, end exclusive. It is XML 1.0 for any text:
  *   - XML 1.0 has no way to write U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE
- *     and U+FFFF (not even as &#N;): each becomes U+FFFD, one code point for one, so
- *     every offset still fits (a form feed at a page break reads as U+FFFD);
+ *     and U+FFFF (not even as &#N;): each becomes one code point it can hold, so every
+ *     offset still fits: VT and FF (white space; a form feed is a page break) a space,
+ *     which keeps the two words it parts apart, the others U+FFFD;
  *   - CR is written as &#13; between CDATA sections: a parser turns a literal CR (and
  *     CRLF) into LF, which would shift every later offset;
  *   - "]]>" in the text is split over two CDATA sections ("]]" and ">");
@@ -148,11 +150,14 @@ static int doc_next_cp(const char *s, size_t n, size_t *i) {
 
 static int xml_forbidden(int cp) { return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF; }
 
+/* A character XML cannot hold, written as the one that stands for it. */
+static void xml_put_replacement(FILE *f, int cp) { fputs(cp == 0x0B || cp == 0x0C ? " " : "\xEF\xBF\xBD", f); }
+
 static void xml_put_attr(FILE *f, const char *s, size_t n) {
     for (size_t i = 0; i < n;) {
         size_t at = i;
         int cp = doc_next_cp(s, n, &i);
-        if (xml_forbidden(cp) || cp == 0xFFFD) fputs("\xEF\xBF\xBD", f);
+        if (xml_forbidden(cp)) xml_put_replacement(f, cp);
         else if (cp == '&') fputs("&amp;", f);
         else if (cp == '<') fputs("&lt;", f);
         else if (cp == '>') fputs("&gt;", f);
@@ -176,7 +181,7 @@ static void xml_put_cdata(FILE *f, const char *s, size_t n) {
         if (!open) fputs("<![CDATA[", f);
         open = 1;
         if (cp == ']' && n - at >= 3 && !memcmp(s + at, "]]>", 3)) { fputs("]]]]><![CDATA[>", f); i = at + 3; }
-        else if (xml_forbidden(cp) || cp == 0xFFFD) fputs("\xEF\xBF\xBD", f);
+        else if (xml_forbidden(cp)) xml_put_replacement(f, cp);
         else fwrite(s + at, 1, i - at, f);
     }
     if (open) fputs("]]>", f);

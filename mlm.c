@@ -639,7 +639,7 @@ static int rep_cmp(const void *a, const void *b) {
  * the segment map. */
 static void build_output(GenCtx *g) {
     SrGenResult *r = g->res;
-    qsort(g->reps, (size_t)g->n_reps, sizeof *g->reps, rep_cmp);
+    if (g->n_reps > 1) qsort(g->reps, (size_t)g->n_reps, sizeof *g->reps, rep_cmp); /* none: reps is NULL */
     size_t cap = g->len + 64, n = 0;
     char *out = xmalloc(cap);
     g->n_segs = 0;
@@ -1282,7 +1282,7 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     select_eligible(&spans, opt->ratio, opt->stratify, &g.rng, chosen);
     if (fixed) for (int k = 0; k < spans.n; k++) if (fixed[k]) chosen[k] = 0; /* written in already */
     make_units(&g, &spans, chosen, &tk);
-    qsort(g.units, (size_t)g.n_units, sizeof *g.units, unit_cmp);
+    if (g.n_units > 1) qsort(g.units, (size_t)g.n_units, sizeof *g.units, unit_cmp); /* none (--ratio 0): units is NULL */
     out->n_tokens = tk.n;
 
     int tries = opt->strict ? (opt->strict_tries < 0 ? 0 : opt->strict_tries) : 0;

@@ -32,6 +32,13 @@ def jsonl(path, recs):
     with open(path, "w", encoding="utf-8") as f:
         for k, t in recs: f.write(json.dumps({"id": k, "text": t}) + "\n")
 jsonl(D + "/orig.jsonl", docs.items())                                # keyed by name
+# for sr eval: the letters without U+FFFE/U+FFFF (word characters to sr eval, U+FFFD in XML)
+import os
+os.makedirs(D + "/ev/in")
+ev = {k: t.replace("\ufffe", "").replace("\uffff", "") for k, t in docs.items()}
+for k, t in ev.items():
+    with open("%s/ev/in/%s.txt" % (D, k), "w", encoding="utf-8", newline="") as f: f.write(t)
+jsonl(D + "/ev/orig.jsonl", ev.items())
 jsonl(D + "/one.jsonl", [("-", ctl)])                                 # a document of its own
 jsonl(D + "/paths.jsonl", [("%s/in/%s.txt" % (D, k), t) for k, t in docs.items()])  # keyed by path
 # PHI given over line breaks of every kind: BRAT fragments must stop at each
@@ -46,7 +53,7 @@ ls "$D/in/ctl.txt" >/dev/null || { fail "setup: letters not written"; exit 0; }
 
 # 1. i2b2 from sr deid: one document (exact with --show-phi, '*'-masked by default), a set
 "$SR" deid --format i2b2 --show-phi "$D/in/ctl.txt" >"$D/deid_show.xml" 2>"$D/err"
-$CHECK i2b2 "deid i2b2 --show-phi: XML 1.0, TEXT = the letter (forbidden characters as U+FFFD), tags at their offsets" \
+$CHECK i2b2 "deid i2b2 --show-phi: XML 1.0, TEXT = the letter (VT, FF as spaces, other forbidden characters U+FFFD), tags at their offsets" \
     "$D/deid_show.xml" "$D/one.jsonl" exact --want-tags 4
 "$SR" deid --format i2b2 "$D/in/ctl.txt" >"$D/deid.xml" 2>"$D/err"
 $CHECK i2b2 "deid i2b2: XML 1.0, TEXT the letter with PHI starred, tags at their offsets" "$D/deid.xml" "$D/one.jsonl" masked --want-tags 4
@@ -59,11 +66,21 @@ $CHECK i2b2 "deid i2b2 FILE FILE: a <deIdi2b2Set> named by path" "$D/deid_files.
 #    hold is still there and must come out as U+FFFD)
 G="$SR generate -m $ROOT/models/sr-demo.srm --quiet --ratio 0"
 $G --format i2b2 "$D/in/ctl.txt" >"$D/gen.xml" 2>"$D/err"
-$CHECK i2b2 "generate i2b2: XML 1.0, tags at their offsets, every forbidden character U+FFFD" "$D/gen.xml" "$D/one.jsonl" synthetic --want-tags 4
+$CHECK i2b2 "generate i2b2: XML 1.0, tags at their offsets, every forbidden character but VT, FF U+FFFD" "$D/gen.xml" "$D/one.jsonl" synthetic --want-tags 4
 $G --format i2b2 --jsonl "$D/odd.jsonl" >"$D/gen_set.xml" 2>"$D/err"
 $CHECK i2b2 "generate i2b2 --jsonl: one XML document, a <deIdi2b2Set> of 3" "$D/gen_set.xml" "$D/odd.jsonl" synthetic --set --want-tags 6
 $G --format i2b2 "$D/in/ctl.txt" "$D/in/two.txt" >"$D/gen_files.xml" 2>"$D/err"
 $CHECK i2b2 "generate i2b2 FILE FILE: a <deIdi2b2Set> named by path" "$D/gen_files.xml" "$D/paths.jsonl" synthetic --set --want-tags 6
+
+# sr eval reads generate's i2b2 folder as it reads its text folder: the same numbers (the
+# TEXT holds every word of the letter: CR, CRLF, controls and "]]>" come back in place)
+$G --format i2b2 --out "$D/ev/xml" "$D/ev/in" 2>/dev/null
+$G --format text --out "$D/ev/txt" "$D/ev/in" 2>/dev/null
+"$SR" eval --json "$D/ev/orig.jsonl" "$D/ev/xml" >"$D/ev/xml.json" 2>"$D/err"; rc1=$?
+"$SR" eval --json "$D/ev/orig.jsonl" "$D/ev/txt" >"$D/ev/txt.json" 2>>"$D/err"; rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s "$D/ev/xml.json" ] && cmp -s "$D/ev/xml.json" "$D/ev/txt.json" &&
+    pass "sr eval on generate's i2b2 --out folder: every number as on its text folder (form feeds, controls, CRLF)" ||
+    fail "sr eval i2b2 vs text folder: exits $rc1 $rc2, $(cmp "$D/ev/xml.json" "$D/ev/txt.json" 2>&1 | head -c 200) $(head -c 200 "$D/err")"
 
 # 3. BRAT from both commands: NAME.txt beside NAME.ann, annotation.conf
 "$SR" deid --quiet --format brat --show-phi --out "$D/b_show" "$D/in" 2>"$D/err"
