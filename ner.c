@@ -2115,7 +2115,7 @@ static int cmd_deid(int argc, char **argv) {
     }
     input_close(&in);
     if (i2b2_set) i2b2_put_set_end(stdout);
-    if (out_dir && !quiet) fprintf(stderr, "sr deid: %ld documents written to %s%s\n", written, out_dir, failed ? ", some failed (see above)" : "");
+    if (out_dir && !quiet) fprintf(stderr, "sr deid: %ld document%s written to %s%s\n", written, written == 1 ? "" : "s", out_dir, failed ? ", some failed (see above)" : "");
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); failed = 1; }
     free(sur);
     sr_spans_free(&sp);
