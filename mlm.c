@@ -49,8 +49,6 @@
  * (the kernels' results do not depend on threads).
  */
 
-#include <dirent.h> /* sr generate DIR */
-
 #define SR_GEN_MAX_PIECES 8
 #define SR_STOP (-2) /* "end of word" choice for a continuation piece */
 #define SR_FILL_REDACTION 0 /* SrFill.action of a [**TYPE**] written over a leak */
@@ -641,7 +639,7 @@ static int rep_cmp(const void *a, const void *b) {
  * the segment map. */
 static void build_output(GenCtx *g) {
     SrGenResult *r = g->res;
-    qsort(g->reps, (size_t)g->n_reps, sizeof *g->reps, rep_cmp);
+    if (g->n_reps > 1) qsort(g->reps, (size_t)g->n_reps, sizeof *g->reps, rep_cmp); /* none: reps is NULL */
     size_t cap = g->len + 64, n = 0;
     char *out = xmalloc(cap);
     g->n_segs = 0;
@@ -1295,7 +1293,7 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     select_eligible(&spans, opt->ratio, opt->stratify, &g.rng, chosen);
     if (fixed) for (int k = 0; k < spans.n; k++) if (fixed[k]) chosen[k] = 0; /* written in already */
     make_units(&g, &spans, chosen, &tk);
-    qsort(g.units, (size_t)g.n_units, sizeof *g.units, unit_cmp);
+    if (g.n_units > 1) qsort(g.units, (size_t)g.n_units, sizeof *g.units, unit_cmp); /* none (--ratio 0): units is NULL */
     out->n_tokens = tk.n;
 
     int tries = opt->strict ? (opt->strict_tries < 0 ? 0 : opt->strict_tries) : 0;
@@ -1481,118 +1479,6 @@ static int cmd_fill(int argc, char **argv) {
 
 /* ---- sr generate ---- */
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Expand directories into their regular files (sorted, hidden files skipped). */
-static char **expand_inputs(char **items, int n, int *out_n) {
-    char **out = NULL;
-    int cap = 0, m = 0;
-    for (int i = 0; i < n; i++) {
-        struct stat sb;
-        if (strcmp(items[i], "-") && stat(items[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            DIR *d = opendir(items[i]);
-            if (!d) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = strdup(items[i]); continue; }
-            int first = m;
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (e->d_name[0] == '.') continue;
-                size_t l = strlen(items[i]) + strlen(e->d_name) + 2;
-                char *p = xmalloc(l);
-                snprintf(p, l, "%s/%s", items[i], e->d_name);
-                if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = p; }
-                else free(p);
-            }
-            closedir(d);
-            qsort(out + first, (size_t)(m - first), sizeof *out, name_cmp);
-        } else {
-            out = grow(out, &cap, m + 1, sizeof *out);
-            out[m++] = strdup(items[i]);
-        }
-    }
-    *out_n = m;
-    return out;
-}
-
-enum { FMT_TEXT, FMT_JSONL, FMT_I2B2, FMT_BRAT };
-
-/* A file name for a letter: the input's base name without extension, or its id. */
-static void letter_name(const SrInput *in, const SrRecord *rec, long index, char *out, size_t cap) {
-    const char *src = NULL;
-    char tmp[256];
-    if (in->jsonl && rec->id_json) {
-        snprintf(tmp, sizeof tmp, "%s", rec->id_json);
-        src = tmp;
-    } else if (!in->jsonl && in->name && strcmp(in->name, "-")) {
-        const char *b = strrchr(in->name, '/');
-        snprintf(tmp, sizeof tmp, "%s", b ? b + 1 : in->name);
-        char *dot = strrchr(tmp, '.');
-        if (dot && dot != tmp) *dot = 0;
-        src = tmp;
-    }
-    if (!src) { snprintf(out, cap, "letter-%ld", index); return; }
-    size_t n = 0;
-    for (const char *p = src; *p && n + 1 < cap; p++)
-        if (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') out[n++] = *p;
-    out[n] = 0;
-    if (n == 0 || out[0] == '.') snprintf(out, cap, "letter-%ld", index);
-}
-
-/* sr generate --out DIR: one file per letter (two for brat), each written atomically
- * (SrOutFile), under a name no other letter of this run has ("note-2" when two inputs
- * are both note.txt, said on stderr), and never over one of the run's input files. */
-typedef struct {
-    const char *dir;
-    SrStrSet used;       /* stems given out so far */
-    dev_t *dev;          /* the input files, by device and inode */
-    ino_t *ino;
-    int n_inputs;
-} GenOut;
-
-static void gen_out_init(GenOut *o, const char *dir, char **files, int n_files) {
-    memset(o, 0, sizeof *o);
-    o->dir = dir;
-    o->dev = xmalloc((size_t)(n_files + 1) * sizeof *o->dev);
-    o->ino = xmalloc((size_t)(n_files + 1) * sizeof *o->ino);
-    for (int k = 0; k < n_files; k++) {
-        struct stat sb;
-        if (stat(files[k], &sb) == 0) { o->dev[o->n_inputs] = sb.st_dev; o->ino[o->n_inputs++] = sb.st_ino; }
-    }
-}
-static void gen_out_free(GenOut *o) {
-    strset_free(&o->used);
-    free(o->dev);
-    free(o->ino);
-}
-static int gen_out_is_input(const GenOut *o, const char *path) {
-    struct stat sb;
-    if (stat(path, &sb) != 0) return 0;
-    for (int k = 0; k < o->n_inputs; k++)
-        if (sb.st_dev == o->dev[k] && sb.st_ino == o->ino[k]) return 1;
-    return 0;
-}
-
-/* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
-static void gen_out_stem(GenOut *o, const char *name, char *stem, size_t cap) {
-    char base[208];
-    snprintf(base, sizeof base, "%.200s", name); /* with -N and .json, within a file name's 255 bytes */
-    snprintf(stem, cap, "%s", base);
-    for (int k = 2; !strset_add(&o->used, stem); k++) snprintf(stem, cap, "%s-%d", base, k);
-    if (strcmp(stem, base))
-        fprintf(stderr, "%s: another letter of this run is named %s: this one is written as %s/%s\n", sr_cmd, base, o->dir, stem);
-}
-
-static void put_xml(FILE *f, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(s[i], f);
-        }
-    }
-}
-
 static void put_token_shown(FILE *f, const SrModel *m, int id) {
     if (id == SR_STOP) fputs("<end of word>", f);
     else fputs(sr_token_text(m, id), f);
@@ -1685,56 +1571,6 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
     fputs("}\n", f);
 }
 
-static void print_i2b2(FILE *f, const SrGenResult *r) {
-    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<deIdi2b2>\n<TEXT><![CDATA[", f);
-    /* a "]]>" inside the text would end CDATA early: split it */
-    for (size_t i = 0; i < r->len; i++) {
-        if (i + 2 < r->len && !memcmp(r->text + i, "]]>", 3)) { fputs("]]]]><![CDATA[>", f); i += 2; continue; }
-        fputc(r->text[i], f);
-    }
-    fputs("]]></TEXT>\n<TAGS>\n", f);
-    for (int i = 0; i < r->phi.n; i++) {
-        const SrSpan *p = &r->phi.span[i];
-        fprintf(f, "<PHI id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", i, p->cp_start, p->cp_end);
-        put_xml(f, r->text + p->byte_start, (size_t)(p->byte_end - p->byte_start));
-        fputs("\" TYPE=\"", f);
-        put_xml(f, p->category, strlen(p->category));
-        fputs("\" comment=\"\" />\n", f);
-    }
-    for (int i = 0; i < r->entities.n; i++) {
-        const SrSpan *p = &r->entities.span[i];
-        fprintf(f, "<ENTITY id=\"E%d\" start=\"%d\" end=\"%d\" text=\"", i, p->cp_start, p->cp_end);
-        put_xml(f, r->text + p->byte_start, (size_t)(p->byte_end - p->byte_start));
-        fputs("\" TYPE=\"", f);
-        put_xml(f, p->category, strlen(p->category));
-        fputs("\" comment=\"\" />\n", f);
-    }
-    fputs("</TAGS>\n</deIdi2b2>\n", f);
-}
-
-/* brat standoff: T lines with code-point offsets; a span over a line break is split. */
-static void print_brat_ann(FILE *f, const SrGenResult *r) {
-    int t = 1;
-    const SrSpans *lists[2] = {&r->phi, &r->entities};
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; i < lists[l]->n; i++) {
-            const SrSpan *p = &lists[l]->span[i];
-            fprintf(f, "T%d\t", t++);
-            for (const char *c = p->category; *c; c++) fputc(isalnum((unsigned char)*c) || *c == '-' ? *c : '_', f);
-            if (!p->category[0]) fputs("PHI", f);
-            /* fragments split at line breaks */
-            int cp = p->cp_start, seg_start = p->cp_start;
-            for (int b = p->byte_start; b < p->byte_end; b++) {
-                if (((unsigned char)r->text[b] & 0xC0) == 0x80) continue;
-                if (r->text[b] == '\n') { if (cp > seg_start) fprintf(f, "%s%d %d", seg_start == p->cp_start ? " " : ";", seg_start, cp); seg_start = cp + 1; }
-                cp++;
-            }
-            fprintf(f, "%s%d %d\t", seg_start == p->cp_start ? " " : ";", seg_start, p->cp_end);
-            for (int b = p->byte_start; b < p->byte_end; b++) fputc(r->text[b] == '\n' ? ' ' : r->text[b], f);
-            fputc('\n', f);
-        }
-}
-
 /* One letter's progress on a terminal: masks decided, forward passes, seconds. */
 typedef struct { const char *name; double start, last; } GenProgress;
 static void gen_progress(void *arg, int decided, int masks, int forwards) {
@@ -1743,19 +1579,6 @@ static void gen_progress(void *arg, int decided, int masks, int forwards) {
     if (now - p->last < 0.5 && decided < masks) return;
     p->last = now;
     fprintf(stderr, "\rsr generate: %s: %d/%d masks, %d forward passes, %.1f s   ", p->name, decided < masks ? decided : masks, masks, forwards, now - p->start);
-}
-
-static int parse_shard(const char *s, int *i, int *n) {
-    char *e;
-    if (!isdigit((unsigned char)s[0])) return -1;
-    errno = 0;
-    long a = strtol(s, &e, 10);
-    if (*e != '/' || !isdigit((unsigned char)e[1])) return -1;
-    long b = strtol(e + 1, &e, 10);
-    if (*e || errno || b < 1 || b > INT32_MAX || a < 0 || a >= b) return -1;
-    *i = (int)a;
-    *n = (int)b;
-    return 0;
 }
 
 /* The models, tokenizer, Masker and state sr generate runs with (sr eval --sweep too;
@@ -1854,8 +1677,10 @@ static void gen_usage(FILE *f) {
           "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
-          "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl)\n"
-          "  --out DIR         one file per letter (NAME.txt, NAME.ann, NAME.xml, NAME.json),\n"
+          "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl); i2b2 on\n"
+          "                    stdout: several letters in one <deIdi2b2Set>; brat needs --out\n"
+          "  --out DIR         one file per letter (NAME.txt, NAME.xml, NAME.json, or NAME.txt +\n"
+          "                    NAME.ann and DIR/annotation.conf),\n"
           "                    each written whole or not at all; never over an input file;\n"
           "                    a name two letters share gets -2, -3 (said on stderr)\n"
           "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
@@ -1945,17 +1770,11 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--keep-original")) opt.keep_original = 1;
         else if (!strcmp(a, "--format")) {
             const char *v = opt_value(argc, argv, &i);
-            if (!strcmp(v, "text")) format = FMT_TEXT;
-            else if (!strcmp(v, "jsonl")) format = FMT_JSONL;
-            else if (!strcmp(v, "i2b2")) format = FMT_I2B2;
-            else if (!strcmp(v, "brat")) format = FMT_BRAT;
-            else { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
+            if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "--shard")) {
-            const char *v = opt_value(argc, argv, &i);
-            if (parse_shard(v, &shard_i, &shard_n) < 0) { fprintf(stderr, "sr generate: --shard wants I/N with 0 <= I < N, not '%s'\n", v); goto out; }
-        } else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
+        else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
+        else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); rc = 0; goto out; }
@@ -1966,18 +1785,15 @@ static int cmd_generate(int argc, char **argv) {
     opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
     if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
-    if (out_dir) {
-        struct stat sb;
-        if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0777) != 0) { fprintf(stderr, "sr generate: --out %s: %s\n", out_dir, strerror(errno)); goto out; }
-        if (stat(out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { fprintf(stderr, "sr generate: --out %s is not a folder\n", out_dir); goto out; }
-    }
 
     char err[SR_ERR_LEN];
     GenTools gt;
-    char **files = NULL;
+    memset(&gt, 0, sizeof gt);
     int n_files = 0;
-    GenOut gout;
-    memset(&gout, 0, sizeof gout);
+    char **files = expand_inputs(items, n_items, &n_files);
+    SrOutDir od;
+    memset(&od, 0, sizeof od);
+    if (out_dir && outdir_open(&od, out_dir, files, n_files, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
     rc = 2; /* a model, lexicon or data file that does not load is a setup error */
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
@@ -1997,8 +1813,9 @@ static int cmd_generate(int argc, char **argv) {
     opt.surrogates = surrogates;
 
     rc = 1;
-    files = expand_inputs(items, n_items, &n_files);
-    if (out_dir) gen_out_init(&gout, out_dir, files, n_files);
+    /* several documents on stdout: one i2b2 XML document, a <deIdi2b2Set> of them */
+    int i2b2_set = format == FMT_I2B2 && !out_dir && (jsonl || n_files > 1);
+    if (i2b2_set) i2b2_put_set_begin(stdout);
     /* records to expect, for the progress line (unknown for stdin) */
     long total = -1;
     if (n_files > 0 && !jsonl) total = n_files;
@@ -2044,32 +1861,22 @@ static int cmd_generate(int argc, char **argv) {
         if (sr_generate(m, st, tok, mk, &opt, rec.text, rec.len, &res, err) < 0) goto bad;
         char name[256];
         letter_name(&in, &rec, index, name, sizeof name);
+        SrDoc doc = {res.text, res.len, &res.phi, &res.entities};
         if (out_dir) {
-            /* NAME.txt (text), NAME.xml (i2b2), NAME.txt + NAME.ann (brat), NAME.json (jsonl) */
-            const char *ext[2] = {format == FMT_I2B2 ? "xml" : format == FMT_JSONL ? "json" : "txt", format == FMT_BRAT ? "ann" : NULL};
-            char stem[300], path[4096];
-            gen_out_stem(&gout, name, stem, sizeof stem);
             SrOutFile of[2];
-            int n_of = 0, ok = 1;
-            for (int k = 0; k < 2 && ext[k] && ok; k++) {
-                snprintf(path, sizeof path, "%s/%s.%s", out_dir, stem, ext[k]);
-                if (gen_out_is_input(&gout, path)) { sr_fail(err, "%s is one of the input files: not overwritten (choose another --out)", path); ok = 0; }
-                else if (outfile_open(&of[n_of], path, err) < 0) ok = 0;
-                else n_of++;
-            }
-            if (ok) {
-                if (format == FMT_I2B2) print_i2b2(of[0].f, &res);
-                else if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
-                else fwrite(res.text, 1, res.len, of[0].f);
-                if (format == FMT_BRAT) print_brat_ann(of[1].f, &res);
-                for (int k = 0; k < n_of && ok; k++) ok = outfile_commit(&of[k], err) == 0;
-            }
-            for (int k = 0; k < n_of; k++) outfile_abort(&of[k]);
-            if (!ok) { sr_gen_result_free(&res); goto bad; }
+            int n_of = outdir_letter_open(&od, name, format, of, err);
+            if (n_of < 0) { sr_gen_result_free(&res); goto bad; }
+            if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+            else if (format == FMT_TEXT) fwrite(res.text, 1, res.len, of[0].f);
+            else outdir_put_doc(&od, of, format, &doc);
+            if (outdir_letter_commit(&od, of, n_of, err) < 0) { sr_gen_result_free(&res); goto bad; }
             if (opt.explain && format != FMT_JSONL) print_explain(stdout, m, &res);
         } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
-        else if (format == FMT_I2B2) print_i2b2(stdout, &res);
-        else {
+        else if (format == FMT_I2B2) {
+            char id[256];
+            record_name(&in, &rec, index, id, sizeof id);
+            i2b2_put_doc(stdout, &doc, i2b2_set ? id : NULL);
+        } else {
             fwrite(res.text, 1, res.len, stdout);
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
             if (opt.explain) print_explain(stdout, m, &res);
@@ -2106,9 +1913,11 @@ static int cmd_generate(int argc, char **argv) {
     }
     if (progress && tty) fputc('\n', stderr);
     input_close(&in);
+    if (i2b2_set) i2b2_put_set_end(stdout);
+    if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); failed++; }
     rc = failed ? 1 : 0;
 cleanup:
-    gen_out_free(&gout);
+    outdir_free(&od);
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
     gen_tools_close(&gt);

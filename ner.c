@@ -3,7 +3,8 @@
 
 void sr_spans_free(SrSpans *s) { free(s->span); memset(s, 0, sizeof *s); }
 
-#include "phi.c"  /* the PHI rules */
+#include "phi.c"     /* the PHI rules */
+#include "formats.c" /* i2b2 XML, BRAT standoff, --out DIR: sr deid's and sr generate's */
 
 
 /* ================================================================================
@@ -1869,66 +1870,128 @@ static int masker_phi_spans(SrMasker *mk, const char *text, size_t len, const Sr
     return 0;
 }
 
+static void deid_usage(FILE *f) {
+    fputs("usage: sr deid [options] [FILE|DIR...]   (no FILE: stdin)\n"
+          "Finds PHI (the 18 HIPAA identifiers, clinicians' names, and extras) with rules\n"
+          "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
+          "  --text TEXT       process TEXT (repeatable) instead of files\n"
+          "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
+          "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
+          "                    (offsets in code points of the original text)\n"
+          "  --format F        text (default) | jsonl | i2b2 (XML; several documents: one\n"
+          "                    <deIdi2b2Set>) | brat (standoff .ann; several documents: --out)\n"
+          "  --out DIR         one file per document (NAME.txt, NAME.json, NAME.xml, or NAME.txt\n"
+          "                    + NAME.ann and DIR/annotation.conf), each written whole or not\n"
+          "                    at all; never over an input file; a name two documents share\n"
+          "                    gets -2, -3 (said on stderr)\n"
+          "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
+          "  --quiet           no notes (the --out summary line)\n"
+          "  --keep-length     replace PHI by '*' of the same length instead of [**TYPE**]\n"
+          "  --replace R       tags (default: [**TYPE**]) | stars (as --keep-length) | surrogate:\n"
+          "                    a realistic replacement of the same type and format (names from\n"
+          "                    pools, dates shifted by one offset, digits for digits; README)\n"
+          "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
+          "                    every document, one date shift per \"patient\"; keep it secret\n"
+          "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
+          "  --seed N          keys the surrogates of each document without a key (42)\n"
+          "  --explain         print each decision and its reason to stderr\n"
+          "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
+          "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
+          "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
+          "  --no-extras       do not mask hospitals, wards/rooms, professions, lone years\n"
+          "  --data DIR        folder of the shipped lexicons (default: data/ beside sr)\n"
+          "  --phi-model M     a de-identification NER model, unioned with the rules\n"
+          "  --no-fail-closed  mask only what a rule finds (for comparison; by default every\n"
+          "                    word no rule decided and no safe vocabulary knows is masked)\n"
+          "  --phi-input H     union (default): the records' \"given_phi\" spans and the rules';\n"
+          "                    only: the given spans alone. \"known_phi\" strings are masked\n"
+          "                    wherever they occur (a \"phi\" field, as in gold files, is not read)\n",
+          f);
+}
+
+/* One document of sr deid --format jsonl: its spans (with where each replacement lies
+ * in "text" under --replace surrogate) and the masked text. */
+static void deid_put_jsonl(FILE *f, const SrRecord *rec, long index, const SrSpans *sp, char *const *sur, int keep_length) {
+    fputs("{\"id\":", f);
+    if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
+    fputs(",\"spans\":[", f);
+    long delta = 0; /* --replace surrogate: code points the replacements so far added */
+    int prev_end = 0;
+    for (int k = 0; k < sp->n; k++) {
+        const SrSpan *s = &sp->span[k];
+        fprintf(f, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
+        json_put_cstr(f, s->category);
+        fputs(",\"source\":", f);
+        json_put_cstr(f, s->source);
+        if (sur && s->byte_start >= prev_end) { /* where its replacement lies in "text" (never the original) */
+            char tag[48];
+            const char *r = sur[k];
+            if (!r) { snprintf(tag, sizeof tag, "[**%s**]", s->category); r = tag; }
+            long rl = 0;
+            for (const char *q = r; *q; q++) rl += ((unsigned char)*q & 0xC0) != 0x80;
+            fprintf(f, ",\"fill\":\"%s\",\"out_start\":%ld,\"out_end\":%ld", sur[k] ? "surrogate" : "tag", s->cp_start + delta, s->cp_start + delta + rl);
+            delta += rl - (s->cp_end - s->cp_start);
+            prev_end = s->byte_end;
+        }
+        fputs("}", f);
+    }
+    fputs("],\"text\":", f);
+    size_t mlen;
+    char *m;
+    if (sur) {
+        FILE *mf = open_memstream(&m, &mlen);
+        if (!mf) { fprintf(stderr, "sr: out of memory\n"); exit(2); }
+        phi_put_surrogates(mf, rec->text, rec->len, sp, sur);
+        fclose(mf);
+    } else m = phi_masked_string(rec->text, rec->len, sp, keep_length, &mlen);
+    json_put_string(f, m, mlen);
+    free(m);
+    fputs("}\n", f);
+}
+
 static int cmd_deid(int argc, char **argv) {
-    const char *format = "text", *data_dir = NULL, *phi_model = NULL;
+    const char *data_dir = NULL, *phi_model = NULL, *out_dir = NULL;
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
-    int fail_closed = 1, phi_only = 0, surrogate = 0;
+    int fail_closed = 1, phi_only = 0, surrogate = 0, fmt = FMT_TEXT, shard_i = 0, shard_n = 1, quiet = 0;
     const char *surrogate_key = NULL;
     SrSurrogateOptions so = {42, -1825, -365, NULL};
+    /* what the cleanup at the end frees: set before its first goto */
+    int status = 2, n_files = 0;
+    char **files = NULL;
+    SrModel *model = NULL;
+    SrMasker *mk = NULL;
+    SrSurrogates *sg = NULL;
+    SrOutDir od;
+    memset(&od, 0, sizeof od);
+    char err[SR_ERR_LEN];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs("usage: sr deid [options] [FILE...]   (no FILE: stdin)\n"
-                  "Finds PHI (the 18 HIPAA identifiers, clinicians' names, and extras) with rules\n"
-                  "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
-                  "  --text TEXT       process TEXT (repeatable) instead of files\n"
-                  "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
-                  "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
-                  "                    (offsets in code points of the original text)\n"
-                  "  --format F        text (default) | jsonl | i2b2 (XML) | brat (standoff .ann)\n"
-                  "  --keep-length     replace PHI by '*' of the same length instead of [**TYPE**]\n"
-                  "  --replace R       tags (default: [**TYPE**]) | stars (as --keep-length) | surrogate:\n"
-                  "                    a realistic replacement of the same type and format (names from\n"
-                  "                    pools, dates shifted by one offset, digits for digits; README)\n"
-                  "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
-                  "                    every document, one date shift per \"patient\"; keep it secret\n"
-                  "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
-                  "  --seed N          keys the surrogates of each document without a key (42)\n"
-                  "  --explain         print each decision and its reason to stderr\n"
-                  "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
-                  "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
-                  "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
-                  "  --no-extras       do not mask hospitals, wards/rooms, professions, lone years\n"
-                  "  --data DIR        folder of the shipped lexicons (default: data/ beside sr)\n"
-                  "  --phi-model M     a de-identification NER model, unioned with the rules\n"
-                  "  --no-fail-closed  mask only what a rule finds (for comparison; by default every\n"
-                  "                    word no rule decided and no safe vocabulary knows is masked)\n"
-                  "  --phi-input H     union (default): the records' \"given_phi\" spans and the rules';\n"
-                  "                    only: the given spans alone. \"known_phi\" strings are masked\n"
-                  "                    wherever they occur (a \"phi\" field, as in gold files, is not read)\n",
-                  stdout);
-            free(lexicons); free(items);
-            return 0;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { deid_usage(stdout); status = 0; goto done; }
+        if (!strcmp(a, "--format")) {
+            const char *v = opt_value(argc, argv, &i);
+            if ((fmt = format_parse(v)) < 0) { fprintf(stderr, "sr deid: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto done; }
         }
-        if (!strcmp(a, "--format")) format = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (!strcmp(a, "--keep-length")) keep_length = 1;
         else if (!strcmp(a, "--replace")) {
             const char *v = opt_value(argc, argv, &i);
             if (!strcmp(v, "tags")) keep_length = surrogate = 0;
             else if (!strcmp(v, "stars")) { keep_length = 1; surrogate = 0; }
             else if (!strcmp(v, "surrogate")) { keep_length = 0; surrogate = 1; }
-            else { fprintf(stderr, "sr deid: --replace must be tags, stars or surrogate, not %s\n", v); free(lexicons); free(items); return 2; }
+            else { fprintf(stderr, "sr deid: --replace must be tags, stars or surrogate, not %s\n", v); goto done; }
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
-            if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); free(lexicons); free(items); return 2; }
+            if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto done; }
         }
-        else if (!strcmp(a, "--seed")) so.seed = strtoull(opt_value(argc, argv, &i), NULL, 10);
+        else if (!strcmp(a, "--seed")) so.seed = opt_u64(argc, argv, &i);
         else if (!strcmp(a, "--explain")) explain = 1;
         else if (!strcmp(a, "--show-phi")) show_phi = 1;
         else if (!strcmp(a, "--no-extras")) extras = 0;
@@ -1940,26 +2003,28 @@ static int cmd_deid(int argc, char **argv) {
             const char *v = opt_value(argc, argv, &i);
             if (!strcmp(v, "union")) phi_only = 0;
             else if (!strcmp(v, "only")) phi_only = 1;
-            else { fprintf(stderr, "sr deid: --phi-input must be union or only, not %s\n", v); free(lexicons); free(items); return 2; }
+            else { fprintf(stderr, "sr deid: --phi-input must be union or only, not %s\n", v); goto done; }
         }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); free(lexicons); free(items); return 2; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); goto done; }
         else {
-            if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); free(lexicons); free(items); return 2; }
+            if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); goto done; }
             items[n_items++] = (char *)a;
         }
     }
-    int fmt = !strcmp(format, "text") ? 0 : !strcmp(format, "jsonl") ? 1 : !strcmp(format, "i2b2") ? 2 : !strcmp(format, "brat") ? 3 : -1;
-    if (fmt < 0) { fprintf(stderr, "sr deid: unknown --format %s (text, jsonl, i2b2, brat)\n", format); free(lexicons); free(items); return 2; }
-    if (jsonl && fmt == 0) fmt = 1;
-    if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); free(lexicons); free(items); return 2; }
+    if (jsonl && fmt == FMT_TEXT) fmt = FMT_JSONL;
+    if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); goto done; }
+    if (!texts) files = expand_inputs(items, n_items, &n_files);
+    /* a .ann means nothing without its text: on stdout only one document's, as it is */
+    int several = jsonl || (texts ? n_items : n_files) > 1;
+    if (fmt == FMT_BRAT && !out_dir && several) {
+        fprintf(stderr, "sr deid: --format brat writes one .ann a document: several documents need --out DIR (NAME.txt + NAME.ann)\n");
+        goto done;
+    }
+    if (out_dir && outdir_open(&od, out_dir, files, n_files, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); goto done; }
     /* sr deid shows exactly the PHI that sr generate masks: the Masker's PHI spans
      * (rules, unioned with --phi-model, grown to whole words). */
-    char err[SR_ERR_LEN];
     double t0 = now_seconds();
-    SrModel *model = NULL;
-    if (phi_model && sr_load(&model, phi_model, err) < 0) {
-        fprintf(stderr, "sr deid: %s\n", err); free(lexicons); free(items); return 2;
-    }
+    if (phi_model && sr_load(&model, phi_model, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); goto done; }
     SrMaskerOptions mo = {0};
     mo.data_dir = data_dir;
     mo.lexicons = lexicons;
@@ -1967,53 +2032,38 @@ static int cmd_deid(int argc, char **argv) {
     mo.phi_model = model;
     mo.no_phi_extras = !extras;
     mo.no_fail_closed = !fail_closed;
-    SrMasker *mk = sr_masker_new(&mo, err);
-    if (!mk) { fprintf(stderr, "sr deid: %s\n", err); sr_free(model); free(lexicons); free(items); return 2; }
+    if (!(mk = sr_masker_new(&mo, err))) { fprintf(stderr, "sr deid: %s\n", err); goto done; }
     if (explain) fprintf(stderr, "sr deid: lexicons from %s loaded in %.0f ms\n", mk->phi->data_dir, (now_seconds() - t0) * 1e3);
-    SrSurrogates *sg = NULL;
     if ((surrogate || surrogate_key) && (!(sg = sr_surrogates_new(data_dir, mk->phi, err)) || (surrogate_key && sr_surrogates_key_file(sg, surrogate_key, err) < 0))) {
-        fprintf(stderr, "sr deid: %s\n", err); sr_surrogates_free(sg); sr_masker_free(mk); sr_free(model); free(lexicons); free(items); return 2;
+        fprintf(stderr, "sr deid: %s\n", err);
+        goto done;
     }
     char **sur = NULL;
     int cap_sur = 0;
     SrInput in = {0};
     in.jsonl = jsonl;
-    in.items = items;
-    in.n_items = n_items;
+    in.items = texts ? items : files;
+    in.n_items = texts ? n_items : n_files;
     in.texts = texts;
     SrRecord rec;
     SrSpans sp = {0};
     int failed = 0, rc;
-    long index = 0;
-    if (fmt == 2) fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n", stdout);
+    long index = -1, written = 0;
+    /* several documents on stdout: one i2b2 XML document, a <deIdi2b2Set> of them */
+    int i2b2_set = fmt == FMT_I2B2 && !out_dir && several;
+    if (i2b2_set) i2b2_put_set_begin(stdout);
     while ((rc = input_next(&in, &rec, err)) != 0) {
         index++;
-        if (rc < 0) {
-            failed = 1;
-            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
-            fprintf(stderr, "sr deid: %s\n", err);
-            record_free(&rec);
-            continue;
-        }
+        if (index % shard_n != shard_i) { record_free(&rec); continue; }
+        char name[256];
         SrKnownPhi known = {rec.given, rec.n_given, (const char *const *)rec.known, (const char *const *)rec.known_type,
                             rec.n_known, phi_only};
-        if (masker_phi_spans(mk, rec.text, rec.len, &known, &sp, err) < 0) {
-            failed = 1;
-            if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
-            fprintf(stderr, "sr deid: record %ld: %s\n", index, err);
-            record_free(&rec);
-            continue;
-        }
+        if (rc < 0) goto bad;
+        if (masker_phi_spans(mk, rec.text, rec.len, &known, &sp, err) < 0) goto bad;
         if (surrogate) {
             sur = grow(sur, &cap_sur, sp.n + 1, sizeof *sur);
             so.patient = rec.patient;
-            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, err) < 0) {
-                failed = 1;
-                if (fmt == 1) print_error_record(stdout, &rec, index - 1, err);
-                fprintf(stderr, "sr deid: record %ld: %s\n", index, err);
-                record_free(&rec);
-                continue;
-            }
+            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, err) < 0) goto bad;
         }
         if (explain) {
             for (int k = 0; k < sp.n; k++) {
@@ -2024,97 +2074,62 @@ static int cmd_deid(int argc, char **argv) {
                 fputc('\n', stderr);
             }
         }
-        if (fmt == 0 && surrogate) {
-            phi_put_surrogates(stdout, rec.text, rec.len, &sp, sur);
-            if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
-        } else if (fmt == 0) {
-            phi_put_masked(stdout, rec.text, rec.len, &sp, keep_length);
-            if (rec.len == 0 || rec.text[rec.len - 1] != '\n') fputc('\n', stdout);
-        } else if (fmt == 1) {
-            fputs("{\"id\":", stdout);
-            if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
-            fputs(",\"spans\":[", stdout);
-            long delta = 0; /* --replace surrogate: code points the replacements so far added */
-            int prev_end = 0;
-            for (int k = 0; k < sp.n; k++) {
-                const SrSpan *s = &sp.span[k];
-                fprintf(stdout, "%s{\"start\":%d,\"end\":%d,\"type\":", k ? "," : "", s->cp_start, s->cp_end);
-                json_put_cstr(stdout, s->category);
-                fputs(",\"source\":", stdout);
-                json_put_cstr(stdout, s->source);
-                if (surrogate && s->byte_start >= prev_end) { /* where its replacement lies in "text" (never the original) */
-                    char tag[48];
-                    const char *r = sur[k];
-                    if (!r) { snprintf(tag, sizeof tag, "[**%s**]", s->category); r = tag; }
-                    long rl = 0;
-                    for (const char *q = r; *q; q++) rl += ((unsigned char)*q & 0xC0) != 0x80;
-                    fprintf(stdout, ",\"fill\":\"%s\",\"out_start\":%ld,\"out_end\":%ld", sur[k] ? "surrogate" : "tag", s->cp_start + delta, s->cp_start + delta + rl);
-                    delta += rl - (s->cp_end - s->cp_start);
-                    prev_end = s->byte_end;
-                }
-                fputs("}", stdout);
-            }
-            fputs("],\"text\":", stdout);
-            size_t mlen;
-            char *m;
-            if (surrogate) {
-                FILE *mf = open_memstream(&m, &mlen);
-                if (!mf) { fprintf(stderr, "sr: out of memory\n"); exit(2); }
-                phi_put_surrogates(mf, rec.text, rec.len, &sp, sur);
-                fclose(mf);
-            } else m = phi_masked_string(rec.text, rec.len, &sp, keep_length, &mlen);
-            json_put_string(stdout, m, mlen);
-            free(m);
-            fputs("}\n", stdout);
-        } else {
+        FILE *f = stdout;
+        SrOutFile of[2];
+        int n_of = 0;
+        if (out_dir) {
+            letter_name(&in, &rec, index, name, sizeof name);
+            if ((n_of = outdir_letter_open(&od, name, fmt, of, err)) < 0) goto bad;
+            f = of[0].f;
+        }
+        if (fmt == FMT_TEXT) {
+            if (surrogate) phi_put_surrogates(f, rec.text, rec.len, &sp, sur);
+            else phi_put_masked(f, rec.text, rec.len, &sp, keep_length);
+            if (!out_dir && (rec.len == 0 || rec.text[rec.len - 1] != '\n')) fputc('\n', f);
+        } else if (fmt == FMT_JSONL) deid_put_jsonl(f, &rec, index, &sp, surrogate ? sur : NULL, keep_length);
+        else {
             /* i2b2 and BRAT carry offsets into the text: without --show-phi the text is
              * the keep-length masked one, so the offsets still fit */
             size_t mlen = rec.len;
             char *m = show_phi ? NULL : phi_masked_string(rec.text, rec.len, &sp, 1, &mlen);
-            const char *body = m ? m : rec.text;
-            if (fmt == 2) {
-                fputs("<deIdi2b2>\n<TEXT><![CDATA[", stdout);
-                xml_put(stdout, body, mlen, 1);
-                fputs("]]></TEXT>\n<TAGS>\n", stdout);
-                for (int k = 0; k < sp.n; k++) {
-                    const SrSpan *s = &sp.span[k];
-                    const char *tag, *type;
-                    phi_i2b2_tag(s->category, &tag, &type);
-                    fprintf(stdout, "<%s id=\"P%d\" start=\"%d\" end=\"%d\" text=\"", tag, k, s->cp_start, s->cp_end);
-                    if (show_phi) xml_put(stdout, rec.text + s->byte_start, (size_t)(s->byte_end - s->byte_start), 0);
-                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 0);
-                    fprintf(stdout, "\" TYPE=\"%s\" comment=\"%s\" />\n", type, s->source);
-                }
-                fputs("</TAGS>\n</deIdi2b2>\n", stdout);
-            } else {
-                if (in.count > 1 || n_items > 1) {
-                    fputs("# document ", stdout);
-                    if (rec.id_json) fputs(rec.id_json, stdout); else fprintf(stdout, "%ld", index - 1);
-                    fputc('\n', stdout);
-                }
-                for (int k = 0; k < sp.n; k++) {
-                    const SrSpan *s = &sp.span[k];
-                    fprintf(stdout, "T%d\t%s %d %d\t", k + 1, s->category, s->cp_start, s->cp_end);
-                    if (show_phi) { for (int b = s->byte_start; b < s->byte_end; b++) fputc(rec.text[b] == '\n' || rec.text[b] == '\t' ? ' ' : rec.text[b], stdout); }
-                    else phi_put_stars(stdout, rec.text, rec.len, (size_t)s->byte_start, (size_t)s->byte_end, 1);
-                    fputc('\n', stdout);
-                    fprintf(stdout, "#%d\tAnnotatorNotes T%d\t%s\n", k + 1, k + 1, s->source);
-                }
-            }
+            SrDoc doc = {m ? m : rec.text, mlen, &sp, NULL};
+            if (out_dir) outdir_put_doc(&od, of, fmt, &doc);
+            else if (fmt == FMT_I2B2) {
+                record_name(&in, &rec, index, name, sizeof name);
+                i2b2_put_doc(stdout, &doc, i2b2_set ? name : NULL);
+            } else brat_put_ann(stdout, &doc, NULL);
             free(m);
         }
+        if (out_dir && outdir_letter_commit(&od, of, n_of, err) < 0) goto bad;
+        written++;
+        goto next;
+    bad:
+        failed = 1;
+        if (fmt == FMT_JSONL && !out_dir) print_error_record(stdout, &rec, index, err);
+        if (rc < 0) fprintf(stderr, "sr deid: %s\n", err); /* it names the file and line */
+        else fprintf(stderr, "sr deid: record %ld: %s\n", index + 1, err);
+    next:
         if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; }
         record_free(&rec);
+        if (stdout_check() < 0) { failed = 1; break; } /* a full disk: stop, do not mask documents nobody gets */
     }
     input_close(&in);
+    if (i2b2_set) i2b2_put_set_end(stdout);
+    if (out_dir && !quiet) fprintf(stderr, "sr deid: %ld document%s written to %s%s\n", written, written == 1 ? "" : "s", out_dir, failed ? ", some failed (see above)" : "");
+    if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); failed = 1; }
     free(sur);
-    sr_surrogates_free(sg);
     sr_spans_free(&sp);
+    status = failed ? 1 : 0;
+done:
+    outdir_free(&od);
+    for (int k = 0; k < n_files; k++) free(files[k]);
+    free(files);
+    sr_surrogates_free(sg);
     sr_masker_free(mk);
     sr_free(model);
     free(lexicons);
     free(items);
-    return failed ? 1 : 0;
+    return status;
 }
 
 static void ner_print_entities(FILE *f, const NerEntities *es, int agg) {

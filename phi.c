@@ -4975,38 +4975,6 @@ static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSp
     fwrite(text + pos, 1, len - pos, f);
 }
 
-/* i2b2 2014 tag and TYPE for our types */
-static void phi_i2b2_tag(const char *cat, const char **tag, const char **type) {
-    static const struct { const char *cat, *tag, *type; } map[] = {
-        {"DOCTOR", "NAME", "DOCTOR"}, {"PATIENT", "NAME", "PATIENT"}, {"RELATIVE", "NAME", "PATIENT"},
-        {"NAME", "NAME", "PATIENT"}, {"DATE", "DATE", "DATE"}, {"YEAR", "DATE", "DATE"}, {"AGE", "AGE", "AGE"},
-        {"PHONE", "CONTACT", "PHONE"}, {"FAX", "CONTACT", "FAX"}, {"EMAIL", "CONTACT", "EMAIL"},
-        {"URL", "CONTACT", "URL"}, {"IP", "CONTACT", "IPADDR"}, {"SSN", "ID", "IDNUM"},
-        {"MRN", "ID", "MEDICALRECORD"}, {"NHS", "ID", "IDNUM"}, {"HEALTHPLAN", "ID", "HEALTHPLAN"},
-        {"ACCOUNT", "ID", "IDNUM"}, {"LICENSE", "ID", "LICENSE"}, {"DEVICE", "ID", "DEVICE"},
-        {"VEHICLE", "ID", "IDNUM"}, {"ID", "ID", "IDNUM"}, {"STREET", "LOCATION", "STREET"},
-        {"CITY", "LOCATION", "CITY"}, {"COUNTY", "LOCATION", "LOCATION-OTHER"}, {"ZIP", "LOCATION", "ZIP"},
-        {"LOCATION", "LOCATION", "LOCATION-OTHER"}, {"HOSPITAL", "LOCATION", "HOSPITAL"},
-        {"WARD", "LOCATION", "LOCATION-OTHER"}, {"PROFESSION", "PROFESSION", "PROFESSION"},
-    };
-    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-        if (!strcmp(map[k].cat, cat)) { *tag = map[k].tag; *type = map[k].type; return; }
-    *tag = "OTHER"; *type = cat;
-}
-
-static void xml_put(FILE *f, const char *s, size_t n, int cdata) {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (cdata && c == ']' && i + 2 < n && s[i + 1] == ']' && s[i + 2] == '>') { fputs("]]]]><![CDATA[>", f); i += 2; continue; }
-        if (!cdata && c == '&') fputs("&amp;", f);
-        else if (!cdata && c == '<') fputs("&lt;", f);
-        else if (!cdata && c == '>') fputs("&gt;", f);
-        else if (!cdata && c == '"') fputs("&quot;", f);
-        else fputc(c, f);
-    }
-}
-
-
 /* ----------------------------------------------------------- end of the PHI rules */
 
 /* ================================================================================

@@ -706,6 +706,17 @@ static double opt_float(int argc, char **argv, int *i, double lo, double hi, int
 }
 /* --threads N: 1..1024 (the default, one per core, is what omitting it gives). */
 static int opt_threads(int argc, char **argv, int *i) { return (int)opt_int(argc, argv, i, 1, 1024); }
+/* --shard I/N: records I, I+N, I+2N, ... (0 <= I < N). */
+static void opt_shard(int argc, char **argv, int *i, int *shard_i, int *shard_n) {
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    char *e;
+    errno = 0;
+    long a = isdigit((unsigned char)v[0]) ? strtol(v, &e, 10) : -1, b = -1;
+    if (a >= 0 && *e == '/' && isdigit((unsigned char)e[1])) b = strtol(e + 1, &e, 10);
+    if (b < 1 || *e || errno || b > INT32_MAX || a >= b) opt_bad(opt, v, "I/N with 0 <= I < N");
+    *shard_i = (int)a;
+    *shard_n = (int)b;
+}
 
 /* ---- Output: every write checked ---- */
 
