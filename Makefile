@@ -8,7 +8,7 @@
 #                 runs the stages named test/stage_40*
 #   make check    the fast tier (< 1 minute; only a C compiler and python3)
 CC ?= cc
-SRCS = sr.c sr.h tokenizer.c ner.c phi.c formats.c mlm.c
+SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c
 # -fopenmp if this compiler can build and link it (results do not depend on threads)
 OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <dirent.h> /* folders given as inputs */
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h> /* flock: shards sharing one annotation.conf */
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
