@@ -281,7 +281,7 @@ def lr_at(step, args):
     started with that --steps."""
     if step < args.warmup_steps:
         return args.lr * (step + 1) / args.warmup_steps
-    d = int(args.steps * (1.0 - args.decay))
+    d = int(args.steps * (1.0 - args.decay)) if args.decay_start is None else args.decay_start
     if step < d:
         return args.lr
     return args.lr * max(0.0, (args.steps - step) / max(1, args.steps - d))
@@ -292,18 +292,6 @@ def make_model(args, vocab_size):
     cfg = hf_config(vocab_size, args.hidden, args.layers, args.heads, args.ffn, args.max_position)
     model = BertForMaskedLM(cfg)
     model.init_weights()
-    if getattr(args, "pos_init", "normal") == "sin":
-        # Sinusoidal position embeddings (Vaswani et al.) at the same scale as the normal
-        # init: still learned absolute positions (plain BERT), but they start with the
-        # offsets between positions already visible to attention.
-        P, H = cfg["max_position_embeddings"], cfg["hidden_size"]
-        pos = np.arange(P)[:, None]
-        freq = np.exp(-np.log(10000.0) * (np.arange(0, H, 2) / H))[None, :]
-        pe = np.zeros((P, H))
-        pe[:, 0::2], pe[:, 1::2] = np.sin(pos * freq), np.cos(pos * freq)
-        pe *= cfg["initializer_range"] / pe.std()
-        with torch.no_grad():
-            model.bert.embeddings.position_embeddings.weight.copy_(torch.from_numpy(pe).float())
     return model
 
 
@@ -391,12 +379,12 @@ def main():
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=1024)
-    ap.add_argument("--pos-init", choices=["normal", "sin"], default="normal",
-                    help="position embeddings' initial values: N(0, 0.02) as Hugging Face, or "
-                         "sinusoids at the same scale")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup-steps", type=int, default=50)
     ap.add_argument("--decay", type=float, default=0.3, help="fraction of --steps with linear decay")
+    ap.add_argument("--decay-start", type=int, default=None,
+                    help="the step where the linear decay to 0 at --steps begins (instead of --decay): "
+                         "a cooldown branch of a long constant-rate run, resumed from its checkpoint")
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--aci-weight", type=float, default=16.0)
     ap.add_argument("--log-every", type=int, default=25)
