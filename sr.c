@@ -181,6 +181,17 @@ static void json_put_string(FILE *f, const char *s, size_t len) {
 }
 static void json_put_cstr(FILE *f, const char *s) { json_put_string(f, s, strlen(s)); }
 
+/* s as a JSON string literal (malloc'd), e.g. a file's path as a record's "id" */
+static char *json_quote(const char *s) {
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (!f) { fprintf(stderr, "sr: out of memory\n"); exit(2); }
+    json_put_cstr(f, s);
+    if (fclose(f) != 0 || !out) { fprintf(stderr, "sr: out of memory\n"); exit(2); }
+    return out;
+}
+
 typedef struct {
     const char *s;
     size_t len, pos;
@@ -607,7 +618,12 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             in->buf = read_file(in->name, &in->buf_len, e);
             in->buf_pos = 0;
             in->line = 0;
-            if (!in->buf) { in->count++; sr_fail(err, "%s", e); return -1; }
+            if (!in->buf) {
+                in->count++;
+                if (!in->jsonl && strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+                sr_fail(err, "%s", e);
+                return -1;
+            }
             /* a UTF-8 byte order mark (Windows editors write one) is no text */
             if (in->buf_len >= 3 && !memcmp(in->buf, "\xEF\xBB\xBF", 3)) {
                 memmove(in->buf, in->buf + 3, in->buf_len - 2);
@@ -618,6 +634,8 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
                 rec->len = in->buf_len;
                 in->buf = NULL;
                 in->count++;
+                /* a file is identified by its path (stdin and --text by their index) */
+                if (strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
                 if (utf8_check(rec->text, rec->len, e) < 0) { sr_fail(err, "%s: %s", in->name, e); return -1; }
                 return 1;
             }
