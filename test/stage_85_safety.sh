@@ -226,6 +226,22 @@ print(("PASS" if ok else "FAIL") + " safety %s JSONL: BOM skipped, duplicate key
       % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
 P
 done
+# 8b. files are identified by their path (error records too), --text and stdin by index
+printf 'Mr John Smith was seen.\n' >"$S/id_a.txt"
+for c in "deid --format jsonl" "generate -m $M --format jsonl --quiet"; do
+    # shellcheck disable=SC2086
+    "$SR" $c "$S/id_a.txt" "$S/no_such.txt" >"$S/ids.out" 2>/dev/null; rc=$?
+    # shellcheck disable=SC2086
+    printf 'Mr John Smith\n' | "$SR" $c >>"$S/ids.out" 2>/dev/null
+    "$PY" - "$S/ids.out" "$rc" "${c%% *}" "$S/id_a.txt" "$S/no_such.txt" <<'P'
+import json, sys
+got = [(r["id"], "error" in r) for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))]
+want = [(sys.argv[4], False), (sys.argv[5], True), (0, False)]
+ok = got == want and sys.argv[2] == "1"
+print(("PASS" if ok else "FAIL") + " safety %s: file inputs carry their path as id, stdin its index, exit %s%s"
+      % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
+P
+done
 # 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
 #    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
 SMALL=$S/tiny_mlm_zip/model.f32.srm
