@@ -1378,7 +1378,7 @@ static int load_model_or_demo(const char *cmd, const char *path, SrModel **m, ch
 
 static int cmd_fill(int argc, char **argv) {
     const char *model_path = NULL;
-    int top_k = 5, jsonl = 0, threads = 0;
+    int top_k = 5, jsonl = 0, threads = 0, encoding = SR_ENC_UTF8;
     char **items = xmalloc((size_t)argc * sizeof(char *));
     int n_items = 0, files = 0;
     for (int i = 1; i < argc; i++) {
@@ -1386,6 +1386,7 @@ static int cmd_fill(int argc, char **argv) {
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--top-k")) top_k = (int)opt_int(argc, argv, &i, 1, INT32_MAX);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--file") || !strcmp(a, "-f")) { items[n_items++] = (char *)opt_value(argc, argv, &i); files = 1; }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -1393,6 +1394,7 @@ static int cmd_fill(int argc, char **argv) {
                   "  Hugging Face fill-mask: TEXT holds literal [MASK] tokens. For each mask, the\n"
                   "  top-k tokens with probabilities = softmax over the whole vocabulary. \"token\"\n"
                   "  is the vocabulary entry (\"##ing\"), not decoded. Default model: the demo model.\n"
+                  "  --encoding E: files and stdin are utf-8 (the default), cp1252 or latin1\n"
                   "  --jsonl: input lines {\"id\",\"text\"} (files or stdin), output\n"
                   "  {\"id\", \"masks\":[{\"index\": token index with [CLS] = 0, \"candidates\":[{\"id\",\"token\",\"prob\"}]}]}\n",
                   stdout);
@@ -1419,7 +1421,7 @@ static int cmd_fill(int argc, char **argv) {
     SrCand *cand = xmalloc((size_t)(k + 1) * sizeof(SrCand));
     int *ids = NULL, *rows = NULL, n, failed = 0;
     SrTokens tk = {0};
-    SrInput in = {jsonl, items, n_items, (!jsonl && !files && n_items) ? 1 : 0, 0, NULL, 0, 0, NULL, 0, 0};
+    SrInput in = {jsonl, items, n_items, (!jsonl && !files && n_items) ? 1 : 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
     SrRecord rec;
     int got;
     while ((got = input_next(&in, &rec, err)) != 0) {
@@ -1685,6 +1687,7 @@ static void gen_usage(FILE *f) {
           "                    a name two letters share gets -2, -3 (said on stderr)\n"
           "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
           "                    masker_seconds (else the output is the same bytes run to run)\n"
+          "  --encoding E      files and stdin are utf-8 (the default), cp1252 or latin1\n"
           "  --jsonl           input lines {\"id\",\"text\"}; output one JSON object a line\n"
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
@@ -1707,7 +1710,7 @@ static int cmd_generate(int argc, char **argv) {
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
     int n_labels = 0;
-    int n_items = 0, n_lex = 0, jsonl = 0, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
+    int n_items = 0, n_lex = 0, jsonl = 0, encoding = SR_ENC_UTF8, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
     long max_bytes = 100000;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -1773,6 +1776,7 @@ static int cmd_generate(int argc, char **argv) {
             if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);
@@ -1838,7 +1842,7 @@ static int cmd_generate(int argc, char **argv) {
     GenProgress one = {"letter", 0, 0};
     if (!progress && !quiet && tty) { opt.progress = gen_progress; opt.progress_arg = &one; }
 
-    SrInput in = {jsonl, files, n_files, 0, 0, NULL, 0, 0, NULL, 0, 0};
+    SrInput in = {jsonl, files, n_files, 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
     SrRecord rec;
     int got, failed = 0;
     long done = 0, index = -1;

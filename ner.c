@@ -2346,6 +2346,7 @@ static void deid_usage(FILE *f) {
           "Finds PHI (the 18 HIPAA identifiers, clinicians' names, and extras) with rules\n"
           "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
           "  --text TEXT       process TEXT (repeatable) instead of files\n"
+          "  --encoding E      files and stdin are utf-8 (the default), cp1252 or latin1\n"
           "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
           "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
           "                    (offsets in code points of the original text)\n"
@@ -2424,7 +2425,7 @@ static int cmd_deid(int argc, char **argv) {
     const char *data_dir = NULL, *phi_model = NULL, *out_dir = NULL;
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
-    int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
+    int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, encoding = SR_ENC_UTF8, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
     int fail_closed = 1, phi_only = 0, surrogate = 0, fmt = FMT_TEXT, shard_i = 0, shard_n = 1, quiet = 0;
     const char *surrogate_key = NULL;
     SrSurrogateOptions so = {42, -1825, -365, NULL};
@@ -2446,6 +2447,7 @@ static int cmd_deid(int argc, char **argv) {
         }
         else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
@@ -2513,6 +2515,7 @@ static int cmd_deid(int argc, char **argv) {
     int cap_sur = 0;
     SrInput in = {0};
     in.jsonl = jsonl;
+    in.encoding = encoding;
     in.items = texts ? items : files;
     in.n_items = texts ? n_items : n_files;
     in.texts = texts;
@@ -2622,7 +2625,7 @@ static void ner_print_entities(FILE *f, const NerEntities *es, int agg) {
 
 static int cmd_ner(int argc, char **argv) {
     const char *model_path = NULL;
-    int agg = NER_AGG_NONE, jsonl = 0, window = 0, overlap = -1, threads = 0;
+    int agg = NER_AGG_NONE, jsonl = 0, encoding = SR_ENC_UTF8, window = 0, overlap = -1, threads = 0;
     char **items = xmalloc((size_t)argc * sizeof *items);
     int n_items = 0, as_files = 0;
     for (int i = 1; i < argc; i++) {
@@ -2637,6 +2640,7 @@ static int cmd_ner(int argc, char **argv) {
                   "                          (default and maximum: the model's max_position)\n"
                   "  --stride N              tokens shared by consecutive windows (default window/4)\n"
                   "  -f                      the arguments are files ('-' = stdin), one text each\n"
+                  "  --encoding E            files and stdin are utf-8 (the default), cp1252 or latin1\n"
                   "  --jsonl                 inputs are JSON lines {\"id\":..., \"text\":...} from the\n"
                   "                          FILE arguments or stdin\n"
                   "  --threads N             threads for the encoder\n"
@@ -2658,6 +2662,7 @@ static int cmd_ner(int argc, char **argv) {
         else if (!strcmp(a, "--stride")) overlap = (int)opt_int(argc, argv, &i, 0, INT32_MAX);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "sr ner: unknown option %s (see sr ner --help)\n", a);
@@ -2678,6 +2683,7 @@ static int cmd_ner(int argc, char **argv) {
     SrInput in;
     memset(&in, 0, sizeof in);
     in.jsonl = jsonl;
+    in.encoding = encoding;
     in.texts = !jsonl && !as_files && n_items > 0;
     in.items = items;
     in.n_items = n_items;
@@ -2800,7 +2806,7 @@ static int pos_conllu(const SrPos *pos, const char *path, FILE *out, char *err) 
 static int cmd_pos(int argc, char **argv) {
     const char *data_dir = NULL, *tagger = NULL, *conllu = NULL;
     char **items = xmalloc((size_t)argc * sizeof *items);
-    int n_items = 0, as_files = 0, jsonl = 0;
+    int n_items = 0, as_files = 0, jsonl = 0, encoding = SR_ENC_UTF8;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -2808,6 +2814,7 @@ static int cmd_pos(int argc, char **argv) {
                   "Universal part-of-speech tags (UD UPOS) from the built-in tagger, for the Masker's\n"
                   "words (the words sr generate may resample). Prints one line a word:\n"
                   "start<TAB>end<TAB>UPOS<TAB>word (code points, end exclusive), a blank line between texts.\n"
+                  "  --encoding E    files and stdin are utf-8 (the default), cp1252 or latin1\n"
                   "  --jsonl         inputs are JSON lines {\"id\":..., \"text\":...}; prints\n"
                   "                  {\"id\":...,\"words\":[{\"start\",\"end\",\"upos\",\"word\"}]} a line\n"
                   "  --conllu FILE   tag the FORM column of a CoNLL-U file ('-' = stdin) and write it\n"
@@ -2823,6 +2830,7 @@ static int cmd_pos(int argc, char **argv) {
         else if (!strcmp(a, "--tagger")) tagger = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr pos: unknown option %s (see sr pos --help)\n", a); free(items); return 2; }
         else items[n_items++] = argv[i];
@@ -2840,6 +2848,7 @@ static int cmd_pos(int argc, char **argv) {
         SrInput in;
         memset(&in, 0, sizeof in);
         in.jsonl = jsonl;
+        in.encoding = encoding;
         in.texts = !jsonl && !as_files && n_items > 0;
         in.items = items;
         in.n_items = n_items;

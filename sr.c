@@ -592,7 +592,49 @@ typedef struct {
     const char *name;   /* current file name ("-" = stdin) */
     long line;          /* current line number in JSONL mode */
     long count;         /* records returned so far */
+    int encoding;       /* SR_ENC_*: what the files and stdin hold (--encoding) */
 } SrInput;
+
+/* --encoding: files and stdin are UTF-8 (the default), Windows-1252 or Latin-1 (legacy
+ * EHR exports); the other two are converted to UTF-8 as they are read, so every offset
+ * sr writes counts code points of the converted text. */
+enum { SR_ENC_UTF8 = 0, SR_ENC_CP1252 = 1, SR_ENC_LATIN1 = 2 };
+
+/* Windows-1252's 0x80..0x9F (0: a byte the code page leaves undefined); the rest of it,
+ * and all of Latin-1, is the code point of the byte. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+
+/* buf[0..*len-1] in `encoding` -> a new UTF-8 buffer (the old one freed). A byte
+ * Windows-1252 leaves undefined is an error naming its offset. */
+static int to_utf8(char **buf, size_t *len, int encoding, char *err) {
+    const unsigned char *in = (const unsigned char *)*buf;
+    char *out = xmalloc(3 * *len + 1), *o = out;
+    for (size_t i = 0; i < *len; i++) {
+        unsigned cp = in[i];
+        if (encoding == SR_ENC_CP1252 && cp >= 0x80 && cp < 0xA0) {
+            cp = cp1252_high[cp - 0x80];
+            if (!cp) { free(out); return sr_fail(err, "byte 0x%02X at byte offset %zu is not a Windows-1252 character", in[i], i); }
+        }
+        if (cp < 0x80) *o++ = (char)cp;
+        else if (cp < 0x800) { *o++ = (char)(0xC0 | cp >> 6); *o++ = (char)(0x80 | (cp & 0x3F)); }
+        else { *o++ = (char)(0xE0 | cp >> 12); *o++ = (char)(0x80 | ((cp >> 6) & 0x3F)); *o++ = (char)(0x80 | (cp & 0x3F)); }
+    }
+    *o = 0;
+    free(*buf);
+    *buf = out;
+    *len = (size_t)(o - out);
+    return 0;
+}
+
+/* invalid UTF-8 in a file: say so, with the way out for legacy exports */
+static int utf8_check_file(const char *s, size_t len, char *err) {
+    if (utf8_check(s, len, err) == 0) return 0;
+    size_t n = strlen(err);
+    snprintf(err + n, SR_ERR_LEN - n, " (a Windows-1252 or Latin-1 export? give --encoding cp1252 or latin1)");
+    return -1;
+}
 
 /* Returns 1 with a record, 0 at the end, -1 for a record that could not be read: err
  * names the file and line, and rec->id_json is set when the id could be read, so the
@@ -624,6 +666,14 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
                 sr_fail(err, "%s", e);
                 return -1;
             }
+            if (in->encoding != SR_ENC_UTF8 && to_utf8(&in->buf, &in->buf_len, in->encoding, e) < 0) {
+                in->count++;
+                if (!in->jsonl && strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+                sr_fail(err, "%s: %s", strcmp(in->name, "-") ? in->name : "stdin", e);
+                free(in->buf);
+                in->buf = NULL;
+                return -1;
+            }
             /* a UTF-8 byte order mark (Windows editors write one) is no text */
             if (in->buf_len >= 3 && !memcmp(in->buf, "\xEF\xBB\xBF", 3)) {
                 memmove(in->buf, in->buf + 3, in->buf_len - 2);
@@ -636,7 +686,7 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
                 in->count++;
                 /* a file is identified by its path (stdin and --text by their index) */
                 if (strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
-                if (utf8_check(rec->text, rec->len, e) < 0) { sr_fail(err, "%s: %s", in->name, e); return -1; }
+                if (utf8_check_file(rec->text, rec->len, e) < 0) { sr_fail(err, "%s: %s", in->name, e); return -1; }
                 return 1;
             }
         }
@@ -726,6 +776,15 @@ static double opt_float(int argc, char **argv, int *i, double lo, double hi, int
 }
 /* --threads N: 1..1024 (the default, one per core, is what omitting it gives). */
 static int opt_threads(int argc, char **argv, int *i) { return (int)opt_int(argc, argv, i, 1, 1024); }
+/* --encoding utf-8|cp1252|latin1 (SR_ENC_*) */
+static int opt_encoding(int argc, char **argv, int *i) {
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    if (!strcmp(v, "utf-8") || !strcmp(v, "utf8")) return SR_ENC_UTF8;
+    if (!strcmp(v, "cp1252") || !strcmp(v, "windows-1252")) return SR_ENC_CP1252;
+    if (!strcmp(v, "latin1") || !strcmp(v, "iso-8859-1")) return SR_ENC_LATIN1;
+    opt_bad(opt, v, "utf-8, cp1252 or latin1");
+    return 0;
+}
 /* --shard I/N: records I, I+N, I+2N, ... (0 <= I < N). */
 static void opt_shard(int argc, char **argv, int *i, int *shard_i, int *shard_n) {
     const char *opt = argv[*i], *v = opt_value(argc, argv, i);

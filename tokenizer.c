@@ -615,6 +615,7 @@ static void tokenize_usage(FILE *f) {
           "  WordPiece tokens exactly as Hugging Face's BertTokenizerFast.\n"
           "  --vocab      a vocab.txt; --lowercase (default) lower-cases and strips accents\n"
           "               (Bio_ClinicalBERT's effective setting), --cased keeps the text\n"
+          "  --encoding E files and stdin are utf-8 (the default), cp1252 or latin1\n"
           "  --jsonl      input lines {\"id\":..., \"text\":...}; output per line\n"
           "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...],\n"
           "               \"words\":[...]} (words: HF word_ids(), null for [CLS]/[SEP])\n"
@@ -631,7 +632,7 @@ static void tokenize_usage(FILE *f) {
 
 static int cmd_tokenize(int argc, char **argv) {
     const char *model_path = NULL, *vocab_path = NULL;
-    int lowercase = 1, jsonl = 0, files = 0, add_special = 1, bytes = 0;
+    int lowercase = 1, jsonl = 0, encoding = SR_ENC_UTF8, files = 0, add_special = 1, bytes = 0;
     int strip = -1, chinese = -1; /* -1: the vocab/model default */
     char **items = xmalloc((size_t)argc * sizeof *items);
     int n_items = 0;
@@ -642,6 +643,7 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--lowercase")) lowercase = 1;
         else if (!strcmp(a, "--cased")) lowercase = 0;
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "-f")) files = 1;
         else if (!strcmp(a, "--no-special")) add_special = 0;
         else if (!strcmp(a, "--bytes")) bytes = 1;
@@ -671,6 +673,7 @@ static int cmd_tokenize(int argc, char **argv) {
     if (chinese >= 0) t->chinese_chars = chinese;
     SrInput in = {0};
     in.jsonl = jsonl;
+    in.encoding = encoding;
     in.items = items;
     in.n_items = n_items;
     in.texts = !jsonl && !files && n_items > 0;

@@ -242,6 +242,39 @@ print(("PASS" if ok else "FAIL") + " safety %s: file inputs carry their path as 
       % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
 P
 done
+# 8c. --encoding cp1252|latin1 converts legacy files as Python's codecs do; without it the
+#     refusal names the offset and the way out; a byte cp1252 leaves undefined is refused
+"$PY" - "$S" <<'P'
+import sys
+d = sys.argv[1]
+body = "Caf\u00e9 \u201cna\u00efve\u201d \u2013 \u20ac5, \u00bd tablet \u2122 \u0152dema\u2026 \u00fcber\n"
+open(d + "/enc_cp1252.txt", "wb").write(body.encode("cp1252"))
+open(d + "/enc_latin1.txt", "wb").write("Caf\u00e9 \u00bd \u00fcber \u00a7 \u00ff\n".encode("latin-1"))
+open(d + "/enc_bad.txt", "wb").write(b"ok \x81 no\n")
+open(d + "/enc_lines.jsonl", "wb").write('{"id":"e1","text":"T\u00e9l\u00e9phone \u2013 ok"}\n'.encode("cp1252"))
+P
+"$PY" - "$SR" "$S" <<'P'
+import json, subprocess, sys
+sr, d = sys.argv[1], sys.argv[2]
+def run(*a):
+    p = subprocess.run([sr, "deid", "--format", "jsonl", *a], capture_output=True)
+    return p.returncode, [json.loads(l) for l in p.stdout.decode("utf-8").splitlines()], p.stderr.decode("utf-8", "replace")
+ok, why = True, []
+for enc, py in (("cp1252", "cp1252"), ("latin1", "latin-1")):
+    rc, rows, _ = run("--encoding", enc, d + "/enc_%s.txt" % enc)
+    want = open(d + "/enc_%s.txt" % enc, "rb").read().decode(py)
+    if rc != 0 or rows[0].get("text") != want: ok = False; why.append("%s: %r" % (enc, rows))
+rc, rows, err = run(d + "/enc_cp1252.txt")
+if rc != 1 or "--encoding cp1252" not in err or "byte offset 3" not in err: ok = False; why.append("utf-8 refusal: %s %s" % (rc, err))
+rc, rows, err = run("--encoding", "cp1252", d + "/enc_bad.txt")
+if rc != 1 or "0x81 at byte offset 3" not in err: ok = False; why.append("undefined byte: %s %s" % (rc, err))
+rc, rows, _ = run("--jsonl", "--encoding", "cp1252", d + "/enc_lines.jsonl")
+if rc != 0 or rows[0].get("text") != "T\u00e9l\u00e9phone \u2013 ok": ok = False; why.append("jsonl: %r" % rows)
+p = subprocess.run([sr, "deid", "--encoding", "ebcdic", "--text", "x"], capture_output=True)
+if p.returncode != 2 or b"--encoding" not in p.stderr: ok = False; why.append("bad value: %s" % p.returncode)
+print(("PASS" if ok else "FAIL") + " safety --encoding cp1252/latin1 equal Python's codecs (files, JSONL); UTF-8 refusal names the offset and --encoding; undefined byte and unknown encoding refused"
+      + ("" if ok else ": " + "; ".join(why)))
+P
 # 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
 #    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
 SMALL=$S/tiny_mlm_zip/model.f32.srm
