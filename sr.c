@@ -1427,7 +1427,7 @@ int sr_model_verify(const char *path, char *err) {
         sr_fail(err, "%s: format version 1 carries no checksums: cannot verify (convert it again with convert_weights.py)", path);
         goto done;
     }
-    if (version > SR_FILE_VERSION) { sr_fail(err, "%s: file format version %u, this sr reads versions %d to %d", path, version, SR_FILE_VERSION_OLDEST, SR_FILE_VERSION); goto done; }
+    if (version < SR_FILE_VERSION_OLDEST || version > SR_FILE_VERSION) { sr_fail(err, "%s: file format version %u, this sr reads versions %d to %d", path, version, SR_FILE_VERSION_OLDEST, SR_FILE_VERSION); goto done; }
     uint32_t want_h = rd_u32(h + SR_HEADER_CRC_OFFSET), want_d = rd_u32(h + SR_DATA_CRC_OFFSET);
     uint32_t got_h = header_crc(h);
     if (got_h != want_h) {

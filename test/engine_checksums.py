@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """engine_checksums.py SR ENGINE_DUMP OUTDIR MODEL.srm...
-   engine_checksums.py --only-verify SR MODEL.srm...   (the first two checks alone: big files)
+   engine_checksums.py --only-verify "CMD" MODEL.srm...   (the first two checks alone)
+CMD is the verifying command the model's path is appended to, split like a shell line:
+"SR info --verify -m" (the default use), or "qemu-aarch64 ... engine_dump verify".
 
 The model file's checksums (sr.h, format version 2), checked against Python's zlib.crc32
 (an implementation independent of sr's):
@@ -19,6 +21,7 @@ The model file's checksums (sr.h, format version 2), checked against Python's zl
 Prints PASS/FAIL lines; exit 0 unless a check could not run."""
 import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -88,8 +91,9 @@ def verify_crcs(out):
     return (int(m.group(1), 16), int(m.group(2), 16)) if m else None
 
 
-def check_model(sr, path):
-    """The converter's CRC fields and sr info --verify's CRCs against zlib.crc32."""
+def check_model(sr, path, verify=None):
+    """The converter's CRC fields and sr info --verify's CRCs (or those of the command
+    `verify`) against zlib.crc32."""
     b = open(path, "rb").read()
     base = os.path.basename(path)
     check(u32(b, 8) == 2 and u32(b, HEADER_CRC_AT) == header_crc(b) and u32(b, CONTENTS_CRC_AT) == contents_crc(b),
@@ -97,17 +101,18 @@ def check_model(sr, path):
           "version %d, fields 0x%08x 0x%08x, zlib 0x%08x 0x%08x" % (u32(b, 8), u32(b, HEADER_CRC_AT),
                                                                     u32(b, CONTENTS_CRC_AT), header_crc(b), contents_crc(b)))
     check(b[160:HDR] == bytes(HDR - 160), "%s: header bytes 160..255 zero" % base)
-    rc, out, err = run([sr, "info", "--verify", "-m", path])
+    cmd = verify or [sr, "info", "--verify", "-m"]
+    rc, out, err = run(cmd + [path])
     got = verify_crcs(out)
     check(rc == 0 and out.count("\n") == 1 and err == "" and " OK " in out and got == (header_crc(b), contents_crc(b)),
-          "%s: sr info --verify OK, its CRCs = zlib.crc32 (%d bytes)" % (base, len(b)),
+          "%s: %s OK, its CRCs = zlib.crc32 (%d bytes)" % (base, " ".join(os.path.basename(c) for c in cmd), len(b)),
           "exit %d, stdout %r, stderr %r, zlib 0x%08x 0x%08x" % (rc, out[:300], err[:300], header_crc(b), contents_crc(b)))
 
 
 def main():
     if sys.argv[1] == "--only-verify":
         for path in sys.argv[3:]:
-            check_model(sys.argv[2], path)
+            check_model(None, path, shlex.split(sys.argv[2]))
         return 0
     sr, dump, outdir = sys.argv[1:4]
     models = sys.argv[4:]
@@ -120,6 +125,7 @@ def main():
 
     for path in models:
         check_model(sr, path)
+        check_model(sr, path, [dump, "verify"])  # the API under ASan/UBSan
     b = open(models[0], "rb").read()
 
     # ---- a length that is no multiple of 8 (sr's CRC folds 8 bytes a step, then single bytes)
@@ -166,6 +172,9 @@ def main():
           and int(m.group(1), 16) == contents_crc(bytes(bad)) and int(m.group(2), 16) == contents_crc(b),
           "weight byte flipped: sr info --verify exit 1, one line naming the file, sr's CRC = zlib.crc32 of the damaged bytes",
           "exit %d, stdout %r, stderr %r" % (rc, out[:200], err[:300]))
+    rc, out, err = run([dump, "verify", p])
+    check(rc == 1 and "contents checksum mismatch" in out, "weight byte flipped: sr_model_verify (ASan) says so, exit 1",
+          "exit %d %r %r" % (rc, out[:200], err[:200]))
     rc, out, err = run([sr, "info", "--verify", "-m", models[0]])
     check(rc == 0, "the pristine copy of the same file verifies OK", "exit %d %r" % (rc, err[:200]))
 
@@ -188,11 +197,23 @@ def main():
     rc, out, err = run([sr, "info", "-m", p])
     check(rc == 0, "version 1 file: reserved header bytes are not checked (no checksum)", "exit %d %r" % (rc, err[:200]))
 
+    # ---- versions this sr does not know (0 and 3), the checksums resealed: --verify refuses them
+    for v in (0, 3):
+        other = bytearray(b)
+        struct.pack_into("<I", other, 8, v)
+        other = seal(bytes(other))
+        p = write("version%d.srm" % v, other)
+        rc, out, err = run([sr, "info", "--verify", "-m", p])
+        check(rc == 1 and err.count("\n") == 1 and p in err and ("format version %d," % v) in err,
+              "version %d file: sr info --verify exit 1, one line naming the version" % v, "exit %d %r %r" % (rc, out[:200], err[:200]))
+
     # ---- truncated, missing, usage
     p = write("truncated.srm", b[:-64])
     rc, out, err = run([sr, "info", "--verify", "-m", p])
     check(rc == 1 and err.count("\n") == 1 and p in err and "truncated" in err,
           "truncated file: sr info --verify exit 1, one line", "exit %d %r" % (rc, err[:200]))
+    rc, out, err = run([dump, "verify", p])
+    check(rc == 1 and "truncated" in out, "truncated file: sr_model_verify (ASan) exit 1", "exit %d %r %r" % (rc, out[:200], err[:200]))
     p = os.path.join(outdir, "no-such.srm")
     rc, out, err = run([sr, "info", "--verify", "-m", p])
     check(rc == 2 and err.count("\n") == 1 and p in err, "missing file: sr info --verify exit 2, one line",

@@ -160,7 +160,7 @@ if "$PY" "$ROOT/test/engine_models.py" "$Q" --only q8_heavy >"$E/engine_models.l
         else fail "engine int8 vs f32 agreement below 99% top-1 / 95% top-5 ($b): $ag"; fi
     done
     # files of tens of MB: sr reads them in 4 MB pieces
-    "$PY" "$ROOT/test/engine_checksums.py" --only-verify "$SR" "$Q/f32.srm" "$Q/q8.srm" 2>"$E/checksums.log" ||
+    "$PY" "$ROOT/test/engine_checksums.py" --only-verify "$SR info --verify -m" "$Q/f32.srm" "$Q/q8.srm" 2>"$E/checksums.log" ||
         fail "engine checksums full-width: $(tail -1 "$E/checksums.log")"
     out=$("$ED_N" threads "$Q/q8.srm" "$d/ref/masked.txt" 2>&1) && pass "engine threads full-width q8: $out" || fail "engine threads full-width q8: $out"
     # odd lengths (the iterative filler's windows): two threads split 257 rows 129 + 128,
