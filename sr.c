@@ -986,6 +986,14 @@ static uint32_t crc32_update(const SrCrcTable *T, uint32_t crc, const uint8_t *p
     return ~c;
 }
 
+/* Version 1 left bytes 152..159 zero: a version 1 header with anything there is a
+ * version 2 file whose version field was damaged, and must not load without checks. */
+static int v1_checksum_bytes_zero(const uint8_t *h) {
+    for (int i = SR_HEADER_CRC_OFFSET; i < SR_DATA_CRC_OFFSET + 4; i++)
+        if (h[i]) return 0;
+    return 1;
+}
+
 /* The header's own checksum: CRC-32 of its 256 bytes with the field at 152 read as 0. */
 static uint32_t header_crc(const uint8_t *h) {
     uint8_t copy[SR_HEADER_SIZE];
@@ -1219,6 +1227,8 @@ static int read_header(SrModel *m, const char *path, char *err) {
                        SR_FILE_VERSION_OLDEST, SR_FILE_VERSION);
     if (rd_u32(h + 12) != SR_HEADER_SIZE) return sr_fail(err, "%s: header size %u (expected %d)", path, rd_u32(h + 12), SR_HEADER_SIZE);
     m->version = version;
+    if (version == 1 && !v1_checksum_bytes_zero(h))
+        return sr_fail(err, "%s: format version 1 with bytes 152..159 set: a damaged version 2 file?", path);
     /* version 2 carries checksums: the header's is checked on every load (256 bytes);
      * the contents' only by sr_model_verify (it reads the whole file) */
     if (version >= 2) {
@@ -1423,6 +1433,10 @@ int sr_model_verify(const char *path, char *err) {
     if (got < SR_HEADER_SIZE) { sr_fail(err, "%s: %zd bytes, too short for an sr model file (header is %d)", path, got, SR_HEADER_SIZE); goto done; }
     if (memcmp(h, SR_MAGIC, 8) != 0) { sr_fail(err, "%s: not an sr model file (bad magic)", path); goto done; }
     uint32_t version = rd_u32(h + 8);
+    if (version == 1 && !v1_checksum_bytes_zero(h)) {
+        sr_fail(err, "%s: format version 1 with bytes 152..159 set: a damaged version 2 file?", path);
+        goto done;
+    }
     if (version == 1) {
         sr_fail(err, "%s: format version 1 carries no checksums: cannot verify (convert it again with convert_weights.py)", path);
         goto done;

@@ -24,7 +24,9 @@
  * as a valid, different model); the contents' checksum is checked by sr_model_verify
  * (`sr info --verify`), since it means reading the whole file, which a load that maps
  * the file does not do. A version 1 file loads as before, without either check, and
- * sr_model_verify says it cannot be verified. The algorithm is CRC-32 as zlib computes
+ * sr_model_verify says it cannot be verified; a version 1 header with anything in bytes
+ * 152..159 is refused (a version 2 file whose version field was damaged would otherwise
+ * load unchecked). The algorithm is CRC-32 as zlib computes
  * it (polynomial 0xEDB88320 reflected, initial value and result inverted): Python's
  * zlib.crc32 gives the same numbers.
  *

@@ -16,7 +16,8 @@ The model file's checksums (sr.h, format version 2), checked against Python's zl
     file), `sr info --verify` fails (exit 1, one line naming the file, the CRC it prints
     is zlib's of the damaged bytes);
   - a version 1 file (no checksums, bytes 152..159 zero) loads, `sr info` says it has no
-    checksums, `sr info --verify` says it cannot verify (exit 1, one line);
+    checksums, `sr info --verify` says it cannot verify (exit 1, one line); a version 2
+    file whose version field reads 1 (its checksums still there) is refused;
   - a truncated file, a missing file and a missing -m under --verify.
 Prints PASS/FAIL lines; exit 0 unless a check could not run."""
 import os
@@ -192,6 +193,16 @@ def main():
     check(rc == 1 and out == "" and err.count("\n") == 1 and p in err and "cannot verify" in err,
           "version 1 file: sr info --verify cannot verify (exit 1, one line naming the file)",
           "exit %d, stdout %r, stderr %r" % (rc, out[:200], err[:200]))
+    # a version 2 file whose version field became 1 keeps its checksums in 152..159:
+    # refused (a version 1 file has zeros there), so it cannot slip past the checks
+    demoted = bytearray(b)
+    struct.pack_into("<I", demoted, 8, 1)
+    p = write("version2_as_1.srm", bytes(demoted))
+    rc, out, err = run([sr, "info", "-m", p])
+    rc2, out2, err2 = run([sr, "info", "--verify", "-m", p])
+    check(rc == 2 and err.count("\n") == 1 and p in err and "152..159" in err and rc2 == 1 and "152..159" in err2,
+          "version 2 file with its version field set to 1 (checksums present): load and --verify refuse it, one line",
+          "load exit %d %r; verify exit %d %r" % (rc, err[:200], rc2, err2[:200]))
     v1[200] ^= 1  # a version 1 header has no checksum to catch this: documented in sr.h
     p = write("version1_reserved.srm", bytes(v1))
     rc, out, err = run([sr, "info", "-m", p])
