@@ -58,6 +58,10 @@ Decisions recorded in the header and the meta JSON
                  weights file name and sha256, storage dtypes, the original config.json
                  and tokenizer_config.json, the decisions above, ignored and renamed
                  tensors, warnings. Sorted keys, no timestamps.
+  checksums      file format version 2: CRC-32 (zlib.crc32) of everything after the
+                 header, read back from the written file, and of the header with its
+                 own field zero (sr.h); sr checks the header's on every load, `sr info
+                 --verify -m OUT` the contents'.
 
 Refused, with one line "convert_weights.py: HF_DIR: reason" on stderr and exit 1 (never
 a traceback; no output file is left): a missing config.json / vocab.txt / weights,
@@ -77,12 +81,14 @@ import pickle
 import struct
 import sys
 import zipfile
+import zlib
 from array import array
 
 CONVERTER_VERSION = 1
 MAGIC = b"SRBERT\0\0"
-FILE_VERSION = 1
+FILE_VERSION = 2
 HEADER_SIZE = 256
+HEADER_CRC_AT, CONTENTS_CRC_AT = 152, 156  # version 2's checksums (sr.h)
 ENTRY_SIZE = 112
 ALIGN = 64
 GROUP = 64
@@ -819,7 +825,7 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
 
     tmp = out_path + ".tmp"
     try:
-        with open(tmp, "wb") as f:
+        with open(tmp, "w+b") as f:
             def put(off, data, size):
                 if f.tell() > off or len(data) != size:
                     raise AssertionError("layout error at %d" % off)
@@ -845,12 +851,28 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                 del vals
                 tensors[name].storage._bytes = None  # let a storage go once read (most hold one tensor)
             f.write(b"\0" * (file_size - f.tell()))
+            write_checksums(f, header)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
     os.replace(tmp, out_path)
     return meta
+
+
+def write_checksums(f, header):
+    """Version 2's checksums (sr.h), from what was written: CRC-32 (zlib's) of the bytes
+    after the header, read back in pieces, then of the header with its own field zero."""
+    f.flush()
+    f.seek(HEADER_SIZE)
+    crc = 0
+    for chunk in iter(lambda: f.read(1 << 24), b""):
+        crc = zlib.crc32(chunk, crc)
+    header = bytearray(header)
+    struct.pack_into("<II", header, HEADER_CRC_AT, 0, crc)
+    struct.pack_into("<I", header, HEADER_CRC_AT, zlib.crc32(bytes(header)))
+    f.seek(0)
+    f.write(bytes(header))
 
 
 def out_overwrites_input(hf_dir, out):

@@ -1008,6 +1008,8 @@ struct SrModel {
     const char **labels; /* [n_labels] */
     char *meta;          /* NUL-terminated copy of the meta JSON */
     int n_tensors;
+    uint32_t version;    /* file format version (1: no checksums) */
+    uint32_t header_crc, data_crc; /* version 2: the checksums the header holds */
     SrMat word_emb;
     const float *pos_emb, *type_emb, *emb_ln_w, *emb_ln_b;
     SrLayer *layer;
@@ -1042,6 +1044,55 @@ static void *xalign(size_t n) {
 
 /* Is [off, off + len) inside a file of `size` bytes (no overflow)? */
 static int in_file(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+
+/* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320, initial and final value
+ * inverted), so Python's zlib.crc32 gives the same number: the model file's checksums
+ * (sr.h). Slice-by-8: eight 256-entry tables, each step folds 8 bytes with 8 lookups.
+ * The tables are built on the caller's stack (8 KB, a few microseconds), so there is no
+ * shared state to initialise. */
+typedef struct {
+    uint32_t t[8][256];
+} SrCrcTable;
+
+static void crc_table_init(SrCrcTable *T) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        T->t[0][i] = c;
+    }
+    for (int s = 1; s < 8; s++)
+        for (int i = 0; i < 256; i++) T->t[s][i] = T->t[0][T->t[s - 1][i] & 0xFF] ^ (T->t[s - 1][i] >> 8);
+}
+
+/* zlib.crc32(p[0..n), crc): feed a file in pieces by passing the last result back. */
+static uint32_t crc32_update(const SrCrcTable *T, uint32_t crc, const uint8_t *p, size_t n) {
+    uint32_t c = ~crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint32_t lo = c ^ rd_u32(p), hi = rd_u32(p + 4);
+        c = T->t[7][lo & 0xFF] ^ T->t[6][(lo >> 8) & 0xFF] ^ T->t[5][(lo >> 16) & 0xFF] ^ T->t[4][lo >> 24] ^
+            T->t[3][hi & 0xFF] ^ T->t[2][(hi >> 8) & 0xFF] ^ T->t[1][(hi >> 16) & 0xFF] ^ T->t[0][hi >> 24];
+    }
+    for (; n; n--, p++) c = T->t[0][(c ^ *p) & 0xFF] ^ (c >> 8);
+    return ~c;
+}
+
+/* Version 1 left bytes 152..159 zero: a version 1 header with anything there is a
+ * version 2 file whose version field was damaged, and must not load without checks. */
+static int v1_checksum_bytes_zero(const uint8_t *h) {
+    for (int i = SR_HEADER_CRC_OFFSET; i < SR_DATA_CRC_OFFSET + 4; i++)
+        if (h[i]) return 0;
+    return 1;
+}
+
+/* The header's own checksum: CRC-32 of its 256 bytes with the field at 152 read as 0. */
+static uint32_t header_crc(const uint8_t *h) {
+    uint8_t copy[SR_HEADER_SIZE];
+    memcpy(copy, h, SR_HEADER_SIZE);
+    memset(copy + SR_HEADER_CRC_OFFSET, 0, 4);
+    SrCrcTable T;
+    crc_table_init(&T);
+    return crc32_update(&T, 0, copy, SR_HEADER_SIZE);
+}
 
 /* Split a block of `count` '\n'-terminated lines into a NUL-separated copy. */
 static int split_lines(const uint8_t *p, uint64_t bytes, int count, char **text, const char ***lines,
@@ -1261,9 +1312,23 @@ static int read_header(SrModel *m, const char *path, char *err) {
     SrConfig *c = &m->cfg;
     if (memcmp(h, SR_MAGIC, 8) != 0) return sr_fail(err, "%s: not an sr model file (bad magic)", path);
     uint32_t version = rd_u32(h + 8);
-    if (version != SR_FILE_VERSION)
-        return sr_fail(err, "%s: file format version %u, this sr reads version %d", path, version, SR_FILE_VERSION);
+    if (version < SR_FILE_VERSION_OLDEST || version > SR_FILE_VERSION)
+        return sr_fail(err, "%s: file format version %u, this sr reads versions %d to %d", path, version,
+                       SR_FILE_VERSION_OLDEST, SR_FILE_VERSION);
     if (rd_u32(h + 12) != SR_HEADER_SIZE) return sr_fail(err, "%s: header size %u (expected %d)", path, rd_u32(h + 12), SR_HEADER_SIZE);
+    m->version = version;
+    if (version == 1 && !v1_checksum_bytes_zero(h))
+        return sr_fail(err, "%s: format version 1 with bytes 152..159 set: a damaged version 2 file?", path);
+    /* version 2 carries checksums: the header's is checked on every load (256 bytes);
+     * the contents' only by sr_model_verify (it reads the whole file) */
+    if (version >= 2) {
+        m->header_crc = rd_u32(h + SR_HEADER_CRC_OFFSET);
+        m->data_crc = rd_u32(h + SR_DATA_CRC_OFFSET);
+        uint32_t got = header_crc(h);
+        if (got != m->header_crc)
+            return sr_fail(err, "%s: header checksum mismatch (CRC-32 0x%08x, the header says 0x%08x): the file is damaged",
+                           path, got, m->header_crc);
+    }
     uint64_t fsize = rd_u64(h + 16);
     if (fsize != m->map_bytes)
         return sr_fail(err, "%s: file is %zu bytes, its header says %llu (truncated or corrupted)", path, m->map_bytes,
@@ -1428,6 +1493,86 @@ fail_dir:
 fail:
     sr_free(m);
     return -1;
+}
+
+/* read() until n bytes or the end of the file: the count read, or -1 (errno set). */
+static ssize_t read_upto(int fd, uint8_t *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Both checksums of a model file (sr.h), read with read() in pieces rather than mapped
+ * (a file cut short while it is read is an error here, not a SIGBUS). */
+int sr_model_verify(const char *path, char *err) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return sr_fail(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) { sr_fail(err, "%s: %s", path, strerror(errno)); close(fd); return -1; }
+    if (!S_ISREG(st.st_mode)) { close(fd); return sr_fail(err, "%s: not a regular file", path); }
+    uint8_t h[SR_HEADER_SIZE];
+    ssize_t got = read_upto(fd, h, SR_HEADER_SIZE);
+    int rc = 1;
+    if (got < 0) { rc = sr_fail(err, "%s: %s", path, strerror(errno)); goto done; }
+    if (got < SR_HEADER_SIZE) { sr_fail(err, "%s: %zd bytes, too short for an sr model file (header is %d)", path, got, SR_HEADER_SIZE); goto done; }
+    if (memcmp(h, SR_MAGIC, 8) != 0) { sr_fail(err, "%s: not an sr model file (bad magic)", path); goto done; }
+    uint32_t version = rd_u32(h + 8);
+    if (version == 1 && !v1_checksum_bytes_zero(h)) {
+        sr_fail(err, "%s: format version 1 with bytes 152..159 set: a damaged version 2 file?", path);
+        goto done;
+    }
+    if (version == 1) {
+        sr_fail(err, "%s: format version 1 carries no checksums: cannot verify (convert it again with convert_weights.py)", path);
+        goto done;
+    }
+    if (version < SR_FILE_VERSION_OLDEST || version > SR_FILE_VERSION) { sr_fail(err, "%s: file format version %u, this sr reads versions %d to %d", path, version, SR_FILE_VERSION_OLDEST, SR_FILE_VERSION); goto done; }
+    uint32_t want_h = rd_u32(h + SR_HEADER_CRC_OFFSET), want_d = rd_u32(h + SR_DATA_CRC_OFFSET);
+    uint32_t got_h = header_crc(h);
+    if (got_h != want_h) {
+        sr_fail(err, "%s: header checksum mismatch (CRC-32 0x%08x, the header says 0x%08x): the file is damaged", path, got_h, want_h);
+        goto done;
+    }
+    uint64_t fsize = rd_u64(h + 16);
+    if (fsize != (uint64_t)st.st_size) {
+        sr_fail(err, "%s: file is %lld bytes, its header says %llu (truncated or corrupted)", path, (long long)st.st_size, (unsigned long long)fsize);
+        goto done;
+    }
+    SrCrcTable T;
+    crc_table_init(&T);
+    size_t cap = 1u << 22;
+    uint8_t *buf = xmalloc(cap);
+    uint64_t done_bytes = SR_HEADER_SIZE;
+    uint32_t crc = 0;
+    while (done_bytes < fsize) {
+        size_t want = fsize - done_bytes < cap ? (size_t)(fsize - done_bytes) : cap;
+        ssize_t r = read_upto(fd, buf, want);
+        if (r < 0) { free(buf); rc = sr_fail(err, "%s: %s", path, strerror(errno)); goto done; }
+        if (r == 0) break;
+        crc = crc32_update(&T, crc, buf, (size_t)r);
+        done_bytes += (uint64_t)r;
+    }
+    free(buf);
+    if (done_bytes != fsize) {
+        sr_fail(err, "%s: the file ended at byte %llu while it was read, its header says %llu", path, (unsigned long long)done_bytes, (unsigned long long)fsize);
+        goto done;
+    }
+    if (crc != want_d) {
+        sr_fail(err, "%s: contents checksum mismatch (CRC-32 of bytes %d..%llu is 0x%08x, the header says 0x%08x): the file is damaged",
+                path, SR_HEADER_SIZE, (unsigned long long)fsize - 1, crc, want_d);
+        goto done;
+    }
+    rc = 0;
+    if (err) snprintf(err, SR_ERR_LEN, "%s: OK (format version %u, %llu bytes; CRC-32 of the header 0x%08x, of the contents 0x%08x)",
+                      path, version, (unsigned long long)fsize, got_h, crc);
+done:
+    close(fd);
+    return rc;
 }
 
 const SrConfig *sr_config(const SrModel *m) { return &m->cfg; }
@@ -2980,20 +3125,34 @@ static int cmd_bench(int argc, char **argv) {
 
 static int cmd_info(int argc, char **argv) {
     const char *path = NULL;
+    int verify = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) path = opt_value(argc, argv, &i);
+        else if (!strcmp(argv[i], "--verify")) verify = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs("usage: sr info -m MODEL\n  prints the model's config, flags, special ids, labels, tensors and meta JSON\n", stdout);
+            fputs("usage: sr info -m MODEL [--verify]\n"
+                  "  prints the model's config, flags, special ids, labels, tensors and meta JSON\n"
+                  "  --verify  reads the whole file and checks its checksums instead: one line,\n"
+                  "            exit 0 when they match, 1 when the file is damaged or carries none\n"
+                  "            (format version 1), 2 when it cannot be read\n", stdout);
             return 0;
         } else if (argv[i][0] != '-' && !path) path = argv[i];
         else { fprintf(stderr, "sr info: unknown option %s\n", argv[i]); return 2; }
     }
     if (!path) { fputs("sr info: -m MODEL is required\n", stderr); return 2; }
     char err[SR_ERR_LEN];
+    if (verify) {
+        int v = sr_model_verify(path, err);
+        if (v == 0) printf("%s\n", err);
+        else fprintf(stderr, "sr info: %s\n", err);
+        return v == 0 ? 0 : v > 0 ? 1 : 2;
+    }
     SrModel *m;
     if (sr_load(&m, path, err) < 0) { fprintf(stderr, "sr info: %s\n", err); return 2; }
     const SrConfig *c = sr_config(m);
-    printf("file: %s (%zu bytes, format version %d)\n", path, m->map_bytes, SR_FILE_VERSION);
+    printf("file: %s (%zu bytes, format version %u)\n", path, m->map_bytes, m->version);
+    if (m->version >= 2) printf("checksums: header 0x%08x (checked), contents 0x%08x (sr info --verify checks it)\n", m->header_crc, m->data_crc);
+    else printf("checksums: none (format version 1; convert it again to add them)\n");
     printf("kernels: %s (%s)\n", sr_kernel_name(), sr_kernels()->what);
     printf("weights: %s", c->weight_type == SR_WEIGHTS_Q8 ? "q8" : "f32");
     if (c->weight_type == SR_WEIGHTS_Q8) printf(" (group %d)", c->group_size);
@@ -3056,7 +3215,7 @@ static void usage(FILE *f) {
  * kernel choice only needs to change this function). */
 /* sr --version: the version, how this binary was built, the kernels it runs. */
 static void print_version(void) {
-    printf("sr %s (model file format %d)\n", SR_VERSION, SR_FILE_VERSION);
+    printf("sr %s (model file format %d; reads %d to %d)\n", SR_VERSION, SR_FILE_VERSION, SR_FILE_VERSION_OLDEST, SR_FILE_VERSION);
 #if defined(__clang__)
     printf("compiler: clang %s\n", __clang_version__);
 #elif defined(__GNUC__)

@@ -13,14 +13,26 @@
  *     scratch memory lives in an SrState, one per thread.
  *
  * ---------------------------------------------------------------------------------
- * MODEL FILE FORMAT (version 1), written by convert_weights.py
+ * MODEL FILE FORMAT (version 2), written by convert_weights.py
  * ---------------------------------------------------------------------------------
  * All integers little-endian. Offsets are from the start of the file. The loader
  * checks every offset and size against the real file length before using it.
  *
+ * Version 2 is version 1 with two checksums in bytes 152..159 of the header, which
+ * version 1 left zero; nothing else differs. sr reads both versions. Every load checks
+ * the header's checksum (a flipped bit in an offset or a size would otherwise be read
+ * as a valid, different model); the contents' checksum is checked by sr_model_verify
+ * (`sr info --verify`), since it means reading the whole file, which a load that maps
+ * the file does not do. A version 1 file loads as before, without either check, and
+ * sr_model_verify says it cannot be verified; a version 1 header with anything in bytes
+ * 152..159 is refused (a version 2 file whose version field was damaged would otherwise
+ * load unchecked). The algorithm is CRC-32 as zlib computes
+ * it (polynomial 0xEDB88320 reflected, initial value and result inverted): Python's
+ * zlib.crc32 gives the same numbers.
+ *
  * Header, 256 bytes:
  *     0  char[8]  magic            "SRBERT\0\0"
- *     8  u32      version          1
+ *     8  u32      version          2 (1: no checksums, bytes 152..159 zero)
  *    12  u32      header_size      256
  *    16  u64      file_size        total length of the file in bytes
  *    24  u32      vocab_size       number of WordPiece tokens
@@ -44,7 +56,10 @@
  *   128  u64      tensors_offset   n_tensors directory entries (below)
  *   136  u64      meta_offset      UTF-8 JSON text for auditing: source folder,
  *   144  u64      meta_bytes       converter version, the original config.json, ...
- *   152  ...      zero up to 256
+ *   152  u32      header_crc       CRC-32 of the 256 header bytes, these 4 read as zero
+ *   156  u32      contents_crc     CRC-32 of bytes 256 .. file_size-1 (everything after
+ *                                  the header), written once the file is complete
+ *   160  ...      zero up to 256
  *
  * Tensor directory entry, 112 bytes:
  *     0  char[64] name     NUL-padded; Hugging Face names without the "bert." prefix,
@@ -95,8 +110,11 @@
 #define SR_ERR_LEN 256
 
 #define SR_MAGIC "SRBERT\0\0"
-#define SR_FILE_VERSION 1
+#define SR_FILE_VERSION 2        /* what convert_weights.py writes */
+#define SR_FILE_VERSION_OLDEST 1 /* still read: a file without checksums */
 #define SR_HEADER_SIZE 256
+#define SR_HEADER_CRC_OFFSET 152
+#define SR_DATA_CRC_OFFSET 156
 #define SR_TENSOR_ENTRY_SIZE 112
 
 /* header flags */
@@ -125,8 +143,13 @@ typedef struct {
 typedef struct SrModel SrModel; /* defined in sr.c */
 typedef struct SrState SrState; /* per-thread activations, defined in sr.c */
 
-/* Map and check a model file. */
+/* Map and check a model file (a version 2 file's header checksum included). */
 int sr_load(SrModel **out, const char *path, char *err);
+/* Read the whole file and check both checksums. Unlike the other functions it has three
+ * outcomes: 0 both match (err then holds a one-line summary with the two CRCs); 1 the
+ * file is damaged, is not an sr model file, or is version 1 and carries no checksums (err
+ * says which); -1 it cannot be read at all (err: open or read error). */
+int sr_model_verify(const char *path, char *err);
 void sr_free(SrModel *m);
 const SrConfig *sr_config(const SrModel *m);
 const char *sr_token_text(const SrModel *m, int id); /* vocab entry, NUL-terminated */

@@ -7,7 +7,9 @@
 Independent of convert_weights.py (it does not import it): the file is parsed here from
 the layout in sr.h, the expected values come from torch.load of the checkpoint (or a
 direct read of model.safetensors), config.json, vocab.txt and Hugging Face's documented
-tokenizer defaults. Checks: header fields and flags, special ids, vocab and labels blobs,
+tokenizer defaults. Checks: header fields and flags, format version 2's two checksums
+(zlib.crc32 of the header with its field zero, and of everything after the header),
+special ids, vocab and labels blobs,
 64-byte alignment and bounds of every section, the tensor set (tied decoder omitted,
 "bert." prefix and gamma/beta renamed, ignorable tensors dropped), every f32 tensor
 bit-equal to torch's float32 value, every q8 tensor within max|w|/254 of the weights
@@ -19,6 +21,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 import numpy as np
 import torch
@@ -75,7 +78,11 @@ def check_file(hf_dir, path, lowercase):
     i32 = lambda o: struct.unpack_from("<i", blob, o)[0]
     u64 = lambda o: struct.unpack_from("<Q", blob, o)[0]
     check(blob[:8] == b"SRBERT\0\0", "magic")
-    check(u32(8) == 1 and u32(12) == 256, "version / header_size")
+    check(u32(8) == 2 and u32(12) == 256, "version %d / header_size %d" % (u32(8), u32(12)))
+    hcopy = bytearray(blob[:256])
+    hcopy[152:156] = bytes(4)
+    check(u32(152) == zlib.crc32(bytes(hcopy)), "header CRC-32 0x%08x, zlib.crc32 says 0x%08x" % (u32(152), zlib.crc32(bytes(hcopy))))
+    check(u32(156) == zlib.crc32(blob[256:]), "contents CRC-32 0x%08x, zlib.crc32 says 0x%08x" % (u32(156), zlib.crc32(blob[256:])))
     check(u64(16) == len(blob), "file_size %d != real %d" % (u64(16), len(blob)))
     V, H, NL, NH, I, P, T, L = (u32(24 + 4 * i) for i in range(8))
     check((V, H, NL, NH, I, P, T) == (cfg["vocab_size"], cfg["hidden_size"], cfg["num_hidden_layers"],
@@ -107,7 +114,7 @@ def check_file(hf_dir, path, lowercase):
     check(got_special == want_special, "special ids %s, expected %s" % (got_special, want_special))
     n_tensors = u32(92)
     vo, vb, lo, lb, to, mo, mb = (u64(96 + 8 * i) for i in range(7))
-    check(blob[152:256] == bytes(104), "header padding not zero")
+    check(blob[160:256] == bytes(96), "header padding not zero")
     for name, off, size in (("vocab", vo, vb), ("labels", lo, lb), ("tensors", to, n_tensors * 112),
                             ("meta", mo, mb)):
         check(off >= 256 and off + size <= len(blob), "%s section out of the file" % name)

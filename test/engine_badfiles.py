@@ -5,14 +5,23 @@ Writes corrupted, truncated and mismatched variants of two good sr model files (
 sr.h) into OUTDIR, one file per case, and prints "NAME<TAB>PATH" lines. Every one of
 them must be refused by the loader with a one-line error and a non-zero exit; none may
 crash. Also writes OUTDIR/fuzz_*.srm: random byte flips in the header and tensor
-directory, which must either load (and run) or be refused, never crash."""
+directory, which must either load (and run) or be refused, never crash.
+
+Format version 2 files carry a CRC-32 of their header (sr.h, bytes 152..155) that every
+load checks. A case that changes a header field gets a header checksum recomputed here
+(zlib.crc32), so that the loader's check of that field is what refuses it, not the
+checksum; the cases named header_crc_* keep the old checksum, so only the checksum check
+can refuse them (test/engine_checksums.py checks the messages). Two thirds of the fuzzed
+files are resealed too."""
 import os
 import random
 import struct
 import sys
+import zlib
 
 HDR = 256
 ENTRY = 112
+HEADER_CRC_AT = 152
 
 
 def u32(b, off):
@@ -26,6 +35,22 @@ def u64(b, off):
 def put(b, fmt, off, v):
     b = bytearray(b)
     struct.pack_into(fmt, b, off, v)
+    return bytes(b)
+
+
+def seal(b):
+    """A version 2 file's header checksum recomputed over its (changed) header."""
+    if len(b) < HDR or b[:8] != b"SRBERT\0\0" or u32(b, 8) < 2:
+        return bytes(b)
+    h = bytearray(b[:HDR])
+    struct.pack_into("<I", h, HEADER_CRC_AT, 0)
+    struct.pack_into("<I", h, HEADER_CRC_AT, zlib.crc32(bytes(h)))
+    return bytes(h) + bytes(b[HDR:])
+
+
+def flip(b, off, mask):
+    b = bytearray(b)
+    b[off] ^= mask
     return bytes(b)
 
 
@@ -63,7 +88,8 @@ def main():
         "truncated_1_byte": g[:-1],
         "extended_1_byte": g + b"\0",
         "bad_magic": b"XXBERT\0\0" + g[8:],
-        "version_2": put(g, "<I", 8, 2),
+        "version_3": put(g, "<I", 8, 3),
+        "version_0": put(g, "<I", 8, 0),
         "header_size_128": put(g, "<I", 12, 128),
         "file_size_field_wrong": put(g, "<Q", 16, size + 64),
         "hidden_0": put(g, "<I", 28, 0),
@@ -108,6 +134,16 @@ def main():
     # the vocab block loses its last newline
     voff, vbytes = u64(g, 96), u64(g, 104)
     cases["vocab_no_final_newline"] = g[:voff + vbytes - 1] + b"x" + g[voff + vbytes:]
+    cases = {n: seal(d) for n, d in cases.items()}
+    # changes only the header checksum can see: a reserved byte, the lower-casing flag
+    # (it would load as a valid, different model), either checksum field
+    cases.update({
+        "header_crc_reserved_byte": flip(g, 200, 0x10),
+        "header_crc_lowercase_flag": flip(g, 60, 1),
+        "header_crc_field": flip(g, HEADER_CRC_AT + 1, 0x80),
+        "header_crc_contents_field": flip(g, HEADER_CRC_AT + 5, 0x01),
+        "header_crc_q8_flag": flip(q, 60, 1),
+    })
     for name, data in cases.items():
         p = os.path.join(out, name + ".srm")
         open(p, "wb").write(data)
@@ -123,6 +159,8 @@ def main():
             else:
                 i = rng.randrange(toff, toff + nt * ENTRY)
             b[i] = rng.randrange(256)
+        if k % 3:
+            b = seal(b)
         open(os.path.join(out, "fuzz_%02d.srm" % k), "wb").write(bytes(b))
 
 

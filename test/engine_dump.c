@@ -16,6 +16,9 @@
  *       loads MODEL; prints "ok" or the loader's one-line error (exit 1).
  *   engine_dump forward MODEL
  *       loads MODEL and runs one short forward, with its heads (exit 1 on error).
+ *   engine_dump verify MODEL
+ *       sr_model_verify: prints its one line; exit 0 (checksums match), 1 (damaged or
+ *       no checksums) or 2 (unreadable).
  */
 #define SR_NO_MAIN
 #include "../sr.c"
@@ -545,6 +548,14 @@ static int cmd_gemmbench(int argc, char **argv) {
     return 0;
 }
 
+static int cmd_verify(int argc, char **argv) {
+    if (argc < 2) { fputs("usage: engine_dump verify MODEL\n", stderr); return 2; }
+    char err[SR_ERR_LEN];
+    int v = sr_model_verify(argv[1], err);
+    printf("%s\n", err);
+    return v == 0 ? 0 : v > 0 ? 1 : 2;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "edges")) return cmd_edges(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "agree")) return cmd_agree(argc - 1, argv + 1);
@@ -554,6 +565,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "kernels")) return cmd_kernels();
     if (argc >= 2 && !strcmp(argv[1], "load")) return cmd_load(argc - 1, argv + 1, 0);
     if (argc >= 2 && !strcmp(argv[1], "forward")) return cmd_load(argc - 1, argv + 1, 1);
-    fputs("usage: engine_dump run|threads|kernels|load|forward ...\n", stderr);
+    if (argc >= 2 && !strcmp(argv[1], "verify")) return cmd_verify(argc - 1, argv + 1);
+    fputs("usage: engine_dump run|threads|kernels|load|forward|verify ...\n", stderr);
     return 2;
 }

@@ -134,6 +134,12 @@ done
 [ $crash -eq 0 ] && [ $nf -gt 0 ] && pass "engine fuzzed files under ASan/UBSan: $nf files, $loaded loaded, $((nf - loaded)) refused, 0 crashes" ||
     fail "engine fuzzed files: $crash of $nf crashed"
 
+# ---- checksums (format version 2): header checked by every load, contents by
+# sr info --verify; sr's CRC-32 against Python's zlib.crc32
+C=$E/checksums; rm -rf "$C"
+"$PY" "$ROOT/test/engine_checksums.py" "$SR" "$ED_A" "$C" "$M/tiny_mlm_zip.f32.srm" "$M/tiny_mlm_zip.q8.srm" "$M/tok_cls3.q8.srm" 2>"$E/checksums.log" ||
+    fail "engine checksums: the checker did not run: $(tail -1 "$E/checksums.log")"
+
 # ---- full-width model (hidden 768, 12 heads, FFN 3072, 512 positions, vocab 28996,
 # 2 layers, heavy-tailed weights): f32 parity, int8 agreement, memory
 Q=$E/q8m
@@ -153,6 +159,9 @@ if "$PY" "$ROOT/test/engine_models.py" "$Q" --only q8_heavy >"$E/engine_models.l
         if [ -n "$t1" ] && awk "BEGIN{exit !($t1 >= 0.99 && $t5 >= 0.95)}"; then pass "engine int8 vs f32 MLM on [MASK] positions (heavy-tailed weights, $b): $ag"
         else fail "engine int8 vs f32 agreement below 99% top-1 / 95% top-5 ($b): $ag"; fi
     done
+    # files of tens of MB: sr reads them in 4 MB pieces
+    "$PY" "$ROOT/test/engine_checksums.py" --only-verify "$SR info --verify -m" "$Q/f32.srm" "$Q/q8.srm" 2>"$E/checksums.log" ||
+        fail "engine checksums full-width: $(tail -1 "$E/checksums.log")"
     out=$("$ED_N" threads "$Q/q8.srm" "$d/ref/masked.txt" 2>&1) && pass "engine threads full-width q8: $out" || fail "engine threads full-width q8: $out"
     # odd lengths (the iterative filler's windows): two threads split 257 rows 129 + 128,
     # inside a 64-key group of the int8 attention values; results must not move

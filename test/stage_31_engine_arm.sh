@@ -83,3 +83,8 @@ ag=$(arm dotprod agree "$Q/f32.srm" "$Q/q8.srm" "$E/masked128.txt" 2>&1)
 t1=$(sed -n 's/.*top1=\([0-9.]*\).*/\1/p' <<<"$ag"); t5=$(sed -n 's/.*top5=\([0-9.]*\).*/\1/p' <<<"$ag")
 if [ -n "$t1" ] && awk "BEGIN{exit !($t1 >= 0.99 && $t5 >= 0.95)}"; then pass "engine aarch64 int8 vs f32 MLM on [MASK] positions (heavy-tailed weights, dotprod, $(wc -l <"$E/masked128.txt") cases of 128 tokens): $ag"
 else fail "engine aarch64 int8 vs f32 agreement below 99% top-1 / 95% top-5: $ag"; fi
+
+# ---- the model file's checksums read on AArch64: sr_model_verify's CRC-32 = zlib.crc32
+"$PY" "$ROOT/test/engine_checksums.py" --only-verify "$QEMU -L /usr/aarch64-linux-gnu $ED verify" \
+    "$M/tiny_mlm_zip.q8.srm" "$M/tok_cls3.f32.srm" "$Q/q8.srm" 2>"$E/checksums.log" ||
+    fail "engine aarch64 checksums: the checker did not run: $(tail -1 "$E/checksums.log")"

@@ -1,7 +1,8 @@
 # Nothing lost, nothing silently wrong (issue 16): every command's output checked
 # (/dev/full), --out written atomically and never over an input, strict option values,
 # leaks failing closed, byte-identical output, one command line (--help, --version, exit
-# statuses 0/1/2), JSONL error records, BOM, duplicate keys. Each case names its
+# statuses 0/1/2), JSONL error records, BOM, duplicate keys, a converter that refuses
+# bad OUT names, model files whose flipped bytes are caught by checksums. Each case names its
 # expected outcome; the expectations are the issue's, not sr's own output.
 set -u
 S=$OUT/safety
@@ -295,4 +296,23 @@ cmp -s "$HF/config.json" "$S/config.orig" && pass "convert: config.json unchange
 mkdir -p "$S/cv_out"
 one_line_error "convert OUT a folder" 2 "is a folder" "$PY" "$ROOT/convert_weights.py" "$HF" "$S/cv_out"
 [ -z "$(ls -A "$S/cv_out")" ] && [ ! -e "$S/cv_out.tmp" ] && pass "convert: nothing left behind for OUT a folder" || fail "convert: files left: $(ls -A "$S/cv_out" "$S"/cv_out.tmp 2>&1 | tr '\n' ' ')"
+
+# 11. flipped bytes inside a copied model file: in the body, sr info --verify says so
+#     (exit 1, one line; the original verifies, exit 0); in the header, every load refuses
+#     (exit 2, one line). test/engine_checksums.py (stage 30) checks the CRCs themselves.
+flip_copy() { # SRC DST OFFSET: DST = SRC with the byte at OFFSET (negative: from the end) xor 0x01
+    "$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[3])] ^= 1; open(sys.argv[2], "wb").write(b)' "$@"
+}
+flip_copy "$SMALL" "$S/copy_body.srm" -1000
+flip_copy "$SMALL" "$S/copy_header.srm" 60
+"$SR" info --verify -m "$SMALL" >"$S/v.out" 2>&1 && grep -q ': OK (format version 2' "$S/v.out" &&
+    pass "converted model: sr info --verify OK, exit 0" || fail "converted model: sr info --verify: $(head -c 300 "$S/v.out")"
+"$SR" info -m "$S/copy_body.srm" >/dev/null 2>&1 && pass "copy with a flipped body byte: loads (sr info exit 0)" ||
+    fail "copy with a flipped body byte: sr info fails to load it"
+one_line_error "copy with a flipped body byte: sr info --verify" 1 "contents checksum mismatch" "$SR" info --verify -m "$S/copy_body.srm"
+H="$S/copy_header.srm: header checksum mismatch"
+one_line_error "copy with a flipped header byte: sr generate" 2 "$H" "$SR" generate -m "$S/copy_header.srm" --quiet "$LETTER"
+one_line_error "copy with a flipped header byte: sr fill" 2 "$H" "$SR" fill -m "$S/copy_header.srm" "chest [MASK]"
+one_line_error "copy with a flipped header byte: sr tokenize" 2 "$H" "$SR" tokenize -m "$S/copy_header.srm" chest
+one_line_error "copy with a flipped header byte: sr info" 2 "$H" "$SR" info -m "$S/copy_header.srm"
 exit 0
