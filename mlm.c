@@ -1387,6 +1387,7 @@ static int cmd_fill(int argc, char **argv) {
         else if (!strcmp(a, "--top-k")) top_k = (int)opt_int(argc, argv, &i, 1, INT32_MAX);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--file") || !strcmp(a, "-f")) { items[n_items++] = (char *)opt_value(argc, argv, &i); files = 1; }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -1395,6 +1396,7 @@ static int cmd_fill(int argc, char **argv) {
                   "  top-k tokens with probabilities = softmax over the whole vocabulary. \"token\"\n"
                   "  is the vocabulary entry (\"##ing\"), not decoded. Default model: the demo model.\n"
                   "  --encoding E: files and stdin are utf-8 (the default), cp1252 or latin1\n"
+                  "  --keep-fields A,B: input keys copied verbatim into each output record (not de-identified)\n"
                   "  --jsonl: input lines {\"id\",\"text\"} (files or stdin), output\n"
                   "  {\"id\", \"masks\":[{\"index\": token index with [CLS] = 0, \"candidates\":[{\"id\",\"token\",\"prob\"}]}]}\n",
                   stdout);
@@ -1442,6 +1444,7 @@ static int cmd_fill(int argc, char **argv) {
         if (jsonl) {
             fputs("{\"id\":", stdout);
             if (rec.id_json) fputs(rec.id_json, stdout); else printf("%ld", in.count - 1);
+            put_kept_fields(stdout, &rec);
             fputs(",\"masks\":[", stdout);
         }
         for (int r = 0; r < nm; r++) {
@@ -1525,6 +1528,7 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
                         int timings) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
+    put_kept_fields(f, rec);
     fputs(",\"text\":", f);
     json_put_string(f, r->text, r->len);
     fputs(",\"phi\":", f);
@@ -1688,6 +1692,7 @@ static void gen_usage(FILE *f) {
           "  --timings         JSONL records carry seconds, forward_seconds, head_seconds,\n"
           "                    masker_seconds (else the output is the same bytes run to run)\n"
           "  --encoding E      files and stdin are utf-8 (the default), cp1252 or latin1\n"
+          "  --keep-fields A,B input keys copied verbatim into each JSON record (not de-identified)\n"
           "  --jsonl           input lines {\"id\",\"text\"}; output one JSON object a line\n"
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
@@ -1777,6 +1782,7 @@ static int cmd_generate(int argc, char **argv) {
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);

@@ -2347,6 +2347,7 @@ static void deid_usage(FILE *f) {
           "and lexicons, and prints the text with each one replaced by [**TYPE**].\n"
           "  --text TEXT       process TEXT (repeatable) instead of files\n"
           "  --encoding E      files and stdin are utf-8 (the default), cp1252 or latin1\n"
+          "  --keep-fields A,B input keys copied verbatim into each JSON record (not de-identified)\n"
           "  --jsonl           input lines {\"id\":..,\"text\":..}; output one JSON object a line:\n"
           "                    {\"id\",\"spans\":[{start,end,type,source}],\"text\": masked}\n"
           "                    (offsets in code points of the original text)\n"
@@ -2386,6 +2387,7 @@ static void deid_usage(FILE *f) {
 static void deid_put_jsonl(FILE *f, const SrRecord *rec, long index, const SrSpans *sp, char *const *sur, int keep_length) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
+    put_kept_fields(f, rec);
     fputs(",\"spans\":[", f);
     long delta = 0; /* --replace surrogate: code points the replacements so far added */
     int prev_end = 0;
@@ -2448,6 +2450,7 @@ static int cmd_deid(int argc, char **argv) {
         else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
@@ -2641,6 +2644,7 @@ static int cmd_ner(int argc, char **argv) {
                   "  --stride N              tokens shared by consecutive windows (default window/4)\n"
                   "  -f                      the arguments are files ('-' = stdin), one text each\n"
                   "  --encoding E            files and stdin are utf-8 (the default), cp1252 or latin1\n"
+                  "  --keep-fields A,B       input keys copied verbatim into each JSON record (not de-identified)\n"
                   "  --jsonl                 inputs are JSON lines {\"id\":..., \"text\":...} from the\n"
                   "                          FILE arguments or stdin\n"
                   "  --threads N             threads for the encoder\n"
@@ -2663,6 +2667,7 @@ static int cmd_ner(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "sr ner: unknown option %s (see sr ner --help)\n", a);
@@ -2708,6 +2713,7 @@ static int cmd_ner(int argc, char **argv) {
             fputs("{\"id\":", stdout);
             if (rec.id_json) fputs(rec.id_json, stdout);
             else printf("%ld", in.count - 1);
+            put_kept_fields(stdout, &rec);
             fputs(",\"entities\":", stdout);
             ner_print_entities(stdout, &es, agg);
             fputs("}\n", stdout);
@@ -2815,6 +2821,7 @@ static int cmd_pos(int argc, char **argv) {
                   "words (the words sr generate may resample). Prints one line a word:\n"
                   "start<TAB>end<TAB>UPOS<TAB>word (code points, end exclusive), a blank line between texts.\n"
                   "  --encoding E    files and stdin are utf-8 (the default), cp1252 or latin1\n"
+                  "  --keep-fields A,B input keys copied verbatim into each JSON record (not de-identified)\n"
                   "  --jsonl         inputs are JSON lines {\"id\":..., \"text\":...}; prints\n"
                   "                  {\"id\":...,\"words\":[{\"start\",\"end\",\"upos\",\"word\"}]} a line\n"
                   "  --conllu FILE   tag the FORM column of a CoNLL-U file ('-' = stdin) and write it\n"
@@ -2831,6 +2838,7 @@ static int cmd_pos(int argc, char **argv) {
         else if (!strcmp(a, "--data")) data_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "-f")) as_files = 1;
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr pos: unknown option %s (see sr pos --help)\n", a); free(items); return 2; }
         else items[n_items++] = argv[i];
@@ -2877,6 +2885,7 @@ static int cmd_pos(int argc, char **argv) {
             if (jsonl) {
                 fputs("{\"id\":", stdout);
                 if (rec.id_json) fputs(rec.id_json, stdout); else printf("%ld", in.count - 1);
+                put_kept_fields(stdout, &rec);
                 fputs(",\"words\":[", stdout);
             } else if (in.count > 1) fputc('\n', stdout);
             for (int k = 0; k < nw; k++) {

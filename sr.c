@@ -337,6 +337,9 @@ typedef struct {
     char **known_type;
     int n_known, cap_known, cap_known_type;
     char *patient; /* "patient" (a string), or NULL: with a surrogate key, one date shift a patient */
+    char **extra_key, **extra_json; /* the record's other keys and their raw JSON values,
+                                       for --keep-fields */
+    int n_extra, cap_extra_key, cap_extra_json;
 } SrRecord;
 
 static void record_free(SrRecord *r) {
@@ -347,6 +350,9 @@ static void record_free(SrRecord *r) {
     free(r->known);
     free(r->known_type);
     free(r->patient);
+    for (int k = 0; k < r->n_extra; k++) { free(r->extra_key[k]); free(r->extra_json[k]); }
+    free(r->extra_key);
+    free(r->extra_json);
     memset(r, 0, sizeof *r);
 }
 
@@ -481,6 +487,35 @@ static int json_known_phi(JsonCursor *c, SrRecord *rec, char *err) {
  * id when it could be read. */
 typedef struct { char **key; int n, cap; } JsonKeys; /* a record's keys so far */
 
+/* A key sr does not read, kept raw (its JSON value as written) for --keep-fields. */
+static void record_keep_raw(SrRecord *rec, const char *key, const char *value, size_t n) {
+    rec->extra_key = grow(rec->extra_key, &rec->cap_extra_key, rec->n_extra + 1, sizeof *rec->extra_key);
+    rec->extra_json = grow(rec->extra_json, &rec->cap_extra_json, rec->n_extra + 1, sizeof *rec->extra_json);
+    rec->extra_key[rec->n_extra] = strdup(key);
+    rec->extra_json[rec->n_extra] = xmalloc(n + 1);
+    memcpy(rec->extra_json[rec->n_extra], value, n);
+    rec->extra_json[rec->n_extra][n] = 0;
+    rec->n_extra++;
+}
+
+/* --keep-fields a,b: the input keys every JSON output record carries through, after its
+ * "id", verbatim (they are not de-identified: keep only metadata without PHI). One list
+ * for the whole command, like sr_cmd. */
+static char **keep_fields;
+static int n_keep_fields, cap_keep_fields;
+
+/* ,"a":value for each kept key the record has */
+static void put_kept_fields(FILE *f, const SrRecord *rec) {
+    for (int k = 0; rec && k < n_keep_fields; k++)
+        for (int e = 0; e < rec->n_extra; e++)
+            if (!strcmp(rec->extra_key[e], keep_fields[k])) {
+                fputc(',', f);
+                json_put_cstr(f, keep_fields[k]);
+                fputc(':', f);
+                fputs(rec->extra_json[e], f);
+            }
+}
+
 static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, JsonKeys *seen, char *err);
 static int json_parse_record(const char *line, size_t len, SrRecord *rec, char *err) {
     JsonKeys seen = {0};
@@ -530,8 +565,9 @@ static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, J
         } else if (strcmp(key, "known_phi") == 0 && !rec->n_known) {
             rc = json_known_phi(&c, rec, err);
         } else if (strcmp(key, "patient") == 0 && !rec->patient && c.pos < c.len && line[c.pos] == '"') {
-            size_t plen;
+            size_t plen, start = c.pos;
             rc = json_string(&c, &rec->patient, &plen, err);
+            if (rc == 0) record_keep_raw(rec, key, line + start, c.pos - start);
         } else if (strcmp(key, "id") == 0 && !rec->id_json) {
             size_t start = c.pos;
             rc = json_skip_value(&c, 0, err);
@@ -541,7 +577,9 @@ static int json_parse_record_keys(const char *line, size_t len, SrRecord *rec, J
                 rec->id_json[c.pos - start] = 0;
             }
         } else {
+            size_t start = c.pos;
             rc = json_skip_value(&c, 0, err);
+            if (rc == 0) record_keep_raw(rec, key, line + start, c.pos - start);
         }
         free(key);
         if (rc < 0) return -1;
@@ -725,6 +763,7 @@ static void input_close(SrInput *in) {
 static void print_error_record(FILE *f, const SrRecord *rec, long index, const char *msg) {
     fputs("{\"id\":", f);
     fputs(rec && rec->id_json ? rec->id_json : "null", f);
+    put_kept_fields(f, rec);
     if (rec && rec->line > 0) fprintf(f, ",\"line\":%ld", rec->line);
     else fprintf(f, ",\"record\":%ld", index);
     fputs(",\"error\":", f);
@@ -776,6 +815,23 @@ static double opt_float(int argc, char **argv, int *i, double lo, double hi, int
 }
 /* --threads N: 1..1024 (the default, one per core, is what omitting it gives). */
 static int opt_threads(int argc, char **argv, int *i) { return (int)opt_int(argc, argv, i, 1, 1024); }
+/* --keep-fields a,b (into keep_fields): names of input keys; the keys sr reads or writes
+ * itself cannot be kept (they would clash with the output's own) */
+static void opt_keep_fields(int argc, char **argv, int *i) {
+    static const char *reserved[] = {"id", "text", "given_phi", "known_phi", "phi", "spans", "entities", "changes",
+                                     "explain", "error", "line", "record", "original", "tokens", "fills", NULL};
+    const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+    char *list = strdup(v), *save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        for (int r = 0; reserved[r]; r++)
+            if (!strcmp(name, reserved[r])) opt_bad(opt, v, "names of other input keys (id, text, phi, ... are sr's own)");
+        keep_fields = grow(keep_fields, &cap_keep_fields, n_keep_fields + 1, sizeof *keep_fields);
+        keep_fields[n_keep_fields++] = strdup(name);
+    }
+    if (!n_keep_fields) opt_bad(opt, v, "a comma-separated list of input keys");
+    free(list);
+}
+
 /* --encoding utf-8|cp1252|latin1 (SR_ENC_*) */
 static int opt_encoding(int argc, char **argv, int *i) {
     const char *opt = argv[*i], *v = opt_value(argc, argv, i);

@@ -616,6 +616,7 @@ static void tokenize_usage(FILE *f) {
           "  --vocab      a vocab.txt; --lowercase (default) lower-cases and strips accents\n"
           "               (Bio_ClinicalBERT's effective setting), --cased keeps the text\n"
           "  --encoding E files and stdin are utf-8 (the default), cp1252 or latin1\n"
+          "  --keep-fields A,B input keys copied verbatim into each JSON record (not de-identified)\n"
           "  --jsonl      input lines {\"id\":..., \"text\":...}; output per line\n"
           "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...],\n"
           "               \"words\":[...]} (words: HF word_ids(), null for [CLS]/[SEP])\n"
@@ -644,6 +645,7 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--cased")) lowercase = 0;
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
+        else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "-f")) files = 1;
         else if (!strcmp(a, "--no-special")) add_special = 0;
         else if (!strcmp(a, "--bytes")) bytes = 1;
@@ -693,6 +695,7 @@ static int cmd_tokenize(int argc, char **argv) {
             fputs("{\"id\":", o);
             if (rec.id_json) fputs(rec.id_json, o);
             else fprintf(o, "%ld", in.count - 1);
+            put_kept_fields(o, &rec);
             fputs(",\"ids\":[", o);
             for (int k = 0; k < toks.n; k++) fprintf(o, k ? ",%d" : "%d", toks.tok[k].id);
             fputs("],\"tokens\":[", o);

@@ -276,6 +276,26 @@ if p.returncode != 2 or b"--encoding" not in p.stderr: ok = False; why.append("b
 print(("PASS" if ok else "FAIL") + " safety --encoding cp1252/latin1 equal Python's codecs (files, JSONL); UTF-8 refusal names the offset and --encoding; undefined byte and unknown encoding refused"
       + ("" if ok else ": " + "; ".join(why)))
 P
+# 8d. --keep-fields carries named input keys through verbatim (after "id"), absent ones
+#     stay absent, sr's own keys cannot be kept
+printf '{"id":"k1","site":"north \\u00e9","when":{"y":[2020,1.5e3]},"text":"Mr John Smith seen.","drop":1}\n{"id":"k2","text":"Dr Jane Doe"}\n' >"$S/keep.jsonl"
+for c in "deid --jsonl" "generate -m $M --jsonl --quiet" "tokenize -m $M --jsonl"; do
+    # shellcheck disable=SC2086
+    "$SR" $c --keep-fields site,when "$S/keep.jsonl" >"$S/keep.out" 2>/dev/null; rc=$?
+    "$PY" - "$S/keep.jsonl" "$S/keep.out" "$rc" "${c%% *}" <<'P'
+import json, sys
+src = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+out = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+ok = sys.argv[3] == "0" and len(out) == 2
+ok = ok and list(out[0])[:3] == ["id", "site", "when"] and out[0]["site"] == src[0]["site"] and out[0]["when"] == src[0]["when"]
+ok = ok and "drop" not in out[0] and "site" not in out[1] and "when" not in out[1]
+print(("PASS" if ok else "FAIL") + " safety %s --keep-fields: named keys carried verbatim after id, others not, absent stay absent%s"
+      % (sys.argv[4], "" if ok else ": %r" % out[:1]))
+P
+done
+"$SR" deid --jsonl --keep-fields site,text "$S/keep.jsonl" >/dev/null 2>"$S/keep.err"; rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$S/keep.err")" -eq 1 ] && grep -q -- "--keep-fields" "$S/keep.err" &&
+    echo "PASS safety --keep-fields text refused (exit 2, one line)" || echo "FAIL safety --keep-fields text: exit $rc $(head -c 200 "$S/keep.err")"
 # 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
 #    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
 SMALL=$S/tiny_mlm_zip/model.f32.srm
