@@ -1358,8 +1358,8 @@ int sr_generate(const SrModel *m, SrState *s, const SrTokenizer *t, SrMasker *mk
 
 /* The model named by -m, or the demo model: sr-demo.srm beside the binary, then
  * models/sr-demo.srm under the binary's directory, then ../../models/ (test binaries
- * live in test/out/). Says on stderr which one it uses. */
-static int load_model_or_demo(const char *cmd, const char *path, SrModel **m, char *err) {
+ * live in test/out/). Says on stderr which one it uses (not when quiet). */
+static int load_model_or_demo(const char *cmd, const char *path, int quiet, SrModel **m, char *err) {
     char found[4096];
     if (!path) {
         char dir[3072];
@@ -1371,7 +1371,7 @@ static int load_model_or_demo(const char *cmd, const char *path, SrModel **m, ch
         }
         if (!path)
             return sr_fail(err, "no model: give -m MODEL (no demo model sr-demo.srm beside %s or in %s/models/)", dir, dir);
-        fprintf(stderr, "sr %s: using the demo model %s\n", cmd, path);
+        if (!quiet) fprintf(stderr, "sr %s: using the demo model %s\n", cmd, path);
     }
     return sr_load(m, path, err);
 }
@@ -1408,7 +1408,7 @@ static int cmd_fill(int argc, char **argv) {
     if (top_k < 1) { fprintf(stderr, "sr fill: --top-k must be >= 1\n"); free(items); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m = NULL;
-    if (load_model_or_demo("fill", model_path, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 2; }
+    if (load_model_or_demo("fill", model_path, 0, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 2; }
     if (threads > 0) sr_set_threads(threads);
     const SrConfig *cfg = sr_config(m);
     SrTokenizer *t = sr_tokenizer_from_model(m, err);
@@ -1608,11 +1608,12 @@ static void gen_tools_close(GenTools *g) {
 }
 
 static int gen_tools_open(GenTools *g, const char *cmd, int with_lm, const char *model_path, const char *phi_path,
-                          const char *med_path, const char *pos_path, SrMaskerOptions *mo, int threads, SrGenOptions *opt) {
+                          const char *med_path, const char *pos_path, SrMaskerOptions *mo, int threads, SrGenOptions *opt,
+                          int quiet) {
     char err[SR_ERR_LEN];
     memset(g, 0, sizeof *g);
     if (with_lm) {
-        if (load_model_or_demo(cmd, model_path, &g->m, err) < 0) goto fail;
+        if (load_model_or_demo(cmd, model_path, quiet, &g->m, err) < 0) goto fail;
         if (!(sr_config(g->m)->flags & SR_FLAG_MLM_HEAD)) { sr_fail(err, "%s has no masked-LM head", model_path ? model_path : "the demo model"); goto fail; }
     }
     if ((phi_path && sr_load(&g->phi, phi_path, err) < 0) || (med_path && sr_load(&g->med, med_path, err) < 0) ||
@@ -1693,6 +1694,7 @@ static void gen_usage(FILE *f) {
           "                    masker_seconds (else the output is the same bytes run to run)\n"
           "  --encoding E      files and stdin are utf-8 (the default), cp1252 or latin1\n"
           "  --keep-fields A,B input keys copied verbatim into each JSON record (not de-identified)\n"
+          "  --text TEXT       a letter given on the command line (repeatable) instead of files\n"
           "  --jsonl           input lines {\"id\",\"text\"}; output one JSON object a line\n"
           "  --shard I/N       only records I, I+N, I+2N, ... (0 <= I < N)\n"
           "  --threads N       threads for the kernels (output does not depend on it)\n"
@@ -1714,7 +1716,8 @@ static int cmd_generate(int argc, char **argv) {
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
-    int n_labels = 0;
+    char **texts = xmalloc((size_t)argc * sizeof(char *)); /* --text: letters given on the command line */
+    int n_labels = 0, n_texts = 0;
     int n_items = 0, n_lex = 0, jsonl = 0, encoding = SR_ENC_UTF8, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
     long max_bytes = 100000;
     int rc = 2;
@@ -1781,6 +1784,7 @@ static int cmd_generate(int argc, char **argv) {
             if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
+        else if (!strcmp(a, "--text")) texts[n_texts++] = (char *)opt_value(argc, argv, &i);
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
@@ -1795,6 +1799,7 @@ static int cmd_generate(int argc, char **argv) {
     opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
     if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
+    if (n_texts && (n_items || jsonl)) { fprintf(stderr, "sr generate: give either --text or files (or --jsonl), not both\n"); goto out; }
 
     char err[SR_ERR_LEN];
     GenTools gt;
@@ -1809,7 +1814,7 @@ static int cmd_generate(int argc, char **argv) {
     mo.n_lexicons = n_lex;
     mo.label_files = label_files;
     mo.n_label_files = n_labels;
-    if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt) < 0) goto cleanup;
+    if (gen_tools_open(&gt, "generate", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &opt, quiet) < 0) goto cleanup;
     SrModel *m = gt.m;
     SrTokenizer *tok = gt.tok;
     SrMasker *mk = gt.mk;
@@ -1824,11 +1829,12 @@ static int cmd_generate(int argc, char **argv) {
 
     rc = 1;
     /* several documents on stdout: one i2b2 XML document, a <deIdi2b2Set> of them */
-    int i2b2_set = format == FMT_I2B2 && !out_dir && (jsonl || n_files > 1);
+    int i2b2_set = format == FMT_I2B2 && !out_dir && (jsonl || n_files > 1 || n_texts > 0);
     if (i2b2_set) i2b2_put_set_begin(stdout);
     /* records to expect, for the progress line (unknown for stdin) */
     long total = -1;
-    if (n_files > 0 && !jsonl) total = n_files;
+    if (n_texts) total = n_texts;
+    else if (n_files > 0 && !jsonl) total = n_files;
     else if (n_files > 0) {
         total = 0;
         for (int f = 0; f < n_files; f++) {
@@ -1848,7 +1854,7 @@ static int cmd_generate(int argc, char **argv) {
     GenProgress one = {"letter", 0, 0};
     if (!progress && !quiet && tty) { opt.progress = gen_progress; opt.progress_arg = &one; }
 
-    SrInput in = {jsonl, files, n_files, 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
+    SrInput in = {jsonl, n_texts ? texts : files, n_texts ? n_texts : n_files, n_texts > 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
     SrRecord rec;
     int got, failed = 0;
     long done = 0, index = -1;
@@ -1936,6 +1942,7 @@ out:
     free(lexicons);
     free(label_files);
     free(items);
+    free(texts);
     return rc;
 }
 
@@ -3706,7 +3713,7 @@ static int cmd_eval(int argc, char **argv) {
     else {
         mo.lexicons = lexicons;
         mo.n_lexicons = n_lex;
-        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL) < 0) { rc = 2; goto done; }
+        if (gen_tools_open(&gt, "eval", 0, NULL, phi_path, med_path, pos_path, &mo, 0, NULL, 0) < 0) { rc = 2; goto done; }
         snprintf(R.phi_source, sizeof R.phi_source, "the Masker%s", gt.phi ? " (rules + --phi-model)" : " (rules and lexicons)");
     }
     if (sim_path) {
@@ -4282,7 +4289,7 @@ static int ev_sweep(int argc, char **argv) {
     if (stat(report, &sb) != 0 && mkdir(report, 0777) != 0) { fprintf(stderr, "sr eval: --report %s: %s\n", report, strerror(errno)); goto done; }
     mo.lexicons = lexicons;
     mo.n_lexicons = n_lex;
-    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base) < 0) { rc = 2; goto done; }
+    if (gen_tools_open(&gt, "eval", 1, model_path, phi_path, med_path, pos_path, &mo, threads, &base, 0) < 0) { rc = 2; goto done; }
     SrModel *m = gt.m;
     gen_fit_window(m, &base, quiet);
     if (model_path) snprintf(model_found, sizeof model_found, "%s", model_path);

@@ -141,7 +141,7 @@ print(("PASS" if ann and good == len(ann) else "FAIL") + " cli --format brat: %d
 P
 # the demo model: without -m, sr-demo.srm beside the binary
 mkdir -p "$G/bin" && cp "$SR" "$G/bin/sr" && cp "$M" "$G/bin/sr-demo.srm"
-if "$G/bin/sr" generate --data "$ROOT/data" --quiet "$ROOT/data/example_letter.txt" >"$G/demo.txt" 2>"$G/demo.err" &&
+if "$G/bin/sr" generate --data "$ROOT/data" "$ROOT/data/example_letter.txt" >"$G/demo.txt" 2>"$G/demo.err" &&
     grep -q "using the demo model $G/bin/sr-demo.srm" "$G/demo.err" && [ -s "$G/demo.txt" ]; then
     echo "PASS cli default model: sr-demo.srm beside the binary, named on stderr"
 else fail "cli default model: $(head -2 "$G/demo.err")"; fi

@@ -296,6 +296,18 @@ done
 "$SR" deid --jsonl --keep-fields site,text "$S/keep.jsonl" >/dev/null 2>"$S/keep.err"; rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <"$S/keep.err")" -eq 1 ] && grep -q -- "--keep-fields" "$S/keep.err" &&
     echo "PASS safety --keep-fields text refused (exit 2, one line)" || echo "FAIL safety --keep-fields text: exit $rc $(head -c 200 "$S/keep.err")"
+# 8e. sr generate --text: letters from the command line (ids by index), not mixed with files;
+#     --quiet says nothing on stderr
+"$SR" generate --quiet --format jsonl --text "Mr John Smith was seen." --text "Dr Jane Doe called." >"$S/gt.out" 2>"$S/gt.err"; rc=$?
+"$SR" generate --text "x" "$S/id_a.txt" >/dev/null 2>"$S/gt2.err"; rc2=$?
+"$PY" - "$S/gt.out" "$rc" "$S/gt.err" "$rc2" "$S/gt2.err" <<'P'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+ok = sys.argv[2] == "0" and [r["id"] for r in rows] == [0, 1] and "Smith" not in rows[0]["text"] and "Doe" not in rows[1]["text"]
+ok = ok and open(sys.argv[3]).read() == "" and sys.argv[4] == "2" and "--text" in open(sys.argv[5]).read()
+print(("PASS" if ok else "FAIL") + " safety generate --text: two letters, ids 0 and 1, PHI replaced, --quiet silent, --text with files refused (exit 2)"
+      + ("" if ok else ": %r %s" % (rows, sys.argv[4])))
+P
 # 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
 #    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
 SMALL=$S/tiny_mlm_zip/model.f32.srm
