@@ -133,7 +133,7 @@ enum {
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
     CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
-    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE,
+    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE, CUE_LEGAL_SUFFIX,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -298,6 +298,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"country-code", PHI_CLASS_CUE, 0, CUE_COUNTRY_CODE},
     {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
     {"facility-head.weak", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD_WEAK},
+    {"legal-suffix", PHI_CLASS_CUE, 0, CUE_LEGAL_SUFFIX},
     {"military-post", PHI_CLASS_CUE, 0, CUE_MILITARY_POST},
     {"military-code", PHI_CLASS_CUE, 0, CUE_MILITARY_CODE},
     {"call-verb", PHI_CLASS_CUE, 0, CUE_CALL_VERB},
@@ -2192,6 +2193,15 @@ static void phi_rule_facility_names(PhiDoc *d) {
         int first = k + 1;
         while (first < h && (d->t[first].kind == TK_PUNCT || phi_is(d, first, "of") || phi_is(d, first, "and") || phi_is(d, first, "the"))) first++;
         if (first >= h) continue;
+        /* a company's legal suffix among the heads (Water Services Ltd, Agro Exports Pvt.
+           Ltd.) says the words before it are a name, familiar or not */
+        int legal = 0;
+        for (int m = h; m < d->n && m <= h + 4 && !legal && (m == h || !d->t[m].nl); m++) {
+            if (phi_punct(d, m, '.')) continue;
+            if (!phi_word(d, m) || !phi_cap(&d->t[m]) || !(phi_cue(d, m, CUE_FACILITY_HEAD) || phi_cue(d, m, CUE_ORG_HEAD))) break;
+            legal = phi_cue(d, m, CUE_LEGAL_SUFFIX);
+        }
+        if (legal) proper = 1;
         if (words - medical <= 0 && !proper) continue; /* Cardiology Clinic, Memory Clinic */
         /* heads that also name a department (General Surgery, Internal Medicine) need a proper name */
         if ((phi_cue(d, h, CUE_HOSPITAL_WORD_DEPARTMENT) || phi_cue(d, h, CUE_FACILITY_HEAD_WEAK)) && !proper) continue;
@@ -2208,7 +2218,9 @@ static void phi_rule_facility_names(PhiDoc *d) {
         int any = 0;
         for (int m = first; m <= name_end; m++) any |= phi_free(d, m) && d->t[m].kind != TK_PUNCT;
         if (!any) continue;
-        phi_mark(d, first, name_end, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
+        /* the heads with the name: no later rule may take them for something else
+           (a place after "taken at") */
+        phi_mark(d, first, last, org ? PT_ORGANIZATION : PT_HOSPITAL, "rule:facility-name", h);
         for (int m = first; m <= name_end; m++) if (phi_unfamiliar(d, m)) d->t[m].ctx_name = 1;
         h = last;
     }
@@ -2224,21 +2236,57 @@ static int phi_facility_head_word(const PhiDoc *d, int k) {
     return (d->t[k].lex & LX_HOSPWORD) || phi_cue(d, k, CUE_FACILITY_HEAD) || phi_cue(d, k, CUE_ORG_HEAD) ||
            phi_cue(d, k, CUE_FACILITY_HEAD_WEAK) || phi_phrase(d, k, CUE_PRACTICE_HEAD) >= 2;
 }
+/* the last head word of the run of head words right after token i (i when none) */
+static int phi_facility_heads_end(const PhiDoc *d, int i) {
+    int k = i + 1, last = i;
+    while (k < d->n && !d->t[k].nl && k <= i + 5) {
+        if (phi_free(d, k) && phi_facility_head_word(d, k)) {
+            int pe = phi_phrase(d, k, CUE_PRACTICE_HEAD);
+            last = pe >= 2 ? k + pe - 1 : k;
+            k = last + 1;
+        } else if ((phi_punct(d, k, '&') || (phi_punct(d, k, '.') && !d->t[k].sp)) && phi_free(d, k) && k + 1 < d->n &&
+                   !d->t[k + 1].nl && phi_free(d, k + 1) && phi_facility_head_word(d, k + 1)) k++; /* & Sons; Pvt. Ltd */
+        else break;
+    }
+    return last;
+}
 static void phi_rule_facility_heads(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
         int type = d->type[i];
         if (type != PT_HOSPITAL && type != PT_ORGANIZATION) continue;
         if (d->type[i + 1] == type || d->t[i + 1].nl) continue; /* the name's last token */
-        int k = i + 1, last = i;
-        while (k < d->n && !d->t[k].nl && k <= i + 5) {
-            if (phi_free(d, k) && phi_facility_head_word(d, k)) {
-                int pe = phi_phrase(d, k, CUE_PRACTICE_HEAD);
-                last = pe >= 2 ? k + pe - 1 : k;
-                k = last + 1;
-            } else if (phi_punct(d, k, '&') && phi_free(d, k) && k + 1 < d->n && phi_free(d, k + 1) && phi_facility_head_word(d, k + 1)) k++;
-            else break;
-        }
+        int last = phi_facility_heads_end(d, i);
         if (last > i) phi_mark(d, i + 1, last, type, "rule:facility-head", i);
+        i = last;
+    }
+}
+
+/* After the fail-closed layer: a name some other rule (or the fail-closed layer) masked
+ * as a person or a place, right before a facility's unambiguous head (a hospital word,
+ * a facility or organisation head that names no department: "GP: Polden Hills Medical
+ * Centre", "Harwick Infirmary"), is that facility's name: the heads join it and the whole
+ * becomes a HOSPITAL (ORGANIZATION before an organisation's head). */
+static void phi_heads_after_names(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int i = 0; i + 1 < d->n; i++) {
+        int type = d->type[i];
+        if (!(phi_is_name_type(type) || type == PT_LOCATION || type == PT_CITY || type == PT_OTHER)) continue;
+        int h = i + 1;
+        if (d->type[h] || d->t[h].nl || !phi_word(d, h) || !phi_cap(&d->t[h])) continue;
+        /* a two-word head (Medical Centre, Family Practice), else one that names no department */
+        int strong = phi_phrase(d, h, CUE_PRACTICE_HEAD) >= 2 ||
+                     (((d->t[h].lex & LX_HOSPWORD) || phi_cue(d, h, CUE_FACILITY_HEAD) || phi_cue(d, h, CUE_ORG_HEAD)) &&
+                      !phi_cue(d, h, CUE_FACILITY_HEAD_WEAK) && !phi_cue(d, h, CUE_HOSPITAL_WORD_DEPARTMENT));
+        if (!strong) continue;
+        int last = phi_facility_heads_end(d, i);
+        if (last <= i) continue;
+        int facility = (d->t[h].lex & LX_HOSPWORD) || phi_cue(d, h, CUE_FACILITY_HEAD) || phi_phrase(d, h, CUE_PRACTICE_HEAD) >= 2;
+        int to = facility ? PT_HOSPITAL : PT_ORGANIZATION;
+        for (int k = i; k >= 0 && d->type[k] == type; k--) { /* the name before the heads, on its line */
+            d->type[k] = (uint8_t)to;
+            if (d->t[k].nl) break;
+        }
+        phi_mark(d, h, last, to, "rule:facility-head", i);
         i = last;
     }
 }
@@ -4577,6 +4625,7 @@ static void phi_rule_fail_closed(PhiDoc *d) {
     }
     phi_initials_between_names(d);
     phi_names_in_lists(d);
+    phi_heads_after_names(d);
 }
 
 /* ---- the table of rules ---- */
