@@ -4259,6 +4259,16 @@ static void phi_rule_years(PhiDoc *d) {
             if (acro && hx && after_ok && (t->val >= 30 || t->val <= 25)) { phi_mark(d, i, i, PT_YEAR, "rule:year-in-history", -1); continue; }
         }
         if (t->kind != TK_NUM || t->ndig != 4 || t->val < 1900 || t->val > 2099) continue;
+        /* a span of years, "(2016-2018)", "Army, 1978-1982": both ends past years, the
+           second later (a time range has one end after 2026 or is no span of years) */
+        if (t->val <= 2026 && phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_num(d, i + 2) && phi_tight(d, i + 2) &&
+            d->t[i + 2].ndig == 4 && d->t[i + 2].val > t->val && d->t[i + 2].val <= 2026 && phi_free(d, i + 2) &&
+            !(i + 3 < d->n && !d->t[i + 3].nl && ((d->t[i + 3].lex & LX_UNIT) || phi_cue(d, i + 3, CUE_TIME_AFTER_NUMBER)))) {
+            phi_mark(d, i, i, PT_YEAR, "rule:year", -1);
+            phi_mark(d, i + 2, i + 2, PT_YEAR, "rule:year", -1);
+            i += 2;
+            continue;
+        }
         if (i > 0 && phi_tight(d, i) && d->t[i - 1].kind == TK_PUNCT && d->t[i - 1].ch != '(' && d->t[i - 1].ch != '\'') continue;
         if (i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind == TK_PUNCT && d->t[i + 1].ch != ')' &&
             d->t[i + 1].ch != ',' && d->t[i + 1].ch != '.' && d->t[i + 1].ch != ';') continue;
@@ -4268,7 +4278,15 @@ static void phi_rule_years(PhiDoc *d) {
         if (phi_ctx_before(d, i, LX_NUMCTX | LX_UNIT, 2) >= 0) continue;
         int mins = t->val % 100;
         if (mins < 60) { /* could be a time: 1930, 2000 */
-            if (phi_ctx_before(d, i, LX_TIMECTX, 1) >= 0) continue;
+            /* "since 2012," ends a clause: a year, where "since 2030 hrs" goes on as a time */
+            int clause_end = i + 1 >= d->n || d->t[i + 1].nl || phi_punct(d, i + 1, ',') || phi_punct(d, i + 1, ';') ||
+                             phi_punct(d, i + 1, ')') || (phi_punct(d, i + 1, '.') && (i + 2 >= d->n || d->t[i + 2].nl || d->t[i + 2].sp));
+            int year_cue = phi_cue(d, i - 1, CUE_YEAR_CUE) && clause_end && t->val <= 2026;
+            /* "hyperkalaemia (2019)": a past year alone in brackets after a word */
+            int bracketed = t->val <= 2026 && phi_punct(d, i - 1, '(') && phi_tight(d, i) && phi_word(d, i - 2) &&
+                            phi_punct(d, i + 1, ')') && phi_tight(d, i + 1);
+            if (bracketed) { phi_mark(d, i, i, PT_YEAR, "rule:year", -1); continue; }
+            if (!year_cue && phi_ctx_before(d, i, LX_TIMECTX, 1) >= 0) continue;
             if (i > 0 && (phi_num(d, i - 1) || phi_punct(d, i - 1, '-') || phi_punct(d, i - 1, '@') || phi_punct(d, i - 1, '~'))) continue;
             if (i + 1 < d->n && !d->t[i + 1].nl && (phi_cue(d, i + 1, CUE_TIME_AFTER_NUMBER) || phi_punct(d, i + 1, '-') ||
                 phi_is(d, i + 1, "to") || phi_num(d, i + 1) || phi_is(d, i + 1, "and"))) continue;
