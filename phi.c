@@ -4309,7 +4309,18 @@ static void phi_rule_professions(PhiDoc *d) {
         int tied = 0;
         for (int k = i - 1; k >= 0 && k >= i - 6 && !d->t[k + 1].nl; k--)
             if (phi_cue(d, k, CUE_PROFESSION_CUE)) { tied = 1; break; }
-        if (tied) phi_mark(d, i, i, PT_PROFESSION, "lexicon:professions", -1);
+        if (!tied) continue;
+        /* the occupation's own modifiers before it: "crane operator", "pulp mill
+           electrician", "long-haul trucker" (not "retired", an age, or a function word) */
+        int a = i;
+        for (int k = i - 1, words = 0; k >= 0 && words < 3 && !d->t[k + 1].nl; k--) {
+            if (phi_punct(d, k, '-') && phi_tight(d, k + 1) && phi_tight(d, k) && k > 0 && phi_word(d, k - 1)) continue;
+            if (!phi_word(d, k) || !phi_free(d, k) || (d->t[k].lex & (LX_STOP | LX_AGEUNIT | LX_TITLE | LX_MONTH | LX_WEEKDAY)) ||
+                phi_cue(d, k, CUE_PROFESSION_CUE) || (d->mixed && d->t[k].shape != d->t[i].shape && d->t[k].shape != SH_LOWER)) break;
+            a = k;
+            words++;
+        }
+        phi_mark(d, a, i, PT_PROFESSION, "lexicon:professions", -1);
     }
 }
 
