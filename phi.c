@@ -4316,7 +4316,8 @@ static void phi_rule_professions(PhiDoc *d) {
         for (int k = i - 1, words = 0; k >= 0 && words < 3 && !d->t[k + 1].nl; k--) {
             if (phi_punct(d, k, '-') && phi_tight(d, k + 1) && phi_tight(d, k) && k > 0 && phi_word(d, k - 1)) continue;
             if (!phi_word(d, k) || !phi_free(d, k) || (d->t[k].lex & (LX_STOP | LX_AGEUNIT | LX_TITLE | LX_MONTH | LX_WEEKDAY)) ||
-                phi_cue(d, k, CUE_PROFESSION_CUE) || (d->mixed && d->t[k].shape != d->t[i].shape && d->t[k].shape != SH_LOWER)) break;
+                phi_cue(d, k, CUE_PROFESSION_CUE) || (d->mixed && d->t[k].shape != d->t[i].shape && d->t[k].shape != SH_LOWER) ||
+                (k > 0 && (d->t[k - 1].lex & LX_AGEUNIT))) break; /* "34 year old" */
             a = k;
             words++;
         }
