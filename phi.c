@@ -2319,6 +2319,25 @@ static int phi_military_part(const PhiDoc *d, int k) {
            (phi_word(d, k) && (d->t[k].shape == SH_UPPER || phi_is(d, k, "box") || phi_cue(d, k, CUE_UNIT_WORD)));
 }
 
+/* a country that fills its line, or is followed only by a postcode: the last line of an
+ * address ("Finland 80896", "United Kingdom") */
+static void phi_rule_country_lines(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        int q = i; /* a quoted e-mail's "> " before it */
+        while (q > 0 && !d->t[q].nl && phi_punct(d, q - 1, '>')) q--;
+        if (!(q == 0 || d->t[q].nl) || !phi_word(d, i) || !phi_free(d, i) || d->t[i].shape == SH_LOWER) continue;
+        int e = phi_place_at(d, i, LX_COUNTRY);
+        if (e < i) continue;
+        int k = e + 1, zip = -1;
+        if (k < d->n && !d->t[k].nl && phi_num(d, k) && d->t[k].ndig >= 4 && d->t[k].ndig <= 6) zip = k++;
+        if (k < d->n && !d->t[k].nl && (phi_punct(d, k, '.') || phi_punct(d, k, '?') || phi_punct(d, k, ','))) k++;
+        if (k < d->n && !d->t[k].nl) continue;
+        phi_mark(d, i, e, PT_COUNTRY, "rule:country-line", -1);
+        if (zip >= 0 && phi_free(d, zip)) phi_mark(d, zip, zip, PT_ZIP, "rule:country-line", i);
+        i = e;
+    }
+}
+
 /* US military addresses: "PSC 0413, Box 8144, APO AA 42323" */
 static void phi_rule_military_address(PhiDoc *d) {
     for (int i = 0; i + 2 < d->n; i++) {
@@ -4806,6 +4825,8 @@ static const PhiRule phi_rules[] = {
     {NULL, "rule:vehicle-cue", NULL, "a number plate after a vehicle word"},
     {phi_rule_country_codes, "rule:country-code", "a country's code after in/from/to the (in the US)", "a country's code after a place word"},
     {phi_rule_countries, "rule:country", "countries by name, capitalised, in mixed text", "a country's name"},
+    {phi_rule_country_lines, "rule:country-line", "a country alone on its line, or before a postcode (the end of an address)",
+     "a country that ends an address"},
     {phi_rule_military_address, "rule:military-address", "US military addresses (PSC 0413, Box 8144, APO AA 42323)", "a military postal address"},
     {phi_rule_call_numbers, "rule:call-number", "numbers after call / text / ring (call me at 0494 92 82 32)", "a number to call"},
     {phi_rule_landmarks, "rule:landmark", "landmarks: capitalised names before Cemetery, Bridge, Park...", "a landmark's name"},
