@@ -133,7 +133,7 @@ enum {
     CUE_USER_CUE, CUE_QUANTITY_UNIT, CUE_WEEKDAY_CUE, CUE_COUNTY_ABBREV, CUE_REGION_CUE, CUE_LANDMARK,
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
     CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
-    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE, CUE_LEGAL_SUFFIX,
+    CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE, CUE_LEGAL_SUFFIX, CUE_PERSON_VERB,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -299,6 +299,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"facility-head", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD},
     {"facility-head.weak", PHI_CLASS_CUE, 0, CUE_FACILITY_HEAD_WEAK},
     {"legal-suffix", PHI_CLASS_CUE, 0, CUE_LEGAL_SUFFIX},
+    {"person-verb", PHI_CLASS_CUE, 0, CUE_PERSON_VERB},
     {"military-post", PHI_CLASS_CUE, 0, CUE_MILITARY_POST},
     {"military-code", PHI_CLASS_CUE, 0, CUE_MILITARY_CODE},
     {"call-verb", PHI_CLASS_CUE, 0, CUE_CALL_VERB},
@@ -4657,12 +4658,28 @@ static void phi_names_in_lists(PhiDoc *d) {
     }
 }
 
+/* A capitalised word that starts a sentence and that no vocabulary knows, before a verb
+ * whose subject is a person ("Irenka is very reliable.", "Quionia reports less pain"):
+ * a name, though a capital that only starts the sentence is otherwise given the benefit
+ * of the doubt (a misspelt word: "Recieved 2 units"). */
+static int phi_unknown_subject(const PhiDoc *d, int i) {
+    const PhiTok *t = &d->t[i];
+    if (!d->mixed || t->shape != SH_TITLE || t->nalpha < 3 || !phi_sentence_start(d, i) || (t->lex & LX_KNOWN) || t->cue >= 0) return 0;
+    if (i + 1 >= d->n || d->t[i + 1].nl || !phi_cue(d, i + 1, CUE_PERSON_VERB)) return 0;
+    char low[64];
+    int n = t->b1 - t->b0;
+    if (n >= (int)sizeof low) return 0;
+    n = phi_fold(d->text + t->b0, n, low, sizeof low);
+    return n > 0 && !phi_known_text(d->r, low, n) && !phi_known_affixed(d->r, low, n);
+}
+
 static void phi_rule_fail_closed(PhiDoc *d) {
     if (!d->r->fail_closed) return;
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
         if (!phi_free(d, i) || t->kind == TK_PUNCT) continue;
         if (t->kind == TK_WORD) {
+            if (phi_unknown_subject(d, i)) { phi_mark(d, i, i, PT_NAME, "rule:fail-closed", -1); continue; }
             if (phi_known_word(d, i)) continue;
             phi_mark(d, i, i, (t->lex & (LX_FIRST | LX_LAST)) ? PT_NAME : PT_OTHER, "rule:fail-closed", -1);
         } else if (t->kind == TK_NUM) {
