@@ -2372,6 +2372,8 @@ static void phi_rule_call_numbers(PhiDoc *d) {
         if (!phi_cue(d, i, CUE_CALL_VERB)) continue;
         int j = i + 1;
         while (j < d->n && j <= i + 3 && !d->t[j].nl && (phi_cue(d, j, CUE_CALL_FILLER) || phi_punct(d, j, ':'))) j++;
+        int open = phi_punct(d, j, '(') && j + 1 < d->n && phi_tight(d, j + 1); /* (64) 3591-3246 */
+        if (open) j++;
         if (j >= d->n || !phi_num(d, j) || !phi_free(d, j)) continue;
         int k = j, digits = 0, e = j, groups = 0;
         while (k < d->n && !d->t[k].nl && (phi_num(d, k) || ((phi_punct(d, k, '-') || phi_punct(d, k, '.') || phi_punct(d, k, '(') || phi_punct(d, k, ')')) && k + 1 < d->n && phi_num(d, k + 1)))) {
@@ -2380,7 +2382,7 @@ static void phi_rule_call_numbers(PhiDoc *d) {
         }
         /* a local number (555 0199) has 7 digits in a 3 + 4 shape */
         int local = groups == 2 && digits == 7 && d->t[j].ndig == 3;
-        if ((digits >= 8 && digits <= 13) || local) phi_mark(d, j, e, PT_PHONE, "rule:call-number", i);
+        if ((digits >= 8 && digits <= 13) || local) phi_mark(d, open ? j - 1 : j, e, PT_PHONE, "rule:call-number", i);
     }
 }
 
