@@ -878,6 +878,7 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
 void sr_gen_result_free(SrGenResult *r) {
     free(r->text);
     sr_spans_free(&r->phi);
+    sr_spans_free(&r->phi_orig);
     free(r->phi_fill);
     sr_spans_free(&r->entities);
     free(r->fill);
@@ -1066,7 +1067,7 @@ static void order_fills(const GenCtx *g, SrGenResult *r, const int *unit_of) {
 /* The result's spans and fills, mapped into the output. */
 static void collect_result(GenCtx *g, const SrSpans *spans) {
     SrGenResult *r = g->res;
-    r->phi.n = r->entities.n = 0;
+    r->phi.n = r->phi_orig.n = r->entities.n = 0;
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
     for (size_t i = 0, c = 0; i <= r->len; i++) { cp[i] = (int)c; if (i < r->len && ((unsigned char)r->text[i] & 0xC0) != 0x80) c++; }
@@ -1085,6 +1086,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         if (dst == &r->phi) {
             r->phi_fill = grow(r->phi_fill, &r->cap_phi_fill, r->phi.n + 1, 1);
             r->phi_fill[r->phi.n] = g->fixed && g->fixed[k] ? (unsigned char)g->opt->phi_fill : SR_PHI_MLM;
+            r->phi_orig.span = grow(r->phi_orig.span, &r->phi_orig.cap, r->phi_orig.n + 1, sizeof *r->phi_orig.span);
+            r->phi_orig.span[r->phi_orig.n++] = g->ospans ? g->ospans->span[k] : *sp; /* spans of the copy, else of the original */
         }
         dst->span = grow(dst->span, &dst->cap, dst->n + 1, sizeof *dst->span);
         SrSpan *o = &dst->span[dst->n++];
@@ -1677,6 +1680,9 @@ static void gen_usage(FILE *f) {
           "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
           "                    every letter, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
+          "  --map-out FILE    write each PHI span's original and what the letter has in its\n"
+          "                    place to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL PHI:\n"
+          "                    for authorised review only; without it nothing writes them\n"
           "  --explain         every decision: context, top-k candidates, choice\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl); i2b2 on\n"
@@ -1696,6 +1702,16 @@ static void gen_usage(FILE *f) {
           f);
 }
 
+/* --map-out: each PHI span of the letter, its original and what the letter has there */
+static void gen_put_map(FILE *f, const SrRecord *rec, long index, const SrGenResult *r) {
+    static const char *fill_name[] = {"mlm", "surrogate", "tag", "redaction"};
+    for (int i = 0; i < r->phi.n; i++) {
+        const SrSpan *o = &r->phi.span[i];
+        sg_map_put(f, rec->id_json, index, rec->text, &r->phi_orig.span[i], r->text + o->byte_start, (size_t)(o->byte_end - o->byte_start),
+                   fill_name[r->phi_fill[i] <= SR_PHI_REDACTED ? r->phi_fill[i] : SR_PHI_MLM]);
+    }
+}
+
 static int cmd_generate(int argc, char **argv) {
     SrGenOptions opt;
     sr_gen_options_default(&opt);
@@ -1704,8 +1720,10 @@ static int cmd_generate(int argc, char **argv) {
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
     int phi_only = 0, phi_fill = -1;
-    const char *surrogate_key = NULL;
+    const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogates *surrogates = NULL;
+    SrOutFile map; /* --map-out */
+    map.f = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
@@ -1758,6 +1776,7 @@ static int cmd_generate(int argc, char **argv) {
             else { fprintf(stderr, "sr generate: --phi-fill must be surrogate, mlm or tag, not %s\n", v); goto out; }
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &opt.surrogate.shift_min, &opt.surrogate.shift_max) < 0) { fprintf(stderr, "sr generate: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto out; }
@@ -1815,6 +1834,7 @@ static int cmd_generate(int argc, char **argv) {
         goto cleanup;
     }
     opt.surrogates = surrogates;
+    if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr generate: --map-out %s\n", err); goto cleanup; }
 
     rc = 1;
     /* several documents on stdout: one i2b2 XML document, a <deIdi2b2Set> of them */
@@ -1893,6 +1913,7 @@ static int cmd_generate(int argc, char **argv) {
             fprintf(stderr, "sr generate: %s: an original PHI string came back: %d resamples, %d spans written as [**TYPE**]\n", name,
                     res.resamples, res.redactions);
         if (res.leaks) fprintf(stderr, "sr generate: %s: %d original PHI strings left in the letter (--allow-leaks)\n", name, res.leaks);
+        if (map.f) gen_put_map(map.f, &rec, index, &res);
         sr_gen_result_free(&res);
         record_free(&rec);
         goto next;
@@ -1919,8 +1940,10 @@ static int cmd_generate(int argc, char **argv) {
     input_close(&in);
     if (i2b2_set) i2b2_put_set_end(stdout);
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); failed++; }
+    if (map.f && outfile_commit(&map, err) < 0) { fprintf(stderr, "sr generate: --map-out %s\n", err); failed++; }
     rc = failed ? 1 : 0;
 cleanup:
+    if (map.f) outfile_abort(&map);
     outdir_free(&od);
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);

@@ -2366,6 +2366,9 @@ static void deid_usage(FILE *f) {
           "                    every document, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --seed N          keys the surrogates of each document without a key (42)\n"
+          "  --map-out FILE    with --replace surrogate: write each PHI span's original and its\n"
+          "                    surrogate to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL\n"
+          "                    PHI: for authorised review only; without it nothing writes them\n"
           "  --explain         print each decision and its reason to stderr\n"
           "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
           "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
@@ -2421,14 +2424,31 @@ static void deid_put_jsonl(FILE *f, const SrRecord *rec, long index, const SrSpa
     fputs("}\n", f);
 }
 
+/* --map-out: one line per PHI span whose replacement is in the output (as
+ * deid_put_jsonl, an overlapped span is not) */
+static void deid_put_map(FILE *f, const SrRecord *rec, long index, const SrSpans *sp, char *const *sur) {
+    int prev_end = 0;
+    for (int k = 0; k < sp->n; k++) {
+        const SrSpan *s = &sp->span[k];
+        if (s->byte_start < prev_end) continue;
+        prev_end = s->byte_end;
+        char tag[48];
+        snprintf(tag, sizeof tag, "[**%s**]", s->category);
+        const char *r = sur[k] ? sur[k] : tag;
+        sg_map_put(f, rec->id_json, index, rec->text, s, r, strlen(r), sur[k] ? "surrogate" : "tag");
+    }
+}
+
 static int cmd_deid(int argc, char **argv) {
     const char *data_dir = NULL, *phi_model = NULL, *out_dir = NULL;
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, encoding = SR_ENC_UTF8, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
     int fail_closed = 1, phi_only = 0, surrogate = 0, fmt = FMT_TEXT, shard_i = 0, shard_n = 1, quiet = 0;
-    const char *surrogate_key = NULL;
+    const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogateOptions so = {42, -1825, -365, NULL};
+    SrOutFile map; /* --map-out */
+    map.f = NULL;
     /* what the cleanup at the end frees: set before its first goto */
     int status = 2, n_files = 0;
     char **files = NULL;
@@ -2460,6 +2480,7 @@ static int cmd_deid(int argc, char **argv) {
             else { fprintf(stderr, "sr deid: --replace must be tags, stars or surrogate, not %s\n", v); goto done; }
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto done; }
@@ -2485,6 +2506,7 @@ static int cmd_deid(int argc, char **argv) {
         }
     }
     if (jsonl && fmt == FMT_TEXT) fmt = FMT_JSONL;
+    if (map_out && !surrogate) { fprintf(stderr, "sr deid: --map-out needs --replace surrogate\n"); goto done; }
     if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); goto done; }
     if (!texts) files = expand_inputs(items, n_items, &n_files);
     /* a .ann means nothing without its text: on stdout only one document's, as it is */
@@ -2511,6 +2533,7 @@ static int cmd_deid(int argc, char **argv) {
         fprintf(stderr, "sr deid: %s\n", err);
         goto done;
     }
+    if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); goto done; }
     char **sur = NULL;
     int cap_sur = 0;
     SrInput in = {0};
@@ -2575,6 +2598,7 @@ static int cmd_deid(int argc, char **argv) {
             free(m);
         }
         if (out_dir && outdir_letter_commit(&od, of, n_of, err) < 0) goto bad;
+        if (map.f) deid_put_map(map.f, &rec, index, &sp, sur);
         written++;
         goto next;
     bad:
@@ -2591,10 +2615,12 @@ static int cmd_deid(int argc, char **argv) {
     if (i2b2_set) i2b2_put_set_end(stdout);
     if (out_dir && !quiet) fprintf(stderr, "sr deid: %ld document%s written to %s%s\n", written, written == 1 ? "" : "s", out_dir, failed ? ", some failed (see above)" : "");
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); failed = 1; }
+    if (map.f && outfile_commit(&map, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); failed = 1; }
     free(sur);
     sr_spans_free(&sp);
     status = failed ? 1 : 0;
 done:
+    if (map.f) outfile_abort(&map);
     outdir_free(&od);
     for (int k = 0; k < n_files; k++) free(files[k]);
     free(files);

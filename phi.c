@@ -6103,6 +6103,25 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
     return 0;
 }
 
+/* One line of the --map-out table: a PHI span of record id (its JSON, else index), where
+ * it lies in the original (code points), its type, the original text, what the output
+ * has in its place, and the rule that found it. The line holds the original: only a
+ * file the user asked for by name gets it, for authorised review. */
+static void sg_map_put(FILE *f, const char *id_json, long index, const char *text, const SrSpan *sp, const char *sur, size_t sur_len,
+                       const char *fill) {
+    fputs("{\"id\":", f);
+    if (id_json) fputs(id_json, f); else fprintf(f, "%ld", index);
+    fprintf(f, ",\"start\":%d,\"end\":%d,\"type\":", sp->cp_start, sp->cp_end);
+    json_put_cstr(f, sp->category);
+    fputs(",\"original\":", f);
+    json_put_string(f, text + sp->byte_start, (size_t)(sp->byte_end - sp->byte_start));
+    fputs(",\"surrogate\":", f);
+    json_put_string(f, sur, sur_len);
+    fputs(",\"rule\":", f);
+    json_put_cstr(f, sp->source);
+    fprintf(f, ",\"fill\":\"%s\"}\n", fill);
+}
+
 /* --date-shift MIN:MAX (days, MIN <= MAX, each within +-36500) */
 static int sg_parse_shift(const char *v, int *lo, int *hi) {
     char *e;

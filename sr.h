@@ -415,6 +415,8 @@ typedef struct {
     char *text;          /* the synthetic letter (NUL-terminated) */
     size_t len;
     SrSpans phi;         /* surrogates: PHI spans mapped into text */
+    SrSpans phi_orig;    /* the same spans where they lie in the original (phi_orig.span[i]
+                            is phi.span[i]'s): for --map-out, which may show originals */
     unsigned char *phi_fill; /* phi_fill[i]: how phi.span[i] was filled (SR_PHI_SURROGATE,
                                 SR_PHI_TAG, SR_PHI_MLM or SR_PHI_REDACTED) */
     int cap_phi_fill;

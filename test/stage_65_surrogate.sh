@@ -4,6 +4,7 @@
 # document, intervals, weekdays, formats, shapes of numbers, NHS check digits, names
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
+# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full).
 # tier: fast
 set -u
 S=$OUT/surrogate
@@ -86,3 +87,27 @@ nd=$(grep -c '^decision ' "$S/explain.txt")
 if [ "$nd" -gt 10 ] && ! grep -qiE 'Whitcombe|Marchetti|Okonkwo|40718236|943 476 5919|Kestrel' "$S/explain.txt"; then
     echo "PASS surrogate generate --explain: $nd decisions, no original name, MRN, NHS number or street"
 else fail "surrogate generate --explain: $nd decisions (or an original shown)"; fi
+
+# 7. --map-out: the original -> surrogate table (it holds PHI: mode 0600, asked for by name)
+mode_of() { stat -c %a "$1" 2>/dev/null; }
+if $DEID --map-out "$S/map.jsonl" "$S/in.jsonl" >"$S/mapdeid.jsonl" 2>"$S/map.err"; then
+    "$PY" "$CHECK" map deid "$SRC" "$S/map.jsonl" "$S/mapdeid.jsonl"
+    [ "$(mode_of "$S/map.jsonl")" = 600 ] && echo "PASS surrogate deid --map-out file mode 0600" || fail "surrogate deid --map-out mode $(mode_of "$S/map.jsonl")"
+    cmp -s "$S/mapdeid.jsonl" "$S/deid.jsonl" && echo "PASS surrogate deid --map-out leaves the output as it was" || fail "surrogate deid --map-out changed the output"
+else fail "surrogate deid --map-out: $(head -3 "$S/map.err")"; fi
+if $GEN --map-out "$S/gmap.jsonl" "$S/in.jsonl" >"$S/mapgen.jsonl" 2>"$S/map.err"; then
+    "$PY" "$CHECK" map generate "$SRC" "$S/gmap.jsonl" "$S/mapgen.jsonl"
+    [ "$(mode_of "$S/gmap.jsonl")" = 600 ] && echo "PASS surrogate generate --map-out file mode 0600" || fail "surrogate generate --map-out mode $(mode_of "$S/gmap.jsonl")"
+else fail "surrogate generate --map-out: $(head -3 "$S/map.err")"; fi
+for which in deid generate; do
+    if [ $which = deid ]; then cmd=$DEID; else cmd=$GEN; fi
+    $cmd --map-out /dev/full "$S/in.jsonl" >/dev/null 2>"$S/full.err"
+    rc=$?
+    # (sr generate's note that it uses the demo model is not the error)
+    if [ $rc -eq 1 ] && [ "$(grep -cv 'using the demo model' "$S/full.err")" -eq 1 ] && grep -q "map-out /dev/full" "$S/full.err"; then
+        echo "PASS surrogate $which --map-out /dev/full: exit 1, one line"
+    else fail "surrogate $which --map-out /dev/full: exit $rc, $(head -c 200 "$S/full.err")"; fi
+done
+$SR deid --map-out "$S/tagmap.jsonl" --text "Mr Tobias Quillfeather" >"$S/bad.out" 2>"$S/bad.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ] && [ ! -e "$S/tagmap.jsonl" ] && echo "PASS surrogate deid --map-out without --replace surrogate refused" ||
+    fail "surrogate deid --map-out without surrogates: $(head -c 200 "$S/bad.err")"

@@ -12,6 +12,9 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
       and "leaks" 0
   surrogate_check.py same A B | differ A B
       two outputs: identical texts / every document's text differs
+  surrogate_check.py map deid|generate SRC_DIR MAP.jsonl OUT.jsonl
+      a --map-out table beside its run's output: one line per given span, its original
+      the span's text, its surrogate what the output has there, no original in the output
   surrogate_check.py keyed SRC_DIR K1.jsonl K2.jsonl NOKEY.jsonl
       with one key, the documents of one patient share names and the date shift, another
       patient gets another shift; another key (or none) gives other surrogates
@@ -455,6 +458,39 @@ def cmd_generate(src_dir, out):
         check_doc(doc, rec["text"], [(g, p["text"]) for g, p in zip(doc["phi"], phi)], "generate")
 
 
+def cmd_map(kind, src_dir, map_path, out):
+    docs = load_sources(src_dir)
+    rows = {}
+    for m in read_jsonl(map_path):
+        rows.setdefault(m["id"], []).append(m)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    for doc_id, doc in docs.items():
+        name = f"map {kind} {doc_id}"
+        got, rec = rows.get(doc_id, []), recs.get(doc_id)
+        want = [(g["start"], g["end"], g["type"], g["text"]) for g in doc["phi"]]
+        have = [(m["start"], m["end"], m["type"], m["original"]) for m in got]
+        report(have == want, f"{name}: one line per given span, its original the span's text",
+               f"{len(have)} lines for {len(want)} spans; first difference "
+               f"{next(((h, w) for h, w in zip(have, want) if h != w), None)}")
+        report(all(m.get("rule") for m in got), f"{name}: every line names its rule", "a line without \"rule\"")
+        if rec is None or have != want:
+            report(False, f"{name}: surrogates are the output's", "no output record or lines differ")
+            continue
+        if kind == "deid":  # the original with each span replaced by the map's surrogate is the output
+            text, at, parts = doc["text"], 0, []
+            for m in got:
+                parts += [text[at:m["start"]], m["surrogate"]]
+                at = m["end"]
+            ok = "".join(parts) + text[at:] == rec["text"]
+        else:  # the output's PHI entries, in order, hold the map's surrogates
+            ok = [p["text"] for p in rec["phi"]] == [m["surrogate"] for m in got]
+        report(ok, f"{name}: surrogates are what the output has at those places", "they differ")
+        leaks = [m["original"] for m in got if m["type"] != "YEAR" and len(alnum_key(m["original"])) >= 3
+                 and not (m["type"] == "AGE" and m["original"].isdigit() and int(m["original"]) < 90)
+                 and occurs(m["original"], rec["text"])]
+        report(not leaks, f"{name}: no original of the map in the output", f"{len(leaks)} found")
+
+
 def cmd_same(a, b, differ):
     ra, rb = read_jsonl(a), read_jsonl(b)
     if differ:
@@ -502,6 +538,8 @@ def main():
         cmd_deid(a[1], a[2])
     elif a[0] == "generate":
         cmd_generate(a[1], a[2])
+    elif a[0] == "map":
+        cmd_map(a[1], a[2], a[3], a[4])
     elif a[0] in ("same", "differ"):
         cmd_same(a[1], a[2], a[0] == "differ")
     elif a[0] == "keyed":
