@@ -1680,6 +1680,11 @@ static void gen_usage(FILE *f) {
           "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
           "                    every letter, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
+          "  --consistency C   document: an original gets one surrogate in its document (the\n"
+          "                    default without a key); patient: in every document of the key,\n"
+          "                    one date shift per \"patient\" (the default with --surrogate-key);\n"
+          "                    markov: each repeat keeps the previous surrogate with p = 1/2,\n"
+          "                    else takes a fresh one (hides a missed original; README)\n"
           "  --map-out FILE    write each PHI span's original and what the letter has in its\n"
           "                    place to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL PHI:\n"
           "                    for authorised review only; without it nothing writes them\n"
@@ -1777,6 +1782,10 @@ static int cmd_generate(int argc, char **argv) {
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--consistency")) {
+            const char *v = opt_value(argc, argv, &i);
+            if ((opt.surrogate.consistency = sg_parse_consistency(v)) < 0) { fprintf(stderr, "sr generate: --consistency must be document, patient or markov, not %s\n", v); goto out; }
+        }
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &opt.surrogate.shift_min, &opt.surrogate.shift_max) < 0) { fprintf(stderr, "sr generate: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto out; }
@@ -1807,6 +1816,7 @@ static int cmd_generate(int argc, char **argv) {
     if (format < 0) format = jsonl ? FMT_JSONL : FMT_TEXT;
     opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
     if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
+    if (opt.surrogate.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr generate: --consistency patient needs --surrogate-key\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
 
     char err[SR_ERR_LEN];

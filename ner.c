@@ -2366,6 +2366,11 @@ static void deid_usage(FILE *f) {
           "                    every document, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --seed N          keys the surrogates of each document without a key (42)\n"
+          "  --consistency C   document: an original gets one surrogate in its document (the\n"
+          "                    default without a key); patient: in every document of the key,\n"
+          "                    one date shift per \"patient\" (the default with --surrogate-key);\n"
+          "                    markov: each repeat keeps the previous surrogate with p = 1/2,\n"
+          "                    else takes a fresh one (hides a missed original; README)\n"
           "  --map-out FILE    with --replace surrogate: write each PHI span's original and its\n"
           "                    surrogate to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL\n"
           "                    PHI: for authorised review only; without it nothing writes them\n"
@@ -2481,6 +2486,10 @@ static int cmd_deid(int argc, char **argv) {
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--consistency")) {
+            const char *v = opt_value(argc, argv, &i);
+            if ((so.consistency = sg_parse_consistency(v)) < 0) { fprintf(stderr, "sr deid: --consistency must be document, patient or markov, not %s\n", v); goto done; }
+        }
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto done; }
@@ -2507,6 +2516,7 @@ static int cmd_deid(int argc, char **argv) {
     }
     if (jsonl && fmt == FMT_TEXT) fmt = FMT_JSONL;
     if (map_out && !surrogate) { fprintf(stderr, "sr deid: --map-out needs --replace surrogate\n"); goto done; }
+    if (so.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr deid: --consistency patient needs --surrogate-key\n"); goto done; }
     if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); goto done; }
     if (!texts) files = expand_inputs(items, n_items, &n_files);
     /* a .ann means nothing without its text: on stdout only one document's, as it is */

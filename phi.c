@@ -5172,7 +5172,9 @@ int sr_surrogates_key_file(SrSurrogates *s, const char *path, char *err) {
 
 /* ---- one document ---- */
 
-typedef struct { char *orig, *sur; int role; } SgWord; /* a name word (lower case) and its surrogate */
+/* a name word (lower case) and its surrogate; with --consistency markov also a whole
+   non-name original: its mentions so far and the mention whose draw it keeps (epoch) */
+typedef struct { char *orig, *sur; int role, seen, epoch; } SgWord;
 enum { SG_FIRST = 1, SG_LAST = 2 };
 
 typedef struct {
@@ -5185,17 +5187,23 @@ typedef struct {
     int ref_year; /* year for a date written without one */
     SgWord *w;
     int nw, cap_w;
+    int markov;   /* --consistency markov */
+    int epoch;    /* != 0: the draws of a fresh surrogate for a repeat (markov) */
+    SgWord *seen; /* markov: the non-name originals met so far */
+    int n_seen, cap_seen;
 } SgDoc;
 
 static uint64_t sg_hash(const SgDoc *g, const char *tag, const char *s, size_t n, int attempt) {
     char buf[512];
     size_t tl = strlen(tag);
-    if (tl + n + 8 > sizeof buf) n = sizeof buf - tl - 8;
+    if (tl + n + 12 > sizeof buf) n = sizeof buf - tl - 12;
     memcpy(buf, tag, tl);
     buf[tl] = 0;
     memcpy(buf + tl + 1, s, n);
     memcpy(buf + tl + 1 + n, &attempt, sizeof attempt);
-    return sg_siphash(g->key, (const unsigned char *)buf, tl + 1 + n + sizeof attempt);
+    size_t bl = tl + 1 + n + sizeof attempt;
+    if (g->epoch) { memcpy(buf + bl, &g->epoch, sizeof g->epoch); bl += sizeof g->epoch; } /* epoch 0: the draws as without markov */
+    return sg_siphash(g->key, (const unsigned char *)buf, bl);
 }
 
 static int sg_alpha(unsigned char c) { return isalpha(c) || c >= 0x80; }
@@ -5251,10 +5259,29 @@ static int sg_head_word(const SgDoc *g, const char *p, int n) {
 
 /* ---- names ---- */
 
-static SgWord *sg_word_find(SgDoc *g, const char *low) {
-    for (int k = 0; k < g->nw; k++)
-        if (!strcmp(g->w[k].orig, low)) return &g->w[k];
+static SgWord *sg_find(SgWord *t, int n, const char *low) {
+    for (int k = 0; k < n; k++)
+        if (!strcmp(t[k].orig, low)) return &t[k];
     return NULL;
+}
+static SgWord *sg_word_find(SgDoc *g, const char *low) { return sg_find(g->w, g->nw, low); }
+
+/* The probability that a repeat keeps the surrogate of the mention before it
+ * (--consistency markov). Osborne et al. found that any chain that sometimes changes
+ * the surrogate hides a missed original among the variants; 1/2 makes a repeat as
+ * likely to change as to stay, so a reader can tell neither way. */
+#define SG_MARKOV_KEEP 0.5
+
+/* markov: one more mention of w; 1 when it takes a fresh surrogate (w->epoch = its
+ * mention number, which the fresh draws hash), 0 when it keeps the previous one. The
+ * coin is a keyed hash of the original and the mention number: the same seed (or key)
+ * gives the same chain. */
+static int sg_markov_fresh(SgDoc *g, SgWord *w) {
+    if (!g->markov || ++w->seen < 2) return 0; 
+    uint64_t h = sg_hash(g, "markov", w->orig, strlen(w->orig), w->seen);
+    if ((double)(h >> 11) * 0x1.0p-53 < SG_MARKOV_KEEP) return 0;
+    w->epoch = w->seen;
+    return 1;
 }
 
 /* Is the surrogate s (lower case) taken: an original name word, or another's surrogate? */
@@ -5337,17 +5364,26 @@ static void sg_word_note(SgDoc *g, const char *p, int n, int role, int strong) {
     if (!w) {
         g->w = grow(g->w, &g->cap_w, g->nw + 1, sizeof *g->w);
         w = &g->w[g->nw++];
+        memset(w, 0, sizeof *w);
         w->orig = strdup(low);
-        w->sur = NULL;
-        w->role = 0;
     }
     /* role: bit 4 marks a role from a full name (strong), which a lone word does not override */
     if (strong) { if (!(w->role & 4)) w->role = role | 4; }
     else if (!w->role) w->role = role;
 }
 
+/* The gender for w's surrogate: the pool's when w is a first name it holds, else that of
+ * a title or relation word before byte a */
+static int sg_word_gender(const SgDoc *g, const SgWord *w, int a) {
+    int gd = (w->role & 3) == SG_FIRST ? sg_first_gender(g, w->orig) : 0;
+    return gd ? gd : sg_gender_before(g, a);
+}
+
+/* w's surrogate: a pool name of its role and gender that is no original name word and
+ * no other's surrogate (nor, for a markov repeat, the one it had) */
 static void sg_word_assign(SgDoc *g, SgWord *w, int gender) {
     const SrSurrogates *s = g->s;
+    char *old = w->sur;
     int role = w->role & 3;
     for (int attempt = 0; attempt < 64; attempt++) {
         uint64_t h = sg_hash(g, role == SG_FIRST ? "first" : "last", w->orig, strlen(w->orig), attempt);
@@ -5360,6 +5396,7 @@ static void sg_word_assign(SgDoc *g, SgWord *w, int gender) {
         sg_lower(pick, (int)strlen(pick), low, sizeof low);
         if (attempt < 63 && sg_taken(g, low)) continue;
         w->sur = strdup(low);
+        free(old);
         return;
     }
 }
@@ -5396,6 +5433,11 @@ static char *sg_name(SgDoc *g, int a, int b) {
         sg_lower(p, len, low, sizeof low);
         SgWord *w = sg_word_find(g, low);
         char cp = sg_case_of(p, len);
+        if (w && w->sur && run[k].role && sg_markov_fresh(g, w)) {
+            g->epoch = w->epoch;
+            sg_word_assign(g, w, sg_word_gender(g, w, a));
+            g->epoch = 0;
+        }
         if (w && w->sur && run[k].role) sg_put_cased(f, w->sur, cp);
         else if (!run[k].role && len <= 3) /* initials written together: each letter its initial */
             for (int q = 0; q < len; q++) { char c = sg_initial(g, p[q]); fputc(isupper((unsigned char)p[q]) ? toupper((unsigned char)c) : c, f); }
@@ -6035,17 +6077,41 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     return NULL; /* PROFESSION, OTHER: the masked LM fills them */
 }
 
+/* markov: the epoch of a non-name span's draws (names change word by word in sg_name;
+ * dates keep the one shift, so that intervals stay exact) */
+static int sg_markov_epoch(SgDoc *g, const SrSpan *sp) {
+    const char *cat = sp->category;
+    if (!g->markov || sg_name_type(cat) || sg_is(cat, "DATE") || sg_is(cat, "YEAR")) return 0;
+    char low[256];
+    sg_lower(g->text + sp->byte_start, sp->byte_end - sp->byte_start, low, sizeof low);
+    SgWord *e = sg_find(g->seen, g->n_seen, low);
+    if (!e) {
+        g->seen = grow(g->seen, &g->cap_seen, g->n_seen + 1, sizeof *g->seen);
+        e = &g->seen[g->n_seen++];
+        memset(e, 0, sizeof *e);
+        e->orig = strdup(low);
+    }
+    sg_markov_fresh(g, e);
+    return e->epoch;
+}
+
 int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char *err) {
     SgDoc g;
     memset(&g, 0, sizeof g);
     g.s = s; g.text = text; g.len = len;
     if (o->shift_min > o->shift_max) return sr_fail(err, "date shift range %d:%d is empty", o->shift_min, o->shift_max);
-    if (s->has_key) { g.key[0] = s->key[0]; g.key[1] = s->key[1]; }
+    /* keyed: every document of the key alike; else the document's own choices (keyed by
+       the key and the text under --consistency document, else by the seed and the text) */
+    int keyed = s->has_key && o->consistency != SR_CONSIST_DOCUMENT;
+    if (o->consistency == SR_CONSIST_PATIENT && !s->has_key) return sr_fail(err, "--consistency patient needs --surrogate-key");
+    g.markov = o->consistency == SR_CONSIST_MARKOV;
+    if (keyed) { g.key[0] = s->key[0]; g.key[1] = s->key[1]; }
+    else if (s->has_key) { g.key[0] = s->key[0]; g.key[1] = sg_siphash(s->key, (const unsigned char *)text, len); }
     else { g.key[0] = o->seed; g.key[1] = sg_siphash((const uint64_t[2]){o->seed, 0x73722d646f63ull}, (const unsigned char *)text, len); }
-    /* the date shift: the document's (no key), or the key's and the patient's */
+    /* the date shift: the document's (not keyed), or the key's and the patient's */
     {
-        const char *pt = s->has_key && o->patient ? o->patient : "";
-        uint64_t h = sg_hash(&g, s->has_key ? "shift-patient" : "shift", pt, strlen(pt), 0);
+        const char *pt = keyed && o->patient ? o->patient : "";
+        uint64_t h = sg_hash(&g, keyed ? "shift-patient" : "shift", pt, strlen(pt), 0);
         long range = (long)o->shift_max - o->shift_min + 1;
         g.shift = o->shift_min + (int)(h % (uint64_t)range);
         if (g.shift == 0) g.shift = o->shift_max != 0 ? o->shift_max : o->shift_min; /* a zero shift is no surrogate */
@@ -6083,23 +6149,27 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
         if (sp->action != SR_ACT_PHI || !sg_name_type(sp->category) || sg_name_is_place(&g, sp)) continue;
         SgRun run[32];
         int nr = sg_name_runs(&g, sp->byte_start, sp->byte_end, run, 32);
-        int gender = sg_gender_before(&g, sp->byte_start);
         for (int q = 0; q < nr; q++) {
             if (!run[q].role) continue;
             char low[64];
             sg_lower(text + run[q].a, run[q].b - run[q].a, low, sizeof low);
             SgWord *w = sg_word_find(&g, low);
             if (!w || w->sur) continue;
-            int gd = (w->role & 3) == SG_FIRST ? sg_first_gender(&g, low) : 0;
-            sg_word_assign(&g, w, gd ? gd : gender);
+            sg_word_assign(&g, w, sg_word_gender(&g, w, sp->byte_start));
         }
     }
     for (int k = 0; k < spans->n; k++) {
+        const SrSpan *sp = &spans->span[k];
         out[k] = NULL;
-        if (spans->span[k].action == SR_ACT_PHI) out[k] = sg_span(&g, &spans->span[k]);
+        if (sp->action != SR_ACT_PHI) continue;
+        g.epoch = sg_markov_epoch(&g, sp);
+        out[k] = sg_span(&g, sp);
+        g.epoch = 0;
     }
     for (int k = 0; k < g.nw; k++) { free(g.w[k].orig); free(g.w[k].sur); }
+    for (int k = 0; k < g.n_seen; k++) free(g.seen[k].orig);
     free(g.w);
+    free(g.seen);
     return 0;
 }
 
@@ -6120,6 +6190,11 @@ static void sg_map_put(FILE *f, const char *id_json, long index, const char *tex
     fputs(",\"rule\":", f);
     json_put_cstr(f, sp->source);
     fprintf(f, ",\"fill\":\"%s\"}\n", fill);
+}
+
+/* --consistency document|patient|markov: SR_CONSIST_*, or -1 */
+static int sg_parse_consistency(const char *v) {
+    return !strcmp(v, "document") ? SR_CONSIST_DOCUMENT : !strcmp(v, "patient") ? SR_CONSIST_PATIENT : !strcmp(v, "markov") ? SR_CONSIST_MARKOV : -1;
 }
 
 /* --date-shift MIN:MAX (days, MIN <= MAX, each within +-36500) */

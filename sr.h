@@ -273,7 +273,13 @@ typedef struct {
     uint64_t seed;            /* without a key: with the text, keys the document's choices */
     int shift_min, shift_max; /* the date shift in days, drawn from [min, max] (never 0) */
     const char *patient;      /* with a key: the record's "patient" (NULL: none) */
+    int consistency;          /* SR_CONSIST_* (0: patient with a key, else document) */
 } SrSurrogateOptions;
+/* --consistency: one surrogate per original in a document (the key, if any, mixed with
+ * the text); in every document of a key (the date shift per "patient"); or a Markov
+ * chain: each repeat of an original keeps the previous surrogate with probability 1/2,
+ * else takes a fresh one (Osborne et al.) */
+enum { SR_CONSIST_DEFAULT = 0, SR_CONSIST_DOCUMENT = 1, SR_CONSIST_PATIENT = 2, SR_CONSIST_MARKOV = 3 };
 /* out[k] = a malloc'd surrogate for each SR_ACT_PHI span k, or NULL where the type has
  * none (the masked LM fills it); out[k] = NULL for other spans. */
 int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len,

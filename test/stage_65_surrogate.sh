@@ -4,7 +4,7 @@
 # document, intervals, weekdays, formats, shapes of numbers, NHS check digits, names
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
-# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full).
+# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full); --consistency markov.
 # tier: fast
 set -u
 S=$OUT/surrogate
@@ -111,3 +111,18 @@ done
 $SR deid --map-out "$S/tagmap.jsonl" --text "Mr Tobias Quillfeather" >"$S/bad.out" 2>"$S/bad.err"
 [ $? -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ] && [ ! -e "$S/tagmap.jsonl" ] && echo "PASS surrogate deid --map-out without --replace surrogate refused" ||
     fail "surrogate deid --map-out without surrogates: $(head -c 200 "$S/bad.err")"
+
+# 8. --consistency markov: repeats sometimes take a fresh surrogate, dates keep one shift,
+#    the same seed gives the same chain; patient without a key and a bad value refused
+if $DEID --consistency markov --map-out "$S/mk.map" "$S/in.jsonl" >"$S/mk.jsonl" 2>"$S/mk.err" &&
+   $DEID --consistency markov "$S/in.jsonl" >"$S/mk2.jsonl" 2>>"$S/mk.err"; then
+    "$PY" "$CHECK" markov "$S/mk.map"
+    "$PY" "$CHECK" map deid "$SRC" "$S/mk.map" "$S/mk.jsonl" | sed 's/^\([A-Z]*\) map/\1 markov map/'
+    "$PY" "$CHECK" same "$S/mk.jsonl" "$S/mk2.jsonl" | sed 's/^\([A-Z]*\) /\1 markov: /'
+else fail "surrogate deid --consistency markov: $(head -3 "$S/mk.err")"; fi
+for bad in "--consistency nope" "--consistency patient"; do
+    $SR deid --replace surrogate $bad --text "Mr Tobias Quillfeather" >"$S/bad.out" 2>"$S/bad.err"
+    rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ]; then echo "PASS surrogate deid refuses $bad (without a key)"
+    else fail "surrogate deid $bad: exit $rc, $(head -c 200 "$S/bad.err")"; fi
+done

@@ -15,6 +15,9 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
   surrogate_check.py map deid|generate SRC_DIR MAP.jsonl OUT.jsonl
       a --map-out table beside its run's output: one line per given span, its original
       the span's text, its surrogate what the output has there, no original in the output
+  surrogate_check.py markov MAP.jsonl
+      a --consistency markov run's map: some repeats of an original keep the surrogate
+      and some take a fresh one; a repeated date keeps its surrogate (one shift)
   surrogate_check.py keyed SRC_DIR K1.jsonl K2.jsonl NOKEY.jsonl
       with one key, the documents of one patient share names and the date shift, another
       patient gets another shift; another key (or none) gives other surrogates
@@ -491,6 +494,25 @@ def cmd_map(kind, src_dir, map_path, out):
         report(not leaks, f"{name}: no original of the map in the output", f"{len(leaks)} found")
 
 
+def cmd_markov(map_path):
+    kept = changed = 0
+    dates = []
+    last = {}
+    for m in read_jsonl(map_path):
+        k = (m["id"], m["original"].lower())
+        if k in last:
+            same = last[k] == m["surrogate"].lower()
+            if m["type"] in ("DATE", "YEAR"):
+                dates.append(same)
+            else:
+                kept += same
+                changed += not same
+        last[k] = m["surrogate"].lower()
+    report(kept > 0 and changed > 0, f"markov: repeats keep or change their surrogate ({kept} kept, {changed} changed)",
+           "one way only")
+    report(dates and all(dates), f"markov: {len(dates)} repeated dates keep their surrogate", f"{dates.count(False)} changed")
+
+
 def cmd_same(a, b, differ):
     ra, rb = read_jsonl(a), read_jsonl(b)
     if differ:
@@ -538,6 +560,8 @@ def main():
         cmd_deid(a[1], a[2])
     elif a[0] == "generate":
         cmd_generate(a[1], a[2])
+    elif a[0] == "markov":
+        cmd_markov(a[1])
     elif a[0] == "map":
         cmd_map(a[1], a[2], a[3], a[4])
     elif a[0] in ("same", "differ"):
