@@ -331,6 +331,7 @@ typedef struct {
     const SrSpans *ospans;
     const int *s2o;
     const unsigned char *fixed; /* span k was written in before the model ran */
+    char *const *how;           /* with explain: span k's kind of surrogate (or NULL) */
 } GenCtx;
 
 /* Case pattern of a word: UPPER needs two capitals and no lower-case letter. */
@@ -877,6 +878,8 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
 
 void sr_gen_result_free(SrGenResult *r) {
     free(r->text);
+    for (int i = 0; r->phi_how && i < r->phi.n; i++) free(r->phi_how[i]);
+    free(r->phi_how);
     sr_spans_free(&r->phi);
     sr_spans_free(&r->phi_orig);
     free(r->phi_fill);
@@ -1067,6 +1070,7 @@ static void order_fills(const GenCtx *g, SrGenResult *r, const int *unit_of) {
 /* The result's spans and fills, mapped into the output. */
 static void collect_result(GenCtx *g, const SrSpans *spans) {
     SrGenResult *r = g->res;
+    for (int i = 0; r->phi_how && i < r->phi.n; i++) free(r->phi_how[i]); /* a resample's */
     r->phi.n = r->phi_orig.n = r->entities.n = 0;
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
@@ -1086,6 +1090,8 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         if (dst == &r->phi) {
             r->phi_fill = grow(r->phi_fill, &r->cap_phi_fill, r->phi.n + 1, 1);
             r->phi_fill[r->phi.n] = g->fixed && g->fixed[k] ? (unsigned char)g->opt->phi_fill : SR_PHI_MLM;
+            r->phi_how = grow(r->phi_how, &r->cap_phi_how, r->phi.n + 1, sizeof *r->phi_how);
+            r->phi_how[r->phi.n] = g->how && g->how[k] ? strdup(g->how[k]) : NULL;
             r->phi_orig.span = grow(r->phi_orig.span, &r->phi_orig.cap, r->phi_orig.n + 1, sizeof *r->phi_orig.span);
             r->phi_orig.span[r->phi_orig.n++] = g->ospans ? g->ospans->span[k] : *sp; /* spans of the copy, else of the original */
         }
@@ -1171,13 +1177,13 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
  * were), fixed[k] = 1 for a span written in (a span without a surrogate stays for the
  * masked LM), s2o maps the copy's bytes to the original's. */
 static int prefill_phi(const SrGenOptions *opt, const char *text, size_t len, SrSpans *spans, SrSpans *orig,
-                       char **out, size_t *out_len, int **s2o, unsigned char **fixed, char *err) {
+                       char **out, size_t *out_len, int **s2o, unsigned char **fixed, char **how, char *err) {
     char **sur = xcalloc((size_t)spans->n + 1, sizeof *sur);
     if (opt->phi_fill == SR_PHI_SURROGATE) {
         if (!opt->surrogates) { free(sur); return sr_fail(err, "surrogate PHI fill without surrogate pools"); }
         SrSurrogateOptions so = opt->surrogate;
         so.seed = opt->seed;
-        if (sr_surrogates_make(opt->surrogates, &so, text, len, spans, sur, err) < 0) { free(sur); return -1; }
+        if (sr_surrogates_make(opt->surrogates, &so, text, len, spans, sur, how, err) < 0) { free(sur); return -1; }
     } else {
         for (int k = 0; k < spans->n; k++) {
             if (spans->span[k].action != SR_ACT_PHI) continue;
@@ -1237,7 +1243,7 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     SrSpans spans = {0}, ospans = {0};
     SrTokens tk = {0};
     unsigned char *chosen = NULL, *fixed = NULL;
-    char *stext = NULL;
+    char *stext = NULL, **how = NULL;
     int *s2o = NULL;
     const char *otext = text;
     size_t olen = len;
@@ -1270,14 +1276,15 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
        originals; the leak check still looks for the originals */
     if (opt->phi_fill != SR_PHI_MLM && !opt->paper) {
         size_t slen = 0;
-        if (prefill_phi(opt, text, len, &spans, &ospans, &stext, &slen, &s2o, &fixed, err) < 0) goto done;
+        if (opt->explain && opt->phi_fill == SR_PHI_SURROGATE) how = xcalloc((size_t)spans.n + 1, sizeof *how);
+        if (prefill_phi(opt, text, len, &spans, &ospans, &stext, &slen, &s2o, &fixed, how, err) < 0) goto done;
         text = stext;
         len = slen;
     }
     if (sr_tokenize(t, text, len, 0, &tk, err) < 0) goto done;
 
     g.m = m; g.st = s; g.cfg = cfg; g.opt = opt; g.text = text; g.len = len; g.res = out;
-    if (stext) { g.otext = otext; g.olen = olen; g.ospans = &ospans; g.s2o = s2o; g.fixed = fixed; }
+    if (stext) { g.otext = otext; g.olen = olen; g.ospans = &ospans; g.s2o = s2o; g.fixed = fixed; g.how = how; }
     g.V = cfg->vocab_size;
     g.uncased = (cfg->flags & SR_FLAG_LOWERCASE) != 0;
     g.win_len = sr_gen_state_tokens(m, opt) - 2;
@@ -1330,6 +1337,8 @@ done:
     gen_ctx_free(&g);
     free(chosen);
     free(fixed);
+    for (int k = 0; how && k < spans.n; k++) free(how[k]);
+    free(how);
     free(stext);
     free(s2o);
     sr_spans_free(&ospans);
@@ -1506,6 +1515,20 @@ static void print_explain(FILE *f, const SrModel *m, const SrGenResult *r) {
     }
 }
 
+/* --explain: one line per PHI span that got a surrogate: where it lies in the letter,
+ * its type, the rule that found it and the kind of surrogate; its original only with
+ * show_phi (--show-phi) */
+static void print_explain_surrogates(FILE *f, const SrRecord *rec, const SrGenResult *r, int show_phi) {
+    for (int i = 0; i < r->phi.n; i++) {
+        const SrSpan *s = &r->phi.span[i], *o = &r->phi_orig.span[i];
+        if (r->phi_fill[i] != SR_PHI_SURROGATE) continue;
+        fprintf(f, "surrogate %d-%d  %s  %s  %s", s->cp_start, s->cp_end, s->category, s->source,
+                r->phi_how && r->phi_how[i] ? r->phi_how[i] : "");
+        if (show_phi) { fputs("  original: ", f); fwrite(rec->text + o->byte_start, 1, (size_t)(o->byte_end - o->byte_start), f); }
+        fputc('\n', f);
+    }
+}
+
 /* fill: how each span was filled (SR_PHI_*), or NULL */
 static void put_spans_json(FILE *f, const char *text, const SrSpans *s, const unsigned char *fill) {
     static const char *fill_name[] = {"mlm", "surrogate", "tag", "redaction"};
@@ -1525,7 +1548,7 @@ static void put_spans_json(FILE *f, const char *text, const SrSpans *s, const un
 /* One letter as a JSON line. Wall-clock timings only when asked (timings): without
  * them the same seed and input give the same bytes, run after run. */
 static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original,
-                        int timings) {
+                        int show_phi, int timings) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
     fputs(",\"text\":", f);
@@ -1566,6 +1589,19 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
             fputs("],\"chose\":", f);
             json_put_cstr(f, d->chosen == SR_STOP ? "<end of word>" : sr_token_text(m, d->chosen));
             fprintf(f, ",\"prob\":%.4g}", d->prob);
+        }
+        fputs("],\"surrogates\":[", f);
+        for (int i = 0, n = 0; i < r->phi.n; i++) {
+            const SrSpan *s = &r->phi.span[i], *o = &r->phi_orig.span[i];
+            if (r->phi_fill[i] != SR_PHI_SURROGATE) continue;
+            fprintf(f, "%s{\"start\":%d,\"end\":%d,\"type\":", n++ ? "," : "", s->cp_start, s->cp_end);
+            json_put_cstr(f, s->category);
+            fputs(",\"rule\":", f);
+            json_put_cstr(f, s->source);
+            fputs(",\"how\":", f);
+            json_put_cstr(f, r->phi_how && r->phi_how[i] ? r->phi_how[i] : "");
+            if (show_phi) { fputs(",\"original\":", f); json_put_string(f, rec->text + o->byte_start, (size_t)(o->byte_end - o->byte_start)); }
+            fputc('}', f);
         }
         fputc(']', f);
     }
@@ -1688,7 +1724,9 @@ static void gen_usage(FILE *f) {
           "  --map-out FILE    write each PHI span's original and what the letter has in its\n"
           "                    place to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL PHI:\n"
           "                    for authorised review only; without it nothing writes them\n"
-          "  --explain         every decision: context, top-k candidates, choice\n"
+          "  --explain         every decision: context, top-k candidates, choice; each\n"
+          "                    surrogate: its type, rule and kind (never the original)\n"
+          "  --show-phi        --explain's surrogate lines also show the original PHI\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl); i2b2 on\n"
           "                    stdout: several letters in one <deIdi2b2Set>; brat needs --out\n"
@@ -1724,7 +1762,7 @@ static int cmd_generate(int argc, char **argv) {
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
-    int phi_only = 0, phi_fill = -1;
+    int phi_only = 0, phi_fill = -1, show_phi = 0;
     const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogates *surrogates = NULL;
     SrOutFile map; /* --map-out */
@@ -1799,6 +1837,7 @@ static int cmd_generate(int argc, char **argv) {
         }
         else if (!strcmp(a, "--explain")) opt.explain = 1;
         else if (!strcmp(a, "--keep-original")) opt.keep_original = 1;
+        else if (!strcmp(a, "--show-phi")) show_phi = 1;
         else if (!strcmp(a, "--format")) {
             const char *v = opt_value(argc, argv, &i);
             if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
@@ -1900,12 +1939,12 @@ static int cmd_generate(int argc, char **argv) {
             SrOutFile of[2];
             int n_of = outdir_letter_open(&od, name, format, of, err);
             if (n_of < 0) { sr_gen_result_free(&res); goto bad; }
-            if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+            if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, show_phi, timings);
             else if (format == FMT_TEXT) fwrite(res.text, 1, res.len, of[0].f);
             else outdir_put_doc(&od, of, format, &doc);
             if (outdir_letter_commit(&od, of, n_of, err) < 0) { sr_gen_result_free(&res); goto bad; }
-            if (opt.explain && format != FMT_JSONL) print_explain(stdout, m, &res);
-        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+            if (opt.explain && format != FMT_JSONL) { print_explain(stdout, m, &res); print_explain_surrogates(stdout, &rec, &res, show_phi); }
+        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, show_phi, timings);
         else if (format == FMT_I2B2) {
             char id[256];
             record_name(&in, &rec, index, id, sizeof id);
@@ -1913,7 +1952,7 @@ static int cmd_generate(int argc, char **argv) {
         } else {
             fwrite(res.text, 1, res.len, stdout);
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
-            if (opt.explain) print_explain(stdout, m, &res);
+            if (opt.explain) { print_explain(stdout, m, &res); print_explain_surrogates(stdout, &rec, &res, show_phi); }
         }
         if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
@@ -4368,7 +4407,7 @@ static int ev_sweep(int argc, char **argv) {
             } else {
                 s->text = ev_strndup(res.text, res.len);
                 s->len = res.len;
-                print_jsonl(out, m, &rec, i, &res, 0, 0, 0);
+                print_jsonl(out, m, &rec, i, &res, 0, 0, 0, 0);
                 u->forwards += res.forwards;
                 u->masks += res.masks;
             }

@@ -2544,8 +2544,8 @@ static int cmd_deid(int argc, char **argv) {
         goto done;
     }
     if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); goto done; }
-    char **sur = NULL;
-    int cap_sur = 0;
+    char **sur = NULL, **how = NULL; /* each span's surrogate, and with --explain what kind */
+    int cap_sur = 0, cap_how = 0;
     SrInput in = {0};
     in.jsonl = jsonl;
     in.encoding = encoding;
@@ -2569,14 +2569,17 @@ static int cmd_deid(int argc, char **argv) {
         if (masker_phi_spans(mk, rec.text, rec.len, &known, &sp, err) < 0) goto bad;
         if (surrogate) {
             sur = grow(sur, &cap_sur, sp.n + 1, sizeof *sur);
+            how = grow(how, &cap_how, sp.n + 1, sizeof *how);
+            memset(how, 0, (size_t)(sp.n + 1) * sizeof *how);
             so.patient = rec.patient;
-            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, err) < 0) goto bad;
+            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, explain ? how : NULL, err) < 0) goto bad;
         }
         if (explain) {
             for (int k = 0; k < sp.n; k++) {
                 const SrSpan *s = &sp.span[k];
                 fprintf(stderr, "explain\t%s\t%d-%d\t%s\t%s\t%s", rec.id_json ? rec.id_json : "", s->cp_start, s->cp_end,
                         s->category, s->source, phi_reason(s->source));
+                if (surrogate) fprintf(stderr, "\tsurrogate: %s", how[k] ? how[k] : "none");
                 if (show_phi) { fputc('\t', stderr); fwrite(rec.text + s->byte_start, 1, (size_t)(s->byte_end - s->byte_start), stderr); }
                 fputc('\n', stderr);
             }
@@ -2617,7 +2620,7 @@ static int cmd_deid(int argc, char **argv) {
         if (rc < 0) fprintf(stderr, "sr deid: %s\n", err); /* it names the file and line */
         else fprintf(stderr, "sr deid: record %ld: %s\n", index + 1, err);
     next:
-        if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; }
+        if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; free(how[k]); how[k] = NULL; }
         record_free(&rec);
         if (stdout_check() < 0) { failed = 1; break; } /* a full disk: stop, do not mask documents nobody gets */
     }
@@ -2627,6 +2630,7 @@ static int cmd_deid(int argc, char **argv) {
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); failed = 1; }
     if (map.f && outfile_commit(&map, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); failed = 1; }
     free(sur);
+    free(how);
     sr_spans_free(&sp);
     status = failed ? 1 : 0;
 done:

@@ -5019,8 +5019,9 @@ static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSp
  * Consistency. Every choice is a keyed hash (SipHash-2-4) of the normalised original
  * (lower case): the same original gets the same surrogate wherever it occurs, and a
  * name word gets the same surrogate in every variant ("Marian Lovelace", "Mrs
- * Lovelace", "M. Lovelace", "LOVELACE"). Nothing is stored: no map of originals is kept
- * or written. The hash key is, by default, the seed and a hash of the document's text
+ * Lovelace", "M. Lovelace", "LOVELACE"); --consistency markov lets each repeat keep
+ * the previous surrogate with probability 1/2 only. Nothing is stored: no map of
+ * originals is kept, and only --map-out (sg_map_put) writes one. The hash key is, by default, the seed and a hash of the document's text
  * (each document draws fresh surrogates). With --surrogate-key FILE the key is derived
  * from the file alone: every document processed with that key maps an original name
  * to the same surrogate, and the date shift comes from the key and the record's
@@ -6095,7 +6096,63 @@ static int sg_markov_epoch(SgDoc *g, const SrSpan *sp) {
     return e->epoch;
 }
 
-int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char *err) {
+/* ---- --explain: what kind of surrogate a span got, never its original ---- */
+
+/* The format of a date span: DD/MM/YYYY, Month D, YYYY-MM-DD... (digits and words become
+ * their field's letters; punctuation and short words such as "of", "th" stay) */
+static void sg_put_date_format(const SgDoc *g, FILE *f, const char *p, int n) {
+    SgTok t[32];
+    int nt = sg_toks(p, n, t, 32), word_month = 0, iso = nt > 0 && t[0].kind == 'n' && t[0].b - t[0].a == 4, nums = 0;
+    for (int q = 0; q < nt; q++) if (t[q].kind == 'w' && sg_month_of(p + t[q].a, t[q].b - t[q].a)) word_month = 1;
+    for (int q = 0; q < nt; q++) {
+        int w = t[q].b - t[q].a;
+        const char *tp = p + t[q].a;
+        if (t[q].kind == 'p') { fputc(tp[0], f); continue; }
+        if (t[q].kind == 'w') {
+            if (sg_month_of(tp, w)) fputs(w <= 4 ? "Mon" : "Month", f);
+            else if (sg_wday_of(tp, w)) fputs(w <= 4 ? "Wkd" : "Weekday", f);
+            else if (w <= 3) fwrite(tp, 1, (size_t)w, f);
+            else fputs("Word", f);
+            continue;
+        }
+        char field = 'Y';
+        if (w != 4) {
+            int k = nums++; /* the k-th number that is not a 4-digit year */
+            if (word_month) field = k == 0 ? 'D' : 'Y';
+            else if (iso) field = k == 0 ? 'M' : 'D';
+            else if (k < 2) field = (k == 0) == (g->dmy >= 0) ? 'D' : 'M';
+        }
+        for (int c = 0; c < w; c++) fputc(field, f);
+    }
+}
+
+static char *sg_how(const SgDoc *g, const SrSpan *sp, const char *sur) {
+    const char *cat = sp->category, *p = g->text + sp->byte_start;
+    int n = sp->byte_end - sp->byte_start;
+    char *r = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&r, &bl);
+    if (!sur) fputs("no surrogate for this type", f);
+    else if (sg_name_type(cat) && sg_name_is_place(g, sp)) fputs("a saint's place name: head words kept, other words surnames from the pool", f);
+    else if (sg_name_type(cat)) fputs("name: first names and surnames from the pools, word by word, case, initials and hyphens kept", f);
+    else if (sg_is(cat, "DATE")) { fprintf(f, "date shifted %+d days, format ", g->shift); sg_put_date_format(g, f, p, n); fputs(" kept", f); }
+    else if (sg_is(cat, "YEAR")) fprintf(f, "year: its 2 July shifted %+d days", g->shift);
+    else if (sg_is(cat, "AGE")) fputs((int)strlen(sur) == n && !memcmp(sur, p, (size_t)n) ? "age under 90: not PHI, kept" : "age over 89: another age from 90 to 104", f);
+    else if (sg_is(cat, "PHONE") || sg_is(cat, "FAX")) fputs("phone number: the same digits in the same places, from a fictional range where one is known, separators kept", f);
+    else if (sg_is(cat, "NHS")) fputs("NHS number: digit for digit, a valid check digit", f);
+    else if (sg_is(cat, "SSN")) fputs("SSN: digit for digit, starting with 9 (never issued)", f);
+    else if (sg_is(cat, "EMAIL") || sg_is(cat, "URL") || sg_is(cat, "USERNAME")) fputs("address: ordinary words kept, other letter runs pool names, hosts on example.com/.org/.net", f);
+    else if (sg_is(cat, "IP")) fputs("IP address from a documentation range", f);
+    else if (sg_is(cat, "CITY") || sg_is(cat, "STATE") || sg_is(cat, "COUNTRY")) fputs("place from the gazetteer pools, case kept", f);
+    else if (sg_is(cat, "STREET") || sg_is(cat, "HOSPITAL") || sg_is(cat, "ORGANIZATION") || sg_is(cat, "WARD") || sg_is(cat, "LOCATION") || sg_is(cat, "COUNTY"))
+        fputs("place: head words kept, other words street stems, towns or surnames, numbers digit for digit", f);
+    else fputs("number: digits for digits, letters for letters, separators kept", f);
+    if (sur && g->epoch) fprintf(f, "; a fresh draw for mention %d (markov)", g->epoch);
+    fclose(f);
+    return r;
+}
+
+int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char **how, char *err) {
     SgDoc g;
     memset(&g, 0, sizeof g);
     g.s = s; g.text = text; g.len = len;
@@ -6161,9 +6218,11 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
     for (int k = 0; k < spans->n; k++) {
         const SrSpan *sp = &spans->span[k];
         out[k] = NULL;
+        if (how) how[k] = NULL;
         if (sp->action != SR_ACT_PHI) continue;
         g.epoch = sg_markov_epoch(&g, sp);
         out[k] = sg_span(&g, sp);
+        if (how) how[k] = sg_how(&g, sp, out[k]);
         g.epoch = 0;
     }
     for (int k = 0; k < g.nw; k++) { free(g.w[k].orig); free(g.w[k].sur); }

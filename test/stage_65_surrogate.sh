@@ -4,7 +4,8 @@
 # document, intervals, weekdays, formats, shapes of numbers, NHS check digits, names
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
-# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full); --consistency markov.
+# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full); --consistency markov;
+# --explain for surrogates.
 # tier: fast
 set -u
 S=$OUT/surrogate
@@ -126,3 +127,16 @@ for bad in "--consistency nope" "--consistency patient"; do
     if [ $rc -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ]; then echo "PASS surrogate deid refuses $bad (without a key)"
     else fail "surrogate deid $bad: exit $rc, $(head -c 200 "$S/bad.err")"; fi
 done
+
+# 9. --explain with surrogates: one line per surrogate with its type, rule and kind, no
+#    original in them; --show-phi shows the originals (so the check above can fail)
+if $DEID --explain "$S/in.jsonl" >"$S/ex.jsonl" 2>"$S/ex.err" && $DEID --explain --show-phi "$S/in.jsonl" >/dev/null 2>"$S/exs.err"; then
+    "$PY" "$CHECK" explain deid "$SRC" "$S/ex.jsonl" "$S/ex.err"
+    "$PY" "$CHECK" explain deid "$SRC" "$S/ex.jsonl" "$S/exs.err" shown | grep -v "one explain line\|type, the rule"
+else fail "surrogate deid --explain: $(head -3 "$S/ex.err")"; fi
+if $GEN --explain "$S/in.jsonl" >"$S/gex.jsonl" 2>"$S/gex.err" && $GEN --explain --show-phi "$S/in.jsonl" >"$S/gexs.jsonl" 2>>"$S/gex.err"; then
+    "$PY" "$CHECK" explain generate "$SRC" "$S/gex.jsonl"
+    "$PY" "$CHECK" explain generate "$SRC" "$S/gexs.jsonl" - shown | grep -v "one explain line\|type, the rule"
+else fail "surrogate generate --explain: $(head -3 "$S/gex.err")"; fi
+ns=$(grep -c '^surrogate ' "$S/explain.txt")
+[ "$ns" -gt 10 ] && echo "PASS surrogate generate --explain (text): $ns surrogate lines" || fail "surrogate generate --explain (text): $ns surrogate lines"

@@ -15,6 +15,10 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
   surrogate_check.py map deid|generate SRC_DIR MAP.jsonl OUT.jsonl
       a --map-out table beside its run's output: one line per given span, its original
       the span's text, its surrogate what the output has there, no original in the output
+  surrogate_check.py explain deid|generate SRC_DIR OUT.jsonl [EXPLAIN.txt [shown]]
+      --explain: one surrogate line per surrogate (sr deid: EXPLAIN.txt, its stderr; sr
+      generate: each record's "surrogates"), each with its type and rule, and no original
+      in them; "shown" (--show-phi): every original is there instead
   surrogate_check.py markov MAP.jsonl
       a --consistency markov run's map: some repeats of an original keep the surrogate
       and some take a fresh one; a repeated date keeps its surrogate (one shift)
@@ -494,6 +498,36 @@ def cmd_map(kind, src_dir, map_path, out):
         report(not leaks, f"{name}: no original of the map in the output", f"{len(leaks)} found")
 
 
+def cmd_explain(kind, src_dir, out, explain=None, shown=False):
+    docs = load_sources(src_dir)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    for doc_id, doc in docs.items():
+        rec, name = recs.get(doc_id), f"explain {kind} {doc_id}"
+        if rec is None:
+            report(False, name, "no output record")
+            continue
+        if kind == "deid":
+            n_sur = sum(1 for s in rec["spans"] if s.get("fill") == "surrogate")
+            lines = [l for l in open(explain, encoding="utf-8") if l.startswith(f'explain\t"{doc_id}"\t')]
+            sur_lines = [l for l in lines if "\tsurrogate: " in l and "\tsurrogate: none" not in l]
+            typed = all(len(l.split("\t")) >= 7 and l.split("\t")[3] and l.split("\t")[4].startswith(("rule:", "given", "known"))
+                        for l in sur_lines)
+        else:
+            n_sur = sum(1 for p in rec["phi"] if p.get("fill") == "surrogate")
+            sur_lines = [json.dumps(x, ensure_ascii=False) for x in rec.get("surrogates", [])]
+            typed = all(x.get("type") and x.get("rule") and x.get("how") for x in rec.get("surrogates", []))
+        report(len(sur_lines) == n_sur and n_sur > 0, f"{name}: one explain line per surrogate ({n_sur})", f"{len(sur_lines)} lines")
+        report(typed, f"{name}: each line has the type, the rule and the kind", "a line lacks one")
+        text = "\n".join(sur_lines)
+        origs = [g["text"] for g in doc["phi"] if g["type"] != "YEAR" and len(alnum_key(g["text"])) >= 3
+                 and not (g["type"] == "AGE" and g["text"].isdigit() and int(g["text"]) < 90)]
+        found = [o for o in origs if occurs(o, text)]
+        if shown:
+            report(len(found) == len(origs), f"{name}: --show-phi shows the originals", f"{len(origs) - len(found)} missing")
+        else:
+            report(not found, f"{name}: no original in the explain lines", f"{len(found)} found")
+
+
 def cmd_markov(map_path):
     kept = changed = 0
     dates = []
@@ -560,6 +594,8 @@ def main():
         cmd_deid(a[1], a[2])
     elif a[0] == "generate":
         cmd_generate(a[1], a[2])
+    elif a[0] == "explain":
+        cmd_explain(a[1], a[2], a[3], a[4] if len(a) > 4 else None, len(a) > 5 and a[5] == "shown")
     elif a[0] == "markov":
         cmd_markov(a[1])
     elif a[0] == "map":
