@@ -5008,7 +5008,9 @@ static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSp
  *              documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
  *              2001:db8::/32);
  *   places     cities and towns (data/surrogate_towns.txt), states (same form: name or
- *              postal code) and countries (data/surrogate_places.txt); in a street,
+ *              postal code) and countries (data/surrogate_places.txt); a UK postcode's
+ *              area becomes another area of data/surrogate_uk_postcode_areas.txt and a
+ *              town written just before it that area's post town; in a street,
  *              hospital, organisation, ward or landmark the head words the PHI rules
  *              know (Road, Court, Hospital, Practice, Ltd, Ward: data/phi_cues.txt) stay
  *              and every other word becomes a street stem (data/surrogate_streets.txt)
@@ -5039,6 +5041,8 @@ struct SrSurrogates {
     int n_first, n_female;
     char **last, **street, **town, **state, **state_code, **country;
     int n_last, n_street, n_town, n_state, n_country;
+    char **uk_area, **uk_town; /* UK postcode areas and their post towns */
+    int n_uk;
     char **gender_word;      /* words before a name that give its gender */
     char *gender_of;
     int n_gender;
@@ -5116,6 +5120,7 @@ void sr_surrogates_free(SrSurrogates *s) {
     for (int k = 0; k < 7; k++) free(s->buf[k]);
     free(s->first); free(s->last); free(s->street); free(s->town);
     free(s->state); free(s->state_code); free(s->country); free(s->gender_word); free(s->gender_of);
+    free(s->uk_area); free(s->uk_town);
     free(s);
 }
 
@@ -5130,6 +5135,7 @@ SrSurrogates *sr_surrogates_new(const char *data_dir, const SrPhiRules *rules, c
     if (rc == 0) rc = sg_load(s, 3, data_dir, "surrogate_towns.txt", &s->town, NULL, NULL, &s->n_town, err);
     if (rc == 0) rc = sg_load(s, 4, data_dir, "surrogate_places.txt", &kind, &pname, &pcode, &n_places, err);
     if (rc == 0) rc = sg_load(s, 5, data_dir, "surrogate_gender_cues.txt", &gw, &gg, NULL, &n_gw, err);
+    if (rc == 0) rc = sg_load(s, 6, data_dir, "surrogate_uk_postcode_areas.txt", &s->uk_area, &s->uk_town, NULL, &s->n_uk, err);
     if (rc == 0) {
         /* first names: the female ones first, so a gender is a range of the pool */
         s->first = xmalloc((size_t)n_names * sizeof *s->first);
@@ -5192,6 +5198,9 @@ typedef struct {
     int epoch;    /* != 0: the draws of a fresh surrogate for a repeat (markov) */
     SgWord *seen; /* markov: the non-name originals met so far */
     int n_seen, cap_seen;
+    SgWord *city; /* a town written beside a UK postcode (lower case) and its surrogate: the
+                     post town of the postcode surrogate's area */
+    int n_city, cap_city;
 } SgDoc;
 
 static uint64_t sg_hash(const SgDoc *g, const char *tag, const char *s, size_t n, int attempt) {
@@ -5990,6 +5999,87 @@ static char *sg_ip(SgDoc *g, const char *p, int n) {
 
 static int sg_name_type(const char *cat) { return !strcmp(cat, "PATIENT") || !strcmp(cat, "DOCTOR") || !strcmp(cat, "RELATIVE") || !strcmp(cat, "NAME"); }
 static int sg_is(const char *cat, const char *t) { return !strcmp(cat, t); }
+/* ---- UK postcodes and the town beside them ---- */
+
+/* A UK postcode (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA, A9A 9AA, AA9A 9AA; any case, spaces
+ * anywhere): the number of its area letters (1 or 2), else 0 */
+static int sg_uk_area_len(const char *p, int n) {
+    char c[8];
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        if (p[k] == ' ') continue;
+        if (m == 7 || !isalnum((unsigned char)p[k])) return 0;
+        c[m++] = p[k];
+    }
+    if (m < 5 || !isdigit((unsigned char)c[m - 3]) || !isalpha((unsigned char)c[m - 2]) || !isalpha((unsigned char)c[m - 1])) return 0;
+    int a = 0, out = m - 3; /* the outward code: the area, a digit, at most one more */
+    while (a < 2 && isalpha((unsigned char)c[a])) a++;
+    if (a == 0 || !isalpha((unsigned char)p[0]) || a >= out || !isdigit((unsigned char)c[a]) || out - a > 2) return 0;
+    return a;
+}
+
+/* The surrogate area (an index of the list) of a postcode whose area letters are
+ * p[0..al): an area with as many letters whose town is not the original area's (so
+ * London's SW never becomes London's E); keyed by the letters, so one original area
+ * keeps one surrogate area in the document */
+static int sg_uk_area(const SgDoc *g, const char *p, int al) {
+    const SrSurrogates *s = g->s;
+    const char *own = NULL;
+    for (int k = 0; k < s->n_uk; k++)
+        if ((int)strlen(s->uk_area[k]) == al && !strncasecmp(s->uk_area[k], p, (size_t)al)) own = s->uk_town[k];
+    char low[3];
+    sg_lower(p, al, low, sizeof low);
+    int start = (int)(sg_hash(g, "uk-area", low, (size_t)al, 0) % (uint64_t)s->n_uk);
+    for (int i = 0; i < s->n_uk; i++) {
+        int k = (start + i) % s->n_uk;
+        if ((int)strlen(s->uk_area[k]) == al && strncasecmp(s->uk_area[k], p, (size_t)al) && !(own && !strcmp(own, s->uk_town[k]))) return k;
+    }
+    return start; /* a list without another area of that length: any */
+}
+
+/* A UK postcode's surrogate: the surrogate area in the original's case, the rest digit
+ * for digit and letter for letter */
+static char *sg_uk_postcode(SgDoc *g, const char *p, int n, int al) {
+    char *rest = sg_scramble(g, "id", p + al, n - al, 0, 0), *r = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&r, &bl);
+    sg_put_cased(f, g->s->uk_area[sg_uk_area(g, p, al)], sg_case_of(p, al));
+    fputs(rest, f);
+    fclose(f);
+    free(rest);
+    return r;
+}
+
+/* A town span c followed by a UK postcode span z, only spaces and commas between
+ * ("Oxford OX3 9DU", "Oxford,\nOX3 9DU"): the town becomes the post town of the
+ * postcode surrogate's area, wherever it occurs in the document (the first postcode
+ * beside it decides); not where that town is the original itself */
+static void sg_city_of_postcode(SgDoc *g, const SrSpan *c, const SrSpan *z) {
+    if (c->action != SR_ACT_PHI || z->action != SR_ACT_PHI || !sg_is(c->category, "CITY") || !sg_is(z->category, "ZIP")) return;
+    if (z->byte_start < c->byte_end || z->byte_start - c->byte_end > 6) return;
+    for (int i = c->byte_end; i < z->byte_start; i++) if (!strchr(" ,\t\r\n", g->text[i])) return;
+    const char *zp = g->text + z->byte_start;
+    int al = sg_uk_area_len(zp, z->byte_end - z->byte_start);
+    if (!al) return;
+    char low[128];
+    sg_lower(g->text + c->byte_start, c->byte_end - c->byte_start, low, sizeof low);
+    const char *town = g->s->uk_town[sg_uk_area(g, zp, al)];
+    if (sg_find(g->city, g->n_city, low) || !strcasecmp(town, low)) return;
+    g->city = grow(g->city, &g->cap_city, g->n_city + 1, sizeof *g->city);
+    SgWord *e = &g->city[g->n_city++];
+    memset(e, 0, sizeof *e);
+    e->orig = strdup(low);
+    e->sur = strdup(town);
+}
+
+/* The post town a town span takes from its postcode (sg_city_of_postcode), or NULL */
+static const char *sg_city_town(const SgDoc *g, const char *p, int n) {
+    char low[128];
+    sg_lower(p, n, low, sizeof low);
+    const SgWord *e = sg_find(g->city, g->n_city, low);
+    return e ? e->sur : NULL;
+}
+
 /* "St Aldric" typed as a clinician: a saint's name is a place's */
 static int sg_name_is_place(const SgDoc *g, const SrSpan *sp) {
     const char *p = g->text + sp->byte_start;
@@ -6034,7 +6124,10 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     if (sg_is(cat, "NHS")) return sg_nhs(g, p, n);
     if (sg_is(cat, "SSN")) return sg_ssn(g, p, n);
     if (sg_is(cat, "MRN") || sg_is(cat, "HEALTHPLAN") || sg_is(cat, "ACCOUNT") || sg_is(cat, "LICENSE") || sg_is(cat, "DEVICE") ||
-        sg_is(cat, "VEHICLE") || sg_is(cat, "ID") || sg_is(cat, "ZIP")) return sg_scramble(g, "id", p, n, 0, 0);
+        sg_is(cat, "VEHICLE") || sg_is(cat, "ID") || sg_is(cat, "ZIP")) {
+        int al = sg_is(cat, "ZIP") ? sg_uk_area_len(p, n) : 0;
+        return al ? sg_uk_postcode(g, p, n, al) : sg_scramble(g, "id", p, n, 0, 0);
+    }
     if (sg_is(cat, "EMAIL")) return sg_email(g, p, n);
     if (sg_is(cat, "URL")) return sg_url(g, p, n);
     if (sg_is(cat, "IP")) return sg_ip(g, p, n);
@@ -6050,6 +6143,14 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
             sg_put_handle(g, f, p, n, 1);
             fclose(f);
         }
+        return r;
+    }
+    if (sg_is(cat, "CITY") && sg_city_town(g, p, n)) {
+        char *r = NULL;
+        size_t bl = 0;
+        FILE *f = open_memstream(&r, &bl);
+        sg_put_cased(f, sg_city_town(g, p, n), sg_case_of(p, n));
+        fclose(f);
         return r;
     }
     if (sg_is(cat, "CITY")) {
@@ -6082,7 +6183,7 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
  * dates keep the one shift, so that intervals stay exact) */
 static int sg_markov_epoch(SgDoc *g, const SrSpan *sp) {
     const char *cat = sp->category;
-    if (!g->markov || sg_name_type(cat) || sg_is(cat, "DATE") || sg_is(cat, "YEAR")) return 0;
+    if (!g->markov || sg_name_type(cat) || sg_is(cat, "DATE") || sg_is(cat, "YEAR") || sg_is(cat, "ZIP") || sg_city_town(g, g->text + sp->byte_start, sp->byte_end - sp->byte_start)) return 0;
     char low[256];
     sg_lower(g->text + sp->byte_start, sp->byte_end - sp->byte_start, low, sizeof low);
     SgWord *e = sg_find(g->seen, g->n_seen, low);
@@ -6143,6 +6244,8 @@ static char *sg_how(const SgDoc *g, const SrSpan *sp, const char *sur) {
     else if (sg_is(cat, "SSN")) fputs("SSN: digit for digit, starting with 9 (never issued)", f);
     else if (sg_is(cat, "EMAIL") || sg_is(cat, "URL") || sg_is(cat, "USERNAME")) fputs("address: ordinary words kept, other letter runs pool names, hosts on example.com/.org/.net", f);
     else if (sg_is(cat, "IP")) fputs("IP address from a documentation range", f);
+    else if (sg_is(cat, "CITY") && sg_city_town(g, p, n)) fputs("town: the post town of its postcode surrogate's area, case kept", f);
+    else if (sg_is(cat, "ZIP") && sg_uk_area_len(p, n)) fputs("UK postcode: another area of the list, the rest digit for digit and letter for letter", f);
     else if (sg_is(cat, "CITY") || sg_is(cat, "STATE") || sg_is(cat, "COUNTRY")) fputs("place from the gazetteer pools, case kept", f);
     else if (sg_is(cat, "STREET") || sg_is(cat, "HOSPITAL") || sg_is(cat, "ORGANIZATION") || sg_is(cat, "WARD") || sg_is(cat, "LOCATION") || sg_is(cat, "COUNTY"))
         fputs("place: head words kept, other words street stems, towns or surnames, numbers digit for digit", f);
@@ -6215,6 +6318,7 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
             sg_word_assign(&g, w, sg_word_gender(&g, w, sp->byte_start));
         }
     }
+    for (int k = 0; k + 1 < spans->n; k++) sg_city_of_postcode(&g, &spans->span[k], &spans->span[k + 1]);
     for (int k = 0; k < spans->n; k++) {
         const SrSpan *sp = &spans->span[k];
         out[k] = NULL;
@@ -6227,6 +6331,8 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
     }
     for (int k = 0; k < g.nw; k++) { free(g.w[k].orig); free(g.w[k].sur); }
     for (int k = 0; k < g.n_seen; k++) free(g.seen[k].orig);
+    for (int k = 0; k < g.n_city; k++) { free(g.city[k].orig); free(g.city[k].sur); }
+    free(g.city);
     free(g.w);
     free(g.seen);
     return 0;

@@ -5,7 +5,7 @@
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
 # --map-out (the original -> surrogate table: lines, mode 0600, /dev/full); --consistency markov;
-# --explain for surrogates.
+# --explain for surrogates; a town beside a UK postcode is the post town of its surrogate area.
 # tier: fast
 set -u
 S=$OUT/surrogate
@@ -20,6 +20,7 @@ DEID="$SR deid --replace surrogate --phi-input only --jsonl"
 # 1. sr deid --replace surrogate: every check, per letter
 $DEID "$S/in.jsonl" >"$S/deid.jsonl" 2>"$S/deid.err" || { fail "surrogate deid: $(head -3 "$S/deid.err")"; exit 0; }
 "$PY" "$CHECK" deid "$SRC" "$S/deid.jsonl"
+"$PY" "$CHECK" postcode "$SRC" "$S/deid.jsonl" "$ROOT/data/surrogate_uk_postcode_areas.txt"
 
 # 2. the same seed gives the same output; another seed other surrogates
 $DEID "$S/in.jsonl" >"$S/deid2.jsonl" 2>>"$S/deid.err" && "$PY" "$CHECK" same "$S/deid.jsonl" "$S/deid2.jsonl"

@@ -19,6 +19,10 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
       --explain: one surrogate line per surrogate (sr deid: EXPLAIN.txt, its stderr; sr
       generate: each record's "surrogates"), each with its type and rule, and no original
       in them; "shown" (--show-phi): every original is there instead
+  surrogate_check.py postcode SRC_DIR OUT.jsonl AREAS.txt
+      sr deid output: a UK postcode's surrogate has a listed area (AREAS.txt: area, tab,
+      post town) other than the original's, and a town written just before it (only
+      spaces and commas between) is that area's post town
   surrogate_check.py markov MAP.jsonl
       a --consistency markov run's map: some repeats of an original keep the surrogate
       and some take a fresh one; a repeated date keeps its surrogate (one shift)
@@ -528,6 +532,36 @@ def cmd_explain(kind, src_dir, out, explain=None, shown=False):
             report(not found, f"{name}: no original in the explain lines", f"{len(found)} found")
 
 
+UK_POSTCODE = re.compile(r"^([A-Za-z]{1,2})[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$")
+
+
+def cmd_postcode(src_dir, out, areas_path):
+    town = {}
+    for line in open(areas_path, encoding="utf-8"):
+        if line.strip() and not line.startswith("#"):
+            a, t = line.rstrip("\n").split("\t")
+            town[a] = t
+    docs = load_sources(src_dir)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    pairs_seen = 0
+    for doc_id, doc in docs.items():
+        pairs, _ = deid_pairs(doc, recs[doc_id])
+        for i, (g, sur) in enumerate(pairs):
+            m = UK_POSTCODE.match(g["text"]) if g["type"] == "ZIP" else None
+            if not m:
+                continue
+            ms = UK_POSTCODE.match(sur or "")
+            area = ms.group(1).upper() if ms else None
+            report(ms is not None and area in town and area != m.group(1).upper(),
+                   f"postcode {doc_id}: {len(m.group(1))}-letter area becomes another listed area", f"{g['text']!r} -> {sur!r}")
+            if i > 0 and pairs[i - 1][0]["type"] == "CITY" and re.fullmatch(r"[ ,\n]*", doc["text"][pairs[i - 1][0]["end"]:g["start"]]):
+                pairs_seen += 1
+                c = pairs[i - 1][1]
+                report(area in town and (c or "").lower() == town[area].lower(),
+                       f"postcode {doc_id}: the town beside it is the area's post town", f"{c!r} beside {sur!r}")
+    report(pairs_seen > 0, f"postcode: {pairs_seen} town-and-postcode pairs checked", "none in the letters")
+
+
 def cmd_markov(map_path):
     kept = changed = 0
     dates = []
@@ -596,6 +630,8 @@ def main():
         cmd_generate(a[1], a[2])
     elif a[0] == "explain":
         cmd_explain(a[1], a[2], a[3], a[4] if len(a) > 4 else None, len(a) > 5 and a[5] == "shown")
+    elif a[0] == "postcode":
+        cmd_postcode(a[1], a[2], a[3])
     elif a[0] == "markov":
         cmd_markov(a[1])
     elif a[0] == "map":
