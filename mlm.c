@@ -1883,6 +1883,7 @@ static int cmd_generate(int argc, char **argv) {
         goto cleanup;
     }
     opt.surrogates = surrogates;
+    if (map_out && path_is_input(map_out, files, n_files)) { fprintf(stderr, "sr generate: --map-out %s is one of the input files: not overwritten\n", map_out); goto cleanup; }
     if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr generate: --map-out %s\n", err); goto cleanup; }
 
     rc = 1;

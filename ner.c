@@ -2272,6 +2272,16 @@ static int outdir_is_input(const SrOutDir *o, const char *path) {
     return 0;
 }
 
+/* Is path one of the input files (the same file by device and inode)? --map-out is
+ * renamed into place at the end of the run: over an input it would replace it. */
+static int path_is_input(const char *path, char **files, int n_files) {
+    struct stat a, b;
+    if (stat(path, &a) != 0 || !S_ISREG(a.st_mode)) return 0;
+    for (int k = 0; k < n_files; k++)
+        if (stat(files[k], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) return 1;
+    return 0;
+}
+
 /* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
 static void outdir_stem(SrOutDir *o, const char *name, char *stem, size_t cap) {
     char base[208];
@@ -2544,6 +2554,7 @@ static int cmd_deid(int argc, char **argv) {
         fprintf(stderr, "sr deid: %s\n", err);
         goto done;
     }
+    if (map_out && path_is_input(map_out, files, n_files)) { fprintf(stderr, "sr deid: --map-out %s is one of the input files: not overwritten\n", map_out); goto done; }
     if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); goto done; }
     char **sur = NULL, **how = NULL; /* each span's surrogate, and with --explain what kind */
     int cap_sur = 0, cap_how = 0;

@@ -141,3 +141,14 @@ if $GEN --explain "$S/in.jsonl" >"$S/gex.jsonl" 2>"$S/gex.err" && $GEN --explain
 else fail "surrogate generate --explain: $(head -3 "$S/gex.err")"; fi
 ns=$(grep -c '^surrogate ' "$S/explain.txt")
 [ "$ns" -gt 10 ] && echo "PASS surrogate generate --explain (text): $ns surrogate lines" || fail "surrogate generate --explain (text): $ns surrogate lines"
+
+# 10. --map-out never replaces an input file
+cp "$S/in.jsonl" "$S/victim.jsonl"
+for which in deid generate; do
+    if [ $which = deid ]; then cmd=$DEID; else cmd=$GEN; fi
+    $cmd --map-out "$S/victim.jsonl" "$S/victim.jsonl" >/dev/null 2>"$S/victim.err"
+    rc=$?
+    if [ $rc -eq 2 ] && cmp -s "$S/in.jsonl" "$S/victim.jsonl" && grep -q "one of the input files" "$S/victim.err"; then
+        echo "PASS surrogate $which --map-out refuses an input file (exit 2, input intact)"
+    else fail "surrogate $which --map-out over an input: exit $rc, $(head -c 200 "$S/victim.err")"; fi
+done
