@@ -331,6 +331,7 @@ typedef struct {
     const SrSpans *ospans;
     const int *s2o;
     const unsigned char *fixed; /* span k was written in before the model ran */
+    char *const *how;           /* with explain: span k's kind of surrogate (or NULL) */
 } GenCtx;
 
 /* Case pattern of a word: UPPER needs two capitals and no lower-case letter. */
@@ -877,7 +878,10 @@ int sr_gen_state_tokens(const SrModel *m, const SrGenOptions *o) {
 
 void sr_gen_result_free(SrGenResult *r) {
     free(r->text);
+    for (int i = 0; r->phi_how && i < r->phi.n; i++) free(r->phi_how[i]);
+    free(r->phi_how);
     sr_spans_free(&r->phi);
+    sr_spans_free(&r->phi_orig);
     free(r->phi_fill);
     sr_spans_free(&r->entities);
     free(r->fill);
@@ -1066,7 +1070,8 @@ static void order_fills(const GenCtx *g, SrGenResult *r, const int *unit_of) {
 /* The result's spans and fills, mapped into the output. */
 static void collect_result(GenCtx *g, const SrSpans *spans) {
     SrGenResult *r = g->res;
-    r->phi.n = r->entities.n = 0;
+    for (int i = 0; r->phi_how && i < r->phi.n; i++) free(r->phi_how[i]); /* a resample's */
+    r->phi.n = r->phi_orig.n = r->entities.n = 0;
     r->n_fills = 0;
     int *cp = xmalloc((r->len + 1) * sizeof(int)); /* byte -> code point offsets */
     for (size_t i = 0, c = 0; i <= r->len; i++) { cp[i] = (int)c; if (i < r->len && ((unsigned char)r->text[i] & 0xC0) != 0x80) c++; }
@@ -1085,6 +1090,10 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
         if (dst == &r->phi) {
             r->phi_fill = grow(r->phi_fill, &r->cap_phi_fill, r->phi.n + 1, 1);
             r->phi_fill[r->phi.n] = g->fixed && g->fixed[k] ? (unsigned char)g->opt->phi_fill : SR_PHI_MLM;
+            r->phi_how = grow(r->phi_how, &r->cap_phi_how, r->phi.n + 1, sizeof *r->phi_how);
+            r->phi_how[r->phi.n] = g->how && g->how[k] ? strdup(g->how[k]) : NULL;
+            r->phi_orig.span = grow(r->phi_orig.span, &r->phi_orig.cap, r->phi_orig.n + 1, sizeof *r->phi_orig.span);
+            r->phi_orig.span[r->phi_orig.n++] = g->ospans ? g->ospans->span[k] : *sp; /* spans of the copy, else of the original */
         }
         dst->span = grow(dst->span, &dst->cap, dst->n + 1, sizeof *dst->span);
         SrSpan *o = &dst->span[dst->n++];
@@ -1168,13 +1177,13 @@ static void collect_result(GenCtx *g, const SrSpans *spans) {
  * were), fixed[k] = 1 for a span written in (a span without a surrogate stays for the
  * masked LM), s2o maps the copy's bytes to the original's. */
 static int prefill_phi(const SrGenOptions *opt, const char *text, size_t len, SrSpans *spans, SrSpans *orig,
-                       char **out, size_t *out_len, int **s2o, unsigned char **fixed, char *err) {
+                       char **out, size_t *out_len, int **s2o, unsigned char **fixed, char **how, char *err) {
     char **sur = xcalloc((size_t)spans->n + 1, sizeof *sur);
     if (opt->phi_fill == SR_PHI_SURROGATE) {
         if (!opt->surrogates) { free(sur); return sr_fail(err, "surrogate PHI fill without surrogate pools"); }
         SrSurrogateOptions so = opt->surrogate;
         so.seed = opt->seed;
-        if (sr_surrogates_make(opt->surrogates, &so, text, len, spans, sur, err) < 0) { free(sur); return -1; }
+        if (sr_surrogates_make(opt->surrogates, &so, text, len, spans, sur, how, err) < 0) { free(sur); return -1; }
     } else {
         for (int k = 0; k < spans->n; k++) {
             if (spans->span[k].action != SR_ACT_PHI) continue;
@@ -1234,7 +1243,7 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
     SrSpans spans = {0}, ospans = {0};
     SrTokens tk = {0};
     unsigned char *chosen = NULL, *fixed = NULL;
-    char *stext = NULL;
+    char *stext = NULL, **how = NULL;
     int *s2o = NULL;
     const char *otext = text;
     size_t olen = len;
@@ -1267,14 +1276,15 @@ int sr_generate_spans(const SrModel *m, SrState *s, const SrTokenizer *t, const 
        originals; the leak check still looks for the originals */
     if (opt->phi_fill != SR_PHI_MLM && !opt->paper) {
         size_t slen = 0;
-        if (prefill_phi(opt, text, len, &spans, &ospans, &stext, &slen, &s2o, &fixed, err) < 0) goto done;
+        if (opt->explain && opt->phi_fill == SR_PHI_SURROGATE) how = xcalloc((size_t)spans.n + 1, sizeof *how);
+        if (prefill_phi(opt, text, len, &spans, &ospans, &stext, &slen, &s2o, &fixed, how, err) < 0) goto done;
         text = stext;
         len = slen;
     }
     if (sr_tokenize(t, text, len, 0, &tk, err) < 0) goto done;
 
     g.m = m; g.st = s; g.cfg = cfg; g.opt = opt; g.text = text; g.len = len; g.res = out;
-    if (stext) { g.otext = otext; g.olen = olen; g.ospans = &ospans; g.s2o = s2o; g.fixed = fixed; }
+    if (stext) { g.otext = otext; g.olen = olen; g.ospans = &ospans; g.s2o = s2o; g.fixed = fixed; g.how = how; }
     g.V = cfg->vocab_size;
     g.uncased = (cfg->flags & SR_FLAG_LOWERCASE) != 0;
     g.win_len = sr_gen_state_tokens(m, opt) - 2;
@@ -1327,6 +1337,8 @@ done:
     gen_ctx_free(&g);
     free(chosen);
     free(fixed);
+    for (int k = 0; how && k < spans.n; k++) free(how[k]);
+    free(how);
     free(stext);
     free(s2o);
     sr_spans_free(&ospans);
@@ -1506,6 +1518,20 @@ static void print_explain(FILE *f, const SrModel *m, const SrGenResult *r) {
     }
 }
 
+/* --explain: one line per PHI span that got a surrogate: where it lies in the letter,
+ * its type, the rule that found it and the kind of surrogate; its original only with
+ * show_phi (--show-phi) */
+static void print_explain_surrogates(FILE *f, const SrRecord *rec, const SrGenResult *r, int show_phi) {
+    for (int i = 0; i < r->phi.n; i++) {
+        const SrSpan *s = &r->phi.span[i], *o = &r->phi_orig.span[i];
+        if (r->phi_fill[i] != SR_PHI_SURROGATE) continue;
+        fprintf(f, "surrogate %d-%d  %s  %s  %s", s->cp_start, s->cp_end, s->category, s->source,
+                r->phi_how && r->phi_how[i] ? r->phi_how[i] : "");
+        if (show_phi) { fputs("  original: ", f); fwrite(rec->text + o->byte_start, 1, (size_t)(o->byte_end - o->byte_start), f); }
+        fputc('\n', f);
+    }
+}
+
 /* fill: how each span was filled (SR_PHI_*), or NULL */
 static void put_spans_json(FILE *f, const char *text, const SrSpans *s, const unsigned char *fill) {
     static const char *fill_name[] = {"mlm", "surrogate", "tag", "redaction"};
@@ -1525,7 +1551,7 @@ static void put_spans_json(FILE *f, const char *text, const SrSpans *s, const un
 /* One letter as a JSON line. Wall-clock timings only when asked (timings): without
  * them the same seed and input give the same bytes, run after run. */
 static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long index, const SrGenResult *r, int explain, int keep_original,
-                        int timings) {
+                        int show_phi, int timings) {
     fputs("{\"id\":", f);
     if (rec->id_json) fputs(rec->id_json, f); else fprintf(f, "%ld", index);
     put_kept_fields(f, rec);
@@ -1567,6 +1593,19 @@ static void print_jsonl(FILE *f, const SrModel *m, const SrRecord *rec, long ind
             fputs("],\"chose\":", f);
             json_put_cstr(f, d->chosen == SR_STOP ? "<end of word>" : sr_token_text(m, d->chosen));
             fprintf(f, ",\"prob\":%.4g}", d->prob);
+        }
+        fputs("],\"surrogates\":[", f);
+        for (int i = 0, n = 0; i < r->phi.n; i++) {
+            const SrSpan *s = &r->phi.span[i], *o = &r->phi_orig.span[i];
+            if (r->phi_fill[i] != SR_PHI_SURROGATE) continue;
+            fprintf(f, "%s{\"start\":%d,\"end\":%d,\"type\":", n++ ? "," : "", s->cp_start, s->cp_end);
+            json_put_cstr(f, s->category);
+            fputs(",\"rule\":", f);
+            json_put_cstr(f, s->source);
+            fputs(",\"how\":", f);
+            json_put_cstr(f, r->phi_how && r->phi_how[i] ? r->phi_how[i] : "");
+            if (show_phi) { fputs(",\"original\":", f); json_put_string(f, rec->text + o->byte_start, (size_t)(o->byte_end - o->byte_start)); }
+            fputc('}', f);
         }
         fputc(']', f);
     }
@@ -1682,7 +1721,17 @@ static void gen_usage(FILE *f) {
           "  --surrogate-key F a secret key file (>= 16 random bytes): the same surrogates in\n"
           "                    every letter, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
-          "  --explain         every decision: context, top-k candidates, choice\n"
+          "  --consistency C   document: an original gets one surrogate in its document (the\n"
+          "                    default without a key); patient: in every document of the key,\n"
+          "                    one date shift per \"patient\" (the default with --surrogate-key);\n"
+          "                    markov: each repeat keeps the previous surrogate with p = 1/2,\n"
+          "                    else takes a fresh one (hides a missed original; README)\n"
+          "  --map-out FILE    write each PHI span's original and what the letter has in its\n"
+          "                    place to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL PHI:\n"
+          "                    for authorised review only; without it nothing writes them\n"
+          "  --explain         every decision: context, top-k candidates, choice; each\n"
+          "                    surrogate: its type, rule and kind (never the original)\n"
+          "  --show-phi        --explain's surrogate lines also show the original PHI\n"
           "  --keep-original   also output the original text (contains PHI!)\n"
           "  --format F        text | jsonl | i2b2 | brat (text; jsonl with --jsonl); i2b2 on\n"
           "                    stdout: several letters in one <deIdi2b2Set>; brat needs --out\n"
@@ -1703,6 +1752,16 @@ static void gen_usage(FILE *f) {
           f);
 }
 
+/* --map-out: each PHI span of the letter, its original and what the letter has there */
+static void gen_put_map(FILE *f, const SrRecord *rec, long index, const SrGenResult *r) {
+    static const char *fill_name[] = {"mlm", "surrogate", "tag", "redaction"};
+    for (int i = 0; i < r->phi.n; i++) {
+        const SrSpan *o = &r->phi.span[i];
+        sg_map_put(f, rec->id_json, index, rec->text, &r->phi_orig.span[i], r->text + o->byte_start, (size_t)(o->byte_end - o->byte_start),
+                   fill_name[r->phi_fill[i] <= SR_PHI_REDACTED ? r->phi_fill[i] : SR_PHI_MLM]);
+    }
+}
+
 static int cmd_generate(int argc, char **argv) {
     SrGenOptions opt;
     sr_gen_options_default(&opt);
@@ -1710,9 +1769,11 @@ static int cmd_generate(int argc, char **argv) {
     SrMaskerOptions mo;
     memset(&mo, 0, sizeof mo);
     const char *model_path = NULL, *phi_path = NULL, *med_path = NULL, *pos_path = NULL, *out_dir = NULL;
-    int phi_only = 0, phi_fill = -1;
-    const char *surrogate_key = NULL;
+    int phi_only = 0, phi_fill = -1, show_phi = 0;
+    const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogates *surrogates = NULL;
+    SrOutFile map; /* --map-out */
+    map.f = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
     char **items = xmalloc((size_t)argc * sizeof(char *));
@@ -1766,6 +1827,11 @@ static int cmd_generate(int argc, char **argv) {
             else { fprintf(stderr, "sr generate: --phi-fill must be surrogate, mlm or tag, not %s\n", v); goto out; }
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--consistency")) {
+            const char *v = opt_value(argc, argv, &i);
+            if ((opt.surrogate.consistency = sg_parse_consistency(v)) < 0) { fprintf(stderr, "sr generate: --consistency must be document, patient or markov, not %s\n", v); goto out; }
+        }
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &opt.surrogate.shift_min, &opt.surrogate.shift_max) < 0) { fprintf(stderr, "sr generate: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto out; }
@@ -1779,6 +1845,7 @@ static int cmd_generate(int argc, char **argv) {
         }
         else if (!strcmp(a, "--explain")) opt.explain = 1;
         else if (!strcmp(a, "--keep-original")) opt.keep_original = 1;
+        else if (!strcmp(a, "--show-phi")) show_phi = 1;
         else if (!strcmp(a, "--format")) {
             const char *v = opt_value(argc, argv, &i);
             if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
@@ -1798,6 +1865,7 @@ static int cmd_generate(int argc, char **argv) {
     if (format < 0) format = jsonl ? FMT_JSONL : FMT_TEXT;
     opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
     if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
+    if (opt.surrogate.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr generate: --consistency patient needs --surrogate-key\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
     if (n_texts && (n_items || jsonl)) { fprintf(stderr, "sr generate: give either --text or files (or --jsonl), not both\n"); goto out; }
 
@@ -1826,6 +1894,8 @@ static int cmd_generate(int argc, char **argv) {
         goto cleanup;
     }
     opt.surrogates = surrogates;
+    if (map_out && path_is_input(map_out, files, n_files)) { fprintf(stderr, "sr generate: --map-out %s is one of the input files: not overwritten\n", map_out); goto cleanup; }
+    if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr generate: --map-out %s\n", err); goto cleanup; }
 
     rc = 1;
     /* several documents on stdout: one i2b2 XML document, a <deIdi2b2Set> of them */
@@ -1882,12 +1952,12 @@ static int cmd_generate(int argc, char **argv) {
             SrOutFile of[2];
             int n_of = outdir_letter_open(&od, name, format, of, err);
             if (n_of < 0) { sr_gen_result_free(&res); goto bad; }
-            if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+            if (format == FMT_JSONL) print_jsonl(of[0].f, m, &rec, index, &res, opt.explain, opt.keep_original, show_phi, timings);
             else if (format == FMT_TEXT) fwrite(res.text, 1, res.len, of[0].f);
             else outdir_put_doc(&od, of, format, &doc);
             if (outdir_letter_commit(&od, of, n_of, err) < 0) { sr_gen_result_free(&res); goto bad; }
-            if (opt.explain && format != FMT_JSONL) print_explain(stdout, m, &res);
-        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, timings);
+            if (opt.explain && format != FMT_JSONL) { print_explain(stdout, m, &res); print_explain_surrogates(stdout, &rec, &res, show_phi); }
+        } else if (format == FMT_JSONL) print_jsonl(stdout, m, &rec, index, &res, opt.explain, opt.keep_original, show_phi, timings);
         else if (format == FMT_I2B2) {
             char id[256];
             record_name(&in, &rec, index, id, sizeof id);
@@ -1895,7 +1965,7 @@ static int cmd_generate(int argc, char **argv) {
         } else {
             fwrite(res.text, 1, res.len, stdout);
             if (res.len == 0 || res.text[res.len - 1] != '\n') fputc('\n', stdout);
-            if (opt.explain) print_explain(stdout, m, &res);
+            if (opt.explain) { print_explain(stdout, m, &res); print_explain_surrogates(stdout, &rec, &res, show_phi); }
         }
         if (opt.progress) fputc('\r', stderr);
         if (!progress && !quiet)
@@ -1905,6 +1975,7 @@ static int cmd_generate(int argc, char **argv) {
             fprintf(stderr, "sr generate: %s: an original PHI string came back: %d resamples, %d spans written as [**TYPE**]\n", name,
                     res.resamples, res.redactions);
         if (res.leaks) fprintf(stderr, "sr generate: %s: %d original PHI strings left in the letter (--allow-leaks)\n", name, res.leaks);
+        if (map.f) gen_put_map(map.f, &rec, index, &res);
         sr_gen_result_free(&res);
         record_free(&rec);
         goto next;
@@ -1931,8 +2002,10 @@ static int cmd_generate(int argc, char **argv) {
     input_close(&in);
     if (i2b2_set) i2b2_put_set_end(stdout);
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); failed++; }
+    if (map.f && outfile_commit(&map, err) < 0) { fprintf(stderr, "sr generate: --map-out %s\n", err); failed++; }
     rc = failed ? 1 : 0;
 cleanup:
+    if (map.f) outfile_abort(&map);
     outdir_free(&od);
     for (int f = 0; f < n_files; f++) free(files[f]);
     free(files);
@@ -4348,7 +4421,7 @@ static int ev_sweep(int argc, char **argv) {
             } else {
                 s->text = ev_strndup(res.text, res.len);
                 s->len = res.len;
-                print_jsonl(out, m, &rec, i, &res, 0, 0, 0);
+                print_jsonl(out, m, &rec, i, &res, 0, 0, 0, 0);
                 u->forwards += res.forwards;
                 u->masks += res.masks;
             }

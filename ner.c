@@ -2272,6 +2272,16 @@ static int outdir_is_input(const SrOutDir *o, const char *path) {
     return 0;
 }
 
+/* Is path one of the input files (the same file by device and inode)? --map-out is
+ * renamed into place at the end of the run: over an input it would replace it. */
+static int path_is_input(const char *path, char **files, int n_files) {
+    struct stat a, b;
+    if (stat(path, &a) != 0 || !S_ISREG(a.st_mode)) return 0;
+    for (int k = 0; k < n_files; k++)
+        if (stat(files[k], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) return 1;
+    return 0;
+}
+
 /* The letter's stem in DIR: name, else name-2, name-3, ... (the first not given out). */
 static void outdir_stem(SrOutDir *o, const char *name, char *stem, size_t cap) {
     char base[208];
@@ -2367,7 +2377,16 @@ static void deid_usage(FILE *f) {
           "                    every document, one date shift per \"patient\"; keep it secret\n"
           "  --date-shift A:B  the surrogate date shift in days, drawn from [A, B] (-1825:-365)\n"
           "  --seed N          keys the surrogates of each document without a key (42)\n"
-          "  --explain         print each decision and its reason to stderr\n"
+          "  --consistency C   document: an original gets one surrogate in its document (the\n"
+          "                    default without a key); patient: in every document of the key,\n"
+          "                    one date shift per \"patient\" (the default with --surrogate-key);\n"
+          "                    markov: each repeat keeps the previous surrogate with p = 1/2,\n"
+          "                    else takes a fresh one (hides a missed original; README)\n"
+          "  --map-out FILE    with --replace surrogate: write each PHI span's original and its\n"
+          "                    surrogate to FILE (JSONL, mode 0600). IT CONTAINS THE ORIGINAL\n"
+          "                    PHI: for authorised review only; without it nothing writes them\n"
+          "  --explain         print each decision and its reason to stderr (with --replace\n"
+          "                    surrogate, each surrogate's kind; never the original)\n"
           "  --show-phi        let i2b2/brat/--explain output include the original PHI text\n"
           "                    (by default they carry the '*'-masked text: offsets stay valid)\n"
           "  --lexicon FILE    a site's own names and places, one a line (repeatable)\n"
@@ -2423,14 +2442,31 @@ static void deid_put_jsonl(FILE *f, const SrRecord *rec, long index, const SrSpa
     fputs("}\n", f);
 }
 
+/* --map-out: one line per PHI span whose replacement is in the output (as
+ * deid_put_jsonl, an overlapped span is not) */
+static void deid_put_map(FILE *f, const SrRecord *rec, long index, const SrSpans *sp, char *const *sur) {
+    int prev_end = 0;
+    for (int k = 0; k < sp->n; k++) {
+        const SrSpan *s = &sp->span[k];
+        if (s->byte_start < prev_end) continue;
+        prev_end = s->byte_end;
+        char tag[48];
+        snprintf(tag, sizeof tag, "[**%s**]", s->category);
+        const char *r = sur[k] ? sur[k] : tag;
+        sg_map_put(f, rec->id_json, index, rec->text, s, r, strlen(r), sur[k] ? "surrogate" : "tag");
+    }
+}
+
 static int cmd_deid(int argc, char **argv) {
     const char *data_dir = NULL, *phi_model = NULL, *out_dir = NULL;
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
     char **items = xcalloc((size_t)argc + 1, sizeof(char *));
     int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, encoding = SR_ENC_UTF8, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
     int fail_closed = 1, phi_only = 0, surrogate = 0, fmt = FMT_TEXT, shard_i = 0, shard_n = 1, quiet = 0;
-    const char *surrogate_key = NULL;
+    const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogateOptions so = {42, -1825, -365, NULL};
+    SrOutFile map; /* --map-out */
+    map.f = NULL;
     /* what the cleanup at the end frees: set before its first goto */
     int status = 2, n_files = 0;
     char **files = NULL;
@@ -2463,6 +2499,11 @@ static int cmd_deid(int argc, char **argv) {
             else { fprintf(stderr, "sr deid: --replace must be tags, stars or surrogate, not %s\n", v); goto done; }
         }
         else if (!strcmp(a, "--surrogate-key")) surrogate_key = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--map-out")) map_out = opt_value(argc, argv, &i);
+        else if (!strcmp(a, "--consistency")) {
+            const char *v = opt_value(argc, argv, &i);
+            if ((so.consistency = sg_parse_consistency(v)) < 0) { fprintf(stderr, "sr deid: --consistency must be document, patient or markov, not %s\n", v); goto done; }
+        }
         else if (!strcmp(a, "--date-shift")) {
             const char *v = opt_value(argc, argv, &i);
             if (sg_parse_shift(v, &so.shift_min, &so.shift_max) < 0) { fprintf(stderr, "sr deid: --date-shift wants MIN:MAX days (MIN <= MAX), not %s\n", v); goto done; }
@@ -2488,6 +2529,8 @@ static int cmd_deid(int argc, char **argv) {
         }
     }
     if (jsonl && fmt == FMT_TEXT) fmt = FMT_JSONL;
+    if (map_out && !surrogate) { fprintf(stderr, "sr deid: --map-out needs --replace surrogate\n"); goto done; }
+    if (so.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr deid: --consistency patient needs --surrogate-key\n"); goto done; }
     if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); goto done; }
     if (!texts) files = expand_inputs(items, n_items, &n_files);
     /* a .ann means nothing without its text: on stdout only one document's, as it is */
@@ -2514,8 +2557,10 @@ static int cmd_deid(int argc, char **argv) {
         fprintf(stderr, "sr deid: %s\n", err);
         goto done;
     }
-    char **sur = NULL;
-    int cap_sur = 0;
+    if (map_out && path_is_input(map_out, files, n_files)) { fprintf(stderr, "sr deid: --map-out %s is one of the input files: not overwritten\n", map_out); goto done; }
+    if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); goto done; }
+    char **sur = NULL, **how = NULL; /* each span's surrogate, and with --explain what kind */
+    int cap_sur = 0, cap_how = 0;
     SrInput in = {0};
     in.jsonl = jsonl;
     in.encoding = encoding;
@@ -2539,14 +2584,17 @@ static int cmd_deid(int argc, char **argv) {
         if (masker_phi_spans(mk, rec.text, rec.len, &known, &sp, err) < 0) goto bad;
         if (surrogate) {
             sur = grow(sur, &cap_sur, sp.n + 1, sizeof *sur);
+            how = grow(how, &cap_how, sp.n + 1, sizeof *how);
+            memset(how, 0, (size_t)(sp.n + 1) * sizeof *how);
             so.patient = rec.patient;
-            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, err) < 0) goto bad;
+            if (sr_surrogates_make(sg, &so, rec.text, rec.len, &sp, sur, explain ? how : NULL, err) < 0) goto bad;
         }
         if (explain) {
             for (int k = 0; k < sp.n; k++) {
                 const SrSpan *s = &sp.span[k];
                 fprintf(stderr, "explain\t%s\t%d-%d\t%s\t%s\t%s", rec.id_json ? rec.id_json : "", s->cp_start, s->cp_end,
                         s->category, s->source, phi_reason(s->source));
+                if (surrogate) fprintf(stderr, "\tsurrogate: %s", how[k] ? how[k] : "none");
                 if (show_phi) { fputc('\t', stderr); fwrite(rec.text + s->byte_start, 1, (size_t)(s->byte_end - s->byte_start), stderr); }
                 fputc('\n', stderr);
             }
@@ -2578,6 +2626,7 @@ static int cmd_deid(int argc, char **argv) {
             free(m);
         }
         if (out_dir && outdir_letter_commit(&od, of, n_of, err) < 0) goto bad;
+        if (map.f) deid_put_map(map.f, &rec, index, &sp, sur);
         written++;
         goto next;
     bad:
@@ -2586,7 +2635,7 @@ static int cmd_deid(int argc, char **argv) {
         if (rc < 0) fprintf(stderr, "sr deid: %s\n", err); /* it names the file and line */
         else fprintf(stderr, "sr deid: record %ld: %s\n", index + 1, err);
     next:
-        if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; }
+        if (surrogate) for (int k = 0; k < sp.n; k++) { free(sur[k]); sur[k] = NULL; free(how[k]); how[k] = NULL; }
         record_free(&rec);
         if (stdout_check() < 0) { failed = 1; break; } /* a full disk: stop, do not mask documents nobody gets */
     }
@@ -2594,10 +2643,13 @@ static int cmd_deid(int argc, char **argv) {
     if (i2b2_set) i2b2_put_set_end(stdout);
     if (out_dir && !quiet) fprintf(stderr, "sr deid: %ld document%s written to %s%s\n", written, written == 1 ? "" : "s", out_dir, failed ? ", some failed (see above)" : "");
     if (outdir_close(&od, err) < 0) { fprintf(stderr, "sr deid: %s\n", err); failed = 1; }
+    if (map.f && outfile_commit(&map, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); failed = 1; }
     free(sur);
+    free(how);
     sr_spans_free(&sp);
     status = failed ? 1 : 0;
 done:
+    if (map.f) outfile_abort(&map);
     outdir_free(&od);
     for (int k = 0; k < n_files; k++) free(files[k]);
     free(files);

@@ -5127,7 +5127,9 @@ static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSp
  *              documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
  *              2001:db8::/32);
  *   places     cities and towns (data/surrogate_towns.txt), states (same form: name or
- *              postal code) and countries (data/surrogate_places.txt); in a street,
+ *              postal code) and countries (data/surrogate_places.txt); a UK postcode's
+ *              area becomes another area of data/surrogate_uk_postcode_areas.txt and a
+ *              town written just before it that area's post town; in a street,
  *              hospital, organisation, ward or landmark the head words the PHI rules
  *              know (Road, Court, Hospital, Practice, Ltd, Ward: data/phi_cues.txt) stay
  *              and every other word becomes a street stem (data/surrogate_streets.txt)
@@ -5138,8 +5140,9 @@ static void phi_put_surrogates(FILE *f, const char *text, size_t len, const SrSp
  * Consistency. Every choice is a keyed hash (SipHash-2-4) of the normalised original
  * (lower case): the same original gets the same surrogate wherever it occurs, and a
  * name word gets the same surrogate in every variant ("Marian Lovelace", "Mrs
- * Lovelace", "M. Lovelace", "LOVELACE"). Nothing is stored: no map of originals is kept
- * or written. The hash key is, by default, the seed and a hash of the document's text
+ * Lovelace", "M. Lovelace", "LOVELACE"); --consistency markov lets each repeat keep
+ * the previous surrogate with probability 1/2 only. Nothing is stored: no map of
+ * originals is kept, and only --map-out (sg_map_put) writes one. The hash key is, by default, the seed and a hash of the document's text
  * (each document draws fresh surrogates). With --surrogate-key FILE the key is derived
  * from the file alone: every document processed with that key maps an original name
  * to the same surrogate, and the date shift comes from the key and the record's
@@ -5157,6 +5160,8 @@ struct SrSurrogates {
     int n_first, n_female;
     char **last, **street, **town, **state, **state_code, **country;
     int n_last, n_street, n_town, n_state, n_country;
+    char **uk_area, **uk_town; /* UK postcode areas and their post towns */
+    int n_uk;
     char **gender_word;      /* words before a name that give its gender */
     char *gender_of;
     int n_gender;
@@ -5234,6 +5239,7 @@ void sr_surrogates_free(SrSurrogates *s) {
     for (int k = 0; k < 7; k++) free(s->buf[k]);
     free(s->first); free(s->last); free(s->street); free(s->town);
     free(s->state); free(s->state_code); free(s->country); free(s->gender_word); free(s->gender_of);
+    free(s->uk_area); free(s->uk_town);
     free(s);
 }
 
@@ -5248,6 +5254,7 @@ SrSurrogates *sr_surrogates_new(const char *data_dir, const SrPhiRules *rules, c
     if (rc == 0) rc = sg_load(s, 3, data_dir, "surrogate_towns.txt", &s->town, NULL, NULL, &s->n_town, err);
     if (rc == 0) rc = sg_load(s, 4, data_dir, "surrogate_places.txt", &kind, &pname, &pcode, &n_places, err);
     if (rc == 0) rc = sg_load(s, 5, data_dir, "surrogate_gender_cues.txt", &gw, &gg, NULL, &n_gw, err);
+    if (rc == 0) rc = sg_load(s, 6, data_dir, "surrogate_uk_postcode_areas.txt", &s->uk_area, &s->uk_town, NULL, &s->n_uk, err);
     if (rc == 0) {
         /* first names: the female ones first, so a gender is a range of the pool */
         s->first = xmalloc((size_t)n_names * sizeof *s->first);
@@ -5291,7 +5298,9 @@ int sr_surrogates_key_file(SrSurrogates *s, const char *path, char *err) {
 
 /* ---- one document ---- */
 
-typedef struct { char *orig, *sur; int role; } SgWord; /* a name word (lower case) and its surrogate */
+/* a name word (lower case) and its surrogate; with --consistency markov also a whole
+   non-name original: its mentions so far and the mention whose draw it keeps (epoch) */
+typedef struct { char *orig, *sur; int role, seen, epoch; } SgWord;
 enum { SG_FIRST = 1, SG_LAST = 2 };
 
 typedef struct {
@@ -5304,17 +5313,26 @@ typedef struct {
     int ref_year; /* year for a date written without one */
     SgWord *w;
     int nw, cap_w;
+    int markov;   /* --consistency markov */
+    int epoch;    /* != 0: the draws of a fresh surrogate for a repeat (markov) */
+    SgWord *seen; /* markov: the non-name originals met so far */
+    int n_seen, cap_seen;
+    SgWord *city; /* a town written beside a UK postcode (lower case) and its surrogate: the
+                     post town of the postcode surrogate's area */
+    int n_city, cap_city;
 } SgDoc;
 
 static uint64_t sg_hash(const SgDoc *g, const char *tag, const char *s, size_t n, int attempt) {
     char buf[512];
     size_t tl = strlen(tag);
-    if (tl + n + 8 > sizeof buf) n = sizeof buf - tl - 8;
+    if (tl + n + 12 > sizeof buf) n = sizeof buf - tl - 12;
     memcpy(buf, tag, tl);
     buf[tl] = 0;
     memcpy(buf + tl + 1, s, n);
     memcpy(buf + tl + 1 + n, &attempt, sizeof attempt);
-    return sg_siphash(g->key, (const unsigned char *)buf, tl + 1 + n + sizeof attempt);
+    size_t bl = tl + 1 + n + sizeof attempt;
+    if (g->epoch) { memcpy(buf + bl, &g->epoch, sizeof g->epoch); bl += sizeof g->epoch; } /* epoch 0: the draws as without markov */
+    return sg_siphash(g->key, (const unsigned char *)buf, bl);
 }
 
 static int sg_alpha(unsigned char c) { return isalpha(c) || c >= 0x80; }
@@ -5370,10 +5388,29 @@ static int sg_head_word(const SgDoc *g, const char *p, int n) {
 
 /* ---- names ---- */
 
-static SgWord *sg_word_find(SgDoc *g, const char *low) {
-    for (int k = 0; k < g->nw; k++)
-        if (!strcmp(g->w[k].orig, low)) return &g->w[k];
+static SgWord *sg_find(SgWord *t, int n, const char *low) {
+    for (int k = 0; k < n; k++)
+        if (!strcmp(t[k].orig, low)) return &t[k];
     return NULL;
+}
+static SgWord *sg_word_find(SgDoc *g, const char *low) { return sg_find(g->w, g->nw, low); }
+
+/* The probability that a repeat keeps the surrogate of the mention before it
+ * (--consistency markov). Osborne et al. found that any chain that sometimes changes
+ * the surrogate hides a missed original among the variants; 1/2 makes a repeat as
+ * likely to change as to stay, so a reader can tell neither way. */
+#define SG_MARKOV_KEEP 0.5
+
+/* markov: one more mention of w; 1 when it takes a fresh surrogate (w->epoch = its
+ * mention number, which the fresh draws hash), 0 when it keeps the previous one. The
+ * coin is a keyed hash of the original and the mention number: the same seed (or key)
+ * gives the same chain. */
+static int sg_markov_fresh(SgDoc *g, SgWord *w) {
+    if (!g->markov || ++w->seen < 2) return 0; 
+    uint64_t h = sg_hash(g, "markov", w->orig, strlen(w->orig), w->seen);
+    if ((double)(h >> 11) * 0x1.0p-53 < SG_MARKOV_KEEP) return 0;
+    w->epoch = w->seen;
+    return 1;
 }
 
 /* Is the surrogate s (lower case) taken: an original name word, or another's surrogate? */
@@ -5456,17 +5493,26 @@ static void sg_word_note(SgDoc *g, const char *p, int n, int role, int strong) {
     if (!w) {
         g->w = grow(g->w, &g->cap_w, g->nw + 1, sizeof *g->w);
         w = &g->w[g->nw++];
+        memset(w, 0, sizeof *w);
         w->orig = strdup(low);
-        w->sur = NULL;
-        w->role = 0;
     }
     /* role: bit 4 marks a role from a full name (strong), which a lone word does not override */
     if (strong) { if (!(w->role & 4)) w->role = role | 4; }
     else if (!w->role) w->role = role;
 }
 
+/* The gender for w's surrogate: the pool's when w is a first name it holds, else that of
+ * a title or relation word before byte a */
+static int sg_word_gender(const SgDoc *g, const SgWord *w, int a) {
+    int gd = (w->role & 3) == SG_FIRST ? sg_first_gender(g, w->orig) : 0;
+    return gd ? gd : sg_gender_before(g, a);
+}
+
+/* w's surrogate: a pool name of its role and gender that is no original name word and
+ * no other's surrogate (nor, for a markov repeat, the one it had) */
 static void sg_word_assign(SgDoc *g, SgWord *w, int gender) {
     const SrSurrogates *s = g->s;
+    char *old = w->sur;
     int role = w->role & 3;
     for (int attempt = 0; attempt < 64; attempt++) {
         uint64_t h = sg_hash(g, role == SG_FIRST ? "first" : "last", w->orig, strlen(w->orig), attempt);
@@ -5479,6 +5525,7 @@ static void sg_word_assign(SgDoc *g, SgWord *w, int gender) {
         sg_lower(pick, (int)strlen(pick), low, sizeof low);
         if (attempt < 63 && sg_taken(g, low)) continue;
         w->sur = strdup(low);
+        free(old);
         return;
     }
 }
@@ -5515,6 +5562,11 @@ static char *sg_name(SgDoc *g, int a, int b) {
         sg_lower(p, len, low, sizeof low);
         SgWord *w = sg_word_find(g, low);
         char cp = sg_case_of(p, len);
+        if (w && w->sur && run[k].role && sg_markov_fresh(g, w)) {
+            g->epoch = w->epoch;
+            sg_word_assign(g, w, sg_word_gender(g, w, a));
+            g->epoch = 0;
+        }
         if (w && w->sur && run[k].role) sg_put_cased(f, w->sur, cp);
         else if (!run[k].role && len <= 3) /* initials written together: each letter its initial */
             for (int q = 0; q < len; q++) { char c = sg_initial(g, p[q]); fputc(isupper((unsigned char)p[q]) ? toupper((unsigned char)c) : c, f); }
@@ -6066,6 +6118,87 @@ static char *sg_ip(SgDoc *g, const char *p, int n) {
 
 static int sg_name_type(const char *cat) { return !strcmp(cat, "PATIENT") || !strcmp(cat, "DOCTOR") || !strcmp(cat, "RELATIVE") || !strcmp(cat, "NAME"); }
 static int sg_is(const char *cat, const char *t) { return !strcmp(cat, t); }
+/* ---- UK postcodes and the town beside them ---- */
+
+/* A UK postcode (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA, A9A 9AA, AA9A 9AA; any case, spaces
+ * anywhere): the number of its area letters (1 or 2), else 0 */
+static int sg_uk_area_len(const char *p, int n) {
+    char c[8];
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        if (p[k] == ' ') continue;
+        if (m == 7 || !isalnum((unsigned char)p[k])) return 0;
+        c[m++] = p[k];
+    }
+    if (m < 5 || !isdigit((unsigned char)c[m - 3]) || !isalpha((unsigned char)c[m - 2]) || !isalpha((unsigned char)c[m - 1])) return 0;
+    int a = 0, out = m - 3; /* the outward code: the area, a digit, at most one more */
+    while (a < 2 && isalpha((unsigned char)c[a])) a++;
+    if (a == 0 || !isalpha((unsigned char)p[0]) || a >= out || !isdigit((unsigned char)c[a]) || out - a > 2) return 0;
+    return a;
+}
+
+/* The surrogate area (an index of the list) of a postcode whose area letters are
+ * p[0..al): an area with as many letters whose town is not the original area's (so
+ * London's SW never becomes London's E); keyed by the letters, so one original area
+ * keeps one surrogate area in the document */
+static int sg_uk_area(const SgDoc *g, const char *p, int al) {
+    const SrSurrogates *s = g->s;
+    const char *own = NULL;
+    for (int k = 0; k < s->n_uk; k++)
+        if ((int)strlen(s->uk_area[k]) == al && !strncasecmp(s->uk_area[k], p, (size_t)al)) own = s->uk_town[k];
+    char low[3];
+    sg_lower(p, al, low, sizeof low);
+    int start = (int)(sg_hash(g, "uk-area", low, (size_t)al, 0) % (uint64_t)s->n_uk);
+    for (int i = 0; i < s->n_uk; i++) {
+        int k = (start + i) % s->n_uk;
+        if ((int)strlen(s->uk_area[k]) == al && strncasecmp(s->uk_area[k], p, (size_t)al) && !(own && !strcmp(own, s->uk_town[k]))) return k;
+    }
+    return start; /* a list without another area of that length: any */
+}
+
+/* A UK postcode's surrogate: the surrogate area in the original's case, the rest digit
+ * for digit and letter for letter */
+static char *sg_uk_postcode(SgDoc *g, const char *p, int n, int al) {
+    char *rest = sg_scramble(g, "id", p + al, n - al, 0, 0), *r = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&r, &bl);
+    sg_put_cased(f, g->s->uk_area[sg_uk_area(g, p, al)], sg_case_of(p, al));
+    fputs(rest, f);
+    fclose(f);
+    free(rest);
+    return r;
+}
+
+/* A town span c followed by a UK postcode span z, only spaces and commas between
+ * ("Oxford OX3 9DU", "Oxford,\nOX3 9DU"): the town becomes the post town of the
+ * postcode surrogate's area, wherever it occurs in the document (the first postcode
+ * beside it decides); not where that town is the original itself */
+static void sg_city_of_postcode(SgDoc *g, const SrSpan *c, const SrSpan *z) {
+    if (c->action != SR_ACT_PHI || z->action != SR_ACT_PHI || !sg_is(c->category, "CITY") || !sg_is(z->category, "ZIP")) return;
+    if (z->byte_start < c->byte_end || z->byte_start - c->byte_end > 6) return;
+    for (int i = c->byte_end; i < z->byte_start; i++) if (!strchr(" ,\t\r\n", g->text[i])) return;
+    const char *zp = g->text + z->byte_start;
+    int al = sg_uk_area_len(zp, z->byte_end - z->byte_start);
+    if (!al) return;
+    char low[128];
+    sg_lower(g->text + c->byte_start, c->byte_end - c->byte_start, low, sizeof low);
+    const char *town = g->s->uk_town[sg_uk_area(g, zp, al)];
+    if (sg_find(g->city, g->n_city, low) || !strcasecmp(town, low)) return;
+    g->city = grow(g->city, &g->cap_city, g->n_city + 1, sizeof *g->city);
+    SgWord *e = &g->city[g->n_city++];
+    memset(e, 0, sizeof *e);
+    e->orig = strdup(low);
+    e->sur = strdup(town);
+}
+
+/* The post town a town span takes from its postcode (sg_city_of_postcode), or NULL */
+static const char *sg_city_town(const SgDoc *g, const char *p, int n) {
+    char low[128];
+    sg_lower(p, n, low, sizeof low);
+    const SgWord *e = sg_find(g->city, g->n_city, low);
+    return e ? e->sur : NULL;
+}
+
 /* "St Aldric" typed as a clinician: a saint's name is a place's */
 static int sg_name_is_place(const SgDoc *g, const SrSpan *sp) {
     const char *p = g->text + sp->byte_start;
@@ -6110,7 +6243,10 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     if (sg_is(cat, "NHS")) return sg_nhs(g, p, n);
     if (sg_is(cat, "SSN")) return sg_ssn(g, p, n);
     if (sg_is(cat, "MRN") || sg_is(cat, "HEALTHPLAN") || sg_is(cat, "ACCOUNT") || sg_is(cat, "LICENSE") || sg_is(cat, "DEVICE") ||
-        sg_is(cat, "VEHICLE") || sg_is(cat, "ID") || sg_is(cat, "ZIP")) return sg_scramble(g, "id", p, n, 0, 0);
+        sg_is(cat, "VEHICLE") || sg_is(cat, "ID") || sg_is(cat, "ZIP")) {
+        int al = sg_is(cat, "ZIP") ? sg_uk_area_len(p, n) : 0;
+        return al ? sg_uk_postcode(g, p, n, al) : sg_scramble(g, "id", p, n, 0, 0);
+    }
     if (sg_is(cat, "EMAIL")) return sg_email(g, p, n);
     if (sg_is(cat, "URL")) return sg_url(g, p, n);
     if (sg_is(cat, "IP")) return sg_ip(g, p, n);
@@ -6126,6 +6262,14 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
             sg_put_handle(g, f, p, n, 1);
             fclose(f);
         }
+        return r;
+    }
+    if (sg_is(cat, "CITY") && sg_city_town(g, p, n)) {
+        char *r = NULL;
+        size_t bl = 0;
+        FILE *f = open_memstream(&r, &bl);
+        sg_put_cased(f, sg_city_town(g, p, n), sg_case_of(p, n));
+        fclose(f);
         return r;
     }
     if (sg_is(cat, "CITY")) {
@@ -6154,17 +6298,99 @@ static char *sg_span(SgDoc *g, const SrSpan *sp) {
     return NULL; /* PROFESSION, OTHER: the masked LM fills them */
 }
 
-int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char *err) {
+/* markov: the epoch of a non-name span's draws (names change word by word in sg_name;
+ * dates keep the one shift, so that intervals stay exact) */
+static int sg_markov_epoch(SgDoc *g, const SrSpan *sp) {
+    const char *cat = sp->category;
+    if (!g->markov || sg_name_type(cat) || sg_is(cat, "DATE") || sg_is(cat, "YEAR") || sg_is(cat, "ZIP") || sg_city_town(g, g->text + sp->byte_start, sp->byte_end - sp->byte_start)) return 0;
+    char low[256];
+    sg_lower(g->text + sp->byte_start, sp->byte_end - sp->byte_start, low, sizeof low);
+    SgWord *e = sg_find(g->seen, g->n_seen, low);
+    if (!e) {
+        g->seen = grow(g->seen, &g->cap_seen, g->n_seen + 1, sizeof *g->seen);
+        e = &g->seen[g->n_seen++];
+        memset(e, 0, sizeof *e);
+        e->orig = strdup(low);
+    }
+    sg_markov_fresh(g, e);
+    return e->epoch;
+}
+
+/* ---- --explain: what kind of surrogate a span got, never its original ---- */
+
+/* The format of a date span: DD/MM/YYYY, Month D, YYYY-MM-DD... (digits and words become
+ * their field's letters; punctuation and short words such as "of", "th" stay) */
+static void sg_put_date_format(const SgDoc *g, FILE *f, const char *p, int n) {
+    SgTok t[32];
+    int nt = sg_toks(p, n, t, 32), word_month = 0, iso = nt > 0 && t[0].kind == 'n' && t[0].b - t[0].a == 4, nums = 0;
+    for (int q = 0; q < nt; q++) if (t[q].kind == 'w' && sg_month_of(p + t[q].a, t[q].b - t[q].a)) word_month = 1;
+    for (int q = 0; q < nt; q++) {
+        int w = t[q].b - t[q].a;
+        const char *tp = p + t[q].a;
+        if (t[q].kind == 'p') { fputc(tp[0], f); continue; }
+        if (t[q].kind == 'w') {
+            if (sg_month_of(tp, w)) fputs(w <= 4 ? "Mon" : "Month", f);
+            else if (sg_wday_of(tp, w)) fputs(w <= 4 ? "Wkd" : "Weekday", f);
+            else if (w <= 3) fwrite(tp, 1, (size_t)w, f);
+            else fputs("Word", f);
+            continue;
+        }
+        char field = 'Y';
+        if (w != 4) {
+            int k = nums++; /* the k-th number that is not a 4-digit year */
+            if (word_month) field = k == 0 ? 'D' : 'Y';
+            else if (iso) field = k == 0 ? 'M' : 'D';
+            else if (k < 2) field = (k == 0) == (g->dmy >= 0) ? 'D' : 'M';
+        }
+        for (int c = 0; c < w; c++) fputc(field, f);
+    }
+}
+
+static char *sg_how(const SgDoc *g, const SrSpan *sp, const char *sur) {
+    const char *cat = sp->category, *p = g->text + sp->byte_start;
+    int n = sp->byte_end - sp->byte_start;
+    char *r = NULL;
+    size_t bl = 0;
+    FILE *f = open_memstream(&r, &bl);
+    if (!sur) fputs("no surrogate for this type", f);
+    else if (sg_name_type(cat) && sg_name_is_place(g, sp)) fputs("a saint's place name: head words kept, other words surnames from the pool", f);
+    else if (sg_name_type(cat)) fputs("name: first names and surnames from the pools, word by word, case, initials and hyphens kept", f);
+    else if (sg_is(cat, "DATE")) { fprintf(f, "date shifted %+d days, format ", g->shift); sg_put_date_format(g, f, p, n); fputs(" kept", f); }
+    else if (sg_is(cat, "YEAR")) fprintf(f, "year: its 2 July shifted %+d days", g->shift);
+    else if (sg_is(cat, "AGE")) fputs((int)strlen(sur) == n && !memcmp(sur, p, (size_t)n) ? "age under 90: not PHI, kept" : "age over 89: another age from 90 to 104", f);
+    else if (sg_is(cat, "PHONE") || sg_is(cat, "FAX")) fputs("phone number: the same digits in the same places, from a fictional range where one is known, separators kept", f);
+    else if (sg_is(cat, "NHS")) fputs("NHS number: digit for digit, a valid check digit", f);
+    else if (sg_is(cat, "SSN")) fputs("SSN: digit for digit, starting with 9 (never issued)", f);
+    else if (sg_is(cat, "EMAIL") || sg_is(cat, "URL") || sg_is(cat, "USERNAME")) fputs("address: ordinary words kept, other letter runs pool names, hosts on example.com/.org/.net", f);
+    else if (sg_is(cat, "IP")) fputs("IP address from a documentation range", f);
+    else if (sg_is(cat, "CITY") && sg_city_town(g, p, n)) fputs("town: the post town of its postcode surrogate's area, case kept", f);
+    else if (sg_is(cat, "ZIP") && sg_uk_area_len(p, n)) fputs("UK postcode: another area of the list, the rest digit for digit and letter for letter", f);
+    else if (sg_is(cat, "CITY") || sg_is(cat, "STATE") || sg_is(cat, "COUNTRY")) fputs("place from the gazetteer pools, case kept", f);
+    else if (sg_is(cat, "STREET") || sg_is(cat, "HOSPITAL") || sg_is(cat, "ORGANIZATION") || sg_is(cat, "WARD") || sg_is(cat, "LOCATION") || sg_is(cat, "COUNTY"))
+        fputs("place: head words kept, other words street stems, towns or surnames, numbers digit for digit", f);
+    else fputs("number: digits for digits, letters for letters, separators kept", f);
+    if (sur && g->epoch) fprintf(f, "; a fresh draw for mention %d (markov)", g->epoch);
+    fclose(f);
+    return r;
+}
+
+int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len, const SrSpans *spans, char **out, char **how, char *err) {
     SgDoc g;
     memset(&g, 0, sizeof g);
     g.s = s; g.text = text; g.len = len;
     if (o->shift_min > o->shift_max) return sr_fail(err, "date shift range %d:%d is empty", o->shift_min, o->shift_max);
-    if (s->has_key) { g.key[0] = s->key[0]; g.key[1] = s->key[1]; }
+    /* keyed: every document of the key alike; else the document's own choices (keyed by
+       the key and the text under --consistency document, else by the seed and the text) */
+    int keyed = s->has_key && o->consistency != SR_CONSIST_DOCUMENT;
+    if (o->consistency == SR_CONSIST_PATIENT && !s->has_key) return sr_fail(err, "--consistency patient needs --surrogate-key");
+    g.markov = o->consistency == SR_CONSIST_MARKOV;
+    if (keyed) { g.key[0] = s->key[0]; g.key[1] = s->key[1]; }
+    else if (s->has_key) { g.key[0] = s->key[0]; g.key[1] = sg_siphash(s->key, (const unsigned char *)text, len); }
     else { g.key[0] = o->seed; g.key[1] = sg_siphash((const uint64_t[2]){o->seed, 0x73722d646f63ull}, (const unsigned char *)text, len); }
-    /* the date shift: the document's (no key), or the key's and the patient's */
+    /* the date shift: the document's (not keyed), or the key's and the patient's */
     {
-        const char *pt = s->has_key && o->patient ? o->patient : "";
-        uint64_t h = sg_hash(&g, s->has_key ? "shift-patient" : "shift", pt, strlen(pt), 0);
+        const char *pt = keyed && o->patient ? o->patient : "";
+        uint64_t h = sg_hash(&g, keyed ? "shift-patient" : "shift", pt, strlen(pt), 0);
         long range = (long)o->shift_max - o->shift_min + 1;
         g.shift = o->shift_min + (int)(h % (uint64_t)range);
         if (g.shift == 0) g.shift = o->shift_max != 0 ? o->shift_max : o->shift_min; /* a zero shift is no surrogate */
@@ -6202,24 +6428,57 @@ int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const
         if (sp->action != SR_ACT_PHI || !sg_name_type(sp->category) || sg_name_is_place(&g, sp)) continue;
         SgRun run[32];
         int nr = sg_name_runs(&g, sp->byte_start, sp->byte_end, run, 32);
-        int gender = sg_gender_before(&g, sp->byte_start);
         for (int q = 0; q < nr; q++) {
             if (!run[q].role) continue;
             char low[64];
             sg_lower(text + run[q].a, run[q].b - run[q].a, low, sizeof low);
             SgWord *w = sg_word_find(&g, low);
             if (!w || w->sur) continue;
-            int gd = (w->role & 3) == SG_FIRST ? sg_first_gender(&g, low) : 0;
-            sg_word_assign(&g, w, gd ? gd : gender);
+            sg_word_assign(&g, w, sg_word_gender(&g, w, sp->byte_start));
         }
     }
+    for (int k = 0; k + 1 < spans->n; k++) sg_city_of_postcode(&g, &spans->span[k], &spans->span[k + 1]);
     for (int k = 0; k < spans->n; k++) {
+        const SrSpan *sp = &spans->span[k];
         out[k] = NULL;
-        if (spans->span[k].action == SR_ACT_PHI) out[k] = sg_span(&g, &spans->span[k]);
+        if (how) how[k] = NULL;
+        if (sp->action != SR_ACT_PHI) continue;
+        g.epoch = sg_markov_epoch(&g, sp);
+        out[k] = sg_span(&g, sp);
+        if (how) how[k] = sg_how(&g, sp, out[k]);
+        g.epoch = 0;
     }
     for (int k = 0; k < g.nw; k++) { free(g.w[k].orig); free(g.w[k].sur); }
+    for (int k = 0; k < g.n_seen; k++) free(g.seen[k].orig);
+    for (int k = 0; k < g.n_city; k++) { free(g.city[k].orig); free(g.city[k].sur); }
+    free(g.city);
     free(g.w);
+    free(g.seen);
     return 0;
+}
+
+/* One line of the --map-out table: a PHI span of record id (its JSON, else index), where
+ * it lies in the original (code points), its type, the original text, what the output
+ * has in its place, and the rule that found it. The line holds the original: only a
+ * file the user asked for by name gets it, for authorised review. */
+static void sg_map_put(FILE *f, const char *id_json, long index, const char *text, const SrSpan *sp, const char *sur, size_t sur_len,
+                       const char *fill) {
+    fputs("{\"id\":", f);
+    if (id_json) fputs(id_json, f); else fprintf(f, "%ld", index);
+    fprintf(f, ",\"start\":%d,\"end\":%d,\"type\":", sp->cp_start, sp->cp_end);
+    json_put_cstr(f, sp->category);
+    fputs(",\"original\":", f);
+    json_put_string(f, text + sp->byte_start, (size_t)(sp->byte_end - sp->byte_start));
+    fputs(",\"surrogate\":", f);
+    json_put_string(f, sur, sur_len);
+    fputs(",\"rule\":", f);
+    json_put_cstr(f, sp->source);
+    fprintf(f, ",\"fill\":\"%s\"}\n", fill);
+}
+
+/* --consistency document|patient|markov: SR_CONSIST_*, or -1 */
+static int sg_parse_consistency(const char *v) {
+    return !strcmp(v, "document") ? SR_CONSIST_DOCUMENT : !strcmp(v, "patient") ? SR_CONSIST_PATIENT : !strcmp(v, "markov") ? SR_CONSIST_MARKOV : -1;
 }
 
 /* --date-shift MIN:MAX (days, MIN <= MAX, each within +-36500) */

@@ -879,10 +879,19 @@ typedef struct {
     char path[4096], tmp[4200];
 } SrOutFile;
 
-static int outfile_open(SrOutFile *o, const char *path, char *err) {
+/* mode: the file's permissions before the umask (0666; 0600 for a file only its owner
+ * may read, such as the surrogate map). A path that exists and is not a regular file
+ * (/dev/full, /dev/null, a FIFO) is written in place: a temporary file renamed over a
+ * device would replace the device. */
+static int outfile_open_mode(SrOutFile *o, const char *path, mode_t mode, char *err) {
     memset(o, 0, sizeof *o);
     if (strlen(path) >= sizeof o->path) return sr_fail(err, "%.200s...: path too long", path);
     snprintf(o->path, sizeof o->path, "%s", path);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (!(o->f = fopen(path, "wb"))) return sr_fail(err, "%s: %s", path, strerror(errno));
+        return 0; /* o->tmp empty: nothing to rename */
+    }
     const char *slash = strrchr(path, '/');
     int dl = slash ? (int)(slash - path + 1) : 0;
     snprintf(o->tmp, sizeof o->tmp, "%.*s.sr-tmp-XXXXXX", dl, path); /* short: NAME may be near NAME_MAX */
@@ -890,7 +899,7 @@ static int outfile_open(SrOutFile *o, const char *path, char *err) {
     if (fd < 0) return sr_fail(err, "%s: %s", path, strerror(errno));
     mode_t um = umask(0);
     umask(um);
-    if (fchmod(fd, 0666 & ~um) != 0 || !(o->f = fdopen(fd, "wb"))) {
+    if (fchmod(fd, mode & ~um) != 0 || !(o->f = fdopen(fd, "wb"))) {
         int e = errno;
         close(fd);
         unlink(o->tmp);
@@ -899,21 +908,23 @@ static int outfile_open(SrOutFile *o, const char *path, char *err) {
     return 0;
 }
 
+static int outfile_open(SrOutFile *o, const char *path, char *err) { return outfile_open_mode(o, path, 0666, err); }
+
 static void outfile_abort(SrOutFile *o) {
-    if (o->f) { fclose(o->f); unlink(o->tmp); }
+    if (o->f) { fclose(o->f); if (o->tmp[0]) unlink(o->tmp); }
     o->f = NULL;
 }
 
 /* Flush, sync, close and rename; on any failure the temporary file is removed. */
 static int outfile_commit(SrOutFile *o, char *err) {
     errno = 0;
-    int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
+    int bad = ferror(o->f) || fflush(o->f) != 0 || (o->tmp[0] && fsync(fileno(o->f)) != 0);
     int e = errno;
     if (fclose(o->f) != 0 && !bad) { bad = 1; e = errno; }
     o->f = NULL;
-    if (!bad && rename(o->tmp, o->path) != 0) { bad = 1; e = errno; }
+    if (!bad && o->tmp[0] && rename(o->tmp, o->path) != 0) { bad = 1; e = errno; }
     if (bad) {
-        unlink(o->tmp);
+        if (o->tmp[0]) unlink(o->tmp);
         return sr_fail(err, "%s: write error%s%s (not written)", o->path, e ? ": " : "", e ? strerror(e) : "");
     }
     return 0;

@@ -273,11 +273,19 @@ typedef struct {
     uint64_t seed;            /* without a key: with the text, keys the document's choices */
     int shift_min, shift_max; /* the date shift in days, drawn from [min, max] (never 0) */
     const char *patient;      /* with a key: the record's "patient" (NULL: none) */
+    int consistency;          /* SR_CONSIST_* (0: patient with a key, else document) */
 } SrSurrogateOptions;
+/* --consistency: one surrogate per original in a document (the key, if any, mixed with
+ * the text); in every document of a key (the date shift per "patient"); or a Markov
+ * chain: each repeat of an original keeps the previous surrogate with probability 1/2,
+ * else takes a fresh one (Osborne et al.) */
+enum { SR_CONSIST_DEFAULT = 0, SR_CONSIST_DOCUMENT = 1, SR_CONSIST_PATIENT = 2, SR_CONSIST_MARKOV = 3 };
 /* out[k] = a malloc'd surrogate for each SR_ACT_PHI span k, or NULL where the type has
- * none (the masked LM fills it); out[k] = NULL for other spans. */
+ * none (the masked LM fills it); out[k] = NULL for other spans. how (NULL: not wanted):
+ * how[k] = a malloc'd line saying what kind of surrogate span k got ("date shifted -812
+ * days, format DD/MM/YYYY kept"), never holding the original; NULL for other spans. */
 int sr_surrogates_make(const SrSurrogates *s, const SrSurrogateOptions *o, const char *text, size_t len,
-                       const SrSpans *spans, char **out, char *err);
+                       const SrSpans *spans, char **out, char **how, char *err);
 
 /* ---------------------------------------------------------------- POS tagger (ner.c) */
 
@@ -415,9 +423,13 @@ typedef struct {
     char *text;          /* the synthetic letter (NUL-terminated) */
     size_t len;
     SrSpans phi;         /* surrogates: PHI spans mapped into text */
+    SrSpans phi_orig;    /* the same spans where they lie in the original (phi_orig.span[i]
+                            is phi.span[i]'s): for --map-out, which may show originals */
+    char **phi_how;      /* with opt->explain: what kind of surrogate phi.span[i] got
+                            (sr_surrogates_make's how; NULL: none), never the original */
     unsigned char *phi_fill; /* phi_fill[i]: how phi.span[i] was filled (SR_PHI_SURROGATE,
                                 SR_PHI_TAG, SR_PHI_MLM or SR_PHI_REDACTED) */
-    int cap_phi_fill;
+    int cap_phi_fill, cap_phi_how;
     SrSpans entities;    /* protected medical entities, unchanged, mapped into text */
     SrFill *fill;
     int n_fills, cap_fills;

@@ -221,7 +221,7 @@ static int spans_mode(int argc, char **argv) {
             print_error_record(stdout, &rec, index, err);
             failed++;
         } else {
-            print_jsonl(stdout, m, &rec, index, &res, 0, 0, 0);
+            print_jsonl(stdout, m, &rec, index, &res, 0, 0, 0, 0);
             sr_gen_result_free(&res);
         }
         sr_spans_free(&spans);

@@ -4,6 +4,8 @@
 # document, intervals, weekdays, formats, shapes of numbers, NHS check digits, names
 # consistent with their case and initials, no original left; same seed same output; the
 # key's consistency across documents; sr generate with surrogates (leak check 0) and tags.
+# --map-out (the original -> surrogate table: lines, mode 0600, /dev/full); --consistency markov;
+# --explain for surrogates; a town beside a UK postcode is the post town of its surrogate area.
 # tier: fast
 set -u
 S=$OUT/surrogate
@@ -18,6 +20,7 @@ DEID="$SR deid --replace surrogate --phi-input only --jsonl"
 # 1. sr deid --replace surrogate: every check, per letter
 $DEID "$S/in.jsonl" >"$S/deid.jsonl" 2>"$S/deid.err" || { fail "surrogate deid: $(head -3 "$S/deid.err")"; exit 0; }
 "$PY" "$CHECK" deid "$SRC" "$S/deid.jsonl"
+"$PY" "$CHECK" postcode "$SRC" "$S/deid.jsonl" "$ROOT/data/surrogate_uk_postcode_areas.txt"
 
 # 2. the same seed gives the same output; another seed other surrogates
 $DEID "$S/in.jsonl" >"$S/deid2.jsonl" 2>>"$S/deid.err" && "$PY" "$CHECK" same "$S/deid.jsonl" "$S/deid2.jsonl"
@@ -86,3 +89,66 @@ nd=$(grep -c '^decision ' "$S/explain.txt")
 if [ "$nd" -gt 10 ] && ! grep -qiE 'Whitcombe|Marchetti|Okonkwo|40718236|943 476 5919|Kestrel' "$S/explain.txt"; then
     echo "PASS surrogate generate --explain: $nd decisions, no original name, MRN, NHS number or street"
 else fail "surrogate generate --explain: $nd decisions (or an original shown)"; fi
+
+# 7. --map-out: the original -> surrogate table (it holds PHI: mode 0600, asked for by name)
+mode_of() { stat -c %a "$1" 2>/dev/null; }
+if $DEID --map-out "$S/map.jsonl" "$S/in.jsonl" >"$S/mapdeid.jsonl" 2>"$S/map.err"; then
+    "$PY" "$CHECK" map deid "$SRC" "$S/map.jsonl" "$S/mapdeid.jsonl"
+    [ "$(mode_of "$S/map.jsonl")" = 600 ] && echo "PASS surrogate deid --map-out file mode 0600" || fail "surrogate deid --map-out mode $(mode_of "$S/map.jsonl")"
+    cmp -s "$S/mapdeid.jsonl" "$S/deid.jsonl" && echo "PASS surrogate deid --map-out leaves the output as it was" || fail "surrogate deid --map-out changed the output"
+else fail "surrogate deid --map-out: $(head -3 "$S/map.err")"; fi
+if $GEN --map-out "$S/gmap.jsonl" "$S/in.jsonl" >"$S/mapgen.jsonl" 2>"$S/map.err"; then
+    "$PY" "$CHECK" map generate "$SRC" "$S/gmap.jsonl" "$S/mapgen.jsonl"
+    [ "$(mode_of "$S/gmap.jsonl")" = 600 ] && echo "PASS surrogate generate --map-out file mode 0600" || fail "surrogate generate --map-out mode $(mode_of "$S/gmap.jsonl")"
+else fail "surrogate generate --map-out: $(head -3 "$S/map.err")"; fi
+for which in deid generate; do
+    if [ $which = deid ]; then cmd=$DEID; else cmd=$GEN; fi
+    $cmd --map-out /dev/full "$S/in.jsonl" >/dev/null 2>"$S/full.err"
+    rc=$?
+    # (sr generate's note that it uses the demo model is not the error)
+    if [ $rc -eq 1 ] && [ "$(grep -cv 'using the demo model' "$S/full.err")" -eq 1 ] && grep -q "map-out /dev/full" "$S/full.err"; then
+        echo "PASS surrogate $which --map-out /dev/full: exit 1, one line"
+    else fail "surrogate $which --map-out /dev/full: exit $rc, $(head -c 200 "$S/full.err")"; fi
+done
+$SR deid --map-out "$S/tagmap.jsonl" --text "Mr Tobias Quillfeather" >"$S/bad.out" 2>"$S/bad.err"
+[ $? -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ] && [ ! -e "$S/tagmap.jsonl" ] && echo "PASS surrogate deid --map-out without --replace surrogate refused" ||
+    fail "surrogate deid --map-out without surrogates: $(head -c 200 "$S/bad.err")"
+
+# 8. --consistency markov: repeats sometimes take a fresh surrogate, dates keep one shift,
+#    the same seed gives the same chain; patient without a key and a bad value refused
+if $DEID --consistency markov --map-out "$S/mk.map" "$S/in.jsonl" >"$S/mk.jsonl" 2>"$S/mk.err" &&
+   $DEID --consistency markov "$S/in.jsonl" >"$S/mk2.jsonl" 2>>"$S/mk.err"; then
+    "$PY" "$CHECK" markov "$S/mk.map"
+    "$PY" "$CHECK" map deid "$SRC" "$S/mk.map" "$S/mk.jsonl" | sed 's/^\([A-Z]*\) map/\1 markov map/'
+    "$PY" "$CHECK" same "$S/mk.jsonl" "$S/mk2.jsonl" | sed 's/^\([A-Z]*\) /\1 markov: /'
+else fail "surrogate deid --consistency markov: $(head -3 "$S/mk.err")"; fi
+for bad in "--consistency nope" "--consistency patient"; do
+    $SR deid --replace surrogate $bad --text "Mr Tobias Quillfeather" >"$S/bad.out" 2>"$S/bad.err"
+    rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l <"$S/bad.err")" -eq 1 ]; then echo "PASS surrogate deid refuses $bad (without a key)"
+    else fail "surrogate deid $bad: exit $rc, $(head -c 200 "$S/bad.err")"; fi
+done
+
+# 9. --explain with surrogates: one line per surrogate with its type, rule and kind, no
+#    original in them; --show-phi shows the originals (so the check above can fail)
+if $DEID --explain "$S/in.jsonl" >"$S/ex.jsonl" 2>"$S/ex.err" && $DEID --explain --show-phi "$S/in.jsonl" >/dev/null 2>"$S/exs.err"; then
+    "$PY" "$CHECK" explain deid "$SRC" "$S/ex.jsonl" "$S/ex.err"
+    "$PY" "$CHECK" explain deid "$SRC" "$S/ex.jsonl" "$S/exs.err" shown | grep -v "one explain line\|type, the rule"
+else fail "surrogate deid --explain: $(head -3 "$S/ex.err")"; fi
+if $GEN --explain "$S/in.jsonl" >"$S/gex.jsonl" 2>"$S/gex.err" && $GEN --explain --show-phi "$S/in.jsonl" >"$S/gexs.jsonl" 2>>"$S/gex.err"; then
+    "$PY" "$CHECK" explain generate "$SRC" "$S/gex.jsonl"
+    "$PY" "$CHECK" explain generate "$SRC" "$S/gexs.jsonl" - shown | grep -v "one explain line\|type, the rule"
+else fail "surrogate generate --explain: $(head -3 "$S/gex.err")"; fi
+ns=$(grep -c '^surrogate ' "$S/explain.txt")
+[ "$ns" -gt 10 ] && echo "PASS surrogate generate --explain (text): $ns surrogate lines" || fail "surrogate generate --explain (text): $ns surrogate lines"
+
+# 10. --map-out never replaces an input file
+cp "$S/in.jsonl" "$S/victim.jsonl"
+for which in deid generate; do
+    if [ $which = deid ]; then cmd=$DEID; else cmd=$GEN; fi
+    $cmd --map-out "$S/victim.jsonl" "$S/victim.jsonl" >/dev/null 2>"$S/victim.err"
+    rc=$?
+    if [ $rc -eq 2 ] && cmp -s "$S/in.jsonl" "$S/victim.jsonl" && grep -q "one of the input files" "$S/victim.err"; then
+        echo "PASS surrogate $which --map-out refuses an input file (exit 2, input intact)"
+    else fail "surrogate $which --map-out over an input: exit $rc, $(head -c 200 "$S/victim.err")"; fi
+done

@@ -12,6 +12,20 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
       and "leaks" 0
   surrogate_check.py same A B | differ A B
       two outputs: identical texts / every document's text differs
+  surrogate_check.py map deid|generate SRC_DIR MAP.jsonl OUT.jsonl
+      a --map-out table beside its run's output: one line per given span, its original
+      the span's text, its surrogate what the output has there, no original in the output
+  surrogate_check.py explain deid|generate SRC_DIR OUT.jsonl [EXPLAIN.txt [shown]]
+      --explain: one surrogate line per surrogate (sr deid: EXPLAIN.txt, its stderr; sr
+      generate: each record's "surrogates"), each with its type and rule, and no original
+      in them; "shown" (--show-phi): every original is there instead
+  surrogate_check.py postcode SRC_DIR OUT.jsonl AREAS.txt
+      sr deid output: a UK postcode's surrogate has a listed area (AREAS.txt: area, tab,
+      post town) other than the original's, and a town written just before it (only
+      spaces and commas between) is that area's post town
+  surrogate_check.py markov MAP.jsonl
+      a --consistency markov run's map: some repeats of an original keep the surrogate
+      and some take a fresh one; a repeated date keeps its surrogate (one shift)
   surrogate_check.py keyed SRC_DIR K1.jsonl K2.jsonl NOKEY.jsonl
       with one key, the documents of one patient share names and the date shift, another
       patient gets another shift; another key (or none) gives other surrogates
@@ -455,6 +469,118 @@ def cmd_generate(src_dir, out):
         check_doc(doc, rec["text"], [(g, p["text"]) for g, p in zip(doc["phi"], phi)], "generate")
 
 
+def cmd_map(kind, src_dir, map_path, out):
+    docs = load_sources(src_dir)
+    rows = {}
+    for m in read_jsonl(map_path):
+        rows.setdefault(m["id"], []).append(m)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    for doc_id, doc in docs.items():
+        name = f"map {kind} {doc_id}"
+        got, rec = rows.get(doc_id, []), recs.get(doc_id)
+        want = [(g["start"], g["end"], g["type"], g["text"]) for g in doc["phi"]]
+        have = [(m["start"], m["end"], m["type"], m["original"]) for m in got]
+        report(have == want, f"{name}: one line per given span, its original the span's text",
+               f"{len(have)} lines for {len(want)} spans; first difference "
+               f"{next(((h, w) for h, w in zip(have, want) if h != w), None)}")
+        report(all(m.get("rule") for m in got), f"{name}: every line names its rule", "a line without \"rule\"")
+        if rec is None or have != want:
+            report(False, f"{name}: surrogates are the output's", "no output record or lines differ")
+            continue
+        if kind == "deid":  # the original with each span replaced by the map's surrogate is the output
+            text, at, parts = doc["text"], 0, []
+            for m in got:
+                parts += [text[at:m["start"]], m["surrogate"]]
+                at = m["end"]
+            ok = "".join(parts) + text[at:] == rec["text"]
+        else:  # the output's PHI entries, in order, hold the map's surrogates
+            ok = [p["text"] for p in rec["phi"]] == [m["surrogate"] for m in got]
+        report(ok, f"{name}: surrogates are what the output has at those places", "they differ")
+        leaks = [m["original"] for m in got if m["type"] != "YEAR" and len(alnum_key(m["original"])) >= 3
+                 and not (m["type"] == "AGE" and m["original"].isdigit() and int(m["original"]) < 90)
+                 and occurs(m["original"], rec["text"])]
+        report(not leaks, f"{name}: no original of the map in the output", f"{len(leaks)} found")
+
+
+def cmd_explain(kind, src_dir, out, explain=None, shown=False):
+    docs = load_sources(src_dir)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    for doc_id, doc in docs.items():
+        rec, name = recs.get(doc_id), f"explain {kind} {doc_id}"
+        if rec is None:
+            report(False, name, "no output record")
+            continue
+        if kind == "deid":
+            n_sur = sum(1 for s in rec["spans"] if s.get("fill") == "surrogate")
+            lines = [l for l in open(explain, encoding="utf-8") if l.startswith(f'explain\t"{doc_id}"\t')]
+            sur_lines = [l for l in lines if "\tsurrogate: " in l and "\tsurrogate: none" not in l]
+            typed = all(len(l.split("\t")) >= 7 and l.split("\t")[3] and l.split("\t")[4].startswith(("rule:", "given", "known"))
+                        for l in sur_lines)
+        else:
+            n_sur = sum(1 for p in rec["phi"] if p.get("fill") == "surrogate")
+            sur_lines = [json.dumps(x, ensure_ascii=False) for x in rec.get("surrogates", [])]
+            typed = all(x.get("type") and x.get("rule") and x.get("how") for x in rec.get("surrogates", []))
+        report(len(sur_lines) == n_sur and n_sur > 0, f"{name}: one explain line per surrogate ({n_sur})", f"{len(sur_lines)} lines")
+        report(typed, f"{name}: each line has the type, the rule and the kind", "a line lacks one")
+        text = "\n".join(sur_lines)
+        origs = [g["text"] for g in doc["phi"] if g["type"] != "YEAR" and len(alnum_key(g["text"])) >= 3
+                 and not (g["type"] == "AGE" and g["text"].isdigit() and int(g["text"]) < 90)]
+        found = [o for o in origs if occurs(o, text)]
+        if shown:
+            report(len(found) == len(origs), f"{name}: --show-phi shows the originals", f"{len(origs) - len(found)} missing")
+        else:
+            report(not found, f"{name}: no original in the explain lines", f"{len(found)} found")
+
+
+UK_POSTCODE = re.compile(r"^([A-Za-z]{1,2})[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$")
+
+
+def cmd_postcode(src_dir, out, areas_path):
+    town = {}
+    for line in open(areas_path, encoding="utf-8"):
+        if line.strip() and not line.startswith("#"):
+            a, t = line.rstrip("\n").split("\t")
+            town[a] = t
+    docs = load_sources(src_dir)
+    recs = {r["id"]: r for r in read_jsonl(out)}
+    pairs_seen = 0
+    for doc_id, doc in docs.items():
+        pairs, _ = deid_pairs(doc, recs[doc_id])
+        for i, (g, sur) in enumerate(pairs):
+            m = UK_POSTCODE.match(g["text"]) if g["type"] == "ZIP" else None
+            if not m:
+                continue
+            ms = UK_POSTCODE.match(sur or "")
+            area = ms.group(1).upper() if ms else None
+            report(ms is not None and area in town and area != m.group(1).upper(),
+                   f"postcode {doc_id}: {len(m.group(1))}-letter area becomes another listed area", f"{g['text']!r} -> {sur!r}")
+            if i > 0 and pairs[i - 1][0]["type"] == "CITY" and re.fullmatch(r"[ ,\n]*", doc["text"][pairs[i - 1][0]["end"]:g["start"]]):
+                pairs_seen += 1
+                c = pairs[i - 1][1]
+                report(area in town and (c or "").lower() == town[area].lower(),
+                       f"postcode {doc_id}: the town beside it is the area's post town", f"{c!r} beside {sur!r}")
+    report(pairs_seen > 0, f"postcode: {pairs_seen} town-and-postcode pairs checked", "none in the letters")
+
+
+def cmd_markov(map_path):
+    kept = changed = 0
+    dates = []
+    last = {}
+    for m in read_jsonl(map_path):
+        k = (m["id"], m["original"].lower())
+        if k in last:
+            same = last[k] == m["surrogate"].lower()
+            if m["type"] in ("DATE", "YEAR"):
+                dates.append(same)
+            else:
+                kept += same
+                changed += not same
+        last[k] = m["surrogate"].lower()
+    report(kept > 0 and changed > 0, f"markov: repeats keep or change their surrogate ({kept} kept, {changed} changed)",
+           "one way only")
+    report(dates and all(dates), f"markov: {len(dates)} repeated dates keep their surrogate", f"{dates.count(False)} changed")
+
+
 def cmd_same(a, b, differ):
     ra, rb = read_jsonl(a), read_jsonl(b)
     if differ:
@@ -502,6 +628,14 @@ def main():
         cmd_deid(a[1], a[2])
     elif a[0] == "generate":
         cmd_generate(a[1], a[2])
+    elif a[0] == "explain":
+        cmd_explain(a[1], a[2], a[3], a[4] if len(a) > 4 else None, len(a) > 5 and a[5] == "shown")
+    elif a[0] == "postcode":
+        cmd_postcode(a[1], a[2], a[3])
+    elif a[0] == "markov":
+        cmd_markov(a[1])
+    elif a[0] == "map":
+        cmd_map(a[1], a[2], a[3], a[4])
     elif a[0] in ("same", "differ"):
         cmd_same(a[1], a[2], a[0] == "differ")
     elif a[0] == "keyed":
