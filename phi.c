@@ -3049,19 +3049,23 @@ static int phi_us_state_abbr(const char *p, int n) {
     for (const char *q = ab; *q; q += 3) if (q[0] == p[0] && q[1] == p[1]) return 1;
     return 0;
 }
-static int phi_uk_outward(const char *p, int n) { /* A9, A9A, A99, AA9, AA9A, AA99 */
-    if (n < 2 || n > 4 || !isupper((unsigned char)p[0])) return 0;
+/* a postcode's letter: a capital, or in a document without case (all lower or all
+ * capitals: anycase) a small letter too ("tr11 3qf") */
+static int phi_pc_letter(int c, int anycase) { return isupper(c) || (anycase && islower(c)); }
+static int phi_uk_outward(const char *p, int n, int anycase) { /* A9, A9A, A99, AA9, AA9A, AA99 */
+    if (n < 2 || n > 4 || !phi_pc_letter((unsigned char)p[0], anycase)) return 0;
     int k = 1;
-    if (isupper((unsigned char)p[1])) k = 2;
+    if (phi_pc_letter((unsigned char)p[1], anycase)) k = 2;
     if (k >= n || !isdigit((unsigned char)p[k])) return 0;
     k++;
     if (k == n) return 1;
-    if (isdigit((unsigned char)p[k]) || isupper((unsigned char)p[k])) k++;
+    if (isdigit((unsigned char)p[k]) || phi_pc_letter((unsigned char)p[k], anycase)) k++;
     return k == n;
 }
-static int phi_uk_inward(const char *p, int n) { /* 9AA */
-    return n == 3 && isdigit((unsigned char)p[0]) && isupper((unsigned char)p[1]) && isupper((unsigned char)p[2]) &&
-           !strchr("CIKMOV", p[1]) && !strchr("CIKMOV", p[2]);
+static int phi_uk_inward(const char *p, int n, int anycase) { /* 9AA */
+    return n == 3 && isdigit((unsigned char)p[0]) && phi_pc_letter((unsigned char)p[1], anycase) &&
+           phi_pc_letter((unsigned char)p[2], anycase) && !strchr("CIKMOV", toupper((unsigned char)p[1])) &&
+           !strchr("CIKMOV", toupper((unsigned char)p[2]));
 }
 /* an address line ends in a postcode ("West Smithfield, London EC1A 7BE",
  * "Guildford GU1 4PR"): the words before it on that line are the town and locality */
@@ -3087,6 +3091,14 @@ static void phi_rule_zip(PhiDoc *d) {
             if (phi_punct(d, k, ',')) k--;
             int st = k >= 0 && !d->t[i].nl && ((d->t[k].lex & LX_STATE) ||
                      (d->t[k].kind == TK_WORD && d->t[k].shape == SH_UPPER && phi_us_state_abbr(d->text + d->t[k].b0, d->t[k].b1 - d->t[k].b0)));
+            /* without case: "pittsburgh, pa 15222" (a state's code after a town and a comma;
+               alone, "in 10000" is no ZIP) */
+            if (!st && !d->mixed && k >= 2 && d->t[k].kind == TK_WORD && d->t[k].shape == SH_LOWER && d->t[k].b1 - d->t[k].b0 == 2 &&
+                phi_punct(d, k - 1, ',') && phi_word(d, k - 2) && !d->t[k].nl) {
+                char up[2] = {(char)toupper((unsigned char)d->text[d->t[k].b0]), (char)toupper((unsigned char)d->text[d->t[k].b0 + 1])};
+                st = phi_us_state_abbr(up, 2);
+                if (st) phi_mark(d, k, k, PT_STATE, "rule:zip-after-state", i);
+            }
             int zipctx = phi_ctx_before(d, i, LX_HEADER, 2) >= 0 && (phi_cue(d, phi_ctx_before(d, i, LX_HEADER, 2), CUE_ZIP_LABEL));
             if (st || zipctx) {
                 int end = i;
@@ -3102,12 +3114,12 @@ static void phi_rule_zip(PhiDoc *d) {
                     if (d->t[c].nl) break;
                 }
             }
-        } else if (t->kind == TK_ALNUM && t->b1 - t->b0 >= 5 && t->b1 - t->b0 <= 7 && phi_uk_inward(d->text + t->b1 - 3, 3) &&
-                   phi_uk_outward(d->text + t->b0, t->b1 - t->b0 - 3) && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT)) {
+        } else if (t->kind == TK_ALNUM && t->b1 - t->b0 >= 5 && t->b1 - t->b0 <= 7 && phi_uk_inward(d->text + t->b1 - 3, 3, 0) &&
+                   phi_uk_outward(d->text + t->b0, t->b1 - t->b0 - 3, 0) && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT)) {
             phi_mark(d, i, i, PT_ZIP, "rule:uk-postcode", -1); /* SW1A1AA, written without its space */
-        } else if ((t->kind == TK_ALNUM || t->kind == TK_WORD) && phi_uk_outward(d->text + t->b0, t->b1 - t->b0) &&
+        } else if ((t->kind == TK_ALNUM || t->kind == TK_WORD) && phi_uk_outward(d->text + t->b0, t->b1 - t->b0, !d->mixed) &&
                    i + 1 < d->n && d->t[i + 1].kind == TK_ALNUM && d->t[i + 1].sp && !d->t[i + 1].nl &&
-                   phi_uk_inward(d->text + d->t[i + 1].b0, d->t[i + 1].b1 - d->t[i + 1].b0)) {
+                   phi_uk_inward(d->text + d->t[i + 1].b0, d->t[i + 1].b1 - d->t[i + 1].b0, !d->mixed)) {
             phi_mark(d, i, i + 1, PT_ZIP, "rule:uk-postcode", -1);
             phi_address_line_before(d, i);
         }
