@@ -1972,7 +1972,8 @@ static void phi_rule_id_shapes(PhiDoc *d) {
         /* a reference code: capitals, then 2+ groups of digits (PT-24-1093, REF-2024-00871);
          * its capitals may be a unit's or a test's letters, its digits are too many for a value */
         int ref_code = c.free && !c.decimal && c.segments >= 3 && c.digits >= 6 && c.longest >= 4 && phi_word(d, i) &&
-                       d->t[i].shape == SH_UPPER && d->t[i].nalpha >= 2 && d->t[i].nalpha <= 4 && c.letters == d->t[i].nalpha &&
+                       (d->t[i].shape == SH_UPPER || (!d->mixed && d->t[i].shape == SH_LOWER)) && d->t[i].nalpha >= 2 &&
+                       d->t[i].nalpha <= 4 && c.letters == d->t[i].nalpha &&
                        (phi_punct(d, i + 1, '-') || phi_punct(d, i + 1, '/'));
         if (!ref_code && !phi_id_chain(d, &c)) continue;
         /* a code of letters right before, with a space: "ARH 66-20417", "ND 482-117" */
