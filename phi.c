@@ -3310,10 +3310,21 @@ static void phi_rule_address_runs(PhiDoc *d) {
 /* a state code after a town the place rules found and a comma, whatever follows
  * ("Madison, WI with her son", "(Madison, WI - approximate)"); not a stop word (IN, OR, ME) */
 static void phi_rule_state_after_town(PhiDoc *d) {
-    for (int i = 2; i < d->n; i++)
-        if (phi_free(d, i) && !d->t[i].nl && phi_cue(d, i, CUE_STATE_CODE) && d->t[i].shape == SH_UPPER && phi_punct(d, i - 1, ',') &&
-            d->type[i - 2] == PT_CITY && !(d->t[i].lex & (LX_STOP | LX_CRED)))
+    for (int i = 2; i < d->n; i++) {
+        if (!phi_free(d, i) || d->t[i].nl || !phi_punct(d, i - 1, ',')) continue;
+        if (phi_cue(d, i, CUE_STATE_CODE) && d->t[i].shape == SH_UPPER && d->type[i - 2] == PT_CITY && !(d->t[i].lex & (LX_STOP | LX_CRED))) {
             phi_mark(d, i, i, PT_STATE, "rule:state-after-town", i - 2);
+            continue;
+        }
+        /* without case: "portland, me" ending a line or a bracket (a heading's town and
+           state); the code may be a word (me, ok, in), so nothing may follow it */
+        if (d->mixed || d->t[i].shape != SH_LOWER || d->t[i].b1 - d->t[i].b0 != 2 || !phi_word(d, i - 2) || d->t[i - 2].nl) continue;
+        if (!(i + 1 >= d->n || d->t[i + 1].nl || phi_punct(d, i + 1, ')'))) continue;
+        char up[2] = {(char)toupper((unsigned char)d->text[d->t[i].b0]), (char)toupper((unsigned char)d->text[d->t[i].b0 + 1])};
+        if (!phi_us_state_abbr(up, 2)) continue;
+        phi_mark(d, i, i, PT_STATE, "rule:state-after-town", i - 2);
+        if (phi_free(d, i - 2) && !(d->t[i - 2].lex & LX_STOP)) phi_mark(d, i - 2, i - 2, PT_CITY, "rule:state-after-town", i);
+    }
 }
 
 /* devotional names that many hospitals share: Holy Cross, Sacred Heart, Good Samaritan,
