@@ -2080,6 +2080,9 @@ static void phi_rule_town_after_hospital(PhiDoc *d) {
         while (e < d->n && !d->t[e].nl && w < 3 && (phi_name_word(d, e) || (phi_punct(d, e, '-') && !d->t[e].sp))) { if (d->t[e].kind != TK_PUNCT) w++; e++; }
         if (!w || !(e >= d->n || d->t[e].nl || phi_punct(d, e, ',') || phi_punct(d, e, ')'))) continue;
         if (d->mixed && !phi_cap(&d->t[i])) continue;
+        int dept = 0; /* "St Aldric's Hospital, Department of Cardiology": the hospital's department */
+        for (int m = i; m < e && !dept; m++) dept = phi_cue(d, m, CUE_DEPARTMENT) || phi_is(d, m, "department") || phi_is(d, m, "dept");
+        if (dept) continue;
         phi_mark(d, i, e - 1, PT_CITY, "rule:town-after-hospital", i - 2);
         i = e;
     }
