@@ -12,7 +12,8 @@
 #   make check             the fast tier: the stages marked "# tier: fast" (they need only
 #                          a C compiler and python3: no torch, npm, clang or qemu), with
 #                          FAST=1 in their environment (stage 40 then leaves out its 20 s
-#                          libFuzzer run); under a minute on a 2-core laptop
+#                          libFuzzer run), run side by side; under a minute on a 2-core
+#                          laptop
 # Environment given to every stage:
 #   ROOT    the repository        SR        portable binary   SR_NATIVE  native binary
 #   OUT     scratch (test/out)    PY        a Python 3 with torch and numpy (Debian's)
@@ -64,27 +65,47 @@ wanted() {
     return 1
 }
 
-nstages=0
-for stage in "$ROOT"/test/stage_*.sh; do
-    [ -e "$stage" ] || continue
-    name=$(basename "$stage" .sh)
-    wanted "$name" "$stage" || continue
-    nstages=$((nstages + 1))
+# run_stage NAME SCRIPT: its log, exit status and seconds into $OUT/NAME.log(.rc, .secs)
+run_stage() {
+    local start; start=$(date +%s)
+    bash "$2" >"$OUT/$1.log" 2>&1
+    echo $? >"$OUT/$1.log.rc"
+    echo $(( $(date +%s) - start )) >"$OUT/$1.log.secs"
+}
+# report NAME: its checks, tallied
+report() {
+    local name=$1 log=$OUT/$1.log rc p f s
+    rc=$(cat "$log.rc")
     echo "== $name"
-    log=$OUT/$name.log
-    start=$(date +%s)
-    bash "$stage" >"$log" 2>&1
-    rc=$?
     grep -E '^(PASS|FAIL|SKIP) ' "$log" | sed 's/^/  /'
     p=$(grep -c '^PASS ' "$log"); f=$(grep -c '^FAIL ' "$log"); s=$(grep -c '^SKIP ' "$log")
     pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         echo "  FAIL $name: exited with status $rc; last lines of $log:"
         tail -n 5 "$log" | sed 's/^/    /'
         fail=$((fail + 1))
     fi
-    echo "  ($(( $(date +%s) - start )) s)"
+    echo "  ($(cat "$log.secs") s)"
+}
+
+names=()
+for stage in "$ROOT"/test/stage_*.sh; do
+    [ -e "$stage" ] || continue
+    name=$(basename "$stage" .sh)
+    wanted "$name" "$stage" || continue
+    names+=("$name")
+    if [ "$FAST" = 1 ]; then
+        run_stage "$name" "$stage" & # the fast tier's stages share nothing: side by side
+    else
+        run_stage "$name" "$stage"
+        report "$name"
+    fi
 done
+if [ "$FAST" = 1 ]; then
+    wait
+    for name in "${names[@]}"; do report "$name"; done
+fi
+nstages=${#names[@]}
 
 if [ $nstages -eq 0 ]; then
     echo "FAIL stages: no test/stage_*.sh matches STAGE=\"$STAGE\" (FAST=$FAST)"; fail=$((fail + 1))
