@@ -3047,10 +3047,12 @@ static void phi_rule_ages(PhiDoc *d) {
 }
 
 /* ZIP after a state, UK postcodes */
+/* a US state's two-letter code, in either case (the callers check the token's shape) */
 static int phi_us_state_abbr(const char *p, int n) {
     static const char *ab = "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR ";
     if (n != 2) return 0;
-    for (const char *q = ab; *q; q += 3) if (q[0] == p[0] && q[1] == p[1]) return 1;
+    int a = toupper((unsigned char)p[0]), b = toupper((unsigned char)p[1]);
+    for (const char *q = ab; *q; q += 3) if (q[0] == a && q[1] == b) return 1;
     return 0;
 }
 /* a postcode's letter: a capital, or in a document without case (all lower or all
@@ -3099,8 +3101,7 @@ static void phi_rule_zip(PhiDoc *d) {
                alone, "in 10000" is no ZIP) */
             if (!st && !d->mixed && k >= 2 && d->t[k].kind == TK_WORD && d->t[k].shape == SH_LOWER && d->t[k].b1 - d->t[k].b0 == 2 &&
                 phi_punct(d, k - 1, ',') && phi_word(d, k - 2) && !d->t[k].nl) {
-                char up[2] = {(char)toupper((unsigned char)d->text[d->t[k].b0]), (char)toupper((unsigned char)d->text[d->t[k].b0 + 1])};
-                st = phi_us_state_abbr(up, 2);
+                st = phi_us_state_abbr(d->text + d->t[k].b0, 2);
                 if (st) phi_mark(d, k, k, PT_STATE, "rule:zip-after-state", i);
             }
             int zipctx = phi_ctx_before(d, i, LX_HEADER, 2) >= 0 && (phi_cue(d, phi_ctx_before(d, i, LX_HEADER, 2), CUE_ZIP_LABEL));
@@ -3323,8 +3324,7 @@ static void phi_rule_state_after_town(PhiDoc *d) {
            state); the code may be a word (me, ok, in), so nothing may follow it */
         if (d->mixed || d->t[i].shape != SH_LOWER || d->t[i].b1 - d->t[i].b0 != 2 || !phi_word(d, i - 2) || d->t[i - 2].nl) continue;
         if (!(i + 1 >= d->n || d->t[i + 1].nl || phi_punct(d, i + 1, ')'))) continue;
-        char up[2] = {(char)toupper((unsigned char)d->text[d->t[i].b0]), (char)toupper((unsigned char)d->text[d->t[i].b0 + 1])};
-        if (!phi_us_state_abbr(up, 2)) continue;
+        if (!phi_us_state_abbr(d->text + d->t[i].b0, 2)) continue;
         phi_mark(d, i, i, PT_STATE, "rule:state-after-town", i - 2);
         if (phi_free(d, i - 2) && !(d->t[i - 2].lex & LX_STOP)) phi_mark(d, i - 2, i - 2, PT_CITY, "rule:state-after-town", i);
     }
@@ -4033,8 +4033,7 @@ static void phi_rule_place_shapes(PhiDoc *d) {
             continue;
         }
         /* "lives in DC", "moved from NY": a state's postal abbreviation */
-        char up2[2] = {(char)toupper((unsigned char)d->text[t->b0]), t->b1 - t->b0 > 1 ? (char)toupper((unsigned char)d->text[t->b0 + 1]) : 0};
-        if ((t->shape == SH_UPPER || (!d->mixed && t->shape == SH_LOWER)) && t->b1 - t->b0 == 2 && phi_us_state_abbr(up2, 2) &&
+        if ((t->shape == SH_UPPER || (!d->mixed && t->shape == SH_LOWER)) && t->b1 - t->b0 == 2 && phi_us_state_abbr(d->text + t->b0, 2) &&
             (phi_is(d, i - 1, "in") || phi_is(d, i - 1, "from")) &&
             (phi_cue(d, i - 2, CUE_RESIDENCE_VERB_MOVED)) &&
             !(t->lex & LX_PLACESTOP) && !d->t[i - 1].nl) {

@@ -674,6 +674,11 @@ static int utf8_check_file(const char *s, size_t len, char *err) {
     return -1;
 }
 
+/* A plain file's record is identified by the file's path (stdin and --text by index). */
+static void input_file_id(const SrInput *in, SrRecord *rec) {
+    if (!in->jsonl && strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+}
+
 /* Returns 1 with a record, 0 at the end, -1 for a record that could not be read: err
  * names the file and line, and rec->id_json is set when the id could be read, so the
  * command can print an error record and go on. */
@@ -700,13 +705,13 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             in->line = 0;
             if (!in->buf) {
                 in->count++;
-                if (!in->jsonl && strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+                input_file_id(in, rec);
                 sr_fail(err, "%s", e);
                 return -1;
             }
             if (in->encoding != SR_ENC_UTF8 && to_utf8(&in->buf, &in->buf_len, in->encoding, e) < 0) {
                 in->count++;
-                if (!in->jsonl && strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+                input_file_id(in, rec);
                 sr_fail(err, "%s: %s", strcmp(in->name, "-") ? in->name : "stdin", e);
                 free(in->buf);
                 in->buf = NULL;
@@ -722,8 +727,7 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
                 rec->len = in->buf_len;
                 in->buf = NULL;
                 in->count++;
-                /* a file is identified by its path (stdin and --text by their index) */
-                if (strcmp(in->name, "-")) rec->id_json = json_quote(in->name);
+                input_file_id(in, rec);
                 if (utf8_check_file(rec->text, rec->len, e) < 0) { sr_fail(err, "%s: %s", in->name, e); return -1; }
                 return 1;
             }
