@@ -1391,8 +1391,8 @@ static int load_model_or_demo(const char *cmd, const char *path, int quiet, SrMo
 static int cmd_fill(int argc, char **argv) {
     const char *model_path = NULL;
     int top_k = 5, jsonl = 0, threads = 0, encoding = SR_ENC_UTF8;
-    char **items = xmalloc((size_t)argc * sizeof(char *));
-    int n_items = 0, files = 0;
+    SrInputArgs ia;
+    input_args_init(&ia, argc);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
@@ -1401,32 +1401,34 @@ static int cmd_fill(int argc, char **argv) {
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--threads")) threads = opt_threads(argc, argv, &i);
-        else if (!strcmp(a, "--file") || !strcmp(a, "-f")) { items[n_items++] = (char *)opt_value(argc, argv, &i); files = 1; }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs("usage: sr fill [-m MODEL] [--top-k K] [--jsonl] [--threads N] [TEXT... | -f FILE...]\n"
+            fputs("usage: sr fill [-m MODEL] [--top-k K] [--jsonl] [--threads N] [FILE... | --text TEXT...]\n"
                   "  Hugging Face fill-mask: TEXT holds literal [MASK] tokens. For each mask, the\n"
                   "  top-k tokens with probabilities = softmax over the whole vocabulary. \"token\"\n"
                   "  is the vocabulary entry (\"##ing\"), not decoded. Default model: the demo model.\n"
                   "  --encoding E: files and stdin are utf-8 (the default), cp1252 or latin1\n"
                   "  --keep-fields A,B: input keys copied verbatim into each output record (not de-identified)\n"
+                  "  FILE: one text a file ('-' or none: stdin; a folder: its files); --text TEXT: TEXT itself\n"
                   "  --jsonl: input lines {\"id\",\"text\"} (files or stdin), output\n"
                   "  {\"id\", \"masks\":[{\"index\": token index with [CLS] = 0, \"candidates\":[{\"id\",\"token\",\"prob\"}]}]}\n",
                   stdout);
-            free(items);
+            input_args_free(&ia);
             return 0;
-        } else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr fill: unknown option %s\n", a); free(items); return 2; }
-        else items[n_items++] = (char *)a;
+        } else if (opt_input(argc, argv, &i, &ia)) continue;
+        else { fprintf(stderr, "sr fill: unknown option %s (see sr fill --help)\n", a); input_args_free(&ia); return 2; }
     }
-    if (top_k < 1) { fprintf(stderr, "sr fill: --top-k must be >= 1\n"); free(items); return 2; }
+    SrInput in;
+    if (top_k < 1) fprintf(stderr, "sr fill: --top-k must be >= 1\n");
+    if (top_k < 1 || input_args_open("fill", &ia, jsonl, encoding, &in) < 0) { input_args_free(&ia); return 2; }
     char err[SR_ERR_LEN];
     SrModel *m = NULL;
-    if (load_model_or_demo("fill", model_path, 0, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); free(items); return 2; }
+    if (load_model_or_demo("fill", model_path, 0, &m, err) < 0) { fprintf(stderr, "sr fill: %s\n", err); input_args_free(&ia); return 2; }
     if (threads > 0) sr_set_threads(threads);
     const SrConfig *cfg = sr_config(m);
     SrTokenizer *t = sr_tokenizer_from_model(m, err);
     if (!t || !(cfg->flags & SR_FLAG_MLM_HEAD) || cfg->mask_id < 0) {
         fprintf(stderr, "sr fill: %s\n", !t ? err : "the model has no masked-LM head or no [MASK] token");
-        sr_tokenizer_free(t); sr_free(m); free(items);
+        sr_tokenizer_free(t); sr_free(m); input_args_free(&ia);
         return 2;
     }
     SrState *st = sr_state_new(m, cfg->max_position);
@@ -1435,7 +1437,6 @@ static int cmd_fill(int argc, char **argv) {
     SrCand *cand = xmalloc((size_t)(k + 1) * sizeof(SrCand));
     int *ids = NULL, *rows = NULL, n, failed = 0;
     SrTokens tk = {0};
-    SrInput in = {jsonl, items, n_items, (!jsonl && !files && n_items) ? 1 : 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
     SrRecord rec;
     int got;
     while ((got = input_next(&in, &rec, err)) != 0) {
@@ -1486,7 +1487,7 @@ static int cmd_fill(int argc, char **argv) {
         record_free(&rec);
     }
     input_close(&in);
-    free(ids); free(rows); free(logits); free(probs); free(cand); free(items);
+    free(ids); free(rows); free(logits); free(probs); free(cand); input_args_free(&ia);
     sr_tokens_free(&tk);
     sr_state_free(st);
     sr_tokenizer_free(t);
@@ -1776,10 +1777,10 @@ static int cmd_generate(int argc, char **argv) {
     map.f = NULL;
     const char **lexicons = xmalloc((size_t)argc * sizeof(char *));
     const char **label_files = xmalloc((size_t)argc * sizeof(char *));
-    char **items = xmalloc((size_t)argc * sizeof(char *));
-    char **texts = xmalloc((size_t)argc * sizeof(char *)); /* --text: letters given on the command line */
-    int n_labels = 0, n_texts = 0;
-    int n_items = 0, n_lex = 0, jsonl = 0, encoding = SR_ENC_UTF8, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
+    SrInputArgs ia; /* files, or --text: letters given on the command line */
+    input_args_init(&ia, argc);
+    int n_labels = 0;
+    int n_lex = 0, jsonl = 0, encoding = SR_ENC_UTF8, format = -1, threads = 0, shard_i = 0, shard_n = 1, quiet = 0, timings = 0;
     long max_bytes = 100000;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -1851,7 +1852,6 @@ static int cmd_generate(int argc, char **argv) {
             if ((format = format_parse(v)) < 0) { fprintf(stderr, "sr generate: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto out; }
         } else if (!strcmp(a, "--out")) out_dir = opt_value(argc, argv, &i);
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
-        else if (!strcmp(a, "--text")) texts[n_texts++] = (char *)opt_value(argc, argv, &i);
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
         else if (!strcmp(a, "--shard")) opt_shard(argc, argv, &i, &shard_i, &shard_n);
@@ -1859,21 +1859,22 @@ static int cmd_generate(int argc, char **argv) {
         else if (!strcmp(a, "--max-bytes")) max_bytes = opt_int(argc, argv, &i, 1, 1L << 40);
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { gen_usage(stdout); rc = 0; goto out; }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr generate: unknown option %s (see sr generate --help)\n", a); goto out; }
-        else items[n_items++] = (char *)a;
+        else if (opt_input(argc, argv, &i, &ia)) continue;
+        else { fprintf(stderr, "sr generate: unknown option %s (see sr generate --help)\n", a); goto out; }
     }
     if (format < 0) format = jsonl ? FMT_JSONL : FMT_TEXT;
     opt.phi_fill = phi_fill >= 0 ? phi_fill : opt.paper ? SR_PHI_MLM : SR_PHI_SURROGATE;
     if (opt.paper && opt.phi_fill != SR_PHI_MLM) { fprintf(stderr, "sr generate: --paper fills PHI with the masked LM (--phi-fill mlm)\n"); goto out; }
     if (opt.surrogate.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr generate: --consistency patient needs --surrogate-key\n"); goto out; }
     if (format == FMT_BRAT && !out_dir) { fprintf(stderr, "sr generate: --format brat needs --out DIR (a .txt and a .ann per letter)\n"); goto out; }
-    if (n_texts && (n_items || jsonl)) { fprintf(stderr, "sr generate: give either --text or files (or --jsonl), not both\n"); goto out; }
+    SrInput in;
+    if (input_args_open("generate", &ia, jsonl, encoding, &in) < 0) goto out;
 
     char err[SR_ERR_LEN];
     GenTools gt;
     memset(&gt, 0, sizeof gt);
-    int n_files = 0;
-    char **files = expand_inputs(items, n_items, &n_files);
+    char **files = ia.files;
+    int n_files = ia.n_files, n_texts = ia.n_texts;
     SrOutDir od;
     memset(&od, 0, sizeof od);
     if (out_dir && outdir_open(&od, out_dir, files, n_files, err) < 0) { fprintf(stderr, "sr generate: %s\n", err); goto cleanup; }
@@ -1924,7 +1925,6 @@ static int cmd_generate(int argc, char **argv) {
     GenProgress one = {"letter", 0, 0};
     if (!progress && !quiet && tty) { opt.progress = gen_progress; opt.progress_arg = &one; }
 
-    SrInput in = {jsonl, n_texts ? texts : files, n_texts ? n_texts : n_files, n_texts > 0, 0, NULL, 0, 0, NULL, 0, 0, encoding};
     SrRecord rec;
     int got, failed = 0;
     long done = 0, index = -1;
@@ -2007,15 +2007,12 @@ static int cmd_generate(int argc, char **argv) {
 cleanup:
     if (map.f) outfile_abort(&map);
     outdir_free(&od);
-    for (int f = 0; f < n_files; f++) free(files[f]);
-    free(files);
     gen_tools_close(&gt);
 out:
     sr_surrogates_free(surrogates);
     free(lexicons);
     free(label_files);
-    free(items);
-    free(texts);
+    input_args_free(&ia);
     return rc;
 }
 

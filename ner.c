@@ -1883,38 +1883,6 @@ static int format_parse(const char *v) {
 
 /* ---- inputs ---- */
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Expand directories into their regular files (sorted, hidden files skipped). */
-static char **expand_inputs(char **items, int n, int *out_n) {
-    char **out = NULL;
-    int cap = 0, m = 0;
-    for (int i = 0; i < n; i++) {
-        struct stat sb;
-        if (strcmp(items[i], "-") && stat(items[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            DIR *d = opendir(items[i]);
-            if (!d) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = strdup(items[i]); continue; }
-            int first = m;
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (e->d_name[0] == '.') continue;
-                size_t l = strlen(items[i]) + strlen(e->d_name) + 2;
-                char *p = xmalloc(l);
-                snprintf(p, l, "%s/%s", items[i], e->d_name);
-                if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = p; }
-                else free(p);
-            }
-            closedir(d);
-            qsort(out + first, (size_t)(m - first), sizeof *out, name_cmp);
-        } else {
-            out = grow(out, &cap, m + 1, sizeof *out);
-            out[m++] = strdup(items[i]);
-        }
-    }
-    *out_n = m;
-    return out;
-}
-
 /* What a reader calls a record: its "id" (a JSON string decoded, else the JSON as
  * given), the path of its file ("stdin"), else its index from 0 (--text). */
 static void record_name(const SrInput *in, const SrRecord *rec, long index, char *out, size_t cap) {
@@ -2460,16 +2428,17 @@ static void deid_put_map(FILE *f, const SrRecord *rec, long index, const SrSpans
 static int cmd_deid(int argc, char **argv) {
     const char *data_dir = NULL, *phi_model = NULL, *out_dir = NULL;
     const char **lexicons = xcalloc((size_t)argc + 1, sizeof(char *));
-    char **items = xcalloc((size_t)argc + 1, sizeof(char *));
-    int n_lex = 0, n_items = 0, texts = 0, jsonl = 0, encoding = SR_ENC_UTF8, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
+    int n_lex = 0, jsonl = 0, encoding = SR_ENC_UTF8, keep_length = 0, explain = 0, show_phi = 0, extras = 1;
     int fail_closed = 1, phi_only = 0, surrogate = 0, fmt = FMT_TEXT, shard_i = 0, shard_n = 1, quiet = 0;
     const char *surrogate_key = NULL, *map_out = NULL;
     SrSurrogateOptions so = {42, -1825, -365, NULL};
     SrOutFile map; /* --map-out */
     map.f = NULL;
     /* what the cleanup at the end frees: set before its first goto */
-    int status = 2, n_files = 0;
-    char **files = NULL;
+    int status = 2;
+    SrInputArgs ia;
+    input_args_init(&ia, argc);
+    SrInput in;
     SrModel *model = NULL;
     SrMasker *mk = NULL;
     SrSurrogates *sg = NULL;
@@ -2483,7 +2452,6 @@ static int cmd_deid(int argc, char **argv) {
             const char *v = opt_value(argc, argv, &i);
             if ((fmt = format_parse(v)) < 0) { fprintf(stderr, "sr deid: unknown --format %s (text, jsonl, i2b2, brat)\n", v); goto done; }
         }
-        else if (!strcmp(a, "--text")) { items[n_items++] = (char *)opt_value(argc, argv, &i); texts = 1; }
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
@@ -2522,19 +2490,17 @@ static int cmd_deid(int argc, char **argv) {
             else if (!strcmp(v, "only")) phi_only = 1;
             else { fprintf(stderr, "sr deid: --phi-input must be union or only, not %s\n", v); goto done; }
         }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); goto done; }
-        else {
-            if (texts) { fprintf(stderr, "sr deid: give either --text or files, not both\n"); goto done; }
-            items[n_items++] = (char *)a;
-        }
+        else if (opt_input(argc, argv, &i, &ia)) continue;
+        else { fprintf(stderr, "sr deid: unknown option %s (see sr deid --help)\n", a); goto done; }
     }
     if (jsonl && fmt == FMT_TEXT) fmt = FMT_JSONL;
     if (map_out && !surrogate) { fprintf(stderr, "sr deid: --map-out needs --replace surrogate\n"); goto done; }
     if (so.consistency == SR_CONSIST_PATIENT && !surrogate_key) { fprintf(stderr, "sr deid: --consistency patient needs --surrogate-key\n"); goto done; }
-    if (texts && jsonl) { fprintf(stderr, "sr deid: --jsonl reads files or stdin, not --text\n"); goto done; }
-    if (!texts) files = expand_inputs(items, n_items, &n_files);
+    if (input_args_open("deid", &ia, jsonl, encoding, &in) < 0) goto done;
+    char **files = ia.files;
+    int n_files = ia.n_files;
     /* a .ann means nothing without its text: on stdout only one document's, as it is */
-    int several = jsonl || (texts ? n_items : n_files) > 1;
+    int several = jsonl || in.n_items > 1;
     if (fmt == FMT_BRAT && !out_dir && several) {
         fprintf(stderr, "sr deid: --format brat writes one .ann a document: several documents need --out DIR (NAME.txt + NAME.ann)\n");
         goto done;
@@ -2561,12 +2527,6 @@ static int cmd_deid(int argc, char **argv) {
     if (map_out && outfile_open_mode(&map, map_out, 0600, err) < 0) { fprintf(stderr, "sr deid: --map-out %s\n", err); goto done; }
     char **sur = NULL, **how = NULL; /* each span's surrogate, and with --explain what kind */
     int cap_sur = 0, cap_how = 0;
-    SrInput in = {0};
-    in.jsonl = jsonl;
-    in.encoding = encoding;
-    in.items = texts ? items : files;
-    in.n_items = texts ? n_items : n_files;
-    in.texts = texts;
     SrRecord rec;
     SrSpans sp = {0};
     int failed = 0, rc;
@@ -2651,13 +2611,11 @@ static int cmd_deid(int argc, char **argv) {
 done:
     if (map.f) outfile_abort(&map);
     outdir_free(&od);
-    for (int k = 0; k < n_files; k++) free(files[k]);
-    free(files);
+    input_args_free(&ia);
     sr_surrogates_free(sg);
     sr_masker_free(mk);
     sr_free(model);
     free(lexicons);
-    free(items);
     return status;
 }
 
@@ -2681,12 +2639,12 @@ static void ner_print_entities(FILE *f, const NerEntities *es, int agg) {
 static int cmd_ner(int argc, char **argv) {
     const char *model_path = NULL;
     int agg = NER_AGG_NONE, jsonl = 0, encoding = SR_ENC_UTF8, window = 0, overlap = -1, threads = 0;
-    char **items = xmalloc((size_t)argc * sizeof *items);
-    int n_items = 0, as_files = 0;
+    SrInputArgs ia;
+    input_args_init(&ia, argc);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs("usage: sr ner -m MODEL [options] [TEXT... | -f FILE... | --jsonl [FILE...]]\n"
+            fputs("usage: sr ner -m MODEL [options] [FILE... | --text TEXT... | --jsonl [FILE...]]\n"
                   "Token classification with Hugging Face's pipeline semantics; prints the entities\n"
                   "of each input as a JSON array (--jsonl: {\"id\":...,\"entities\":[...]} per line).\n"
                   "  -m, --model FILE        converted token classification model (required)\n"
@@ -2694,16 +2652,17 @@ static int cmd_ner(int argc, char **argv) {
                   "  --window N              positions per window, [CLS] and [SEP] included\n"
                   "                          (default and maximum: the model's max_position)\n"
                   "  --stride N              tokens shared by consecutive windows (default window/4)\n"
-                  "  -f                      the arguments are files ('-' = stdin), one text each\n"
+                  "  FILE                    one text a file ('-' = stdin; a folder: its files)\n"
+                  "  --text TEXT             TEXT itself (repeatable)\n"
                   "  --encoding E            files and stdin are utf-8 (the default), cp1252 or latin1\n"
                   "  --keep-fields A,B       input keys copied verbatim into each JSON record (not de-identified)\n"
                   "  --jsonl                 inputs are JSON lines {\"id\":..., \"text\":...} from the\n"
                   "                          FILE arguments or stdin\n"
                   "  --threads N             threads for the encoder\n"
-                  "Without TEXT or FILE, the text is read from stdin. Offsets start/end are code\n"
+                  "Without --text or FILE, the text is read from stdin. Offsets start/end are code\n"
                   "points (as Hugging Face), byte_start/byte_end bytes; ends are exclusive.\n",
                   stdout);
-            free(items);
+            input_args_free(&ia);
             return 0;
         }
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
@@ -2711,7 +2670,7 @@ static int cmd_ner(int argc, char **argv) {
             const char *v = opt_value(argc, argv, &i);
             if ((agg = ner_agg_parse(v)) < 0) {
                 fprintf(stderr, "sr ner: unknown --aggregation '%s' (none, simple, first, average, max)\n", v);
-                free(items);
+                input_args_free(&ia);
                 return 2;
             }
         } else if (!strcmp(a, "--window")) window = (int)opt_int(argc, argv, &i, 3, INT32_MAX);
@@ -2720,30 +2679,25 @@ static int cmd_ner(int argc, char **argv) {
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
-        else if (!strcmp(a, "-f")) as_files = 1;
-        else if (a[0] == '-' && a[1]) {
+        else if (opt_input(argc, argv, &i, &ia)) continue;
+        else {
             fprintf(stderr, "sr ner: unknown option %s (see sr ner --help)\n", a);
-            free(items);
+            input_args_free(&ia);
             return 2;
-        } else items[n_items++] = argv[i];
+        }
     }
     int status = 0;
     SrModel *m = NULL;
     NerRunner r;
     memset(&r, 0, sizeof r);
     char err[SR_ERR_LEN];
+    SrInput in;
     if (!model_path) { fputs("sr ner: -m MODEL is required\n", stderr); status = 2; goto out; }
+    if (input_args_open("ner", &ia, jsonl, encoding, &in) < 0) { status = 2; goto out; }
     if (window < 0 || (window > 0 && window < 3)) { fprintf(stderr, "sr ner: bad --window %d\n", window); status = 2; goto out; }
     if (sr_load(&m, model_path, err) < 0) { fprintf(stderr, "sr ner: %s\n", err); status = 2; goto out; }
     if (threads > 0) sr_set_threads(threads);
     if (ner_runner_init(&r, m, window, overlap, err) < 0) { fprintf(stderr, "sr ner: %s: %s\n", model_path, err); status = 2; goto out; }
-    SrInput in;
-    memset(&in, 0, sizeof in);
-    in.jsonl = jsonl;
-    in.encoding = encoding;
-    in.texts = !jsonl && !as_files && n_items > 0;
-    in.items = items;
-    in.n_items = n_items;
     NerEntities es = {0};
     SrRecord rec;
     for (;;) {
@@ -2780,7 +2734,7 @@ static int cmd_ner(int argc, char **argv) {
 out:
     if (r.m) ner_runner_free(&r);
     sr_free(m);
-    free(items);
+    input_args_free(&ia);
     return status;
 }
 
@@ -2863,12 +2817,13 @@ static int pos_conllu(const SrPos *pos, const char *path, FILE *out, char *err) 
 
 static int cmd_pos(int argc, char **argv) {
     const char *data_dir = NULL, *tagger = NULL, *conllu = NULL;
-    char **items = xmalloc((size_t)argc * sizeof *items);
-    int n_items = 0, as_files = 0, jsonl = 0, encoding = SR_ENC_UTF8;
+    SrInputArgs ia;
+    input_args_init(&ia, argc);
+    int jsonl = 0, encoding = SR_ENC_UTF8;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs("usage: sr pos [options] [TEXT... | -f FILE... | --jsonl [FILE...] | --conllu FILE]\n"
+            fputs("usage: sr pos [options] [FILE... | --text TEXT... | --jsonl [FILE...] | --conllu FILE]\n"
                   "Universal part-of-speech tags (UD UPOS) from the built-in tagger, for the Masker's\n"
                   "words (the words sr generate may resample). Prints one line a word:\n"
                   "start<TAB>end<TAB>UPOS<TAB>word (code points, end exclusive), a blank line between texts.\n"
@@ -2878,11 +2833,12 @@ static int cmd_pos(int argc, char **argv) {
                   "                  {\"id\":...,\"words\":[{\"start\",\"end\",\"upos\",\"word\"}]} a line\n"
                   "  --conllu FILE   tag the FORM column of a CoNLL-U file ('-' = stdin) and write it\n"
                   "                  back with UPOS (column 4) filled in, everything else unchanged\n"
-                  "  -f              the arguments are files ('-' = stdin), one text each\n"
+                  "  FILE            one text a file ('-' = stdin; a folder: its files)\n"
+                  "  --text TEXT     TEXT itself (repeatable)\n"
                   "  --tagger FILE   the tagger (default: data/pos_ewt.srp)\n"
                   "  --data DIR      folder of the shipped data files\n",
                   stdout);
-            free(items);
+            input_args_free(&ia);
             return 0;
         }
         if (!strcmp(a, "--conllu")) conllu = opt_value(argc, argv, &i);
@@ -2891,27 +2847,21 @@ static int cmd_pos(int argc, char **argv) {
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
-        else if (!strcmp(a, "-f")) as_files = 1;
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr pos: unknown option %s (see sr pos --help)\n", a); free(items); return 2; }
-        else items[n_items++] = argv[i];
+        else if (opt_input(argc, argv, &i, &ia)) continue;
+        else { fprintf(stderr, "sr pos: unknown option %s (see sr pos --help)\n", a); input_args_free(&ia); return 2; }
     }
     char err[SR_ERR_LEN], path[8192];
-    if (conllu && (n_items || jsonl)) { fputs("sr pos: --conllu takes one file and no other input\n", stderr); free(items); return 2; }
+    SrInput in;
+    if (conllu && (ia.n_args || ia.n_texts || jsonl)) { fputs("sr pos: --conllu takes one file and no other input\n", stderr); input_args_free(&ia); return 2; }
+    if (!conllu && input_args_open("pos", &ia, jsonl, encoding, &in) < 0) { input_args_free(&ia); return 2; }
     if (tagger) snprintf(path, sizeof path, "%s", tagger);
-    else if (data_file(data_dir, "pos_ewt.srp", path, sizeof path, err) < 0) { fprintf(stderr, "sr pos: %s\n", err); free(items); return 2; }
+    else if (data_file(data_dir, "pos_ewt.srp", path, sizeof path, err) < 0) { fprintf(stderr, "sr pos: %s\n", err); input_args_free(&ia); return 2; }
     SrPos *pos = sr_pos_load(path, err);
-    if (!pos) { fprintf(stderr, "sr pos: %s\n", err); free(items); return 2; }
+    if (!pos) { fprintf(stderr, "sr pos: %s\n", err); input_args_free(&ia); return 2; }
     int status = 0;
     if (conllu) {
         if (pos_conllu(pos, conllu, stdout, err) < 0) { fprintf(stderr, "sr pos: %s\n", err); status = 1; }
     } else {
-        SrInput in;
-        memset(&in, 0, sizeof in);
-        in.jsonl = jsonl;
-        in.encoding = encoding;
-        in.texts = !jsonl && !as_files && n_items > 0;
-        in.items = items;
-        in.n_items = n_items;
         SrRecord rec;
         Word *w = NULL;
         const char **tp = NULL;
@@ -2960,6 +2910,6 @@ static int cmd_pos(int argc, char **argv) {
     }
     if (stdout_check() < 0) status = 1;
     sr_pos_free(pos);
-    free(items);
+    input_args_free(&ia);
     return status;
 }

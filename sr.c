@@ -706,7 +706,10 @@ static int input_next(SrInput *in, SrRecord *rec, char *err) {
             if (!in->buf) {
                 in->count++;
                 input_file_id(in, rec);
-                sr_fail(err, "%s", e);
+                struct stat sb;
+                /* positional arguments were texts once: say where text goes now */
+                if (stat(in->name, &sb) != 0 && errno == ENOENT) sr_fail(err, "%s (text on the command line goes after --text)", e);
+                else sr_fail(err, "%s", e);
                 return -1;
             }
             if (in->encoding != SR_ENC_UTF8 && to_utf8(&in->buf, &in->buf_len, in->encoding, e) < 0) {
@@ -855,6 +858,93 @@ static void opt_shard(int argc, char **argv, int *i, int *shard_i, int *shard_n)
     if (b < 1 || *e || errno || b > INT32_MAX || a >= b) opt_bad(opt, v, "I/N with 0 <= I < N");
     *shard_i = (int)a;
     *shard_n = (int)b;
+}
+
+/* ---- Inputs named on the command line ---- */
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Expand directories into their regular files (sorted, hidden files skipped). */
+static char **expand_inputs(char **items, int n, int *out_n) {
+    char **out = NULL;
+    int cap = 0, m = 0;
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        if (strcmp(items[i], "-") && stat(items[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            DIR *d = opendir(items[i]);
+            if (!d) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = strdup(items[i]); continue; }
+            int first = m;
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (e->d_name[0] == '.') continue;
+                size_t l = strlen(items[i]) + strlen(e->d_name) + 2;
+                char *p = xmalloc(l);
+                snprintf(p, l, "%s/%s", items[i], e->d_name);
+                if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) { out = grow(out, &cap, m + 1, sizeof *out); out[m++] = p; }
+                else free(p);
+            }
+            closedir(d);
+            qsort(out + first, (size_t)(m - first), sizeof *out, name_cmp);
+        } else {
+            out = grow(out, &cap, m + 1, sizeof *out);
+            out[m++] = strdup(items[i]);
+        }
+    }
+    *out_n = m;
+    return out;
+}
+
+/* The command line's inputs, one grammar for every command: positional arguments are
+ * files (a folder stands for its files, '-' for stdin), --text T is one literal text
+ * (repeatable), neither reads stdin. "-f" is still accepted before files, as scripts
+ * wrote it when positional arguments were texts; it changes nothing. */
+typedef struct {
+    char **args;  /* positional arguments, as given */
+    char **texts; /* --text values */
+    char **files; /* the files args name (folders expanded), set by input_args_open */
+    int n_args, n_texts, n_files;
+} SrInputArgs;
+
+static void input_args_init(SrInputArgs *a, int argc) {
+    memset(a, 0, sizeof *a);
+    a->args = xmalloc((size_t)(argc + 1) * sizeof *a->args);
+    a->texts = xmalloc((size_t)(argc + 1) * sizeof *a->texts);
+}
+
+/* 1 when argv[*i] is an input argument (taken), else 0. Call it after a command's own
+ * options and before its "unknown option" check. */
+static int opt_input(int argc, char **argv, int *i, SrInputArgs *a) {
+    const char *s = argv[*i];
+    if (!strcmp(s, "--text")) { a->texts[a->n_texts++] = (char *)opt_value(argc, argv, i); return 1; }
+    if (!strcmp(s, "-f") || !strcmp(s, "--file")) return 1;
+    if (s[0] == '-' && s[1]) return 0;
+    a->args[a->n_args++] = (char *)s;
+    return 1;
+}
+
+/* Check that the inputs go together and set `in` up to read them (jsonl, encoding as
+ * given). -1 after a one-line error on stderr: a usage error (exit 2). */
+static int input_args_open(const char *cmd, SrInputArgs *a, int jsonl, int encoding, SrInput *in) {
+    if (a->n_texts && (a->n_args || jsonl)) {
+        fprintf(stderr, "sr %s: give either --text or files (or --jsonl), not both\n", cmd);
+        return -1;
+    }
+    a->files = expand_inputs(a->args, a->n_args, &a->n_files);
+    memset(in, 0, sizeof *in);
+    in->jsonl = jsonl;
+    in->encoding = encoding;
+    in->texts = a->n_texts > 0;
+    in->items = in->texts ? a->texts : a->files;
+    in->n_items = in->texts ? a->n_texts : a->n_files;
+    return 0;
+}
+
+static void input_args_free(SrInputArgs *a) {
+    for (int k = 0; k < a->n_files; k++) free(a->files[k]);
+    free(a->files);
+    free(a->args);
+    free(a->texts);
+    memset(a, 0, sizeof *a);
 }
 
 /* ---- Output: every write checked ---- */
@@ -3273,6 +3363,7 @@ static void usage(FILE *f) {
           "  pos        universal part-of-speech tags (the built-in tagger)\n"
           "  bench      time the encoder forward\n"
           "  info       describe a model file\n"
+          "Inputs, for every command: FILE... (a folder: its files), --text TEXT... or stdin.\n"
           "Run `sr COMMAND --help` for a command's options; `sr --version` for the build.\n"
           "Exit status: 0 all good, 1 some records failed (or the output could not be\n"
           "written), 2 a usage or setup error (bad option, a model or data file that does\n"

@@ -611,7 +611,9 @@ void sr_tokens_free(SrTokens *t) {
 
 static void tokenize_usage(FILE *f) {
     fputs("usage: sr tokenize (-m MODEL | --vocab VOCAB.txt [--lowercase|--cased]) [--jsonl]\n"
-          "                   [--no-special] [TEXT... | FILE... with --jsonl or -f]\n"
+          "                   [--no-special] [FILE... | --text TEXT...]\n"
+          "  FILE: one text a file ('-' or none: stdin; a folder: its files); --text TEXT:\n"
+          "  TEXT itself (repeatable)\n"
           "  WordPiece tokens exactly as Hugging Face's BertTokenizerFast.\n"
           "  --vocab      a vocab.txt; --lowercase (default) lower-cases and strips accents\n"
           "               (Bio_ClinicalBERT's effective setting), --cased keeps the text\n"
@@ -621,7 +623,6 @@ static void tokenize_usage(FILE *f) {
           "               {\"id\":..., \"ids\":[...], \"tokens\":[...], \"offsets\":[[s,e],...],\n"
           "               \"words\":[...]} (words: HF word_ids(), null for [CLS]/[SEP])\n"
           "               with code-point offsets as HF reports them ([CLS]/[SEP]: [0,0])\n"
-          "  -f           the arguments are files (default: texts; no argument: stdin)\n"
           "  --no-special no [CLS]/[SEP]\n"
           "  --bytes      with --jsonl, also \"byte_offsets\" (UTF-8 byte spans)\n"
           "  --strip-accents, --no-strip-accents, --no-chinese-chars\n"
@@ -633,10 +634,10 @@ static void tokenize_usage(FILE *f) {
 
 static int cmd_tokenize(int argc, char **argv) {
     const char *model_path = NULL, *vocab_path = NULL;
-    int lowercase = 1, jsonl = 0, encoding = SR_ENC_UTF8, files = 0, add_special = 1, bytes = 0;
+    int lowercase = 1, jsonl = 0, encoding = SR_ENC_UTF8, add_special = 1, bytes = 0;
     int strip = -1, chinese = -1; /* -1: the vocab/model default */
-    char **items = xmalloc((size_t)argc * sizeof *items);
-    int n_items = 0;
+    SrInputArgs ia;
+    input_args_init(&ia, argc);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-m") || !strcmp(a, "--model")) model_path = opt_value(argc, argv, &i);
@@ -646,39 +647,33 @@ static int cmd_tokenize(int argc, char **argv) {
         else if (!strcmp(a, "--jsonl")) jsonl = 1;
         else if (!strcmp(a, "--encoding")) encoding = opt_encoding(argc, argv, &i);
         else if (!strcmp(a, "--keep-fields")) opt_keep_fields(argc, argv, &i);
-        else if (!strcmp(a, "-f")) files = 1;
         else if (!strcmp(a, "--no-special")) add_special = 0;
         else if (!strcmp(a, "--bytes")) bytes = 1;
         else if (!strcmp(a, "--strip-accents")) strip = 1;
         else if (!strcmp(a, "--no-strip-accents")) strip = 0;
         else if (!strcmp(a, "--no-chinese-chars")) chinese = 0;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(stdout); free(items); return 0; }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "sr tokenize: unknown option %s\n", a); tokenize_usage(stderr); free(items); return 2; }
-        else items[n_items++] = argv[i];
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { tokenize_usage(stdout); input_args_free(&ia); return 0; }
+        else if (opt_input(argc, argv, &i, &ia)) continue;
+        else { fprintf(stderr, "sr tokenize: unknown option %s (see sr tokenize --help)\n", a); input_args_free(&ia); return 2; }
     }
-    if (!model_path == !vocab_path) {
-        fputs("sr tokenize: give exactly one of -m MODEL or --vocab VOCAB.txt\n", stderr);
-        free(items);
+    SrInput in;
+    if (!model_path == !vocab_path) fputs("sr tokenize: give exactly one of -m MODEL or --vocab VOCAB.txt\n", stderr);
+    if (!model_path == !vocab_path || input_args_open("tokenize", &ia, jsonl, encoding, &in) < 0) {
+        input_args_free(&ia);
         return 2;
     }
     char err[SR_ERR_LEN];
     SrModel *model = NULL;
     SrTokenizer *t;
     if (model_path) {
-        if (sr_load(&model, model_path, err) < 0) { fprintf(stderr, "sr tokenize: %s\n", err); free(items); return 2; }
+        if (sr_load(&model, model_path, err) < 0) { fprintf(stderr, "sr tokenize: %s\n", err); input_args_free(&ia); return 2; }
         t = sr_tokenizer_from_model(model, err);
     } else {
         t = sr_tokenizer_from_vocab(vocab_path, lowercase, err);
     }
-    if (!t) { fprintf(stderr, "sr tokenize: %s\n", err); sr_free(model); free(items); return 2; }
+    if (!t) { fprintf(stderr, "sr tokenize: %s\n", err); sr_free(model); input_args_free(&ia); return 2; }
     if (strip >= 0) t->strip_accents = strip;
     if (chinese >= 0) t->chinese_chars = chinese;
-    SrInput in = {0};
-    in.jsonl = jsonl;
-    in.encoding = encoding;
-    in.items = items;
-    in.n_items = n_items;
-    in.texts = !jsonl && !files && n_items > 0;
     SrRecord rec;
     SrTokens toks = {0};
     int failed = 0, r;
@@ -739,6 +734,6 @@ static int cmd_tokenize(int argc, char **argv) {
     sr_tokens_free(&toks);
     sr_tokenizer_free(t);
     sr_free(model);
-    free(items);
+    input_args_free(&ia);
     return failed;
 }

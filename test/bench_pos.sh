@@ -18,7 +18,7 @@ med=$(printf '%s\n' "${runs[@]}" | awk '{print $1 + $2, $3, $4}' | sort -n | sed
 set -- $med
 echo "sr pos --conllu (read, tag, write CoNLL-U): $words words, median of 5: $1 CPU s ($2 s wall) = $(echo "$words / $1" | bc) words/s per core, peak RSS $3 KB"
 if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 3 --runs 30 --export-json /tmp/bench_pos_start.json "$SR pos x" >/dev/null 2>&1 &&
+    hyperfine -N --warmup 3 --runs 30 --export-json /tmp/bench_pos_start.json "$SR pos --text x" >/dev/null 2>&1 &&
         /usr/bin/python3 -c "import json; r=json.load(open('/tmp/bench_pos_start.json'))['results'][0]; print('sr pos start-up (load data/pos_ewt.srp, tag one word, exit): median %.1f ms (hyperfine, 30 runs)' % (r['median'] * 1e3))"
 fi
 py=$( { /usr/bin/time -f "%U %S" /usr/bin/python3 train/train_pos.py tag data/pos_ewt.srp "$UD/en_ewt-ud-dev.conllu" >/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}')

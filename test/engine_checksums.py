@@ -145,8 +145,8 @@ def main():
         bad = bytearray(b)
         bad[off] ^= mask
         p = write("flip_header_%d.srm" % off, bytes(bad))
-        cmds = {"info": [sr, "info", "-m", p], "tokenize": [sr, "tokenize", "-m", p, "chest pain"],
-                "fill": [sr, "fill", "-m", p, "chest [MASK]"], "bench": [sr, "bench", "-m", p, "--seq", "4", "--iters", "1"],
+        cmds = {"info": [sr, "info", "-m", p], "tokenize": [sr, "tokenize", "-m", p, "--text", "chest pain"],
+                "fill": [sr, "fill", "-m", p, "--text", "chest [MASK]"], "bench": [sr, "bench", "-m", p, "--seq", "4", "--iters", "1"],
                 "info --verify": [sr, "info", "--verify", "-m", p], "API (asan)": [dump, "forward", p]}
         bad_cmds = []
         for cname, cmd in cmds.items():
@@ -187,7 +187,7 @@ def main():
     rc, out, err = run([sr, "info", "-m", p])
     check(rc == 0 and "format version 1" in out and "checksums: none" in out,
           "version 1 file loads; sr info says it carries no checksums", "exit %d, %r %r" % (rc, out[:200], err[:200]))
-    rc, out, err = run([sr, "fill", "-m", p, "chest [MASK]"])
+    rc, out, err = run([sr, "fill", "-m", p, "--text", "chest [MASK]"])
     check(rc == 0 and out != "", "version 1 file: sr fill runs", "exit %d, %r" % (rc, err[:200]))
     rc, out, err = run([sr, "info", "--verify", "-m", p])
     check(rc == 1 and out == "" and err.count("\n") == 1 and p in err and "cannot verify" in err,

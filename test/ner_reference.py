@@ -601,17 +601,17 @@ def cli_tests(sr, model_file, outdir):
     else:
         print("FAIL ner cli: JSONL contract: exit %d, output %r" % (r.returncode, r.stdout[:300]))
         fails += 1
-    r = subprocess.run([sr, "ner", "-m", model_file, "Smith was seen", "in Boston"], capture_output=True, text=True)
+    r = subprocess.run([sr, "ner", "-m", model_file, "--text", "Smith was seen", "--text", "in Boston"], capture_output=True, text=True)
     outs = [json.loads(l) for l in r.stdout.splitlines()]
     if r.returncode == 0 and len(outs) == 2 and all(isinstance(o, list) for o in outs):
         print("PASS ner cli: text arguments give one JSON array each")
     else:
         print("FAIL ner cli: text arguments: exit %d, output %r" % (r.returncode, r.stdout[:200]))
         fails += 1
-    bad = [([sr, "ner", "x"], "no model"), ([sr, "ner", "-m", model_file, "--window", "100000", "x"], "window too big"),
-           ([sr, "ner", "-m", model_file, "--window", "20", "--stride", "18", "x"], "stride >= window"),
-           ([sr, "ner", "-m", model_file, "--aggregation", "mean", "x"], "unknown aggregation"),
-           ([sr, "ner", "-m", os.path.join(outdir, "missing.sr"), "x"], "missing model"),
+    bad = [([sr, "ner", "--text", "x"], "no model"), ([sr, "ner", "-m", model_file, "--window", "100000", "--text", "x"], "window too big"),
+           ([sr, "ner", "-m", model_file, "--window", "20", "--stride", "18", "--text", "x"], "stride >= window"),
+           ([sr, "ner", "-m", model_file, "--aggregation", "mean", "--text", "x"], "unknown aggregation"),
+           ([sr, "ner", "-m", os.path.join(outdir, "missing.sr"), "--text", "x"], "missing model"),
            ([sr, "ner", "-m", model_file, "-f", os.path.join(outdir, "missing.txt")], "missing file")]
     for cmd, what in bad:
         r = subprocess.run(cmd, capture_output=True, text=True)

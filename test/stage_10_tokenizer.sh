@@ -93,7 +93,7 @@ then
 else
     echo "FAIL tokenizer jsonl batch: exit $rc, output: $(head -c 600 "$T/batch.out")"
 fi
-if "$SR" tokenize --vocab "$T/no-such-vocab.txt" "x" >/dev/null 2>"$T/err"; then
+if "$SR" tokenize --vocab "$T/no-such-vocab.txt" --text "x" >/dev/null 2>"$T/err"; then
     echo "FAIL tokenizer missing vocab: exit status 0"
 elif grep -q "no-such-vocab.txt" "$T/err"; then
     echo "PASS tokenizer missing vocab: refused with the file named"

@@ -70,7 +70,7 @@ PYEOF
     TIMEFORMAT=%U
     speed=$( { time "$SR_NATIVE" pos --conllu "$UD/en_ewt-ud-train.conllu" >/dev/null; } 2>&1 | tail -1)
     TIMEFORMAT=%R
-    start=$( { time "$SR_NATIVE" pos hello >/dev/null; } 2>&1 | tail -1)
+    start=$( { time "$SR_NATIVE" pos --text hello >/dev/null; } 2>&1 | tail -1)
     for how in given lower upper; do
         a=""; [ $how != given ] && a="--case $how"
         "$PY" test/pos_score.py "$UD/en_ewt-ud-test.conllu" "$P/test_$how.pred" $a >"$P/test_$how.json"
@@ -93,7 +93,7 @@ else
 fi
 
 # --- sr pos on text: the Masker's words with offsets, JSONL, and bad input
-"$SR" pos "Pt's BP was high; follow-up in 2/52." >"$P/text.out" 2>&1
+"$SR" pos --text "Pt's BP was high; follow-up in 2/52." >"$P/text.out" 2>&1
 printf '%s\n' '{"id":"a","text":"Dear Dr Kaur, thank you."}' '{"id":7,"text":"broken' >"$P/in.jsonl"
 "$SR" pos --jsonl "$P/in.jsonl" >"$P/jsonl.out" 2>"$P/jsonl.err"
 jrc=$?
@@ -119,9 +119,9 @@ grep -q "bad1.conllu:1:" "$P/bad.err" || { bad=1; why="no file:line in: $(cat "$
 printf '\xff\n' >"$P/bad2.conllu"
 "$SR" pos --conllu "$P/bad2.conllu" >/dev/null 2>&1 && { bad=1; why="invalid UTF-8 accepted"; }
 head -c 1000 data/pos_ewt.srp >"$P/short.srp"
-"$SR" pos --tagger "$P/short.srp" x >/dev/null 2>"$P/bad.err" && { bad=1; why="a truncated tagger file accepted"; }
+"$SR" pos --tagger "$P/short.srp" --text x >/dev/null 2>"$P/bad.err" && { bad=1; why="a truncated tagger file accepted"; }
 grep -q "bytes, the header says" "$P/bad.err" || { bad=1; why="truncated file: $(cat "$P/bad.err")"; }
-"$SR" pos --tagger /nonexistent.srp x >/dev/null 2>&1 && { bad=1; why="a missing tagger file accepted"; }
+"$SR" pos --tagger /nonexistent.srp --text x >/dev/null 2>&1 && { bad=1; why="a missing tagger file accepted"; }
 [ $bad = 0 ] && pass "pos bad input: short CoNLL-U line (file:line named), invalid UTF-8, truncated and missing tagger files refused, non-zero exit" \
     || fail "pos bad input: $why"
 

@@ -43,7 +43,7 @@ elif [ $rc -eq 1 ] && grep -q 'format version 1 carries no checksums' <<<"$v"; t
 else echo "FAIL demo model checksums: exit $rc: $(head -c 300 <<<"$v")"; fi
 
 # The first command a new user types needs no -m.
-if "$SR" fill "The patient was seen in the [MASK] today." >"$W/nom.txt" 2>"$W/nom.err" && grep -q "mask 1" "$W/nom.txt"; then
+if "$SR" fill --text "The patient was seen in the [MASK] today." >"$W/nom.txt" 2>"$W/nom.err" && grep -q "mask 1" "$W/nom.txt"; then
     echo "PASS demo model default: sr fill without -m uses $(sed -n 's/.*using the demo model //p' "$W/nom.err" | head -1 | xargs basename 2>/dev/null)"
 else
     echo "FAIL demo model default: sr fill without -m: $(head -c 300 "$W/nom.err")"

@@ -48,11 +48,11 @@ full "generate jsonl" "$SR" generate -m "$M" --jsonl --quiet "$S/two.jsonl"
 full "generate i2b2" "$SR" generate -m "$M" --format i2b2 --quiet "$LETTER"
 full "deid" "$SR" deid --text "Mr John Smith"
 full "deid jsonl" "$SR" deid --jsonl "$S/two.jsonl"
-full "tokenize" "$SR" tokenize -m "$M" "Mr John Smith"
+full "tokenize" "$SR" tokenize -m "$M" --text "Mr John Smith"
 full "tokenize jsonl" "$SR" tokenize -m "$M" --jsonl "$S/two.jsonl"
-full "fill" "$SR" fill -m "$M" "The patient was [MASK] today."
-full "ner" "$SR" ner -m "$NER" "hello world"
-full "pos" "$SR" pos "Mr John Smith was seen today."
+full "fill" "$SR" fill -m "$M" --text "The patient was [MASK] today."
+full "ner" "$SR" ner -m "$NER" --text "hello world"
+full "pos" "$SR" pos --text "Mr John Smith was seen today."
 full "eval" "$SR" eval "$S/two.jsonl" "$S/syn.jsonl"
 full "bench" "$SR" bench -m "$M" --seq 8 --iters 1
 full "info" "$SR" info -m "$M"
@@ -78,12 +78,12 @@ one_line_error "--max-bytes abc" 2 "--max-bytes wants an integer" "$SR" generate
 one_line_error "--shard 1/x" 2 "--shard wants I/N" "$SR" generate -m "$M" --shard 1/x "$LETTER"
 one_line_error "--fill rounds:x" 2 "--fill rounds:N wants N" "$SR" generate -m "$M" --fill rounds:x "$LETTER"
 one_line_error "--seed without a value" 2 "option --seed needs a value" "$SR" generate -m "$M" --seed
-one_line_error "fill --top-k 0" 2 "--top-k wants an integer in 1.." "$SR" fill -m "$M" --top-k 0 "a [MASK]"
-one_line_error "fill --threads 0" 2 "--threads wants an integer" "$SR" fill -m "$M" --threads 0 "a [MASK]"
+one_line_error "fill --top-k 0" 2 "--top-k wants an integer in 1.." "$SR" fill -m "$M" --top-k 0 --text "a [MASK]"
+one_line_error "fill --threads 0" 2 "--threads wants an integer" "$SR" fill -m "$M" --threads 0 --text "a [MASK]"
 one_line_error "bench --warmup -1" 2 "--warmup wants an integer in 0..100000" "$SR" bench -m "$M" --warmup -1
 one_line_error "bench --iters 0" 2 "--iters wants an integer in 1..100000" "$SR" bench -m "$M" --iters 0
-one_line_error "ner --stride -1" 2 "--stride wants an integer in 0.." "$SR" ner -m "$NER" --stride -1 "hello"
-one_line_error "ner --window 2" 2 "--window wants an integer in 3.." "$SR" ner -m "$NER" --window 2 "hello"
+one_line_error "ner --stride -1" 2 "--stride wants an integer in 0.." "$SR" ner -m "$NER" --stride -1 --text "hello"
+one_line_error "ner --window 2" 2 "--window wants an integer in 3.." "$SR" ner -m "$NER" --window 2 --text "hello"
 one_line_error "eval --threads abc" 2 "--threads wants an integer" "$SR" eval --threads abc a b
 one_line_error "eval --sweep --seed abc" 2 "--seed wants an integer" "$SR" eval --sweep --seed abc a --report r
 
@@ -308,6 +308,33 @@ ok = ok and open(sys.argv[3]).read() == "" and sys.argv[4] == "2" and "--text" i
 print(("PASS" if ok else "FAIL") + " safety generate --text: two letters, ids 0 and 1, PHI replaced, --quiet silent, --text with files refused (exit 2)"
       + ("" if ok else ": %r %s" % (rows, sys.argv[4])))
 P
+# 8f. one input grammar for every command: positional arguments are files, --text TEXT
+#     is text, both at once refused (exit 2); text given where a file goes is a missing
+#     file (exit 1) whose one-line error says where text goes; -f before files still works
+gram() { # NAME CMD... (the input arguments are appended; the text has a [MASK] for fill)
+    local name=$1 text="Mr John Smith was seen [MASK]."
+    shift
+    printf '%s\n' "$text" >"$S/g.txt"
+    "$@" --text "$text" >"$S/g1.out" 2>"$S/g1.err" </dev/null; local r1=$?
+    "$@" "$S/g.txt" >"$S/g2.out" 2>"$S/g2.err" </dev/null; local r2=$?
+    "$@" -f "$S/g.txt" >"$S/g3.out" 2>"$S/g3.err" </dev/null; local r3=$?
+    "$@" "$text" >/dev/null 2>"$S/g4.err" </dev/null; local r4=$?
+    "$@" --text "x" "$S/g.txt" >/dev/null 2>"$S/g5.err" </dev/null; local r5=$?
+    local why=""
+    [ $r1 -eq 0 ] && [ -s "$S/g1.out" ] || why="$why --text: exit $r1;"
+    [ $r2 -eq 0 ] && [ -s "$S/g2.out" ] || why="$why a file: exit $r2;"
+    [ $r3 -eq 0 ] && cmp -s "$S/g2.out" "$S/g3.out" || why="$why -f FILE: exit $r3 or other output;"
+    { [ $r4 -eq 1 ] && [ "$(wc -l <"$S/g4.err")" -eq 1 ] && grep -q "goes after --text" "$S/g4.err"; } || why="$why text as a file: exit $r4, $(head -c 150 "$S/g4.err");"
+    { [ $r5 -eq 2 ] && [ "$(wc -l <"$S/g5.err")" -eq 1 ] && grep -q "not both" "$S/g5.err"; } || why="$why --text with a file: exit $r5, $(head -c 150 "$S/g5.err");"
+    if [ -z "$why" ]; then pass "input grammar $name: --text, FILE, -f FILE, text-as-file refused with a hint, --text+FILE refused"
+    else fail "input grammar $name:$why"; fi
+}
+gram tokenize "$SR" tokenize -m "$M"
+gram fill "$SR" fill -m "$M"
+gram ner "$SR" ner -m "$NER"
+gram pos "$SR" pos
+gram deid "$SR" deid
+gram generate "$SR" generate -m "$M" --quiet
 # 9. a model with fewer positions than the window needs (64 < 2 x 128 + 3): the window
 #    shrinks to fit, said once on stderr (not with --quiet), every strategy runs
 SMALL=$S/tiny_mlm_zip/model.f32.srm
@@ -344,7 +371,7 @@ flip_copy "$SMALL" "$S/copy_header.srm" 60
 one_line_error "copy with a flipped body byte: sr info --verify" 1 "contents checksum mismatch" "$SR" info --verify -m "$S/copy_body.srm"
 H="$S/copy_header.srm: header checksum mismatch"
 one_line_error "copy with a flipped header byte: sr generate" 2 "$H" "$SR" generate -m "$S/copy_header.srm" --quiet "$LETTER"
-one_line_error "copy with a flipped header byte: sr fill" 2 "$H" "$SR" fill -m "$S/copy_header.srm" "chest [MASK]"
-one_line_error "copy with a flipped header byte: sr tokenize" 2 "$H" "$SR" tokenize -m "$S/copy_header.srm" chest
+one_line_error "copy with a flipped header byte: sr fill" 2 "$H" "$SR" fill -m "$S/copy_header.srm" --text "chest [MASK]"
+one_line_error "copy with a flipped header byte: sr tokenize" 2 "$H" "$SR" tokenize -m "$S/copy_header.srm" --text chest
 one_line_error "copy with a flipped header byte: sr info" 2 "$H" "$SR" info -m "$S/copy_header.srm"
 exit 0
