@@ -1612,6 +1612,8 @@ static void phi_rule_eponyms(PhiDoc *d) {
         while (k >= 0 && words < 3 && !d->t[k + 1].nl && phi_free(d, k)) {
             const PhiTok *t = &d->t[k];
             if (phi_punct(d, k, '-') && !t->sp && k > 0 && !d->t[k + 1].sp && phi_word(d, k - 1)) { k--; continue; }
+            /* the apostrophe of a plural-style possessive: "Graves' disease" */
+            if (words == 0 && phi_punct(d, k, '\'') && !t->sp && k > 0 && phi_word(d, k - 1) && d->text[d->t[k - 1].b1 - 1] == 's') { k--; continue; }
             if (!phi_word(d, k) || (t->lex & (LX_STOP | LX_TITLE | LX_RELATION | LX_STATE)) || t->nalpha < 2) break;
             int name = d->mixed ? phi_cap(t) : phi_unfamiliar(d, k);
             if (!name) break;
