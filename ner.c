@@ -1639,6 +1639,21 @@ static int masker_field_labels(const char *text, size_t len, const Word *w, int 
         for (int k = j; k <= i; k++)
             if (state[k] == W_NONE) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
     }
+    /* the document's title, in any case: its first line when that is up to 6 words with no
+     * digit and no final punctuation ("NURSING PROGRESS NOTE", "dental treatment record") */
+    if (nw > 0) {
+        int j = 0;
+        while (j + 1 < nw && !memchr(text + w[j].b1, '\n', (size_t)(w[j + 1].b0 - w[j].b1))) j++;
+        size_t end = (size_t)w[j].b1;
+        while (end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\r')) end++;
+        int plain = j < 6 && end < len && text[end] == '\n';
+        for (int b = w[0].b0; b < w[j].b1 && plain; b++) plain = !(text[b] >= '0' && text[b] <= '9');
+        if (plain) {
+            n_groups++;
+            for (int k = 0; k <= j; k++)
+                if (state[k] == W_NONE) { state[k] = W_STRUCT; group[k] = n_groups; wref[k] = -1; }
+        }
+    }
     if (!mixed) return n_groups;
     for (int i = 0; i < nw;) { /* headings: short lines (or a line's head before " - ") */
         if (!bol[i]) { i++; continue; }
