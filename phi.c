@@ -1406,6 +1406,25 @@ static void phi_rule_chunks(PhiDoc *d) {
                 else ok = 0;
             }
             if (ok && parts == 3 && v >= 0) { type = PT_IP; src = "rule:ip-address"; }
+            /* a dotted quad inside other characters ("ip=|10.0.0.1|"): letters, digits,
+             * dots, '/' and '-' must not touch it on either side (an ABG's 80/48/7.45.34.7) */
+            for (size_t p = a; p < b && !type; p++) {
+                if (!isdigit((unsigned char)s[p]) || (p > a && (isalnum((unsigned char)s[p - 1]) || strchr("./-", s[p - 1])))) continue;
+                size_t q = p;
+                int quads = 0, good = 1;
+                while (good && quads < 4) {
+                    int nd = 0, val = 0;
+                    while (q < b && isdigit((unsigned char)s[q]) && nd < 4) { val = val * 10 + (s[q++] - '0'); nd++; }
+                    good = nd >= 1 && nd <= 3 && val <= 255;
+                    if (good && ++quads < 4) { if (q < b && s[q] == '.') q++; else good = 0; }
+                }
+                if (good && quads == 4 && (q == b || !(isalnum((unsigned char)s[q]) || strchr("./-", s[q])))) {
+                    a = p;
+                    b = q;
+                    type = PT_IP;
+                    src = "rule:ip-address";
+                }
+            }
         }
         if (!type) { /* IPv6: hex groups and ':' (one '::' may stand for zeros), 3+ colons */
             int colons = 0, hex = 0, ok = 1, run = 0, dbl = 0, digits = 0;
