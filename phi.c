@@ -2007,6 +2007,45 @@ static void phi_rule_id_shapes(PhiDoc *d) {
     }
 }
 
+/* The visible digits of a partly hidden identifier: "xxx-xx-4471", "***-**-4471",
+ * "XXXX XXXX XXXX 0093", "##-7781": groups of x, X, * or # (2+ each) joined by '-' or a
+ * space (a single group only by '-'), then 2 to 6 digits. The digits are the identifier's own (the last four of an
+ * SSN, a card, an account) and are masked with the groups; the 3-2-4 shape is an SSN. */
+static void phi_rule_partial_ids(PhiDoc *d) {
+    const char *s = d->text;
+    size_t len = d->len;
+    int tk = 0;
+    for (size_t a = 0; a < len; a++) {
+        char c0 = s[a];
+        if (!(c0 == 'x' || c0 == 'X' || c0 == '*' || c0 == '#')) continue;
+        if (a > 0 && (isalnum((unsigned char)s[a - 1]) || s[a - 1] == '*' || s[a - 1] == '#')) continue;
+        size_t p = a;
+        int groups = 0, sizes[8];
+        for (;;) {
+            size_t g = p;
+            while (p < len && (s[p] == 'x' || s[p] == 'X' || s[p] == '*' || s[p] == '#')) p++;
+            if (p - g < 2 || groups == 8) { p = g; break; }
+            sizes[groups++] = (int)(p - g);
+            if (p < len && (s[p] == '-' || s[p] == ' ')) p++;
+            else break;
+        }
+        if (!groups || p >= len || !isdigit((unsigned char)s[p]) || (s[p - 1] != '-' && s[p - 1] != ' ')) continue;
+        if (s[p - 1] == ' ' && groups == 1) continue; /* "xx 12 mg": one group and a space is no identifier */
+        size_t q = p;
+        while (q < len && isdigit((unsigned char)s[q])) q++;
+        if (q - p < 2 || q - p > 6 || (q < len && isalnum((unsigned char)s[q]))) continue;
+        int type = groups == 2 && sizes[0] == 3 && sizes[1] == 2 && q - p == 4 ? PT_SSN : PT_ID;
+        while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
+        int first = -1, last = -1;
+        for (int k = tk; k < d->n && (size_t)d->t[k].b0 < q; k++) {
+            if (first < 0) first = k;
+            last = k;
+        }
+        if (first >= 0 && phi_free(d, last)) phi_mark(d, first, last, type, "rule:partial-id", -1);
+        a = q;
+    }
+}
+
 /* user names after a login or account cue: "login tamsin.or84", "by jbarraclough2" */
 static void phi_rule_usernames(PhiDoc *d) {
     for (int i = 0; i + 1 < d->n; i++) {
@@ -4821,6 +4860,8 @@ static const PhiRule phi_rules[] = {
      "a devotional hospital name (Holy Cross, Sacred Heart)"},
     {phi_rule_practices, "rule:practice-name", "GP practice names (the name before Surgery / Health Centre)",
      "the name before Surgery / Family Medicine / Health Centre (extra)"},
+    {phi_rule_partial_ids, "rule:partial-id", "the visible digits of a partly hidden identifier (xxx-xx-4471, **** **** 0093)",
+     "the visible digits of a partly hidden identifier"},
     {phi_rule_id_shapes, "rule:id-shape", "codes of letters and digits joined by - / _ . (V2231-0457, SMH/2023/004417); user names with _",
      "the shape of an identifier (letters and digits joined by - / .)"},
     {NULL, "rule:username-shape", NULL, "the shape of a user name (words joined by _)"},
