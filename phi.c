@@ -2510,6 +2510,18 @@ static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLab
     int id = lab->type == PT_MRN || lab->type == PT_NHS || lab->type == PT_SSN || lab->type == PT_HEALTHPLAN ||
              lab->type == PT_ACCOUNT || lab->type == PT_LICENSE || lab->type == PT_DEVICE || lab->type == PT_VEHICLE || lab->type == PT_ID;
     if (id && !lab->weak && k < d->n && !d->t[k].nl && d->t[k].ndig > 0 && d->t[k].kind != TK_PUNCT) return k;
+    /* a weak label (IHI, CHI, RAMQ) right before a number too long for a clinical value:
+     * 8+ digits in groups joined by single spaces or '-' ("IHI 8003 6081 2345 6789") */
+    if (id && lab->weak && k < d->n && !d->t[k].nl && phi_num(d, k)) {
+        int digits = 0, j = k;
+        while (j < d->n && !d->t[j].nl && phi_num(d, j)) {
+            digits += d->t[j].ndig;
+            if (phi_punct(d, j + 1, '-') && !d->t[j + 1].sp && j + 2 < d->n && phi_num(d, j + 2) && !d->t[j + 2].sp) j += 2;
+            else if (j + 1 < d->n && phi_num(d, j + 1) && d->t[j + 1].sp && d->t[j + 1].b0 == d->t[j].b1 + 1) j++;
+            else break;
+        }
+        if (digits >= 8) return k;
+    }
     return -1;
 }
 
@@ -2559,6 +2571,7 @@ static void phi_rule_labels(PhiDoc *d) {
                 if (t->kind == TK_PUNCT && strchr(",;)(]>\"", t->ch ? t->ch : ' ')) break;
             } else if (group == LV_ID) {
                 if (t->kind == TK_PUNCT && (t->ch == ',' || t->ch == '(' || t->ch == ')')) break;
+                if (t->kind == TK_PUNCT && t->ch == '.' && k + 1 < d->n && d->t[k + 1].sp) break; /* a sentence ends */
                 if (t->kind == TK_WORD && (t->lex & LX_STOP) && t->shape != SH_UPPER) break;
                 if (t->kind == TK_WORD && tokens && !phi_unfamiliar(d, k) && t->shape != SH_UPPER) break;
             } else if (group == LV_NAME) {
