@@ -3192,6 +3192,19 @@ static void phi_rule_zip(PhiDoc *d) {
                     if (d->t[c].nl) break;
                 }
             }
+        } else if (t->kind == TK_NUM && t->ndig == 4 && i > 0 && !t->nl && phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER &&
+                   phi_cue(d, i - 1, CUE_STATE_CODE4) && (phi_free(d, i - 1) || d->type[i - 1] == PT_STATE) &&
+                   !(i + 1 < d->n && !d->t[i + 1].nl && (d->t[i + 1].lex & LX_UNIT))) {
+            /* an Australian state's code and its four-digit postcode: "Dubbo NSW 2830" */
+            phi_mark(d, i - 1, i - 1, PT_STATE, "rule:zip-after-state", i);
+            phi_mark(d, i, i, PT_ZIP, "rule:zip-after-state", i - 1);
+            int c = i - 2;
+            if (phi_punct(d, c, ',')) c--;
+            for (int w = 0; w < 3 && c >= 0 && phi_word(d, c) && !d->t[c + 1].nl && !(d->t[c].lex & LX_STOP) && phi_free(d, c) &&
+                            (!d->mixed || phi_cap(&d->t[c])); w++, c--) {
+                phi_mark(d, c, c, PT_CITY, "rule:city-before-state", i - 1);
+                if (d->t[c].nl) break;
+            }
         } else if (t->kind == TK_ALNUM && t->b1 - t->b0 >= 5 && t->b1 - t->b0 <= 7 && phi_uk_inward(d->text + t->b1 - 3, 3, 0) &&
                    phi_uk_outward(d->text + t->b0, t->b1 - t->b0 - 3, 0) && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT)) {
             phi_mark(d, i, i, PT_ZIP, "rule:uk-postcode", -1); /* SW1A1AA, written without its space */
