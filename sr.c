@@ -2218,8 +2218,12 @@ SR_INLINE SR_AVX512 void q8_tile_avx512(const int MR, const int NP, const uint8_
     for (int r = 0; r < MR; r++) facc[r][0] = facc[r][1] = _mm512_setzero_ps();
     const int8_t *W1 = W + (NP > 1 ? pstride_q : 0);
     for (int g = 0; g < ngroups; g++) {
-        __m512i iacc[SR_MR_Q8][2];
-        for (int r = 0; r < MR; r++) iacc[r][0] = iacc[r][1] = _mm512_setzero_si512();
+        /* the integer sums start at -wsum (the u8 offset's correction), not at 0: one
+         * subtraction a panel instead of one an accumulator */
+        __m512i iacc[SR_MR_Q8][2], start[2];
+        for (int p = 0; p < NP; p++)
+            start[p] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_loadu_si512((const void *)(wsum + p * pstride_s + (size_t)g * SR_NR)));
+        for (int r = 0; r < MR; r++) { iacc[r][0] = start[0]; iacc[r][1] = NP > 1 ? start[1] : start[0]; }
         size_t base = (size_t)g * G * SR_NR;
         for (int t = 0; t < G / 4; t++) {
             __m512i w0 = _mm512_loadu_si512((const void *)(W + base + (size_t)t * 64));
@@ -2232,13 +2236,11 @@ SR_INLINE SR_AVX512 void q8_tile_avx512(const int MR, const int NP, const uint8_
                 if (NP > 1) iacc[r][1] = sr_dpbusd(iacc[r][1], a, w1);
             }
         }
-        for (int p = 0; p < NP; p++) {
-            __m512 s = _mm512_loadu_ps(S + p * pstride_s + (size_t)g * SR_NR);
-            __m512i ws = _mm512_loadu_si512((const void *)(wsum + p * pstride_s + (size_t)g * SR_NR));
-            for (int r = 0; r < MR; r++) {
-                __m512 sa = _mm512_mul_ps(s, _mm512_set1_ps(ascale[(size_t)r * lds + g]));
-                facc[r][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(iacc[r][p], ws)), sa, facc[r][p]);
-            }
+        __m512 s0 = _mm512_loadu_ps(S + (size_t)g * SR_NR), s1 = NP > 1 ? _mm512_loadu_ps(S + pstride_s + (size_t)g * SR_NR) : s0;
+        for (int r = 0; r < MR; r++) {
+            __m512 a = _mm512_set1_ps(ascale[(size_t)r * lds + g]);
+            facc[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][0]), _mm512_mul_ps(s0, a), facc[r][0]);
+            if (NP > 1) facc[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(iacc[r][1]), _mm512_mul_ps(s1, a), facc[r][1]);
         }
     }
     for (int p = 0; p < NP; p++) {
