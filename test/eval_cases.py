@@ -11,6 +11,13 @@
   eval_cases.py folders DIR        the first 30 pairs as i2b2 XML / BRAT folders, and as JSONL
   eval_cases.py example LETTER PHI.json MED.json OUT   the example letter, gold phi + med
   eval_cases.py letters N DIR      N letter pairs like data/example_letter.txt, for speed
+  eval_cases.py sweep-rerun RESULTS RERUN   the sweep's run (rounds:2, ratio 1.0) in its
+                                   results.json equals RERUN (sr eval --json of that run's
+                                   synthetic letters): rouge, reid_risk, overlap, entities,
+                                   changed, readability
+  eval_cases.py similarity GOT REF  sr eval -m's similarity (GOT, --json) against
+                                   test/eval_similarity_ref.py's (REF): precision, recall,
+                                   F1 overall and per document to 1e-5, the same pairs
 """
 import json
 import math
@@ -417,6 +424,28 @@ def folders(d, n=30):
             fs.write(json.dumps({"id": name, "text": syns[r["id"]]["text"]}) + "\n")
 
 
+def sweep_rerun(results, rerun):
+    res, again = json.load(open(results)), json.load(open(rerun))
+    run = [r for r in res["runs"] if r["fill"] == "rounds:2" and r["ratio"] == 1.0][0]["eval"]
+    keys = ["rouge", "reid_risk", "overlap", "entities", "changed", "readability"]
+    bad = [k for k in keys if json.dumps(run[k], sort_keys=True) != json.dumps(again[k], sort_keys=True)]
+    print(("FAIL sweep run differs from sr eval of its synthetic letters: %s" % bad) if bad else
+          "PASS sweep run (rounds:2, ratio 1.0) equals sr eval of synthetic-rounds-2-1.00.jsonl (%s)" % ", ".join(keys))
+
+
+def similarity(got, ref):
+    g, r = json.load(open(got)), json.load(open(ref))
+    bad, n = [], 0
+    for a, b in [(g["similarity"], r)] + [(x["similarity"], y) for x, y in zip(g["per_document"], r["per_document"])]:
+        for k in ("precision", "recall", "f1"):
+            n += 1
+            if (a[k] is None) != (b[k] is None) or (a[k] is not None and abs(a[k] - b[k]) > 1e-5):
+                bad.append("%s %r vs %r" % (k, a[k], b[k]))
+    ok = not bad and g["similarity"]["pairs"] == r["pairs"] and len(g["per_document"]) == len(r["per_document"])
+    print(("PASS sr eval -m similarity equals PyTorch's last layer + cosine (%d values to 1e-5, %d pairs defined)" % (n, r["pairs"])) if ok
+          else "FAIL sr eval similarity vs PyTorch: %s" % bad[:3])
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "gen":
@@ -433,5 +462,9 @@ if __name__ == "__main__":
         folders(sys.argv[2])
     elif cmd == "letters":
         letters(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "sweep-rerun":
+        sweep_rerun(sys.argv[2], sys.argv[3])
+    elif cmd == "similarity":
+        similarity(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -12,10 +12,22 @@
       protected entities unchanged, and no gold PHI string left (case-insensitive,
       letters and digits only, at word boundaries, length >= 2) more often than the
       original has it outside its gold PHI spans. --partial: OUT covers only some of GOLD.
+  gen_check.py bad-input OUT.jsonl
+      the command line's bad batch: a good record, invalid UTF-8, empty text, blank text,
+      200 kB of text, a broken JSON line, a good record with a number as its id
+  gen_check.py bad-records OUT.jsonl RC
+      `sr generate --jsonl` of that batch (exit status RC): one record per line, ids in
+      order, the error records saying why, the good ones with text, RC non-zero
+  gen_check.py shard-input
+      9 invented letters as JSONL on stdout (ids 0..8), for --shard I/N
+  gen_check.py formats XML BRAT_BASE
+      `sr generate --format i2b2` (XML) and `--format brat` (BRAT_BASE.txt, .ann) of the
+      example letter: every i2b2 tag and every BRAT annotation at its offsets
 """
 import json
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 SPECIAL = ["[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]", "[unused", "##"]
 MEDICAL = {"pain", "fever", "cough", "diabetes", "hypertension", "pneumonia", "aspirin",
@@ -155,6 +167,53 @@ def check(name, gold, out, protected_rule, partial=False):
     return 0
 
 
+def bad_input(path):
+    good = json.dumps({"id": "ok1", "text": "Mr John Smith was seen on 12/03/2024 with chest pain."})
+    with open(path, "wb") as f:
+        f.write(good.encode() + b"\n")
+        f.write(b'{"id": "badutf8", "text": "caf\xc3 au lait"}\n')
+        f.write(json.dumps({"id": "empty", "text": ""}).encode() + b"\n")
+        f.write(json.dumps({"id": "blank", "text": "  \n\t "}).encode() + b"\n")
+        f.write(json.dumps({"id": "big", "text": "The patient is well. " * 10000}).encode() + b"\n")
+        f.write(b'{"id": "badjson", "text": \n')
+        f.write(json.dumps({"id": 7, "text": "Seen by Dr Jones at 9 Elm Road."}).encode() + b"\n")
+    return 0
+
+
+def bad_records(path, rc):
+    rows = [json.loads(l) for l in open(path, encoding="utf-8")]
+    ids = [r["id"] for r in rows]
+    err = {r["id"]: r.get("error", "") for r in rows}
+    want_ids = ["ok1", "badutf8", "empty", "blank", "big", "badjson", 7]
+    ok = (ids == want_ids and "text" in rows[0] and "text" in rows[-1] and int(rc) != 0
+          and "UTF-8" in err["badutf8"] and "empty" in err["empty"] and "empty" in err["blank"]
+          and "bytes" in err["big"] and err["badjson"] and not err["ok1"] and not err[7])
+    print(("PASS" if ok else "FAIL") + " cli error records (invalid UTF-8, empty, blank, 200 kB, bad JSON) with the batch going on, exit %s%s"
+          % (rc, "" if ok else ": %r" % [(r["id"], r.get("error")) for r in rows]))
+    return 0
+
+
+def shard_input():
+    for i in range(9): print(json.dumps({'id': i, 'text': 'Mrs Ada Lovelace (MRN %d) was reviewed on %d May 2023 for asthma and cough.' % (1000 + i, i + 1)}))
+    return 0
+
+
+def formats(xml_path, brat_base):
+    root = ET.parse(xml_path).getroot()
+    text = root.find("TEXT").text
+    tags = list(root.find("TAGS"))
+    ok = len(tags) > 10 and all(text[int(t.get("start")):int(t.get("end"))] == t.get("text") for t in tags)
+    print(("PASS" if ok else "FAIL") + " cli --format i2b2: %d tags at their offsets" % len(tags))
+    txt = open(brat_base + ".txt", encoding="utf-8").read()
+    ann = [l.rstrip("\n").split("\t") for l in open(brat_base + ".ann", encoding="utf-8")]
+    good = 0
+    for tid, mid, s in ann:
+        frags = [tuple(map(int, f.split())) for f in mid.split(" ", 1)[1].split(";")]
+        good += " ".join(txt[a:b] for a, b in frags) == s
+    print(("PASS" if ann and good == len(ann) else "FAIL") + " cli --format brat: %d/%d annotations at their offsets" % (good, len(ann)))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "example":
         return example(argv[2], argv[3], argv[4]) or 0
@@ -162,6 +221,14 @@ def main(argv):
         return prep(argv[2], argv[3], argv[4], int(argv[5]) if len(argv) > 5 else None) or 0
     if len(argv) >= 5 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4], "--protected-rule" in argv, "--partial" in argv)
+    if len(argv) == 3 and argv[1] == "bad-input":
+        return bad_input(argv[2])
+    if len(argv) == 4 and argv[1] == "bad-records":
+        return bad_records(argv[2], argv[3])
+    if len(argv) == 2 and argv[1] == "shard-input":
+        return shard_input()
+    if len(argv) == 4 and argv[1] == "formats":
+        return formats(argv[2], argv[3])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -78,17 +78,7 @@ fi
 } >"$T/batch.jsonl"
 "$SR" tokenize --vocab "$1" --jsonl "$T/batch.jsonl" >"$T/batch.out" 2>"$T/err"
 rc=$?
-if [ $rc -ne 0 ] && "$PY" - "$T/batch.out" <<'PYEOF'
-import json, sys
-r = [json.loads(l) for l in open(sys.argv[1])]
-assert [x["id"] for x in r] == ["a", "b", ["x", 1], "c", 4], [x["id"] for x in r]
-assert "error" in r[1] and "batch.jsonl:2:" in r[1]["error"], r[1]
-assert "error" in r[3] and "invalid UTF-8" in r[3]["error"], r[3]
-assert r[0]["tokens"][0] == "[CLS]" and r[0]["tokens"][-1] == "[SEP]" and r[0]["offsets"][-2] == [10, 11], r[0]
-assert r[2]["tokens"][-2] == "[MASK]" and r[2]["offsets"][-2] == [3, 9], r[2]
-assert r[4]["offsets"] == [[0, 0], [0, 2], [3, 5], [0, 0]], r[4]
-PYEOF
-then
+if [ $rc -ne 0 ] && "$PY" "$ROOT/test/tokenizer_checks.py" batch "$T/batch.out"; then
     echo "PASS tokenizer jsonl batch: bad lines give error records with their id, the batch goes on, exit $rc"
 else
     echo "FAIL tokenizer jsonl batch: exit $rc, output: $(head -c 600 "$T/batch.out")"
@@ -160,11 +150,7 @@ if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -DSR_NO_MAIN -DVOCAB_DIR="
     echo "FAIL tokenizer fuzz: cannot build with clang -fsanitize=fuzzer: $(grep -m1 error "$T/fuzz_build.log")"
 else
     mkdir -p "$T/corpus"
-    "$PY" - "$T/golden_lower.in.jsonl" "$T/corpus" <<'PYEOF'
-import json, sys
-for i, l in enumerate(open(sys.argv[1])):
-    open("%s/g%03d" % (sys.argv[2], i), "wb").write(bytes([i % 8]) + json.loads(l)["text"].encode())
-PYEOF
+    "$PY" "$ROOT/test/tokenizer_checks.py" fuzz-corpus "$T/golden_lower.in.jsonl" "$T/corpus"
     if (cd "$T" && "$FUZZ" -max_total_time=20 -max_len=4096 corpus >fuzz.log 2>&1); then
         echo "PASS tokenizer fuzz: 20 s, $(grep -o 'Done [0-9]* runs' "$T/fuzz.log"), no finding"
     else

@@ -23,25 +23,7 @@ else
 fi
 
 # The fixtures really are what they claim (else the tests below prove less than they say).
-if "$PY" - "$M" >"$W/fixtures.log" 2>&1 <<'EOF'
-import sys, zipfile, torch
-m = sys.argv[1]
-assert zipfile.is_zipfile(m + "/tiny_mlm_zip/pytorch_model.bin"), "zip fixture is not a zip"
-assert not zipfile.is_zipfile(m + "/tiny_mlm_legacy/pytorch_model.bin"), "legacy fixture is a zip"
-sd = torch.load(m + "/tiny_mlm_legacy/pytorch_model.bin")
-q = sd["bert.encoder.layer.0.attention.self.query.weight"]
-assert not q.is_contiguous(), "strided fixture is contiguous"
-b = sd["bert.encoder.layer.0.output.LayerNorm.beta"]
-assert b.storage_offset() == 7, "offset fixture has no storage offset"
-sd = torch.load(m + "/tiny_mlm_zip/pytorch_model.bin")
-assert sd["cls.predictions.decoder.weight"].data_ptr() == sd["bert.embeddings.word_embeddings.weight"].data_ptr()
-assert torch.load(m + "/mlm_fp16/pytorch_model.bin")["bert.embeddings.LayerNorm.weight"].dtype == torch.float16
-assert torch.load(m + "/tok_cls1/pytorch_model.bin")["classifier.weight"].dtype == torch.bfloat16
-sd = torch.load(m + "/pretraining_untied/pytorch_model.bin")
-assert not torch.equal(sd["cls.predictions.decoder.weight"], sd["bert.embeddings.word_embeddings.weight"])
-assert "cls.seq_relationship.weight" in sd and "bert.pooler.dense.weight" in sd
-print("fixtures ok")
-EOF
+if "$PY" "$ROOT/test/convert_cases.py" fixtures "$M" >"$W/fixtures.log" 2>&1
 then ok "fixtures: zip is zip, legacy is legacy, strided + offset views, shared tied storage, fp16 + bf16 pickles, untied PreTraining"
 else bad "fixtures: $(tail -n 2 "$W/fixtures.log" | tr '\n' ' ')"; fi
 
@@ -82,18 +64,7 @@ if command -v python3 >/dev/null && ! python3 -c 'import numpy' 2>/dev/null; the
 fi
 
 # The checker itself must catch a wrong file: one changed weight bit, one changed scale.
-"$PY" - "$W" <<'EOF'
-import struct, sys
-w = sys.argv[1]
-for src, dst, which in (("tiny_mlm_zip.f32.srm", "bad_weight.srm", 0), ("tiny_mlm_zip.q8.srm", "bad_scale.srm", 1)):
-    b = bytearray(open(w + "/" + src, "rb").read())
-    to = struct.unpack_from("<Q", b, 128)[0]
-    e = to + 112 * 10  # some encoder weight
-    off, soff = struct.unpack_from("<Q", b, e + 80)[0], struct.unpack_from("<Q", b, e + 96)[0]
-    pos = soff + 4 * 3 if which else off + 4 * 5
-    b[pos + 1] ^= 0x10
-    open(w + "/" + dst, "wb").write(b)
-EOF
+"$PY" "$ROOT/test/convert_cases.py" corrupt "$W"
 "$PY" "$CHECK" "$M/tiny_mlm_zip" "$W/bad_weight.srm" "$M/tiny_mlm_zip" "$W/bad_scale.srm" >"$W/check" 2>&1
 for f in bad_weight bad_scale; do
     if grep -q "^error: $W/$f.srm" "$W/check"; then ok "checker catches $f"
@@ -122,30 +93,7 @@ else bad "lowercase auto flags: $(flags "$W/tiny_mlm_zip.f32.srm") $(flags "$W/t
 # tokenizer_config.json settings: strip_accents false with lower-casing, no CJK spacing,
 # special tokens renamed (an AddedToken dict), [UNK] absent -> -1. Expected values are
 # Hugging Face's documented BertTokenizer semantics, written out by hand here.
-"$PY" - "$M" "$W" "$CONV" >"$W/tc.log" 2>&1 <<'EOF2'
-import json, os, shutil, struct, subprocess, sys
-m, w, conv = sys.argv[1:]
-d = os.path.join(w, "tc_variant")
-shutil.copytree(os.path.join(m, "tiny_mlm_zip"), d, ignore=shutil.ignore_patterns("ref"))
-vocab = open(os.path.join(d, "vocab.txt")).read().split("\n")[:-1]
-assert vocab[1] == "[UNK]" and vocab[2] == "[CLS]"
-vocab[1] = "[NOTUNK]"
-vocab[7] = "[CLS]"                     # a duplicate: the later line wins in BertTokenizer's dict
-open(os.path.join(d, "vocab.txt"), "w").write("".join(t + "\n" for t in vocab))
-json.dump({"do_lower_case": True, "strip_accents": False, "tokenize_chinese_chars": False,
-           "tokenizer_class": "BertTokenizer",
-           "mask_token": {"content": vocab[-1], "lstrip": True, "__type": "AddedToken"}},
-          open(os.path.join(d, "tokenizer_config.json"), "w"))
-out = os.path.join(w, "tc_variant.srm")
-subprocess.run([sys.executable, conv, d, out], check=True, stdout=subprocess.DEVNULL)
-b = open(out, "rb").read()
-flags = struct.unpack_from("<I", b, 60)[0]
-ids = list(struct.unpack_from("<5i", b, 72))
-want = [7, 3, 0, -1, len(vocab) - 1]  # cls sep pad unk mask
-assert flags == 1 | 8, "flags %d, expected lowercase+mlm (9)" % flags
-assert ids == want, "special ids %s, expected %s" % (ids, want)
-print("tokenizer_config ok")
-EOF2
+"$PY" "$ROOT/test/convert_cases.py" tokenizer-config "$M" "$W" "$CONV" >"$W/tc.log" 2>&1
 if grep -q "tokenizer_config ok" "$W/tc.log"; then
     ok "tokenizer_config: strip_accents false, no CJK, renamed [MASK], absent [UNK] -> -1, duplicate -> last line"
 else bad "tokenizer_config variant: $(tail -n 2 "$W/tc.log" | tr '\n' ' ')"; fi
@@ -154,29 +102,7 @@ else bad "tokenizer_config variant: $(tail -n 2 "$W/tc.log" | tr '\n' ' ')"; fi
 # no tokenizer_config.json (as Bio_ClinicalBERT's repo): lower-cased, and the special ids
 # known for that vocab: [CLS] 101, [SEP] 102, [PAD] 0, [UNK] 100, [MASK] 103.
 if [ -n "$SHARED" ] && [ -f "$SHARED/vocab/bert-base-cased-vocab.txt" ]; then
-    "$PY" - "$M" "$W" "$CONV" "$SHARED/vocab/bert-base-cased-vocab.txt" >"$W/cased.log" 2>&1 <<'EOF2'
-import json, os, shutil, struct, subprocess, sys, torch
-m, w, conv, vocab = sys.argv[1:]
-d = os.path.join(w, "cased_vocab")
-os.makedirs(d)
-shutil.copyfile(vocab, os.path.join(d, "vocab.txt"))
-cfg = json.load(open(os.path.join(m, "tiny_mlm_zip", "config.json")))
-cfg["vocab_size"] = V = 28996
-json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
-sd = torch.load(os.path.join(m, "tiny_mlm_zip", "pytorch_model.bin"))
-g = torch.Generator().manual_seed(5)
-sd["bert.embeddings.word_embeddings.weight"] = torch.randn(V, 32, generator=g)
-sd["cls.predictions.decoder.weight"] = sd["bert.embeddings.word_embeddings.weight"]
-sd["cls.predictions.bias"] = sd["cls.predictions.decoder.bias"] = torch.randn(V, generator=g)
-torch.save(sd, os.path.join(d, "pytorch_model.bin"))
-out = os.path.join(w, "cased_vocab.srm")
-subprocess.run([sys.executable, conv, d, out, "--dtype", "q8"], check=True, stdout=subprocess.DEVNULL)
-b = open(out, "rb").read()
-ids = list(struct.unpack_from("<5i", b, 72))
-assert ids == [101, 102, 0, 100, 103], ids
-assert struct.unpack_from("<I", b, 60)[0] & 3 == 3, "not lower-cased + accent-stripped"
-print("cased vocab ok")
-EOF2
+    "$PY" "$ROOT/test/convert_cases.py" cased-vocab "$M" "$W" "$CONV" "$SHARED/vocab/bert-base-cased-vocab.txt" >"$W/cased.log" 2>&1
     if grep -q "cased vocab ok" "$W/cased.log" && "$PY" "$CHECK" "$W/cased_vocab" "$W/cased_vocab.srm" >"$W/check" 2>&1; then
         ok "bert-base-cased vocab: special ids 101/102/0/100/103, lower-cased by default, file checks"
     else bad "bert-base-cased vocab: $(tail -n 2 "$W/cased.log" "$W/check" | tr '\n' ' ')"; fi

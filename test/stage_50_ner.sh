@@ -40,20 +40,7 @@ if [ -f "$M" ]; then
     rc1=$?
     "$SR" deid --jsonl --phi-model "$M" "$OUT/ner/deid_in.jsonl" >"$OUT/ner/deid_model.jsonl" 2>>"$OUT/ner/deid.err"
     rc2=$?
-    "$PY" - "$OUT/ner/deid_rules.jsonl" "$OUT/ner/deid_model.jsonl" $rc1 $rc2 <<'PYEOF'
-import json, sys
-rules = [json.loads(l) for l in open(sys.argv[1])]
-model = [json.loads(l) for l in open(sys.argv[2])]
-ok = sys.argv[3] == "0" and sys.argv[4] == "0" and len(rules) == len(model) == 2
-covered = ok and all(any(m["start"] <= r["start"] and r["end"] <= m["end"] for m in mo["spans"])
-                     for ru, mo in zip(rules, model) for r in ru["spans"])
-from_model = ok and any(s["source"].startswith("model:") for mo in model for s in mo["spans"])
-if ok and covered and from_model:
-    print("PASS deid --phi-model: rules' spans all kept, the model adds its own (%d vs %d spans)"
-          % (sum(len(m["spans"]) for m in model), sum(len(r["spans"]) for r in rules)))
-else:
-    print("FAIL deid --phi-model: exit %s/%s, covered=%s, model spans=%s" % (sys.argv[3], sys.argv[4], covered, from_model))
-PYEOF
+    "$PY" test/ner_checks.py phi-model "$OUT/ner/deid_rules.jsonl" "$OUT/ner/deid_model.jsonl" $rc1 $rc2
 else
     echo "FAIL deid --phi-model: the masker tests did not leave $M"
 fi

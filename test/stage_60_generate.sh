@@ -73,32 +73,10 @@ if "$SR" generate -m "$M" --jsonl --quiet "$G/ex_texts.jsonl" >"$G/cli_ex.jsonl"
 else fail "cli example: $(head -3 "$G/cli.err")"; fi
 "$SR" generate -m "$M" --quiet "$G/no-such-file.txt" 2>/dev/null; [ $? -ne 0 ] && echo "PASS cli: a missing file exits non-zero" || fail "cli: a missing file exited 0"
 # error records: invalid UTF-8, empty text, 200 kB, bad JSON; the batch goes on
-"$PY" - "$G/bad.jsonl" <<'P'
-import json, sys
-good = json.dumps({"id": "ok1", "text": "Mr John Smith was seen on 12/03/2024 with chest pain."})
-with open(sys.argv[1], "wb") as f:
-    f.write(good.encode() + b"\n")
-    f.write(b'{"id": "badutf8", "text": "caf\xc3 au lait"}\n')
-    f.write(json.dumps({"id": "empty", "text": ""}).encode() + b"\n")
-    f.write(json.dumps({"id": "blank", "text": "  \n\t "}).encode() + b"\n")
-    f.write(json.dumps({"id": "big", "text": "The patient is well. " * 10000}).encode() + b"\n")
-    f.write(b'{"id": "badjson", "text": \n')
-    f.write(json.dumps({"id": 7, "text": "Seen by Dr Jones at 9 Elm Road."}).encode() + b"\n")
-P
+"$PY" "$CHECK" bad-input "$G/bad.jsonl"
 "$SR" generate -m "$M" --jsonl --quiet "$G/bad.jsonl" >"$G/bad_out.jsonl" 2>"$G/bad.err"
 rc=$?
-"$PY" - "$G/bad_out.jsonl" $rc <<'P'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-ids = [r["id"] for r in rows]
-err = {r["id"]: r.get("error", "") for r in rows}
-want_ids = ["ok1", "badutf8", "empty", "blank", "big", "badjson", 7]
-ok = (ids == want_ids and "text" in rows[0] and "text" in rows[-1] and int(sys.argv[2]) != 0
-      and "UTF-8" in err["badutf8"] and "empty" in err["empty"] and "empty" in err["blank"]
-      and "bytes" in err["big"] and err["badjson"] and not err["ok1"] and not err[7])
-print(("PASS" if ok else "FAIL") + " cli error records (invalid UTF-8, empty, blank, 200 kB, bad JSON) with the batch going on, exit %s%s"
-      % (sys.argv[2], "" if ok else ": %r" % [(r["id"], r.get("error")) for r in rows]))
-P
+"$PY" "$CHECK" bad-records "$G/bad_out.jsonl" $rc
 # same seed, same bytes: 1 vs 2 threads (native + OpenMP), text output
 "$SR_NATIVE" generate -m "$M" --threads 1 --seed 3 --quiet "$ROOT/data/example_letter.txt" >"$G/cli_t1.txt" 2>&1
 "$SR_NATIVE" generate -m "$M" --threads 2 --seed 3 --quiet "$ROOT/data/example_letter.txt" >"$G/cli_t2.txt" 2>&1
@@ -107,9 +85,7 @@ if cmp -s "$G/cli_t1.txt" "$G/cli_t2.txt" && cmp -s "$G/cli_t1.txt" "$G/cli_p.tx
     echo "PASS cli determinism: --seed 3 byte-identical with 1 and 2 threads and the portable build"
 else fail "cli determinism: outputs differ"; fi
 # --shard I/N: two shards cover the batch exactly once, same letters as one run
-"$PY" -c "
-import json
-for i in range(9): print(json.dumps({'id': i, 'text': 'Mrs Ada Lovelace (MRN %d) was reviewed on %d May 2023 for asthma and cough.' % (1000 + i, i + 1)}))" >"$G/shard.jsonl"
+"$PY" "$CHECK" shard-input >"$G/shard.jsonl"
 "$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 "$G/shard.jsonl" | sort >"$G/shard_all.txt"
 for i in 0 1 2; do "$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 --shard $i/3 "$G/shard.jsonl"; done | sort >"$G/shard_3.txt"
 if cmp -s "$G/shard_all.txt" "$G/shard_3.txt" && [ "$(wc -l <"$G/shard_3.txt")" -eq 9 ]; then
@@ -124,21 +100,7 @@ else fail "cli --explain: decisions $nd, candidates $nc, contexts $nx (or PHI sh
 # formats: i2b2 XML parses and its PHI offsets hold; brat .ann offsets hold
 "$SR" generate -m "$M" --format i2b2 --quiet "$ROOT/data/example_letter.txt" >"$G/ex.xml" 2>/dev/null
 rm -rf "$G/brat" && "$SR" generate -m "$M" --format brat --out "$G/brat" --quiet "$ROOT/data/example_letter.txt" 2>/dev/null
-"$PY" - "$G/ex.xml" "$G/brat/example_letter" <<'P'
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-text = root.find("TEXT").text
-tags = list(root.find("TAGS"))
-ok = len(tags) > 10 and all(text[int(t.get("start")):int(t.get("end"))] == t.get("text") for t in tags)
-print(("PASS" if ok else "FAIL") + " cli --format i2b2: %d tags at their offsets" % len(tags))
-txt = open(sys.argv[2] + ".txt", encoding="utf-8").read()
-ann = [l.rstrip("\n").split("\t") for l in open(sys.argv[2] + ".ann", encoding="utf-8")]
-good = 0
-for tid, mid, s in ann:
-    frags = [tuple(map(int, f.split())) for f in mid.split(" ", 1)[1].split(";")]
-    good += " ".join(txt[a:b] for a, b in frags) == s
-print(("PASS" if ann and good == len(ann) else "FAIL") + " cli --format brat: %d/%d annotations at their offsets" % (good, len(ann)))
-P
+"$PY" "$CHECK" formats "$G/ex.xml" "$G/brat/example_letter"
 # the demo model: without -m, sr-demo.srm beside the binary
 mkdir -p "$G/bin" && cp "$SR" "$G/bin/sr" && cp "$M" "$G/bin/sr-demo.srm"
 if "$G/bin/sr" generate --data "$ROOT/data" "$ROOT/data/example_letter.txt" >"$G/demo.txt" 2>"$G/demo.err" &&

@@ -70,15 +70,7 @@ if OMP_WAIT_POLICY=PASSIVE "$SR_NATIVE" eval --sweep "$E/example.jsonl" --fill p
     "$PY" "$ROOT/test/eval_report_check.py" "$E/report"
     # each run's synthetic letters, measured again by sr eval, give the run's numbers
     "$SR" eval "$E/example.jsonl" "$E/report/synthetic-rounds-2-1.00.jsonl" --json --no-documents >"$E/rerun.json" 2>/dev/null
-    "$PY" - "$E/report/results.json" "$E/rerun.json" <<'P'
-import json, sys
-res, again = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-run = [r for r in res["runs"] if r["fill"] == "rounds:2" and r["ratio"] == 1.0][0]["eval"]
-keys = ["rouge", "reid_risk", "overlap", "entities", "changed", "readability"]
-bad = [k for k in keys if json.dumps(run[k], sort_keys=True) != json.dumps(again[k], sort_keys=True)]
-print(("FAIL sweep run differs from sr eval of its synthetic letters: %s" % bad) if bad else
-      "PASS sweep run (rounds:2, ratio 1.0) equals sr eval of synthetic-rounds-2-1.00.jsonl (%s)" % ", ".join(keys))
-P
+    $CASES sweep-rerun "$E/report/results.json" "$E/rerun.json"
 else fail "sr eval --sweep: $(tail -3 "$E/sweep.err")"; fi
 
 # 7. the optional similarity (-m MODEL) against PyTorch holding the same weights: the
@@ -93,19 +85,7 @@ if "$PY" "$ROOT/test/demo_fill.py" export "$ROOT/models/sr-demo.srm" "$E/hf" >"$
     "$SR" tokenize -m "$E/demo.f32.srm" --jsonl --no-special "$E/s_syn.jsonl" >"$E/t_s.jsonl" 2>>"$E/sim.log" &&
     OMP_WAIT_POLICY=PASSIVE "$SR_NATIVE" eval "$E/s_orig.jsonl" "$E/s_syn.jsonl" --phi-pred "$E/s_pred.jsonl" -m "$E/demo.f32.srm" --json >"$E/s_got.json" 2>>"$E/sim.log" &&
     OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE "$PY" "$ROOT/test/eval_similarity_ref.py" "$E/demo.f32.srm" "$E/t_o.jsonl" "$E/t_s.jsonl" >"$E/s_ref.json" 2>>"$E/sim.log"; then
-    "$PY" - "$E/s_got.json" "$E/s_ref.json" <<'P'
-import json, sys
-g, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-bad, n = [], 0
-for a, b in [(g["similarity"], r)] + [(x["similarity"], y) for x, y in zip(g["per_document"], r["per_document"])]:
-    for k in ("precision", "recall", "f1"):
-        n += 1
-        if (a[k] is None) != (b[k] is None) or (a[k] is not None and abs(a[k] - b[k]) > 1e-5):
-            bad.append("%s %r vs %r" % (k, a[k], b[k]))
-ok = not bad and g["similarity"]["pairs"] == r["pairs"] and len(g["per_document"]) == len(r["per_document"])
-print(("PASS sr eval -m similarity equals PyTorch's last layer + cosine (%d values to 1e-5, %d pairs defined)" % (n, r["pairs"])) if ok
-      else "FAIL sr eval similarity vs PyTorch: %s" % bad[:3])
-P
+    $CASES similarity "$E/s_got.json" "$E/s_ref.json"
 else fail "similarity: $(tail -3 "$E/sim.log")"; fi
 
 # 8. the sweep on the plain example letter (no gold: PHI recall "-", reference = predicted)

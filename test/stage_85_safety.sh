@@ -9,6 +9,7 @@ S=$OUT/safety
 rm -rf "$S" && mkdir -p "$S"
 pass() { echo "PASS safety $1"; }
 fail() { echo "FAIL safety $1"; }
+CHECKS=$ROOT/test/safety_checks.py # the checks that read the outputs in Python
 
 # models: a small masked LM with the real cased BERT vocabulary, a token classifier
 if ! "$PY" "$ROOT/test/gen_models.py" "$S" >"$S/models.log" 2>&1 ||
@@ -139,24 +140,7 @@ else fail "--out onto the inputs: exit $rc, $(ls -A "$S/in/a" | tr '\n' ' '), $(
 "$SR" generate -m "$M" --quiet --jsonl --format jsonl --out "$S/o4" "$S/two.jsonl" >"$S/o4.stdout" 2>/dev/null; rc2=$?
 "$SR" generate -m "$M" --quiet --format i2b2 --out "$S/o5" "$LETTER" >/dev/null 2>&1; rc3=$?
 "$SR" generate -m "$M" --quiet --format brat --out "$S/o6" "$LETTER" >/dev/null 2>&1; rc4=$?
-"$PY" - "$S" "$rc" "$rc2" "$rc3" "$rc4" <<'P'
-import json, os, sys, xml.etree.ElementTree as ET
-S = sys.argv[1]
-rcs = list(map(int, sys.argv[2:]))
-ok = rcs == [0, 0, 0, 0] and os.path.getsize(S + "/o4.stdout") == 0
-recs = {}
-for n in ("a", "b"):
-    p = "%s/o4/%s.json" % (S, n)
-    if os.path.exists(p):
-        with open(p, encoding="utf-8") as f: recs[n] = json.loads(f.read())
-ok = ok and sorted(recs) == ["a", "b"] and all(recs[n]["id"] == n and recs[n]["text"] for n in recs)
-root = ET.parse(S + "/o5/example_letter.xml").getroot() if os.path.exists(S + "/o5/example_letter.xml") else None
-ok = ok and root is not None and root.find("TEXT") is not None
-ok = ok and os.path.exists(S + "/o6/example_letter.txt") and os.path.exists(S + "/o6/example_letter.ann")
-names = sorted(os.listdir(S + "/o4") + os.listdir(S + "/o5") + os.listdir(S + "/o6"))
-ok = ok and not any(n.startswith(".") for n in names)
-print(("PASS" if ok else "FAIL") + " safety --out honours --format: jsonl -> NAME.json (nothing on stdout), i2b2 -> NAME.xml, brat -> NAME.txt + NAME.ann (exits %s, files %s)" % (rcs, names))
-P
+"$PY" "$CHECKS" out-formats "$S" "$rc" "$rc2" "$rc3" "$rc4"
 # a read-only --out folder: one line per letter, exit 1, nothing left behind (root ignores
 # permissions, so the run drops to nobody when it is root)
 mkdir -p "$S/ro" && chmod 555 "$S/ro"
@@ -180,24 +164,7 @@ $AS "$SR" eval --sweep "$S/two.jsonl" -m "$M" --fill parallel --ratios 0.5 --qui
 printf '%s\n' '{"id":"s","text":"Mr Quixworth was seen today. Later QUIXWORTH was well.","given_phi":[{"start":3,"end":12,"type":"NAME"}]}' >"$S/leak.jsonl"
 "$SR" generate -m "$M" --jsonl --quiet --phi-input only --ratio 0 "$S/leak.jsonl" >"$S/leak_on.jsonl" 2>"$S/leak_on.err"; rc1=$?
 "$SR" generate -m "$M" --jsonl --quiet --phi-input only --ratio 0 --allow-leaks "$S/leak.jsonl" >"$S/leak_off.jsonl" 2>"$S/leak_off.err"; rc2=$?
-"$PY" - "$S/leak_on.jsonl" "$S/leak_off.jsonl" "$S/leak_off.err" $rc1 $rc2 <<'P'
-import json, sys
-on = json.loads(open(sys.argv[1], encoding="utf-8").read())
-off = json.loads(open(sys.argv[2], encoding="utf-8").read())
-warn = open(sys.argv[3], encoding="utf-8").read()
-src = "Mr Quixworth was seen today. Later QUIXWORTH was well."
-rebuilt, at = [], 0
-for c in sorted(on["changes"], key=lambda c: c["orig_start"]):
-    rebuilt += [src[at:c["orig_start"]], c["text"]]
-    at = c["orig_end"]
-rebuilt = "".join(rebuilt) + src[at:]
-ok = (sys.argv[4:] == ["0", "0"] and "quixworth" not in on["text"].lower() and "Later [**NAME**] was well" in on["text"]
-      and on["leaks"] == 0 and on.get("redactions", 0) >= 1 and "resamples" in on and rebuilt == on["text"]
-      and any(c["kind"] == "redaction" and c["type"] == "NAME" and c["text"] == "[**NAME**]" for c in on["changes"]))
-print(("PASS" if ok else "FAIL") + " safety leaks fail closed by default: %r, redactions %s, resamples %s, the redaction a change (the changes rebuild the text)" % (on["text"], on.get("redactions"), on.get("resamples")))
-ok = off["leaks"] == 1 and "QUIXWORTH" in off["text"] and "--allow-leaks" in warn
-print(("PASS" if ok else "FAIL") + " safety --allow-leaks writes the leak as found and says so: %r, leaks %s" % (off["text"], off["leaks"]))
-P
+"$PY" "$CHECKS" leaks "$S/leak_on.jsonl" "$S/leak_off.jsonl" "$S/leak_off.err" $rc1 $rc2
 
 # 7. byte-reproducible: no timings without --timings; same seed, same bytes at 1 and 2 threads
 "$SR_NATIVE" generate -m "$M" --jsonl --quiet --threads 1 --seed 5 "$S/two.jsonl" "$S/dup.jsonl" >"$S/r1.jsonl" 2>/dev/null
@@ -217,15 +184,7 @@ printf '\xef\xbb\xbf{"id":"bom","text":"Mr John Smith"}\n{"id":"dup","text":"a",
 for c in "tokenize -m $M --jsonl" "deid --jsonl" "generate -m $M --jsonl --quiet" "pos --jsonl"; do
     # shellcheck disable=SC2086
     "$SR" $c "$S/in.jsonl" >"$S/in.out" 2>/dev/null; rc=$?
-    "$PY" - "$S/in.out" "$rc" "${c%% *}" <<'P'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-got = [(r["id"], r.get("line"), "error" in r) for r in rows]
-want = [("bom", None, False), ("dup", 2, True), (None, 4, True), (4, None, False)]
-ok = got == want and sys.argv[2] == "1" and "twice" in rows[1]["error"]
-print(("PASS" if ok else "FAIL") + " safety %s JSONL: BOM skipped, duplicate key refused, error records {id or null, line}, exit %s%s"
-      % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
-P
+    "$PY" "$CHECKS" jsonl-errors "$S/in.out" "$rc" "${c%% *}"
 done
 # 8b. files are identified by their path (error records too), --text and stdin by index
 printf 'Mr John Smith was seen.\n' >"$S/id_a.txt"
@@ -234,64 +193,19 @@ for c in "deid --format jsonl" "generate -m $M --format jsonl --quiet"; do
     "$SR" $c "$S/id_a.txt" "$S/no_such.txt" >"$S/ids.out" 2>/dev/null; rc=$?
     # shellcheck disable=SC2086
     printf 'Mr John Smith\n' | "$SR" $c >>"$S/ids.out" 2>/dev/null
-    "$PY" - "$S/ids.out" "$rc" "${c%% *}" "$S/id_a.txt" "$S/no_such.txt" <<'P'
-import json, sys
-got = [(r["id"], "error" in r) for r in map(json.loads, open(sys.argv[1], encoding="utf-8"))]
-want = [(sys.argv[4], False), (sys.argv[5], True), (0, False)]
-ok = got == want and sys.argv[2] == "1"
-print(("PASS" if ok else "FAIL") + " safety %s: file inputs carry their path as id, stdin its index, exit %s%s"
-      % (sys.argv[3], sys.argv[2], "" if ok else ": %r" % got))
-P
+    "$PY" "$CHECKS" file-ids "$S/ids.out" "$rc" "${c%% *}" "$S/id_a.txt" "$S/no_such.txt"
 done
 # 8c. --encoding cp1252|latin1 converts legacy files as Python's codecs do; without it the
 #     refusal names the offset and the way out; a byte cp1252 leaves undefined is refused
-"$PY" - "$S" <<'P'
-import sys
-d = sys.argv[1]
-body = "Caf\u00e9 \u201cna\u00efve\u201d \u2013 \u20ac5, \u00bd tablet \u2122 \u0152dema\u2026 \u00fcber\n"
-open(d + "/enc_cp1252.txt", "wb").write(body.encode("cp1252"))
-open(d + "/enc_latin1.txt", "wb").write("Caf\u00e9 \u00bd \u00fcber \u00a7 \u00ff\n".encode("latin-1"))
-open(d + "/enc_bad.txt", "wb").write(b"ok \x81 no\n")
-open(d + "/enc_lines.jsonl", "wb").write('{"id":"e1","text":"T\u00e9l\u00e9phone \u2013 ok"}\n'.encode("cp1252"))
-P
-"$PY" - "$SR" "$S" <<'P'
-import json, subprocess, sys
-sr, d = sys.argv[1], sys.argv[2]
-def run(*a):
-    p = subprocess.run([sr, "deid", "--format", "jsonl", *a], capture_output=True)
-    return p.returncode, [json.loads(l) for l in p.stdout.decode("utf-8").splitlines()], p.stderr.decode("utf-8", "replace")
-ok, why = True, []
-for enc, py in (("cp1252", "cp1252"), ("latin1", "latin-1")):
-    rc, rows, _ = run("--encoding", enc, d + "/enc_%s.txt" % enc)
-    want = open(d + "/enc_%s.txt" % enc, "rb").read().decode(py)
-    if rc != 0 or rows[0].get("text") != want: ok = False; why.append("%s: %r" % (enc, rows))
-rc, rows, err = run(d + "/enc_cp1252.txt")
-if rc != 1 or "--encoding cp1252" not in err or "byte offset 3" not in err: ok = False; why.append("utf-8 refusal: %s %s" % (rc, err))
-rc, rows, err = run("--encoding", "cp1252", d + "/enc_bad.txt")
-if rc != 1 or "0x81 at byte offset 3" not in err: ok = False; why.append("undefined byte: %s %s" % (rc, err))
-rc, rows, _ = run("--jsonl", "--encoding", "cp1252", d + "/enc_lines.jsonl")
-if rc != 0 or rows[0].get("text") != "T\u00e9l\u00e9phone \u2013 ok": ok = False; why.append("jsonl: %r" % rows)
-p = subprocess.run([sr, "deid", "--encoding", "ebcdic", "--text", "x"], capture_output=True)
-if p.returncode != 2 or b"--encoding" not in p.stderr: ok = False; why.append("bad value: %s" % p.returncode)
-print(("PASS" if ok else "FAIL") + " safety --encoding cp1252/latin1 equal Python's codecs (files, JSONL); UTF-8 refusal names the offset and --encoding; undefined byte and unknown encoding refused"
-      + ("" if ok else ": " + "; ".join(why)))
-P
+"$PY" "$CHECKS" encoding-files "$S"
+"$PY" "$CHECKS" encoding "$SR" "$S"
 # 8d. --keep-fields carries named input keys through verbatim (after "id"), absent ones
 #     stay absent, sr's own keys cannot be kept
 printf '{"id":"k1","site":"north \\u00e9","when":{"y":[2020,1.5e3]},"text":"Mr John Smith seen.","drop":1}\n{"id":"k2","text":"Dr Jane Doe"}\n' >"$S/keep.jsonl"
 for c in "deid --jsonl" "generate -m $M --jsonl --quiet" "tokenize -m $M --jsonl"; do
     # shellcheck disable=SC2086
     "$SR" $c --keep-fields site,when "$S/keep.jsonl" >"$S/keep.out" 2>/dev/null; rc=$?
-    "$PY" - "$S/keep.jsonl" "$S/keep.out" "$rc" "${c%% *}" <<'P'
-import json, sys
-src = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-out = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
-ok = sys.argv[3] == "0" and len(out) == 2
-ok = ok and list(out[0])[:3] == ["id", "site", "when"] and out[0]["site"] == src[0]["site"] and out[0]["when"] == src[0]["when"]
-ok = ok and "drop" not in out[0] and "site" not in out[1] and "when" not in out[1]
-print(("PASS" if ok else "FAIL") + " safety %s --keep-fields: named keys carried verbatim after id, others not, absent stay absent%s"
-      % (sys.argv[4], "" if ok else ": %r" % out[:1]))
-P
+    "$PY" "$CHECKS" keep-fields "$S/keep.jsonl" "$S/keep.out" "$rc" "${c%% *}"
 done
 "$SR" deid --jsonl --keep-fields site,text "$S/keep.jsonl" >/dev/null 2>"$S/keep.err"; rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <"$S/keep.err")" -eq 1 ] && grep -q -- "--keep-fields" "$S/keep.err" &&
@@ -300,14 +214,7 @@ done
 #     --quiet says nothing on stderr
 "$SR" generate --quiet --format jsonl --text "Mr John Smith was seen." --text "Dr Jane Doe called." >"$S/gt.out" 2>"$S/gt.err"; rc=$?
 "$SR" generate --text "x" "$S/id_a.txt" >/dev/null 2>"$S/gt2.err"; rc2=$?
-"$PY" - "$S/gt.out" "$rc" "$S/gt.err" "$rc2" "$S/gt2.err" <<'P'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-ok = sys.argv[2] == "0" and [r["id"] for r in rows] == [0, 1] and "Smith" not in rows[0]["text"] and "Doe" not in rows[1]["text"]
-ok = ok and open(sys.argv[3]).read() == "" and sys.argv[4] == "2" and "--text" in open(sys.argv[5]).read()
-print(("PASS" if ok else "FAIL") + " safety generate --text: two letters, ids 0 and 1, PHI replaced, --quiet silent, --text with files refused (exit 2)"
-      + ("" if ok else ": %r %s" % (rows, sys.argv[4])))
-P
+"$PY" "$CHECKS" generate-text "$S/gt.out" "$rc" "$S/gt.err" "$rc2" "$S/gt2.err"
 # 8f. one input grammar for every command: positional arguments are files, --text TEXT
 #     is text, both at once refused (exit 2); text given where a file goes is a missing
 #     file (exit 1) whose one-line error says where text goes; -f before files still works

@@ -16,39 +16,7 @@ CHECK="$PY $ROOT/test/formats_check.py"
 
 # the letters (invented): every C0 control character, CRLF, a form feed page break,
 # "]]>", & < > " ', non-ASCII (two-byte, CJK, astral), U+FFFE, U+FFFF, NEL, U+2028
-"$PY" - "$D" <<'P'
-import json, sys
-D = sys.argv[1]
-ctl = ("Dr John Smith saw Mr Quentin Marsh on 12/03/2024.\r\n"
-       "Controls: " + "".join(chr(c) for c in range(0x20)) + " and DEL \x7f.\n"
-       "CDATA ends ]]> here, and ]]]]> there; markup &<>\"' &amp; <![CDATA[x]]>\n"
-       "Non-ASCII: Mrs Zo\u00eb M\u00fcller, \u65e5\u672c, \U0001d11e, \ufffe \uffff, NEL\x85, LS\u2028, PS\u2029.\n"
-       "Seen at 9 Elm Road, Leeds. Signed Dr Ada Byron\x0cPage 2\x0bof 2\n")
-two = "Mr Bob Jones (MRN 4471902) was seen by Dr Jones on 1 March 2024 in Leeds.\n"
-docs = {"ctl": ctl, "two": two}
-for k, t in docs.items():
-    with open("%s/in/%s.txt" % (D, k), "w", encoding="utf-8", newline="") as f: f.write(t)
-def jsonl(path, recs):
-    with open(path, "w", encoding="utf-8") as f:
-        for k, t in recs: f.write(json.dumps({"id": k, "text": t}) + "\n")
-jsonl(D + "/orig.jsonl", docs.items())                                # keyed by name
-# for sr eval: the letters without U+FFFE/U+FFFF (word characters to sr eval, U+FFFD in XML)
-import os
-os.makedirs(D + "/ev/in")
-ev = {k: t.replace("\ufffe", "").replace("\uffff", "") for k, t in docs.items()}
-for k, t in ev.items():
-    with open("%s/ev/in/%s.txt" % (D, k), "w", encoding="utf-8", newline="") as f: f.write(t)
-jsonl(D + "/ev/orig.jsonl", ev.items())
-jsonl(D + "/one.jsonl", [("-", ctl)])                                 # a document of its own
-jsonl(D + "/paths.jsonl", [("%s/in/%s.txt" % (D, k), t) for k, t in docs.items()])  # keyed by path
-# PHI given over line breaks of every kind: BRAT fragments must stop at each
-frag = "Patient: Quentin\r\nMarsh, seen\x0cthere, at LS\u2028here, NEL\x85now, tab\tin, end\n"
-given = [[frag.index(a), frag.index(a) + len(a)] for a in ("Quentin\r\nMarsh", "seen\x0cthere", "LS\u2028here", "NEL\x85now", "tab\tin")]
-with open(D + "/frag.jsonl", "w", encoding="utf-8") as f:
-    f.write(json.dumps({"id": "frag", "text": frag, "given_phi": [{"start": a, "end": b, "type": "NAME"} for a, b in given]}) + "\n")
-jsonl(D + "/frag.orig.jsonl", [("frag", frag)])
-jsonl(D + "/odd.jsonl", [("x&<\"'>\ty", two), ("ctl", ctl), ("three", "Dr Ann Lee, tel 020 7946 0000.")])
-P
+"$PY" "$ROOT/test/formats_cases.py" letters "$D"
 ls "$D/in/ctl.txt" >/dev/null || { fail "setup: letters not written"; exit 0; }
 
 # 1. i2b2 from sr deid: one document (exact with --show-phi, '*'-masked by default), a set
@@ -101,23 +69,7 @@ $CHECK brat "generate brat --out: offsets slice each .txt, annotation.conf lists
     pass "deid brat with several documents and no --out: refused (exit 2, one line)" || fail "deid brat several on stdout: exit $rc, $(head -c 200 "$D/err")"
 
 # 4. the checker's negative controls: each kind of check must be able to fail
-"$PY" - "$D" <<'P'
-import os, shutil, sys
-D = sys.argv[1]
-x = open(D + "/deid_show.xml", encoding="utf-8").read()
-open(D + "/bad_ff.xml", "w", encoding="utf-8").write(x.replace("Controls: ", "Controls: \x0c", 1))
-open(D + "/bad_cr.xml", "w", encoding="utf-8", newline="").write(x.replace("&#13;", "\r", 1))
-i = x.index('start="') + 7
-open(D + "/bad_off.xml", "w", encoding="utf-8").write(x[:i] + str(int(x[i:x.index('"', i)]) + 1) + x[x.index('"', i):])
-shutil.copytree(D + "/b_show", D + "/bad_ann")
-a = open(D + "/bad_ann/ctl.ann", encoding="utf-8").read().split("\t", 2)
-s, rest = a[1].split(" ", 1)
-a[1] = s + " " + str(int(rest.split(" ")[0]) + 1) + " " + rest.split(" ", 1)[1]
-open(D + "/bad_ann/ctl.ann", "w", encoding="utf-8").write("\t".join(a))
-shutil.copytree(D + "/b_show", D + "/bad_conf")
-c = open(D + "/bad_conf/annotation.conf", encoding="utf-8").read().replace("\nDOCTOR\n", "\n", 1)
-open(D + "/bad_conf/annotation.conf", "w", encoding="utf-8").write(c)
-P
+"$PY" "$ROOT/test/formats_cases.py" break "$D"
 neg() { # NAME CHECK ARGS...: the checker must FAIL on a broken copy
     local name=$1
     shift
@@ -140,14 +92,7 @@ else fail "deid --out same names: exit $rc, $(ls -A "$D/o1" | tr '\n' ' '), $(he
 "$SR" deid --quiet --out "$D/o1q" "$D/dup/a/note.txt" >/dev/null 2>"$D/o1q.err"; rc=$?
 [ $rc -eq 0 ] && [ ! -s "$D/o1q.err" ] && [ -s "$D/o1q/note.txt" ] && pass "deid --out --quiet: nothing on stderr" || fail "deid --quiet: exit $rc, $(head -c 200 "$D/o1q.err")"
 "$SR" deid --format jsonl --out "$D/o2" --jsonl "$D/odd.jsonl" >"$D/o2.out" 2>/dev/null; rc=$?
-"$PY" - "$D/o2" "$rc" "$D/o2.out" <<'P'
-import json, os, sys
-d, rc, out = sys.argv[1], sys.argv[2], sys.argv[3]
-names = sorted(os.listdir(d))
-recs = {n: json.load(open(os.path.join(d, n), encoding="utf-8")) for n in names}
-ok = rc == "0" and names == ["ctl.json", "three.json", "xy.json"] and os.path.getsize(out) == 0 and recs["xy.json"]["id"] == "x&<\"'>\ty"
-print(("PASS" if ok else "FAIL") + " formats deid --jsonl --out: NAME.json from each id (made a file name), nothing on stdout (exit %s, %s)" % (rc, names))
-P
+"$PY" "$ROOT/test/formats_cases.py" out-jsonl "$D/o2" "$rc" "$D/o2.out"
 cp "$D/dup/a/note.txt" "$D/note.orig"
 "$SR" deid --out "$D/dup/a" "$D/dup/a" >/dev/null 2>"$D/o3.err"; rc=$?
 if [ $rc -eq 1 ] && cmp -s "$D/dup/a/note.txt" "$D/note.orig" && grep -q "is one of the input files: not overwritten" "$D/o3.err" &&
@@ -167,14 +112,7 @@ $AS "$SR" deid --quiet --format brat --out "$D/ro" "$D/in/two.txt" >/dev/null 2>
 # 6. sr deid --shard I/N: disjoint, together every record once; into one BRAT folder the
 #    shards' annotation.conf holds both shards' types
 for k in 0 1; do "$SR" deid --jsonl --shard $k/2 "$D/odd.jsonl" >"$D/shard$k.jsonl" 2>/dev/null; done
-"$PY" - "$D" <<'P'
-import json, sys
-D = sys.argv[1]
-ids = [[json.loads(l)["id"] for l in open("%s/shard%d.jsonl" % (D, k), encoding="utf-8")] for k in (0, 1)]
-want = [json.loads(l)["id"] for l in open(D + "/odd.jsonl", encoding="utf-8")]
-ok = ids == [[want[0], want[2]], [want[1]]]
-print(("PASS" if ok else "FAIL") + " formats deid --shard 0/2 and 1/2: records 0, 2 and 1 (%s)" % ids)
-P
+"$PY" "$ROOT/test/formats_cases.py" shard "$D"
 for k in 0 1; do "$SR" deid --quiet --format brat --show-phi --shard $k/2 --out "$D/b_shard" "$D/in" 2>/dev/null; done
 $CHECK brat "deid brat --shard 0/2 and 1/2 into one folder: annotation.conf has both shards' types" "$D/b_shard" "$D/orig.jsonl" exact --want-tags 8
 types() { grep '^T' "$1" | cut -f2 | cut -d' ' -f1 | sort -u; }

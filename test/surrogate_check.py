@@ -29,6 +29,11 @@ surrogate code: it knows only what a surrogate must be, and reads sr's outputs.
   surrogate_check.py keyed SRC_DIR K1.jsonl K2.jsonl NOKEY.jsonl
       with one key, the documents of one patient share names and the date shift, another
       patient gets another shift; another key (or none) gives other surrogates
+  surrogate_check.py tag OUT.jsonl
+      sr generate --phi-fill tag output: every PHI entry's text is [**TYPE**], its "fill" "tag"
+  surrogate_check.py mlm-fill OUT.jsonl
+      sr generate --phi-fill mlm output: every PHI entry's "fill" is "mlm" (or "redaction",
+      a leak the masked LM brought back), some "mlm"
 
 Prints PASS name / FAIL name: reason lines. Every name and number in the letters is
 invented."""
@@ -618,6 +623,20 @@ def cmd_keyed(src_dir, k1, k2, nokey):
            "no key: each document draws its own surrogates", "the two documents agree without a key")
 
 
+def cmd_tag(out):
+    bad = [(r["id"], p["text"], p.get("fill")) for r in map(json.loads, open(out)) for p in r["phi"]
+           if p["text"] != "[**%s**]" % p["type"] or p.get("fill") != "tag"]
+    print("PASS surrogate generate --phi-fill tag writes [**TYPE**], each PHI entry \"fill\": \"tag\"" if not bad
+          else "FAIL surrogate generate --phi-fill tag: %s" % bad[:3])
+
+
+def cmd_mlm_fill(out):
+    fills = sorted(set(p.get("fill") for r in map(json.loads, open(out)) for p in r["phi"]))
+    # the masked LM fills every PHI span; a leak it brings back is written as [**TYPE**]
+    print("PASS surrogate generate --phi-fill mlm: each PHI entry says \"fill\": \"mlm\" (or redaction)"
+          if fills and set(fills) <= {"mlm", "redaction"} and "mlm" in fills else "FAIL surrogate generate --phi-fill mlm: fills %s" % fills)
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -640,6 +659,10 @@ def main():
         cmd_same(a[1], a[2], a[0] == "differ")
     elif a[0] == "keyed":
         cmd_keyed(a[1], a[2], a[3], a[4])
+    elif a[0] == "tag":
+        cmd_tag(a[1])
+    elif a[0] == "mlm-fill":
+        cmd_mlm_fill(a[1])
     else:
         sys.exit(__doc__)
 
