@@ -5,7 +5,7 @@
 #   make native   this CPU's vector instructions everywhere + OpenMP threads
 #   make debug    AddressSanitizer + UBSan, for hunting bugs
 #   make test     the whole test suite (see test/run_tests.sh); make test STAGE=40
-#                 runs the stages named test/stage_40*
+#                 runs the stages named test/stages/stage_40*
 #   make check    the fast tier (< 1 minute; only a C compiler and python3)
 CC ?= cc
 SRCS = sr.c sr.h tokenizer.c ner.c phi.c mlm.c

@@ -2022,7 +2022,7 @@ out:
  *
  * `sr eval ORIGINALS SYNTHETIC` joins letters by id and measures, per document and
  * overall, what Belkadi et al. (2025) report. The definitions (the README's "sr eval"
- * section says the same; test/eval_ref.py implements them separately in Python):
+ * section says the same; test/checks/eval_ref.py implements them separately in Python):
  *
  *   word character  a code point that is not white space (Unicode White_Space), not
  *                   punctuation (ASCII punctuation or Unicode P*) and not one BERT's
@@ -2034,7 +2034,7 @@ out:
  *                   found when every character is inside a predicted span, a non-PHI
  *                   token is a false positive when any character is; span recall: a
  *                   gold span is found when a predicted span overlaps it (as
- *                   ../shared/README.md and test/eval_phi.py). Per gold type, all
+ *                   ../shared/README.md and test/checks/eval_phi.py). Per gold type, all
  *                   types, and the HIPAA subset (data/eval_types.txt lists the types
  *                   outside it). Predictions: the Masker (as sr generate runs it) or
  *                   --phi-pred FILE.

@@ -1779,7 +1779,7 @@ const char *sr_meta_json(const SrModel *m) { return m->meta[0] ? m->meta : "{}";
  * SR_KERNELS=generic|avx2|avx512|neon in the environment forces a set (tests; a set the
  * CPU lacks is refused with a message). The sets agree to float rounding, not bit for bit
  * (FMA contraction, exp's last bit), so a seed's letter may differ between CPUs.
- * Measured on one Zen core (test/engine_dump gemmbench): f32 ~185-200 GFLOP/s, int8
+ * Measured on one Zen core (test/c/engine_dump.c, gemmbench): f32 ~185-200 GFLOP/s, int8
  * ~670-730 GOP/s. */
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The test suite. Builds sr twice into test/out/ (portable -O2, and native + OpenMP),
-# then runs every test/stage_*.sh in name order. A stage prints one line per check:
+# then runs every test/stages/stage_*.sh in name order. A stage prints one line per check:
 #   PASS name            the check held
 #   FAIL name: reason    it did not
 #   SKIP name: reason    it could not run here (only for ../shared being absent)
 # and this script tallies them into the closing line "N passed, N failed".
 # Which stages:
 #   make test              every stage
-#   make test STAGE=40     the stages whose names start with test/stage_40 (several:
+#   make test STAGE=40     the stages whose names start with test/stages/stage_40 (several:
 #                          STAGE="40 85")
 #   make check             the fast tier: the stages marked "# tier: fast" (they need only
 #                          a C compiler and python3: no torch, npm, clang or qemu), with
@@ -89,7 +89,7 @@ report() {
 }
 
 names=()
-for stage in "$ROOT"/test/stage_*.sh; do
+for stage in "$ROOT"/test/stages/stage_*.sh; do
     [ -e "$stage" ] || continue
     name=$(basename "$stage" .sh)
     wanted "$name" "$stage" || continue
@@ -108,7 +108,7 @@ fi
 nstages=${#names[@]}
 
 if [ $nstages -eq 0 ]; then
-    echo "FAIL stages: no test/stage_*.sh matches STAGE=\"$STAGE\" (FAST=$FAST)"; fail=$((fail + 1))
+    echo "FAIL stages: no test/stages/stage_*.sh matches STAGE=\"$STAGE\" (FAST=$FAST)"; fail=$((fail + 1))
 fi
 if [ $skip -gt 0 ]; then
     echo "$pass passed, $fail failed, $skip skipped"

@@ -5,7 +5,7 @@ right, trained on UD English EWT (CC BY-SA 4.0).
 
     /usr/bin/python3 train/train_pos.py train --ud ../shared/ud --out data/pos_ewt.srp
     /usr/bin/python3 train/train_pos.py tag MODEL FILE.conllu     (the reference tagger:
-        the same features in Python, reading the shipped file; for test/stage_55_pos.sh)
+        the same features in Python, reading the shipped file; for test/stages/stage_55_pos.sh)
 
 Data: train on en_ewt-ud-train.conllu, choose the epoch on dev, report test (the test
 file is read only by `train ... --report-test` and by the test stage's scorer).
@@ -31,7 +31,7 @@ The model file (little-endian; ner.c checks every size against the file):
     (1 << log2_buckets) x n_tags weights (a tag's score = the sum of the features' weights).
 A feature is bucket = crc32(its value's parts joined by 0x01, then 0x00 and the template
 byte) & (buckets - 1); the templates are static_features and dynamic_features below and pos_static and pos_dynamic in ner.c,
-which must agree byte for byte (test/stage_55_pos.sh compares the two taggers).
+which must agree byte for byte (test/stages/stage_55_pos.sh compares the two taggers).
 """
 import argparse
 import os
