@@ -20,6 +20,12 @@
       order, the error records saying why, the good ones with text, RC non-zero
   gen_check.py shard-input
       9 invented letters as JSONL on stdout (ids 0..8), for --shard I/N
+  gen_check.py batch-input
+      14 invented letters as JSONL on stdout (ids "letter-00".."letter-13"), for the
+      README's GNU parallel recipe
+  gen_check.py scale-out INPUT.jsonl ONE.jsonl PART.jsonl...
+      the shards' records, put back in INPUT's order, are ONE (one process) byte for
+      byte, each record exactly once
   gen_check.py formats XML BRAT_BASE
       `sr generate --format i2b2` (XML) and `--format brat` (BRAT_BASE.txt, .ann) of the
       example letter: every i2b2 tag and every BRAT annotation at its offsets
@@ -214,6 +220,30 @@ def formats(xml_path, brat_base):
     return 0
 
 
+def batch_input():
+    kinds = ["asthma and cough", "chest pain", "a fall at home", "a diabetes review"]
+    for i in range(14):
+        print(json.dumps({"id": "letter-%02d" % i, "text":
+                          "Dear Dr Marsh, Mr Tobias Quill (DOB %02d/04/1961) was reviewed on %d May 2023 with %s. "
+                          "He lives at %d Elm Road, Leeds." % (i + 1, i + 1, kinds[i % 4], 10 + i)}))
+    return 0
+
+
+def scale_out(inp, one_path, parts):
+    ids = [json.loads(l)["id"] for l in open(inp, encoding="utf-8")]
+    one = open(one_path, encoding="utf-8").read().splitlines()
+    by_id = {}
+    lines = [l for p in parts for l in open(p, encoding="utf-8").read().splitlines()]
+    for l in lines:
+        by_id.setdefault(json.loads(l)["id"], []).append(l)
+    once = sorted(by_id) == sorted(ids) and all(len(v) == 1 for v in by_id.values())
+    same = once and len(one) == len(ids) and [by_id[i][0] for i in ids] == one
+    print(("PASS" if same else "FAIL") + " cli scale-out: GNU parallel -j%d with --shard {}/%d: %d records, each once, "
+          "equal byte for byte to one process" % (len(parts), len(parts), len(ids))
+          + ("" if same else " (each once: %s; %d shard lines, %d one-process lines)" % (once, len(lines), len(one))))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "example":
         return example(argv[2], argv[3], argv[4]) or 0
@@ -227,6 +257,10 @@ def main(argv):
         return bad_records(argv[2], argv[3])
     if len(argv) == 2 and argv[1] == "shard-input":
         return shard_input()
+    if len(argv) == 2 and argv[1] == "batch-input":
+        return batch_input()
+    if len(argv) >= 5 and argv[1] == "scale-out":
+        return scale_out(argv[2], argv[3], argv[4:])
     if len(argv) == 4 and argv[1] == "formats":
         return formats(argv[2], argv[3])
     print(__doc__, file=sys.stderr)

@@ -91,6 +91,17 @@ for i in 0 1 2; do "$SR" generate -m "$M" --jsonl --quiet --fill rounds:2 --shar
 if cmp -s "$G/shard_all.txt" "$G/shard_3.txt" && [ "$(wc -l <"$G/shard_3.txt")" -eq 9 ]; then
     echo "PASS cli --shard I/3: the three shards together give the 9 letters of one run, once each"
 else fail "cli --shard: shards differ from the single run"; fi
+# scale-out as the README runs it: GNU parallel, 4 processes, --shard {}/4 of one batch;
+# together the shards are the one-process output byte for byte, each record once
+if command -v parallel >/dev/null; then
+    "$PY" "$CHECK" batch-input >"$G/batch.jsonl"
+    "$SR" generate -m "$M" --jsonl --quiet --seed 5 "$G/batch.jsonl" >"$G/batch_one.jsonl"
+    rm -f "$G"/batch_part.*.jsonl
+    parallel -j4 "'$SR' generate -m '$M' --jsonl --seed 5 --shard {}/4 --quiet '$G/batch.jsonl' > '$G/batch_part.{}.jsonl'" ::: 0 1 2 3
+    "$PY" "$CHECK" scale-out "$G/batch.jsonl" "$G/batch_one.jsonl" "$G"/batch_part.*.jsonl
+else
+    fail "cli scale-out: GNU parallel is not installed (Debian package parallel; .ci/run installs it)"
+fi
 # --explain: every decision shows its context, candidates and choice, no original PHI
 "$SR" generate -m "$M" --phi-fill mlm --explain --quiet "$ROOT/data/example_letter.txt" >"$G/explain.txt" 2>&1
 nd=$(grep -c '^decision ' "$G/explain.txt"); nc=$(grep -c '^  candidates:' "$G/explain.txt"); nx=$(grep -c '^  context: .*>>\[MASK\]<<' "$G/explain.txt")
