@@ -3161,6 +3161,18 @@ static void phi_address_line_before(PhiDoc *d, int z) {
         if (d->t[k].kind != TK_PUNCT) phi_mark(d, k, k, (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
 }
 
+/* Up to 3 words before the state code at token st (and its comma) are the town: "City,
+ * ST 12345"; capitalised in mixed text; with only_free, words another rule marked stop it. */
+static void phi_city_before_state(PhiDoc *d, int st, int only_free) {
+    int c = st - 1;
+    if (phi_punct(d, c, ',')) c--;
+    for (int w = 0; w < 3 && c >= 0 && phi_word(d, c) && !d->t[c + 1].nl && !(d->t[c].lex & LX_STOP) &&
+                    (!only_free || phi_free(d, c)) && (!d->mixed || phi_cap(&d->t[c])); w++, c--) {
+        phi_mark(d, c, c, PT_CITY, "rule:city-before-state", st);
+        if (d->t[c].nl) break;
+    }
+}
+
 static void phi_rule_zip(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
@@ -3183,14 +3195,7 @@ static void phi_rule_zip(PhiDoc *d) {
                 if (phi_punct(d, i + 1, '-') && phi_tight(d, i + 1) && phi_num(d, i + 2) && d->t[i + 2].ndig == 4) end = i + 2;
                 phi_mark(d, i, end, PT_ZIP, "rule:zip-after-state", st ? k : -1);
                 phi_address_line_before(d, k >= 0 ? k : i);
-                /* the city before "City, ST" */
-                int c = k - 1;
-                if (phi_punct(d, c, ',')) c--;
-                for (int w = 0; w < 3 && c >= 0 && phi_word(d, c) && !d->t[c + 1].nl && !(d->t[c].lex & LX_STOP) &&
-                                (!d->mixed || phi_cap(&d->t[c])); w++, c--) {
-                    phi_mark(d, c, c, PT_CITY, "rule:city-before-state", k);
-                    if (d->t[c].nl) break;
-                }
+                phi_city_before_state(d, k, 0); /* the city before "City, ST" */
             }
         } else if (t->kind == TK_NUM && t->ndig == 4 && i > 0 && !t->nl && phi_word(d, i - 1) && d->t[i - 1].shape == SH_UPPER &&
                    phi_cue(d, i - 1, CUE_STATE_CODE4) && (phi_free(d, i - 1) || d->type[i - 1] == PT_STATE) &&
@@ -3198,13 +3203,7 @@ static void phi_rule_zip(PhiDoc *d) {
             /* an Australian state's code and its four-digit postcode: "Dubbo NSW 2830" */
             phi_mark(d, i - 1, i - 1, PT_STATE, "rule:zip-after-state", i);
             phi_mark(d, i, i, PT_ZIP, "rule:zip-after-state", i - 1);
-            int c = i - 2;
-            if (phi_punct(d, c, ',')) c--;
-            for (int w = 0; w < 3 && c >= 0 && phi_word(d, c) && !d->t[c + 1].nl && !(d->t[c].lex & LX_STOP) && phi_free(d, c) &&
-                            (!d->mixed || phi_cap(&d->t[c])); w++, c--) {
-                phi_mark(d, c, c, PT_CITY, "rule:city-before-state", i - 1);
-                if (d->t[c].nl) break;
-            }
+            phi_city_before_state(d, i - 1, 1);
         } else if (t->kind == TK_ALNUM && t->b1 - t->b0 >= 5 && t->b1 - t->b0 <= 7 && phi_uk_inward(d->text + t->b1 - 3, 3, 0) &&
                    phi_uk_outward(d->text + t->b0, t->b1 - t->b0 - 3, 0) && !phi_tight(d, i) && !(i + 1 < d->n && phi_tight(d, i + 1) && d->t[i + 1].kind != TK_PUNCT)) {
             phi_mark(d, i, i, PT_ZIP, "rule:uk-postcode", -1); /* SW1A1AA, written without its space */
