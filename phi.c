@@ -1361,6 +1361,15 @@ static int phi_hosp_nameish(const PhiDoc *d, int i) {
 
 /* ---- the rules, in the order they run (see phi_rules below) ---- */
 
+/* The tokens that overlap bytes [a, b): the first one's index (or -1 when none) and
+ * *last; *tk is a cursor that only moves forward, for callers that scan the text once. */
+static int phi_tokens_in(const PhiDoc *d, int *tk, size_t a, size_t b, int *last) {
+    while (*tk < d->n && (size_t)d->t[*tk].b1 <= a) (*tk)++;
+    *last = -1;
+    for (int k = *tk; k < d->n && (size_t)d->t[k].b0 < b; k++) *last = k;
+    return *last >= 0 ? *tk : -1;
+}
+
 /* e-mail, URL, IP: whole whitespace-free chunks */
 static void phi_rule_chunks(PhiDoc *d) {
     const char *s = d->text;
@@ -1451,10 +1460,8 @@ static void phi_rule_chunks(PhiDoc *d) {
             if (ok && letters >= 2) { type = PT_USERNAME; src = "rule:handle"; }
         }
         if (!type) continue;
-        while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
-        int first = tk, last = -1;
-        for (int k = tk; k < d->n && (size_t)d->t[k].b0 < b; k++) last = k;
-        if (last >= first) phi_mark(d, first, last, type, src, -1);
+        int last, first = phi_tokens_in(d, &tk, a, b, &last);
+        if (first >= 0) phi_mark(d, first, last, type, src, -1);
     }
 }
 
@@ -2035,12 +2042,7 @@ static void phi_rule_partial_ids(PhiDoc *d) {
         while (q < len && isdigit((unsigned char)s[q])) q++;
         if (q - p < 2 || q - p > 6 || (q < len && isalnum((unsigned char)s[q]))) continue;
         int type = groups == 2 && sizes[0] == 3 && sizes[1] == 2 && q - p == 4 ? PT_SSN : PT_ID;
-        while (tk < d->n && (size_t)d->t[tk].b1 <= a) tk++;
-        int first = -1, last = -1;
-        for (int k = tk; k < d->n && (size_t)d->t[k].b0 < q; k++) {
-            if (first < 0) first = k;
-            last = k;
-        }
+        int last, first = phi_tokens_in(d, &tk, a, q, &last);
         if (first >= 0 && phi_free(d, last)) phi_mark(d, first, last, type, "rule:partial-id", -1);
         a = q;
     }
