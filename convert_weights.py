@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """convert_weights.py - a Hugging Face BERT folder -> one sr model file (format: sr.h).
 
-    convert_weights.py HF_DIR OUT [--dtype f32|q8] [--lowercase auto|true|false]
+    convert_weights.py HF_DIR OUT [--dtype f32|q8] [--group-size N] [--lowercase auto|true|false]
 
 Plain Python 3 standard library; numpy is used when importable, only for speed (set
 SR_CONVERT_NO_NUMPY=1 to force the standard-library path). Both paths write
@@ -49,11 +49,15 @@ Decisions recorded in the header and the meta JSON
                  config pad_token_id that disagrees is reported as a warning.
   labels         config id2label in id order; n_labels = number of labels, only when
                  a classifier head is present (its rows must match).
-  q8             per sr.h: groups of 64 along a row; scale = float32(max|w|) / 127
+  q8             per sr.h: groups of --group-size columns along a row (default 128, a
+                 multiple of 16 from 16 to 4096; the header's group_size); scale = float32(max|w|) / 127
                  rounded to float32 (0 for an all-zero group); q = w / scale rounded
                  to float32, then to the nearest integer with halves away from zero,
                  clamped to [-127, 127]. Quantised: word embeddings, an untied MLM
                  decoder, every encoder Linear weight and the MLM transform weight.
+                 sr quantises activations in groups of the same size, so the group
+                 trades accuracy for speed (README, "int8": smaller groups follow
+                 outlier dimensions closer, larger ones spend less time per group).
   meta JSON      converter version, the folder's base name (never its absolute path),
                  weights file name and sha256, storage dtypes, the original config.json
                  and tokenizer_config.json, the decisions above, ignored and renamed
@@ -91,7 +95,8 @@ HEADER_SIZE = 256
 HEADER_CRC_AT, CONTENTS_CRC_AT = 152, 156  # version 2's checksums (sr.h)
 ENTRY_SIZE = 112
 ALIGN = 64
-GROUP = 64
+GROUP = 128  # the default q8 group (--group-size)
+GROUP_MIN, GROUP_MAX = 16, 4096
 FLAG_LOWERCASE, FLAG_STRIP_ACCENTS, FLAG_CHINESE_CHARS = 1, 2, 4
 FLAG_MLM_HEAD, FLAG_CLASSIFIER = 8, 16
 WEIGHTS_F32, WEIGHTS_Q8 = 0, 1
@@ -426,11 +431,11 @@ class NumpyMath:
         return bool(np.isfinite(a).all())
 
     @staticmethod
-    def q8(a, rows, cols):
-        pc = (cols + GROUP - 1) // GROUP * GROUP
+    def q8(a, rows, cols, group):
+        pc = (cols + group - 1) // group * group
         w = np.zeros((rows, pc), dtype=np.float32)
         w[:, :cols] = a.reshape(rows, cols)
-        g = w.reshape(rows, pc // GROUP, GROUP)
+        g = w.reshape(rows, pc // group, group)
         amax = np.abs(g).max(axis=2)
         scale = (amax / np.float32(127)).astype(np.float32)
         safe = np.where(scale == 0, np.float32(1), scale).astype(np.float32)
@@ -494,14 +499,14 @@ class StdlibMath:
         return math.isfinite(sum(a)) or all(math.isfinite(v) for v in a)
 
     @staticmethod
-    def q8(a, rows, cols):
-        pc = (cols + GROUP - 1) // GROUP * GROUP
+    def q8(a, rows, cols, group):
+        pc = (cols + group - 1) // group * group
         q = bytearray(rows * pc)
         scales = array("f")
         for r in range(rows):
             row = a[r * cols:(r + 1) * cols]
-            for g0 in range(0, pc, GROUP):
-                grp = row[g0:g0 + GROUP]
+            for g0 in range(0, pc, group):
+                grp = row[g0:g0 + group]
                 amax = max(max(grp), -min(grp)) if grp else 0.0  # max|w|, at C speed
                 s = array("f", [amax / 127.0])[0]  # float32(amax) / 127, rounded to float32
                 scales.append(s)
@@ -577,7 +582,7 @@ def ignorable(name):
             or name.startswith("cls.seq_relationship."))
 
 
-def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
+def convert(hf_dir, out_path, dtype="f32", lowercase="auto", group=GROUP):
     # -------- config
     cfg_path = os.path.join(hf_dir, "config.json")
     if not os.path.isfile(cfg_path):
@@ -778,7 +783,7 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
         "file_version": FILE_VERSION, "source_folder": os.path.basename(os.path.abspath(hf_dir)),
         "weights_file": os.path.basename(wpath), "weights_sha256": digest.hexdigest(),
         "weights_storage_dtypes": sorted({raw[k].dtype for k in raw}),
-        "dtype": dtype, "q8": {"group_size": GROUP, "scale": "float32(max|w|)/127 rounded to float32",
+        "dtype": dtype, "q8": {"group_size": group, "scale": "float32(max|w|)/127 rounded to float32",
                                "round": "float32(w/scale), nearest, halves away from zero, clamp +-127"}
         if dtype == "q8" else None,
         "lowercase": lower, "lowercase_source": lower_why, "strip_accents": strip,
@@ -802,10 +807,10 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
         if len(name.encode("ascii")) > 63:
             raise Refuse("tensor name %s too long for the file format" % name)
         if dtype == "q8" and quant:
-            pc = (cols + GROUP - 1) // GROUP * GROUP
+            pc = (cols + group - 1) // group * group
             off, nbytes = pos, rows * pc
             soff = align(off + nbytes)
-            sbytes = rows * (pc // GROUP) * 4
+            sbytes = rows * (pc // group) * 4
             pos = align(soff + sbytes)
             entries.append((name, TENSOR_Q8, len(shape), rows, cols, off, nbytes, soff, sbytes))
         else:
@@ -816,7 +821,7 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
 
     header = struct.pack("<8sIIQ8IfIII5iIQQQQQQQ", MAGIC, FILE_VERSION, HEADER_SIZE, file_size,
                          V, H, NL, NH, I, P, T, len(labels), eps, flags,
-                         WEIGHTS_Q8 if dtype == "q8" else WEIGHTS_F32, GROUP if dtype == "q8" else 0,
+                         WEIGHTS_Q8 if dtype == "q8" else WEIGHTS_F32, group if dtype == "q8" else 0,
                          special["cls"], special["sep"], special["pad"], special["unk"], special["mask"],
                          len(plan), vocab_off, len(vocab_blob), labels_off, len(labels_blob), dir_off,
                          meta_off, len(meta_blob))
@@ -843,7 +848,7 @@ def convert(hf_dir, out_path, dtype="f32", lowercase="auto"):
                 if not MATH.finite(vals):
                     raise Refuse("tensor %s holds NaN or infinity" % sources[name])
                 if ttype == TENSOR_Q8:
-                    qbytes, sbytes_data = MATH.q8(vals, rows, cols)
+                    qbytes, sbytes_data = MATH.q8(vals, rows, cols, group)
                     put(off, qbytes, nbytes)
                     put(soff, sbytes_data, sbytes)
                 else:
@@ -888,7 +893,7 @@ def out_overwrites_input(hf_dir, out):
 
 
 def main(argv):
-    args, opts = [], {"--dtype": "f32", "--lowercase": "auto"}
+    args, opts = [], {"--dtype": "f32", "--lowercase": "auto", "--group-size": None}
     i = 1
     while i < len(argv):
         a = argv[i]
@@ -912,9 +917,20 @@ def main(argv):
         i += 1
     if len(args) != 2 or opts["--dtype"] not in ("f32", "q8") or \
             opts["--lowercase"] not in ("auto", "true", "false"):
-        print("usage: convert_weights.py HF_DIR OUT [--dtype f32|q8] [--lowercase auto|true|false]",
+        print("usage: convert_weights.py HF_DIR OUT [--dtype f32|q8] [--group-size N] [--lowercase auto|true|false]",
               file=sys.stderr)
         return 2
+    group = GROUP
+    if opts["--group-size"] is not None:
+        g = opts["--group-size"]
+        if not g.isdigit() or not GROUP_MIN <= int(g) <= GROUP_MAX or int(g) % 16:
+            print("convert_weights.py: --group-size %s: expected a multiple of 16 from %d to %d"
+                  % (g, GROUP_MIN, GROUP_MAX), file=sys.stderr)
+            return 2
+        if opts["--dtype"] != "q8":
+            print("convert_weights.py: --group-size is for --dtype q8 (f32 files have no groups)", file=sys.stderr)
+            return 2
+        group = int(g)
     hf_dir, out = args
     # OUT must be a file name, and never one of the files the conversion reads
     if os.path.isdir(out):
@@ -928,7 +944,7 @@ def main(argv):
     try:
         if not os.path.isdir(hf_dir):
             raise Refuse("not a folder")
-        meta = convert(hf_dir, out, opts["--dtype"], opts["--lowercase"])
+        meta = convert(hf_dir, out, opts["--dtype"], opts["--lowercase"], group)
     except Refuse as e:
         print("convert_weights.py: %s: %s" % (hf_dir, e), file=sys.stderr)
         return 1

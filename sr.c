@@ -2748,8 +2748,16 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
     const int32_t *wsum = L->wsum + p0 * ps;
     const float *bias = accumulate ? NULL : L->bias + p0 * SR_NR; /* the tiles add into C when NULL */
     int ncols = L->N - p0 * SR_NR;
-    for (int m0 = 0; m0 < M; m0 += SR_MR_Q8) {
+    /* the next block's weights, fetched a slice per row tile while this block runs: the
+     * first tile of a block would otherwise wait for memory (the weights of a whole
+     * model do not stay in cache from one forward to the next) */
+    const char *next = (const char *)(W + 2 * pq);
+    size_t next_bytes = p0 + 2 < (L->N + SR_NR - 1) / SR_NR ? 2 * pq : 0;
+    int ntiles = (M + SR_MR_Q8 - 1) / SR_MR_Q8;
+    size_t slice = (next_bytes / ntiles + 63) / 64 * 64;
+    for (int m0 = 0, tile = 0; m0 < M; m0 += SR_MR_Q8, tile++) {
         int mr = M - m0 < SR_MR_Q8 ? M - m0 : SR_MR_Q8;
+        for (size_t o = tile * slice; o < (tile + 1) * slice && o < next_bytes; o += 64) __builtin_prefetch(next + o);
         ks->tile_q8(mr, np, A + (size_t)m0 * lda, lda, W, pq, S, wsum, ps, ng, L->group, ascale + (size_t)m0 * lds,
                     lds, C + (size_t)m0 * ldc + p0 * SR_NR, ldc, bias, ncols, L->plain_u8);
     }

@@ -46,7 +46,9 @@
  *    56  f32      layer_norm_eps
  *    60  u32      flags            SR_FLAG_* below
  *    64  u32      weight_type      SR_WEIGHTS_F32 or SR_WEIGHTS_Q8 (what the big matrices use)
- *    68  u32      group_size       q8 quantisation group (64); 0 for f32 files
+ *    68  u32      group_size       q8 quantisation group G, a multiple of 4 up to 4096
+ *                                  (convert_weights.py --group-size: 128 by default, 64
+ *                                  before 2026-12; activations use the same G); 0 for f32
  *    72  i32      cls_id, sep_id, pad_id, unk_id, mask_id   (5 x i32; -1 = absent)
  *    92  u32      n_tensors
  *    96  u64      vocab_offset     vocab_size tokens, each followed by '\n' (vocab.txt)

@@ -52,6 +52,11 @@ fi
 for t in f32 q8; do
     [ -f "$B/full.$t.srm" ] || "$PY" "$ROOT/convert_weights.py" "$D" "$B/full.$t.srm" --dtype $t >/dev/null || exit 1
 done
+# q8 in other groups than the default 128 (--group-size): the accuracy / speed trade
+QGROUPS=${QGROUPS:-64 256}
+for g in $QGROUPS; do
+    [ -f "$B/full.q8g$g.srm" ] || "$PY" "$ROOT/convert_weights.py" "$D" "$B/full.q8g$g.srm" --dtype q8 --group-size $g >/dev/null || exit 1
+done
 [ "$PEERS" = 0 ] || [ -f "$B/full.onnx" ] || "$PY" "$ROOT/test/bench/bench_engine_peers.py" export "$D" "$B/full.onnx" 2>/dev/null || exit 1
 [ "$PEERS" = 0 ] || [ -f "$B/full.int8.onnx" ] || "$PY" "$ROOT/test/bench/bench_engine_peers.py" quantize "$B/full.onnx" "$B/full.int8.onnx" || exit 1
 if [ "$PEERS" = 1 ] && [ ! -d "$B/ort/node_modules/onnxruntime-node" ]; then
@@ -73,11 +78,16 @@ m = dict(V=28996, seed=10)
 open(os.path.join(d, 'ref', 'masked.txt'), 'w').write(''.join(l + '\n' for l in engine_models.masked_cases(m, vocab)))
 "
 echo "  full 12-layer model, normal(0.02) weights: $("$B/engine_dump" agree "$B/full.f32.srm" "$B/full.q8.srm" "$D/ref/masked.txt")"
+for g in $QGROUPS; do echo "    the same in groups of $g: $("$B/engine_dump" agree "$B/full.f32.srm" "$B/full.q8g$g.srm" "$D/ref/masked.txt")"; done
 if [ -n "${AGREE_ALL:-}" ]; then
     "$PY" "$ROOT/test/models/engine_models.py" "$B/q8m" >/dev/null
     for n in q8_normal q8_heavy q8_uniform; do
         for t in f32 q8; do "$PY" "$ROOT/convert_weights.py" "$B/q8m/$n" "$B/q8m/$n.$t.srm" --dtype $t >/dev/null; done
         echo "  2-layer full-width $n: $("$B/engine_dump" agree "$B/q8m/$n.f32.srm" "$B/q8m/$n.q8.srm" "$B/q8m/$n/ref/masked.txt")"
+        for g in $QGROUPS; do
+            "$PY" "$ROOT/convert_weights.py" "$B/q8m/$n" "$B/q8m/$n.q8g$g.srm" --dtype q8 --group-size $g >/dev/null
+            echo "    the same in groups of $g: $("$B/engine_dump" agree "$B/q8m/$n.f32.srm" "$B/q8m/$n.q8g$g.srm" "$B/q8m/$n/ref/masked.txt")"
+        done
     done
     # what the weight format alone costs on the 12-layer normal(0.02) model: its weights
     # rounded (bf16, fp16, or int8 in groups of 64 for some matrices) and run in f32
@@ -105,8 +115,10 @@ share() { awk -v r="$1" -v p="$2" 'BEGIN {if (p > 0) printf "%.0f%%", 100 * r / 
 for seq in $SEQS; do
     : >"$B/t_ort" ; : >"$B/t_torch" ; : >"$B/t_ort8" ; : >"$B/t_torch8"
     for v in $VARIANTS; do for t in f32 q8; do : >"$B/t_${v%%=*}_$t"; done; done
+    for g in $QGROUPS; do : >"$B/t_g$g"; done
     for r in $(seq "$ROUNDS"); do
         for v in $VARIANTS; do for t in f32 q8; do srbench "$v" "$B/full.$t.srm" "$seq" >>"$B/t_${v%%=*}_$t"; done; done
+        for g in $QGROUPS; do srbench "native=$SR" "$B/full.q8g$g.srm" "$seq" >>"$B/t_g$g"; done
         [ "$PEERS" = 1 ] || continue
         ORT_DIR=$B/ort node "$ROOT/test/bench/bench_engine_ort.js" "$B/full.onnx" "$seq" "$ITERS" "$THREADS" 28996 | jget median_ms >>"$B/t_ort"
         "$PY" "$ROOT/test/bench/bench_engine_peers.py" torch "$D" "$seq" "$ITERS" "$THREADS" | jget median_ms >>"$B/t_torch"
@@ -124,7 +136,13 @@ for seq in $SEQS; do
         echo "$line"
         gf=$(cut -d' ' -f3 "$B/t_native_$t" | median)
         if [ $t = f32 ]; then echo "      native f32: $gf GFLOP/s = $(share "$gf" "$PK_FMA") of the AVX-512 FMA peak"
-        else echo "      native q8: $gf GOP/s = $(share "$gf" "$PK_VNNI") of the VNNI peak"; fi
+        else
+            echo "      native q8 (groups of 128): $gf GOP/s = $(share "$gf" "$PK_VNNI") of the VNNI peak"
+            for g in $QGROUPS; do
+                gg=$(cut -d' ' -f3 "$B/t_g$g" | median)
+                echo "      native q8, groups of $g: $(cut -d' ' -f1 "$B/t_g$g" | median) ms, $gg GOP/s = $(share "$gg" "$PK_VNNI") of the VNNI peak [$(cut -d' ' -f1 "$B/t_g$g" | tr '\n' ' ')]"
+            done
+        fi
         echo "      rounds (wall): $(for v in $VARIANTS; do n=${v%%=*}; printf '%s [%s] ' "$n" "$(cut -d' ' -f1 "$B/t_${n}_$t" | tr '\n' ' ')"; done)"
     done
     if [ "$PEERS" = 1 ]; then

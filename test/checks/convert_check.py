@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """convert_check.py - check an sr model file against the Hugging Face folder it came from.
 
-    /usr/bin/python3 test/checks/convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm
-                                           [[--lowercase ...] HF_DIR MODEL.srm ...]
+    /usr/bin/python3 test/checks/convert_check.py [--lowercase auto|true|false] [--group G]
+                                           HF_DIR MODEL.srm [[--lowercase ...] [--group G] HF_DIR MODEL.srm ...]
 
 Independent of convert_weights.py (it does not import it): the file is parsed here from
 the layout in sr.h, the expected values come from torch.load of the checkpoint (or a
@@ -13,7 +13,8 @@ special ids, vocab and labels blobs,
 64-byte alignment and bounds of every section, the tensor set (tied decoder omitted,
 "bert." prefix and gamma/beta renamed, ignorable tensors dropped), every f32 tensor
 bit-equal to torch's float32 value, every q8 tensor within max|w|/254 of the weights
-per group with scale = max|w|/127, and meta JSON holding the original config.
+per group of G columns (--group, default 128: convert_weights.py's documented default)
+with scale = max|w|/127, and meta JSON holding the original config.
 Prints, per pair, one "ok MODEL: ..." line or "error: MODEL: ..." lines; exit status 0 only
 when every pair holds (one process for many files: importing torch is the slow part).
 """
@@ -63,7 +64,7 @@ def canonical(k):
     return k.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
 
 
-def check_file(hf_dir, path, lowercase):
+def check_file(hf_dir, path, lowercase, G):
     del errors[:]
     blob = open(path, "rb").read()
     cfg = json.load(open(os.path.join(hf_dir, "config.json")))
@@ -93,7 +94,7 @@ def check_file(hf_dir, path, lowercase):
     check(eps == float(np.float32(cfg.get("layer_norm_eps", 1e-12))), "layer_norm_eps %g" % eps)
     flags, wtype, group = u32(60), u32(64), u32(68)
     q8 = wtype == 1
-    check(wtype in (0, 1) and group == (64 if q8 else 0), "weight_type %d group %d" % (wtype, group))
+    check(wtype in (0, 1) and group == (G if q8 else 0), "weight_type %d group %d (expected %d)" % (wtype, group, G if q8 else 0))
     # HF BertTokenizer: do_lower_case default True (also with no tokenizer_config.json);
     # strip_accents None -> follows lower-casing; tokenize_chinese_chars default True.
     if lowercase == "auto":
@@ -170,8 +171,8 @@ def check_file(hf_dir, path, lowercase):
             check(np.array_equal(got.view(np.uint32), w.view(np.uint32)), "%s f32 values differ from torch" % name)
         else:
             check(q8 and name in quantised, "%s is q8 but should be f32" % name)
-            pc = (cols + 63) // 64 * 64
-            ng = pc // 64
+            pc = (cols + G - 1) // G * G
+            ng = pc // G
             check(nbytes == rows * pc and sbytes == rows * ng * 4 and soff % 64 == 0
                   and soff + sbytes <= len(blob), "%s q8 sizes" % name)
             q = np.frombuffer(blob, dtype=np.int8, count=rows * pc, offset=off).reshape(rows, pc)
@@ -180,10 +181,10 @@ def check_file(hf_dir, path, lowercase):
             check(not q[:, cols:].any(), "%s padding not zero" % name)
             wp = np.zeros((rows, pc), dtype=np.float32)
             wp[:, :cols] = w
-            amax = np.abs(wp.reshape(rows, ng, 64)).max(axis=2)
+            amax = np.abs(wp.reshape(rows, ng, G)).max(axis=2)
             check(np.allclose(s, amax / 127, rtol=1e-6, atol=0), "%s scales are not max|w|/127" % name)
-            deq = (q.reshape(rows, ng, 64).astype(np.float64) * s[:, :, None])
-            err = np.abs(deq - wp.reshape(rows, ng, 64)).max(axis=2)
+            deq = (q.reshape(rows, ng, G).astype(np.float64) * s[:, :, None])
+            err = np.abs(deq - wp.reshape(rows, ng, G)).max(axis=2)
             check((err <= amax / 254 * (1 + 1e-5) + 1e-30).all(), "%s q8 error above max|w|/254" % name)
         if q8 and name in quantised:
             check(ttype == 1, "%s should be q8" % name)
@@ -203,24 +204,26 @@ def check_file(hf_dir, path, lowercase):
 
 
 def main(argv):
-    """Pairs HF_DIR MODEL.srm; "--lowercase X" applies to the pairs after it."""
-    args, lowercase, pairs = argv[1:], "auto", []
+    """Pairs HF_DIR MODEL.srm; "--lowercase X" and "--group G" apply to the pairs after them."""
+    args, lowercase, group, pairs = argv[1:], "auto", 128, []
     while args:
         if args[0] == "--lowercase" and len(args) >= 2:
             lowercase, args = args[1], args[2:]
+        elif args[0] == "--group" and len(args) >= 2:
+            group, args = int(args[1]), args[2:]
         elif len(args) >= 2:
-            pairs.append((args[0], args[1], lowercase))
+            pairs.append((args[0], args[1], lowercase, group))
             args = args[2:]
         else:
             pairs = []
             break
     if not pairs:
-        print("usage: convert_check.py [--lowercase auto|true|false] HF_DIR MODEL.srm ...", file=sys.stderr)
+        print("usage: convert_check.py [--lowercase auto|true|false] [--group G] HF_DIR MODEL.srm ...", file=sys.stderr)
         return 2
     good = True
-    for hf_dir, path, lc in pairs:
+    for hf_dir, path, lc, g in pairs:
         try:
-            good &= check_file(hf_dir, path, lc)
+            good &= check_file(hf_dir, path, lc, g)
         except Exception as e:  # a file too broken to parse is a failed check, not a crash
             print("error: %s: %s: %s" % (path, type(e).__name__, e))
             good = False

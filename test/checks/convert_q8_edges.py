@@ -29,7 +29,7 @@ def report(ok, name, why=""):
     fails += 0 if ok else 1
 
 
-# hand-checked group: cols 70 -> padded to 128, two groups per row
+# hand-checked groups of 64: cols 70 -> padded to 128, two groups per row
 rows, cols = 2, 70
 w = np.zeros((rows, cols), dtype=np.float32)
 w[0, :7] = [127, 2.5, -2.5, 0.5, -0.5, 1.49, -127]
@@ -37,7 +37,7 @@ w[0, 64:70] = 0  # second group of row 0: all zero
 w[1, :] = 0.25
 for backend in (cw.NumpyMath, cw.StdlibMath):
     a = w.reshape(-1) if backend is cw.NumpyMath else array("f", w.tobytes())
-    qb, sb = backend.q8(a, rows, cols)
+    qb, sb = backend.q8(a, rows, cols, 64)
     q = list(struct.unpack("<%db" % len(qb), qb))
     s = list(struct.unpack("<%df" % (len(sb) // 4), sb))
     want_q0 = [127, 3, -3, 1, -1, 1, -127] + [0] * 57 + [0] * 64
@@ -63,9 +63,12 @@ w[6, :] = (rng.integers(-254, 255, cols) / 2).astype(np.float32)  # many exact h
 w[7, :] = -w[6, :]
 w[8, :] = np.float32(3.4e38) * np.sign(rng.standard_normal(cols)).astype(np.float32)
 a = w.reshape(-1)
-q1, s1 = cw.NumpyMath.q8(a, rows, cols)
-q2, s2 = cw.StdlibMath.q8(array("f", a.tobytes()), rows, cols)
-report(q1 == q2 and s1 == s2, "q8 numpy == stdlib on subnormal, zero, half and huge groups")
+for group in (16, 64, 128, 256):  # --group-size: 200 columns pad to 208, 256, 256, 256
+    q1, s1 = cw.NumpyMath.q8(a, rows, cols, group)
+    q2, s2 = cw.StdlibMath.q8(array("f", a.tobytes()), rows, cols, group)
+    pc = (cols + group - 1) // group * group
+    report(q1 == q2 and s1 == s2 and len(q1) == rows * pc and len(s1) == rows * pc // group * 4,
+           "q8 numpy == stdlib on subnormal, zero, half and huge groups (group %d)" % group)
 f1 = cw.NumpyMath.tobytes(a)
 f2 = cw.StdlibMath.tobytes(array("f", a.tobytes()))
 report(f1 == f2 == a.astype("<f4").tobytes(), "f32 bytes numpy == stdlib == input")

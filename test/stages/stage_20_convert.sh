@@ -118,8 +118,30 @@ mkdir -p "$W/elsewhere" && cp -r "$M/tiny_mlm_zip" "$W/elsewhere/"
 if cmp -s "$W/elsewhere.srm" "$W/tiny_mlm_zip.f32.srm"; then ok "convert from another folder: byte-identical"
 else bad "convert from another folder: files differ"; fi
 
+# --group-size: other q8 groups (16 splits these widths into several groups, 256 is wider
+# than any row), each file checked against torch with its group, both paths the same bytes.
+gs=()
+for c in "tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32"; do
+    set -- $c
+    "$PY" "$CONV" "$M/$1" "$W/g$2_$1.srm" --dtype q8 --group-size $2 >/dev/null 2>&1
+    SR_CONVERT_NO_NUMPY=1 "$PY" "$CONV" "$M/$1" "$W/g$2_$1.stdlib.srm" --dtype q8 --group-size $2 >/dev/null 2>&1
+    cmp -s "$W/g$2_$1.srm" "$W/g$2_$1.stdlib.srm" && ok "--group-size $2 on $1: stdlib path byte-identical" ||
+        bad "--group-size $2 on $1: stdlib and numpy paths differ"
+    gs+=(--group $2 "$M/$1" "$W/g$2_$1.srm")
+done
+"$PY" "$CHECK" "${gs[@]}" >"$W/check" 2>&1
+for c in "tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32"; do
+    set -- $c
+    if grep -q "^ok $W/g$2_$1.srm:" "$W/check"; then ok "--group-size $2 on $1: file checks (groups of $2)"
+    else bad "--group-size $2 on $1: $(grep -F "g$2_$1" "$W/check" | head -n 2 | tr '
+' ' ')"; fi
+done
+
 # Usage errors: exit 2, one line.
-for args in "" "$M/tiny_mlm_zip" "$M/tiny_mlm_zip $W/x.srm --dtype q4" "$M/tiny_mlm_zip $W/x.srm --lowercase maybe"; do
+for args in "" "$M/tiny_mlm_zip" "$M/tiny_mlm_zip $W/x.srm --dtype q4" "$M/tiny_mlm_zip $W/x.srm --lowercase maybe" \
+    "$M/tiny_mlm_zip $W/x.srm --dtype q8 --group-size 24" "$M/tiny_mlm_zip $W/x.srm --dtype q8 --group-size 0" \
+    "$M/tiny_mlm_zip $W/x.srm --dtype q8 --group-size 8192" "$M/tiny_mlm_zip $W/x.srm --dtype q8 --group-size x" \
+    "$M/tiny_mlm_zip $W/x.srm --dtype f32 --group-size 64"; do
     "$PY" "$CONV" $args >/dev/null 2>"$W/err"; rc=$?
     if [ $rc = 2 ] && [ "$(wc -l <"$W/err")" = 1 ]; then ok "usage error [${args##*/}]: exit 2, one line"
     else bad "usage error [${args##*/}]: exit $rc, $(wc -l <"$W/err") lines"; fi

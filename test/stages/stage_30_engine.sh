@@ -42,6 +42,8 @@ for r in $RUNS native:generic; do
 done
 
 # ---- tiny torch-built models: f32 parity (1e-4) in both builds, q8 within 5% of scale
+# (q8: the default group of 128, one group a row at these widths; q8g16: groups of 16,
+# so that the kernels' sums over several groups are checked too)
 M=$E/models
 rm -rf "$M"; mkdir -p "$M"
 if ! "$PY" "$ROOT/test/models/make_models.py" "$M" >"$E/make_models.log" 2>&1; then
@@ -51,8 +53,9 @@ fi
 for d in "$M"/*/; do
     d=${d%/}; n=$(basename "$d")
     [ -f "$d/ref/cases.txt" ] || continue
-    for t in f32 q8; do
-        if ! "$PY" "$ROOT/convert_weights.py" "$d" "$M/$n.$t.srm" --dtype $t >"$E/conv.log" 2>&1; then
+    for t in f32 q8 q8g16; do
+        case $t in q8g16) conv="--dtype q8 --group-size 16";; *) conv="--dtype $t";; esac
+        if ! "$PY" "$ROOT/convert_weights.py" "$d" "$M/$n.$t.srm" $conv >"$E/conv.log" 2>&1; then
             fail "engine convert $n $t: $(tail -1 "$E/conv.log")"; continue
         fi
         for r in $RUNS; do
@@ -74,7 +77,7 @@ done
 # f32 within 1e-4 of torch; q8 within 5% of the largest |value| (one Python process)
 "$PY" "$ROOT/test/checks/engine_compare.py" --batch "$M/compare.txt"
 nb=$(wc -w <<<"$RUNS")
-[ "$(wc -l <"$M/compare.txt")" -ge $((18 * nb)) ] || fail "engine parity: only $(wc -l <"$M/compare.txt") model/build runs compared (expected $((18 * nb)))"
+[ "$(wc -l <"$M/compare.txt")" -ge $((27 * nb)) ] || fail "engine parity: only $(wc -l <"$M/compare.txt") model/build runs compared (expected $((27 * nb)))"
 # the plain-C kernels inside the native build
 o=$M/odd_generic; mkdir -p "$o"
 SR_KERNELS=generic "$ED_N" run "$M/odd_safetensors.f32.srm" "$M/odd_safetensors/ref/cases.txt" "$o" >/dev/null 2>&1 &&
@@ -90,7 +93,7 @@ done
 # ---- sr info / sr bench on a tiny model
 info=$("$SR" info -m "$M/tok_cls3.q8.srm" 2>&1)
 if grep -q 'vocab_size=101 hidden=40 n_layers=2 n_heads=5 intermediate=72 max_position=48' <<<"$info" &&
-   grep -q 'labels: 0=O 1=B-NAME 2=I-NAME' <<<"$info" && grep -q 'weights: q8 (group 64)' <<<"$info" &&
+   grep -q 'labels: 0=O 1=B-NAME 2=I-NAME' <<<"$info" && grep -q 'weights: q8 (group 128)' <<<"$info" &&
    grep -q 'special ids: cls=2(\[CLS\]) sep=3(\[SEP\]) pad=0(\[PAD\]) unk=1(\[UNK\]) mask=4(\[MASK\])' <<<"$info" &&
    grep -q '^meta: {' <<<"$info"; then pass "engine sr info shows config, labels, weights, special ids, meta"
 else fail "engine sr info: $(head -c 400 <<<"$info")"; fi
