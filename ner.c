@@ -1149,6 +1149,7 @@ struct SrMasker {
     NerLex med;                          /* phrases to protect (no medical model) */
     NerLex med_mod;                      /* laterality, severity, anatomy: grow an entity left */
     NerLex med_suf;                      /* word endings of unlisted drugs, procedures, diseases */
+    NerLex med_qual;                     /* qualifiers that make a noun phrase a finding */
     NerLex structure;                    /* letter structure: labels, headers, salutations, closings */
     NerLex closed;                       /* closed-class words: never eligible (no POS model) */
     SrPos *pos;                          /* the built-in tagger (no POS model) */
@@ -1176,6 +1177,7 @@ void sr_masker_free(SrMasker *mk) {
     ner_lex_free(&mk->structure);
     ner_lex_free(&mk->med_mod);
     ner_lex_free(&mk->med_suf);
+    ner_lex_free(&mk->med_qual);
     sr_pos_free(mk->pos);
     free(mk->tok_p);
     free(mk->tok_l);
@@ -1229,6 +1231,8 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
         if (ner_lex_load(&mk->med_mod, path, "MODIFIER", "lexicon:modifiers", err) < 0) goto fail;
         if (data_file(opt->data_dir, "med_suffixes.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->med_suf, path, "PROBLEM", "lexicon:word-ending", err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_qualifiers.txt", path, sizeof path, err) < 0) goto fail;
+        if (ner_lex_load(&mk->med_qual, path, "PROBLEM", "rule:qualified-finding", err) < 0) goto fail;
     }
     if (opt->pos_model) {
         if (ner_runner_init(&mk->pos_ner, opt->pos_model, 0, -1, err) < 0) goto fail;
@@ -1537,6 +1541,34 @@ static int masker_is(const char *text, const Word *w, int i, const char *const *
     return 0;
 }
 
+/* A qualifier of abnormality or laterality (data/med_qualifiers.txt) heading a noun
+ * phrase makes the phrase a finding ("poor appetite", "reduced air entry at right base",
+ * "left bundle branch block"): the qualifier and up to 4 more words of the phrase (the
+ * tagger's NOUN, PROPN, ADJ, modifiers, already protected words; spaces only between),
+ * as far as its last noun, are protected as one entity (wref = -2 - the entry count of
+ * med_suf: no entry). Returns the new group count. */
+static int masker_qualified(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state,
+                            int *group, int *wref, int n_groups) {
+    char norm[256];
+    for (int i = 0; i + 1 < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), last = -1;
+        if (ner_lex_phrase(&mk->med_qual, norm, (size_t)m) < 0) continue;
+        for (int j = i + 1; j < nw && j - i <= 4 && masker_gap_ok(text, w, j - 1, 0); j++) {
+            if (state[j] == W_PROTECT) { last = j; continue; }
+            if (state[j] != W_NONE || !(masker_np_word(mk, text, w, j, 1) || masker_modifier(mk, text, w, j))) break;
+            const char *tag = masker_tag(mk, j);
+            if (tag && (!strcmp(tag, "NOUN") || !strcmp(tag, "PROPN"))) last = j;
+        }
+        if (last < 0) continue;
+        n_groups++;
+        for (int k = i; k <= last; k++)
+            if (state[k] == W_NONE) { state[k] = W_PROTECT; group[k] = n_groups; wref[k] = -2 - mk->med_suf.n; }
+        i = last;
+    }
+    return n_groups;
+}
+
 /* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
  * inside the entity):
  *   left, over up to 4 words right before it (only spaces between): modifiers of
@@ -1762,6 +1794,7 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
         free(key.s);
         n_groups = masker_word_endings(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_word_parts(mk, text, len, w, nw, state, group, wref, n_groups);
+        n_groups = masker_qualified(mk, text, w, nw, state, group, wref, n_groups);
         masker_grow(mk, text, w, nw, state, group, wref);
     }
 
@@ -1825,7 +1858,10 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
             } else {
                 const NerLex *lx = wref[i] >= 0 ? &mk->med : &mk->med_suf;
                 int e = wref[i] >= 0 ? wref[i] : -1 - wref[i];
-                if (e >= lx->n) { /* masker_word_parts: an acronym */
+                if (e > lx->n) { /* masker_qualified: a qualified finding */
+                    snprintf(s->category, sizeof s->category, "PROBLEM");
+                    snprintf(s->source, sizeof s->source, "rule:qualified-finding");
+                } else if (e == lx->n) { /* masker_word_parts: an acronym */
                     snprintf(s->category, sizeof s->category, "TERM");
                     snprintf(s->source, sizeof s->source, "rule:acronym");
                 } else {
