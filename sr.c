@@ -2752,7 +2752,8 @@ static void gemm_q8_block(int b, const uint8_t *A, int lda, const float *ascale,
      * first tile of a block would otherwise wait for memory (the weights of a whole
      * model do not stay in cache from one forward to the next) */
     const char *next = (const char *)(W + 2 * pq);
-    size_t next_bytes = p0 + 2 < (L->N + SR_NR - 1) / SR_NR ? 2 * pq : 0;
+    int next_panels = L->npanels - (p0 + 2); /* the last block may hold one panel */
+    size_t next_bytes = next_panels <= 0 ? 0 : (size_t)(next_panels < 2 ? next_panels : 2) * pq;
     int ntiles = (M + SR_MR_Q8 - 1) / SR_MR_Q8;
     size_t slice = (next_bytes / ntiles + 63) / 64 * 64;
     for (int m0 = 0, tile = 0; m0 < M; m0 += SR_MR_Q8, tile++) {

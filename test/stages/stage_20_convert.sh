@@ -120,8 +120,9 @@ else bad "convert from another folder: files differ"; fi
 
 # --group-size: other q8 groups (16 splits these widths into several groups, 256 is wider
 # than any row), each file checked against torch with its group, both paths the same bytes.
+GROUP_CASES=("tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32")
 gs=()
-for c in "tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32"; do
+for c in "${GROUP_CASES[@]}"; do
     set -- $c
     "$PY" "$CONV" "$M/$1" "$W/g$2_$1.srm" --dtype q8 --group-size $2 >/dev/null 2>&1
     SR_CONVERT_NO_NUMPY=1 "$PY" "$CONV" "$M/$1" "$W/g$2_$1.stdlib.srm" --dtype q8 --group-size $2 >/dev/null 2>&1
@@ -130,7 +131,7 @@ for c in "tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32"
     gs+=(--group $2 "$M/$1" "$W/g$2_$1.srm")
 done
 "$PY" "$CHECK" "${gs[@]}" >"$W/check" 2>&1
-for c in "tiny_mlm_zip 16" "tok_cls3 16" "tiny_mlm_zip 256" "odd_safetensors 32"; do
+for c in "${GROUP_CASES[@]}"; do
     set -- $c
     if grep -q "^ok $W/g$2_$1.srm:" "$W/check"; then ok "--group-size $2 on $1: file checks (groups of $2)"
     else bad "--group-size $2 on $1: $(grep -F "g$2_$1" "$W/check" | head -n 2 | tr '
