@@ -3007,7 +3007,8 @@ static void phi_rule_written_dates(PhiDoc *d) {
             int j = i + 1;
             if (phi_punct(d, j, '.') && phi_tight(d, j) && m >= 100) j++;
             int end = -1, start = i;
-            if (j < d->n && !d->t[j].nl && phi_day_token(d, j) && !(j + 1 < d->n && phi_tight(d, j + 1) && phi_punct(d, j + 1, '.') && phi_num(d, j + 2))) {
+            if (j < d->n && !d->t[j].nl && phi_day_token(d, j) &&
+                !(j + 2 < d->n && phi_tight(d, j + 1) && phi_punct(d, j + 1, '.') && phi_num(d, j + 2) && phi_tight(d, j + 2))) { /* not 13.5; "13.\n3." is a day */
                 end = j;
                 int y = j + 1;
                 if (phi_punct(d, y, ',')) y++;
@@ -3065,7 +3066,16 @@ static void phi_rule_written_dates(PhiDoc *d) {
             if (!dated && !abbr && i > 0 && !d->t[i].nl && phi_cue(d, i - 1, CUE_WEEKDAY_CUE) && d->mixed && phi_cap(&d->t[i])) dated = 1;
             if (!dated) continue;
             if (abbr && d->mixed && !phi_cap(&d->t[i])) continue;
-            phi_mark(d, i, i, PT_DATE, "rule:weekday", -1);
+            /* the date beside it goes with it: "Sat 9/11" (a month/day that alone could be
+             * a ratio), "Tuesday 17th" */
+            int end = i;
+            if (j < d->n && !d->t[j].nl && phi_num(d, j) && d->t[j].ndig <= 2 && phi_punct(d, j + 1, '/') && phi_tight(d, j + 1) &&
+                phi_tight(d, j + 2) && phi_num(d, j + 2) && d->t[j + 2].ndig <= 2 &&
+                (phi_month_day(d->t[j].val, d->t[j + 2].val) || phi_month_day(d->t[j + 2].val, d->t[j].val)) &&
+                !(j + 3 < d->n && phi_tight(d, j + 3) && d->t[j + 3].kind == TK_PUNCT && d->t[j + 3].ch != '.' && d->t[j + 3].ch != ','))
+                end = j + 2;
+            else if (j < d->n && !d->t[j].nl && phi_day_token(d, j) && d->t[j].kind == TK_ALNUM) end = j;
+            phi_mark(d, i, end, PT_DATE, "rule:weekday", -1);
             continue;
         }
         if (lx & LX_HOLIDAY) { phi_mark(d, i, i, PT_DATE, "rule:holiday", -1); continue; }
