@@ -5044,8 +5044,11 @@ static void phi_emit(const PhiDoc *d, SrSpans *out) {
         }
         s->action = SR_ACT_PHI;
         snprintf(s->category, sizeof s->category, "%s", phi_type_name[d->type[i]]);
+        /* the context word that triggered the rule, for --explain and "source"; never a
+         * word that is itself masked (middle-initial and age-after-name rules are triggered
+         * by the name beside them: quoting it would write the PHI out) */
         int tg = d->trig[i];
-        if (tg >= 0 && tg < d->n && d->t[tg].b1 - d->t[tg].b0 < 24) {
+        if (tg >= 0 && tg < d->n && !d->type[tg] && d->t[tg].b1 - d->t[tg].b0 < 24) {
             char w[32];
             int n = d->t[tg].b1 - d->t[tg].b0;
             for (int k = 0; k < n; k++) w[k] = (char)tolower((unsigned char)d->text[d->t[tg].b0 + k]);
