@@ -2175,15 +2175,6 @@ static void phi_rule_landmarks(PhiDoc *d) {
     }
 }
 
-/* an age over 89 in brackets after a name: "his wife Jean (90)", "Mrs Vera Green (93)" */
-static void phi_rule_age_after_name(PhiDoc *d) {
-    for (int i = 2; i + 1 < d->n; i++) {
-        if (!phi_num(d, i) || d->t[i].val < 90 || d->t[i].val > 125 || !phi_punct(d, i - 1, '(') || !phi_punct(d, i + 1, ')')) continue;
-        if (!phi_is_name_type(d->type[i - 2]) || !phi_free(d, i)) continue;
-        phi_mark(d, i, i, PT_AGE, "rule:age-after-name", i - 2);
-    }
-}
-
 /* ---- vehicles and country codes ---- */
 
 /* UK number plates (YD19 KXR), and a plate after a vehicle cue: "car (ND 482-117)",
@@ -4819,6 +4810,49 @@ static void phi_rule_fail_closed(PhiDoc *d) {
     phi_heads_after_names(d);
 }
 
+/* After the names are known: a nickname in quotes beside a masked name or after a
+ * relation word (Beauregard "Bo" Tillman, Stanley Pickering ("Stan"), Friend "Lucky"):
+ * one capitalised word between two tight quotes. It gets the name's type. */
+static int phi_quote(const PhiDoc *d, int i) { return phi_punct(d, i, '"') || phi_punct(d, i, '\''); }
+static void phi_nicknames(PhiDoc *d) {
+    for (int i = 1; i + 1 < d->n; i++) {
+        if (!phi_free(d, i) || !phi_word(d, i) || !phi_cap(&d->t[i]) || d->t[i].nl) continue;
+        if (!phi_quote(d, i - 1) || !phi_tight(d, i) || !phi_quote(d, i + 1) || !phi_tight(d, i + 1)) continue;
+        if (d->t[i].lex & (LX_STOP | LX_TITLE | LX_MONTH | LX_WEEKDAY)) continue;
+        int before = i - 2, after = i + 2;
+        if (phi_punct(d, before, '(') && !d->t[i - 1].nl) before--;
+        int type = 0, trig = -1;
+        if (before >= 0 && !d->t[i - 1].nl && phi_is_name_type(d->type[before])) type = d->type[before];
+        else if (after < d->n && !d->t[after].nl && phi_is_name_type(d->type[after])) type = d->type[after];
+        else if (before >= 0 && !d->t[i - 1].nl && (d->t[before].lex & LX_RELATION)) type = PT_RELATIVE, trig = before;
+        if (type) phi_mark(d, i, i, type, "rule:nickname", trig);
+    }
+}
+
+/* After the names are known: an age over 89 written beside a masked name, as care-home
+ * and ward lists write it ("his wife Jean (90)", "Joyce Adeyemi-Hart, 94."). A nickname
+ * or a quote may stand between them. */
+static void phi_ages_after_names(PhiDoc *d) {
+    for (int i = 2; i < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i) || t->kind != TK_NUM || t->ndig > 3 || t->val < 90 || t->val >= 130 || t->nl) continue;
+        int paren = phi_punct(d, i - 1, '('), comma = phi_punct(d, i - 1, ',');
+        if (!paren && !comma) continue;
+        int k = i - 2; /* back over the quotes and brackets of a nickname to the name's last word */
+        while (k >= 0 && k > i - 6 && !d->t[k + 1].nl && d->t[k].kind == TK_PUNCT && strchr("()\"'", d->t[k].ch)) k--;
+        if (k < 0 || d->t[k + 1].nl || !phi_is_name_type(d->type[k]) || d->t[k].kind == TK_PUNCT) continue;
+        int j = i + 1; /* what follows: the ')' or the end of the clause, not a unit */
+        if (paren ? !phi_punct(d, j, ')') : !(j >= d->n || d->t[j].nl || (d->t[j].kind == TK_PUNCT && strchr(".,;:)", d->t[j].ch)))) continue;
+        phi_mark(d, i, i, PT_AGE, "rule:age-after-name", -1);
+    }
+}
+
+/* the last rules: what the names found so far show beside them */
+static void phi_rule_beside_names(PhiDoc *d) {
+    phi_nicknames(d);
+    phi_ages_after_names(d);
+}
+
 /* ---- the table of rules ---- */
 
 /* Every rule, in the order they run: most specific first, since a token keeps the
@@ -4974,7 +5008,6 @@ static const PhiRule phi_rules[] = {
     {phi_rule_military_address, "rule:military-address", "US military addresses (PSC 0413, Box 8144, APO AA 42323)", "a military postal address"},
     {phi_rule_call_numbers, "rule:call-number", "numbers after call / text / ring (call me at 0494 92 82 32)", "a number to call"},
     {phi_rule_landmarks, "rule:landmark", "landmarks: capitalised names before Cemetery, Bridge, Park...", "a landmark's name"},
-    {phi_rule_age_after_name, "rule:age-after-name", "an age over 89 in brackets after a name", "an age over 89 after a name"},
     {phi_rule_same_name, "rule:same-name", "every other occurrence of a word called a name",
      "the same word was called a name elsewhere in the text"},
     {phi_rule_lexicon_names, "lexicon:firstnames", "listed names that are not ordinary words; name pairs",
@@ -5007,6 +5040,9 @@ static const PhiRule phi_rules[] = {
      "a long number or code that no clinical grammar explains (fail-closed)"},
     {NULL, "rule:middle-initial", NULL, "an initial between masked names, and the surname after 'Name I.'"},
     {NULL, "rule:name-list", NULL, "a listed first name in a list of names"},
+    {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name",
+     "a nickname in quotes beside a name or a relation word"},
+    {NULL, "rule:age-after-name", NULL, "an age over 89 beside a name"},
 };
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
