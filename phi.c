@@ -4847,10 +4847,29 @@ static void phi_ages_after_names(PhiDoc *d) {
     }
 }
 
+/* Typists' initials: a transcription line ends in the typist's initials after the date
+ * or time it was typed ("Typed: 6/10/2023 hk", "T: 12/02/2023 18:05 ljk"). Two or three
+ * small letters that no vocabulary knows (am, pm, hrs are known), last on a line, right
+ * after a masked date or a time. */
+static void phi_typist_initials(PhiDoc *d) {
+    for (int i = 1; i < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_free(d, i) || !phi_word(d, i) || t->shape != SH_LOWER || t->nalpha < 2 || t->nalpha > 3 || t->nl) continue;
+        if (i + 1 < d->n && !d->t[i + 1].nl) continue;
+        int p = i - 1, time = phi_num(d, p) && phi_punct(d, p - 1, ':') && phi_tight(d, p) && phi_num(d, p - 2);
+        if (!(d->type[p] == PT_DATE || time)) continue;
+        char low[4];
+        for (int k = 0; k < t->nalpha; k++) low[k] = d->text[t->b0 + k];
+        if (phi_known_text(d->r, low, t->nalpha) || t->cue >= 0) continue;
+        phi_mark(d, i, i, PT_DOCTOR, "rule:typist-initials", -1);
+    }
+}
+
 /* the last rules: what the names found so far show beside them */
 static void phi_rule_beside_names(PhiDoc *d) {
     phi_nicknames(d);
     phi_ages_after_names(d);
+    phi_typist_initials(d);
 }
 
 /* ---- the table of rules ---- */
@@ -5043,6 +5062,7 @@ static const PhiRule phi_rules[] = {
     {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name",
      "a nickname in quotes beside a name or a relation word"},
     {NULL, "rule:age-after-name", NULL, "an age over 89 beside a name"},
+    {NULL, "rule:typist-initials", NULL, "a typist's initials after the date a letter was typed"},
 };
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
