@@ -2714,6 +2714,8 @@ static void phi_rule_phone_shapes(PhiDoc *d) {
                 else if (lead0 && seps == 4 && sum >= 9 && sum <= 11 && m >= 4 && m <= 5 && a >= 3 && a <= 4 && b == 3 && c >= 2 && e >= 2)
                     last = g[m - 1]; /* spaced European groups: 0680 298 70 63, 024 971 50 30 */
                 else if (lead0 && !(seps & 2) && sum == 9 && m == 3 && a == 2) last = g[2]; /* 09-489 5517 */
+                else if (m == 3 && a == 4 && b == 3 && c == 3 && !(seps & 2) && (d->t[i].val == 1300 || d->t[i].val == 1800))
+                    last = g[2]; /* Australian national numbers: 1300 555 014, 1800 123 456 */
             }
             if (last < 0 && n == 1 && lead0 && dg[0] == 11 && !phi_punct(d, i + 1, '.')) last = i;
             if (last < 0 && paren && n >= 2 && !(seps & 2)) {
