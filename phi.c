@@ -134,6 +134,7 @@ enum {
     CUE_ID_SUFFIX, CUE_VEHICLE_CUE, CUE_COUNTRY_CODE, CUE_FACILITY_HEAD, CUE_ORG_HEAD, CUE_PLACEHOLDER_NAME,
     CUE_PLACEHOLDER_PLACE, CUE_PLACEHOLDER_DATE, CUE_PLACEHOLDER_NUMBER, CUE_PLACEHOLDER_PHONE, CUE_FACILITY_HEAD_WEAK,
     CUE_MILITARY_POST, CUE_MILITARY_CODE, CUE_CALL_VERB, CUE_CALL_FILLER, CUE_DURATION_CUE, CUE_LEGAL_SUFFIX, CUE_PERSON_VERB,
+    CUE_STREET_DIRECTION,
     CUE_COUNT
 };
 #define PHI_CUE_WORDS ((CUE_COUNT + 63) / 64)
@@ -221,6 +222,7 @@ static const PhiClassDef phi_class_defs[] = {
     {"zip-label", PHI_CLASS_CUE, 0, CUE_ZIP_LABEL},
     {"street-dr", PHI_CLASS_CUE, 0, CUE_STREET_DR},
     {"street-word.ambiguous", PHI_CLASS_CUE, 0, CUE_STREET_WORD_AMBIGUOUS},
+    {"street-direction", PHI_CLASS_CUE, 0, CUE_STREET_DIRECTION},
     {"age-unit.phrase", PHI_CLASS_CUE, 0, CUE_AGE_UNIT_PHRASE},
     {"title.plural", PHI_CLASS_CUE, 0, CUE_TITLE_PLURAL},
     {"title.doctor", PHI_CLASS_CUE, 0, CUE_TITLE_DOCTOR},
@@ -3229,6 +3231,25 @@ static int phi_street_dr(const PhiDoc *d, int k) {
     if (phi_punct(d, nx, '.') && phi_tight(d, nx)) nx++;
     return nx >= d->n || d->t[nx].nl || phi_punct(d, nx, ',');
 }
+/* a numbered street's name: an ordinal of up to three digits (5th, 11th, 42nd, 103rd) */
+static int phi_street_ordinal(const PhiDoc *d, int i) {
+    if (i < 0 || i >= d->n || d->t[i].kind != TK_ALNUM || d->t[i].ndig > 3 || d->t[i].nalpha != 2 || d->t[i].nl) return 0;
+    const char *p = d->text + d->t[i].b0;
+    if (!isdigit((unsigned char)p[0])) return 0;
+    return phi_cue_text(d->r, p + d->t[i].ndig, 2, CUE_ORDINAL);
+}
+/* the end of a street after its street word k: a tight '.', then a compass direction, a
+ * letter (11th Ct W, 4th ave n near) or a word that ends the phrase (5th Avenue North,) */
+static int phi_street_tail(const PhiDoc *d, int k) {
+    int end = k;
+    if (phi_punct(d, end + 1, '.') && phi_tight(d, end + 1)) end++;
+    int w = end + 1;
+    if (w < d->n && !d->t[w].nl && phi_word(d, w) && phi_cue(d, w, CUE_STREET_DIRECTION) &&
+        (!d->mixed || phi_cap(&d->t[w])) && (d->t[w].nalpha == 1 ||
+        w + 1 >= d->n || d->t[w + 1].nl || phi_punct(d, w + 1, ',') || phi_punct(d, w + 1, '.') || phi_punct(d, w + 1, ';')))
+        end = w;
+    return end;
+}
 static void phi_rule_streets(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         const PhiTok *t = &d->t[i];
@@ -3241,8 +3262,9 @@ static void phi_rule_streets(PhiDoc *d) {
         }
         if (!(t->kind == TK_NUM || (t->kind == TK_ALNUM && t->ndig <= 4 && t->nalpha <= 2)) || t->ndig > 5 || !phi_free(d, i)) continue;
         if (t->kind == TK_NUM && t->val == 0) continue;
-        int k = i + 1, words = 0;
-        while (k < d->n && words < 4 && !d->t[k].nl && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_UNIT))) {
+        int k = i + 1, words = 0, ordinal = phi_street_ordinal(d, k);
+        if (ordinal) words++, k++; /* 1518 11th Ct W */
+        while (!ordinal && k < d->n && words < 4 && !d->t[k].nl && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_UNIT))) {
             if (((d->t[k].lex & LX_STREET) || phi_street_dr(d, k)) && words > 0) break;
             if (d->mixed && !phi_cap(&d->t[k])) break;
             words++;
@@ -3251,7 +3273,8 @@ static void phi_rule_streets(PhiDoc *d) {
         if (words == 0 || k >= d->n || d->t[k].nl || !((d->t[k].lex & LX_STREET) || phi_street_dr(d, k)) || !phi_word(d, k)) continue;
         if (d->mixed && !phi_cap(&d->t[k])) continue;
         /* "1 ST DEGREE AV BLOCK": short street words need mixed-case text */
-        if (!d->mixed && d->t[k].nalpha <= 3) {
+        if (ordinal && phi_cue(d, k, CUE_STREET_WORD_AMBIGUOUS)) continue; /* 60s 1st AV block */
+        if (!d->mixed && d->t[k].nalpha <= 3 && !ordinal) {
             /* ... unless the street word ends the phrase: "19 birch st. in frostburg" */
             int closed = phi_punct(d, k + 1, '.') || phi_punct(d, k + 1, ',') || k + 1 >= d->n || d->t[k + 1].nl;
             int clean = !phi_cue(d, k, CUE_STREET_WORD_AMBIGUOUS), named = 0; /* "8u reg insulin sq." */
@@ -3261,8 +3284,18 @@ static void phi_rule_streets(PhiDoc *d) {
             }
             if (!closed || !clean || !named || words > 2 || d->t[i].kind != TK_NUM) continue;
         }
-        int end = k;
-        if (phi_punct(d, end + 1, '.') && phi_tight(d, end + 1)) end++;
+        int end = phi_street_tail(d, k);
+        phi_mark(d, i, end, PT_STREET, "rule:street-address", k);
+        i = end;
+    }
+    /* a numbered street without a house number: "on 4th ave n", "5th Avenue North" */
+    for (int i = 0; i + 1 < d->n; i++) {
+        if (!phi_free(d, i) || !phi_street_ordinal(d, i) || phi_num(d, i - 1)) continue;
+        int k = i + 1;
+        if (d->t[k].nl || !phi_word(d, k) || !(d->t[k].lex & LX_STREET) || phi_cue(d, k, CUE_STREET_DR) ||
+            phi_cue(d, k, CUE_STREET_WORD_AMBIGUOUS) || (d->mixed && !phi_cap(&d->t[k])))
+            continue;
+        int end = phi_street_tail(d, k);
         phi_mark(d, i, end, PT_STREET, "rule:street-address", k);
         i = end;
     }
