@@ -2479,6 +2479,20 @@ static int phi_label_at(const PhiDoc *d, int i, int *end) {
 
 /* After a label ending at token e: where its value starts (after ':' '#' '=' ' - ' or
  * a field gap), or -1. *next_line: the value is on the line below ("Address:" alone). */
+/* The digits of the code that starts at token k: numbers and letter-digit tokens joined by
+ * a tight '-' '/' '.' or single spaces, on one line (8003 6081 2345, CM2-0448173,
+ * 2009/04/1733); 0 when token k holds no digit. */
+static int phi_code_digits(const PhiDoc *d, int k) {
+    int digits = 0, j = k;
+    while (j < d->n && (j == k || !d->t[j].nl) && d->t[j].ndig > 0 && d->t[j].kind != TK_PUNCT) {
+        digits += d->t[j].ndig;
+        if (j + 2 < d->n && d->t[j + 1].kind == TK_PUNCT && strchr("-/.", d->t[j + 1].ch) && !d->t[j + 1].sp && !d->t[j + 2].sp &&
+            d->t[j + 2].ndig > 0 && d->t[j + 2].kind != TK_PUNCT) j += 2;
+        else if (j + 1 < d->n && phi_num(d, j + 1) && !d->t[j + 1].nl && d->t[j + 1].sp && d->t[j + 1].b0 == d->t[j].b1 + 1) j++;
+        else break;
+    }
+    return digits;
+}
 static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLabel *lab, int *next_line) {
     int k = e + 1;
     *next_line = 0;
@@ -2505,18 +2519,17 @@ static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLab
     int id = lab->type == PT_MRN || lab->type == PT_NHS || lab->type == PT_SSN || lab->type == PT_HEALTHPLAN ||
              lab->type == PT_ACCOUNT || lab->type == PT_LICENSE || lab->type == PT_DEVICE || lab->type == PT_VEHICLE || lab->type == PT_ID;
     if (id && !lab->weak && k < d->n && !d->t[k].nl && d->t[k].ndig > 0 && d->t[k].kind != TK_PUNCT) return k;
-    /* a weak label (IHI, CHI, RAMQ) right before a number too long for a clinical value:
-     * 8+ digits in groups joined by single spaces or '-' ("IHI 8003 6081 2345 6789") */
-    if (id && lab->weak && k < d->n && !d->t[k].nl && phi_num(d, k)) {
-        int digits = 0, j = k;
-        while (j < d->n && !d->t[j].nl && phi_num(d, j)) {
-            digits += d->t[j].ndig;
-            if (phi_punct(d, j + 1, '-') && !d->t[j + 1].sp && j + 2 < d->n && phi_num(d, j + 2) && !d->t[j + 2].sp) j += 2;
-            else if (j + 1 < d->n && phi_num(d, j + 1) && d->t[j + 1].sp && d->t[j + 1].b0 == d->t[j].b1 + 1) j++;
-            else break;
-        }
-        if (digits >= 8) return k;
-    }
+    if (!id || k >= d->n || d->t[k].nl) return -1;
+    /* a code's capital prefix before its digits: "Policy WMK 771 204 559", "Reg. No. MMC
+     * 2009/04/1733" */
+    int prefix = phi_word(d, k) && d->t[k].shape == SH_UPPER && d->t[k].nalpha >= 2 && d->t[k].nalpha <= 4 &&
+                 k + 1 < d->n && !d->t[k + 1].nl && d->t[k + 1].ndig > 0 && d->t[k + 1].kind != TK_PUNCT;
+    /* after a weak label (IHI, CHI, RAMQ, serial, policy) a value too long for a clinical
+     * one: 8+ digits in groups joined by single spaces or '-' ("IHI 8003 6081 2345 6789"),
+     * or 5+ in a code that mixes letters and digits (CM2-0448173) */
+    int digits = phi_code_digits(d, prefix ? k + 1 : k);
+    if (!lab->weak && prefix && digits >= 4) return k;
+    if (lab->weak && (digits >= 8 || (digits >= 5 && (prefix || d->t[k].kind == TK_ALNUM)))) return k;
     return -1;
 }
 
@@ -2546,7 +2559,8 @@ static void phi_rule_labels(PhiDoc *d) {
          * ordinary word ("in the hospital - would like") only with ':' or '#' */
         int group = phi_label_group(lab->type);
         if (i > 0 && !d->t[i].nl && !phi_gap_before(d, i) && d->t[i - 1].kind == TK_WORD && d->type[i - 1] == PT_NONE &&
-            !(phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#')) && !(group == LV_ID && d->t[v].ndig > 0)) continue;
+            !(phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#')) &&
+            !(group == LV_ID && (d->t[v].ndig > 0 || phi_code_digits(d, v + 1) > 0))) continue;
         int k = v, last = -1, tokens = 0, digits = 0, months = 0, unfamiliar = 0, capital = 0, commas = 0;
         if (group == LV_NAME) /* titles are kept: "Name: Mrs J. Smith" */
             while (k < d->n && !d->t[k].nl && (d->t[k].lex & LX_TITLE) && phi_word(d, k)) { k++; if (phi_punct(d, k, '.')) k++; }
