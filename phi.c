@@ -72,6 +72,9 @@
 #define LX_VOCAB       (1ull << 34) /* a word of the safe vocabulary (English dictionary, medical words): the fail-closed layer leaves it */
 #define LX_REGION      (1ull << 35) /* a state, province, county or region of the gazetteer (phi_places.txt) */
 #define LX_COUNTRY     (1ull << 36) /* a country (phi_places.txt) */
+/* the flags that say a word is known (not PHI by itself): the safe list, the dictionary,
+ * the medical words, and every class of the rules but the name and place lists */
+#define LX_KNOWN (~(LX_FIRST | LX_LAST | LX_SITE | LX_CITY | LX_REGION | LX_COUNTRY))
 
 /* PHI type ids (index into phi_type_name) */
 enum {
@@ -2546,6 +2549,28 @@ static int phi_label_group(int type) {
     }
 }
 
+/* A register's number after its body's acronym: "SWRB NO. 9174", "KMPDC No 44817". An
+ * acronym of 2-6 capitals that no vocabulary knows, then No/Number (the id-suffix
+ * words), then a number of 4+ digits or a code: the number is an identifier, whatever the
+ * register. The acronym is kept. */
+static void phi_acronym_numbers(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        const PhiTok *t = &d->t[i];
+        if (!phi_word(d, i) || t->shape != SH_UPPER || t->nalpha < 2 || t->nalpha > 6 || (t->lex & (LX_KNOWN | LX_UNIT))) continue;
+        int k = i + 1;
+        if (d->t[k].nl || !phi_cue(d, k, CUE_ID_SUFFIX) || phi_is(d, k, "ref")) continue;
+        k++;
+        if (phi_punct(d, k, '.') && phi_tight(d, k)) k++;
+        if (phi_punct(d, k, ':') || phi_punct(d, k, '#')) k++;
+        if (k >= d->n || d->t[k].nl || !phi_free(d, k) || phi_code_digits(d, k) < 4) continue;
+        int last = k;
+        while (last + 2 < d->n && d->t[last + 1].kind == TK_PUNCT && strchr("-/.", d->t[last + 1].ch) && !d->t[last + 1].sp &&
+               !d->t[last + 2].sp && d->t[last + 2].ndig > 0 && d->t[last + 2].kind != TK_PUNCT) last += 2;
+        phi_mark(d, k, last, PT_ID, "rule:register-number", i);
+        i = last;
+    }
+}
+
 static void phi_rule_labels(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         int e;
@@ -2632,6 +2657,7 @@ static void phi_rule_labels(PhiDoc *d) {
         for (int m = i; m <= e; m++) if (phi_free(d, m)) d->type[m] = PT_LABEL;
         i = last;
     }
+    phi_acronym_numbers(d);
 }
 
 static int phi_month_day(int m, int dd) { return m >= 1 && m <= 12 && dd >= 1 && dd <= 31; }
@@ -4512,9 +4538,6 @@ static void phi_rule_professions(PhiDoc *d) {
 
 /* ---- the fail-closed layer: what no rule decided and no vocabulary knows ---- */
 
-/* the flags that say a word is known (not PHI by itself): the safe list, the dictionary,
- * the medical words, and every class of the rules but the name and place lists */
-#define LX_KNOWN (~(LX_FIRST | LX_LAST | LX_SITE | LX_CITY | LX_REGION | LX_COUNTRY))
 
 /* lower-case s[0..n) is a known word */
 static int phi_known_text(const SrPhiRules *r, const char *s, int n) {
@@ -4949,6 +4972,7 @@ static const PhiRule phi_rules[] = {
     {phi_rule_eponyms, "rule:eponym", "names inside eponyms (Hashimoto thyroiditis): claimed as not PHI", ""},
     {phi_rule_labels, "rule:labelled-field", "the value after a field label (data/phi_labels.txt), to the end of the field",
      "the value of a labelled field"},
+    {NULL, "rule:register-number", NULL, "a number after a register's acronym and No. (SWRB No. 9174)"},
     {phi_rule_phone_shapes, "rule:phone-shape", "telephone and fax numbers by their shape (US, UK, international)",
      "the shape of a telephone number"},
     {NULL, "rule:ssn-shape", NULL,
