@@ -4937,11 +4937,48 @@ static void phi_typist_initials(PhiDoc *d) {
     }
 }
 
+/* Labels are letter structure, never PHI: a field label (data/phi_labels.txt) of a name,
+ * a date or an identifier, whose value is masked, keeps its words out of the PHI spans
+ * where a rule's span swallowed it ("Aisling McCready   CHI: 101", "Martina   ODP: ...",
+ * "Date of birth: ..."). The label becomes a protected LABEL span, so `sr generate` keeps
+ * it too. Not after a title (Dr Ward 5 is a name). */
+static int phi_masked_phi(const PhiDoc *d, int k) { return k >= 0 && k < d->n && d->type[k] && d->type[k] < PT_COUNT; }
+static void phi_release_labels(PhiDoc *d) {
+    for (int i = 0; i < d->n; i++) {
+        int e, li = phi_label_at(d, i, &e);
+        if (li < 0 || d->type[i] == PT_LABEL) continue;
+        /* labels of places, facilities and telephones can be their value's own head word
+         * (Suite 300, Riverside Hospital, St Brigid's Ward, 0143 ext. 210): they stay */
+        int lt = d->r->label[li].type;
+        if (!(phi_label_group(lt) == LV_ID || phi_label_group(lt) == LV_NAME || phi_label_group(lt) == LV_DATE)) continue;
+        /* where a field starts: a line, a gap, or after ',' ';' '|' (not inside a name or an
+         * e-mail address: St Columba's Hospital NHS Foundation Trust, reception@x.nhs.uk) */
+        if (!(i == 0 || d->t[i].nl || phi_gap_before(d, i) ||
+              (d->t[i].sp && (phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|')))))
+            continue;
+        if (i > 0 && !d->t[i].nl && (d->t[i - 1].lex & LX_TITLE)) continue;
+        if (i > 1 && !d->t[i].nl && phi_punct(d, i - 1, '.') && (d->t[i - 2].lex & LX_TITLE)) continue;
+        int masked = 0;
+        for (int k = i; k <= e; k++) masked |= phi_masked_phi(d, k);
+        if (!masked) continue;
+        int v = e + 1; /* the value: masked, right after the label and its ':' '#' '.' */
+        while (v < d->n && !d->t[v].nl && d->t[v].kind == TK_PUNCT && strchr(".:#", d->t[v].ch)) v++;
+        if (v >= d->n || d->t[v].nl || d->t[v].kind == TK_PUNCT || !phi_masked_phi(d, v)) continue;
+        for (int k = i; k < v; k++) {
+            d->type[k] = PT_LABEL;
+            d->src[k] = "rule:labelled-field";
+            d->trig[k] = -1;
+        }
+        i = v - 1;
+    }
+}
+
 /* the last rules: what the names found so far show beside them */
 static void phi_rule_beside_names(PhiDoc *d) {
     phi_nicknames(d);
     phi_ages_after_names(d);
     phi_typist_initials(d);
+    phi_release_labels(d);
 }
 
 /* ---- the table of rules ---- */
