@@ -4943,32 +4943,50 @@ static void phi_typist_initials(PhiDoc *d) {
  * "Date of birth: ..."). The label becomes a protected LABEL span, so `sr generate` keeps
  * it too. Not after a title (Dr Ward 5 is a name). */
 static int phi_masked_phi(const PhiDoc *d, int k) { return k >= 0 && k < d->n && d->type[k] && d->type[k] < PT_COUNT; }
+/* a label's value: right after the label and its ':' '#' '.' (and a '(' for a telephone's
+ * area code), on its line; -1 when none */
+static int phi_label_value_after(const PhiDoc *d, int e) {
+    int v = e + 1;
+    while (v < d->n && !d->t[v].nl && d->t[v].kind == TK_PUNCT && strchr(".:#(", d->t[v].ch)) v++;
+    return v < d->n && !d->t[v].nl && d->t[v].kind != TK_PUNCT ? v : -1;
+}
+static void phi_keep_label(PhiDoc *d, int i, int v) {
+    for (int k = i; k < v; k++) {
+        if (d->t[k].kind == TK_PUNCT && d->t[k].ch == '(') break;
+        d->type[k] = PT_LABEL;
+        d->src[k] = "rule:labelled-field";
+        d->trig[k] = -1;
+    }
+}
 static void phi_release_labels(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         int e, li = phi_label_at(d, i, &e);
-        if (li < 0 || d->type[i] == PT_LABEL) continue;
-        /* labels of places, facilities and telephones can be their value's own head word
-         * (Suite 300, Riverside Hospital, St Brigid's Ward, 0143 ext. 210): they stay */
+        if (li < 0 || d->type[i] == PT_LABEL || (i > 0 && !d->t[i].nl && !d->t[i].sp)) continue;
+        int masked = 0, unmasked = 0;
+        for (int k = i; k <= e; k++) masked |= phi_masked_phi(d, k), unmasked |= !d->type[k];
+        int v = phi_label_value_after(d, e);
+        if (v < 0) continue;
+        /* a label no rule masked, before a masked value or a number ("Ph (02) 5550 3187",
+         * "lot ENV-23-07744", "Billing no. 041772"): kept, never resampled */
+        if (!masked && unmasked) {
+            if (phi_masked_phi(d, v) || d->t[v].ndig > 0) phi_keep_label(d, i, v);
+            i = v - 1;
+            continue;
+        }
+        if (!masked || !phi_masked_phi(d, v) || phi_punct(d, v - 1, '(')) continue;
+        /* a swallowed label: labels of places, facilities and telephones can be their
+         * value's own head word (Suite 300, Riverside Hospital, St Brigid's Ward, 0143 ext.
+         * 210): they stay */
         int lt = d->r->label[li].type;
         if (!(phi_label_group(lt) == LV_ID || phi_label_group(lt) == LV_NAME || phi_label_group(lt) == LV_DATE)) continue;
-        /* where a field starts: a line, a gap, or after ',' ';' '|' (not inside a name or an
-         * e-mail address: St Columba's Hospital NHS Foundation Trust, reception@x.nhs.uk) */
+        /* where a field starts: a line, a gap, or after ',' ';' '|' (not inside a name:
+         * St Columba's Hospital NHS Foundation Trust) */
         if (!(i == 0 || d->t[i].nl || phi_gap_before(d, i) ||
-              (d->t[i].sp && (phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|')))))
+              (phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|'))))
             continue;
         if (i > 0 && !d->t[i].nl && (d->t[i - 1].lex & LX_TITLE)) continue;
         if (i > 1 && !d->t[i].nl && phi_punct(d, i - 1, '.') && (d->t[i - 2].lex & LX_TITLE)) continue;
-        int masked = 0;
-        for (int k = i; k <= e; k++) masked |= phi_masked_phi(d, k);
-        if (!masked) continue;
-        int v = e + 1; /* the value: masked, right after the label and its ':' '#' '.' */
-        while (v < d->n && !d->t[v].nl && d->t[v].kind == TK_PUNCT && strchr(".:#", d->t[v].ch)) v++;
-        if (v >= d->n || d->t[v].nl || d->t[v].kind == TK_PUNCT || !phi_masked_phi(d, v)) continue;
-        for (int k = i; k < v; k++) {
-            d->type[k] = PT_LABEL;
-            d->src[k] = "rule:labelled-field";
-            d->trig[k] = -1;
-        }
+        phi_keep_label(d, i, v);
         i = v - 1;
     }
 }
