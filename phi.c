@@ -4969,7 +4969,10 @@ static void phi_release_labels(PhiDoc *d) {
         /* a label no rule masked, before a masked value or a number ("Ph (02) 5550 3187",
          * "lot ENV-23-07744", "Billing no. 041772"): kept, never resampled */
         if (!masked && unmasked) {
-            if (phi_masked_phi(d, v) || d->t[v].ndig > 0) phi_keep_label(d, i, v);
+            /* where a field starts, or before ':' '#' ("seen on 3/4" in a sentence is prose) */
+            int field = i == 0 || d->t[i].nl || phi_gap_before(d, i) || phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#') ||
+                        phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|') || phi_punct(d, i - 1, '(');
+            if (field && (phi_masked_phi(d, v) || d->t[v].ndig > 0)) phi_keep_label(d, i, v);
             i = v - 1;
             continue;
         }
