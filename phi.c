@@ -2480,8 +2480,6 @@ static int phi_label_at(const PhiDoc *d, int i, int *end) {
     return -1;
 }
 
-/* After a label ending at token e: where its value starts (after ':' '#' '=' ' - ' or
- * a field gap), or -1. *next_line: the value is on the line below ("Address:" alone). */
 /* The digits of the code that starts at token k: numbers and letter-digit tokens joined by
  * a tight '-' '/' '.' or single spaces, on one line (8003 6081 2345, CM2-0448173,
  * 2009/04/1733); 0 when token k holds no digit. */
@@ -2496,6 +2494,8 @@ static int phi_code_digits(const PhiDoc *d, int k) {
     }
     return digits;
 }
+/* After a label ending at token e: where its value starts (after ':' '#' '=' ' - ' or
+ * a field gap), or -1. *next_line: the value is on the line below ("Address:" alone). */
 static int phi_label_value_start(const PhiDoc *d, int first, int e, const PhiLabel *lab, int *next_line) {
     int k = e + 1;
     *next_line = 0;
@@ -4958,6 +4958,11 @@ static void phi_keep_label(PhiDoc *d, int i, int v) {
         d->trig[k] = -1;
     }
 }
+/* token i starts a field: a line, a gap, or after ',' ';' '|' */
+static int phi_field_start(const PhiDoc *d, int i) {
+    return i == 0 || d->t[i].nl || phi_gap_before(d, i) || phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') ||
+           phi_punct(d, i - 1, '|');
+}
 static void phi_release_labels(PhiDoc *d) {
     for (int i = 0; i < d->n; i++) {
         int e, li = phi_label_at(d, i, &e);
@@ -4970,8 +4975,7 @@ static void phi_release_labels(PhiDoc *d) {
          * "lot ENV-23-07744", "Billing no. 041772"): kept, never resampled */
         if (!masked && unmasked) {
             /* where a field starts, or before ':' '#' ("seen on 3/4" in a sentence is prose) */
-            int field = i == 0 || d->t[i].nl || phi_gap_before(d, i) || phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#') ||
-                        phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|') || phi_punct(d, i - 1, '(');
+            int field = phi_field_start(d, i) || phi_punct(d, i - 1, '(') || phi_punct(d, e + 1, ':') || phi_punct(d, e + 1, '#');
             if (field && (phi_masked_phi(d, v) || d->t[v].ndig > 0)) phi_keep_label(d, i, v);
             i = v - 1;
             continue;
@@ -4982,11 +4986,7 @@ static void phi_release_labels(PhiDoc *d) {
          * 210): they stay */
         int lt = d->r->label[li].type;
         if (!(phi_label_group(lt) == LV_ID || phi_label_group(lt) == LV_NAME || phi_label_group(lt) == LV_DATE)) continue;
-        /* where a field starts: a line, a gap, or after ',' ';' '|' (not inside a name:
-         * St Columba's Hospital NHS Foundation Trust) */
-        if (!(i == 0 || d->t[i].nl || phi_gap_before(d, i) ||
-              (phi_punct(d, i - 1, ',') || phi_punct(d, i - 1, ';') || phi_punct(d, i - 1, '|'))))
-            continue;
+        if (!phi_field_start(d, i)) continue; /* not inside a name: St Columba's Hospital NHS Foundation Trust */
         if (i > 0 && !d->t[i].nl && (d->t[i - 1].lex & LX_TITLE)) continue;
         if (i > 1 && !d->t[i].nl && phi_punct(d, i - 1, '.') && (d->t[i - 2].lex & LX_TITLE)) continue;
         phi_keep_label(d, i, v);
@@ -4994,7 +4994,8 @@ static void phi_release_labels(PhiDoc *d) {
     }
 }
 
-/* the last rules: what the names found so far show beside them */
+/* the last rules: what the names and dates found so far show beside them, and the labels
+ * the spans must not swallow */
 static void phi_rule_beside_names(PhiDoc *d) {
     phi_nicknames(d);
     phi_ages_after_names(d);
@@ -5190,7 +5191,7 @@ static const PhiRule phi_rules[] = {
      "a long number or code that no clinical grammar explains (fail-closed)"},
     {NULL, "rule:middle-initial", NULL, "an initial between masked names, and the surname after 'Name I.'"},
     {NULL, "rule:name-list", NULL, "a listed first name in a list of names"},
-    {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name",
+    {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name, typists' initials; labels cut out of PHI spans and kept",
      "a nickname in quotes beside a name or a relation word"},
     {NULL, "rule:age-after-name", NULL, "an age over 89 beside a name"},
     {NULL, "rule:typist-initials", NULL, "a typist's initials after the date a letter was typed"},

@@ -2,11 +2,13 @@
 """stage_40 check: sr deid on the invented documents (test/docs), HIPAA token recall per
 split against floors that guard against regressions, and the fail-closed layer's cost
 side by side (the same documents with --no-fail-closed). Scored by test/docs/score_phi.py,
-written independently of the rules. Prints no document text.
+written independently of the rules. Then: no span's "source" quotes a word its text masks.
+Prints no document text.
 
 usage: phi_docs_check.py WORKDIR   (WORKDIR/docs_{dev,held}.jsonl and *_nofc.jsonl)
 """
 import json
+import re
 import subprocess
 import sys
 
@@ -37,8 +39,6 @@ print(("PASS" if ok else "FAIL") + " phi-docs: " + "; ".join(msg))
 # quoting the name beside a middle initial, or the postcode beside a town, would write the
 # PHI that the mask hides. The word quoted must be one that stands unmasked somewhere in the
 # text (the trigger itself is never masked).
-import re
-
 leaks, quoted = [], 0
 for split in ("dev", "held"):
     texts = {}
