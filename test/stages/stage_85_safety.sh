@@ -141,21 +141,22 @@ else fail "--out onto the inputs: exit $rc, $(ls -A "$S/in/a" | tr '\n' ' '), $(
 "$SR" generate -m "$M" --quiet --format i2b2 --out "$S/o5" "$LETTER" >/dev/null 2>&1; rc3=$?
 "$SR" generate -m "$M" --quiet --format brat --out "$S/o6" "$LETTER" >/dev/null 2>&1; rc4=$?
 "$PY" "$CHECKS" out-formats "$S" "$rc" "$rc2" "$rc3" "$rc4"
-# a read-only --out folder: one line per letter, exit 1, nothing left behind (root ignores
-# permissions, so the run drops to nobody when it is root)
-mkdir -p "$S/ro" && chmod 555 "$S/ro"
-AS=""
-[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
-chmod o+rx "$S" 2>/dev/null
-$AS "$SR" generate -m "$M" --quiet --out "$S/ro" "$LETTER" >/dev/null 2>"$S/ro.err"; rc=$?
-if [ $rc -eq 1 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "$S/ro/example_letter.txt: Permission denied" "$S/ro.err" && [ -z "$(ls -A "$S/ro")" ]; then
-    pass "read-only --out: exit 1, one line ($(head -c 120 "$S/ro.err")), nothing written"
-else fail "read-only --out: exit $rc, $(head -c 300 "$S/ro.err"), left: $(ls -A "$S/ro" | tr '\n' ' ')"; fi
-$AS "$SR" generate -m "$M" --quiet --format brat --out "$S/ro" "$LETTER" >/dev/null 2>"$S/ro.err"; rc=$?
-[ $rc -eq 1 ] && [ -z "$(ls -A "$S/ro")" ] && pass "read-only --out brat: exit 1, nothing written" || fail "read-only --out brat: exit $rc, $(head -c 200 "$S/ro.err")"
-$AS "$SR" eval --sweep "$S/two.jsonl" -m "$M" --fill parallel --ratios 0.5 --quiet --report "$S/ro" >/dev/null 2>"$S/ro.err"; rc=$?
-[ $rc -ne 0 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "Permission denied" "$S/ro.err" && [ -z "$(ls -A "$S/ro")" ] &&
-    pass "read-only eval --sweep --report: exit $rc, one line, nothing written" || fail "read-only --report: exit $rc, $(head -c 200 "$S/ro.err")"
+# a read-only --out folder: one line per letter, exit 1, nothing left behind (as nobody
+# when root: lib_as_nobody.sh)
+. "$ROOT/test/stages/lib_as_nobody.sh"
+if as_nobody_setup "$M" "$LETTER" "$S/two.jsonl"; then
+    NM=$NB/$(basename "$M") NL=$NB/$(basename "$LETTER") RO=$NB/ro
+    $AS "$NB_SR" generate -m "$NM" --quiet --out "$RO" "$NL" >/dev/null 2>"$S/ro.err"; rc=$?
+    if [ $rc -eq 1 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "$RO/example_letter.txt: Permission denied" "$S/ro.err" && [ -z "$(ls -A "$RO")" ]; then
+        pass "read-only --out: exit 1, one line ($(head -c 120 "$S/ro.err")), nothing written"
+    else fail "read-only --out: exit $rc, $(head -c 300 "$S/ro.err"), left: $(ls -A "$RO" | tr '\n' ' ')"; fi
+    $AS "$NB_SR" generate -m "$NM" --quiet --format brat --out "$RO" "$NL" >/dev/null 2>"$S/ro.err"; rc=$?
+    [ $rc -eq 1 ] && [ -z "$(ls -A "$RO")" ] && pass "read-only --out brat: exit 1, nothing written" || fail "read-only --out brat: exit $rc, $(head -c 200 "$S/ro.err")"
+    $AS "$NB_SR" eval --sweep "$NB/two.jsonl" -m "$NM" --fill parallel --ratios 0.5 --quiet --report "$RO" >/dev/null 2>"$S/ro.err"; rc=$?
+    [ $rc -ne 0 ] && [ "$(wc -l <"$S/ro.err")" -eq 1 ] && grep -q "Permission denied" "$S/ro.err" && [ -z "$(ls -A "$RO")" ] &&
+        pass "read-only eval --sweep --report: exit $rc, one line, nothing written" || fail "read-only --report: exit $rc, $(head -c 200 "$S/ro.err")"
+    as_nobody_cleanup
+else fail "read-only --out: could not copy the binary and inputs for the unprivileged run"; fi
 "$SR" generate -m "$M" --quiet --out "$LETTER" "$LETTER" >/dev/null 2>"$S/nd.err"; rc=$?
 [ $rc -eq 2 ] && grep -q "is not a folder" "$S/nd.err" && pass "--out FILE: not a folder, exit 2" || fail "--out FILE: exit $rc, $(head -c 200 "$S/nd.err")"
 

@@ -101,13 +101,13 @@ else fail "deid --out onto the inputs: exit $rc, $(ls -A "$D/dup/a" | tr '\n' ' 
 "$SR" deid --out "$D/in/two.txt" "$D/in/two.txt" >/dev/null 2>"$D/o4.err"; rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <"$D/o4.err")" -eq 1 ] && grep -q "is not a folder" "$D/o4.err" && pass "deid --out FILE: not a folder, exit 2" ||
     fail "deid --out FILE: exit $rc, $(head -c 200 "$D/o4.err")"
-mkdir -p "$D/ro" && chmod 555 "$D/ro"
-AS=""
-[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
-chmod o+rx "$D" "$D/in" && chmod o+r "$D"/in/*
-$AS "$SR" deid --quiet --format brat --out "$D/ro" "$D/in/two.txt" >/dev/null 2>"$D/ro.err"; rc=$?
-[ $rc -eq 1 ] && [ "$(wc -l <"$D/ro.err")" -eq 1 ] && grep -q "Permission denied" "$D/ro.err" && [ -z "$(ls -A "$D/ro")" ] &&
-    pass "deid --out read-only folder: exit 1, one line, nothing written" || fail "deid read-only --out: exit $rc, $(head -c 200 "$D/ro.err"), left $(ls -A "$D/ro")"
+. "$ROOT/test/stages/lib_as_nobody.sh" # a read-only folder, as nobody when root
+if as_nobody_setup "$D/in/two.txt"; then
+    $AS "$NB_SR" deid --quiet --format brat --out "$NB/ro" "$NB/two.txt" >/dev/null 2>"$D/ro.err"; rc=$?
+    [ $rc -eq 1 ] && [ "$(wc -l <"$D/ro.err")" -eq 1 ] && grep -q "Permission denied" "$D/ro.err" && [ -z "$(ls -A "$NB/ro")" ] &&
+        pass "deid --out read-only folder: exit 1, one line, nothing written" || fail "deid read-only --out: exit $rc, $(head -c 200 "$D/ro.err"), left $(ls -A "$NB/ro")"
+    as_nobody_cleanup
+else fail "deid read-only --out: could not copy the binary and inputs for the unprivileged run"; fi
 
 # 6. sr deid --shard I/N: disjoint, together every record once; into one BRAT folder the
 #    shards' annotation.conf holds both shards' types
