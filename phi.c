@@ -3344,22 +3344,37 @@ static void phi_rule_streets(PhiDoc *d) {
 /* an address written as a block: the short capitalised lines between a street line and
  * the postcode / ZIP line are its locality and town ("14 Orchard Close / Little Haddon /
  * Norwich / NR14 6QT") */
+/* a line that names a letter's addressee: a title and a capitalised name first on it */
+static int phi_addressee_line(const PhiDoc *d, int a, int b) {
+    int k = a;
+    if (!phi_word(d, k) || !(d->t[k].lex & LX_TITLE)) return 0;
+    k++;
+    if (phi_punct(d, k, '.')) k++;
+    return k <= b && phi_word(d, k) && phi_cap(&d->t[k]) && !(d->t[k].lex & (LX_STOP | LX_HEADER));
+}
 static void phi_rule_address_blocks(PhiDoc *d) {
     for (int z = 1; z < d->n; z++) {
         if (!d->t[z].nl || d->type[z] != PT_ZIP) continue;
         int line_end = z - 1, lines = 0;
-        int starts[4], ends[4], found_street = 0;
-        while (line_end >= 0 && lines < 4) {
+        int starts[5], ends[5], found_street = 0;
+        while (line_end >= 0 && lines < 5) {
             int a = line_end;
             while (a > 0 && !d->t[a].nl) a--;
-            int street = 0, ok = 1, words = 0;
+            int street = 0, ok = 1, words = 0, named = 0;
             for (int k = a; k <= line_end; k++) {
                 if (d->type[k] == PT_STREET) street = 1;
                 if (d->t[k].kind == TK_PUNCT) { if (d->t[k].ch != ',' && d->t[k].ch != '.' && d->t[k].ch != '-' && d->t[k].ch != '\'') ok = 0; continue; }
-                if (!phi_word(d, k) || (d->t[k].lex & (LX_STOP | LX_TITLE | LX_HEADER)) || (d->mixed && !phi_cap(&d->t[k]))) ok = 0;
                 words++;
+                /* the small words of a place's name: An Spidéal, Co. na Gaillimhe */
+                if (phi_word(d, k) && phi_cue(d, k, CUE_STREET_PARTICLE) && !(d->t[k].lex & (LX_TITLE | LX_HEADER))) continue;
+                if (!phi_word(d, k) || (d->t[k].lex & (LX_STOP | LX_TITLE | LX_HEADER)) || (d->mixed && !phi_cap(&d->t[k]))) ok = 0;
+                named = 1;
             }
             if (street) { found_street = 1; break; }
+            /* the addressee's name above the lines, in mixed text: "Mr Padraig Ó Flaithearta /
+               Carrowmore / Bóthar na Trá / An Spidéal / H91 X2C6" */
+            if (d->mixed && lines >= 2 && phi_addressee_line(d, a, line_end)) { found_street = 1; break; }
+            if (!named) ok = 0;
             /* a blank line ends the block */
             int blank = 0;
             for (int b = a > 0 ? d->t[a - 1].b1 : 0, nlc = 0; b < d->t[a].b0; b++) if (d->text[b] == '\n' && ++nlc > 1) blank = 1;
@@ -3370,9 +3385,13 @@ static void phi_rule_address_blocks(PhiDoc *d) {
             line_end = a - 1;
         }
         if (!found_street) continue;
-        for (int l = 0; l < lines; l++)
+        for (int l = 0; l < lines; l++) {
+            int street = 0; /* a line named by a street word is the street (Bóthar na Trá) */
+            for (int k = starts[l]; k <= ends[l]; k++) street |= phi_street_word(d, k) || phi_cue(d, k, CUE_STREET_FIRST);
             for (int k = starts[l]; k <= ends[l]; k++)
-                if (phi_word(d, k)) phi_mark(d, k, k, (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
+                if (phi_word(d, k))
+                    phi_mark(d, k, k, street ? PT_STREET : (d->t[k].lex & LX_STATE) ? PT_LOCATION : PT_CITY, "rule:address-line", z);
+        }
     }
 }
 
@@ -4994,12 +5013,88 @@ static void phi_release_labels(PhiDoc *d) {
     }
 }
 
-/* the last rules: what the names and dates found so far show beside them, and the labels
- * the spans must not swallow */
+/* After the streets are known: an address line is written in parts between commas, and a
+ * part no rule understood belongs to the address when its neighbour on the line is a
+ * street part:
+ *   a building's or a house's name first on the line ("Rose Cottage, 14 Barrow Hill
+ *   Lane", "The Old Forge, 2 Chapel Fold"): capitalised words ending in a building word;
+ *   a short part between two street parts ("Plot 17, Survey No. 44/2, Link Road");
+ *   a street named without a number beside a street part, a town or a facility
+ *   ("..., Mangalmurti Complex, ITI Road, Aundh", "Cois Medical Centre, Main Street,").
+ * Only in mixed text, where capitals show the parts are names; the words of a part may
+ * have been masked already as names by the name lists (Cottage, Forge): they become
+ * the street's. */
+typedef struct { int a, b, words, street, place, names, free, cap_ok, building, street_end; } PhiAddrPart;
+static void phi_addr_part(const PhiDoc *d, int a, int b, PhiAddrPart *p) {
+    memset(p, 0, sizeof *p);
+    p->a = a, p->b = b, p->cap_ok = 1;
+    int last_word = -1;
+    for (int k = a; k <= b; k++) {
+        const PhiTok *t = &d->t[k];
+        int ty = d->type[k];
+        if (ty == PT_STREET) p->street = 1;
+        else if (phi_location_type(ty) || ty == PT_HOSPITAL || ty == PT_ORGANIZATION) p->place = 1;
+        else if (ty == PT_NAME || ty == PT_OTHER) p->names = 1;
+        else if (!ty) p->free += t->kind != TK_PUNCT;
+        else p->cap_ok = 0; /* a date, a telephone, a label: not an address part */
+        if (t->kind == TK_PUNCT) { if (!strchr(".-'/", t->ch)) p->cap_ok = 0; continue; }
+        p->words++;
+        last_word = k;
+        if (t->kind != TK_WORD) continue;
+        int lead_the = k == a && phi_is(d, k, "the");
+        int numbered = phi_num(d, k + 1) || (phi_punct(d, k + 1, '.') && phi_num(d, k + 2)); /* Survey No. 44/2 */
+        if (!lead_the && !(numbered && phi_cap(t)) && (!phi_cap(t) || (t->lex & (LX_STOP | LX_TITLE | LX_MONTH | LX_WEEKDAY | LX_CRED))) &&
+            !phi_cue(d, k, CUE_STREET_PARTICLE))
+            p->cap_ok = 0;
+    }
+    if (last_word >= 0) {
+        p->building = phi_cue(d, last_word, CUE_BUILDING_WORD) && p->words >= 2;
+        p->street_end = phi_street_word(d, last_word) && !phi_cue(d, last_word, CUE_STREET_WORD_AMBIGUOUS) && p->words >= 2;
+    }
+}
+static void phi_address_parts(PhiDoc *d) {
+    if (!d->mixed) return;
+    for (int s = 0; s < d->n;) {
+        int e = s; /* the line is tokens s..e */
+        while (e + 1 < d->n && !d->t[e + 1].nl) e++;
+        PhiAddrPart part[12];
+        int np = 0, a = s;
+        for (int k = s; k <= e + 1 && np < 12; k++) {
+            if (k <= e && !phi_punct(d, k, ',')) continue;
+            if (k > a) phi_addr_part(d, a, k - 1, &part[np++]);
+            a = k + 1;
+        }
+        for (int changed = 1, rounds = 0; changed && rounds < 3; rounds++) {
+            changed = 0;
+            for (int q = 0; q < np; q++) {
+                PhiAddrPart *p = &part[q];
+                if ((p->street && !(q > 0 && q + 1 < np)) || !p->cap_ok || !p->free || p->words > 5) continue;
+                int left = q > 0 && part[q - 1].street, right = q + 1 < np && part[q + 1].street;
+                int beside_place = (q > 0 && part[q - 1].place) || (q + 1 < np && part[q + 1].place);
+                int take = (q == 0 && right && p->building) || (left && right) ||
+                           (p->street_end && (left || right || beside_place));
+                if (!take) continue;
+                for (int k = p->a; k <= p->b; k++)
+                    if (!d->type[k] || d->type[k] == PT_NAME || d->type[k] == PT_OTHER) {
+                        d->type[k] = PT_STREET;
+                        d->src[k] = "rule:address-part";
+                        d->trig[k] = -1;
+                    }
+                p->street = 1;
+                changed = 1;
+            }
+        }
+        s = e + 1;
+    }
+}
+
+/* the last rules: what the names and dates found so far show beside them, the parts of
+ * address lines, and the labels the spans must not swallow */
 static void phi_rule_beside_names(PhiDoc *d) {
     phi_nicknames(d);
     phi_ages_after_names(d);
     phi_typist_initials(d);
+    phi_address_parts(d);
     phi_release_labels(d);
 }
 
@@ -5191,10 +5286,11 @@ static const PhiRule phi_rules[] = {
      "a long number or code that no clinical grammar explains (fail-closed)"},
     {NULL, "rule:middle-initial", NULL, "an initial between masked names, and the surname after 'Name I.'"},
     {NULL, "rule:name-list", NULL, "a listed first name in a list of names"},
-    {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name, typists' initials; labels cut out of PHI spans and kept",
+    {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name, typists' initials, the parts of address lines; labels cut out of PHI spans and kept",
      "a nickname in quotes beside a name or a relation word"},
     {NULL, "rule:age-after-name", NULL, "an age over 89 beside a name"},
     {NULL, "rule:typist-initials", NULL, "a typist's initials after the date a letter was typed"},
+    {NULL, "rule:address-part", NULL, "a part of an address line beside its street (a house's name, a street without a number)"},
 };
 
 /* Turn marked tokens into spans: neighbours of one type on one line join (a name's
