@@ -5018,13 +5018,14 @@ static void phi_release_labels(PhiDoc *d) {
  * street part:
  *   a building's or a house's name first on the line ("Rose Cottage, 14 Barrow Hill
  *   Lane", "The Old Forge, 2 Chapel Fold"): capitalised words ending in a building word;
- *   a short part between two street parts ("Plot 17, Survey No. 44/2, Link Road");
+ *   a short part between two street parts ("Plot 17, Survey No. 44/2, Link Road"), and
+ *   a numbered part before one ("Door No. 12, Ward No. 6, Gandhi Bazaar Road");
  *   a street named without a number beside a street part, a town or a facility
  *   ("..., Mangalmurti Complex, ITI Road, Aundh", "Cois Medical Centre, Main Street,").
  * Only in mixed text, where capitals show the parts are names; the words of a part may
  * have been masked already as names by the name lists (Cottage, Forge): they become
  * the street's. */
-typedef struct { int a, b, words, street, place, names, free, cap_ok, building, street_end; } PhiAddrPart;
+typedef struct { int a, b, words, street, place, names, free, cap_ok, building, street_end, numbered; } PhiAddrPart;
 static void phi_addr_part(const PhiDoc *d, int a, int b, PhiAddrPart *p) {
     memset(p, 0, sizeof *p);
     p->a = a, p->b = b, p->cap_ok = 1;
@@ -5050,6 +5051,7 @@ static void phi_addr_part(const PhiDoc *d, int a, int b, PhiAddrPart *p) {
     if (last_word >= 0) {
         p->building = phi_cue(d, last_word, CUE_BUILDING_WORD) && p->words >= 2;
         p->street_end = phi_street_word(d, last_word) && !phi_cue(d, last_word, CUE_STREET_WORD_AMBIGUOUS) && p->words >= 2;
+        p->numbered = phi_num(d, last_word) && p->words >= 2 && p->words <= 4 && d->t[a].kind == TK_WORD;
     }
 }
 static void phi_address_parts(PhiDoc *d) {
@@ -5071,7 +5073,7 @@ static void phi_address_parts(PhiDoc *d) {
                 if ((p->street && !(q > 0 && q + 1 < np)) || !p->cap_ok || !p->free || p->words > 5) continue;
                 int left = q > 0 && part[q - 1].street, right = q + 1 < np && part[q + 1].street;
                 int beside_place = (q > 0 && part[q - 1].place) || (q + 1 < np && part[q + 1].place);
-                int take = (q == 0 && right && p->building) || (left && right) ||
+                int take = ((q == 0 || left) && right && (p->building || p->numbered)) || (left && right) ||
                            (p->street_end && (left || right || beside_place));
                 if (!take) continue;
                 for (int k = p->a; k <= p->b; k++)
