@@ -1080,6 +1080,10 @@ static int phi_tokenize(PhiDoc *d, char *err) {
             int n = t->b1 - t->b0;
             if (n <= 60) {
                 for (int k = 0; k < n; k++) low[k] = (char)tolower(s[t->b0 + k]);
+                /* and the capitals of Latin-1 (Ó, É: C3 80-9E but the sign C3 97) */
+                for (int k = 0; k + 1 < n; k++)
+                    if (s[t->b0 + k] == 0xC3 && s[t->b0 + k + 1] >= 0x80 && s[t->b0 + k + 1] <= 0x9E && s[t->b0 + k + 1] != 0x97)
+                        low[k + 1] = (char)(s[t->b0 + k + 1] + 0x20), k++;
                 if (t->kind != TK_PUNCT) t->cue = (int16_t)phi_cue_find(d->r, low, (size_t)n);
                 if (n > 2 && low[n - 1] == 's' && low[n - 2] == '\'') n -= 2;
                 else if (n > 4 && low[n - 1] == 's' && (unsigned char)low[n - 2] == 0x99 &&
@@ -1280,7 +1284,7 @@ static int phi_is_name_type(int t) { return t == PT_DOCTOR || t == PT_PATIENT ||
  * (van der, O', Mc) and hyphenated parts, up to max words on one line. Returns the
  * index after the name (i when none). The first word uses `lenient_first`. */
 static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type, const char *src, int trig) {
-    int k = i, words = 0, real = 0;
+    int k = i, words = 0, real = 0, particle = 0;
     while (k < d->n && words < max) {
         if (k > i && d->t[k].nl) break;
         if (phi_initial(d, k) && !(d->t[k].lex & LX_STOP && d->t[k].shape == SH_LOWER)) {
@@ -1302,9 +1306,12 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
             phi_mark(d, k, k, type, src, trig);
             k++;
             if (phi_punct(d, k, '.')) { phi_mark(d, k, k, type, src, trig); k++; }
+            particle = 1;
             continue;
         }
-        int ok = phi_namelike(d, k, words == 0 ? lenient_first != 0 : 0);
+        /* after a particle its name was checked leniently already (Mr Ó Brien) */
+        int ok = phi_namelike(d, k, particle || (words == 0 ? lenient_first != 0 : 0));
+        particle = 0;
         if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
             uint64_t lk = d->t[k].lex;
             if (d->mixed && d->t[k].shape == SH_TITLE && (lk & (LX_FIRST | LX_LAST))) ok = 1; /* Dr. Art White */
@@ -4836,6 +4843,31 @@ static void phi_initials_between_names(PhiDoc *d) {
     }
 }
 
+/* An initial and its '.' right before a masked name are that name's: "BY J.
+ * TRAN-OKAFOR, MLS" (the surname masked by the fail-closed layer, the initial no rule
+ * took). Only a capital letter with a tight '.', before a word masked as a person, or
+ * before words the fail-closed layer masked when a role word (by, per) stands before or
+ * a credential after them: then they are a person's name. */
+static void phi_initial_before_name(PhiDoc *d) {
+    for (int i = 0; i + 2 < d->n; i++) {
+        if (!phi_free(d, i) || !phi_initial(d, i) || d->t[i].shape != SH_UPPER || d->t[i + 1].nl || d->t[i + 2].nl) continue;
+        if (!phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1) || !phi_free(d, i + 1)) continue;
+        int type = d->type[i + 2], n = i + 2;
+        if (!phi_word(d, n) || !phi_cap(&d->t[n])) continue;
+        if (type == PT_OTHER) { /* a word no list knows: a person's when a role word or a credential says so */
+            while (n + 1 < d->n && d->type[n + 1] == PT_OTHER && !d->t[n + 1].nl) n++;
+            int c = phi_punct(d, n + 1, ',') ? n + 2 : n + 1;
+            int cred = c < d->n && !d->t[c].nl && phi_word(d, c) && (d->t[c].lex & LX_CRED);
+            int role = i > 0 && !d->t[i].nl && phi_word(d, i - 1) && (d->t[i - 1].lex & (LX_ROLE | LX_ROLEWEAK));
+            if (!cred && !role) continue;
+            type = cred ? PT_DOCTOR : PT_NAME;
+            for (int k = i + 2; k <= n; k++) d->type[k] = (uint8_t)type;
+        }
+        if (!phi_is_name_type(type)) continue;
+        phi_mark(d, i, i + 1, type, "rule:middle-initial", -1);
+    }
+}
+
 /* A list of names: "They had 6: Efimiya, Mary, Ariana, Isabel and Teresa". In a run of
  * single capitalised words joined by commas and "and"/"or" on one line, when two or more
  * are masked names, the listed first names among the rest are names too. */
@@ -4897,6 +4929,7 @@ static void phi_rule_fail_closed(PhiDoc *d) {
         }
     }
     phi_initials_between_names(d);
+    phi_initial_before_name(d);
     phi_names_in_lists(d);
     phi_heads_after_names(d);
 }
@@ -5286,7 +5319,7 @@ static const PhiRule phi_rules[] = {
      "no rule understood this word and no safe vocabulary knows it (fail-closed)"},
     {NULL, "rule:fail-closed-number", NULL,
      "a long number or code that no clinical grammar explains (fail-closed)"},
-    {NULL, "rule:middle-initial", NULL, "an initial between masked names, and the surname after 'Name I.'"},
+    {NULL, "rule:middle-initial", NULL, "an initial between masked names or before one, and the surname after 'Name I.'"},
     {NULL, "rule:name-list", NULL, "a listed first name in a list of names"},
     {phi_rule_beside_names, "rule:nickname", "after every other rule: nicknames in quotes and ages over 89 beside a masked name, typists' initials, the parts of address lines; labels cut out of PHI spans and kept",
      "a nickname in quotes beside a name or a relation word"},
