@@ -1606,6 +1606,33 @@ static int masker_heads(const SrMasker *mk, const char *text, const Word *w, int
     return n_groups;
 }
 
+/* A verb form of a listed single-word finding or procedure: "-ed" / "-ing" words whose
+ * stem, stem + "ing" or stem + "ion" is a one-word phrase of the lists ("vomited" ->
+ * vomiting, "intoxicated" -> intoxication, "blistering" -> blister); the entry's type. */
+static int masker_inflected(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                            int *wref, int n_groups) {
+    char norm[256], key[272];
+    static const char *const ends[] = {"ing", "ed", NULL}, *const adds[] = {"", "ing", "ion", "e", NULL};
+    for (int i = 0; i < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), letters = 0;
+        for (int k = 0; k < m; k++) letters += norm[k] >= 'a' && norm[k] <= 'z';
+        if (letters != m || m < 6) continue;
+        for (int a = 0, e = -1; ends[a] && e < 0; a++) {
+            int el = (int)strlen(ends[a]), st = m - el;
+            if (memcmp(norm + st, ends[a], (size_t)el)) continue;
+            for (int b = 0; adds[b] && e < 0; b++) {
+                if (!strcmp(adds[b], ends[a])) continue;
+                int n = snprintf(key, sizeof key, "%.*s%s", st, norm, adds[b]);
+                e = ner_lex_phrase(&mk->med, key, (size_t)n);
+                if (e >= 0 && !strcmp(mk->med.cats[mk->med.cat[e]], "TERM")) e = -1;
+            }
+            if (e >= 0) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = e; }
+        }
+    }
+    return n_groups;
+}
+
 /* A word of 3+ letters that no word list of sr knows (not the English and medical safe
  * list, not the dictionary, not a name or a place: "appendicolith", "difelikefalin") is
  * clinical jargon or an abbreviation: protected (type TERM). Returns the new group count. */
@@ -1686,24 +1713,15 @@ static int masker_gap_measure(const char *text, const Word *w, int i) {
     return 1;
 }
 
-/* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
- * inside the entity):
- *   left, over up to 4 words right before it (only spaces between): modifiers of
- *   data/med_modifiers.txt (laterality, severity, anatomy), hyphenated words with a
- *   modifier or a medical word in them, and the words of its noun phrase (the tagger's
- *   NOUN, PROPN, ADJ: "holosystolic murmur", "severe left ventricular dysfunction");
- *   right, over "stage 3b", "grade 2", "type 1", "class II", over a prepositional phrase
- *   that names a body part ("of both knees", "in the right upper quadrant"), or else
- *   over up to 3 nouns of its noun phrase ("drug screen", "sleep study"). */
-static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
-                        int *wref) {
-    static const char *const preps[] = {"of", "in", "to", "at", "on", "over", "around", "across", "behind", "below", "above", NULL};
-    static const char *const dets[] = {"the", "both", "his", "her", "their", "a", "an", "all", NULL};
+/* Is the gap text[a..b) exactly s? */
+static int ner_gap_is(const char *text, int a, int b, const char *s) {
+    return (size_t)(b - a) == strlen(s) && !memcmp(text + a, s, (size_t)(b - a));
+}
+
+/* The left half of masker_grow (see there). */
+static void masker_grow_left(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                             int *wref) {
     static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
-    static const char *const every[] = {"every", "for", "x", "over", "per", NULL};
-    static const char *const units[] = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days",
-                                        "week", "weeks", "wk", "wks", "month", "months", "year", "years", "night", "nights",
-                                        "dose", "doses", "cycle", "cycles", "litre", "litres", "liter", "liters", NULL};
     for (int i = 1; i < nw; i++) {
         if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
         for (int lead = i, n = 0; lead > 0 && n < 4 && state[lead - 1] == W_NONE;) {
@@ -1712,8 +1730,9 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
                 (masker_modifier(mk, text, w, j) || masker_np_word(mk, text, w, j, 1) || masker_participle(mk, text, w, j) ||
                  (j > 0 && masker_is(text, w, j - 1, grades) && w[j].b1 - w[j].b0 <= 4))) /* "grade 3", "stage iii" */
                 k = j;
-            else if (masker_gap_ok(text, w, j, 1) && masker_adjlike(mk, text, w, j) && !masker_nounlike(mk, text, w, lead))
-                k = j; /* a list of adjectives: "thickened, tender right ..." */
+            else if ((masker_gap_ok(text, w, j, 1) || ner_gap_is(text, w[j].b1, w[lead].b0, "/")) && masker_adjlike(mk, text, w, j) &&
+                     !masker_nounlike(mk, text, w, lead))
+                k = j; /* a list of adjectives: "thickened, tender right ...", "lying/standing" */
             else if (j > 0 && state[j - 1] == W_NONE && masker_lex_word(&mk->med_link, text, w, j, "RANGE") >= 0 &&
                      masker_gap_ok(text, w, j - 1, 0) && masker_gap_ok(text, w, j, 0) && masker_adjlike(mk, text, w, j - 1) &&
                      masker_adjlike(mk, text, w, lead))
@@ -1737,6 +1756,27 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
             lead = k;
         }
     }
+}
+
+/* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
+ * inside the entity):
+ *   left, over up to 4 words right before it (only spaces between): modifiers of
+ *   data/med_modifiers.txt (laterality, severity, anatomy), hyphenated words with a
+ *   modifier or a medical word in them, and the words of its noun phrase (the tagger's
+ *   NOUN, PROPN, ADJ: "holosystolic murmur", "severe left ventricular dysfunction");
+ *   right, over "stage 3b", "grade 2", "type 1", "class II", over a prepositional phrase
+ *   that names a body part ("of both knees", "in the right upper quadrant"), or else
+ *   over up to 3 nouns of its noun phrase ("drug screen", "sleep study"). */
+static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                        int *wref) {
+    static const char *const preps[] = {"of", "in", "to", "at", "on", "over", "around", "across", "behind", "below", "above", NULL};
+    static const char *const dets[] = {"the", "both", "his", "her", "their", "a", "an", "all", NULL};
+    static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
+    static const char *const every[] = {"every", "for", "x", "over", "per", NULL};
+    static const char *const units[] = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days",
+                                        "week", "weeks", "wk", "wks", "month", "months", "year", "years", "night", "nights",
+                                        "dose", "doses", "cycle", "cycles", "litre", "litres", "liter", "liters", NULL};
+    masker_grow_left(mk, text, w, nw, state, group, wref);
     for (int i = 0; i + 1 < nw; i++) {
         if (state[i] != W_PROTECT || state[i + 1] == W_PROTECT) continue;
         int j = i + 1, last = -1;
@@ -1752,9 +1792,11 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
              * modifier; it belongs to the entity when a modifier stands in it, up to the
              * last modifier and the nouns right after it ("with rapid ventricular response") */
             int k = j + 1;
-            while (k < nw && k - j <= 5 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
-                   (masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k) || masker_adjlike(mk, text, w, k) ||
-                    (masker_lex_word(&mk->med_link, text, w, k, "RANGE") >= 0 && k + 1 < nw && masker_modifier(mk, text, w, k + 1)))) {
+            while (k < nw && k - j <= 5 && (state[k] == W_NONE || state[k] == W_PROTECT) && masker_gap_ok(text, w, k - 1, 0) &&
+                   (state[k] == W_PROTECT || masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k) ||
+                    masker_adjlike(mk, text, w, k) ||
+                    (masker_lex_word(&mk->med_link, text, w, k, "RANGE") >= 0 && k + 1 < nw &&
+                     (masker_modifier(mk, text, w, k + 1) || state[k + 1] == W_PROTECT)))) {
                 if (masker_modifier(mk, text, w, k)) last = k;
                 k++;
             }
@@ -1770,6 +1812,7 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
                                 masker_np_word(mk, text, w, k, 0); k++)
                 last = k;
         for (int k = i + 1; k <= last; k++) {
+            if (state[k] == W_PROTECT) continue; /* an entity inside the phrase ("of both shoulders and hips") */
             if (state[k] != W_NONE) break;
             state[k] = W_PROTECT;
             group[k] = group[i];
@@ -1777,6 +1820,7 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
         }
         if (last > i) i = last;
     }
+    masker_grow_left(mk, text, w, nw, state, group, wref); /* from the words the right growth took */
 }
 
 /* Letter structure beyond the list: the words before a ':' that ends a field label
@@ -1945,6 +1989,7 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
         n_groups = masker_word_endings(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_word_parts(mk, text, len, w, nw, state, group, wref, n_groups);
         n_groups = masker_jargon(mk, text, w, nw, state, group, wref, n_groups);
+        n_groups = masker_inflected(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_heads(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_qualified(mk, text, w, nw, state, group, wref, n_groups);
         masker_grow(mk, text, w, nw, state, group, wref);
