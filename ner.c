@@ -1849,8 +1849,8 @@ static int masker_field_labels(const char *text, size_t len, const Word *w, int 
             int ok = 1, sp = 0;
             for (int b = w[j - 1].b1; b < w[j].b0 && ok; b++) {
                 char ch = text[b];
-                if (ch == ' ') ok = ++sp < 2;
-                else ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-';
+                if (ch == ' ') ok = ++sp < 2; /* single spaces: " / " and " & " join a label's words */
+                else { sp = 0; ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-'; }
             }
             if (!ok) break;
             j--;
