@@ -1150,6 +1150,8 @@ struct SrMasker {
     NerLex med_mod;                      /* laterality, severity, anatomy: grow an entity left */
     NerLex med_suf;                      /* word endings of unlisted drugs, procedures, diseases */
     NerLex med_qual;                     /* qualifiers that make a noun phrase a finding */
+    NerLex med_head;                     /* generic heads that make a noun phrase an entity ("sweat test") */
+    NerLex med_link;                     /* function words inside an entity: RANGE, PREP */
     NerLex structure;                    /* letter structure: labels, headers, salutations, closings */
     NerLex closed;                       /* closed-class words: never eligible (no POS model) */
     SrPos *pos;                          /* the built-in tagger (no POS model) */
@@ -1178,6 +1180,8 @@ void sr_masker_free(SrMasker *mk) {
     ner_lex_free(&mk->med_mod);
     ner_lex_free(&mk->med_suf);
     ner_lex_free(&mk->med_qual);
+    ner_lex_free(&mk->med_head);
+    ner_lex_free(&mk->med_link);
     sr_pos_free(mk->pos);
     free(mk->tok_p);
     free(mk->tok_l);
@@ -1233,6 +1237,10 @@ SrMasker *sr_masker_new(const SrMaskerOptions *opt, char *err) {
         if (ner_lex_load(&mk->med_suf, path, "PROBLEM", "lexicon:word-ending", err) < 0) goto fail;
         if (data_file(opt->data_dir, "med_qualifiers.txt", path, sizeof path, err) < 0) goto fail;
         if (ner_lex_load(&mk->med_qual, path, "PROBLEM", "rule:qualified-finding", err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_heads.txt", path, sizeof path, err) < 0) goto fail;
+        if (ner_lex_load(&mk->med_head, path, "TEST", "rule:head-noun", err) < 0) goto fail;
+        if (data_file(opt->data_dir, "med_links.txt", path, sizeof path, err) < 0) goto fail;
+        if (ner_lex_load(&mk->med_link, path, "RANGE", "rule:link", err) < 0) goto fail;
     }
     if (opt->pos_model) {
         if (ner_runner_init(&mk->pos_ner, opt->pos_model, 0, -1, err) < 0) goto fail;
@@ -1415,6 +1423,13 @@ static int masker_phi(SrMasker *mk, const char *text, size_t len, const SrKnownP
     return nw;
 }
 
+/* wref of a protected word that no phrase-list entry decided (< 0; -1 - e below the
+ * entry count n of med_suf are its endings): */
+#define MASKER_REF_ACRONYM(mk) (-1 - (mk)->med_suf.n)
+#define MASKER_REF_QUALIFIED(mk) (-2 - (mk)->med_suf.n)
+#define MASKER_REF_JARGON(mk) (-3 - (mk)->med_suf.n)
+#define MASKER_REF_HEAD(mk, e) (-4 - (mk)->med_suf.n - (e)) /* entry e of med_head */
+
 /* An unlisted word of 7+ letters with a medical ending (data/med_suffixes.txt:
  * "-gliflozin", "-ectomy", "-itis") is an entity of that ending's type, unless the list
  * names it an exception. Returns the new group count. */
@@ -1470,7 +1485,7 @@ static int masker_word_parts(const SrMasker *mk, const char *text, size_t len, c
         const char *p = text + w[i].b0, *tag = mk->pos ? masker_tag(mk, i) : NULL;
         if (lower * 10 <= letters || n < 2 || n > 6 || !tag || (strcmp(tag, "NOUN") && strcmp(tag, "PROPN"))) continue;
         for (int k = 0; k < n; k++) { up += p[k] >= 'A' && p[k] <= 'Z'; low += p[k] >= 'a' && p[k] <= 'z'; }
-        if (up >= 2 && low <= up) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = -1 - mk->med_suf.n; }
+        if (up >= 2 && low <= up) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = MASKER_REF_ACRONYM(mk); }
     }
     return n_groups;
 }
@@ -1541,6 +1556,105 @@ static int masker_is(const char *text, const Word *w, int i, const char *const *
     return 0;
 }
 
+
+/* The entry of lx that word i is (or its singular: "signs", "episodes"), of category
+ * cat when cat is given; -1 when none. */
+static int masker_lex_word(const NerLex *lx, const char *text, const Word *w, int i, const char *cat) {
+    char norm[256], one[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    int e = ner_lex_phrase(lx, norm, (size_t)m);
+    if (e < 0) {
+        int n1 = ner_singular(norm, m, one);
+        if (n1) e = ner_lex_phrase(lx, one, (size_t)n1);
+    }
+    if (e >= 0 && cat && strcmp(lx->cats[lx->cat[e]], cat)) return -1;
+    return e;
+}
+
+/* Does word i end in a possessive 's ("Murphy's")? */
+static int masker_possessive(const char *text, const Word *w, int i) {
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    return (n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') ||
+           (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's');
+}
+
+/* A generic head noun (data/med_heads.txt: test, sign, score, index, syndrome, drug,
+ * therapy ...) with a word of its noun phrase right before it (spaces only between: a
+ * protected entity, a noun, a proper noun or an eponym's possessive, an adjective, a
+ * participle, a modifier) is an entity ("Murphy's sign", "sweat test", "P wave",
+ * "psychotic features", "study drug"); masker_grow then takes the rest of its noun
+ * phrase. After an entity it joins that entity. Returns the new group count. */
+static int masker_heads(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                        int *wref, int n_groups) {
+    if (!mk->med_head.n) return n_groups;
+    for (int i = 1; i < nw; i++) {
+        if (state[i] != W_NONE || !ner_content_shape(text, &w[i])) continue;
+        int e = masker_lex_word(&mk->med_head, text, w, i, NULL), j = i - 1;
+        if (e < 0 || !masker_gap_ok(text, w, j, 0)) continue;
+        if (state[j] == W_PROTECT) { state[i] = W_PROTECT; group[i] = group[j]; wref[i] = wref[j]; continue; }
+        if (state[j] != W_NONE) continue;
+        const char *tag = masker_tag(mk, j);
+        int poss = tag && !strcmp(tag, "PROPN") && masker_possessive(text, w, j);
+        if (!poss && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j) && !masker_modifier(mk, text, w, j))
+            continue;
+        state[i] = W_PROTECT;
+        group[i] = ++n_groups;
+        wref[i] = MASKER_REF_HEAD(mk, e);
+        if (poss) { state[j] = W_PROTECT; group[j] = n_groups; wref[j] = wref[i]; }
+    }
+    return n_groups;
+}
+
+/* A verb form of a listed single-word finding or procedure: "-ed" / "-ing" words whose
+ * stem, stem + "ing" or stem + "ion" is a one-word phrase of the lists ("vomited" ->
+ * vomiting, "intoxicated" -> intoxication, "blistering" -> blister); the entry's type. */
+static int masker_inflected(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                            int *wref, int n_groups) {
+    char norm[256], key[272];
+    static const char *const ends[] = {"ing", "ed", NULL}, *const adds[] = {"", "ing", "ion", "e", NULL};
+    for (int i = 0; i < nw; i++) {
+        if (state[i] != W_NONE) continue;
+        int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm), letters = 0;
+        for (int k = 0; k < m; k++) letters += norm[k] >= 'a' && norm[k] <= 'z';
+        if (letters != m || m < 6) continue;
+        for (int a = 0, e = -1; ends[a] && e < 0; a++) {
+            int el = (int)strlen(ends[a]), st = m - el;
+            if (memcmp(norm + st, ends[a], (size_t)el)) continue;
+            for (int b = 0; adds[b] && e < 0; b++) {
+                if (!strcmp(adds[b], ends[a])) continue;
+                int n = snprintf(key, sizeof key, "%.*s%s", st, norm, adds[b]);
+                e = ner_lex_phrase(&mk->med, key, (size_t)n);
+                if (e >= 0 && !strcmp(mk->med.cats[mk->med.cat[e]], "TERM")) e = -1;
+            }
+            if (e >= 0) { state[i] = W_PROTECT; group[i] = ++n_groups; wref[i] = e; }
+        }
+    }
+    return n_groups;
+}
+
+/* A word of 3+ letters that no word list of sr knows (not the English and medical safe
+ * list, not the dictionary, not a name or a place: "appendicolith", "difelikefalin") is
+ * clinical jargon or an abbreviation: protected (type TERM). Returns the new group count. */
+static int masker_jargon(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                         int *wref, int n_groups) {
+    char low[64];
+    for (int i = 0; i < nw; i++) {
+        int n = w[i].b1 - w[i].b0, letters = 1;
+        if (state[i] != W_NONE || n < 3 || n > 60) continue;
+        for (int k = 0; k < n && letters; k++) {
+            unsigned char c = (unsigned char)text[w[i].b0 + k];
+            letters = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            low[k] = (char)tolower(c);
+        }
+        if (!letters || phi_lookup(mk->phi, low, (size_t)n)) continue;
+        state[i] = W_PROTECT;
+        group[i] = ++n_groups;
+        wref[i] = MASKER_REF_JARGON(mk);
+    }
+    return n_groups;
+}
+
 /* A qualifier of abnormality or laterality (data/med_qualifiers.txt) heading a noun
  * phrase makes the phrase a finding ("poor appetite", "reduced air entry at right base",
  * "left bundle branch block"): the qualifier and up to 4 more words of the phrase (the
@@ -1563,10 +1677,85 @@ static int masker_qualified(const SrMasker *mk, const char *text, const Word *w,
         if (last < 0) continue;
         n_groups++;
         for (int k = i; k <= last; k++)
-            if (state[k] == W_NONE) { state[k] = W_PROTECT; group[k] = n_groups; wref[k] = -2 - mk->med_suf.n; }
+            if (state[k] == W_NONE) { state[k] = W_PROTECT; group[k] = n_groups; wref[k] = MASKER_REF_QUALIFIED(mk); }
         i = last;
     }
     return n_groups;
+}
+
+/* Is word i adjective-like before a head: a modifier, the tagger's ADJ, a participle? */
+static int masker_adjlike(const SrMasker *mk, const char *text, const Word *w, int i) {
+    const char *tag = masker_tag(mk, i);
+    return masker_modifier(mk, text, w, i) || masker_participle(mk, text, w, i) ||
+           (tag && !strcmp(tag, "ADJ") && ner_content_shape(text, &w[i]) && !masker_np_word(mk, text, w, i, 0) &&
+            masker_np_word(mk, text, w, i, 1));
+}
+/* Is word i a noun to the tagger (not a modifier)? */
+static int masker_nounlike(const SrMasker *mk, const char *text, const Word *w, int i) {
+    const char *tag = masker_tag(mk, i);
+    return tag && (!strcmp(tag, "NOUN") || !strcmp(tag, "PROPN")) && !masker_modifier(mk, text, w, i);
+}
+/* A word of a measurement: a number, or a unit of up to 3 letters after one ("4 mm", "2/6"). */
+static int masker_measure_word(const char *text, const Word *w, int i) {
+    unsigned char c = (unsigned char)text[w[i].b0];
+    if (c >= '0' && c <= '9') return 1;
+    int n = w[i].b1 - w[i].b0;
+    if (n > 3 || i == 0 || text[w[i - 1].b0] < '0' || text[w[i - 1].b0] > '9') return 0;
+    for (int k = 0; k < n; k++)
+        if (!isalpha((unsigned char)text[w[i].b0 + k])) return 0;
+    return 1;
+}
+/* Only spaces, '/' or '.' between words i - 1 and i (within a measurement)? */
+static int masker_gap_measure(const char *text, const Word *w, int i) {
+    if (i == 0) return 1;
+    for (int b = w[i - 1].b1; b < w[i].b0; b++)
+        if (text[b] != ' ' && text[b] != '/' && text[b] != '.') return 0;
+    return 1;
+}
+
+/* Is the gap text[a..b) exactly s? */
+static int ner_gap_is(const char *text, int a, int b, const char *s) {
+    return (size_t)(b - a) == strlen(s) && !memcmp(text + a, s, (size_t)(b - a));
+}
+
+/* The left half of masker_grow (see there). */
+static void masker_grow_left(const SrMasker *mk, const char *text, const Word *w, int nw, unsigned char *state, int *group,
+                             int *wref) {
+    static const char *const grades[] = {"stage", "grade", "type", "class", "level", "nyha", "gold", NULL};
+    for (int i = 1; i < nw; i++) {
+        if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
+        for (int lead = i, n = 0; lead > 0 && n < 4 && state[lead - 1] == W_NONE;) {
+            int j = lead - 1, k = -1; /* take words k..lead-1 */
+            if (masker_gap_ok(text, w, j, 0) &&
+                (masker_modifier(mk, text, w, j) || masker_np_word(mk, text, w, j, 1) || masker_participle(mk, text, w, j) ||
+                 (j > 0 && masker_is(text, w, j - 1, grades) && w[j].b1 - w[j].b0 <= 4))) /* "grade 3", "stage iii" */
+                k = j;
+            else if ((masker_gap_ok(text, w, j, 1) || ner_gap_is(text, w[j].b1, w[lead].b0, "/")) && masker_adjlike(mk, text, w, j) &&
+                     !masker_nounlike(mk, text, w, lead))
+                k = j; /* a list of adjectives: "thickened, tender right ...", "lying/standing" */
+            else if (j > 0 && state[j - 1] == W_NONE && masker_lex_word(&mk->med_link, text, w, j, "RANGE") >= 0 &&
+                     masker_gap_ok(text, w, j - 1, 0) && masker_gap_ok(text, w, j, 0) && masker_adjlike(mk, text, w, j - 1) &&
+                     masker_adjlike(mk, text, w, lead))
+                k = j - 1; /* "moderate to severe", "acute on chronic", "carotid or subclavian" */
+            else { /* a measurement between a modifier and its head: "stable 4 mm nodule", "soft 2/6 murmur" */
+                int q = j;
+                while (q >= 0 && lead - q <= 4 && state[q] == W_NONE && masker_measure_word(text, w, q) &&
+                       masker_gap_measure(text, w, q))
+                    q--;
+                if (q >= 0 && q < j && state[q] == W_NONE && masker_gap_ok(text, w, q, 0) && masker_adjlike(mk, text, w, q) &&
+                    text[w[q + 1].b0] >= '0' && text[w[q + 1].b0] <= '9')
+                    k = q;
+            }
+            if (k < 0) break;
+            for (int q = k; q < lead; q++) {
+                state[q] = W_PROTECT;
+                group[q] = group[i];
+                wref[q] = wref[i];
+            }
+            n += lead - k;
+            lead = k;
+        }
+    }
 }
 
 /* Protected entities grow to the words that belong to them (i2b2 style: modifiers are
@@ -1587,17 +1776,7 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
     static const char *const units[] = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days",
                                         "week", "weeks", "wk", "wks", "month", "months", "year", "years", "night", "nights",
                                         "dose", "doses", "cycle", "cycles", "litre", "litres", "liter", "liters", NULL};
-    for (int i = 1; i < nw; i++) {
-        if (state[i] != W_PROTECT || state[i - 1] == W_PROTECT) continue;
-        for (int j = i - 1, n = 0; j >= 0 && n < 4 && state[j] == W_NONE && masker_gap_ok(text, w, j, 0); j--, n++) {
-            if (!masker_modifier(mk, text, w, j) && !masker_np_word(mk, text, w, j, 1) && !masker_participle(mk, text, w, j) &&
-                !(j > 0 && masker_is(text, w, j - 1, grades) && w[j].b1 - w[j].b0 <= 4)) /* "grade 3", "stage iii" */
-                break;
-            state[j] = W_PROTECT;
-            group[j] = group[i];
-            wref[j] = wref[i];
-        }
-    }
+    masker_grow_left(mk, text, w, nw, state, group, wref);
     for (int i = 0; i + 1 < nw; i++) {
         if (state[i] != W_PROTECT || state[i + 1] == W_PROTECT) continue;
         int j = i + 1, last = -1;
@@ -1607,19 +1786,33 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
         else if (masker_is(text, w, j, every) && j + 2 < nw && state[j] == W_NONE && state[j + 1] == W_NONE &&
                  state[j + 2] == W_NONE && text[w[j + 1].b0] >= '0' && text[w[j + 1].b0] <= '9' && masker_is(text, w, j + 2, units))
             last = j + 2; /* "every 2 weeks", "for 5 days", "x 7 days" (a dose's length) */
-        else if (masker_gap_ok(text, w, i, 0) && masker_is(text, w, j, preps)) {
+        else if (masker_gap_ok(text, w, i, 0) &&
+                 (masker_is(text, w, j, preps) || masker_lex_word(&mk->med_link, text, w, j, "PREP") >= 0)) {
+            /* the phrase's determiners, adjectives and modifiers, "and"/"or" before a
+             * modifier; it belongs to the entity when a modifier stands in it, up to the
+             * last modifier and the nouns right after it ("with rapid ventricular response") */
             int k = j + 1;
-            while (k < nw && k - j <= 4 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
-                   (masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k))) {
+            while (k < nw && k - j <= 5 && (state[k] == W_NONE || state[k] == W_PROTECT) && masker_gap_ok(text, w, k - 1, 0) &&
+                   (state[k] == W_PROTECT || masker_is(text, w, k, dets) || masker_modifier(mk, text, w, k) ||
+                    masker_adjlike(mk, text, w, k) ||
+                    (masker_lex_word(&mk->med_link, text, w, k, "RANGE") >= 0 && k + 1 < nw &&
+                     (masker_modifier(mk, text, w, k + 1) || state[k + 1] == W_PROTECT)))) {
                 if (masker_modifier(mk, text, w, k)) last = k;
                 k++;
             }
-        }
+            for (k = last + 1; last >= 0 && k < nw && k - last <= 2 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
+                               masker_np_word(mk, text, w, k, 0);)
+                last = k++;
+        } else if (masker_gap_ok(text, w, i, 1) && memchr(text + w[i].b1, ',', (size_t)(w[j].b0 - w[i].b1)) &&
+                   masker_modifier(mk, text, w, j) && state[j] == W_NONE &&
+                   (j + 1 >= nw || !masker_gap_ok(text, w, j, 0) || !masker_np_word(mk, text, w, j + 1, 1)))
+            last = j; /* a modifier after its head: "atopic dermatitis, severe", "bilirubin, total" */
         if (last < 0) /* the rest of the noun phrase: "drug screen", "sleep study" */
             for (int k = i + 1; k < nw && k - i <= 3 && state[k] == W_NONE && masker_gap_ok(text, w, k - 1, 0) &&
                                 masker_np_word(mk, text, w, k, 0); k++)
                 last = k;
         for (int k = i + 1; k <= last; k++) {
+            if (state[k] == W_PROTECT) continue; /* an entity inside the phrase ("of both shoulders and hips") */
             if (state[k] != W_NONE) break;
             state[k] = W_PROTECT;
             group[k] = group[i];
@@ -1627,6 +1820,7 @@ static void masker_grow(const SrMasker *mk, const char *text, const Word *w, int
         }
         if (last > i) i = last;
     }
+    masker_grow_left(mk, text, w, nw, state, group, wref); /* from the words the right growth took */
 }
 
 /* Letter structure beyond the list: the words before a ':' that ends a field label
@@ -1655,8 +1849,8 @@ static int masker_field_labels(const char *text, size_t len, const Word *w, int 
             int ok = 1, sp = 0;
             for (int b = w[j - 1].b1; b < w[j].b0 && ok; b++) {
                 char ch = text[b];
-                if (ch == ' ') ok = ++sp < 2;
-                else ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-';
+                if (ch == ' ') ok = ++sp < 2; /* single spaces: " / " and " & " join a label's words */
+                else { sp = 0; ok = ch == '#' || ch == '/' || ch == '&' || ch == '(' || ch == ')' || ch == '-'; }
             }
             if (!ok) break;
             j--;
@@ -1794,6 +1988,9 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
         free(key.s);
         n_groups = masker_word_endings(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_word_parts(mk, text, len, w, nw, state, group, wref, n_groups);
+        n_groups = masker_jargon(mk, text, w, nw, state, group, wref, n_groups);
+        n_groups = masker_inflected(mk, text, w, nw, state, group, wref, n_groups);
+        n_groups = masker_heads(mk, text, w, nw, state, group, wref, n_groups);
         n_groups = masker_qualified(mk, text, w, nw, state, group, wref, n_groups);
         masker_grow(mk, text, w, nw, state, group, wref);
     }
@@ -1858,7 +2055,14 @@ int sr_masker_run_known(SrMasker *mk, const char *text, size_t len, const SrKnow
             } else {
                 const NerLex *lx = wref[i] >= 0 ? &mk->med : &mk->med_suf;
                 int e = wref[i] >= 0 ? wref[i] : -1 - wref[i];
-                if (e > lx->n) { /* masker_qualified: a qualified finding */
+                if (wref[i] <= MASKER_REF_HEAD(mk, 0)) { /* masker_heads: a noun phrase of a generic head */
+                    int h = MASKER_REF_HEAD(mk, 0) - wref[i];
+                    snprintf(s->category, sizeof s->category, "%s", mk->med_head.cats[mk->med_head.cat[h]]);
+                    snprintf(s->source, sizeof s->source, "rule:head-noun");
+                } else if (wref[i] == MASKER_REF_JARGON(mk)) { /* masker_jargon: a word no list knows */
+                    snprintf(s->category, sizeof s->category, "TERM");
+                    snprintf(s->source, sizeof s->source, "rule:unlisted-word");
+                } else if (wref[i] == MASKER_REF_QUALIFIED(mk)) { /* masker_qualified: a qualified finding */
                     snprintf(s->category, sizeof s->category, "PROBLEM");
                     snprintf(s->source, sizeof s->source, "rule:qualified-finding");
                 } else if (e == lx->n) { /* masker_word_parts: an acronym */

@@ -3,7 +3,11 @@
 (test/docs/*.jsonl: "med" PROBLEM/TEST/TREATMENT spans and "structure" spans), and whether
 its selection follows the paper (floor(ratio x count) eligible words per part of speech).
 
-    eval_keep.py SR NER_TEST MODEL DOCS.jsonl RATIO [RATIO...] [--json]
+    eval_keep.py SR NER_TEST MODEL DOCS.jsonl RATIO [RATIO...] [--json] [--misses]
+
+--misses prints, for each ratio, every lost gold span (entity or structure) with its document id,
+its type and the original words the changes that touched it replaced ([kind:word]); develop on the
+dev split only (never print the held split's misses).
 
 For each ratio, `SR generate -m MODEL --jsonl --ratio R --fill parallel --allow-leaks` (any masked-LM:
 which words are chosen does not depend on the model, and a tiny one is fast) gives the synthetic text and its changes,
@@ -27,8 +31,9 @@ from decimal import Decimal
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--json"]
+    args = [a for a in sys.argv[1:] if a not in ("--json", "--misses")]
     as_json = "--json" in sys.argv
+    misses = "--misses" in sys.argv
     sr, ner_test, model, docs = args[:4]
     ratios = args[4:]
     recs = [json.loads(l) for l in open(docs, encoding="utf-8")]
@@ -71,6 +76,11 @@ def main():
             def touched(s, e):
                 return any(a < e and s < b for a, b, _, _, _ in ch)
 
+            def miss(what, sp):
+                hits = ["%s:%s" % (kind, text[a:b]) for a, b, _, kind, _ in ch if a < sp["end"] and sp["start"] < b]
+                print("MISS %s %s %s %s %r [%s]" % (ratio, rec["id"], what, sp.get("type", ""),
+                                                   text[sp["start"]:sp["end"]], " ".join(hits)))
+
             for m in rec["med"]:
                 k = not touched(m["start"], m["end"])
                 med_n += 1
@@ -80,9 +90,14 @@ def main():
                 t[1] += k
                 if not k:
                     lost.append(m["text"])
+                    if misses:
+                        miss("entity", m)
             for s in rec["structure"]:
                 st_n += 1
-                st_kept += not touched(s["start"], s["end"])
+                sk = not touched(s["start"], s["end"])
+                st_kept += sk
+                if misses and not sk:
+                    miss("structure", s)
             # selection: eligible spans of each tag, and those a word change falls in
             elig = [(s, e, cat) for act, s, e, cat in spans if act == "ELIGIBLE"]
             per_tag, changed = {}, {}
