@@ -1301,16 +1301,20 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
         while (after < d->n && phi_word(d, after) && (d->t[after].lex & LX_NAMEPART) && after < k + 3) after++;
         if (phi_punct(d, after, '.')) after++;
         if (phi_word(d, k) && (d->t[k].lex & LX_NAMEPART) && k + 1 < d->n && !d->t[k + 1].nl &&
-            phi_namelike(d, after, 1) && (d->mixed ? phi_cap(&d->t[after]) : 1) &&
-            words + 1 < max) {
+            (phi_namelike(d, after, 1) || (words > 0 && d->mixed && phi_word(d, after) && d->t[after].shape == SH_TITLE &&
+                                            !(d->t[after].lex & (LX_STOP | LX_TITLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET)))) &&
+            (d->mixed ? phi_cap(&d->t[after]) : 1) && words + 1 < max) {
             phi_mark(d, k, k, type, src, trig);
             k++;
             if (phi_punct(d, k, '.')) { phi_mark(d, k, k, type, src, trig); k++; }
             particle = 1;
             continue;
         }
-        /* after a particle its name was checked leniently already (Mr Ó Brien) */
-        int ok = phi_namelike(d, k, particle || (words == 0 ? lenient_first != 0 : 0));
+        /* after a particle its name was checked leniently already (Mr Ó Brien), and a
+           capitalised ordinary word is a name there too (Dr Pieter de Wit) */
+        int ok = phi_namelike(d, k, particle || (words == 0 ? lenient_first != 0 : 0)) ||
+                 (particle && d->mixed && phi_word(d, k) && d->t[k].shape == SH_TITLE &&
+                  !(d->t[k].lex & (LX_STOP | LX_TITLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET)));
         particle = 0;
         if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
             uint64_t lk = d->t[k].lex;
@@ -4853,7 +4857,7 @@ static void phi_initial_before_name(PhiDoc *d) {
         if (!phi_free(d, i) || !phi_initial(d, i) || d->t[i].shape != SH_UPPER || d->t[i + 1].nl || d->t[i + 2].nl) continue;
         if (!phi_punct(d, i + 1, '.') || !phi_tight(d, i + 1) || !phi_free(d, i + 1)) continue;
         int type = d->type[i + 2], n = i + 2;
-        if (!phi_word(d, n) || !phi_cap(&d->t[n])) continue;
+        if (!phi_word(d, n) || !(phi_cap(&d->t[n]) || phi_initial(d, n))) continue; /* M. K. ABERCROMBIE */
         if (type == PT_OTHER) { /* a word no list knows: a person's when a role word or a credential says so */
             while (n + 1 < d->n && d->type[n + 1] == PT_OTHER && !d->t[n + 1].nl) n++;
             int c = phi_punct(d, n + 1, ',') ? n + 2 : n + 1;
