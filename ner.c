@@ -1490,15 +1490,34 @@ static int masker_word_parts(const SrMasker *mk, const char *text, size_t len, c
     return n_groups;
 }
 
+/* The entry of lx that word i is (or its singular: "signs", "episodes"), of category
+ * cat when cat is given; -1 when none. */
+static int masker_lex_word(const NerLex *lx, const char *text, const Word *w, int i, const char *cat) {
+    char norm[256], one[256];
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
+    int e = ner_lex_phrase(lx, norm, (size_t)m);
+    if (e < 0) {
+        int n1 = ner_singular(norm, m, one);
+        if (n1) e = ner_lex_phrase(lx, one, (size_t)n1);
+    }
+    if (e >= 0 && cat && strcmp(lx->cats[lx->cat[e]], cat)) return -1;
+    return e;
+}
+
+/* Does word i end in a possessive 's ("Murphy's")? */
+static int masker_possessive(const char *text, const Word *w, int i) {
+    int n = w[i].b1 - w[i].b0;
+    const char *p = text + w[i].b0;
+    return (n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') ||
+           (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's');
+}
 
 /* Is word i a modifier of data/med_modifiers.txt (plural or not), or a hyphenated word
  * with such a modifier or a listed medical word in it ("right-sided", "steroid-induced")? */
 static int masker_modifier(const SrMasker *mk, const char *text, const Word *w, int i) {
-    char norm[256], one[256];
+    if (masker_lex_word(&mk->med_mod, text, w, i, NULL) >= 0) return 1;
+    char norm[256];
     int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
-    if (ner_lex_phrase(&mk->med_mod, norm, (size_t)m) >= 0) return 1;
-    int n1 = ner_singular(norm, m, one);
-    if (n1 && ner_lex_phrase(&mk->med_mod, one, (size_t)n1) >= 0) return 1;
     for (int a = 0, b; a < m; a = b + 1) { /* the parts of a hyphenated word */
         for (b = a; b < m && norm[b] != '-'; b++) {}
         if (b == m && a == 0) break;
@@ -1514,12 +1533,9 @@ static int masker_np_word(const SrMasker *mk, const char *text, const Word *w, i
     const char *tag = masker_tag(mk, i);
     if (!tag || !ner_content_shape(text, &w[i])) return 0;
     if (strcmp(tag, "NOUN") && strcmp(tag, "PROPN") && !(left && !strcmp(tag, "ADJ"))) return 0;
-    int n = w[i].b1 - w[i].b0;
-    const char *p = text + w[i].b0;
-    if ((n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') || (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's'))
-        return 0; /* a possessive ("the patient's fever") is outside the entity */
+    if (masker_possessive(text, w, i)) return 0; /* a possessive ("the patient's fever") is outside the entity */
     char norm[256];
-    int m = ner_norm_word(p, n, norm, sizeof norm);
+    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
     return ner_lex_phrase(&mk->closed, norm, (size_t)m) < 0;
 }
 
@@ -1554,29 +1570,6 @@ static int masker_is(const char *text, const Word *w, int i, const char *const *
     for (int k = 0; set[k]; k++)
         if ((int)strlen(set[k]) == m && !memcmp(set[k], norm, (size_t)m)) return 1;
     return 0;
-}
-
-
-/* The entry of lx that word i is (or its singular: "signs", "episodes"), of category
- * cat when cat is given; -1 when none. */
-static int masker_lex_word(const NerLex *lx, const char *text, const Word *w, int i, const char *cat) {
-    char norm[256], one[256];
-    int m = ner_norm_word(text + w[i].b0, w[i].b1 - w[i].b0, norm, sizeof norm);
-    int e = ner_lex_phrase(lx, norm, (size_t)m);
-    if (e < 0) {
-        int n1 = ner_singular(norm, m, one);
-        if (n1) e = ner_lex_phrase(lx, one, (size_t)n1);
-    }
-    if (e >= 0 && cat && strcmp(lx->cats[lx->cat[e]], cat)) return -1;
-    return e;
-}
-
-/* Does word i end in a possessive 's ("Murphy's")? */
-static int masker_possessive(const char *text, const Word *w, int i) {
-    int n = w[i].b1 - w[i].b0;
-    const char *p = text + w[i].b0;
-    return (n > 2 && p[n - 2] == '\'' && (p[n - 1] | 32) == 's') ||
-           (n > 4 && !memcmp(p + n - 4, "\xE2\x80\x99", 3) && (p[n - 1] | 32) == 's');
 }
 
 /* A generic head noun (data/med_heads.txt: test, sign, score, index, syndrome, drug,

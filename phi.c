@@ -1280,6 +1280,13 @@ static void phi_mark_name(PhiDoc *d, int i, int type, const char *src, int trig,
 }
 static int phi_is_name_type(int t) { return t == PT_DOCTOR || t == PT_PATIENT || t == PT_RELATIVE || t == PT_NAME; }
 
+/* an ordinary word written as a name after a name particle: "de Wit", "van Berg" (capitalised,
+ * in mixed text, and no stop word, title, credential, month, weekday, hospital or street word) */
+static int phi_particle_surname(const PhiDoc *d, int k) {
+    return d->mixed && phi_word(d, k) && d->t[k].shape == SH_TITLE &&
+           !(d->t[k].lex & (LX_STOP | LX_TITLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET));
+}
+
 /* Collect a name forward from token i: initials, name-like words, surname particles
  * (van der, O', Mc) and hyphenated parts, up to max words on one line. Returns the
  * index after the name (i when none). The first word uses `lenient_first`. */
@@ -1301,8 +1308,7 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
         while (after < d->n && phi_word(d, after) && (d->t[after].lex & LX_NAMEPART) && after < k + 3) after++;
         if (phi_punct(d, after, '.')) after++;
         if (phi_word(d, k) && (d->t[k].lex & LX_NAMEPART) && k + 1 < d->n && !d->t[k + 1].nl &&
-            (phi_namelike(d, after, 1) || (words > 0 && d->mixed && phi_word(d, after) && d->t[after].shape == SH_TITLE &&
-                                            !(d->t[after].lex & (LX_STOP | LX_TITLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET)))) &&
+            (phi_namelike(d, after, 1) || (words > 0 && phi_particle_surname(d, after))) &&
             (d->mixed ? phi_cap(&d->t[after]) : 1) && words + 1 < max) {
             phi_mark(d, k, k, type, src, trig);
             k++;
@@ -1312,9 +1318,7 @@ static int phi_take_name(PhiDoc *d, int i, int max, int lenient_first, int type,
         }
         /* after a particle its name was checked leniently already (Mr Ó Brien), and a
            capitalised ordinary word is a name there too (Dr Pieter de Wit) */
-        int ok = phi_namelike(d, k, particle || (words == 0 ? lenient_first != 0 : 0)) ||
-                 (particle && d->mixed && phi_word(d, k) && d->t[k].shape == SH_TITLE &&
-                  !(d->t[k].lex & (LX_STOP | LX_TITLE | LX_CRED | LX_MONTH | LX_WEEKDAY | LX_HOSPWORD | LX_STREET)));
+        int ok = phi_namelike(d, k, particle || (words == 0 ? lenient_first != 0 : 0)) || (particle && phi_particle_surname(d, k));
         particle = 0;
         if (!ok && words > 0 && phi_word(d, k) && !(d->t[k].lex & (LX_STOP | LX_MONTH | LX_WEEKDAY | LX_CRED | LX_TITLE | LX_RELATION | LX_UNIT | LX_PLACESTOP))) {
             uint64_t lk = d->t[k].lex;
@@ -3352,9 +3356,6 @@ static void phi_rule_streets(PhiDoc *d) {
     }
 }
 
-/* an address written as a block: the short capitalised lines between a street line and
- * the postcode / ZIP line are its locality and town ("14 Orchard Close / Little Haddon /
- * Norwich / NR14 6QT") */
 /* a line that names a letter's addressee: a title and a capitalised name first on it */
 static int phi_addressee_line(const PhiDoc *d, int a, int b) {
     int k = a;
@@ -3363,6 +3364,9 @@ static int phi_addressee_line(const PhiDoc *d, int a, int b) {
     if (phi_punct(d, k, '.')) k++;
     return k <= b && phi_word(d, k) && phi_cap(&d->t[k]) && !(d->t[k].lex & (LX_STOP | LX_HEADER));
 }
+/* an address written as a block: the short capitalised lines between a street line (or
+ * an addressee's name) and the postcode / ZIP line are its locality and town ("14 Orchard
+ * Close / Little Haddon / Norwich / NR14 6QT") */
 static void phi_rule_address_blocks(PhiDoc *d) {
     for (int z = 1; z < d->n; z++) {
         if (!d->t[z].nl || d->type[z] != PT_ZIP) continue;
@@ -5062,7 +5066,7 @@ static void phi_release_labels(PhiDoc *d) {
  * Only in mixed text, where capitals show the parts are names; the words of a part may
  * have been masked already as names by the name lists (Cottage, Forge): they become
  * the street's. */
-typedef struct { int a, b, words, street, place, names, free, cap_ok, building, street_end, numbered; } PhiAddrPart;
+typedef struct { int a, b, words, street, place, free, cap_ok, building, street_end, numbered; } PhiAddrPart;
 static void phi_addr_part(const PhiDoc *d, int a, int b, PhiAddrPart *p) {
     memset(p, 0, sizeof *p);
     p->a = a, p->b = b, p->cap_ok = 1;
@@ -5072,9 +5076,9 @@ static void phi_addr_part(const PhiDoc *d, int a, int b, PhiAddrPart *p) {
         int ty = d->type[k];
         if (ty == PT_STREET) p->street = 1;
         else if (phi_location_type(ty) || ty == PT_HOSPITAL || ty == PT_ORGANIZATION) p->place = 1;
-        else if (ty == PT_NAME || ty == PT_OTHER) p->names = 1;
         else if (!ty) p->free += t->kind != TK_PUNCT;
-        else p->cap_ok = 0; /* a date, a telephone, a label: not an address part */
+        else if (ty != PT_NAME && ty != PT_OTHER) p->cap_ok = 0; /* a date, a telephone, a label: no address part
+                                                                    (a listed name may be: Rose Cottage) */
         if (t->kind == TK_PUNCT) { if (!strchr(".-'/", t->ch)) p->cap_ok = 0; continue; }
         p->words++;
         last_word = k;
